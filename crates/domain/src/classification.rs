@@ -1,0 +1,135 @@
+//! Every column Steward stores has a data class, declared here and only here.
+//!
+//! DSAR export, erasure, retention, the audit of sensitive reads and the generated privacy
+//! notice all read this one registry, so a new column cannot be forgotten by them: a test
+//! fails when either database schema has a column this registry does not classify, or when
+//! the registry names a column that no longer exists.
+
+use serde::Serialize;
+
+/// What kind of data a column holds, which decides how long it is kept and who may see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataClass {
+    /// About a member or the business account: name, work email, role.
+    Account,
+    /// About a customer of a tenant (a data subject): name, phone, email.
+    Personal,
+    /// Personal data that needs its own permission and is stored encrypted.
+    Sensitive,
+    /// Plan, payment status, GST number, payment history.
+    Billing,
+    /// Which features were used, when.
+    Usage,
+    /// Logins, sessions, audit: kept while the account is active.
+    SecurityLog,
+    /// Settings of the tenant or of Steward itself.
+    Config,
+    /// Password hashes, token hashes, keys: never exported or shown.
+    Secret,
+    /// Keys, timestamps and states Steward needs to run; no personal content.
+    Operational,
+    /// Counts and statistics about groups, never about one person.
+    Aggregate,
+}
+
+impl DataClass {
+    pub fn name(self) -> &'static str {
+        match self {
+            DataClass::Account => "account",
+            DataClass::Personal => "personal",
+            DataClass::Sensitive => "sensitive",
+            DataClass::Billing => "billing",
+            DataClass::Usage => "usage",
+            DataClass::SecurityLog => "security_log",
+            DataClass::Config => "config",
+            DataClass::Secret => "secret",
+            DataClass::Operational => "operational",
+            DataClass::Aggregate => "aggregate",
+        }
+    }
+}
+
+/// One classified column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ColumnClass {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub class: DataClass,
+}
+
+use DataClass::*;
+
+macro_rules! registry {
+    ($($table:literal { $($column:literal: $class:ident),* $(,)? })*) => {
+        /// The registry: every column of every table.
+        pub const COLUMNS: &[ColumnClass] = &[$($(ColumnClass { table: $table, column: $column, class: $class },)*)*];
+    };
+}
+
+registry! {
+    "tenants" {
+        "id": Operational, "slug": Config, "name": Account, "country": Config, "time_zone": Config,
+        "gstin": Billing, "status": Operational, "created_at": Operational, "updated_at": Operational,
+    }
+    "policy_versions" { "version": Config, "published_on": Config, "summary": Config }
+    "roles" {
+        "tenant_id": Operational, "id": Operational, "name": Config, "permissions": Config,
+        "builtin": Config, "created_at": Operational, "updated_at": Operational,
+    }
+    "members" {
+        "tenant_id": Operational, "id": Operational, "email": Account, "name": Account, "phone": Account,
+        "role_id": Account, "password_hash": Secret, "email_verified_at": Account,
+        "failed_login_count": SecurityLog, "last_failed_login_at": SecurityLog, "lockout_count": SecurityLog,
+        "locked_until": SecurityLog, "last_login_at": SecurityLog, "removed_at": Account,
+        "created_at": Operational, "updated_at": Operational,
+    }
+    "sessions" {
+        "tenant_id": Operational, "id": Operational, "member_id": Operational, "token_hash": Secret,
+        "csrf_token": Secret, "ip": SecurityLog, "user_agent": SecurityLog, "created_at": SecurityLog,
+        "last_seen_at": SecurityLog, "expires_at": Operational,
+    }
+    "api_tokens" {
+        "tenant_id": Operational, "id": Operational, "member_id": Operational, "name": Config,
+        "token_hint": Config, "token_hash": Secret, "scopes": Config, "created_at": SecurityLog,
+        "expires_at": Operational, "last_used_at": SecurityLog, "revoked_at": SecurityLog,
+    }
+    "invitations" {
+        "tenant_id": Operational, "id": Operational, "email": Account, "role_id": Account,
+        "invited_by": Account, "token_hash": Secret, "created_at": Operational, "expires_at": Operational,
+        "accepted_at": Operational, "revoked_at": Operational,
+    }
+    "member_tokens" {
+        "tenant_id": Operational, "id": Operational, "member_id": Operational, "purpose": Operational,
+        "token_hash": Secret, "created_at": Operational, "expires_at": Operational, "used_at": Operational,
+    }
+    "policy_acceptances" {
+        "tenant_id": Operational, "id": Operational, "member_id": Account, "policy_version": Account,
+        "accepted_at": Account, "ip": SecurityLog,
+    }
+}
+
+/// The class of one column, if the registry has it.
+pub fn class_of(table: &str, column: &str) -> Option<DataClass> {
+    COLUMNS.iter().find(|c| c.table == table && c.column == column).map(|c| c.class)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn no_column_is_declared_twice() {
+        let mut seen = HashSet::new();
+        for c in COLUMNS {
+            assert!(seen.insert((c.table, c.column)), "{}.{} is declared twice", c.table, c.column);
+        }
+    }
+
+    #[test]
+    fn secrets_are_never_account_or_personal() {
+        assert_eq!(class_of("members", "password_hash"), Some(Secret));
+        assert_eq!(class_of("sessions", "token_hash"), Some(Secret));
+    }
+}

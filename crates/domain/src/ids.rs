@@ -1,0 +1,71 @@
+//! Typed identifiers. Every id is a UUIDv7 (time-ordered, so inserts stay local in a
+//! b-tree) wrapped in its own type, so a member id can never be passed where a tenant id
+//! is expected.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered id.
+            pub fn generate() -> Self {
+                Self(Uuid::now_v7())
+            }
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A tenant: one business or enterprise customer of Steward.
+    TenantId
+);
+typed_id!(
+    /// A member of a tenant: someone who logs in to work for the business.
+    MemberId
+);
+typed_id!(
+    /// A role inside a tenant, built in or custom.
+    RoleId
+);
+typed_id!(
+    /// A login session of a member.
+    SessionId
+);
+typed_id!(
+    /// An API token of a member.
+    ApiTokenId
+);
+typed_id!(
+    /// An invitation to join a tenant.
+    InvitationId
+);

@@ -1,0 +1,17 @@
+//! Steward's domain: the types and rules every capability shares, with no I/O.
+//!
+//! Nothing here knows about a database, HTTP or the clock of the machine; callers pass
+//! in what the rules need, which is what lets most of Steward be tested as plain functions.
+
+pub mod classification;
+pub mod contact;
+pub mod error;
+pub mod gstin;
+pub mod ids;
+pub mod password_policy;
+pub mod permissions;
+pub mod policy;
+pub mod slug;
+pub mod time_zone;
+
+pub use error::ValidationError;

@@ -1,0 +1,81 @@
+//! API tokens: shown once, stored as a SHA-256, scoped to a subset of permissions,
+//! revocable. `token_hint` keeps the last four characters so a member can tell tokens apart.
+
+use crate::{args, Micros, Row, StoreError, TenantTx};
+use steward_domain::ids::{ApiTokenId, MemberId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRow {
+    pub id: ApiTokenId,
+    pub member_id: MemberId,
+    pub name: String,
+    pub token_hint: String,
+    pub scopes: Vec<String>,
+    pub created_at: Micros,
+    pub expires_at: Option<Micros>,
+    pub last_used_at: Option<Micros>,
+    pub revoked_at: Option<Micros>,
+}
+
+fn from_row(row: &Row) -> Result<ApiTokenRow, StoreError> {
+    let scopes: String = row.get("scopes")?;
+    Ok(ApiTokenRow {
+        id: ApiTokenId(row.get("id")?),
+        member_id: MemberId(row.get("member_id")?),
+        name: row.get("name")?,
+        token_hint: row.get("token_hint")?,
+        scopes: scopes.split_whitespace().map(str::to_string).collect(),
+        created_at: row.get("created_at")?,
+        expires_at: row.get("expires_at")?,
+        last_used_at: row.get("last_used_at")?,
+        revoked_at: row.get("revoked_at")?,
+    })
+}
+
+pub async fn insert(tx: &mut TenantTx, token: &ApiTokenRow, token_hash: Vec<u8>) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO api_tokens (tenant_id, id, member_id, name, token_hint, token_hash, scopes, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        args![token.id, token.member_id, &token.name, &token.token_hint, token_hash, token.scopes.join(" "), token.created_at, token.expires_at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The usable token with this hash: not revoked, not expired.
+pub async fn find_live(tx: &mut TenantTx, token_hash: Vec<u8>, now: Micros) -> Result<Option<ApiTokenRow>, StoreError> {
+    let row = tx
+        .fetch_optional(
+            "SELECT id, member_id, name, token_hint, scopes, created_at, expires_at, last_used_at, revoked_at FROM api_tokens
+             WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)",
+            args![token_hash, now],
+        )
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn list_for_member(tx: &mut TenantTx, member: MemberId) -> Result<Vec<ApiTokenRow>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            "SELECT id, member_id, name, token_hint, scopes, created_at, expires_at, last_used_at, revoked_at FROM api_tokens
+             WHERE tenant_id = $1 AND member_id = $2 ORDER BY created_at DESC",
+            args![member],
+        )
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn revoke(tx: &mut TenantTx, id: ApiTokenId, member: MemberId, now: Micros) -> Result<bool, StoreError> {
+    let n = tx
+        .execute(
+            "UPDATE api_tokens SET revoked_at = $4 WHERE tenant_id = $1 AND id = $2 AND member_id = $3 AND revoked_at IS NULL",
+            args![id, member, now],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub async fn touch(tx: &mut TenantTx, id: ApiTokenId, now: Micros) -> Result<(), StoreError> {
+    tx.execute("UPDATE api_tokens SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2", args![id, now]).await?;
+    Ok(())
+}

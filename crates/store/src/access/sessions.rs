@@ -1,0 +1,88 @@
+//! Login sessions, found by the SHA-256 of the cookie's secret (the secret itself is
+//! never stored).
+
+use crate::{args, Micros, Row, StoreError, TenantTx};
+use steward_domain::ids::{MemberId, SessionId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: SessionId,
+    pub member_id: MemberId,
+    pub csrf_token: String,
+    pub created_at: Micros,
+    pub last_seen_at: Micros,
+    pub expires_at: Micros,
+}
+
+fn from_row(row: &Row) -> Result<SessionRow, StoreError> {
+    Ok(SessionRow {
+        id: SessionId(row.get("id")?),
+        member_id: MemberId(row.get("member_id")?),
+        csrf_token: row.get("csrf_token")?,
+        created_at: row.get("created_at")?,
+        last_seen_at: row.get("last_seen_at")?,
+        expires_at: row.get("expires_at")?,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    tx: &mut TenantTx,
+    id: SessionId,
+    member: MemberId,
+    token_hash: Vec<u8>,
+    csrf_token: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+    now: Micros,
+    expires_at: Micros,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO sessions (tenant_id, id, member_id, token_hash, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+        args![id, member, token_hash, csrf_token, ip, user_agent, now, expires_at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The live session with this token hash, if any.
+pub async fn find_live(tx: &mut TenantTx, token_hash: Vec<u8>, now: Micros) -> Result<Option<SessionRow>, StoreError> {
+    let row = tx
+        .fetch_optional(
+            "SELECT id, member_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions
+             WHERE tenant_id = $1 AND token_hash = $2 AND expires_at > $3",
+            args![token_hash, now],
+        )
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Slides the idle expiry forward; callers do this at most once a minute per session.
+pub async fn touch(tx: &mut TenantTx, id: SessionId, now: Micros, expires_at: Micros) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE sessions SET last_seen_at = $3, expires_at = $4 WHERE tenant_id = $1 AND id = $2",
+        args![id, now, expires_at],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(tx: &mut TenantTx, id: SessionId) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND id = $2", args![id]).await?;
+    Ok(())
+}
+
+/// Ends every session of a member except `keep` (after a password change).
+pub async fn delete_for_member(tx: &mut TenantTx, member: MemberId, keep: Option<SessionId>) -> Result<u64, StoreError> {
+    match keep {
+        Some(keep) => {
+            tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND member_id = $2 AND id <> $3", args![member, keep]).await
+        }
+        None => tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND member_id = $2", args![member]).await,
+    }
+}
+
+pub async fn delete_expired(tx: &mut TenantTx, now: Micros) -> Result<u64, StoreError> {
+    tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND expires_at <= $2", args![now]).await
+}

@@ -1,0 +1,145 @@
+//! Schema migrations, one list per backend, embedded in the binary.
+//!
+//! A migration is never edited once it has landed: `migrate` stores each one's SHA-256
+//! and refuses to run if a stored migration's text has changed. Both backends change
+//! together; the schema-parity test holds them to the same tables and columns.
+
+use crate::tx::Backend;
+use crate::{Store, StoreError};
+use sha2::{Digest, Sha256};
+
+/// One embedded migration.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+}];
+
+pub const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+)";
+
+/// What `migrate` did.
+#[derive(Debug, Default, Clone)]
+pub struct MigrationReport {
+    pub applied: Vec<(i64, &'static str)>,
+    pub already_applied: usize,
+}
+
+fn checksum(sql: &str) -> String {
+    Sha256::digest(sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// Applies every migration this binary carries that the database lacks, each in its
+    /// own transaction with its ledger row, so a crash leaves a migration applied whole or
+    /// not at all.
+    pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
+        let mut report = MigrationReport::default();
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                sqlx::raw_sql(CREATE_LEDGER).execute(pool).await?;
+                for migration in SQLITE {
+                    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                    let stored: Option<(String,)> =
+                        sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")
+                            .bind(migration.version)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    match stored {
+                        Some((sum,)) if sum == checksum(migration.sql) => report.already_applied += 1,
+                        Some(_) => return Err(StoreError::MigrationChanged { version: migration.version }),
+                        None => {
+                            sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+                            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+                                .bind(migration.version)
+                                .bind(migration.name)
+                                .bind(checksum(migration.sql))
+                                .bind(now_micros())
+                                .execute(&mut *tx)
+                                .await?;
+                            report.applied.push((migration.version, migration.name));
+                        }
+                    }
+                    tx.commit().await?;
+                }
+            }
+            Backend::Postgres(pool) => {
+                for migration in POSTGRES {
+                    let mut tx = pool.begin().await?;
+                    // One migrator at a time, even when several servers start together.
+                    sqlx::query("SELECT pg_advisory_xact_lock(7120143)").execute(&mut *tx).await?;
+                    sqlx::raw_sql(CREATE_LEDGER).execute(&mut *tx).await?;
+                    let stored: Option<(String,)> =
+                        sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")
+                            .bind(migration.version)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    match stored {
+                        Some((sum,)) if sum == checksum(migration.sql) => report.already_applied += 1,
+                        Some(_) => return Err(StoreError::MigrationChanged { version: migration.version }),
+                        None => {
+                            sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+                            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+                                .bind(migration.version)
+                                .bind(migration.name)
+                                .bind(checksum(migration.sql))
+                                .bind(now_micros())
+                                .execute(&mut *tx)
+                                .await?;
+                            report.applied.push((migration.version, migration.name));
+                        }
+                    }
+                    tx.commit().await?;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The newest migration version applied, or 0 on an empty database.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let query = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+        let result = match &self.backend {
+            Backend::Sqlite(pool) => sqlx::query_scalar::<_, i64>(query).fetch_one(pool).await,
+            Backend::Postgres(pool) => sqlx::query_scalar::<_, i64>(query).fetch_one(pool).await,
+        };
+        match result {
+            Ok(version) => Ok(version),
+            Err(sqlx::Error::Database(_)) => Ok(0),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The newest migration this binary carries.
+    pub fn latest_known_version(&self) -> i64 {
+        let list = match self.backend {
+            Backend::Sqlite(_) => SQLITE,
+            Backend::Postgres(_) => POSTGRES,
+        };
+        list.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+}

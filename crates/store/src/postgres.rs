@@ -1,0 +1,125 @@
+//! The PostgreSQL backend: production and scale-out.
+//!
+//! Tenant isolation rests on three things checked here at start-up: the runtime role is
+//! neither superuser nor `BYPASSRLS` and owns no tenant table, and every table with a
+//! `tenant_id` column has forced row-level security with a policy. A tenant transaction
+//! sets `app.tenant_id` with `SET LOCAL` (never per connection, which would leak to the
+//! next pooled request; never `set_config`, which does not reach Citus worker shards).
+
+use crate::tx::Backend;
+use crate::{Store, StoreError};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{AssertSqlSafe, Postgres, Transaction};
+use std::time::Duration;
+use steward_domain::ids::TenantId;
+
+pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::PgPool, StoreError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(2))
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await?;
+    Ok(pool)
+}
+
+/// `BEGIN` and `SET LOCAL` in one round trip. The value is formatted from a parsed UUID,
+/// never from a caller's text, so it cannot carry SQL.
+pub(crate) async fn begin_tenant(
+    pool: &sqlx::PgPool,
+    tenant: TenantId,
+    read_only: bool,
+) -> Result<Transaction<'static, Postgres>, StoreError> {
+    let mode = if read_only { " READ ONLY" } else { "" };
+    let statement = format!("BEGIN{mode}; SET LOCAL app.tenant_id = '{}'", tenant.as_uuid().hyphenated());
+    Ok(pool.begin_with(AssertSqlSafe(statement)).await?)
+}
+
+/// Whether a database role name is safe to put into a GRANT statement.
+fn is_plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 63
+}
+
+impl Store {
+    /// Refuses to run unless tenant isolation is enforced by the database itself.
+    /// SQLite has no roles or row-level security; there [`crate::TenantTx`] alone guards.
+    pub async fn verify_isolation(&self) -> Result<(), StoreError> {
+        let Backend::Postgres(pool) = &self.backend else {
+            return Ok(());
+        };
+        let (role, superuser, bypass): (String, bool, bool) =
+            sqlx::query_as("SELECT rolname::text, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                .fetch_one(pool)
+                .await?;
+        if superuser || bypass {
+            return Err(StoreError::UnsafeSetup(format!(
+                "the database role '{role}' can bypass row-level security (superuser or BYPASSRLS). \
+                 Connect `serve` as a role created with NOSUPERUSER NOBYPASSRLS, and run `steward migrate` \
+                 as the owner role with --grant-to that role."
+            )));
+        }
+        let tables: Vec<(String, bool, bool, i64, bool)> = sqlx::query_as(
+            "SELECT c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
+                    (SELECT COUNT(*) FROM pg_policy p WHERE p.polrelid = c.oid),
+                    pg_get_userbyid(c.relowner) = current_user
+             FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+               AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+             ORDER BY 1",
+        )
+        .fetch_all(pool)
+        .await?;
+        for (table, enabled, forced, policies, owned) in tables {
+            if !enabled || !forced || policies == 0 {
+                return Err(StoreError::UnsafeSetup(format!(
+                    "table '{table}' holds tenant data but lacks forced row-level security with a policy; \
+                     run `steward migrate` with this version, or restore the policy"
+                )));
+            }
+            if owned {
+                return Err(StoreError::UnsafeSetup(format!(
+                    "the runtime role '{role}' owns table '{table}' and could switch its row-level security off; \
+                     connect `serve` as a separate role that is not the owner"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives the runtime role what it needs and nothing more: read and write rows, never
+    /// change the schema or the migration ledger. Run by `migrate --grant-to ROLE`.
+    pub async fn grant_runtime_role(&self, role: &str) -> Result<(), StoreError> {
+        let Backend::Postgres(pool) = &self.backend else {
+            return Ok(());
+        };
+        if !is_plain_identifier(role) {
+            return Err(StoreError::UnsafeSetup(format!(
+                "'{role}' is not a plain role name (lowercase letters, digits, underscores)"
+            )));
+        }
+        let sql = format!(
+            "GRANT USAGE ON SCHEMA public TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+             REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM {role};
+             REVOKE INSERT, UPDATE, DELETE ON policy_versions FROM {role};"
+        );
+        sqlx::raw_sql(AssertSqlSafe(sql)).execute(pool).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_role_names_reach_a_grant() {
+        assert!(is_plain_identifier("steward_app"));
+        assert!(!is_plain_identifier("app; DROP TABLE members"));
+        assert!(!is_plain_identifier("App"));
+        assert!(!is_plain_identifier("1app"));
+    }
+}

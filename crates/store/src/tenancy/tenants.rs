@@ -1,0 +1,88 @@
+//! The `tenants` platform table: one row per business, found by id or slug.
+
+use crate::{args, Micros, PlatformTx, Row, StoreError, TenantTx};
+use steward_domain::ids::TenantId;
+use uuid::Uuid;
+
+/// A tenant as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantRow {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub country: String,
+    pub time_zone: String,
+    pub gstin: Option<String>,
+    pub status: String,
+    pub created_at: Micros,
+}
+
+macro_rules! select_tenants {
+    ($tail:literal) => {
+        concat!("SELECT id, slug, name, country, time_zone, gstin, status, created_at FROM tenants ", $tail)
+    };
+}
+
+fn from_row(row: &Row) -> Result<TenantRow, StoreError> {
+    Ok(TenantRow {
+        id: TenantId(row.get::<Uuid>("id")?),
+        slug: row.get("slug")?,
+        name: row.get("name")?,
+        country: row.get("country")?,
+        time_zone: row.get("time_zone")?,
+        gstin: row.get("gstin")?,
+        status: row.get("status")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+/// Inserts the tenant row inside the new tenant's own transaction, so the tenant, its
+/// roles and its owner appear together or not at all.
+pub async fn insert(tx: &mut TenantTx, tenant: &TenantRow) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO tenants (id, slug, name, country, time_zone, gstin, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        args![&tenant.slug, &tenant.name, &tenant.country, &tenant.time_zone, tenant.gstin.clone(), &tenant.status, tenant.created_at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The tenant of the current transaction.
+pub async fn current(tx: &mut TenantTx) -> Result<TenantRow, StoreError> {
+    let sql = select_tenants!("WHERE id = $1");
+    from_row(&tx.fetch_one(sql, args![]).await?)
+}
+
+/// Changes the business profile of the current tenant.
+pub async fn update_profile(
+    tx: &mut TenantTx,
+    name: &str,
+    slug: &str,
+    country: &str,
+    time_zone: &str,
+    gstin: Option<&str>,
+    now: Micros,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE tenants SET name = $2, slug = $3, country = $4, time_zone = $5, gstin = $6, updated_at = $7 WHERE id = $1",
+        args![name, slug, country, time_zone, gstin, now],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn find_by_slug(tx: &mut PlatformTx, slug: &str) -> Result<Option<TenantRow>, StoreError> {
+    let sql = select_tenants!("WHERE slug = $1");
+    tx.fetch_optional(sql, args![slug]).await?.as_ref().map(from_row).transpose()
+}
+
+pub async fn find_by_id(tx: &mut PlatformTx, id: TenantId) -> Result<Option<TenantRow>, StoreError> {
+    let sql = select_tenants!("WHERE id = $1");
+    tx.fetch_optional(sql, args![id]).await?.as_ref().map(from_row).transpose()
+}
+
+pub async fn list(tx: &mut PlatformTx) -> Result<Vec<TenantRow>, StoreError> {
+    let sql = select_tenants!("ORDER BY slug");
+    tx.fetch_all(sql, args![]).await?.iter().map(from_row).collect()
+}

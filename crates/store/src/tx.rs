@@ -1,0 +1,266 @@
+//! The [`Store`] and its two kinds of transaction.
+//!
+//! [`TenantTx`] is the only way to touch a tenant table. It binds the tenant id as `$1`
+//! of every statement and refuses SQL that does not use `$1`, so on SQLite (which has no
+//! row-level security) a query that forgot its tenant filter fails in the first test that
+//! runs it. On PostgreSQL it also runs `SET LOCAL app.tenant_id`, and forced row-level
+//! security stops any query that forgot anyway.
+//!
+//! [`PlatformTx`] reaches the platform tables (tenants, policy versions) that belong to no
+//! tenant.
+
+use crate::value::{Row, RowInner, Value};
+use crate::StoreError;
+use sqlx::{Postgres, Sqlite, Transaction};
+use steward_domain::ids::TenantId;
+
+/// Which database a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+impl StoreKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreKind::Sqlite => "sqlite",
+            StoreKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool to the deployment's database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Backend {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Store {
+    /// Opens the database named by `url`: `sqlite://path` (created if missing) or
+    /// `postgres://...`. `max_connections` bounds the pool.
+    pub async fn open(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite(crate::sqlite::open_pool(url, max_connections).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres(crate::postgres::open_pool(url, max_connections).await?)
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact_url(url)));
+        };
+        Ok(Store { backend })
+    }
+
+    pub fn kind(&self) -> StoreKind {
+        match self.backend {
+            Backend::Sqlite(_) => StoreKind::Sqlite,
+            Backend::Postgres(_) => StoreKind::Postgres,
+        }
+    }
+
+    /// Opens a read-write transaction scoped to one tenant. On SQLite it takes the write
+    /// lock up front (`BEGIN IMMEDIATE`), so a transaction that reads and then writes never
+    /// fails half-way on a lock upgrade.
+    pub async fn begin_tenant(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
+        let txn = match &self.backend {
+            Backend::Sqlite(pool) => Txn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(pool) => Txn::Postgres(crate::postgres::begin_tenant(pool, tenant, false).await?),
+        };
+        Ok(TenantTx { txn, tenant })
+    }
+
+    /// Opens a read-only transaction scoped to one tenant: the cheap path for pages and
+    /// API reads, which never waits for SQLite's single writer.
+    pub async fn begin_tenant_read(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
+        let txn = match &self.backend {
+            Backend::Sqlite(pool) => Txn::Sqlite(pool.begin().await?),
+            Backend::Postgres(pool) => Txn::Postgres(crate::postgres::begin_tenant(pool, tenant, true).await?),
+        };
+        Ok(TenantTx { txn, tenant })
+    }
+
+    /// Opens a transaction on the platform tables, which belong to no tenant.
+    pub async fn begin_platform(&self) -> Result<PlatformTx, StoreError> {
+        let txn = match &self.backend {
+            Backend::Sqlite(pool) => Txn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(pool) => Txn::Postgres(pool.begin().await?),
+        };
+        Ok(PlatformTx { txn })
+    }
+
+    /// Answers when the database does (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
+            Backend::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(pool) => pool.close().await,
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Hides the password in a database URL before it is printed or logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{}:****{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub(crate) enum Txn {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for value in $args {
+            query = match value {
+                Value::Text(v) => query.bind(v),
+                Value::I64(v) => query.bind(v),
+                Value::Bool(v) => query.bind(v),
+                Value::Uuid(v) => query.bind(v),
+                Value::Bytes(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+impl Txn {
+    async fn execute(&mut self, sql: &'static str, args: Vec<Value>) -> Result<u64, StoreError> {
+        Ok(match self {
+            Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args).execute(&mut **tx).await?.rows_affected(),
+            Txn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args).execute(&mut **tx).await?.rows_affected(),
+        })
+    }
+
+    async fn fetch_all(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
+        Ok(match self {
+            Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(|r| Row(RowInner::Sqlite(r)))
+                .collect(),
+            Txn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(|r| Row(RowInner::Postgres(r)))
+                .collect(),
+        })
+    }
+
+    async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
+        Ok(match self {
+            Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| Row(RowInner::Sqlite(r))),
+            Txn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| Row(RowInner::Postgres(r))),
+        })
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Txn::Sqlite(tx) => tx.commit().await?,
+            Txn::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A transaction inside one tenant. Dropping it without [`TenantTx::commit`] rolls back.
+pub struct TenantTx {
+    txn: Txn,
+    tenant: TenantId,
+}
+
+impl TenantTx {
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    fn scoped(&self, sql: &'static str, args: Vec<Value>) -> Result<Vec<Value>, StoreError> {
+        if !sql.contains("$1") {
+            return Err(StoreError::UnscopedQuery(sql));
+        }
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(Value::from(self.tenant));
+        all.extend(args);
+        Ok(all)
+    }
+
+    /// Runs a statement; `$1` is the tenant id, `args` bind from `$2` on.
+    pub async fn execute(&mut self, sql: &'static str, args: Vec<Value>) -> Result<u64, StoreError> {
+        let args = self.scoped(sql, args)?;
+        self.txn.execute(sql, args).await
+    }
+
+    pub async fn fetch_all(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
+        let args = self.scoped(sql, args)?;
+        self.txn.fetch_all(sql, args).await
+    }
+
+    pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
+        let args = self.scoped(sql, args)?;
+        self.txn.fetch_optional(sql, args).await
+    }
+
+    pub async fn fetch_one(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Row, StoreError> {
+        self.fetch_optional(sql, args).await?.ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+    }
+
+    /// Runs SQL exactly as given, without binding the tenant id. Only for tests that prove
+    /// row-level security stops a query with no tenant filter.
+    #[doc(hidden)]
+    pub async fn fetch_all_unfiltered_for_isolation_test(&mut self, sql: &'static str) -> Result<Vec<Row>, StoreError> {
+        self.txn.fetch_all(sql, Vec::new()).await
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.txn.commit().await
+    }
+}
+
+/// A transaction on the platform tables.
+pub struct PlatformTx {
+    txn: Txn,
+}
+
+impl PlatformTx {
+    pub async fn execute(&mut self, sql: &'static str, args: Vec<Value>) -> Result<u64, StoreError> {
+        self.txn.execute(sql, args).await
+    }
+    pub async fn fetch_all(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
+        self.txn.fetch_all(sql, args).await
+    }
+    pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
+        self.txn.fetch_optional(sql, args).await
+    }
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.txn.commit().await
+    }
+}
