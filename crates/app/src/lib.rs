@@ -1,1 +1,67 @@
-//! placeholder
+//! Steward's services, one folder per capability. They take validated input, open the
+//! right transaction, apply the domain's rules and return typed results; they know
+//! nothing of HTTP.
+
+pub mod access;
+pub mod clock;
+pub mod error;
+pub mod mail;
+pub mod rate_limit;
+pub mod tenancy;
+
+use std::sync::Arc;
+use steward_crypto::master_key::MasterKey;
+use steward_store::Store;
+
+pub use error::AppError;
+
+/// Settings the services need, taken from the deployment's configuration.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// Where members reach Steward, for links in mail (`https://crm.example.in`).
+    pub base_url: String,
+    /// Country code for phone numbers written without one.
+    pub default_country_code: String,
+    /// Minutes a login session may be idle before it ends.
+    pub session_idle_minutes: i64,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self { base_url: "http://localhost:8080".into(), default_country_code: "+91".into(), session_idle_minutes: 12 * 60 }
+    }
+}
+
+/// Everything a service call needs; cheap to clone, shared by all requests.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub settings: Arc<AppSettings>,
+    pub master_key: Arc<MasterKey>,
+    pub mailer: mail::Mailer,
+    pub clock: clock::Clock,
+    pub login_limiter: Arc<rate_limit::RateLimiter>,
+}
+
+impl App {
+    pub fn new(store: Store, settings: AppSettings, master_key: MasterKey, mailer: mail::Mailer) -> Self {
+        Self {
+            store,
+            settings: Arc::new(settings),
+            master_key: Arc::new(master_key),
+            mailer,
+            clock: clock::Clock::system(),
+            login_limiter: Arc::new(rate_limit::RateLimiter::new(10, 60)),
+        }
+    }
+
+    /// The current instant, in microseconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// A link into Steward, for mail.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.settings.base_url.trim_end_matches('/'), path)
+    }
+}

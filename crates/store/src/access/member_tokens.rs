@@ -50,6 +50,18 @@ pub async fn consume(tx: &mut TenantTx, purpose: TokenPurpose, token_hash: Vec<u
     row.map(|r| r.get("member_id").map(MemberId)).transpose()
 }
 
+/// The member (id and email) a still-usable token belongs to, without using it up.
+pub async fn peek(tx: &mut TenantTx, purpose: TokenPurpose, token_hash: Vec<u8>, now: Micros) -> Result<Option<(MemberId, String)>, StoreError> {
+    let row = tx
+        .fetch_optional(
+            "SELECT m.id, m.email FROM member_tokens t JOIN members m ON m.tenant_id = t.tenant_id AND m.id = t.member_id
+             WHERE t.tenant_id = $1 AND t.purpose = $2 AND t.token_hash = $3 AND t.used_at IS NULL AND t.expires_at > $4",
+            args![purpose.as_str(), token_hash, now],
+        )
+        .await?;
+    row.map(|r| Ok((MemberId(r.get("id")?), r.get("email")?))).transpose()
+}
+
 /// Withdraws a member's unused tokens of one purpose (a newer one was sent).
 pub async fn withdraw(tx: &mut TenantTx, member: MemberId, purpose: TokenPurpose, now: Micros) -> Result<(), StoreError> {
     tx.execute(

@@ -1,0 +1,411 @@
+//! Logging in and out, sessions, API-token authentication, email verification and
+//! password reset (ACC-2, ACC-4).
+//!
+//! Password hashing runs on a blocking thread and outside any database transaction, so a
+//! login neither stalls other requests nor holds SQLite's write lock while argon2 works.
+//! Guessing is slowed twice: per IP address (in memory) and per account (in the database:
+//! five failures lock the account for a minute, doubling with each lockout up to an hour;
+//! failures older than 15 minutes and lockouts older than a day are forgotten).
+
+use super::principal::{Credential, Principal};
+use super::{compose_secret, split_secret, API_TOKEN_PREFIX};
+use crate::clock::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE};
+use crate::mail::templates;
+use crate::{App, AppError};
+use std::collections::BTreeSet;
+use steward_crypto::password;
+use steward_crypto::token::{new_secret, token_hash};
+use steward_domain::contact::Email;
+use steward_domain::ids::{MemberId, SessionId, TenantId};
+use steward_domain::password_policy::{check_password, MAX_PASSWORD_BYTES};
+use steward_domain::permissions::Permission;
+use steward_store::access::member_tokens::{self, TokenPurpose};
+use steward_store::access::members::{self, MemberRow};
+use steward_store::access::{api_tokens, sessions};
+use steward_store::tenancy::tenants;
+use steward_store::TenantTx;
+
+const FAILURES_BEFORE_LOCK: i64 = 5;
+const FAILURE_MEMORY: i64 = 15 * MICROS_PER_MINUTE;
+const LOCKOUT_MEMORY: i64 = MICROS_PER_DAY;
+const FIRST_LOCK: i64 = MICROS_PER_MINUTE;
+const LONGEST_LOCK: i64 = MICROS_PER_HOUR;
+const VERIFY_LINK_LIFETIME: i64 = 48 * MICROS_PER_HOUR;
+const RESET_LINK_LIFETIME: i64 = MICROS_PER_HOUR;
+/// A session's last-seen time is written at most this often, keeping reads read-only.
+const SESSION_TOUCH_INTERVAL: i64 = 5 * MICROS_PER_MINUTE;
+const TOKEN_TOUCH_INTERVAL: i64 = MICROS_PER_MINUTE;
+
+pub async fn hash_password_off_runtime(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || password::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::from)
+}
+
+async fn verify_off_runtime(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || match stored {
+        Some(stored) => password::verify_password(&password, &stored),
+        None => {
+            password::verify_against_dummy(&password);
+            false
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The lock state after one more failed login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureOutcome {
+    pub failed_count: i64,
+    pub lockout_count: i64,
+    pub locked_until: Option<i64>,
+}
+
+/// Pure rule for the per-account lockout, so it can be tested without a clock.
+pub fn after_failed_login(member: &MemberRow, now: i64) -> FailureOutcome {
+    let recent = member.last_failed_login_at.is_some_and(|at| now - at < FAILURE_MEMORY);
+    let lock_remembered = member.last_failed_login_at.is_some_and(|at| now - at < LOCKOUT_MEMORY);
+    let failed_count = if recent { member.failed_login_count + 1 } else { 1 };
+    let lockout_count = if lock_remembered { member.lockout_count } else { 0 };
+    if failed_count >= FAILURES_BEFORE_LOCK {
+        let lockout_count = lockout_count + 1;
+        let duration = (FIRST_LOCK << (lockout_count - 1).min(10)).min(LONGEST_LOCK);
+        FailureOutcome { failed_count: 0, lockout_count, locked_until: Some(now + duration) }
+    } else {
+        FailureOutcome { failed_count, lockout_count, locked_until: None }
+    }
+}
+
+/// What a successful login hands back to set the cookie.
+#[derive(Debug, Clone)]
+pub struct IssuedSession {
+    /// The cookie value: `<tenant>.<secret>`. Shown to the browser once; only its hash is stored.
+    pub cookie_value: String,
+    pub csrf_token: String,
+    pub member: MemberId,
+    pub tenant: TenantId,
+    pub max_age_seconds: i64,
+}
+
+/// Where a login comes from, for the rate limit and the session record.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Logs a member in. `replacing` is the session cookie the browser already had, which is
+/// ended so that a session is never reused across a login (rotation).
+pub async fn log_in(
+    app: &App,
+    slug: &str,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+    replacing: Option<&str>,
+) -> Result<IssuedSession, AppError> {
+    let now = app.now();
+    if let Err(wait) = app.login_limiter.check(client.ip.as_deref().unwrap_or("unknown"), now) {
+        return Err(AppError::RateLimited(wait));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::BadCredentials);
+    }
+    let email = Email::parse("email", email).map_err(|_| AppError::BadCredentials)?;
+    let Some(tenant) = crate::tenancy::find_by_slug(app, slug).await? else {
+        verify_off_runtime(password.to_string(), None).await?;
+        return Err(AppError::BadCredentials);
+    };
+    let mut tx = app.store.begin_tenant_read(tenant.id).await?;
+    let member = members::find_by_email(&mut tx, email.as_str()).await?;
+    tx.commit().await?;
+    let member = match member {
+        Some(m) if m.removed_at.is_none() && m.password_hash.is_some() => m,
+        _ => {
+            verify_off_runtime(password.to_string(), None).await?;
+            return Err(AppError::BadCredentials);
+        }
+    };
+    if let Some(until) = member.locked_until
+        && until > now
+    {
+        return Err(AppError::RateLimited(((until - now) / 1_000_000).max(1) as u64));
+    }
+    let matches = verify_off_runtime(password.to_string(), member.password_hash.clone()).await?;
+    let mut tx = app.store.begin_tenant(tenant.id).await?;
+    if !matches {
+        let outcome = after_failed_login(&member, now);
+        members::record_failed_login(&mut tx, member.id, outcome.failed_count, outcome.lockout_count, outcome.locked_until, now)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(tenant = %tenant.id, member = %member.id, locked = outcome.locked_until.is_some(), "login failed");
+        return Err(AppError::BadCredentials);
+    }
+    members::record_login(&mut tx, member.id, now).await?;
+    if let Some((old_tenant, old_secret)) = replacing.and_then(split_secret)
+        && old_tenant == tenant.id
+        && let Some(old) = sessions::find_live(&mut tx, token_hash(old_secret), now).await?
+    {
+        sessions::delete(&mut tx, old.id).await?;
+    }
+    let issued = open_session(app, &mut tx, member.id, client).await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %tenant.id, member = %member.id, "login");
+    Ok(issued)
+}
+
+/// Starts a session for a member inside the caller's transaction.
+pub async fn open_session(app: &App, tx: &mut TenantTx, member: MemberId, client: &ClientInfo) -> Result<IssuedSession, AppError> {
+    let now = app.now();
+    let secret = new_secret()?;
+    let csrf_token = new_secret()?;
+    let idle = app.settings.session_idle_minutes * MICROS_PER_MINUTE;
+    let user_agent: Option<String> = client.user_agent.as_deref().map(|ua| ua.chars().take(300).collect());
+    sessions::insert(
+        tx,
+        SessionId::generate(),
+        member,
+        token_hash(&secret),
+        &csrf_token,
+        client.ip.as_deref(),
+        user_agent.as_deref(),
+        now,
+        now + idle,
+    )
+    .await?;
+    Ok(IssuedSession {
+        cookie_value: compose_secret(tx.tenant(), &secret),
+        csrf_token,
+        member,
+        tenant: tx.tenant(),
+        max_age_seconds: app.settings.session_idle_minutes * 60,
+    })
+}
+
+/// Starts a session in a transaction of its own (right after sign-up).
+pub async fn start_session(app: &App, tenant: TenantId, member: MemberId, client: &ClientInfo) -> Result<IssuedSession, AppError> {
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    let issued = open_session(app, &mut tx, member, client).await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+/// Ends the session behind a cookie value, if it is live.
+pub async fn log_out(app: &App, who: &Principal) -> Result<(), AppError> {
+    if let Some(session) = who.session_id() {
+        let mut tx = app.store.begin_tenant(who.tenant).await?;
+        sessions::delete(&mut tx, session).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+fn principal_of(member: MemberRow, tenant: TenantId, credential: Credential, scopes: Option<&[String]>) -> Principal {
+    let mut permissions: BTreeSet<Permission> = member.role_permissions.iter().filter_map(|p| p.parse().ok()).collect();
+    if let Some(scopes) = scopes {
+        let allowed: BTreeSet<Permission> = scopes.iter().filter_map(|p| p.parse().ok()).collect();
+        permissions = permissions.intersection(&allowed).copied().collect();
+    }
+    Principal {
+        tenant,
+        member: member.id,
+        name: member.name,
+        email: member.email,
+        role: member.role_name,
+        email_verified: member.email_verified_at.is_some(),
+        permissions,
+        credential,
+    }
+}
+
+/// The member behind a session cookie, or `Unauthenticated`.
+pub async fn authenticate_session(app: &App, cookie_value: &str) -> Result<Principal, AppError> {
+    let (tenant, secret) = split_secret(cookie_value).ok_or(AppError::Unauthenticated)?;
+    let now = app.now();
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let session = sessions::find_live(&mut tx, token_hash(secret), now).await?.ok_or(AppError::Unauthenticated)?;
+    let member = members::find(&mut tx, session.member_id).await?.ok_or(AppError::Unauthenticated)?;
+    tx.commit().await?;
+    if member.removed_at.is_some() {
+        return Err(AppError::Unauthenticated);
+    }
+    if now - session.last_seen_at > SESSION_TOUCH_INTERVAL {
+        let mut tx = app.store.begin_tenant(tenant).await?;
+        sessions::touch(&mut tx, session.id, now, now + app.settings.session_idle_minutes * MICROS_PER_MINUTE).await?;
+        tx.commit().await?;
+    }
+    Ok(principal_of(member, tenant, Credential::Session { id: session.id, csrf_token: session.csrf_token }, None))
+}
+
+/// The member behind an API token (`stw_<tenant>_<secret>`), narrowed to its scopes.
+pub async fn authenticate_token(app: &App, token: &str) -> Result<Principal, AppError> {
+    let rest = token.strip_prefix(API_TOKEN_PREFIX).ok_or(AppError::Unauthenticated)?;
+    let (tenant, secret) = split_secret(&rest.replacen('_', ".", 1)).map(|(t, s)| (t, s.to_string())).ok_or(AppError::Unauthenticated)?;
+    let now = app.now();
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let found = api_tokens::find_live(&mut tx, token_hash(&secret), now).await?.ok_or(AppError::Unauthenticated)?;
+    let member = members::find(&mut tx, found.member_id).await?.ok_or(AppError::Unauthenticated)?;
+    tx.commit().await?;
+    if member.removed_at.is_some() {
+        return Err(AppError::Unauthenticated);
+    }
+    if found.last_used_at.is_none_or(|at| now - at > TOKEN_TOUCH_INTERVAL) {
+        let mut tx = app.store.begin_tenant(tenant).await?;
+        api_tokens::touch(&mut tx, found.id, now).await?;
+        tx.commit().await?;
+    }
+    Ok(principal_of(member, tenant, Credential::ApiToken { id: found.id }, Some(&found.scopes)))
+}
+
+/// Creates an email-verification link for a member, inside the caller's transaction.
+pub async fn issue_verification(app: &App, tx: &mut TenantTx, member: MemberId) -> Result<String, AppError> {
+    let now = app.now();
+    let secret = new_secret()?;
+    member_tokens::withdraw(tx, member, TokenPurpose::VerifyEmail, now).await?;
+    member_tokens::insert(tx, member, TokenPurpose::VerifyEmail, token_hash(&secret), now, now + VERIFY_LINK_LIFETIME).await?;
+    Ok(app.link(&format!("/verify/{}", compose_secret(tx.tenant(), &secret))))
+}
+
+/// Sends a fresh verification mail to the signed-in member.
+pub async fn resend_verification(app: &App, who: &Principal) -> Result<(), AppError> {
+    if who.email_verified {
+        return Ok(());
+    }
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    let link = issue_verification(app, &mut tx, who.member).await?;
+    let tenant = tenants::current(&mut tx).await?;
+    tx.commit().await?;
+    app.mailer.send_in_background(templates::verify_email(&who.email, &who.name, &tenant.name, link));
+    Ok(())
+}
+
+/// Confirms an email address from a mailed link.
+pub async fn verify_email(app: &App, link_token: &str) -> Result<(), AppError> {
+    let (tenant, secret) = split_secret(link_token).ok_or(AppError::LinkInvalid)?;
+    let now = app.now();
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    let member = member_tokens::consume(&mut tx, TokenPurpose::VerifyEmail, token_hash(secret), now)
+        .await?
+        .ok_or(AppError::LinkInvalid)?;
+    members::mark_email_verified(&mut tx, member, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Mails a reset link if the address is an active member of the workspace. Answers the
+/// same either way, so the form cannot be used to find out who is a member.
+pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: &ClientInfo) -> Result<(), AppError> {
+    let now = app.now();
+    if let Err(wait) = app.login_limiter.check(client.ip.as_deref().unwrap_or("unknown"), now) {
+        return Err(AppError::RateLimited(wait));
+    }
+    let email = Email::parse("email", email)?;
+    let Some(tenant) = crate::tenancy::find_by_slug(app, slug).await? else {
+        return Ok(());
+    };
+    let mut tx = app.store.begin_tenant(tenant.id).await?;
+    let Some(member) = members::find_by_email(&mut tx, email.as_str()).await?.filter(|m| m.removed_at.is_none()) else {
+        return Ok(());
+    };
+    let secret = new_secret()?;
+    member_tokens::withdraw(&mut tx, member.id, TokenPurpose::ResetPassword, now).await?;
+    member_tokens::insert(&mut tx, member.id, TokenPurpose::ResetPassword, token_hash(&secret), now, now + RESET_LINK_LIFETIME)
+        .await?;
+    tx.commit().await?;
+    let link = app.link(&format!("/reset/{}", compose_secret(tenant.id, &secret)));
+    app.mailer.send_in_background(templates::password_reset(&member.email, &member.name, &tenant.name, link));
+    Ok(())
+}
+
+/// Sets a new password from a reset link. Every session of the member ends, and the email
+/// counts as verified (the link proved the mailbox).
+pub async fn reset_password(app: &App, link_token: &str, new_password: &str) -> Result<(), AppError> {
+    let (tenant, secret) = split_secret(link_token).ok_or(AppError::LinkInvalid)?;
+    let now = app.now();
+    // The link is checked before the slow hash, and consumed after it, in one transaction.
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let valid = member_tokens::peek(&mut tx, TokenPurpose::ResetPassword, token_hash(secret), now).await?;
+    tx.commit().await?;
+    let (_, email) = valid.ok_or(AppError::LinkInvalid)?;
+    check_password("password", new_password, &email)?;
+    let hash = hash_password_off_runtime(new_password.to_string()).await?;
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    let member = member_tokens::consume(&mut tx, TokenPurpose::ResetPassword, token_hash(secret), now)
+        .await?
+        .ok_or(AppError::LinkInvalid)?;
+    members::set_password_hash(&mut tx, member, &hash, now).await?;
+    members::mark_email_verified(&mut tx, member, now).await?;
+    sessions::delete_for_member(&mut tx, member, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the signed-in member's password after checking the current one; every other
+/// session of theirs ends.
+pub async fn change_password(app: &App, who: &Principal, current: &str, new_password: &str) -> Result<(), AppError> {
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let member = members::find(&mut tx, who.member).await?.ok_or(AppError::Unauthenticated)?;
+    tx.commit().await?;
+    if !verify_off_runtime(current.to_string(), member.password_hash.clone()).await? {
+        return Err(AppError::invalid("current_password", "is not your current password"));
+    }
+    check_password("new_password", new_password, &member.email)?;
+    let hash = hash_password_off_runtime(new_password.to_string()).await?;
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    members::set_password_hash(&mut tx, who.member, &hash, app.now()).await?;
+    sessions::delete_for_member(&mut tx, who.member, who.session_id()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steward_domain::ids::RoleId;
+
+    fn member(failed: i64, lockouts: i64, last_failed: Option<i64>) -> MemberRow {
+        MemberRow {
+            id: MemberId::generate(),
+            email: "m@example.com".into(),
+            name: "M".into(),
+            phone: None,
+            role_id: RoleId::generate(),
+            role_name: "staff".into(),
+            role_permissions: vec![],
+            password_hash: None,
+            email_verified_at: None,
+            failed_login_count: failed,
+            last_failed_login_at: last_failed,
+            lockout_count: lockouts,
+            locked_until: None,
+            last_login_at: None,
+            removed_at: None,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_fifth_recent_failure_locks_and_locks_double() {
+        // promise: ACC-4
+        let now = 10 * MICROS_PER_DAY;
+        let fourth = after_failed_login(&member(3, 0, Some(now - MICROS_PER_MINUTE)), now);
+        assert_eq!(fourth, FailureOutcome { failed_count: 4, lockout_count: 0, locked_until: None });
+        let fifth = after_failed_login(&member(4, 0, Some(now - MICROS_PER_MINUTE)), now);
+        assert_eq!(fifth.locked_until, Some(now + MICROS_PER_MINUTE));
+        let again = after_failed_login(&member(4, 1, Some(now - MICROS_PER_MINUTE)), now);
+        assert_eq!(again.locked_until, Some(now + 2 * MICROS_PER_MINUTE));
+        let capped = after_failed_login(&member(4, 30, Some(now - MICROS_PER_MINUTE)), now);
+        assert_eq!(capped.locked_until, Some(now + MICROS_PER_HOUR));
+    }
+
+    #[test]
+    fn old_failures_and_lockouts_decay() {
+        let now = 10 * MICROS_PER_DAY;
+        let stale = after_failed_login(&member(4, 3, Some(now - 20 * MICROS_PER_MINUTE)), now);
+        assert_eq!(stale, FailureOutcome { failed_count: 1, lockout_count: 3, locked_until: None });
+        let forgotten = after_failed_login(&member(4, 3, Some(now - 2 * MICROS_PER_DAY)), now);
+        assert_eq!(forgotten, FailureOutcome { failed_count: 1, lockout_count: 0, locked_until: None });
+    }
+}

@@ -1,0 +1,321 @@
+//! Members of a tenant: list, invite by email, accept an invitation, change a role,
+//! remove, and each member's own profile.
+//!
+//! Nobody can hand out more than they hold: assigning a role needs every permission that
+//! role grants, which is also why only an owner can make another owner. A tenant always
+//! keeps at least one owner.
+
+use super::auth::{hash_password_off_runtime, open_session, ClientInfo, IssuedSession};
+use super::principal::Principal;
+use super::split_secret;
+use crate::mail::templates;
+use crate::{App, AppError};
+use serde::Serialize;
+use steward_crypto::token::{new_secret, token_hash};
+use steward_domain::contact::{parse_name, Email, Phone};
+use steward_domain::ids::{InvitationId, MemberId, RoleId};
+use steward_domain::password_policy::check_password;
+use steward_domain::permissions::{BuiltinRole, Permission};
+use steward_store::access::members::{self, MemberRow, NewMember};
+use steward_store::access::{invitations, roles};
+use steward_store::tenancy::tenants;
+use steward_store::TenantTx;
+
+const INVITATION_LIFETIME: i64 = 7 * crate::clock::MICROS_PER_DAY;
+
+/// A member as other members and the API see them.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    pub id: MemberId,
+    pub email: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub role_id: RoleId,
+    pub role: String,
+    pub email_verified: bool,
+    pub last_login_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<MemberRow> for MemberView {
+    fn from(m: MemberRow) -> Self {
+        Self {
+            id: m.id,
+            email: m.email,
+            name: m.name,
+            phone: m.phone,
+            role_id: m.role_id,
+            role: m.role_name,
+            email_verified: m.email_verified_at.is_some(),
+            last_login_at: m.last_login_at.map(crate::clock::format_instant),
+            created_at: crate::clock::format_instant(m.created_at),
+        }
+    }
+}
+
+/// A pending invitation.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationView {
+    pub id: InvitationId,
+    pub email: String,
+    pub role: String,
+    pub expires_at: String,
+}
+
+pub async fn list(app: &App, who: &Principal) -> Result<Vec<MemberView>, AppError> {
+    who.require(Permission::MembersRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let all = members::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(all.into_iter().map(Into::into).collect())
+}
+
+pub async fn get(app: &App, who: &Principal, id: MemberId) -> Result<MemberView, AppError> {
+    who.require(Permission::MembersRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let member = members::find(&mut tx, id).await?.filter(|m| m.removed_at.is_none()).ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(member.into())
+}
+
+/// The role named `role` (by id or name) if the actor may assign it.
+async fn assignable_role(tx: &mut TenantTx, who: &Principal, role: &str) -> Result<roles::RoleRow, AppError> {
+    let found = match role.parse::<RoleId>() {
+        Ok(id) => roles::find(tx, id).await?,
+        Err(_) => roles::find_by_name(tx, role.trim()).await?,
+    };
+    let found = found.ok_or_else(|| AppError::invalid("role", "is not a role of this business"))?;
+    let missing: Vec<&str> = found
+        .permissions
+        .iter()
+        .filter(|p| p.parse::<Permission>().map(|p| !who.has(p)).unwrap_or(true))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::Forbidden(format!(
+            "{} (to assign the role '{}' you must hold all its permissions)",
+            missing.join(", "),
+            found.name
+        )));
+    }
+    Ok(found)
+}
+
+/// Invites someone by email with a role; mails them a link valid for 7 days. Only a
+/// member whose own email is verified may invite (mail goes out in the business's name).
+pub async fn invite(app: &App, who: &Principal, email: &str, role: &str) -> Result<InvitationView, AppError> {
+    who.require(Permission::MembersManage)?;
+    if !who.email_verified {
+        return Err(AppError::NotAllowed("confirm your own email address before inviting others".into()));
+    }
+    let email = Email::parse("email", email)?;
+    let now = app.now();
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    let role = assignable_role(&mut tx, who, role).await?;
+    if members::find_by_email(&mut tx, email.as_str()).await?.is_some_and(|m| m.removed_at.is_none()) {
+        return Err(AppError::conflict("email", "is already a member of this business"));
+    }
+    let secret = new_secret()?;
+    let id = InvitationId::generate();
+    invitations::insert(&mut tx, id, email.as_str(), role.id, who.member, token_hash(&secret), now, now + INVITATION_LIFETIME).await?;
+    let tenant = tenants::current(&mut tx).await?;
+    tx.commit().await?;
+    let link = app.link(&format!("/invite/{}", super::compose_secret(who.tenant, &secret)));
+    app.mailer.send_in_background(templates::invitation(email.as_str(), &who.name, &tenant.name, &role.name, link));
+    Ok(InvitationView {
+        id,
+        email: email.into_string(),
+        role: role.name,
+        expires_at: crate::clock::format_instant(now + INVITATION_LIFETIME),
+    })
+}
+
+pub async fn pending_invitations(app: &App, who: &Principal) -> Result<Vec<InvitationView>, AppError> {
+    who.require(Permission::MembersRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let pending = invitations::list_pending(&mut tx, app.now()).await?;
+    tx.commit().await?;
+    Ok(pending
+        .into_iter()
+        .map(|i| InvitationView { id: i.id, email: i.email, role: i.role_name, expires_at: crate::clock::format_instant(i.expires_at) })
+        .collect())
+}
+
+pub async fn revoke_invitation(app: &App, who: &Principal, id: InvitationId) -> Result<(), AppError> {
+    who.require(Permission::MembersManage)?;
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    if !invitations::revoke(&mut tx, id, app.now()).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What the invitation page shows before the person accepts.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationPreview {
+    pub business: String,
+    pub email: String,
+    pub role: String,
+}
+
+pub async fn preview_invitation(app: &App, link_token: &str) -> Result<InvitationPreview, AppError> {
+    let (tenant, secret) = split_secret(link_token).ok_or(AppError::LinkInvalid)?;
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let invitation = invitations::find_by_token(&mut tx, token_hash(secret)).await?.ok_or(AppError::LinkInvalid)?;
+    if invitation.accepted_at.is_some() || invitation.revoked_at.is_some() || invitation.expires_at <= app.now() {
+        return Err(AppError::LinkInvalid);
+    }
+    let business = tenants::current(&mut tx).await?.name;
+    tx.commit().await?;
+    Ok(InvitationPreview { business, email: invitation.email, role: invitation.role_name })
+}
+
+/// Accepts an invitation: creates the member (or brings back a removed one) with the
+/// invited role, and signs them in.
+pub async fn accept_invitation(
+    app: &App,
+    link_token: &str,
+    name: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<IssuedSession, AppError> {
+    let preview = preview_invitation(app, link_token).await?;
+    let (tenant, secret) = split_secret(link_token).ok_or(AppError::LinkInvalid)?;
+    let name = parse_name("name", name, 120)?;
+    check_password("password", password, &preview.email)?;
+    let hash = hash_password_off_runtime(password.to_string()).await?;
+    let now = app.now();
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    let invitation = invitations::find_by_token(&mut tx, token_hash(secret)).await?.ok_or(AppError::LinkInvalid)?;
+    if !invitations::mark_accepted(&mut tx, invitation.id, now).await? {
+        return Err(AppError::LinkInvalid);
+    }
+    let member_id = match members::find_by_email(&mut tx, &invitation.email).await? {
+        Some(existing) if existing.removed_at.is_none() => {
+            return Err(AppError::conflict("email", "is already a member of this business; log in instead"));
+        }
+        Some(removed) => {
+            members::reinstate(&mut tx, removed.id, &name, invitation.role_id, &hash, now).await?;
+            removed.id
+        }
+        None => {
+            let id = MemberId::generate();
+            let new = NewMember {
+                id,
+                email: &invitation.email,
+                name: &name,
+                phone: None,
+                role_id: invitation.role_id,
+                password_hash: Some(&hash),
+                // The invitation link reached this mailbox, which verifies it.
+                email_verified_at: Some(now),
+            };
+            members::insert(&mut tx, &new, now).await?;
+            id
+        }
+    };
+    let session = open_session(app, &mut tx, member_id, client).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+async fn guard_last_owner(tx: &mut TenantTx, target: &MemberRow) -> Result<(), AppError> {
+    if target.role_name == BuiltinRole::Owner.name() && members::count_active_with_role(tx, BuiltinRole::Owner.name()).await? <= 1 {
+        return Err(AppError::NotAllowed("a business must keep at least one owner; make someone else owner first".into()));
+    }
+    Ok(())
+}
+
+/// The actor must hold every permission the target holds to change or remove them.
+fn guard_outranked(who: &Principal, target: &MemberRow) -> Result<(), AppError> {
+    let missing: Vec<&str> = target
+        .role_permissions
+        .iter()
+        .filter(|p| p.parse::<Permission>().map(|p| !who.has(p)).unwrap_or(false))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() { Ok(()) } else { Err(AppError::Forbidden(missing.join(", "))) }
+}
+
+pub async fn change_role(app: &App, who: &Principal, id: MemberId, role: &str) -> Result<MemberView, AppError> {
+    who.require(Permission::MembersManage)?;
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    let target = members::find(&mut tx, id).await?.filter(|m| m.removed_at.is_none()).ok_or(AppError::NotFound)?;
+    guard_outranked(who, &target)?;
+    let role = assignable_role(&mut tx, who, role).await?;
+    if role.id != target.role_id {
+        guard_last_owner(&mut tx, &target).await?;
+        members::set_role(&mut tx, id, role.id, app.now()).await?;
+    }
+    let updated = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(updated.into())
+}
+
+pub async fn remove(app: &App, who: &Principal, id: MemberId) -> Result<(), AppError> {
+    who.require(Permission::MembersManage)?;
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    let target = members::find(&mut tx, id).await?.filter(|m| m.removed_at.is_none()).ok_or(AppError::NotFound)?;
+    guard_outranked(who, &target)?;
+    guard_last_owner(&mut tx, &target).await?;
+    members::remove(&mut tx, id, app.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds a member directly with a password (the operator's CLI and the demo).
+pub async fn add_member(
+    app: &App,
+    tenant: steward_domain::ids::TenantId,
+    email: &str,
+    name: &str,
+    role: &str,
+    password: &str,
+) -> Result<MemberView, AppError> {
+    let email = Email::parse("email", email)?;
+    let name = parse_name("name", name, 120)?;
+    check_password("password", password, email.as_str())?;
+    let hash = hash_password_off_runtime(password.to_string()).await?;
+    let now = app.now();
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    let role = roles::find_by_name(&mut tx, role.trim()).await?.ok_or_else(|| AppError::invalid("role", "is not a role of this business"))?;
+    let id = MemberId::generate();
+    let new = NewMember { id, email: email.as_str(), name: &name, phone: None, role_id: role.id, password_hash: Some(&hash), email_verified_at: Some(now) };
+    members::insert(&mut tx, &new, now)
+        .await
+        .map_err(|e| if e.is_duplicate_of("email") { AppError::conflict("email", "is already a member of this business") } else { e.into() })?;
+    let member = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(member.into())
+}
+
+/// Members of a tenant for the operator's CLI (no principal: the operator runs it).
+pub async fn list_for_operator(app: &App, tenant: steward_domain::ids::TenantId) -> Result<Vec<MemberView>, AppError> {
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let all = members::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(all.into_iter().map(Into::into).collect())
+}
+
+/// The signed-in member changes their own name and phone.
+pub async fn update_own_profile(app: &App, who: &Principal, name: &str, phone: Option<&str>) -> Result<MemberView, AppError> {
+    let name = parse_name("name", name, 120)?;
+    let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(raw) => Some(Phone::parse("phone", raw, &app.settings.default_country_code)?.into_string()),
+        None => None,
+    };
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    members::update_profile(&mut tx, who.member, &name, phone.as_deref(), app.now()).await?;
+    let member = members::find(&mut tx, who.member).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(member.into())
+}
+
+/// The signed-in member's own record, for the account page.
+pub async fn own_profile(app: &App, who: &Principal) -> Result<MemberView, AppError> {
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let member = members::find(&mut tx, who.member).await?.ok_or(AppError::Unauthenticated)?;
+    tx.commit().await?;
+    Ok(member.into())
+}

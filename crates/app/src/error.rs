@@ -1,0 +1,52 @@
+//! The services' one error type. The web layer maps it to HTTP in one place; the CLI
+//! prints it. Messages are for the user and never carry a personal value or a secret.
+
+use steward_domain::ValidationError;
+use steward_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input that breaks a rule, naming the field.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// A value that must be unique already exists, naming the field.
+    #[error("{field}: {message}")]
+    Conflict { field: String, message: String },
+    /// Nothing with that id in this tenant (also what another tenant's id gets).
+    #[error("not found")]
+    NotFound,
+    /// Not signed in, or the session or token is not valid.
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Wrong email, password or workspace; deliberately does not say which.
+    #[error("the workspace, email or password is not right")]
+    BadCredentials,
+    /// Signed in, but the role or token lacks the permission.
+    #[error("your role does not allow this (needs {0})")]
+    Forbidden(String),
+    /// Too many attempts; try again after this many seconds.
+    #[error("too many attempts; try again in {0} seconds")]
+    RateLimited(u64),
+    /// A link that was already used, has expired, or never existed.
+    #[error("this link has expired or was already used")]
+    LinkInvalid,
+    /// The request would break a rule about the current state ("the last owner").
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("cryptography: {0}")]
+    Crypto(#[from] steward_crypto::CryptoError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn conflict(field: &str, message: &str) -> Self {
+        AppError::Conflict { field: field.to_string(), message: message.to_string() }
+    }
+
+    pub fn invalid(field: &str, message: &str) -> Self {
+        AppError::Invalid(ValidationError::new(field, message))
+    }
+}

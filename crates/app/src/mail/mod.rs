@@ -1,0 +1,96 @@
+//! Mail to members: verification, invitations, password reset.
+//!
+//! With an SMTP server configured (`smtp://host:port`, `smtp://host?tls=required` for
+//! STARTTLS, `smtps://user:pass@host`), mail goes there. With none, Steward prints the
+//! subject and link on its console instead, which is how `steward demo` shows them. Mail
+//! never decides whether a request succeeds: it is sent after the change commits, and a
+//! failure is logged (without the address) for the operator.
+
+pub mod templates;
+
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::Arc;
+
+/// One message to one member.
+#[derive(Debug, Clone)]
+pub struct OutgoingMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// The link the message exists to deliver; the console mailer prints it.
+    pub link: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("the SMTP address is not valid: {0}")]
+    BadUrl(String),
+    #[error("the sender address '{0}' is not valid")]
+    BadSender(String),
+    #[error("the message could not be built: {0}")]
+    Build(String),
+    #[error("the SMTP server refused or could not be reached: {0}")]
+    Send(String),
+}
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp { transport: Arc<AsyncSmtpTransport<Tokio1Executor>>, from: Mailbox },
+    Console,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Smtp { .. } => f.write_str("Mailer::Smtp"),
+            Mailer::Console => f.write_str("Mailer::Console"),
+        }
+    }
+}
+
+impl Mailer {
+    /// An SMTP mailer for `url`, or the console mailer when there is no URL.
+    pub fn new(url: Option<&str>, from: &str) -> Result<Self, MailError> {
+        let Some(url) = url.filter(|u| !u.trim().is_empty()) else {
+            return Ok(Mailer::Console);
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| MailError::BadUrl(e.to_string()))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        let from: Mailbox = from.parse().map_err(|_| MailError::BadSender(from.to_string()))?;
+        Ok(Mailer::Smtp { transport: Arc::new(transport), from })
+    }
+
+    pub async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
+        match self {
+            Mailer::Console => {
+                println!("\n  mail: {}\n        {}\n", mail.subject, mail.link);
+                Ok(())
+            }
+            Mailer::Smtp { transport, from } => {
+                let to: Mailbox = mail.to.parse().map_err(|_| MailError::Build("recipient address is not valid".into()))?;
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(&mail.subject)
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(mail.text.clone())
+                    .map_err(|e| MailError::Build(e.to_string()))?;
+                transport.send(message).await.map(|_| ()).map_err(|e| MailError::Send(e.to_string()))
+            }
+        }
+    }
+
+    /// Sends without making the caller wait; a failure is logged with the subject only.
+    pub fn send_in_background(&self, mail: OutgoingMail) {
+        let mailer = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = mailer.send(&mail).await {
+                tracing::warn!(subject = %mail.subject, %error, "mail was not sent");
+            }
+        });
+    }
+}

@@ -1,0 +1,232 @@
+//! Creating tenants and keeping their business profile.
+
+use crate::access::{self, principal::Principal};
+use crate::mail::templates;
+use crate::{App, AppError};
+use serde::Serialize;
+use steward_domain::contact::{parse_name, Email};
+use steward_domain::gstin::Gstin;
+use steward_domain::ids::{MemberId, RoleId, TenantId};
+use steward_domain::password_policy::check_password;
+use steward_domain::permissions::{BuiltinRole, Permission};
+use steward_domain::policy::current_policy;
+use steward_domain::slug::Slug;
+use steward_domain::time_zone::parse_time_zone;
+use steward_domain::ValidationError;
+use steward_store::access::{members, roles};
+use steward_store::tenancy::{policy, tenants, tenants::TenantRow};
+
+/// What sign-up, `steward tenant create` and the demo ask for.
+#[derive(Debug, Clone, Default)]
+pub struct NewTenant {
+    pub business_name: String,
+    pub slug: String,
+    pub country: String,
+    pub time_zone: String,
+    pub owner_name: String,
+    pub owner_email: String,
+    pub owner_password: String,
+    /// The owner accepted the current terms and privacy policy (POL-1).
+    pub accepted_policy: bool,
+    /// Set by the operator's CLI and the demo, whose owners need no verification mail.
+    pub owner_email_verified: bool,
+    pub ip: Option<String>,
+}
+
+/// A tenant as members and the API see it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TenantView {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub country: String,
+    pub time_zone: String,
+    pub gstin: Option<String>,
+    pub status: String,
+    pub created_at: String,
+}
+
+impl From<TenantRow> for TenantView {
+    fn from(row: TenantRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            country: row.country,
+            time_zone: row.time_zone,
+            gstin: row.gstin,
+            status: row.status,
+            created_at: crate::clock::format_instant(row.created_at),
+        }
+    }
+}
+
+/// ISO 3166-1 alpha-2, uppercase.
+pub fn parse_country(field: &str, raw: &str) -> Result<String, ValidationError> {
+    let code = raw.trim().to_ascii_uppercase();
+    if code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) {
+        Ok(code)
+    } else {
+        Err(ValidationError::new(field, "must be a two-letter country code such as IN"))
+    }
+}
+
+/// Creates a tenant with its built-in roles and its owner. Returns the tenant and owner.
+pub async fn create_tenant(app: &App, input: NewTenant) -> Result<(TenantView, MemberId), AppError> {
+    let business_name = parse_name("business_name", &input.business_name, 120)?;
+    let slug = Slug::parse("slug", &input.slug)?;
+    let country = parse_country("country", &input.country)?;
+    let time_zone = parse_time_zone("time_zone", &input.time_zone)?;
+    let owner_name = parse_name("name", &input.owner_name, 120)?;
+    let email = Email::parse("email", &input.owner_email)?;
+    check_password("password", &input.owner_password, email.as_str())?;
+    if !input.accepted_policy {
+        return Err(AppError::invalid("accept_policy", "you must accept the terms and privacy policy to sign up"));
+    }
+    let password_hash = access::auth::hash_password_off_runtime(input.owner_password.clone()).await?;
+
+    let now = app.now();
+    let tenant_id = TenantId::generate();
+    let owner_id = MemberId::generate();
+    let row = TenantRow {
+        id: tenant_id,
+        slug: slug.into_string(),
+        name: business_name,
+        country,
+        time_zone,
+        gstin: None,
+        status: "active".into(),
+        created_at: now,
+    };
+    let mut tx = app.store.begin_tenant(tenant_id).await?;
+    tenants::insert(&mut tx, &row).await.map_err(|e| {
+        if e.is_duplicate_of("slug") { AppError::conflict("slug", "is already taken; choose another") } else { e.into() }
+    })?;
+    let mut owner_role = None;
+    for builtin in BuiltinRole::ALL {
+        let role = roles::RoleRow {
+            id: RoleId::generate(),
+            name: builtin.name().into(),
+            permissions: builtin.permissions().iter().map(|p| p.name().to_string()).collect(),
+            builtin: true,
+        };
+        roles::insert(&mut tx, &role, now).await?;
+        if builtin == BuiltinRole::Owner {
+            owner_role = Some(role.id);
+        }
+    }
+    let owner_role = owner_role.ok_or_else(|| AppError::Internal("the owner role was not created".into()))?;
+    members::insert(
+        &mut tx,
+        &members::NewMember {
+            id: owner_id,
+            email: email.as_str(),
+            name: &owner_name,
+            phone: None,
+            role_id: owner_role,
+            password_hash: Some(&password_hash),
+            email_verified_at: input.owner_email_verified.then_some(now),
+        },
+        now,
+    )
+    .await?;
+    policy::record_acceptance(&mut tx, owner_id, current_policy().version, input.ip.as_deref(), now).await?;
+    let verification = if input.owner_email_verified {
+        None
+    } else {
+        Some(access::auth::issue_verification(app, &mut tx, owner_id).await?)
+    };
+    tx.commit().await?;
+
+    if let Some(link) = verification {
+        app.mailer.send_in_background(templates::verify_email(email.as_str(), &owner_name, &row.name, link));
+    }
+    tracing::info!(tenant = %tenant_id, "tenant created");
+    Ok((row.into(), owner_id))
+}
+
+/// Finds an active tenant by slug (the login form and public pages).
+pub async fn find_by_slug(app: &App, slug: &str) -> Result<Option<TenantView>, AppError> {
+    let slug = slug.trim().to_ascii_lowercase();
+    let mut tx = app.store.begin_platform().await?;
+    let found = tenants::find_by_slug(&mut tx, &slug).await?;
+    tx.commit().await?;
+    Ok(found.map(Into::into))
+}
+
+/// Every tenant, for the operator's CLI.
+pub async fn list_tenants(app: &App) -> Result<Vec<TenantView>, AppError> {
+    let mut tx = app.store.begin_platform().await?;
+    let all = tenants::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(all.into_iter().map(Into::into).collect())
+}
+
+pub async fn profile(app: &App, who: &Principal) -> Result<TenantView, AppError> {
+    who.require(Permission::TenantRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let row = tenants::current(&mut tx).await?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+/// Changes to the business profile; a `None` leaves a field as it is. An empty GSTIN
+/// clears it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileChange {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub country: Option<String>,
+    pub time_zone: Option<String>,
+    pub gstin: Option<String>,
+}
+
+pub async fn update_profile(app: &App, who: &Principal, change: ProfileChange) -> Result<TenantView, AppError> {
+    who.require(Permission::TenantManage)?;
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    let current = tenants::current(&mut tx).await?;
+    let name = match change.name {
+        Some(name) => parse_name("name", &name, 120)?,
+        None => current.name,
+    };
+    let slug = match change.slug {
+        Some(slug) => Slug::parse("slug", &slug)?.into_string(),
+        None => current.slug,
+    };
+    let country = match change.country {
+        Some(country) => parse_country("country", &country)?,
+        None => current.country,
+    };
+    let time_zone = match change.time_zone {
+        Some(zone) => parse_time_zone("time_zone", &zone)?,
+        None => current.time_zone,
+    };
+    let gstin = match change.gstin {
+        Some(gstin) if gstin.trim().is_empty() => None,
+        Some(gstin) => Some(Gstin::parse("gstin", &gstin)?.into_string()),
+        None => current.gstin,
+    };
+    tenants::update_profile(&mut tx, &name, &slug, &country, &time_zone, gstin.as_deref(), app.now())
+        .await
+        .map_err(|e| if e.is_duplicate_of("slug") { AppError::conflict("slug", "is already taken; choose another") } else { e.into() })?;
+    let row = tenants::current(&mut tx).await?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+/// The business name for the page header: any member may know their own business.
+pub async fn business_name(app: &App, who: &Principal) -> Result<String, AppError> {
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let row = tenants::current(&mut tx).await?;
+    tx.commit().await?;
+    Ok(row.name)
+}
+
+/// Versions of the policy the member accepted, with when (POL-1).
+pub async fn policy_acceptances(app: &App, who: &Principal) -> Result<Vec<(String, String)>, AppError> {
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let rows = policy::acceptances_of(&mut tx, who.member).await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().map(|r| (r.policy_version, crate::clock::format_instant(r.accepted_at))).collect())
+}

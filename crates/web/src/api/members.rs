@@ -1,0 +1,67 @@
+//! Members and invitations.
+
+use crate::error::ApiResult;
+use crate::extract::{parse_id, Auth, JsonBody};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use steward_app::access::members::{self, InvitationView, MemberView};
+
+pub async fn list(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<Json<Vec<MemberView>>> {
+    Ok(Json(members::list(&state.app, &who).await?))
+}
+
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> ApiResult<Json<MemberView>> {
+    let id = parse_id("member_id", &id)?;
+    Ok(Json(members::get(&state.app, &who, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberChange {
+    /// A role id or name.
+    role: String,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    JsonBody(change): JsonBody<MemberChange>,
+) -> ApiResult<Json<MemberView>> {
+    let id = parse_id("member_id", &id)?;
+    Ok(Json(members::change_role(&state.app, &who, id, &change.role).await?))
+}
+
+pub async fn remove(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    let id = parse_id("member_id", &id)?;
+    members::remove(&state.app, &who, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn invitations(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<Json<Vec<InvitationView>>> {
+    Ok(Json(members::pending_invitations(&state.app, &who).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationNew {
+    email: String,
+    role: String,
+}
+
+pub async fn invite(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    JsonBody(body): JsonBody<InvitationNew>,
+) -> ApiResult<(StatusCode, Json<InvitationView>)> {
+    Ok((StatusCode::CREATED, Json(members::invite(&state.app, &who, &body.email, &body.role).await?)))
+}
+
+pub async fn revoke_invitation(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    let id = parse_id("invitation_id", &id)?;
+    members::revoke_invitation(&state.app, &who, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,8 @@
+//! The JSON API under `/api/v1`, one module per capability. Handlers only translate:
+//! JSON in, a service call, JSON out.
+
+pub mod me;
+pub mod members;
+pub mod roles;
+pub mod tenant;
+pub mod tokens;

@@ -1,0 +1,90 @@
+//! The one place where a service error becomes an HTTP status. The API answers
+//! `{"error": {"code", "message", "field"}}`; pages answer with an HTML page (or a
+//! redirect to log in). Internal details are logged with the request id, never shown.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use steward_app::AppError;
+use steward_store::StoreError;
+
+/// A failure as the client sees it.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+    pub retry_after: Option<u64>,
+}
+
+impl Failure {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), field: None, retry_after: None }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// Maps every service error to what the client is told.
+pub fn describe(error: &AppError) -> Failure {
+    match error {
+        AppError::Invalid(v) => Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", v.to_string()).with_field(&v.field),
+        AppError::Conflict { field, message } => {
+            Failure::new(StatusCode::CONFLICT, "conflict", format!("{field}: {message}")).with_field(field)
+        }
+        AppError::NotFound => Failure::new(StatusCode::NOT_FOUND, "not_found", "nothing was found at this address"),
+        AppError::Unauthenticated => Failure::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send a valid API token"),
+        AppError::BadCredentials => Failure::new(StatusCode::UNAUTHORIZED, "bad_credentials", error.to_string()),
+        AppError::Forbidden(_) => Failure::new(StatusCode::FORBIDDEN, "forbidden", error.to_string()),
+        AppError::RateLimited(seconds) => Failure {
+            retry_after: Some(*seconds),
+            ..Failure::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", error.to_string())
+        },
+        AppError::LinkInvalid => Failure::new(StatusCode::GONE, "link_invalid", error.to_string()),
+        AppError::NotAllowed(message) => Failure::new(StatusCode::CONFLICT, "not_allowed", message.clone()),
+        AppError::Store(StoreError::Busy) => {
+            Failure::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Steward is busy; try again in a moment")
+        }
+        AppError::Store(_) | AppError::Crypto(_) | AppError::Internal(_) => {
+            // The request span carries the request id, so the operator can find this.
+            tracing::error!(error = %error, "request failed");
+            Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+        }
+    }
+}
+
+/// A failure answered as JSON, for the API.
+#[derive(Debug)]
+pub struct ApiError(pub Failure);
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        ApiError(describe(&error))
+    }
+}
+
+impl From<Failure> for ApiError {
+    fn from(failure: Failure) -> Self {
+        ApiError(failure)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let Failure { status, code, message, field, retry_after } = self.0;
+        let body = json!({ "error": { "code": code, "message": message, "field": field } });
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(seconds) = retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

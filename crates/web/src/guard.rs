@@ -1,0 +1,150 @@
+//! The access guard every route passes through, configured from the route table with
+//! the access that route declared.
+//!
+//! API routes authenticate with `Authorization: Bearer <token>` only (no cookies, so no
+//! cross-site request can ride on them). Pages authenticate with the session cookie, and
+//! every page request that changes something must carry the CSRF token: the session's own
+//! once signed in, or the double-submit cookie before (sign-up, log-in, reset forms).
+//! A request whose `Origin` names another site is refused outright.
+
+use crate::error::{describe, ApiError, Failure};
+use crate::extract::cookie;
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use steward_app::access::auth;
+use steward_app::access::principal::Principal;
+use steward_app::AppError;
+use steward_crypto::token::constant_time_eq;
+use steward_domain::permissions::Access;
+
+pub const SESSION_COOKIE: &str = "steward_session";
+pub const CSRF_COOKIE: &str = "steward_csrf";
+pub const CSRF_FIELD: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// What the guard of one route knows.
+#[derive(Clone)]
+pub struct GuardState {
+    pub state: AppState,
+    pub access: Access,
+    pub api: bool,
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+pub async fn guard(State(guard): State<GuardState>, mut req: Request, next: Next) -> Response {
+    let unsafe_page_request = !guard.api && changes_state(req.method());
+    if unsafe_page_request && !same_origin(&req) {
+        return crate::ui::failure_page(Failure::new(StatusCode::FORBIDDEN, "cross_site", "this form was sent from another site"));
+    }
+    if guard.access == Access::Public {
+        if unsafe_page_request {
+            let expected = cookie(req.headers(), CSRF_COOKIE);
+            return match check_csrf(req, expected.as_deref(), guard.state.web.body_limit_bytes).await {
+                Ok(req) => next.run(req).await,
+                Err(response) => response,
+            };
+        }
+        return next.run(req).await;
+    }
+
+    let principal = if guard.api {
+        let token = bearer_token(req.headers());
+        authenticate_api(&guard.state, token).await
+    } else {
+        let session = cookie(req.headers(), SESSION_COOKIE);
+        authenticate_page(&guard.state, session).await
+    };
+    let principal = match principal {
+        Ok(p) => p,
+        Err(AppError::Unauthenticated) if !guard.api => {
+            let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/app");
+            let target = format!("/login?next={}", form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>());
+            return Redirect::to(&target).into_response();
+        }
+        Err(error) => return reject(guard.api, &error),
+    };
+    tracing::Span::current().record("tenant", tracing::field::display(principal.tenant));
+    if !principal.allows(guard.access) {
+        let needed = guard.access.describe().to_string();
+        return reject(guard.api, &AppError::Forbidden(needed));
+    }
+    if unsafe_page_request {
+        let expected = principal.csrf_token().map(str::to_string);
+        req = match check_csrf(req, expected.as_deref(), guard.state.web.body_limit_bytes).await {
+            Ok(req) => req,
+            Err(response) => return response,
+        };
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}
+
+fn reject(api: bool, error: &AppError) -> Response {
+    if api { ApiError(describe(error)).into_response() } else { crate::ui::failure_page(describe(error)) }
+}
+
+fn bearer_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string())
+}
+
+async fn authenticate_api(state: &AppState, token: Option<String>) -> Result<Principal, AppError> {
+    auth::authenticate_token(&state.app, &token.ok_or(AppError::Unauthenticated)?).await
+}
+
+async fn authenticate_page(state: &AppState, session: Option<String>) -> Result<Principal, AppError> {
+    auth::authenticate_session(&state.app, &session.ok_or(AppError::Unauthenticated)?).await
+}
+
+/// The signed-in member on a public page, if there is one (to skip the login form).
+pub async fn optional_principal(state: &AppState, headers: &axum::http::HeaderMap) -> Option<Principal> {
+    let value = cookie(headers, SESSION_COOKIE)?;
+    auth::authenticate_session(&state.app, &value).await.ok()
+}
+
+fn same_origin(req: &Request) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").map(|(_, rest)| rest) == Some(host)
+}
+
+/// Reads the body (bounded), finds the CSRF token in the header or the form, compares it,
+/// and hands back a request with the same body.
+async fn check_csrf(req: Request, expected: Option<&str>, limit: usize) -> Result<Request, Response> {
+    let refuse = || {
+        crate::ui::failure_page(Failure::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "this form has expired or did not come from Steward; go back, reload the page and try again",
+        ))
+    };
+    let Some(expected) = expected.filter(|e| !e.is_empty()) else {
+        return Err(refuse());
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        crate::ui::failure_page(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the form is too large"))
+    })?;
+    let sent = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned()));
+    match sent {
+        Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        _ => Err(refuse()),
+    }
+}

@@ -1,0 +1,120 @@
+//! The OpenAPI 3.1 document, generated from the route table, and a viewer for it that
+//! needs nothing from another site.
+//!
+//! Each operation carries `x-steward-permission` (the access its route declared), and
+//! path parameters are named by what they identify (`member_id`, `role_id`, ...): the
+//! cross-tenant test walks this document and fills each parameter with another tenant's
+//! id of that kind.
+
+use crate::routes::{all, ApiDoc};
+use axum::response::Html;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+fn schemas() -> Value {
+    let id = json!({ "type": "string", "format": "uuid" });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
+    let strings = json!({ "type": "array", "items": { "type": "string" } });
+    json!({
+        "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
+            "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": ["string", "null"] } } } } },
+        "Me": { "type": "object", "properties": { "tenant_id": id, "member_id": id, "name": { "type": "string" }, "email": { "type": "string", "format": "email" },
+            "role": { "type": "string" }, "email_verified": { "type": "boolean" }, "permissions": strings } },
+        "Permission": { "type": "object", "properties": { "name": { "type": "string" }, "about": { "type": "string" } } },
+        "Tenant": { "type": "object", "properties": { "id": id, "slug": { "type": "string" }, "name": { "type": "string" }, "country": { "type": "string" },
+            "time_zone": { "type": "string" }, "gstin": { "type": ["string", "null"] }, "status": { "type": "string" }, "created_at": time } },
+        "TenantChange": { "type": "object", "additionalProperties": false, "properties": { "name": { "type": "string" }, "slug": { "type": "string" },
+            "country": { "type": "string" }, "time_zone": { "type": "string", "description": "IANA name, e.g. Asia/Kolkata" },
+            "gstin": { "type": "string", "description": "15 characters with a valid check character; empty to clear" } } },
+        "Member": { "type": "object", "properties": { "id": id, "email": { "type": "string" }, "name": { "type": "string" }, "phone": { "type": ["string", "null"] },
+            "role_id": id, "role": { "type": "string" }, "email_verified": { "type": "boolean" }, "last_login_at": opt_time, "created_at": time } },
+        "MemberChange": { "type": "object", "additionalProperties": false, "required": ["role"], "properties": { "role": { "type": "string", "description": "role id or name" } } },
+        "Invitation": { "type": "object", "properties": { "id": id, "email": { "type": "string" }, "role": { "type": "string" }, "expires_at": time } },
+        "InvitationNew": { "type": "object", "additionalProperties": false, "required": ["email", "role"], "properties": { "email": { "type": "string" }, "role": { "type": "string" } } },
+        "Role": { "type": "object", "properties": { "id": id, "name": { "type": "string" }, "permissions": strings, "builtin": { "type": "boolean" } } },
+        "RoleNew": { "type": "object", "additionalProperties": false, "required": ["name", "permissions"], "properties": { "name": { "type": "string" }, "permissions": strings } },
+        "RoleChange": { "type": "object", "additionalProperties": false, "properties": { "name": { "type": "string" }, "permissions": strings } },
+        "Token": { "type": "object", "properties": { "id": id, "name": { "type": "string" }, "hint": { "type": "string" }, "scopes": strings,
+            "created_at": time, "expires_at": opt_time, "last_used_at": opt_time, "revoked": { "type": "boolean" } } },
+        "TokenNew": { "type": "object", "additionalProperties": false, "required": ["name", "scopes"], "properties": { "name": { "type": "string" }, "scopes": strings,
+            "expires_in_days": { "type": ["integer", "null"], "minimum": 1, "maximum": 3650 } } },
+        "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
+    })
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn operation(summary: &str, permission: &str, path: &str, doc: &ApiDoc) -> Value {
+    let mut op = Map::new();
+    op.insert("summary".into(), json!(summary));
+    op.insert("x-steward-permission".into(), json!(permission));
+    let params: Vec<Value> = path
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }))
+        .collect();
+    if !params.is_empty() {
+        op.insert("parameters".into(), Value::Array(params));
+    }
+    if let Some(request) = doc.request {
+        op.insert("requestBody".into(), json!({ "required": true, "content": { "application/json": { "schema": reference(request) } } }));
+    }
+    let error = json!({ "content": { "application/json": { "schema": reference("Error") } } });
+    let mut responses = Map::new();
+    let success = match doc.response {
+        Some(name) => {
+            let schema = if doc.list { json!({ "type": "array", "items": reference(name) }) } else { reference(name) };
+            json!({ "description": "success", "content": { "application/json": { "schema": schema } } })
+        }
+        None => json!({ "description": "done, no content" }),
+    };
+    responses.insert(doc.success_status.to_string(), success);
+    for (status, description) in [("401", "no valid token"), ("403", "the token's role or scopes lack the permission"), ("404", "not found in this tenant"), ("422", "a field is not valid; `field` names it")] {
+        let mut e = error.clone();
+        if let Some(obj) = e.as_object_mut() {
+            obj.insert("description".into(), json!(description));
+        }
+        responses.insert(status.into(), e);
+    }
+    op.insert("responses".into(), Value::Object(responses));
+    op.insert("security".into(), json!([{ "bearer": [] }]));
+    Value::Object(op)
+}
+
+/// The document as JSON.
+pub fn build() -> Value {
+    let mut paths: Map<String, Value> = Map::new();
+    for spec in all() {
+        let Some(doc) = spec.api else { continue };
+        let entry = paths.entry(spec.path.to_string()).or_insert_with(|| json!({}));
+        if let Some(methods) = entry.as_object_mut() {
+            methods.insert(spec.method.as_str().to_ascii_lowercase(), operation(spec.summary, spec.access.describe(), spec.path, &doc));
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Steward API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Steward's JSON API. Authenticate with `Authorization: Bearer stw_...`, a token created under My API tokens. \
+                Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`. Every operation names the permission it needs in `x-steward-permission`."
+        },
+        "servers": [{ "url": "/" }],
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "an API token: stw_<tenant>_<secret>" } }
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(build())
+}
+
+pub async fn viewer() -> Html<&'static str> {
+    Html(include_str!("../templates/api_docs.html"))
+}

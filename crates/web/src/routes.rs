@@ -1,0 +1,139 @@
+//! The route table: every route Steward serves, with the access it needs and, for the
+//! API, how the OpenAPI document describes it. The router, the guards and the document
+//! are built from this table and nothing else.
+
+use crate::guard::{guard, GuardState};
+use crate::{api, assets, health, openapi, security, ui, AppState};
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::{delete, get, patch, post, MethodRouter};
+use axum::Router;
+use steward_domain::permissions::{Access, Permission as P};
+
+/// How the OpenAPI document describes an API route.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiDoc {
+    /// Component schema of the request body, if it has one.
+    pub request: Option<&'static str>,
+    /// Component schema of the success response; `None` for 204.
+    pub response: Option<&'static str>,
+    /// Whether the response is a list of `response`.
+    pub list: bool,
+    pub success_status: u16,
+}
+
+/// One route.
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    pub api: Option<ApiDoc>,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn page(method: Method, path: &'static str, access: Access, summary: &'static str, handler: MethodRouter<AppState>) -> RouteSpec {
+    RouteSpec { method, path, access, summary, api: None, handler }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn api(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+    request: Option<&'static str>,
+    response: Option<&'static str>,
+    list: bool,
+    handler: MethodRouter<AppState>,
+) -> RouteSpec {
+    let success_status = match (&method, response) {
+        (_, None) => 204,
+        (&Method::POST, Some(_)) => 201,
+        _ => 200,
+    };
+    RouteSpec { method, path, access, summary, api: Some(ApiDoc { request, response, list, success_status }), handler }
+}
+
+/// Every route. Add a route here and it is served, guarded and documented.
+pub fn all() -> Vec<RouteSpec> {
+    use Access::{Member, Permission, Public};
+    use Method as M;
+    vec![
+        // Operations.
+        page(M::GET, "/healthz", Public, "The process is up", get(health::healthz)),
+        page(M::GET, "/readyz", Public, "The process and its database are up", get(health::readyz)),
+        page(M::GET, "/assets/{name}", Public, "Stylesheet and scripts", get(assets::asset)),
+        page(M::GET, "/api/v1/openapi.json", Public, "This API's OpenAPI document", get(openapi::document)),
+        page(M::GET, "/api/docs", Public, "A readable view of the API document", get(openapi::viewer)),
+        // Pages before signing in.
+        page(M::GET, "/", Public, "Front door", get(ui::auth::front_door)),
+        page(M::GET, "/signup", Public, "Sign-up form", get(ui::auth::signup_form)),
+        page(M::POST, "/signup", Public, "Create a business and its owner", post(ui::auth::signup)),
+        page(M::GET, "/login", Public, "Log-in form", get(ui::auth::login_form)),
+        page(M::POST, "/login", Public, "Log in", post(ui::auth::login)),
+        page(M::GET, "/forgot", Public, "Forgotten-password form", get(ui::auth::forgot_form)),
+        page(M::POST, "/forgot", Public, "Mail a password-reset link", post(ui::auth::forgot)),
+        page(M::GET, "/reset/{token}", Public, "Choose a new password", get(ui::auth::reset_form)),
+        page(M::POST, "/reset/{token}", Public, "Set the new password", post(ui::auth::reset)),
+        page(M::GET, "/verify/{token}", Public, "Confirm an email address", get(ui::auth::verify)),
+        page(M::GET, "/invite/{token}", Public, "Invitation to join a business", get(ui::auth::invite_form)),
+        page(M::POST, "/invite/{token}", Public, "Accept an invitation", post(ui::auth::accept_invite)),
+        // Pages of a signed-in member.
+        page(M::POST, "/logout", Member, "Log out", post(ui::auth::logout)),
+        page(M::GET, "/app", Member, "Dashboard", get(ui::dashboard::show)),
+        page(M::POST, "/app/verify-email", Member, "Send the verification mail again", post(ui::dashboard::resend_verification)),
+        page(M::GET, "/app/account", Member, "My account", get(ui::account::show)),
+        page(M::POST, "/app/account", Member, "Change my name and phone", post(ui::account::update)),
+        page(M::POST, "/app/account/password", Member, "Change my password", post(ui::account::change_password)),
+        page(M::GET, "/app/tokens", Member, "My API tokens", get(ui::tokens::show)),
+        page(M::POST, "/app/tokens", Member, "Create an API token", post(ui::tokens::create)),
+        page(M::POST, "/app/tokens/{token_id}/revoke", Member, "Revoke an API token", post(ui::tokens::revoke)),
+        page(M::GET, "/app/business", Permission(P::TenantRead), "Business profile", get(ui::business::show)),
+        page(M::POST, "/app/business", Permission(P::TenantManage), "Change the business profile", post(ui::business::update)),
+        page(M::GET, "/app/members", Permission(P::MembersRead), "Members and invitations", get(ui::members::show)),
+        page(M::POST, "/app/members/invite", Permission(P::MembersManage), "Invite a member", post(ui::members::invite)),
+        page(M::POST, "/app/members/{member_id}/role", Permission(P::MembersManage), "Change a member's role", post(ui::members::change_role)),
+        page(M::POST, "/app/members/{member_id}/remove", Permission(P::MembersManage), "Remove a member", post(ui::members::remove)),
+        page(M::POST, "/app/invitations/{invitation_id}/revoke", Permission(P::MembersManage), "Withdraw an invitation", post(ui::members::revoke_invitation)),
+        page(M::GET, "/app/roles", Permission(P::MembersRead), "Roles and permissions", get(ui::roles::show)),
+        page(M::POST, "/app/roles", Permission(P::RolesManage), "Create a custom role", post(ui::roles::create)),
+        page(M::POST, "/app/roles/{role_id}", Permission(P::RolesManage), "Change a custom role", post(ui::roles::update)),
+        page(M::POST, "/app/roles/{role_id}/delete", Permission(P::RolesManage), "Delete a custom role", post(ui::roles::delete)),
+        // The JSON API.
+        api(M::GET, "/api/v1/me", Member, "The member this token belongs to", None, Some("Me"), false, get(api::me::me)),
+        api(M::GET, "/api/v1/permissions", Member, "Every permission a role can hold", None, Some("Permission"), true, get(api::roles::permissions)),
+        api(M::GET, "/api/v1/tenant", Permission(P::TenantRead), "The business profile", None, Some("Tenant"), false, get(api::tenant::show)),
+        api(M::PATCH, "/api/v1/tenant", Permission(P::TenantManage), "Change the business profile", Some("TenantChange"), Some("Tenant"), false, patch(api::tenant::update)),
+        api(M::GET, "/api/v1/members", Permission(P::MembersRead), "Members of the business", None, Some("Member"), true, get(api::members::list)),
+        api(M::GET, "/api/v1/members/{member_id}", Permission(P::MembersRead), "One member", None, Some("Member"), false, get(api::members::show)),
+        api(M::PATCH, "/api/v1/members/{member_id}", Permission(P::MembersManage), "Change a member's role", Some("MemberChange"), Some("Member"), false, patch(api::members::update)),
+        api(M::DELETE, "/api/v1/members/{member_id}", Permission(P::MembersManage), "Remove a member", None, None, false, delete(api::members::remove)),
+        api(M::GET, "/api/v1/invitations", Permission(P::MembersRead), "Pending invitations", None, Some("Invitation"), true, get(api::members::invitations)),
+        api(M::POST, "/api/v1/invitations", Permission(P::MembersManage), "Invite someone by email", Some("InvitationNew"), Some("Invitation"), false, post(api::members::invite)),
+        api(M::DELETE, "/api/v1/invitations/{invitation_id}", Permission(P::MembersManage), "Withdraw an invitation", None, None, false, delete(api::members::revoke_invitation)),
+        api(M::GET, "/api/v1/roles", Permission(P::MembersRead), "Roles of the business", None, Some("Role"), true, get(api::roles::list)),
+        api(M::POST, "/api/v1/roles", Permission(P::RolesManage), "Create a custom role", Some("RoleNew"), Some("Role"), false, post(api::roles::create)),
+        api(M::GET, "/api/v1/roles/{role_id}", Permission(P::MembersRead), "One role", None, Some("Role"), false, get(api::roles::show)),
+        api(M::PATCH, "/api/v1/roles/{role_id}", Permission(P::RolesManage), "Change a custom role", Some("RoleChange"), Some("Role"), false, patch(api::roles::update)),
+        api(M::DELETE, "/api/v1/roles/{role_id}", Permission(P::RolesManage), "Delete a custom role", None, None, false, delete(api::roles::remove)),
+        api(M::GET, "/api/v1/tokens", Member, "My API tokens", None, Some("Token"), true, get(api::tokens::list)),
+        api(M::POST, "/api/v1/tokens", Member, "Create an API token (the secret is in this response only)", Some("TokenNew"), Some("CreatedToken"), false, post(api::tokens::create)),
+        api(M::DELETE, "/api/v1/tokens/{token_id}", Member, "Revoke one of my API tokens", None, None, false, delete(api::tokens::revoke)),
+    ]
+}
+
+/// Builds the router from the table: each route behind its own guard.
+pub fn build_router(state: AppState, body_limit: usize) -> Router {
+    let mut router: Router<AppState> = Router::new();
+    for spec in all() {
+        let guard_state = GuardState { state: state.clone(), access: spec.access, api: spec.path.starts_with("/api/v1/") };
+        let guarded = spec.handler.route_layer(axum::middleware::from_fn_with_state(guard_state, guard));
+        router = router.route(spec.path, guarded);
+    }
+    router
+        .fallback(ui::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(security::request_context))
+        .with_state(state)
+}

@@ -1,0 +1,272 @@
+//! Pages before signing in: sign up, log in, forgotten password, reset, email
+//! verification, accepting an invitation; and logging out.
+
+use super::{error_response, public_csrf, render, see_other, with_cookie, Chrome, FormData, MessagePage, NoticeQuery};
+use crate::extract::{cookie, set_cookie, Auth, Client};
+use crate::guard::{optional_principal, SESSION_COOKIE};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use steward_app::access::auth::{self, IssuedSession};
+use steward_app::access::members::{self, InvitationPreview};
+use steward_app::tenancy::{self, NewTenant};
+use steward_app::AppError;
+use steward_domain::policy::current_policy;
+
+fn status_of(error: &AppError) -> StatusCode {
+    crate::error::describe(error).status
+}
+
+/// Where to go after logging in: only a path on this site.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/app" }
+}
+
+fn signed_in(issued: &IssuedSession, to: &str) -> Response {
+    with_cookie(see_other(to), Some(set_cookie(SESSION_COOKIE, &issued.cookie_value, issued.max_age_seconds)))
+}
+
+pub async fn front_door(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match optional_principal(&state, &headers).await {
+        Some(_) => see_other("/app"),
+        None => see_other("/login"),
+    }
+}
+
+#[derive(Default)]
+pub struct SignupValues {
+    pub business_name: String,
+    pub slug: String,
+    pub country: String,
+    pub time_zone: String,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+pub struct SignupPage {
+    pub chrome: Chrome,
+    pub form: SignupValues,
+    pub policy_version: &'static str,
+}
+
+pub async fn signup_form(headers: HeaderMap) -> Response {
+    let (csrf, new_cookie) = public_csrf(&headers);
+    let page = SignupPage {
+        chrome: Chrome::public("Create your business", &csrf),
+        form: SignupValues { country: "IN".into(), time_zone: "Asia/Kolkata".into(), ..Default::default() },
+        policy_version: current_policy().version,
+    };
+    with_cookie(render(StatusCode::OK, &page), new_cookie)
+}
+
+pub async fn signup(State(state): State<AppState>, headers: HeaderMap, Client(client): Client, form: FormData) -> Response {
+    let input = NewTenant {
+        business_name: form.get("business_name").into(),
+        slug: form.get("slug").into(),
+        country: form.get("country").into(),
+        time_zone: form.get("time_zone").into(),
+        owner_name: form.get("name").into(),
+        owner_email: form.get("email").into(),
+        owner_password: form.get("password").into(),
+        accepted_policy: form.get("accept_policy") == "yes",
+        owner_email_verified: false,
+        ip: client.ip.clone(),
+    };
+    let result = match tenancy::create_tenant(&state.app, input).await {
+        Ok((tenant, owner)) => auth::start_session(&state.app, tenant.id, owner, &client).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(issued) => signed_in(&issued, "/app?notice=welcome"),
+        Err(error) => {
+            let (csrf, _) = public_csrf(&headers);
+            let page = SignupPage {
+                chrome: Chrome::public("Create your business", &csrf).with_error(&error),
+                form: SignupValues {
+                    business_name: form.get("business_name").into(),
+                    slug: form.get("slug").into(),
+                    country: form.get("country").into(),
+                    time_zone: form.get("time_zone").into(),
+                    name: form.get("name").into(),
+                    email: form.get("email").into(),
+                },
+                policy_version: current_policy().version,
+            };
+            render(status_of(&error), &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub chrome: Chrome,
+    pub workspace: String,
+    pub email: String,
+    pub next: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct LoginQuery {
+    pub next: Option<String>,
+    pub notice: Option<String>,
+    pub workspace: Option<String>,
+}
+
+pub async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
+    if optional_principal(&state, &headers).await.is_some() {
+        return see_other(safe_next(query.next.as_deref().unwrap_or("/app")));
+    }
+    let (csrf, new_cookie) = public_csrf(&headers);
+    let page = LoginPage {
+        chrome: Chrome::public("Log in", &csrf).with_notice(query.notice.as_deref()),
+        workspace: query.workspace.unwrap_or_default(),
+        email: String::new(),
+        next: query.next.unwrap_or_else(|| "/app".into()),
+    };
+    with_cookie(render(StatusCode::OK, &page), new_cookie)
+}
+
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, Client(client): Client, form: FormData) -> Response {
+    let existing = cookie(&headers, SESSION_COOKIE);
+    match auth::log_in(&state.app, form.get("workspace"), form.get("email"), form.get("password"), &client, existing.as_deref()).await {
+        Ok(issued) => signed_in(&issued, safe_next(form.get("next"))),
+        Err(error) => {
+            let (csrf, _) = public_csrf(&headers);
+            let page = LoginPage {
+                chrome: Chrome::public("Log in", &csrf).with_error(&error),
+                workspace: form.get("workspace").into(),
+                email: form.get("email").into(),
+                next: form.get("next").into(),
+            };
+            let mut response = render(status_of(&error), &page);
+            if let AppError::RateLimited(seconds) = error
+                && let Ok(value) = seconds.to_string().parse()
+            {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+            response
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, Auth(who): Auth) -> Response {
+    if let Err(error) = auth::log_out(&state.app, &who).await {
+        return error_response(&error);
+    }
+    with_cookie(see_other("/login?notice=logged_out"), Some(set_cookie(SESSION_COOKIE, "", 0)))
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+pub struct ForgotPage {
+    pub chrome: Chrome,
+    pub workspace: String,
+    pub email: String,
+}
+
+pub async fn forgot_form(headers: HeaderMap) -> Response {
+    let (csrf, new_cookie) = public_csrf(&headers);
+    let page = ForgotPage { chrome: Chrome::public("Forgot your password?", &csrf), workspace: String::new(), email: String::new() };
+    with_cookie(render(StatusCode::OK, &page), new_cookie)
+}
+
+pub async fn forgot(State(state): State<AppState>, headers: HeaderMap, Client(client): Client, form: FormData) -> Response {
+    match auth::request_password_reset(&state.app, form.get("workspace"), form.get("email"), &client).await {
+        Ok(()) => {
+            let page = MessagePage {
+                chrome: Chrome::public("Check your inbox", ""),
+                text: "If that address belongs to a member of that business, a link to reset the password is on its way. It works for one hour.".into(),
+                link: Some(("/login".into(), "Back to log in".into())),
+            };
+            render(StatusCode::OK, &page)
+        }
+        Err(error) => {
+            let (csrf, _) = public_csrf(&headers);
+            let page = ForgotPage {
+                chrome: Chrome::public("Forgot your password?", &csrf).with_error(&error),
+                workspace: form.get("workspace").into(),
+                email: form.get("email").into(),
+            };
+            render(status_of(&error), &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+pub struct ResetPage {
+    pub chrome: Chrome,
+    pub token: String,
+}
+
+pub async fn reset_form(headers: HeaderMap, Path(token): Path<String>) -> Response {
+    let (csrf, new_cookie) = public_csrf(&headers);
+    let page = ResetPage { chrome: Chrome::public("Choose a new password", &csrf), token };
+    with_cookie(render(StatusCode::OK, &page), new_cookie)
+}
+
+pub async fn reset(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>, form: FormData) -> Response {
+    match auth::reset_password(&state.app, &token, form.get("password")).await {
+        Ok(()) => see_other("/login?notice=password_reset"),
+        Err(AppError::LinkInvalid) => error_response(&AppError::LinkInvalid),
+        Err(error) => {
+            let (csrf, _) = public_csrf(&headers);
+            let page = ResetPage { chrome: Chrome::public("Choose a new password", &csrf).with_error(&error), token };
+            render(status_of(&error), &page)
+        }
+    }
+}
+
+pub async fn verify(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match auth::verify_email(&state.app, &token).await {
+        Ok(()) => {
+            let page = MessagePage {
+                chrome: Chrome::public("Email confirmed", ""),
+                text: "Thank you: your email address is confirmed.".into(),
+                link: Some(("/app".into(), "Go to Steward".into())),
+            };
+            render(StatusCode::OK, &page)
+        }
+        Err(error) => error_response(&error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "invite.html")]
+pub struct InvitePage {
+    pub chrome: Chrome,
+    pub token: String,
+    pub preview: InvitationPreview,
+    pub name: String,
+}
+
+pub async fn invite_form(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>, Query(_q): Query<NoticeQuery>) -> Response {
+    let preview = match members::preview_invitation(&state.app, &token).await {
+        Ok(p) => p,
+        Err(error) => return error_response(&error),
+    };
+    let (csrf, new_cookie) = public_csrf(&headers);
+    let page = InvitePage { chrome: Chrome::public("Join a business", &csrf), token, preview, name: String::new() };
+    with_cookie(render(StatusCode::OK, &page), new_cookie)
+}
+
+pub async fn accept_invite(State(state): State<AppState>, headers: HeaderMap, Client(client): Client, Path(token): Path<String>, form: FormData) -> Response {
+    match members::accept_invitation(&state.app, &token, form.get("name"), form.get("password"), &client).await {
+        Ok(issued) => signed_in(&issued, "/app"),
+        Err(error @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let preview = match members::preview_invitation(&state.app, &token).await {
+                Ok(p) => p,
+                Err(other) => return error_response(&other),
+            };
+            let (csrf, _) = public_csrf(&headers);
+            let page = InvitePage { chrome: Chrome::public("Join a business", &csrf).with_error(&error), token, preview, name: form.get("name").into() };
+            render(status_of(&error), &page)
+        }
+        Err(error) => error_response(&error),
+    }
+}

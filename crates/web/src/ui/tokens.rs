@@ -1,0 +1,70 @@
+//! My API tokens: create (shown once), list, revoke.
+
+use super::{error_response, render, see_other, Chrome, FormData};
+use crate::extract::{parse_id, Auth};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use steward_app::access::principal::Principal;
+use steward_app::access::roles::{all_permissions, PermissionView};
+use steward_app::access::tokens::{self, CreatedToken, TokenView};
+use steward_app::AppError;
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+pub struct TokensPage {
+    pub chrome: Chrome,
+    pub tokens: Vec<TokenView>,
+    pub permissions: Vec<PermissionView>,
+    pub created: Option<CreatedToken>,
+}
+
+async fn page(state: &AppState, who: &Principal, created: Option<CreatedToken>, error: Option<&AppError>) -> Result<Response, AppError> {
+    let mut chrome = Chrome::member(state, who, "API tokens", "/app/tokens").await?;
+    if let Some(error) = error {
+        chrome = chrome.with_error(error);
+    }
+    let list = tokens::list(&state.app, who).await?;
+    let permissions = all_permissions().into_iter().filter(|p| p.name.parse().is_ok_and(|perm| who.has(perm))).collect();
+    let status = match (error, &created) {
+        (Some(e), _) => crate::error::describe(e).status,
+        (None, Some(_)) => StatusCode::CREATED,
+        (None, None) => StatusCode::OK,
+    };
+    Ok(render(status, &TokensPage { chrome, tokens: list, permissions, created }))
+}
+
+pub async fn show(State(state): State<AppState>, Auth(who): Auth) -> Response {
+    page(&state, &who, None, None).await.unwrap_or_else(|e| error_response(&e))
+}
+
+pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let expires = form.get("expires_in_days").trim();
+    let expires_in_days = match expires {
+        "" => None,
+        days => match days.parse::<i64>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                let error = AppError::invalid("expires_in_days", "must be a whole number of days");
+                return page(&state, &who, None, Some(&error)).await.unwrap_or_else(|e| error_response(&e));
+            }
+        },
+    };
+    match tokens::create(&state.app, &who, form.get("name"), &form.all("scopes"), expires_in_days).await {
+        Ok(created) => page(&state, &who, Some(created), None).await.unwrap_or_else(|e| error_response(&e)),
+        Err(error) => page(&state, &who, None, Some(&error)).await.unwrap_or_else(|e| error_response(&e)),
+    }
+}
+
+pub async fn revoke(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
+    let id = match parse_id("token_id", &id) {
+        Ok(id) => id,
+        Err(failure) => return super::failure_page(failure),
+    };
+    match tokens::revoke(&state.app, &who, id).await {
+        Ok(()) => see_other("/app/tokens"),
+        Err(error) => error_response(&error),
+    }
+}
