@@ -1,0 +1,107 @@
+//! The command line: subcommands, their flags, and `--help` on each.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "steward", version, about = "Steward: a CRM and booking platform that keeps its privacy promises in code.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalFlags,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags that override the configuration file and environment.
+#[derive(Args, Debug, Default, Clone)]
+pub struct GlobalFlags {
+    /// Configuration file (default: ./steward.toml if it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Folder for the SQLite database and the master key.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<String>,
+    /// Address to serve on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Public address of Steward, for links in mail.
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Outgoing mail server, e.g. smtp://127.0.0.1:2525.
+    #[arg(long, global = true, value_name = "URL")]
+    pub smtp_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve,
+    /// Run the server with a demo business, and print where to log in.
+    Demo,
+    /// Apply database migrations (PostgreSQL: connect as the owner role).
+    Migrate {
+        /// PostgreSQL: grant the runtime role what `serve` needs (rows only, no schema).
+        #[arg(long, value_name = "ROLE")]
+        grant_to: Option<String>,
+    },
+    /// Create, list and show tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Add and list members of a tenant.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Print the effective configuration, secrets redacted.
+    Config {
+        /// Print the commented example configuration file instead.
+        #[arg(long)]
+        example: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TenantCommand {
+    /// Create a tenant and its owner. The owner's password comes from
+    /// STEWARD_OWNER_PASSWORD, or a strong one is generated and printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        owner_email: String,
+        #[arg(long)]
+        owner_name: String,
+        #[arg(long, default_value = "IN")]
+        country: String,
+        #[arg(long, default_value = "Asia/Kolkata")]
+        time_zone: String,
+    },
+    /// List every tenant.
+    List,
+    /// Show one tenant and its members.
+    Show { slug: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MemberCommand {
+    /// Add a member with a role (owner, admin, staff or a custom role). The password
+    /// comes from STEWARD_MEMBER_PASSWORD, or one is generated and printed once.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "staff")]
+        role: String,
+    },
+    /// List the members of a tenant.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}

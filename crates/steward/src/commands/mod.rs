@@ -1,0 +1,32 @@
+//! One module per subcommand.
+
+mod demo;
+mod operator;
+mod serve;
+
+use crate::cli::{Cli, Command};
+use crate::runtime::StartError;
+
+pub async fn run(cli: Cli) -> Result<(), StartError> {
+    let config = crate::runtime::load_config(&cli.global)?;
+    match cli.command {
+        Command::Serve => serve::serve(&config).await,
+        Command::Demo => demo::demo(&config).await,
+        Command::Migrate { grant_to } => operator::migrate(&config, grant_to.as_deref()).await,
+        Command::Tenant(command) => operator::tenant(&config, command).await,
+        Command::Member(command) => operator::member(&config, command).await,
+        Command::Config { example } => {
+            if example {
+                print!("{}", crate::config::example_file());
+            } else {
+                let fingerprint = if config.master_key_file.exists() || std::env::var("STEWARD_MASTER_KEY").is_ok() {
+                    crate::runtime::load_master_key(&config).ok().map(|k| k.fingerprint())
+                } else {
+                    None
+                };
+                print!("{}", config.describe(fingerprint.as_deref()));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The operator's commands: migrate, tenant create|list|show, member add|list.
+
+use crate::cli::{MemberCommand, TenantCommand};
+use crate::config::Config;
+use crate::runtime::{build_app, load_master_key, StartError};
+use steward_app::access::members;
+use steward_app::tenancy::{self, NewTenant};
+use steward_app::App;
+use steward_store::{Store, StoreKind};
+
+pub async fn migrate(config: &Config, grant_to: Option<&str>) -> Result<(), StartError> {
+    let store = Store::open(&config.database_url, 2).await?;
+    let report = store.migrate().await?;
+    store.publish_policy_versions().await?;
+    for (version, name) in &report.applied {
+        println!("applied migration {version} ({name})");
+    }
+    println!("{} migration(s) applied, {} already in place", report.applied.len(), report.already_applied);
+    if let Some(role) = grant_to {
+        if store.kind() != StoreKind::Postgres {
+            return Err(StartError::Usage("--grant-to applies to PostgreSQL only".into()));
+        }
+        store.grant_runtime_role(role).await?;
+        println!("granted row access to role {role}");
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn operator_app(config: &Config) -> Result<App, StartError> {
+    let store = crate::runtime::open_store(config).await?;
+    build_app(config, store, load_master_key(config)?, None)
+}
+
+fn password_from_env_or_generated(variable: &str) -> Result<(String, bool), StartError> {
+    match std::env::var(variable) {
+        Ok(password) if !password.is_empty() => Ok((password, false)),
+        _ => Ok((steward_crypto::token::new_secret()?[..20].to_string(), true)),
+    }
+}
+
+pub async fn tenant(config: &Config, command: TenantCommand) -> Result<(), StartError> {
+    let app = operator_app(config).await?;
+    match command {
+        TenantCommand::Create { name, slug, owner_email, owner_name, country, time_zone } => {
+            let (password, generated) = password_from_env_or_generated("STEWARD_OWNER_PASSWORD")?;
+            let (tenant, owner) = tenancy::create_tenant(
+                &app,
+                NewTenant {
+                    business_name: name,
+                    slug,
+                    country,
+                    time_zone,
+                    owner_name,
+                    owner_email,
+                    owner_password: password.clone(),
+                    accepted_policy: true,
+                    owner_email_verified: true,
+                    ip: None,
+                },
+            )
+            .await?;
+            println!("created tenant {} ({}) with owner {owner}", tenant.slug, tenant.id);
+            if generated {
+                println!("owner password (shown once): {password}");
+            }
+        }
+        TenantCommand::List => {
+            let all = tenancy::list_tenants(&app).await?;
+            println!("{:<24} {:<10} {:<20} {}", "SLUG", "STATUS", "CREATED", "NAME");
+            for t in all {
+                println!("{:<24} {:<10} {:<20} {}", t.slug, t.status, t.created_at, t.name);
+            }
+        }
+        TenantCommand::Show { slug } => {
+            let tenant = tenancy::find_by_slug(&app, &slug).await?.ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{slug}'")))?;
+            println!("id         {}\nslug       {}\nname       {}\ncountry    {}\ntime zone  {}\ngstin      {}\nstatus     {}\ncreated    {}",
+                tenant.id, tenant.slug, tenant.name, tenant.country, tenant.time_zone, tenant.gstin.as_deref().unwrap_or("-"), tenant.status, tenant.created_at);
+            let all = members::list_for_operator(&app, tenant.id).await?;
+            println!("members    {}", all.len());
+        }
+    }
+    app.store.close().await;
+    Ok(())
+}
+
+pub async fn member(config: &Config, command: MemberCommand) -> Result<(), StartError> {
+    let app = operator_app(config).await?;
+    let find = |slug: String| {
+        let app = app.clone();
+        async move { tenancy::find_by_slug(&app, &slug).await?.ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{slug}'"))) }
+    };
+    match command {
+        MemberCommand::Add { tenant, email, name, role } => {
+            let tenant = find(tenant).await?;
+            let (password, generated) = password_from_env_or_generated("STEWARD_MEMBER_PASSWORD")?;
+            let member = members::add_member(&app, tenant.id, &email, &name, &role, &password).await?;
+            println!("added {} as {} to {}", member.id, member.role, tenant.slug);
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        MemberCommand::List { tenant } => {
+            let tenant = find(tenant).await?;
+            println!("{:<36} {:<10} {:<32} {}", "ID", "ROLE", "EMAIL", "NAME");
+            for m in members::list_for_operator(&app, tenant.id).await? {
+                println!("{:<36} {:<10} {:<32} {}", m.id, m.role, m.email, m.name);
+            }
+        }
+    }
+    app.store.close().await;
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! `steward serve`: bind, open the store, serve until Ctrl-C or SIGTERM.
+
+use crate::config::Config;
+use crate::runtime::{build_app, init_logging, load_master_key, open_store, StartError};
+use steward_app::App;
+use tokio::net::TcpListener;
+
+pub async fn serve(config: &Config) -> Result<(), StartError> {
+    init_logging(config);
+    let (listener, app) = prepare(config).await?;
+    let address = listener.local_addr()?;
+    println!("Steward is serving on http://{address} ({} database)", app.store.kind().name());
+    run(listener, app, config).await
+}
+
+/// Binds the listener first, so the port (possibly picked by the system) is known when
+/// links in mail are built.
+pub async fn prepare(config: &Config) -> Result<(TcpListener, App), StartError> {
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| StartError::Usage(format!("cannot listen on {}: {e}", config.listen)))?;
+    let port = listener.local_addr()?.port();
+    let master_key = load_master_key(config)?;
+    let store = open_store(config).await?;
+    let app = build_app(config, store, master_key, Some(port))?;
+    Ok((listener, app))
+}
+
+pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(), StartError> {
+    let store = app.store.clone();
+    let web = steward_web::WebSettings { body_limit_bytes: config.body_limit_bytes };
+    let router = steward_web::router(app, web);
+    steward_web::serve(listener, router, shutdown_signal()).await?;
+    store.close().await;
+    println!("Steward stopped.");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
