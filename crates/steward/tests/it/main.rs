@@ -1,1 +1,14 @@
+//! Steward's one integration-test binary. Each test starts the real server on port 0
+//! against a fresh database: SQLite by default, PostgreSQL (with its own database and a
+//! non-superuser runtime role) when `STEWARD_TEST_DATABASE_URL` names an admin
+//! connection such as `postgres://postgres@127.0.0.1:5432/postgres`.
 
+mod harness;
+
+mod access;
+mod bad_input;
+mod browser;
+mod isolation;
+mod mail;
+mod routes;
+mod schema;

@@ -1,0 +1,233 @@
+//! Tenant isolation: the cross-tenant suite walks every API operation in the OpenAPI
+//! document and every page with another tenant's ids; the storage layer refuses
+//! unscoped queries; PostgreSQL's row-level security hides other tenants' rows even from
+//! a query with no filter; composite foreign keys refuse cross-tenant references.
+
+use crate::harness::{TestServer, PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use steward_app::access::{members, roles, tokens};
+use steward_store::access::members as member_rows;
+use steward_store::{args, StoreError, StoreKind};
+
+/// Tenant A's records, one per kind of id a route can take.
+struct Victim {
+    ids: BTreeMap<&'static str, String>,
+    secrets: Vec<String>,
+}
+
+async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
+    let a = server.tenant("tenant-a").await;
+    let staff = members::add_member(&server.app, a.tenant, "staff@tenant-a.example", "Sita Staffer", "staff", PASSWORD).await.unwrap();
+    let role = roles::create(&server.app, &a.owner, "stylist", &["customers.read".to_string()]).await.unwrap();
+    let invitation = members::invite(&server.app, &a.owner, "future@tenant-a.example", "staff").await.unwrap();
+    let token = tokens::create(&server.app, &a.owner, "a-token", &["members.read".to_string()], None).await.unwrap();
+    let ids = BTreeMap::from([
+        ("member_id", staff.id.to_string()),
+        ("role_id", role.id.to_string()),
+        ("invitation_id", invitation.id.to_string()),
+        ("token_id", token.view.id.to_string()),
+    ]);
+    let mut secrets: Vec<String> = ids.values().cloned().collect();
+    secrets.extend(["staff@tenant-a.example".into(), "Sita Staffer".into(), "future@tenant-a.example".into(), a.tenant.to_string(), "Business tenant-a".into()]);
+    (a, Victim { ids, secrets })
+}
+
+/// A body that would pass validation, so the only thing that can stop it is the tenant.
+fn sample_body(schema: &str) -> Value {
+    match schema {
+        "MemberChange" => json!({ "role": "staff" }),
+        "RoleChange" => json!({ "name": "renamed by b", "permissions": ["customers.read"] }),
+        "RoleNew" => json!({ "name": "made by b", "permissions": ["customers.read"] }),
+        "InvitationNew" => json!({ "email": "someone@tenant-b.example", "role": "staff" }),
+        "TenantChange" => json!({ "name": "Business tenant-b" }),
+        "TokenNew" => json!({ "name": "b token", "scopes": ["members.read"] }),
+        other => panic!("the cross-tenant suite has no sample body for schema {other}: add one"),
+    }
+}
+
+fn fill_path(path: &str, ids: &BTreeMap<&'static str, String>) -> String {
+    path.split('/')
+        .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(param) => ids
+                .get(param)
+                .cloned()
+                .unwrap_or_else(|| panic!("path parameter {{{param}}} is new: give the cross-tenant suite tenant A's id for it")),
+            None => segment.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_api_operation_answers_404_and_no_data_for_another_tenants_ids() {
+    // promise: ISO-1, ISO-3
+    let server = TestServer::start().await;
+    let (a, victim) = victim(&server).await;
+    let b = server.tenant("tenant-b").await;
+    let b_api = server.api(&b.owner_token);
+    let document = server.browser().get("/api/v1/openapi.json").await.json();
+    let paths = document["paths"].as_object().expect("paths");
+    let mut walked = 0;
+    for (path, operations) in paths {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .map(|r| sample_body(r.rsplit('/').next().unwrap_or_default()));
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let url = fill_path(path, &victim.ids);
+            let page = b_api.call(method.clone(), &url, body).await;
+            walked += 1;
+            if path.contains('{') {
+                assert_eq!(page.status, StatusCode::NOT_FOUND, "{method} {path} with tenant A's id answered {}: {}", page.status, page.body);
+            } else {
+                assert!(page.status.is_success() || page.status.is_client_error(), "{method} {path}: {}", page.status);
+            }
+            for secret in &victim.secrets {
+                assert!(!page.body.contains(secret.as_str()), "{method} {path} leaked tenant A's {secret}");
+            }
+        }
+    }
+    assert!(walked >= 15, "the document lists every operation ({walked} walked)");
+
+    // Nothing of tenant A changed.
+    let a_members = members::list(&server.app, &a.owner).await.unwrap();
+    assert!(a_members.iter().any(|m| m.email == "staff@tenant-a.example" && m.role == "staff"));
+    assert!(roles::list(&server.app, &a.owner).await.unwrap().iter().any(|r| r.name == "stylist"));
+    assert_eq!(members::pending_invitations(&server.app, &a.owner).await.unwrap().len(), 1);
+    assert!(tokens::list(&server.app, &a.owner).await.unwrap().iter().all(|t| !t.revoked));
+    assert_eq!(steward_app::tenancy::profile(&server.app, &a.owner).await.unwrap().name, "Business tenant-a");
+}
+
+#[tokio::test]
+async fn every_page_answers_404_for_another_tenants_ids() {
+    // promise: ISO-1, ISO-3
+    let server = TestServer::start().await;
+    let (a, victim) = victim(&server).await;
+    server.tenant("tenant-b").await;
+    let mut browser = server.browser();
+    browser.log_in("tenant-b", "owner@tenant-b.example", PASSWORD).await;
+    let csrf = browser.get("/app").await.csrf();
+    let mut walked = 0;
+    for spec in steward_web::routes::all() {
+        if spec.api.is_some() || spec.access == steward_domain::permissions::Access::Public || !spec.path.contains('{') {
+            continue;
+        }
+        let url = fill_path(spec.path, &victim.ids);
+        let page = if spec.method == Method::GET {
+            browser.get(&url).await
+        } else {
+            browser.post(&url, &[("csrf", &csrf), ("role", "staff"), ("name", "renamed by b"), ("permissions", "customers.read")]).await
+        };
+        walked += 1;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{} {} answered {}", spec.method, spec.path, page.status);
+        for secret in &victim.secrets {
+            assert!(!page.body.contains(secret.as_str()), "{} {} leaked {secret}", spec.method, spec.path);
+        }
+    }
+    assert!(walked >= 6);
+    let a_members = members::list(&server.app, &a.owner).await.unwrap();
+    assert!(a_members.iter().any(|m| m.email == "staff@tenant-a.example" && m.role == "staff"));
+}
+
+#[tokio::test]
+async fn a_tenant_query_without_the_tenant_filter_is_refused() {
+    // promise: ISO-1
+    let server = TestServer::start().await;
+    let a = server.tenant("scope-a").await;
+    let mut tx = server.store.begin_tenant_read(a.tenant).await.unwrap();
+    let result = tx.fetch_all("SELECT email FROM members", args![]).await;
+    assert!(matches!(result, Err(StoreError::UnscopedQuery(_))));
+}
+
+#[tokio::test]
+async fn a_foreign_key_cannot_point_into_another_tenant() {
+    // promise: ISO-3
+    let server = TestServer::start().await;
+    let a = server.tenant("fk-a").await;
+    let b = server.tenant("fk-b").await;
+    let mut tx = server.store.begin_tenant_read(a.tenant).await.unwrap();
+    let a_owner_role = member_rows::find(&mut tx, a.owner.member).await.unwrap().unwrap().role_id;
+    drop(tx);
+    let mut tx = server.store.begin_tenant(b.tenant).await.unwrap();
+    let intruder = member_rows::NewMember {
+        id: steward_domain::ids::MemberId::generate(),
+        email: "intruder@fk-b.example",
+        name: "Intruder",
+        phone: None,
+        role_id: a_owner_role,
+        password_hash: None,
+        email_verified_at: None,
+    };
+    let result = member_rows::insert(&mut tx, &intruder, 0).await;
+    assert!(matches!(result, Err(StoreError::MissingReference)), "{result:?}");
+}
+
+#[tokio::test]
+async fn row_level_security_hides_other_tenants_from_an_unfiltered_query() {
+    // promise: ISO-1, ISO-2
+    let server = TestServer::start().await;
+    if server.kind() != StoreKind::Postgres {
+        crate::harness::skip_or_fail("PostgreSQL (set STEWARD_TEST_DATABASE_URL)");
+        if !crate::harness::in_ci() {
+            return;
+        }
+    }
+    let a = server.tenant("rls-a").await;
+    let b = server.tenant("rls-b").await;
+    let mut browser = server.browser();
+    browser.log_in("rls-b", "owner@rls-b.example", PASSWORD).await;
+
+    let mut tx = server.store.begin_tenant_read(a.tenant).await.unwrap();
+    for table in ["members", "roles", "sessions", "api_tokens", "policy_acceptances"] {
+        let sql: &'static str = match table {
+            "members" => "SELECT tenant_id FROM members",
+            "roles" => "SELECT tenant_id FROM roles",
+            "sessions" => "SELECT tenant_id FROM sessions",
+            "api_tokens" => "SELECT tenant_id FROM api_tokens",
+            _ => "SELECT tenant_id FROM policy_acceptances",
+        };
+        let rows = tx.fetch_all_unfiltered_for_isolation_test(sql).await.unwrap();
+        assert!(!rows.is_empty(), "{table} has tenant A's rows");
+        for row in rows {
+            let tenant: uuid::Uuid = row.get("tenant_id").unwrap();
+            assert_eq!(tenant, a.tenant.as_uuid(), "{table} showed another tenant's row");
+        }
+    }
+    drop(tx);
+    let mut platform = server.store.begin_platform().await.unwrap();
+    let outside = platform.fetch_all("SELECT id FROM members", args![]).await.unwrap();
+    assert!(outside.is_empty(), "with no tenant set, no tenant row is visible");
+    let _ = b;
+}
+
+#[tokio::test]
+async fn serve_refuses_a_role_that_can_bypass_row_level_security() {
+    // promise: ISO-1, SEC-2
+    let Some(admin) = crate::harness::postgres_admin_url() else {
+        crate::harness::skip_or_fail("PostgreSQL (set STEWARD_TEST_DATABASE_URL)");
+        return;
+    };
+    let db = crate::harness::PgDatabase::create(&admin).await;
+    db.migrate().await;
+    let superuser = steward_store::Store::open(&admin.rsplit_once('/').map(|(h, _)| format!("{h}/{}", db.name)).unwrap_or_default(), 2).await.unwrap();
+    let refused = superuser.verify_isolation().await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused.contains("bypass row-level security"), "{refused}");
+    let owner = steward_store::Store::open(&db.owner_url, 2).await.unwrap();
+    let refused = owner.verify_isolation().await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused.contains("owns table"), "{refused}");
+    let runtime = steward_store::Store::open(&db.app_url, 2).await.unwrap();
+    assert!(runtime.verify_isolation().await.is_ok());
+    sqlx::raw_sql("ALTER TABLE members NO FORCE ROW LEVEL SECURITY").execute(&mut *sqlx_conn(&db.owner_url).await).await.unwrap();
+    let refused = runtime.verify_isolation().await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused.contains("'members'") && refused.contains("forced row-level security"), "{refused}");
+    for store in [superuser, owner, runtime] {
+        store.close().await;
+    }
+}
+
+async fn sqlx_conn(url: &str) -> Box<sqlx::PgConnection> {
+    use sqlx::Connection;
+    Box::new(sqlx::PgConnection::connect(url).await.unwrap())
+}
