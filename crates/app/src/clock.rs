@@ -1,7 +1,7 @@
 //! Time as the services see it: the system clock in production, a clock a test can move.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
 pub const MICROS_PER_MINUTE: i64 = 60 * MICROS_PER_SECOND;
@@ -39,5 +39,7 @@ impl Clock {
 
 /// An instant as RFC 3339 text (UTC), for JSON and pages.
 pub fn format_instant(micros: i64) -> String {
-    jiff::Timestamp::from_microsecond(micros).map(|t| t.round(jiff::Unit::Second).unwrap_or(t).to_string()).unwrap_or_default()
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|t| t.round(jiff::Unit::Second).unwrap_or(t).to_string())
+        .unwrap_or_default()
 }

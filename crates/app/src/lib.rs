@@ -28,7 +28,11 @@ pub struct AppSettings {
 
 impl Default for AppSettings {
     fn default() -> Self {
-        Self { base_url: "http://localhost:8080".into(), default_country_code: "+91".into(), session_idle_minutes: 12 * 60 }
+        Self {
+            base_url: "http://localhost:8080".into(),
+            default_country_code: "+91".into(),
+            session_idle_minutes: 12 * 60,
+        }
     }
 }
 

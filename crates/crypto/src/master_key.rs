@@ -2,7 +2,7 @@
 //! own (mode 0600) beside the database, or in `STEWARD_MASTER_KEY` (hex), never inside the
 //! database, so a copy of the data alone does not open it.
 
-use crate::{from_hex, random_bytes, to_hex, CryptoError};
+use crate::{CryptoError, from_hex, random_bytes, to_hex};
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::Sha256;
@@ -47,7 +47,8 @@ impl MasterKey {
 
     /// A key for one purpose, derived so that no two uses share key material.
     pub fn derive(&self, purpose: &str) -> SecretBox<[u8; 32]> {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret()).unwrap_or_else(|_| unreachable_key());
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret()).unwrap_or_else(|_| unreachable_key());
         mac.update(b"steward/derive/v1/");
         mac.update(purpose.as_bytes());
         let out: [u8; 32] = mac.finalize().into_bytes().into();

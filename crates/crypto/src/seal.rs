@@ -4,7 +4,7 @@
 //!
 //! Layout of a sealed value: version byte `1`, nonce (24 bytes), ciphertext and tag.
 
-use crate::{random_bytes, CryptoError};
+use crate::{CryptoError, random_bytes};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
@@ -16,9 +16,8 @@ pub fn seal(key: &[u8; 32], associated_data: &[u8], plaintext: &[u8]) -> Result<
     let cipher = XChaCha20Poly1305::new_from_slice(key).map_err(|_| CryptoError::Unseal)?;
     let nonce_bytes = random_bytes::<NONCE_LEN>()?;
     let nonce = XNonce::try_from(&nonce_bytes[..]).map_err(|_| CryptoError::Unseal)?;
-    let ciphertext = cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad: associated_data })
-        .map_err(|_| CryptoError::Unseal)?;
+    let ciphertext =
+        cipher.encrypt(&nonce, Payload { msg: plaintext, aad: associated_data }).map_err(|_| CryptoError::Unseal)?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
     out.push(VERSION);
     out.extend_from_slice(&nonce_bytes);

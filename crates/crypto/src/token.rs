@@ -1,7 +1,7 @@
 //! Secret tokens (sessions, API tokens, one-time links): 32 random bytes shown once as
 //! hex; only their SHA-256 is stored, so a copy of the database cannot be used to log in.
 
-use crate::{random_bytes, to_hex, CryptoError};
+use crate::{CryptoError, random_bytes, to_hex};
 use sha2::{Digest, Sha256};
 
 /// A fresh secret, 64 hex characters.

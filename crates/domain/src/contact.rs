@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(Email::parse("email", " Owner@Example.COM ").map(Email::into_string), Ok("owner@example.com".into()));
+        assert_eq!(
+            Email::parse("email", " Owner@Example.COM ").map(Email::into_string),
+            Ok("owner@example.com".into())
+        );
         for bad in ["", "plain", "a@b", "a@@b.com", ".a@b.com", "a@-b.com", "a b@c.com"] {
             assert!(Email::parse("email", bad).is_err(), "{bad}");
         }

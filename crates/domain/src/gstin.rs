@@ -19,9 +19,8 @@ impl Gstin {
         if bytes.len() != 15 {
             return Err(ValidationError::new(field, "must be exactly 15 characters"));
         }
-        let state: u32 = gstin[..2]
-            .parse()
-            .map_err(|_| ValidationError::new(field, "must start with a two-digit state code"))?;
+        let state: u32 =
+            gstin[..2].parse().map_err(|_| ValidationError::new(field, "must start with a two-digit state code"))?;
         if !(1..=38).contains(&state) && state != 97 && state != 99 {
             return Err(ValidationError::new(field, "starts with an unknown state code"));
         }
@@ -30,7 +29,10 @@ impl Gstin {
             && pan[5..9].iter().all(u8::is_ascii_digit)
             && pan[9].is_ascii_uppercase();
         if !pan_ok {
-            return Err(ValidationError::new(field, "characters 3 to 12 must be a PAN (5 letters, 4 digits, 1 letter)"));
+            return Err(ValidationError::new(
+                field,
+                "characters 3 to 12 must be a PAN (5 letters, 4 digits, 1 letter)",
+            ));
         }
         if !bytes[12].is_ascii_alphanumeric() || bytes[12] == b'0' {
             return Err(ValidationError::new(field, "character 13 must be an entity number 1-9 or A-Z"));

@@ -9,8 +9,16 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_BYTES: usize = 256;
 
 const COMMON: &[&str] = &[
-    "1234567890", "12345678910", "password12", "password123", "qwertyuiop", "1q2w3e4r5t",
-    "iloveyou12", "passw0rd12", "0987654321", "abcdefghij",
+    "1234567890",
+    "12345678910",
+    "password12",
+    "password123",
+    "qwertyuiop",
+    "1q2w3e4r5t",
+    "iloveyou12",
+    "passw0rd12",
+    "0987654321",
+    "abcdefghij",
 ];
 
 pub fn check_password(field: &str, password: &str, email: &str) -> Result<(), ValidationError> {
@@ -27,7 +35,7 @@ pub fn check_password(field: &str, password: &str, email: &str) -> Result<(), Va
     if !email.is_empty() && lowered == email.to_lowercase() {
         return Err(ValidationError::new(field, "must not be your email address"));
     }
-    if password.chars().all(|c| Some(c) == password.chars().next()) {
+    if password.chars().all(|c| password.starts_with(c)) {
         return Err(ValidationError::new(field, "must not repeat one character"));
     }
     Ok(())

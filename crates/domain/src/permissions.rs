@@ -128,15 +128,19 @@ impl BuiltinRole {
             BuiltinRole::Owner => Permission::ALL.iter().copied().collect(),
             // An admin runs the business day to day; the owner alone holds billing.
             BuiltinRole::Admin => Permission::ALL.iter().copied().filter(|p| *p != BillingManage).collect(),
-            BuiltinRole::Staff => [TenantRead, MembersRead, CustomersRead, CustomersWrite, BookingsRead, BookingsManage]
-                .into_iter()
-                .collect(),
+            BuiltinRole::Staff => {
+                [TenantRead, MembersRead, CustomersRead, CustomersWrite, BookingsRead, BookingsManage]
+                    .into_iter()
+                    .collect()
+            }
         }
     }
 }
 
 /// Parses a list of permission names, naming the first unknown one.
-pub fn parse_permissions<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<BTreeSet<Permission>, UnknownPermission> {
+pub fn parse_permissions<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<BTreeSet<Permission>, UnknownPermission> {
     names.into_iter().map(str::parse).collect()
 }
 

@@ -5,8 +5,8 @@ use crate::ValidationError;
 
 /// Words a tenant may not take, because they name Steward's own routes or would mislead.
 const RESERVED: &[&str] = &[
-    "admin", "api", "app", "assets", "b", "docs", "healthz", "login", "logout", "p", "readyz",
-    "signup", "static", "steward", "support", "www",
+    "admin", "api", "app", "assets", "b", "docs", "healthz", "login", "logout", "p", "readyz", "signup", "static",
+    "steward", "support", "www",
 ];
 
 /// A validated slug: 3 to 40 characters of `a-z`, `0-9` and single inner hyphens.
@@ -20,16 +20,10 @@ impl Slug {
             return Err(ValidationError::new(field, "must be 3 to 40 characters long"));
         }
         if !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-            return Err(ValidationError::new(
-                field,
-                "may contain only lowercase letters, digits and hyphens",
-            ));
+            return Err(ValidationError::new(field, "may contain only lowercase letters, digits and hyphens"));
         }
         if slug.starts_with('-') || slug.ends_with('-') || slug.contains("--") {
-            return Err(ValidationError::new(
-                field,
-                "may not start or end with a hyphen or contain two in a row",
-            ));
+            return Err(ValidationError::new(field, "may not start or end with a hyphen or contain two in a row"));
         }
         if RESERVED.contains(&slug.as_str()) {
             return Err(ValidationError::new(field, "is reserved; choose another"));

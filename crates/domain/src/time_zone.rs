@@ -11,7 +11,9 @@ pub fn parse_time_zone(field: &str, raw: &str) -> Result<String, ValidationError
     }
     match jiff::tz::TimeZone::get(name) {
         Ok(zone) => Ok(zone.iana_name().unwrap_or(name).to_string()),
-        Err(_) => Err(ValidationError::new(field, format!("'{name}' is not a known IANA time zone such as Asia/Kolkata"))),
+        Err(_) => {
+            Err(ValidationError::new(field, format!("'{name}' is not a known IANA time zone such as Asia/Kolkata")))
+        }
     }
 }
 

@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "steward", version, about = "Steward: a CRM and booking platform that keeps its privacy promises in code.")]
+#[command(
+    name = "steward",
+    version,
+    about = "Steward: a CRM and booking platform that keeps its privacy promises in code."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalFlags,

@@ -16,18 +16,68 @@ pub struct Key {
 }
 
 pub const KEYS: &[Key] = &[
-    Key { name: "data_dir", default: "./steward-data", secret: false, doc: "Folder for the SQLite database and the master key file." },
-    Key { name: "database_url", default: "", secret: true, doc: "sqlite://PATH or postgres://USER@HOST/DB. Empty: sqlite://<data_dir>/steward.db." },
-    Key { name: "listen", default: "127.0.0.1:8080", secret: false, doc: "Address and port to serve on (port 0 picks a free port)." },
-    Key { name: "base_url", default: "", secret: false, doc: "Where members reach Steward, for links in mail. Empty: http://localhost:<port>." },
-    Key { name: "master_key_file", default: "", secret: false, doc: "File holding the master key (64 hex characters, mode 0600); created if missing. Empty: <data_dir>/master.key. STEWARD_MASTER_KEY (hex) overrides the file." },
-    Key { name: "smtp_url", default: "", secret: true, doc: "Outgoing mail: smtp://host:port, smtp://host?tls=required, smtps://user:pass@host. Empty: links are printed on the console." },
+    Key {
+        name: "data_dir",
+        default: "./steward-data",
+        secret: false,
+        doc: "Folder for the SQLite database and the master key file.",
+    },
+    Key {
+        name: "database_url",
+        default: "",
+        secret: true,
+        doc: "sqlite://PATH or postgres://USER@HOST/DB. Empty: sqlite://<data_dir>/steward.db.",
+    },
+    Key {
+        name: "listen",
+        default: "127.0.0.1:8080",
+        secret: false,
+        doc: "Address and port to serve on (port 0 picks a free port).",
+    },
+    Key {
+        name: "base_url",
+        default: "",
+        secret: false,
+        doc: "Where members reach Steward, for links in mail. Empty: http://localhost:<port>.",
+    },
+    Key {
+        name: "master_key_file",
+        default: "",
+        secret: false,
+        doc: "File holding the master key (64 hex characters, mode 0600); created if missing. Empty: <data_dir>/master.key. STEWARD_MASTER_KEY (hex) overrides the file.",
+    },
+    Key {
+        name: "smtp_url",
+        default: "",
+        secret: true,
+        doc: "Outgoing mail: smtp://host:port, smtp://host?tls=required, smtps://user:pass@host. Empty: links are printed on the console.",
+    },
     Key { name: "mail_from", default: "Steward <no-reply@localhost>", secret: false, doc: "Sender of member mail." },
-    Key { name: "default_country_code", default: "+91", secret: false, doc: "Country code for phone numbers written without one." },
-    Key { name: "session_idle_minutes", default: "720", secret: false, doc: "Minutes a login session may be idle before it ends." },
-    Key { name: "max_connections", default: "16", secret: false, doc: "Largest number of database connections in the pool." },
+    Key {
+        name: "default_country_code",
+        default: "+91",
+        secret: false,
+        doc: "Country code for phone numbers written without one.",
+    },
+    Key {
+        name: "session_idle_minutes",
+        default: "720",
+        secret: false,
+        doc: "Minutes a login session may be idle before it ends.",
+    },
+    Key {
+        name: "max_connections",
+        default: "16",
+        secret: false,
+        doc: "Largest number of database connections in the pool.",
+    },
     Key { name: "body_limit_bytes", default: "65536", secret: false, doc: "Largest request body accepted." },
-    Key { name: "log_format", default: "text", secret: false, doc: "text or json (one JSON object per line, for log collectors)." },
+    Key {
+        name: "log_format",
+        default: "text",
+        secret: false,
+        doc: "text or json (one JSON object per line, for log collectors).",
+    },
 ];
 
 /// One layer of settings; `None` means "not set here".
@@ -81,7 +131,8 @@ impl Layer {
     /// Reads `steward.toml`; a missing file is an empty layer unless it was asked for.
     pub fn from_file(path: &Path, required: bool) -> Result<Self, ConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::File { path: path.display().to_string(), message: e.to_string() }),
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| ConfigError::File { path: path.display().to_string(), message: e.to_string() }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Layer::default()),
             Err(e) => Err(ConfigError::File { path: path.display().to_string(), message: e.to_string() }),
         }
@@ -141,24 +192,37 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("steward.db").display()));
         let listen = pick!(layers, sources, listen).unwrap_or_else(|| "127.0.0.1:8080".into());
         if listen.parse::<std::net::SocketAddr>().is_err() {
-            return Err(ConfigError::Invalid { key: "listen", message: format!("'{listen}' is not an address:port such as 127.0.0.1:8080") });
+            return Err(ConfigError::Invalid {
+                key: "listen",
+                message: format!("'{listen}' is not an address:port such as 127.0.0.1:8080"),
+            });
         }
         let base_url = pick!(layers, sources, base_url);
         if let Some(url) = &base_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
-            return Err(ConfigError::Invalid { key: "base_url", message: "must start with http:// or https://".into() });
+            return Err(ConfigError::Invalid {
+                key: "base_url",
+                message: "must start with http:// or https://".into(),
+            });
         }
-        let master_key_file = pick!(layers, sources, master_key_file).map(PathBuf::from).unwrap_or_else(|| data_dir.join("master.key"));
+        let master_key_file =
+            pick!(layers, sources, master_key_file).map(PathBuf::from).unwrap_or_else(|| data_dir.join("master.key"));
         let smtp_url = pick!(layers, sources, smtp_url);
         let mail_from = pick!(layers, sources, mail_from).unwrap_or_else(|| "Steward <no-reply@localhost>".into());
         let default_country_code = pick!(layers, sources, default_country_code).unwrap_or_else(|| "+91".into());
-        if !default_country_code.starts_with('+') || default_country_code.len() < 2 || !default_country_code[1..].chars().all(|c| c.is_ascii_digit()) {
+        if !default_country_code.starts_with('+')
+            || default_country_code.len() < 2
+            || !default_country_code[1..].chars().all(|c| c.is_ascii_digit())
+        {
             return Err(ConfigError::Invalid { key: "default_country_code", message: "must look like +91".into() });
         }
         let session_idle_minutes = pick!(layers, sources, session_idle_minutes).unwrap_or(720);
         if !(5..=60 * 24 * 30).contains(&session_idle_minutes) {
-            return Err(ConfigError::Invalid { key: "session_idle_minutes", message: "must be between 5 and 43200".into() });
+            return Err(ConfigError::Invalid {
+                key: "session_idle_minutes",
+                message: "must be between 5 and 43200".into(),
+            });
         }
         let max_connections = pick!(layers, sources, max_connections).unwrap_or(16);
         if !(2..=1000).contains(&max_connections) {
@@ -166,7 +230,10 @@ impl Config {
         }
         let body_limit_bytes = pick!(layers, sources, body_limit_bytes).unwrap_or(65536);
         if !(1024..=64 * 1024 * 1024).contains(&body_limit_bytes) {
-            return Err(ConfigError::Invalid { key: "body_limit_bytes", message: "must be between 1024 and 67108864".into() });
+            return Err(ConfigError::Invalid {
+                key: "body_limit_bytes",
+                message: "must be between 1024 and 67108864".into(),
+            });
         }
         let log_format = pick!(layers, sources, log_format).unwrap_or_else(|| "text".into());
         if log_format != "text" && log_format != "json" {
@@ -212,7 +279,9 @@ impl Config {
             out.push_str(&format!("{key} = {value:?}  # {}\n", source(key)));
         }
         match master_key_fingerprint {
-            Some(fp) => out.push_str(&format!("# master key loaded, fingerprint {fp} (the key itself is never shown)\n")),
+            Some(fp) => {
+                out.push_str(&format!("# master key loaded, fingerprint {fp} (the key itself is never shown)\n"))
+            }
             None => out.push_str("# master key not loaded yet (created on first serve)\n"),
         }
         out
@@ -227,7 +296,11 @@ pub fn example_file() -> String {
          # Generated by `steward config --example`; a test keeps this file current.\n",
     );
     for key in KEYS {
-        out.push_str(&format!("\n# {}{}\n", key.doc, if key.secret { " (secret: redacted by `steward config`)" } else { "" }));
+        out.push_str(&format!(
+            "\n# {}{}\n",
+            key.doc,
+            if key.secret { " (secret: redacted by `steward config`)" } else { "" }
+        ));
         let numeric = !key.default.is_empty() && key.default.chars().all(|c| c.is_ascii_digit());
         if numeric {
             out.push_str(&format!("# {} = {}\n", key.name, key.default));
@@ -244,7 +317,8 @@ mod tests {
 
     #[test]
     fn later_layers_win() {
-        let file = Layer { listen: Some("127.0.0.1:9000".into()), log_format: Some("json".into()), ..Default::default() };
+        let file =
+            Layer { listen: Some("127.0.0.1:9000".into()), log_format: Some("json".into()), ..Default::default() };
         let env = Layer { listen: Some("127.0.0.1:9001".into()), ..Default::default() };
         let flags = Layer { listen: Some("127.0.0.1:9002".into()), ..Default::default() };
         let config = Config::resolve(&[("file", file), ("env", env), ("flag", flags)]).unwrap();
@@ -259,13 +333,19 @@ mod tests {
         let bad = Layer { listen: Some("nowhere".into()), ..Default::default() };
         let err = Config::resolve(&[("file", bad)]).err().map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.starts_with("listen:")));
-        let env = Layer::from_env(|k| (k == "STEWARD_MAX_CONNECTIONS").then(|| "many".to_string())).err().map(|e| e.to_string());
+        let env = Layer::from_env(|k| (k == "STEWARD_MAX_CONNECTIONS").then(|| "many".to_string()))
+            .err()
+            .map(|e| e.to_string());
         assert!(env.is_some_and(|e| e.contains("STEWARD_MAX_CONNECTIONS")));
     }
 
     #[test]
     fn secrets_are_redacted() {
-        let layer = Layer { database_url: Some("postgres://app:hunter2secret@db/steward".into()), smtp_url: Some("smtps://mailer:pa55word@relay".into()), ..Default::default() };
+        let layer = Layer {
+            database_url: Some("postgres://app:hunter2secret@db/steward".into()),
+            smtp_url: Some("smtps://mailer:pa55word@relay".into()),
+            ..Default::default()
+        };
         let text = Config::resolve(&[("file", layer)]).unwrap().describe(None);
         assert!(!text.contains("hunter2secret") && !text.contains("pa55word"), "{text}");
     }
@@ -276,7 +356,8 @@ mod tests {
         for key in KEYS {
             assert!(generated.contains(&format!("# {} = ", key.name)));
         }
-        let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../steward.example.toml")).unwrap_or_default();
+        let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../steward.example.toml"))
+            .unwrap_or_default();
         assert_eq!(committed, generated, "run: cargo run -- config --example > steward.example.toml");
     }
 }

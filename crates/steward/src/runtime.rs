@@ -19,7 +19,9 @@ pub enum StartError {
     KeyEnv,
     #[error("database: {0}")]
     Store(#[from] steward_store::StoreError),
-    #[error("the database schema is at version {found}, this Steward needs {needed}: run `steward migrate` as the owner role first")]
+    #[error(
+        "the database schema is at version {found}, this Steward needs {needed}: run `steward migrate` as the owner role first"
+    )]
     SchemaBehind { found: i64, needed: i64 },
     #[error("mail: {0}")]
     Mail(#[from] steward_app::mail::MailError),
@@ -88,10 +90,7 @@ pub async fn open_store(config: &Config) -> Result<Store, StartError> {
 
 /// Builds the services for a store.
 pub fn build_app(config: &Config, store: Store, master_key: MasterKey, port: Option<u16>) -> Result<App, StartError> {
-    let base_url = config
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://localhost:{}", port.unwrap_or(8080)));
+    let base_url = config.base_url.clone().unwrap_or_else(|| format!("http://localhost:{}", port.unwrap_or(8080)));
     let settings = AppSettings {
         base_url,
         default_country_code: config.default_country_code.clone(),

@@ -9,8 +9,8 @@
 //! [`PlatformTx`] reaches the platform tables (tenants, policy versions) that belong to no
 //! tenant.
 
-use crate::value::{Row, RowInner, Value};
 use crate::StoreError;
+use crate::value::{Row, RowInner, Value};
 use sqlx::{Postgres, Sqlite, Transaction};
 use steward_domain::ids::TenantId;
 
@@ -149,7 +149,9 @@ impl Txn {
     async fn execute(&mut self, sql: &'static str, args: Vec<Value>) -> Result<u64, StoreError> {
         Ok(match self {
             Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args).execute(&mut **tx).await?.rows_affected(),
-            Txn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args).execute(&mut **tx).await?.rows_affected(),
+            Txn::Postgres(tx) => {
+                bind_all!(sqlx::query::<Postgres>(sql), args).execute(&mut **tx).await?.rows_affected()
+            }
         })
     }
 

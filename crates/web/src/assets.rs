@@ -3,7 +3,7 @@
 //! another site (EGR-2).
 
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -15,7 +15,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
 pub async fn asset(Path(name): Path<String>) -> Response {
     match FILES.iter().find(|(file, _, _)| *file == name) {
         Some((_, content_type, body)) => {
-            ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=3600")], *body).into_response()
+            ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=3600")], *body)
+                .into_response()
         }
         None => (StatusCode::NOT_FOUND, "no such file").into_response(),
     }

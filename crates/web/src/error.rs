@@ -2,7 +2,7 @@
 //! `{"error": {"code", "message", "field"}}`; pages answer with an HTML page (or a
 //! redirect to log in). Internal details are logged with the request id, never shown.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use steward_app::AppError;
@@ -32,12 +32,16 @@ impl Failure {
 /// Maps every service error to what the client is told.
 pub fn describe(error: &AppError) -> Failure {
     match error {
-        AppError::Invalid(v) => Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", v.to_string()).with_field(&v.field),
+        AppError::Invalid(v) => {
+            Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", v.to_string()).with_field(&v.field)
+        }
         AppError::Conflict { field, message } => {
             Failure::new(StatusCode::CONFLICT, "conflict", format!("{field}: {message}")).with_field(field)
         }
         AppError::NotFound => Failure::new(StatusCode::NOT_FOUND, "not_found", "nothing was found at this address"),
-        AppError::Unauthenticated => Failure::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send a valid API token"),
+        AppError::Unauthenticated => {
+            Failure::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send a valid API token")
+        }
         AppError::BadCredentials => Failure::new(StatusCode::UNAUTHORIZED, "bad_credentials", error.to_string()),
         AppError::Forbidden(_) => Failure::new(StatusCode::FORBIDDEN, "forbidden", error.to_string()),
         AppError::RateLimited(seconds) => Failure {
@@ -52,7 +56,11 @@ pub fn describe(error: &AppError) -> Failure {
         AppError::Store(_) | AppError::Crypto(_) | AppError::Internal(_) => {
             // The request span carries the request id, so the operator can find this.
             tracing::error!(error = %error, "request failed");
-            Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+            Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side; it has been logged",
+            )
         }
     }
 }

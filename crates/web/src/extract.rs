@@ -5,7 +5,7 @@ use crate::error::{ApiError, Failure};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use steward_app::access::auth::ClientInfo;
@@ -19,13 +19,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        let is_json =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
-            return Err(Failure::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as application/json").into());
+            return Err(Failure::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            )
+            .into());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -54,7 +58,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
                 ));
             }
             let message = inner.to_string();
-            let field = field_from_message(&message).unwrap_or_else(|| if path == "." { String::new() } else { path.clone() });
+            let field =
+                field_from_message(&message).unwrap_or_else(|| if path == "." { String::new() } else { path.clone() });
             let message = message.split(" at line ").next().unwrap_or(&message).to_string();
             let failure = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message);
             Err(if field.is_empty() { failure } else { failure.with_field(field) })
@@ -79,12 +84,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Principal>()
-            .cloned()
-            .map(Auth)
-            .ok_or_else(|| Failure::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send a valid API token").into())
+        parts.extensions.get::<Principal>().cloned().map(Auth).ok_or_else(|| {
+            Failure::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send a valid API token").into()
+        })
     }
 }
 

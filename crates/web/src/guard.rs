@@ -7,17 +7,17 @@
 //! once signed in, or the double-submit cookie before (sign-up, log-in, reset forms).
 //! A request whose `Origin` names another site is refused outright.
 
-use crate::error::{describe, ApiError, Failure};
-use crate::extract::cookie;
 use crate::AppState;
+use crate::error::{ApiError, Failure, describe};
+use crate::extract::cookie;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use steward_app::AppError;
 use steward_app::access::auth;
 use steward_app::access::principal::Principal;
-use steward_app::AppError;
 use steward_crypto::token::constant_time_eq;
 use steward_domain::permissions::Access;
 
@@ -41,7 +41,11 @@ fn changes_state(method: &Method) -> bool {
 pub async fn guard(State(guard): State<GuardState>, mut req: Request, next: Next) -> Response {
     let unsafe_page_request = !guard.api && changes_state(req.method());
     if unsafe_page_request && !same_origin(&req) {
-        return crate::ui::failure_page(Failure::new(StatusCode::FORBIDDEN, "cross_site", "this form was sent from another site"));
+        return crate::ui::failure_page(Failure::new(
+            StatusCode::FORBIDDEN,
+            "cross_site",
+            "this form was sent from another site",
+        ));
     }
     if guard.access == Access::Public {
         if unsafe_page_request {
@@ -65,7 +69,8 @@ pub async fn guard(State(guard): State<GuardState>, mut req: Request, next: Next
         Ok(p) => p,
         Err(AppError::Unauthenticated) if !guard.api => {
             let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/app");
-            let target = format!("/login?next={}", form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>());
+            let target =
+                format!("/login?next={}", form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>());
             return Redirect::to(&target).into_response();
         }
         Err(error) => return reject(guard.api, &error),
@@ -144,7 +149,9 @@ async fn check_csrf(req: Request, expected: Option<&str>, limit: usize) -> Resul
         .map(str::to_string)
         .or_else(|| form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned()));
     match sent {
-        Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
         _ => Err(refuse()),
     }
 }

@@ -1,10 +1,10 @@
 //! `/healthz` (the process answers) and `/readyz` (the database answers too).
 
 use crate::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
@@ -15,7 +15,10 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": state.app.store.kind().name() }))),
         Err(error) => {
             tracing::warn!(%error, "database not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": state.app.store.kind().name() })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": state.app.store.kind().name() })),
+            )
         }
     }
 }

@@ -6,10 +6,10 @@
 //! cross-tenant test walks this document and fills each parameter with another tenant's
 //! id of that kind.
 
-use crate::routes::{all, ApiDoc};
-use axum::response::Html;
+use crate::routes::{ApiDoc, all};
 use axum::Json;
-use serde_json::{json, Map, Value};
+use axum::response::Html;
+use serde_json::{Map, Value, json};
 
 fn schemas() -> Value {
     let id = json!({ "type": "string", "format": "uuid" });
@@ -60,7 +60,10 @@ fn operation(summary: &str, permission: &str, path: &str, doc: &ApiDoc) -> Value
         op.insert("parameters".into(), Value::Array(params));
     }
     if let Some(request) = doc.request {
-        op.insert("requestBody".into(), json!({ "required": true, "content": { "application/json": { "schema": reference(request) } } }));
+        op.insert(
+            "requestBody".into(),
+            json!({ "required": true, "content": { "application/json": { "schema": reference(request) } } }),
+        );
     }
     let error = json!({ "content": { "application/json": { "schema": reference("Error") } } });
     let mut responses = Map::new();
@@ -72,7 +75,12 @@ fn operation(summary: &str, permission: &str, path: &str, doc: &ApiDoc) -> Value
         None => json!({ "description": "done, no content" }),
     };
     responses.insert(doc.success_status.to_string(), success);
-    for (status, description) in [("401", "no valid token"), ("403", "the token's role or scopes lack the permission"), ("404", "not found in this tenant"), ("422", "a field is not valid; `field` names it")] {
+    for (status, description) in [
+        ("401", "no valid token"),
+        ("403", "the token's role or scopes lack the permission"),
+        ("404", "not found in this tenant"),
+        ("422", "a field is not valid; `field` names it"),
+    ] {
         let mut e = error.clone();
         if let Some(obj) = e.as_object_mut() {
             obj.insert("description".into(), json!(description));
@@ -91,7 +99,10 @@ pub fn build() -> Value {
         let Some(doc) = spec.api else { continue };
         let entry = paths.entry(spec.path.to_string()).or_insert_with(|| json!({}));
         if let Some(methods) = entry.as_object_mut() {
-            methods.insert(spec.method.as_str().to_ascii_lowercase(), operation(spec.summary, spec.access.describe(), spec.path, &doc));
+            methods.insert(
+                spec.method.as_str().to_ascii_lowercase(),
+                operation(spec.summary, spec.access.describe(), spec.path, &doc),
+            );
         }
     }
     json!({

@@ -2,12 +2,12 @@
 //! API, how the OpenAPI document describes it. The router, the guards and the document
 //! are built from this table and nothing else.
 
-use crate::guard::{guard, GuardState};
-use crate::{api, assets, health, openapi, security, ui, AppState};
+use crate::guard::{GuardState, guard};
+use crate::{AppState, api, assets, health, openapi, security, ui};
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
-use axum::routing::{delete, get, patch, post, MethodRouter};
-use axum::Router;
+use axum::routing::{MethodRouter, delete, get, patch, post};
 use steward_domain::permissions::{Access, Permission as P};
 
 /// How the OpenAPI document describes an API route.
@@ -32,7 +32,13 @@ pub struct RouteSpec {
     pub handler: MethodRouter<AppState>,
 }
 
-fn page(method: Method, path: &'static str, access: Access, summary: &'static str, handler: MethodRouter<AppState>) -> RouteSpec {
+fn page(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+    handler: MethodRouter<AppState>,
+) -> RouteSpec {
     RouteSpec { method, path, access, summary, api: None, handler }
 }
 
@@ -82,7 +88,13 @@ pub fn all() -> Vec<RouteSpec> {
         // Pages of a signed-in member.
         page(M::POST, "/logout", Member, "Log out", post(ui::auth::logout)),
         page(M::GET, "/app", Member, "Dashboard", get(ui::dashboard::show)),
-        page(M::POST, "/app/verify-email", Member, "Send the verification mail again", post(ui::dashboard::resend_verification)),
+        page(
+            M::POST,
+            "/app/verify-email",
+            Member,
+            "Send the verification mail again",
+            post(ui::dashboard::resend_verification),
+        ),
         page(M::GET, "/app/account", Member, "My account", get(ui::account::show)),
         page(M::POST, "/app/account", Member, "Change my name and phone", post(ui::account::update)),
         page(M::POST, "/app/account/password", Member, "Change my password", post(ui::account::change_password)),
@@ -90,36 +102,240 @@ pub fn all() -> Vec<RouteSpec> {
         page(M::POST, "/app/tokens", Member, "Create an API token", post(ui::tokens::create)),
         page(M::POST, "/app/tokens/{token_id}/revoke", Member, "Revoke an API token", post(ui::tokens::revoke)),
         page(M::GET, "/app/business", Permission(P::TenantRead), "Business profile", get(ui::business::show)),
-        page(M::POST, "/app/business", Permission(P::TenantManage), "Change the business profile", post(ui::business::update)),
+        page(
+            M::POST,
+            "/app/business",
+            Permission(P::TenantManage),
+            "Change the business profile",
+            post(ui::business::update),
+        ),
         page(M::GET, "/app/members", Permission(P::MembersRead), "Members and invitations", get(ui::members::show)),
-        page(M::POST, "/app/members/invite", Permission(P::MembersManage), "Invite a member", post(ui::members::invite)),
-        page(M::POST, "/app/members/{member_id}/role", Permission(P::MembersManage), "Change a member's role", post(ui::members::change_role)),
-        page(M::POST, "/app/members/{member_id}/remove", Permission(P::MembersManage), "Remove a member", post(ui::members::remove)),
-        page(M::POST, "/app/invitations/{invitation_id}/revoke", Permission(P::MembersManage), "Withdraw an invitation", post(ui::members::revoke_invitation)),
+        page(
+            M::POST,
+            "/app/members/invite",
+            Permission(P::MembersManage),
+            "Invite a member",
+            post(ui::members::invite),
+        ),
+        page(
+            M::POST,
+            "/app/members/{member_id}/role",
+            Permission(P::MembersManage),
+            "Change a member's role",
+            post(ui::members::change_role),
+        ),
+        page(
+            M::POST,
+            "/app/members/{member_id}/remove",
+            Permission(P::MembersManage),
+            "Remove a member",
+            post(ui::members::remove),
+        ),
+        page(
+            M::POST,
+            "/app/invitations/{invitation_id}/revoke",
+            Permission(P::MembersManage),
+            "Withdraw an invitation",
+            post(ui::members::revoke_invitation),
+        ),
         page(M::GET, "/app/roles", Permission(P::MembersRead), "Roles and permissions", get(ui::roles::show)),
         page(M::POST, "/app/roles", Permission(P::RolesManage), "Create a custom role", post(ui::roles::create)),
-        page(M::POST, "/app/roles/{role_id}", Permission(P::RolesManage), "Change a custom role", post(ui::roles::update)),
-        page(M::POST, "/app/roles/{role_id}/delete", Permission(P::RolesManage), "Delete a custom role", post(ui::roles::delete)),
+        page(
+            M::POST,
+            "/app/roles/{role_id}",
+            Permission(P::RolesManage),
+            "Change a custom role",
+            post(ui::roles::update),
+        ),
+        page(
+            M::POST,
+            "/app/roles/{role_id}/delete",
+            Permission(P::RolesManage),
+            "Delete a custom role",
+            post(ui::roles::delete),
+        ),
         // The JSON API.
-        api(M::GET, "/api/v1/me", Member, "The member this token belongs to", None, Some("Me"), false, get(api::me::me)),
-        api(M::GET, "/api/v1/permissions", Member, "Every permission a role can hold", None, Some("Permission"), true, get(api::roles::permissions)),
-        api(M::GET, "/api/v1/tenant", Permission(P::TenantRead), "The business profile", None, Some("Tenant"), false, get(api::tenant::show)),
-        api(M::PATCH, "/api/v1/tenant", Permission(P::TenantManage), "Change the business profile", Some("TenantChange"), Some("Tenant"), false, patch(api::tenant::update)),
-        api(M::GET, "/api/v1/members", Permission(P::MembersRead), "Members of the business", None, Some("Member"), true, get(api::members::list)),
-        api(M::GET, "/api/v1/members/{member_id}", Permission(P::MembersRead), "One member", None, Some("Member"), false, get(api::members::show)),
-        api(M::PATCH, "/api/v1/members/{member_id}", Permission(P::MembersManage), "Change a member's role", Some("MemberChange"), Some("Member"), false, patch(api::members::update)),
-        api(M::DELETE, "/api/v1/members/{member_id}", Permission(P::MembersManage), "Remove a member", None, None, false, delete(api::members::remove)),
-        api(M::GET, "/api/v1/invitations", Permission(P::MembersRead), "Pending invitations", None, Some("Invitation"), true, get(api::members::invitations)),
-        api(M::POST, "/api/v1/invitations", Permission(P::MembersManage), "Invite someone by email", Some("InvitationNew"), Some("Invitation"), false, post(api::members::invite)),
-        api(M::DELETE, "/api/v1/invitations/{invitation_id}", Permission(P::MembersManage), "Withdraw an invitation", None, None, false, delete(api::members::revoke_invitation)),
-        api(M::GET, "/api/v1/roles", Permission(P::MembersRead), "Roles of the business", None, Some("Role"), true, get(api::roles::list)),
-        api(M::POST, "/api/v1/roles", Permission(P::RolesManage), "Create a custom role", Some("RoleNew"), Some("Role"), false, post(api::roles::create)),
-        api(M::GET, "/api/v1/roles/{role_id}", Permission(P::MembersRead), "One role", None, Some("Role"), false, get(api::roles::show)),
-        api(M::PATCH, "/api/v1/roles/{role_id}", Permission(P::RolesManage), "Change a custom role", Some("RoleChange"), Some("Role"), false, patch(api::roles::update)),
-        api(M::DELETE, "/api/v1/roles/{role_id}", Permission(P::RolesManage), "Delete a custom role", None, None, false, delete(api::roles::remove)),
+        api(
+            M::GET,
+            "/api/v1/me",
+            Member,
+            "The member this token belongs to",
+            None,
+            Some("Me"),
+            false,
+            get(api::me::me),
+        ),
+        api(
+            M::GET,
+            "/api/v1/permissions",
+            Member,
+            "Every permission a role can hold",
+            None,
+            Some("Permission"),
+            true,
+            get(api::roles::permissions),
+        ),
+        api(
+            M::GET,
+            "/api/v1/tenant",
+            Permission(P::TenantRead),
+            "The business profile",
+            None,
+            Some("Tenant"),
+            false,
+            get(api::tenant::show),
+        ),
+        api(
+            M::PATCH,
+            "/api/v1/tenant",
+            Permission(P::TenantManage),
+            "Change the business profile",
+            Some("TenantChange"),
+            Some("Tenant"),
+            false,
+            patch(api::tenant::update),
+        ),
+        api(
+            M::GET,
+            "/api/v1/members",
+            Permission(P::MembersRead),
+            "Members of the business",
+            None,
+            Some("Member"),
+            true,
+            get(api::members::list),
+        ),
+        api(
+            M::GET,
+            "/api/v1/members/{member_id}",
+            Permission(P::MembersRead),
+            "One member",
+            None,
+            Some("Member"),
+            false,
+            get(api::members::show),
+        ),
+        api(
+            M::PATCH,
+            "/api/v1/members/{member_id}",
+            Permission(P::MembersManage),
+            "Change a member's role",
+            Some("MemberChange"),
+            Some("Member"),
+            false,
+            patch(api::members::update),
+        ),
+        api(
+            M::DELETE,
+            "/api/v1/members/{member_id}",
+            Permission(P::MembersManage),
+            "Remove a member",
+            None,
+            None,
+            false,
+            delete(api::members::remove),
+        ),
+        api(
+            M::GET,
+            "/api/v1/invitations",
+            Permission(P::MembersRead),
+            "Pending invitations",
+            None,
+            Some("Invitation"),
+            true,
+            get(api::members::invitations),
+        ),
+        api(
+            M::POST,
+            "/api/v1/invitations",
+            Permission(P::MembersManage),
+            "Invite someone by email",
+            Some("InvitationNew"),
+            Some("Invitation"),
+            false,
+            post(api::members::invite),
+        ),
+        api(
+            M::DELETE,
+            "/api/v1/invitations/{invitation_id}",
+            Permission(P::MembersManage),
+            "Withdraw an invitation",
+            None,
+            None,
+            false,
+            delete(api::members::revoke_invitation),
+        ),
+        api(
+            M::GET,
+            "/api/v1/roles",
+            Permission(P::MembersRead),
+            "Roles of the business",
+            None,
+            Some("Role"),
+            true,
+            get(api::roles::list),
+        ),
+        api(
+            M::POST,
+            "/api/v1/roles",
+            Permission(P::RolesManage),
+            "Create a custom role",
+            Some("RoleNew"),
+            Some("Role"),
+            false,
+            post(api::roles::create),
+        ),
+        api(
+            M::GET,
+            "/api/v1/roles/{role_id}",
+            Permission(P::MembersRead),
+            "One role",
+            None,
+            Some("Role"),
+            false,
+            get(api::roles::show),
+        ),
+        api(
+            M::PATCH,
+            "/api/v1/roles/{role_id}",
+            Permission(P::RolesManage),
+            "Change a custom role",
+            Some("RoleChange"),
+            Some("Role"),
+            false,
+            patch(api::roles::update),
+        ),
+        api(
+            M::DELETE,
+            "/api/v1/roles/{role_id}",
+            Permission(P::RolesManage),
+            "Delete a custom role",
+            None,
+            None,
+            false,
+            delete(api::roles::remove),
+        ),
         api(M::GET, "/api/v1/tokens", Member, "My API tokens", None, Some("Token"), true, get(api::tokens::list)),
-        api(M::POST, "/api/v1/tokens", Member, "Create an API token (the secret is in this response only)", Some("TokenNew"), Some("CreatedToken"), false, post(api::tokens::create)),
-        api(M::DELETE, "/api/v1/tokens/{token_id}", Member, "Revoke one of my API tokens", None, None, false, delete(api::tokens::revoke)),
+        api(
+            M::POST,
+            "/api/v1/tokens",
+            Member,
+            "Create an API token (the secret is in this response only)",
+            Some("TokenNew"),
+            Some("CreatedToken"),
+            false,
+            post(api::tokens::create),
+        ),
+        api(
+            M::DELETE,
+            "/api/v1/tokens/{token_id}",
+            Member,
+            "Revoke one of my API tokens",
+            None,
+            None,
+            false,
+            delete(api::tokens::revoke),
+        ),
     ]
 }
 
@@ -127,7 +343,8 @@ pub fn all() -> Vec<RouteSpec> {
 pub fn build_router(state: AppState, body_limit: usize) -> Router {
     let mut router: Router<AppState> = Router::new();
     for spec in all() {
-        let guard_state = GuardState { state: state.clone(), access: spec.access, api: spec.path.starts_with("/api/v1/") };
+        let guard_state =
+            GuardState { state: state.clone(), access: spec.access, api: spec.path.starts_with("/api/v1/") };
         let guarded = spec.handler.route_layer(axum::middleware::from_fn_with_state(guard_state, guard));
         router = router.route(spec.path, guarded);
     }

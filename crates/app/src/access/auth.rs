@@ -8,7 +8,7 @@
 //! failures older than 15 minutes and lockouts older than a day are forgotten).
 
 use super::principal::{Credential, Principal};
-use super::{compose_secret, split_secret, API_TOKEN_PREFIX};
+use super::{API_TOKEN_PREFIX, compose_secret, split_secret};
 use crate::clock::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE};
 use crate::mail::templates;
 use crate::{App, AppError};
@@ -17,13 +17,13 @@ use steward_crypto::password;
 use steward_crypto::token::{new_secret, token_hash};
 use steward_domain::contact::Email;
 use steward_domain::ids::{MemberId, SessionId, TenantId};
-use steward_domain::password_policy::{check_password, MAX_PASSWORD_BYTES};
+use steward_domain::password_policy::{MAX_PASSWORD_BYTES, check_password};
 use steward_domain::permissions::Permission;
+use steward_store::TenantTx;
 use steward_store::access::member_tokens::{self, TokenPurpose};
 use steward_store::access::members::{self, MemberRow};
 use steward_store::access::{api_tokens, sessions};
 use steward_store::tenancy::tenants;
-use steward_store::TenantTx;
 
 const FAILURES_BEFORE_LOCK: i64 = 5;
 const FAILURE_MEMORY: i64 = 15 * MICROS_PER_MINUTE;
@@ -137,8 +137,15 @@ pub async fn log_in(
     let mut tx = app.store.begin_tenant(tenant.id).await?;
     if !matches {
         let outcome = after_failed_login(&member, now);
-        members::record_failed_login(&mut tx, member.id, outcome.failed_count, outcome.lockout_count, outcome.locked_until, now)
-            .await?;
+        members::record_failed_login(
+            &mut tx,
+            member.id,
+            outcome.failed_count,
+            outcome.lockout_count,
+            outcome.locked_until,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant.id, member = %member.id, locked = outcome.locked_until.is_some(), "login failed");
         return Err(AppError::BadCredentials);
@@ -157,7 +164,12 @@ pub async fn log_in(
 }
 
 /// Starts a session for a member inside the caller's transaction.
-pub async fn open_session(app: &App, tx: &mut TenantTx, member: MemberId, client: &ClientInfo) -> Result<IssuedSession, AppError> {
+pub async fn open_session(
+    app: &App,
+    tx: &mut TenantTx,
+    member: MemberId,
+    client: &ClientInfo,
+) -> Result<IssuedSession, AppError> {
     let now = app.now();
     let secret = new_secret()?;
     let csrf_token = new_secret()?;
@@ -185,7 +197,12 @@ pub async fn open_session(app: &App, tx: &mut TenantTx, member: MemberId, client
 }
 
 /// Starts a session in a transaction of its own (right after sign-up).
-pub async fn start_session(app: &App, tenant: TenantId, member: MemberId, client: &ClientInfo) -> Result<IssuedSession, AppError> {
+pub async fn start_session(
+    app: &App,
+    tenant: TenantId,
+    member: MemberId,
+    client: &ClientInfo,
+) -> Result<IssuedSession, AppError> {
     let mut tx = app.store.begin_tenant(tenant).await?;
     let issued = open_session(app, &mut tx, member, client).await?;
     tx.commit().await?;
@@ -242,7 +259,8 @@ pub async fn authenticate_session(app: &App, cookie_value: &str) -> Result<Princ
 /// The member behind an API token (`stw_<tenant>_<secret>`), narrowed to its scopes.
 pub async fn authenticate_token(app: &App, token: &str) -> Result<Principal, AppError> {
     let rest = token.strip_prefix(API_TOKEN_PREFIX).ok_or(AppError::Unauthenticated)?;
-    let (tenant, secret) = split_secret(&rest.replacen('_', ".", 1)).map(|(t, s)| (t, s.to_string())).ok_or(AppError::Unauthenticated)?;
+    let (tenant, secret) =
+        split_secret(&rest.replacen('_', ".", 1)).map(|(t, s)| (t, s.to_string())).ok_or(AppError::Unauthenticated)?;
     let now = app.now();
     let mut tx = app.store.begin_tenant_read(tenant).await?;
     let found = api_tokens::find_live(&mut tx, token_hash(&secret), now).await?.ok_or(AppError::Unauthenticated)?;
@@ -264,7 +282,8 @@ pub async fn issue_verification(app: &App, tx: &mut TenantTx, member: MemberId) 
     let now = app.now();
     let secret = new_secret()?;
     member_tokens::withdraw(tx, member, TokenPurpose::VerifyEmail, now).await?;
-    member_tokens::insert(tx, member, TokenPurpose::VerifyEmail, token_hash(&secret), now, now + VERIFY_LINK_LIFETIME).await?;
+    member_tokens::insert(tx, member, TokenPurpose::VerifyEmail, token_hash(&secret), now, now + VERIFY_LINK_LIFETIME)
+        .await?;
     Ok(app.link(&format!("/verify/{}", compose_secret(tx.tenant(), &secret))))
 }
 
@@ -311,8 +330,15 @@ pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: 
     };
     let secret = new_secret()?;
     member_tokens::withdraw(&mut tx, member.id, TokenPurpose::ResetPassword, now).await?;
-    member_tokens::insert(&mut tx, member.id, TokenPurpose::ResetPassword, token_hash(&secret), now, now + RESET_LINK_LIFETIME)
-        .await?;
+    member_tokens::insert(
+        &mut tx,
+        member.id,
+        TokenPurpose::ResetPassword,
+        token_hash(&secret),
+        now,
+        now + RESET_LINK_LIFETIME,
+    )
+    .await?;
     tx.commit().await?;
     let link = app.link(&format!("/reset/{}", compose_secret(tenant.id, &secret)));
     app.mailer.send_in_background(templates::password_reset(&member.email, &member.name, &tenant.name, link));

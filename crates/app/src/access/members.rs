@@ -5,21 +5,21 @@
 //! role grants, which is also why only an owner can make another owner. A tenant always
 //! keeps at least one owner.
 
-use super::auth::{hash_password_off_runtime, open_session, ClientInfo, IssuedSession};
+use super::auth::{ClientInfo, IssuedSession, hash_password_off_runtime, open_session};
 use super::principal::Principal;
 use super::split_secret;
 use crate::mail::templates;
 use crate::{App, AppError};
 use serde::Serialize;
 use steward_crypto::token::{new_secret, token_hash};
-use steward_domain::contact::{parse_name, Email, Phone};
+use steward_domain::contact::{Email, Phone, parse_name};
 use steward_domain::ids::{InvitationId, MemberId, RoleId};
 use steward_domain::password_policy::check_password;
 use steward_domain::permissions::{BuiltinRole, Permission};
+use steward_store::TenantTx;
 use steward_store::access::members::{self, MemberRow, NewMember};
 use steward_store::access::{invitations, roles};
 use steward_store::tenancy::tenants;
-use steward_store::TenantTx;
 
 const INVITATION_LIFETIME: i64 = 7 * crate::clock::MICROS_PER_DAY;
 
@@ -117,7 +117,17 @@ pub async fn invite(app: &App, who: &Principal, email: &str, role: &str) -> Resu
     }
     let secret = new_secret()?;
     let id = InvitationId::generate();
-    invitations::insert(&mut tx, id, email.as_str(), role.id, who.member, token_hash(&secret), now, now + INVITATION_LIFETIME).await?;
+    invitations::insert(
+        &mut tx,
+        id,
+        email.as_str(),
+        role.id,
+        who.member,
+        token_hash(&secret),
+        now,
+        now + INVITATION_LIFETIME,
+    )
+    .await?;
     let tenant = tenants::current(&mut tx).await?;
     tx.commit().await?;
     let link = app.link(&format!("/invite/{}", super::compose_secret(who.tenant, &secret)));
@@ -137,7 +147,12 @@ pub async fn pending_invitations(app: &App, who: &Principal) -> Result<Vec<Invit
     tx.commit().await?;
     Ok(pending
         .into_iter()
-        .map(|i| InvitationView { id: i.id, email: i.email, role: i.role_name, expires_at: crate::clock::format_instant(i.expires_at) })
+        .map(|i| InvitationView {
+            id: i.id,
+            email: i.email,
+            role: i.role_name,
+            expires_at: crate::clock::format_instant(i.expires_at),
+        })
         .collect())
 }
 
@@ -221,8 +236,12 @@ pub async fn accept_invitation(
 }
 
 async fn guard_last_owner(tx: &mut TenantTx, target: &MemberRow) -> Result<(), AppError> {
-    if target.role_name == BuiltinRole::Owner.name() && members::count_active_with_role(tx, BuiltinRole::Owner.name()).await? <= 1 {
-        return Err(AppError::NotAllowed("a business must keep at least one owner; make someone else owner first".into()));
+    if target.role_name == BuiltinRole::Owner.name()
+        && members::count_active_with_role(tx, BuiltinRole::Owner.name()).await? <= 1
+    {
+        return Err(AppError::NotAllowed(
+            "a business must keep at least one owner; make someone else owner first".into(),
+        ));
     }
     Ok(())
 }
@@ -279,12 +298,26 @@ pub async fn add_member(
     let hash = hash_password_off_runtime(password.to_string()).await?;
     let now = app.now();
     let mut tx = app.store.begin_tenant(tenant).await?;
-    let role = roles::find_by_name(&mut tx, role.trim()).await?.ok_or_else(|| AppError::invalid("role", "is not a role of this business"))?;
+    let role = roles::find_by_name(&mut tx, role.trim())
+        .await?
+        .ok_or_else(|| AppError::invalid("role", "is not a role of this business"))?;
     let id = MemberId::generate();
-    let new = NewMember { id, email: email.as_str(), name: &name, phone: None, role_id: role.id, password_hash: Some(&hash), email_verified_at: Some(now) };
-    members::insert(&mut tx, &new, now)
-        .await
-        .map_err(|e| if e.is_duplicate_of("email") { AppError::conflict("email", "is already a member of this business") } else { e.into() })?;
+    let new = NewMember {
+        id,
+        email: email.as_str(),
+        name: &name,
+        phone: None,
+        role_id: role.id,
+        password_hash: Some(&hash),
+        email_verified_at: Some(now),
+    };
+    members::insert(&mut tx, &new, now).await.map_err(|e| {
+        if e.is_duplicate_of("email") {
+            AppError::conflict("email", "is already a member of this business")
+        } else {
+            e.into()
+        }
+    })?;
     let member = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(member.into())
@@ -299,7 +332,12 @@ pub async fn list_for_operator(app: &App, tenant: steward_domain::ids::TenantId)
 }
 
 /// The signed-in member changes their own name and phone.
-pub async fn update_own_profile(app: &App, who: &Principal, name: &str, phone: Option<&str>) -> Result<MemberView, AppError> {
+pub async fn update_own_profile(
+    app: &App,
+    who: &Principal,
+    name: &str,
+    phone: Option<&str>,
+) -> Result<MemberView, AppError> {
     let name = parse_name("name", name, 120)?;
     let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
         Some(raw) => Some(Phone::parse("phone", raw, &app.settings.default_country_code)?.into_string()),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use steward_domain::contact::parse_name;
 use steward_domain::ids::RoleId;
-use steward_domain::permissions::{parse_permissions, BuiltinRole, Permission};
+use steward_domain::permissions::{BuiltinRole, Permission, parse_permissions};
 use steward_store::access::roles::{self, RoleRow};
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,7 +52,8 @@ pub async fn get(app: &App, who: &Principal, id: RoleId) -> Result<RoleView, App
 }
 
 fn checked_permissions(who: &Principal, names: &[String]) -> Result<BTreeSet<Permission>, AppError> {
-    let permissions = parse_permissions(names.iter().map(String::as_str)).map_err(|e| AppError::invalid("permissions", &e.to_string()))?;
+    let permissions = parse_permissions(names.iter().map(String::as_str))
+        .map_err(|e| AppError::invalid("permissions", &e.to_string()))?;
     if let Some(missing) = permissions.iter().find(|p| !who.has(**p)) {
         return Err(AppError::Forbidden(format!("{missing} (a role cannot grant a permission you do not hold)")));
     }
@@ -71,16 +72,31 @@ pub async fn create(app: &App, who: &Principal, name: &str, permissions: &[Strin
     who.require(Permission::RolesManage)?;
     let name = checked_name(name)?;
     let permissions = checked_permissions(who, permissions)?;
-    let role = RoleRow { id: RoleId::generate(), name, permissions: permissions.iter().map(|p| p.name().to_string()).collect(), builtin: false };
+    let role = RoleRow {
+        id: RoleId::generate(),
+        name,
+        permissions: permissions.iter().map(|p| p.name().to_string()).collect(),
+        builtin: false,
+    };
     let mut tx = app.store.begin_tenant(who.tenant).await?;
-    roles::insert(&mut tx, &role, app.now())
-        .await
-        .map_err(|e| if e.is_duplicate_of("name") { AppError::conflict("name", "is already a role of this business") } else { e.into() })?;
+    roles::insert(&mut tx, &role, app.now()).await.map_err(|e| {
+        if e.is_duplicate_of("name") {
+            AppError::conflict("name", "is already a role of this business")
+        } else {
+            e.into()
+        }
+    })?;
     tx.commit().await?;
     Ok(role.into())
 }
 
-pub async fn update(app: &App, who: &Principal, id: RoleId, name: Option<&str>, permissions: Option<&[String]>) -> Result<RoleView, AppError> {
+pub async fn update(
+    app: &App,
+    who: &Principal,
+    id: RoleId,
+    name: Option<&str>,
+    permissions: Option<&[String]>,
+) -> Result<RoleView, AppError> {
     who.require(Permission::RolesManage)?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let current = roles::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -95,9 +111,13 @@ pub async fn update(app: &App, who: &Principal, id: RoleId, name: Option<&str>, 
         Some(p) => checked_permissions(who, p)?.iter().map(|p| p.name().to_string()).collect(),
         None => current.permissions,
     };
-    roles::update(&mut tx, id, &name, &permissions, app.now())
-        .await
-        .map_err(|e| if e.is_duplicate_of("name") { AppError::conflict("name", "is already a role of this business") } else { e.into() })?;
+    roles::update(&mut tx, id, &name, &permissions, app.now()).await.map_err(|e| {
+        if e.is_duplicate_of("name") {
+            AppError::conflict("name", "is already a role of this business")
+        } else {
+            e.into()
+        }
+    })?;
     tx.commit().await?;
     Ok(RoleView { id, name, permissions, builtin: false })
 }
@@ -112,7 +132,11 @@ pub async fn delete(app: &App, who: &Principal, id: RoleId) -> Result<(), AppErr
     if roles::count_members_with(&mut tx, id).await? > 0 {
         return Err(AppError::NotAllowed("members still have this role; give them another role first".into()));
     }
-    tx.execute("DELETE FROM invitations WHERE tenant_id = $1 AND role_id = $2 AND accepted_at IS NULL", steward_store::args![id]).await?;
+    tx.execute(
+        "DELETE FROM invitations WHERE tenant_id = $1 AND role_id = $2 AND accepted_at IS NULL",
+        steward_store::args![id],
+    )
+    .await?;
     roles::delete(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())

@@ -2,8 +2,8 @@
 //! A token's scopes are a subset of its member's permissions; its effective permissions
 //! are always the intersection with the member's current role.
 
+use super::API_TOKEN_PREFIX;
 use super::principal::Principal;
-use super::{API_TOKEN_PREFIX};
 use crate::{App, AppError};
 use serde::Serialize;
 use steward_crypto::token::{new_secret, token_hash};
@@ -48,9 +48,16 @@ pub struct CreatedToken {
     pub view: TokenView,
 }
 
-pub async fn create(app: &App, who: &Principal, name: &str, scopes: &[String], expires_in_days: Option<i64>) -> Result<CreatedToken, AppError> {
+pub async fn create(
+    app: &App,
+    who: &Principal,
+    name: &str,
+    scopes: &[String],
+    expires_in_days: Option<i64>,
+) -> Result<CreatedToken, AppError> {
     let name = parse_name("name", name, 80)?;
-    let scopes = parse_permissions(scopes.iter().map(String::as_str)).map_err(|e| AppError::invalid("scopes", &e.to_string()))?;
+    let scopes = parse_permissions(scopes.iter().map(String::as_str))
+        .map_err(|e| AppError::invalid("scopes", &e.to_string()))?;
     if scopes.is_empty() {
         return Err(AppError::invalid("scopes", "choose at least one permission for the token"));
     }
@@ -58,7 +65,9 @@ pub async fn create(app: &App, who: &Principal, name: &str, scopes: &[String], e
         return Err(AppError::Forbidden(format!("{missing} (a token cannot hold a permission you do not hold)")));
     }
     let expires_at = match expires_in_days {
-        Some(days) if !(1..=3650).contains(&days) => return Err(AppError::invalid("expires_in_days", "must be between 1 and 3650")),
+        Some(days) if !(1..=3650).contains(&days) => {
+            return Err(AppError::invalid("expires_in_days", "must be between 1 and 3650"));
+        }
         Some(days) => Some(app.now() + days * crate::clock::MICROS_PER_DAY),
         None => None,
     };

@@ -8,7 +8,7 @@
 
 pub mod templates;
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Arc;
 
@@ -71,7 +71,8 @@ impl Mailer {
                 Ok(())
             }
             Mailer::Smtp { transport, from } => {
-                let to: Mailbox = mail.to.parse().map_err(|_| MailError::Build("recipient address is not valid".into()))?;
+                let to: Mailbox =
+                    mail.to.parse().map_err(|_| MailError::Build("recipient address is not valid".into()))?;
                 let message = Message::builder()
                     .from(from.clone())
                     .to(to)

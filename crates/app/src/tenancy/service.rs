@@ -4,7 +4,8 @@ use crate::access::{self, principal::Principal};
 use crate::mail::templates;
 use crate::{App, AppError};
 use serde::Serialize;
-use steward_domain::contact::{parse_name, Email};
+use steward_domain::ValidationError;
+use steward_domain::contact::{Email, parse_name};
 use steward_domain::gstin::Gstin;
 use steward_domain::ids::{MemberId, RoleId, TenantId};
 use steward_domain::password_policy::check_password;
@@ -12,7 +13,6 @@ use steward_domain::permissions::{BuiltinRole, Permission};
 use steward_domain::policy::current_policy;
 use steward_domain::slug::Slug;
 use steward_domain::time_zone::parse_time_zone;
-use steward_domain::ValidationError;
 use steward_store::access::{members, roles};
 use steward_store::tenancy::{policy, tenants, tenants::TenantRow};
 
@@ -100,7 +100,11 @@ pub async fn create_tenant(app: &App, input: NewTenant) -> Result<(TenantView, M
     };
     let mut tx = app.store.begin_tenant(tenant_id).await?;
     tenants::insert(&mut tx, &row).await.map_err(|e| {
-        if e.is_duplicate_of("slug") { AppError::conflict("slug", "is already taken; choose another") } else { e.into() }
+        if e.is_duplicate_of("slug") {
+            AppError::conflict("slug", "is already taken; choose another")
+        } else {
+            e.into()
+        }
     })?;
     let mut owner_role = None;
     for builtin in BuiltinRole::ALL {
@@ -207,9 +211,15 @@ pub async fn update_profile(app: &App, who: &Principal, change: ProfileChange) -
         Some(gstin) => Some(Gstin::parse("gstin", &gstin)?.into_string()),
         None => current.gstin,
     };
-    tenants::update_profile(&mut tx, &name, &slug, &country, &time_zone, gstin.as_deref(), app.now())
-        .await
-        .map_err(|e| if e.is_duplicate_of("slug") { AppError::conflict("slug", "is already taken; choose another") } else { e.into() })?;
+    tenants::update_profile(&mut tx, &name, &slug, &country, &time_zone, gstin.as_deref(), app.now()).await.map_err(
+        |e| {
+            if e.is_duplicate_of("slug") {
+                AppError::conflict("slug", "is already taken; choose another")
+            } else {
+                e.into()
+            }
+        },
+    )?;
     let row = tenants::current(&mut tx).await?;
     tx.commit().await?;
     Ok(row.into())

@@ -4,10 +4,10 @@
 
 use super::serve::{prepare, run};
 use crate::config::Config;
-use crate::runtime::{init_logging, StartError};
+use crate::runtime::{StartError, init_logging};
+use steward_app::App;
 use steward_app::access::members;
 use steward_app::tenancy::{self, NewTenant};
-use steward_app::App;
 
 pub const DEMO_SLUG: &str = "asha-salon";
 pub const DEMO_PASSWORD: &str = "steward-demo-2026";

@@ -2,10 +2,10 @@
 
 use crate::cli::{MemberCommand, TenantCommand};
 use crate::config::Config;
-use crate::runtime::{build_app, load_master_key, StartError};
+use crate::runtime::{StartError, build_app, load_master_key};
+use steward_app::App;
 use steward_app::access::members;
 use steward_app::tenancy::{self, NewTenant};
-use steward_app::App;
 use steward_store::{Store, StoreKind};
 
 pub async fn migrate(config: &Config, grant_to: Option<&str>) -> Result<(), StartError> {
@@ -67,15 +67,26 @@ pub async fn tenant(config: &Config, command: TenantCommand) -> Result<(), Start
         }
         TenantCommand::List => {
             let all = tenancy::list_tenants(&app).await?;
-            println!("{:<24} {:<10} {:<20} {}", "SLUG", "STATUS", "CREATED", "NAME");
+            println!("{:<24} {:<10} {:<20} NAME", "SLUG", "STATUS", "CREATED");
             for t in all {
                 println!("{:<24} {:<10} {:<20} {}", t.slug, t.status, t.created_at, t.name);
             }
         }
         TenantCommand::Show { slug } => {
-            let tenant = tenancy::find_by_slug(&app, &slug).await?.ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{slug}'")))?;
-            println!("id         {}\nslug       {}\nname       {}\ncountry    {}\ntime zone  {}\ngstin      {}\nstatus     {}\ncreated    {}",
-                tenant.id, tenant.slug, tenant.name, tenant.country, tenant.time_zone, tenant.gstin.as_deref().unwrap_or("-"), tenant.status, tenant.created_at);
+            let tenant = tenancy::find_by_slug(&app, &slug)
+                .await?
+                .ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{slug}'")))?;
+            println!(
+                "id         {}\nslug       {}\nname       {}\ncountry    {}\ntime zone  {}\ngstin      {}\nstatus     {}\ncreated    {}",
+                tenant.id,
+                tenant.slug,
+                tenant.name,
+                tenant.country,
+                tenant.time_zone,
+                tenant.gstin.as_deref().unwrap_or("-"),
+                tenant.status,
+                tenant.created_at
+            );
             let all = members::list_for_operator(&app, tenant.id).await?;
             println!("members    {}", all.len());
         }
@@ -88,7 +99,11 @@ pub async fn member(config: &Config, command: MemberCommand) -> Result<(), Start
     let app = operator_app(config).await?;
     let find = |slug: String| {
         let app = app.clone();
-        async move { tenancy::find_by_slug(&app, &slug).await?.ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{slug}'"))) }
+        async move {
+            tenancy::find_by_slug(&app, &slug)
+                .await?
+                .ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{slug}'")))
+        }
     };
     match command {
         MemberCommand::Add { tenant, email, name, role } => {
@@ -102,7 +117,7 @@ pub async fn member(config: &Config, command: MemberCommand) -> Result<(), Start
         }
         MemberCommand::List { tenant } => {
             let tenant = find(tenant).await?;
-            println!("{:<36} {:<10} {:<32} {}", "ID", "ROLE", "EMAIL", "NAME");
+            println!("{:<36} {:<10} {:<32} NAME", "ID", "ROLE", "EMAIL");
             for m in members::list_for_operator(&app, tenant.id).await? {
                 println!("{:<36} {:<10} {:<32} {}", m.id, m.role, m.email, m.name);
             }

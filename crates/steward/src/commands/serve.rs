@@ -1,7 +1,7 @@
 //! `steward serve`: bind, open the store, serve until Ctrl-C or SIGTERM.
 
 use crate::config::Config;
-use crate::runtime::{build_app, init_logging, load_master_key, open_store, StartError};
+use crate::runtime::{StartError, build_app, init_logging, load_master_key, open_store};
 use steward_app::App;
 use tokio::net::TcpListener;
 

@@ -1,6 +1,6 @@
 //! Accounts and access: sign-up, log-in, sessions, lockout, CSRF, API tokens, roles.
 
-use crate::harness::{TestServer, PASSWORD};
+use crate::harness::{PASSWORD, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use steward_app::access::{auth, members};
@@ -53,12 +53,22 @@ async fn sign_up_without_accepting_the_policy_is_refused_naming_the_field() {
         .submit(
             "/signup",
             "/signup",
-            &[("business_name", "X Salon"), ("slug", "x-salon"), ("country", "IN"), ("time_zone", "Asia/Kolkata"), ("name", "X"), ("email", "x@x.example"), ("password", PASSWORD)],
+            &[
+                ("business_name", "X Salon"),
+                ("slug", "x-salon"),
+                ("country", "IN"),
+                ("time_zone", "Asia/Kolkata"),
+                ("name", "X"),
+                ("email", "x@x.example"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("accept_policy"), "{}", page.body);
-    assert!(page.body.contains("id=\"accept_policy\" name=\"accept_policy\" type=\"checkbox\" value=\"yes\" required aria-invalid=\"true\""));
+    assert!(page.body.contains(
+        "id=\"accept_policy\" name=\"accept_policy\" type=\"checkbox\" value=\"yes\" required aria-invalid=\"true\""
+    ));
 }
 
 #[tokio::test]
@@ -77,7 +87,16 @@ async fn session_cookie_is_secure_and_rotated_at_login_and_ended_at_logout() {
     // A signed-in browser is sent past the form; post it again as a second login would.
     let csrf = browser.cookies["steward_csrf"].clone();
     let again = browser
-        .post("/login", &[("csrf", &csrf), ("workspace", "rose-clinic"), ("email", "owner@rose-clinic.example"), ("password", PASSWORD), ("next", "/app")])
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("workspace", "rose-clinic"),
+                ("email", "owner@rose-clinic.example"),
+                ("password", PASSWORD),
+                ("next", "/app"),
+            ],
+        )
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     let second_session = browser.cookies["steward_session"].clone();
@@ -102,7 +121,12 @@ async fn every_page_carries_security_headers_and_a_strict_csp() {
     for path in ["/login", "/signup", "/api/v1/openapi.json", "/healthz", "/no-such-page"] {
         let page = browser.get(path).await;
         let csp = page.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("default-src 'none'")
+                && csp.contains("script-src 'self'")
+                && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
         assert_eq!(page.headers.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
         assert!(page.headers.get("x-request-id").is_some());
         assert!(!page.body.contains("https://"), "{path} refers to another site");
@@ -115,7 +139,9 @@ async fn forms_without_the_csrf_token_or_from_another_site_are_refused() {
     let server = TestServer::start().await;
     let fixture = server.tenant("csrf-test").await;
     let mut browser = server.browser();
-    let no_token = browser.post("/login", &[("workspace", "csrf-test"), ("email", "owner@csrf-test.example"), ("password", PASSWORD)]).await;
+    let no_token = browser
+        .post("/login", &[("workspace", "csrf-test"), ("email", "owner@csrf-test.example"), ("password", PASSWORD)])
+        .await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
 
     browser.log_in("csrf-test", "owner@csrf-test.example", PASSWORD).await;
@@ -140,11 +166,13 @@ async fn forms_without_the_csrf_token_or_from_another_site_are_refused() {
 async fn wrong_passwords_lock_the_account_and_the_lock_decays() {
     // promise: ACC-4
     let clock = Clock::fixed(1_800_000_000 * 1_000_000);
-    let server = TestServer::start_with(crate::harness::Options { clock: Some(clock.clone()), ..Default::default() }).await;
+    let server =
+        TestServer::start_with(crate::harness::Options { clock: Some(clock.clone()), ..Default::default() }).await;
     let fixture = server.tenant("lock-test").await;
     let client = auth::ClientInfo { ip: Some("198.51.100.7".into()), user_agent: None };
     for attempt in 1..=5 {
-        let result = auth::log_in(&server.app, "lock-test", "owner@lock-test.example", "wrong password!", &client, None).await;
+        let result =
+            auth::log_in(&server.app, "lock-test", "owner@lock-test.example", "wrong password!", &client, None).await;
         assert!(matches!(result, Err(steward_app::AppError::BadCredentials)), "attempt {attempt}");
         clock.advance(7 * 1_000_000); // the per-IP bucket refills slowly
     }
@@ -166,7 +194,10 @@ async fn login_attempts_are_rate_limited_per_address() {
     let client = auth::ClientInfo { ip: Some("203.0.113.9".into()), user_agent: None };
     let mut limited = false;
     for _ in 0..12 {
-        if let Err(steward_app::AppError::RateLimited(_)) = auth::log_in(&server.app, "rate-test", "nobody@rate-test.example", "irrelevant-password", &client, None).await {
+        if let Err(steward_app::AppError::RateLimited(_)) =
+            auth::log_in(&server.app, "rate-test", "nobody@rate-test.example", "irrelevant-password", &client, None)
+                .await
+        {
             limited = true;
             break;
         }
@@ -190,10 +221,17 @@ async fn passwords_are_stored_as_argon2id_only() {
 async fn api_tokens_are_shown_once_scoped_revocable_and_expire() {
     // promise: ACC-3
     let clock = Clock::fixed(1_800_000_000 * 1_000_000);
-    let server = TestServer::start_with(crate::harness::Options { clock: Some(clock.clone()), ..Default::default() }).await;
+    let server =
+        TestServer::start_with(crate::harness::Options { clock: Some(clock.clone()), ..Default::default() }).await;
     let fixture = server.tenant("token-test").await;
     let owner_api = server.api(&fixture.owner_token);
-    let created = owner_api.call(Method::POST, "/api/v1/tokens", Some(json!({ "name": "reports", "scopes": ["members.read"], "expires_in_days": 1 }))).await;
+    let created = owner_api
+        .call(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({ "name": "reports", "scopes": ["members.read"], "expires_in_days": 1 })),
+        )
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let secret = created.json()["token"].as_str().unwrap_or_default().to_string();
     assert!(secret.starts_with("stw_"));
@@ -223,13 +261,20 @@ async fn roles_decide_what_a_member_sees_and_changes() {
     // promise: ACC-3
     let server = TestServer::start().await;
     let fixture = server.tenant("role-test").await;
-    members::add_member(&server.app, fixture.tenant, "staff@role-test.example", "Sam Staff", "staff", PASSWORD).await.unwrap();
+    members::add_member(&server.app, fixture.tenant, "staff@role-test.example", "Sam Staff", "staff", PASSWORD)
+        .await
+        .unwrap();
     let staff = server.principal("role-test", "staff@role-test.example").await;
     assert!(!staff.has(steward_domain::permissions::Permission::CustomersSensitiveRead));
-    let token = steward_app::access::tokens::create(&server.app, &staff, "t", &["members.read".to_string()], None).await.unwrap().token;
+    let token = steward_app::access::tokens::create(&server.app, &staff, "t", &["members.read".to_string()], None)
+        .await
+        .unwrap()
+        .token;
     let api = server.api(&token);
     assert_eq!(api.get("/api/v1/members").await.status, StatusCode::OK);
-    let denied = api.call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "new@role-test.example", "role": "staff" }))).await;
+    let denied = api
+        .call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "new@role-test.example", "role": "staff" })))
+        .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 
     let mut browser = server.browser();
@@ -245,36 +290,62 @@ async fn nobody_grants_more_than_they_hold_and_the_last_owner_stays() {
     // promise: ACC-3
     let server = TestServer::start().await;
     let fixture = server.tenant("escalate").await;
-    members::add_member(&server.app, fixture.tenant, "admin@escalate.example", "Ada Admin", "admin", PASSWORD).await.unwrap();
+    members::add_member(&server.app, fixture.tenant, "admin@escalate.example", "Ada Admin", "admin", PASSWORD)
+        .await
+        .unwrap();
     let admin = server.principal("escalate", "admin@escalate.example").await;
-    let all: Vec<String> = steward_domain::permissions::Permission::ALL.iter().filter(|p| admin.has(**p)).map(|p| p.name().to_string()).collect();
+    let all: Vec<String> = steward_domain::permissions::Permission::ALL
+        .iter()
+        .filter(|p| admin.has(**p))
+        .map(|p| p.name().to_string())
+        .collect();
     let admin_token = steward_app::access::tokens::create(&server.app, &admin, "t", &all, None).await.unwrap().token;
     let admin_api = server.api(&admin_token);
 
-    let as_owner = admin_api.call(Method::PATCH, &format!("/api/v1/members/{}", admin.member), Some(json!({ "role": "owner" }))).await;
+    let as_owner = admin_api
+        .call(Method::PATCH, &format!("/api/v1/members/{}", admin.member), Some(json!({ "role": "owner" })))
+        .await;
     assert_eq!(as_owner.status, StatusCode::FORBIDDEN, "an admin cannot make anyone owner: {}", as_owner.body);
-    let billing_role = admin_api.call(Method::POST, "/api/v1/roles", Some(json!({ "name": "cashier", "permissions": ["billing.manage"] }))).await;
+    let billing_role = admin_api
+        .call(Method::POST, "/api/v1/roles", Some(json!({ "name": "cashier", "permissions": ["billing.manage"] })))
+        .await;
     assert_eq!(billing_role.status, StatusCode::FORBIDDEN);
     let remove_owner = admin_api.call(Method::DELETE, &format!("/api/v1/members/{}", fixture.owner.member), None).await;
     assert_eq!(remove_owner.status, StatusCode::FORBIDDEN);
 
     let owner_api = server.api(&fixture.owner_token);
-    let demote_self = owner_api.call(Method::PATCH, &format!("/api/v1/members/{}", fixture.owner.member), Some(json!({ "role": "staff" }))).await;
+    let demote_self = owner_api
+        .call(Method::PATCH, &format!("/api/v1/members/{}", fixture.owner.member), Some(json!({ "role": "staff" })))
+        .await;
     assert_eq!(demote_self.status, StatusCode::CONFLICT, "{}", demote_self.body);
     assert_eq!(demote_self.json()["error"]["code"], "not_allowed");
 
-    let custom = owner_api.call(Method::POST, "/api/v1/roles", Some(json!({ "name": "Front Desk", "permissions": ["customers.read", "bookings.manage"] }))).await;
+    let custom = owner_api
+        .call(
+            Method::POST,
+            "/api/v1/roles",
+            Some(json!({ "name": "Front Desk", "permissions": ["customers.read", "bookings.manage"] })),
+        )
+        .await;
     assert_eq!(custom.status, StatusCode::CREATED, "{}", custom.body);
     assert_eq!(custom.json()["name"], "front desk");
     let role_id = custom.json()["id"].as_str().unwrap_or_default().to_string();
-    let change = owner_api.call(Method::PATCH, &format!("/api/v1/members/{}", admin.member), Some(json!({ "role": role_id }))).await;
+    let change = owner_api
+        .call(Method::PATCH, &format!("/api/v1/members/{}", admin.member), Some(json!({ "role": role_id })))
+        .await;
     assert_eq!(change.status, StatusCode::OK, "{}", change.body);
     assert_eq!(change.json()["role"], "front desk");
     let in_use = owner_api.call(Method::DELETE, &format!("/api/v1/roles/{role_id}"), None).await;
     assert_eq!(in_use.status, StatusCode::CONFLICT);
     let builtin = owner_api.get("/api/v1/roles").await.json();
-    let staff_id = builtin.as_array().and_then(|r| r.iter().find(|r| r["name"] == "staff")).map(|r| r["id"].as_str().unwrap_or_default().to_string()).unwrap_or_default();
-    let edit_builtin = owner_api.call(Method::PATCH, &format!("/api/v1/roles/{staff_id}"), Some(json!({ "permissions": ["audit.read"] }))).await;
+    let staff_id = builtin
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == "staff"))
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    let edit_builtin = owner_api
+        .call(Method::PATCH, &format!("/api/v1/roles/{staff_id}"), Some(json!({ "permissions": ["audit.read"] })))
+        .await;
     assert_eq!(edit_builtin.status, StatusCode::CONFLICT);
 }
 
@@ -283,14 +354,22 @@ async fn a_removed_member_loses_sessions_and_tokens_at_once() {
     // promise: ACC-3
     let server = TestServer::start().await;
     let fixture = server.tenant("remove-test").await;
-    members::add_member(&server.app, fixture.tenant, "leaver@remove-test.example", "Lee Leaver", "staff", PASSWORD).await.unwrap();
+    members::add_member(&server.app, fixture.tenant, "leaver@remove-test.example", "Lee Leaver", "staff", PASSWORD)
+        .await
+        .unwrap();
     let leaver = server.principal("remove-test", "leaver@remove-test.example").await;
-    let token = steward_app::access::tokens::create(&server.app, &leaver, "t", &["members.read".to_string()], None).await.unwrap().token;
+    let token = steward_app::access::tokens::create(&server.app, &leaver, "t", &["members.read".to_string()], None)
+        .await
+        .unwrap()
+        .token;
     let mut browser = server.browser();
     browser.log_in("remove-test", "leaver@remove-test.example", PASSWORD).await;
     assert_eq!(browser.get("/app").await.status, StatusCode::OK);
 
-    let removed = server.api(&fixture.owner_token).call(Method::DELETE, &format!("/api/v1/members/{}", leaver.member), None).await;
+    let removed = server
+        .api(&fixture.owner_token)
+        .call(Method::DELETE, &format!("/api/v1/members/{}", leaver.member), None)
+        .await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
     assert_eq!(browser.get("/app").await.status, StatusCode::SEE_OTHER);
     assert_eq!(server.api(&token).get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);

@@ -1,7 +1,7 @@
 //! Bad input gets a 4xx naming what is wrong; never a 500, never a panic, and nothing
 //! stored changes.
 
-use crate::harness::{TestServer, PASSWORD};
+use crate::harness::{PASSWORD, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -21,7 +21,9 @@ async fn malformed_oversized_and_unknown_json_is_refused_with_the_field() {
     let wrong_type = api.raw(Method::POST, "/api/v1/roles", "text/plain", b"{}".to_vec()).await;
     assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
-    let unknown = api.call(Method::POST, "/api/v1/roles", Some(json!({ "name": "x-role", "permissions": [], "colour": "red" }))).await;
+    let unknown = api
+        .call(Method::POST, "/api/v1/roles", Some(json!({ "name": "x-role", "permissions": [], "colour": "red" })))
+        .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown.json()["error"]["field"], "colour");
 
@@ -32,7 +34,9 @@ async fn malformed_oversized_and_unknown_json_is_refused_with_the_field() {
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(wrong.json()["error"]["field"], "scopes");
 
-    let unknown_permission = api.call(Method::POST, "/api/v1/roles", Some(json!({ "name": "x-role", "permissions": ["customers.everything"] }))).await;
+    let unknown_permission = api
+        .call(Method::POST, "/api/v1/roles", Some(json!({ "name": "x-role", "permissions": ["customers.everything"] })))
+        .await;
     assert_eq!(unknown_permission.json()["error"]["field"], "permissions");
 
     let bad_id = api.get("/api/v1/members/not-an-id").await;
@@ -58,7 +62,13 @@ async fn invalid_profile_values_name_their_field_and_change_nothing() {
         assert_eq!(page.status, status, "{body}: {}", page.body);
         assert_eq!(page.json()["error"]["field"], field, "{body}");
     }
-    let ok = api.call(Method::PATCH, "/api/v1/tenant", Some(json!({ "gstin": "27aapfu0939f1zv", "time_zone": "Europe/London" }))).await;
+    let ok = api
+        .call(
+            Method::PATCH,
+            "/api/v1/tenant",
+            Some(json!({ "gstin": "27aapfu0939f1zv", "time_zone": "Europe/London" })),
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(ok.json()["gstin"], "27AAPFU0939F1ZV");
     let profile = api.get("/api/v1/tenant").await.json();
@@ -71,12 +81,21 @@ async fn invalid_invitations_and_duplicates_are_refused() {
     let server = TestServer::start().await;
     let fixture = server.tenant("bad-invite").await;
     let api = server.api(&fixture.owner_token);
-    let bad_email = api.call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "not-an-email", "role": "staff" }))).await;
+    let bad_email =
+        api.call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "not-an-email", "role": "staff" }))).await;
     assert_eq!(bad_email.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad_email.json()["error"]["field"], "email");
-    let bad_role = api.call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "new@bad-invite.example", "role": "wizard" }))).await;
+    let bad_role = api
+        .call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "new@bad-invite.example", "role": "wizard" })))
+        .await;
     assert_eq!(bad_role.json()["error"]["field"], "role");
-    let existing = api.call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "OWNER@bad-invite.example", "role": "staff" }))).await;
+    let existing = api
+        .call(
+            Method::POST,
+            "/api/v1/invitations",
+            Some(json!({ "email": "OWNER@bad-invite.example", "role": "staff" })),
+        )
+        .await;
     assert_eq!(existing.status, StatusCode::CONFLICT);
     assert_eq!(existing.json()["error"]["field"], "email");
 }
@@ -86,7 +105,13 @@ async fn sign_up_errors_keep_what_was_typed_and_name_the_field() {
     let server = TestServer::start().await;
     server.tenant("already-here").await;
     let mut browser = server.browser();
-    let base = [("business_name", "Kiran Fitness"), ("country", "IN"), ("time_zone", "Asia/Kolkata"), ("name", "Kiran"), ("accept_policy", "yes")];
+    let base = [
+        ("business_name", "Kiran Fitness"),
+        ("country", "IN"),
+        ("time_zone", "Asia/Kolkata"),
+        ("name", "Kiran"),
+        ("accept_policy", "yes"),
+    ];
     for (slug, email, password, field, status) in [
         ("already-here", "k@kiran.example", PASSWORD, "slug", StatusCode::CONFLICT),
         ("kiran-fit", "k@kiran", PASSWORD, "email", StatusCode::UNPROCESSABLE_ENTITY),

@@ -1,7 +1,7 @@
 //! The main flow in a real browser (Debian's Chromium through chromedriver): sign up,
 //! confirm the email, invite a member, log out, log in, log out.
 
-use crate::harness::{free_port, path_of, skip_or_fail, Options, ScratchDir, SmtpServer, TestServer, PASSWORD};
+use crate::harness::{Options, PASSWORD, ScratchDir, SmtpServer, TestServer, free_port, path_of, skip_or_fail};
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -16,7 +16,10 @@ impl Drop for Driver {
 }
 
 fn chromedriver_binary() -> Option<String> {
-    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].iter().find(|p| std::path::Path::new(p).exists()).map(|p| p.to_string())
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .map(|p| p.to_string())
 }
 
 async fn fill(client: &fantoccini::Client, id: &str, value: &str) {
@@ -44,9 +47,18 @@ async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
         return;
     };
     let Some(smtp) = SmtpServer::start().await else { return };
-    let server = TestServer::start_with(Options { smtp_url: Some(smtp.url()), host: Some("localhost"), ..Default::default() }).await;
+    let server =
+        TestServer::start_with(Options { smtp_url: Some(smtp.url()), host: Some("localhost"), ..Default::default() })
+            .await;
     let port = free_port();
-    let _driver = Driver(Command::new(driver_path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver"));
+    let _driver = Driver(
+        Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             break;
@@ -83,7 +95,13 @@ async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
     client.goto(&format!("{}/app/members", server.base)).await.unwrap();
     wait_for_text(&client, "Invite someone").await;
     fill(&client, "invite-email", "new.member@tulsi.example").await;
-    client.find(Locator::Css("form[action='/app/members/invite'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("form[action='/app/members/invite'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for_text(&client, "Invitation sent.").await;
     wait_for_text(&client, "new.member@tulsi.example").await;
     smtp.wait_for_link("new.member@tulsi.example", "/invite/").await;

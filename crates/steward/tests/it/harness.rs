@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -120,7 +120,9 @@ impl Drop for PgDatabase {
             rt.block_on(async {
                 use sqlx::Connection;
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await;
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                        .execute(&mut admin)
+                        .await;
                 }
             });
         })
@@ -229,14 +231,17 @@ impl TestServer {
         .await
         .expect("create tenant");
         let owner = self.principal(slug, &format!("owner@{slug}.example")).await;
-        let all: Vec<String> = steward_domain::permissions::Permission::ALL.iter().map(|p| p.name().to_string()).collect();
-        let token = steward_app::access::tokens::create(&self.app, &owner, "fixture", &all, None).await.expect("token").token;
+        let all: Vec<String> =
+            steward_domain::permissions::Permission::ALL.iter().map(|p| p.name().to_string()).collect();
+        let token =
+            steward_app::access::tokens::create(&self.app, &owner, "fixture", &all, None).await.expect("token").token;
         Fixture { slug: slug.into(), tenant: tenant.id, owner, owner_token: token }
     }
 
     /// Logs a member in through the service and returns who they are.
     pub async fn principal(&self, slug: &str, email: &str) -> Principal {
-        let issued = auth::log_in(&self.app, slug, email, PASSWORD, &ClientInfo::default(), None).await.expect("log in");
+        let issued =
+            auth::log_in(&self.app, slug, email, PASSWORD, &ClientInfo::default(), None).await.expect("log in");
         auth::authenticate_session(&self.app, &issued.cookie_value).await.expect("session")
     }
 }
@@ -327,7 +332,13 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let response = self.http.get(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).send().await.expect("GET");
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
         let page = read(response).await;
         self.keep_cookies(&page);
         page
@@ -359,16 +370,17 @@ impl Browser {
     }
 
     pub async fn log_in(&mut self, slug: &str, email: &str, password: &str) -> Page {
-        self.submit("/login", "/login", &[("workspace", slug), ("email", email), ("password", password), ("next", "/app")]).await
+        self.submit(
+            "/login",
+            "/login",
+            &[("workspace", slug), ("email", email), ("password", password), ("next", "/app")],
+        )
+        .await
     }
 }
 
 pub fn form_encode(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&")
 }
 
 fn urlencode(text: &str) -> String {
@@ -397,7 +409,12 @@ impl Api {
     }
 
     pub async fn raw(&self, method: Method, path: &str, content_type: &str, body: Vec<u8>) -> Page {
-        let request = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token).header(CONTENT_TYPE, content_type).body(body);
+        let request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(CONTENT_TYPE, content_type)
+            .body(body);
         read(request.send().await.expect("API call")).await
     }
 
@@ -416,7 +433,11 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Starts the server, or returns `None` (after `skip_or_fail`) if aiosmtpd is missing.
     pub async fn start() -> Option<Self> {
-        let probe = Command::new("python3").args(["-c", "import aiosmtpd"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let probe = Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         if !probe.is_ok_and(|s| s.success()) {
             skip_or_fail("the SMTP server aiosmtpd (pip install aiosmtpd)");
             return None;
@@ -430,9 +451,11 @@ impl SmtpServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("start aiosmtpd");
+        // From here the server is owned, so Drop stops it even if it never listens.
+        let server = Self { child, port, maildir };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(Self { child, port, maildir });
+                return Some(server);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -464,7 +487,8 @@ impl SmtpServer {
         for _ in 0..200 {
             for message in self.messages() {
                 let unfolded = message.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-                if unfolded.contains(to) && unfolded.contains(needle)
+                if unfolded.contains(to)
+                    && unfolded.contains(needle)
                     && let Some(link) = unfolded.split_whitespace().find(|w| w.starts_with("http://"))
                 {
                     return link.trim().to_string();

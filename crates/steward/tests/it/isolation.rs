@@ -3,13 +3,13 @@
 //! unscoped queries; PostgreSQL's row-level security hides other tenants' rows even from
 //! a query with no filter; composite foreign keys refuse cross-tenant references.
 
-use crate::harness::{TestServer, PASSWORD};
+use crate::harness::{PASSWORD, TestServer};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use steward_app::access::{members, roles, tokens};
 use steward_store::access::members as member_rows;
-use steward_store::{args, StoreError, StoreKind};
+use steward_store::{StoreError, StoreKind, args};
 
 /// Tenant A's records, one per kind of id a route can take.
 struct Victim {
@@ -19,7 +19,9 @@ struct Victim {
 
 async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
     let a = server.tenant("tenant-a").await;
-    let staff = members::add_member(&server.app, a.tenant, "staff@tenant-a.example", "Sita Staffer", "staff", PASSWORD).await.unwrap();
+    let staff = members::add_member(&server.app, a.tenant, "staff@tenant-a.example", "Sita Staffer", "staff", PASSWORD)
+        .await
+        .unwrap();
     let role = roles::create(&server.app, &a.owner, "stylist", &["customers.read".to_string()]).await.unwrap();
     let invitation = members::invite(&server.app, &a.owner, "future@tenant-a.example", "staff").await.unwrap();
     let token = tokens::create(&server.app, &a.owner, "a-token", &["members.read".to_string()], None).await.unwrap();
@@ -30,7 +32,13 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         ("token_id", token.view.id.to_string()),
     ]);
     let mut secrets: Vec<String> = ids.values().cloned().collect();
-    secrets.extend(["staff@tenant-a.example".into(), "Sita Staffer".into(), "future@tenant-a.example".into(), a.tenant.to_string(), "Business tenant-a".into()]);
+    secrets.extend([
+        "staff@tenant-a.example".into(),
+        "Sita Staffer".into(),
+        "future@tenant-a.example".into(),
+        a.tenant.to_string(),
+        "Business tenant-a".into(),
+    ]);
     (a, Victim { ids, secrets })
 }
 
@@ -50,10 +58,9 @@ fn sample_body(schema: &str) -> Value {
 fn fill_path(path: &str, ids: &BTreeMap<&'static str, String>) -> String {
     path.split('/')
         .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(param) => ids
-                .get(param)
-                .cloned()
-                .unwrap_or_else(|| panic!("path parameter {{{param}}} is new: give the cross-tenant suite tenant A's id for it")),
+            Some(param) => ids.get(param).cloned().unwrap_or_else(|| {
+                panic!("path parameter {{{param}}} is new: give the cross-tenant suite tenant A's id for it")
+            }),
             None => segment.to_string(),
         })
         .collect::<Vec<_>>()
@@ -80,7 +87,13 @@ async fn every_api_operation_answers_404_and_no_data_for_another_tenants_ids() {
             let page = b_api.call(method.clone(), &url, body).await;
             walked += 1;
             if path.contains('{') {
-                assert_eq!(page.status, StatusCode::NOT_FOUND, "{method} {path} with tenant A's id answered {}: {}", page.status, page.body);
+                assert_eq!(
+                    page.status,
+                    StatusCode::NOT_FOUND,
+                    "{method} {path} with tenant A's id answered {}: {}",
+                    page.status,
+                    page.body
+                );
             } else {
                 assert!(page.status.is_success() || page.status.is_client_error(), "{method} {path}: {}", page.status);
             }
@@ -111,14 +124,20 @@ async fn every_page_answers_404_for_another_tenants_ids() {
     let csrf = browser.get("/app").await.csrf();
     let mut walked = 0;
     for spec in steward_web::routes::all() {
-        if spec.api.is_some() || spec.access == steward_domain::permissions::Access::Public || !spec.path.contains('{') {
+        if spec.api.is_some() || spec.access == steward_domain::permissions::Access::Public || !spec.path.contains('{')
+        {
             continue;
         }
         let url = fill_path(spec.path, &victim.ids);
         let page = if spec.method == Method::GET {
             browser.get(&url).await
         } else {
-            browser.post(&url, &[("csrf", &csrf), ("role", "staff"), ("name", "renamed by b"), ("permissions", "customers.read")]).await
+            browser
+                .post(
+                    &url,
+                    &[("csrf", &csrf), ("role", "staff"), ("name", "renamed by b"), ("permissions", "customers.read")],
+                )
+                .await
         };
         walked += 1;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{} {} answered {}", spec.method, spec.path, page.status);
@@ -211,7 +230,12 @@ async fn serve_refuses_a_role_that_can_bypass_row_level_security() {
     };
     let db = crate::harness::PgDatabase::create(&admin).await;
     db.migrate().await;
-    let superuser = steward_store::Store::open(&admin.rsplit_once('/').map(|(h, _)| format!("{h}/{}", db.name)).unwrap_or_default(), 2).await.unwrap();
+    let superuser = steward_store::Store::open(
+        &admin.rsplit_once('/').map(|(h, _)| format!("{h}/{}", db.name)).unwrap_or_default(),
+        2,
+    )
+    .await
+    .unwrap();
     let refused = superuser.verify_isolation().await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(refused.contains("bypass row-level security"), "{refused}");
     let owner = steward_store::Store::open(&db.owner_url, 2).await.unwrap();
@@ -219,7 +243,10 @@ async fn serve_refuses_a_role_that_can_bypass_row_level_security() {
     assert!(refused.contains("owns table"), "{refused}");
     let runtime = steward_store::Store::open(&db.app_url, 2).await.unwrap();
     assert!(runtime.verify_isolation().await.is_ok());
-    sqlx::raw_sql("ALTER TABLE members NO FORCE ROW LEVEL SECURITY").execute(&mut *sqlx_conn(&db.owner_url).await).await.unwrap();
+    sqlx::raw_sql("ALTER TABLE members NO FORCE ROW LEVEL SECURITY")
+        .execute(&mut *sqlx_conn(&db.owner_url).await)
+        .await
+        .unwrap();
     let refused = runtime.verify_isolation().await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(refused.contains("'members'") && refused.contains("forced row-level security"), "{refused}");
     for store in [superuser, owner, runtime] {

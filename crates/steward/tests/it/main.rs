@@ -3,6 +3,8 @@
 //! non-superuser runtime role) when `STEWARD_TEST_DATABASE_URL` names an admin
 //! connection such as `postgres://postgres@127.0.0.1:5432/postgres`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
+
 mod harness;
 
 mod access;

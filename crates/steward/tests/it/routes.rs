@@ -30,11 +30,26 @@ async fn every_api_route_is_documented_with_its_permission() {
 #[test]
 fn only_sign_in_pages_assets_and_health_are_public() {
     // promise: ACC-3
-    let allowed_public = ["/healthz", "/readyz", "/assets/", "/api/v1/openapi.json", "/api/docs", "/", "/signup", "/login", "/forgot", "/reset/", "/verify/", "/invite/"];
+    let allowed_public = [
+        "/healthz",
+        "/readyz",
+        "/assets/",
+        "/api/v1/openapi.json",
+        "/api/docs",
+        "/",
+        "/signup",
+        "/login",
+        "/forgot",
+        "/reset/",
+        "/verify/",
+        "/invite/",
+    ];
     for spec in steward_web::routes::all() {
         if spec.access == Access::Public {
             assert!(
-                allowed_public.iter().any(|p| spec.path == *p || (p.ends_with('/') && p.len() > 1 && spec.path.starts_with(p))),
+                allowed_public
+                    .iter()
+                    .any(|p| spec.path == *p || (p.ends_with('/') && p.len() > 1 && spec.path.starts_with(p))),
                 "{} {} is public; declare the permission it needs",
                 spec.method,
                 spec.path

@@ -1,7 +1,7 @@
 //! The schema: both backends have the same tables and columns, and every column is in
 //! the data-class registry (and every registry entry is a real column).
 
-use crate::harness::{postgres_admin_url, skip_or_fail, PgDatabase, ScratchDir};
+use crate::harness::{PgDatabase, ScratchDir, postgres_admin_url, skip_or_fail};
 use std::collections::BTreeSet;
 use steward_domain::classification::COLUMNS;
 use steward_store::Store;
@@ -17,9 +17,13 @@ async fn sqlite_columns() -> Vec<(String, String)> {
 
 fn check_classified(backend: &str, columns: &[(String, String)]) {
     let live: BTreeSet<(String, String)> = columns.iter().cloned().collect();
-    let registry: BTreeSet<(String, String)> = COLUMNS.iter().map(|c| (c.table.to_string(), c.column.to_string())).collect();
+    let registry: BTreeSet<(String, String)> =
+        COLUMNS.iter().map(|c| (c.table.to_string(), c.column.to_string())).collect();
     let unclassified: Vec<_> = live.difference(&registry).collect();
-    assert!(unclassified.is_empty(), "{backend}: columns without a data class in domain::classification: {unclassified:?}");
+    assert!(
+        unclassified.is_empty(),
+        "{backend}: columns without a data class in domain::classification: {unclassified:?}"
+    );
     let stale: Vec<_> = registry.difference(&live).collect();
     assert!(stale.is_empty(), "{backend}: the registry names columns that do not exist: {stale:?}");
 }

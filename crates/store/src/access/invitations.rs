@@ -1,6 +1,6 @@
 //! Invitations to join a tenant: an email, the role offered, and a one-time token.
 
-use crate::{args, Micros, Row, StoreError, TenantTx};
+use crate::{Micros, Row, StoreError, TenantTx, args};
 use steward_domain::ids::{InvitationId, MemberId, RoleId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,9 @@ pub async fn find_by_token(tx: &mut TenantTx, token_hash: Vec<u8>) -> Result<Opt
 pub async fn list_pending(tx: &mut TenantTx, now: Micros) -> Result<Vec<InvitationRow>, StoreError> {
     let rows = tx
         .fetch_all(
-            select_invitations!("AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2 ORDER BY i.created_at DESC"),
+            select_invitations!(
+                "AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2 ORDER BY i.created_at DESC"
+            ),
             args![now],
         )
         .await?;

@@ -1,6 +1,6 @@
 //! One-time tokens mailed to a member: verify an email address, reset a password.
 
-use crate::{args, Micros, StoreError, TenantTx};
+use crate::{Micros, StoreError, TenantTx, args};
 use steward_domain::ids::MemberId;
 use uuid::Uuid;
 
@@ -38,7 +38,12 @@ pub async fn insert(
 
 /// Uses the token once: returns its member if it was valid, unused and unexpired, and
 /// marks it used in the same statement so two requests cannot both succeed.
-pub async fn consume(tx: &mut TenantTx, purpose: TokenPurpose, token_hash: Vec<u8>, now: Micros) -> Result<Option<MemberId>, StoreError> {
+pub async fn consume(
+    tx: &mut TenantTx,
+    purpose: TokenPurpose,
+    token_hash: Vec<u8>,
+    now: Micros,
+) -> Result<Option<MemberId>, StoreError> {
     let row = tx
         .fetch_optional(
             "UPDATE member_tokens SET used_at = $4
@@ -51,7 +56,12 @@ pub async fn consume(tx: &mut TenantTx, purpose: TokenPurpose, token_hash: Vec<u
 }
 
 /// The member (id and email) a still-usable token belongs to, without using it up.
-pub async fn peek(tx: &mut TenantTx, purpose: TokenPurpose, token_hash: Vec<u8>, now: Micros) -> Result<Option<(MemberId, String)>, StoreError> {
+pub async fn peek(
+    tx: &mut TenantTx,
+    purpose: TokenPurpose,
+    token_hash: Vec<u8>,
+    now: Micros,
+) -> Result<Option<(MemberId, String)>, StoreError> {
     let row = tx
         .fetch_optional(
             "SELECT m.id, m.email FROM member_tokens t JOIN members m ON m.tenant_id = t.tenant_id AND m.id = t.member_id
@@ -63,7 +73,12 @@ pub async fn peek(tx: &mut TenantTx, purpose: TokenPurpose, token_hash: Vec<u8>,
 }
 
 /// Withdraws a member's unused tokens of one purpose (a newer one was sent).
-pub async fn withdraw(tx: &mut TenantTx, member: MemberId, purpose: TokenPurpose, now: Micros) -> Result<(), StoreError> {
+pub async fn withdraw(
+    tx: &mut TenantTx,
+    member: MemberId,
+    purpose: TokenPurpose,
+    now: Micros,
+) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE member_tokens SET used_at = $4 WHERE tenant_id = $1 AND member_id = $2 AND purpose = $3 AND used_at IS NULL",
         args![member, purpose.as_str(), now],

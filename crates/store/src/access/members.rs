@@ -1,7 +1,7 @@
 //! Members: the people who log in for a tenant, with their login-throttling state.
 //! A removed member keeps the row (other records point at it) but loses every way in.
 
-use crate::{args, Micros, Row, StoreError, TenantTx};
+use crate::{Micros, Row, StoreError, TenantTx, args};
 use steward_domain::ids::{MemberId, RoleId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +118,13 @@ pub async fn set_role(tx: &mut TenantTx, id: MemberId, role: RoleId, now: Micros
     Ok(n == 1)
 }
 
-pub async fn update_profile(tx: &mut TenantTx, id: MemberId, name: &str, phone: Option<&str>, now: Micros) -> Result<bool, StoreError> {
+pub async fn update_profile(
+    tx: &mut TenantTx,
+    id: MemberId,
+    name: &str,
+    phone: Option<&str>,
+    now: Micros,
+) -> Result<bool, StoreError> {
     let n = tx
         .execute(
             "UPDATE members SET name = $3, phone = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2 AND removed_at IS NULL",
@@ -183,14 +189,24 @@ pub async fn remove(tx: &mut TenantTx, id: MemberId, now: Micros) -> Result<bool
         )
         .await?;
     tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND member_id = $2", args![id]).await?;
-    tx.execute("UPDATE api_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND member_id = $2 AND revoked_at IS NULL", args![id, now])
-        .await?;
+    tx.execute(
+        "UPDATE api_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND member_id = $2 AND revoked_at IS NULL",
+        args![id, now],
+    )
+    .await?;
     tx.execute("DELETE FROM member_tokens WHERE tenant_id = $1 AND member_id = $2", args![id]).await?;
     Ok(n == 1)
 }
 
 /// Brings a removed member back (accepting a new invitation) with a new role and name.
-pub async fn reinstate(tx: &mut TenantTx, id: MemberId, name: &str, role: RoleId, password_hash: &str, now: Micros) -> Result<(), StoreError> {
+pub async fn reinstate(
+    tx: &mut TenantTx,
+    id: MemberId,
+    name: &str,
+    role: RoleId,
+    password_hash: &str,
+    now: Micros,
+) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE members SET removed_at = NULL, name = $3, role_id = $4, password_hash = $5, email_verified_at = COALESCE(email_verified_at, $6),
                 failed_login_count = 0, locked_until = NULL, updated_at = $6

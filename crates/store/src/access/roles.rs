@@ -1,6 +1,6 @@
 //! Roles: a name and a set of permission names, stored space-separated.
 
-use crate::{args, Micros, Row, StoreError, TenantTx};
+use crate::{Micros, Row, StoreError, TenantTx, args};
 use steward_domain::ids::RoleId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,13 @@ pub async fn insert(tx: &mut TenantTx, role: &RoleRow, now: Micros) -> Result<()
     Ok(())
 }
 
-pub async fn update(tx: &mut TenantTx, id: RoleId, name: &str, permissions: &[String], now: Micros) -> Result<bool, StoreError> {
+pub async fn update(
+    tx: &mut TenantTx,
+    id: RoleId,
+    name: &str,
+    permissions: &[String],
+    now: Micros,
+) -> Result<bool, StoreError> {
     let changed = tx
         .execute(
             "UPDATE roles SET name = $3, permissions = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2 AND builtin = FALSE",
@@ -41,13 +47,17 @@ pub async fn update(tx: &mut TenantTx, id: RoleId, name: &str, permissions: &[St
 }
 
 pub async fn delete(tx: &mut TenantTx, id: RoleId) -> Result<bool, StoreError> {
-    let changed = tx.execute("DELETE FROM roles WHERE tenant_id = $1 AND id = $2 AND builtin = FALSE", args![id]).await?;
+    let changed =
+        tx.execute("DELETE FROM roles WHERE tenant_id = $1 AND id = $2 AND builtin = FALSE", args![id]).await?;
     Ok(changed == 1)
 }
 
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<RoleRow>, StoreError> {
     let rows = tx
-        .fetch_all("SELECT id, name, permissions, builtin FROM roles WHERE tenant_id = $1 ORDER BY builtin DESC, name", args![])
+        .fetch_all(
+            "SELECT id, name, permissions, builtin FROM roles WHERE tenant_id = $1 ORDER BY builtin DESC, name",
+            args![],
+        )
         .await?;
     rows.iter().map(from_row).collect()
 }
@@ -61,7 +71,10 @@ pub async fn find(tx: &mut TenantTx, id: RoleId) -> Result<Option<RoleRow>, Stor
 
 pub async fn find_by_name(tx: &mut TenantTx, name: &str) -> Result<Option<RoleRow>, StoreError> {
     let row = tx
-        .fetch_optional("SELECT id, name, permissions, builtin FROM roles WHERE tenant_id = $1 AND name = $2", args![name])
+        .fetch_optional(
+            "SELECT id, name, permissions, builtin FROM roles WHERE tenant_id = $1 AND name = $2",
+            args![name],
+        )
         .await?;
     row.as_ref().map(from_row).transpose()
 }

@@ -1,7 +1,7 @@
 //! Login sessions, found by the SHA-256 of the cookie's secret (the secret itself is
 //! never stored).
 
-use crate::{args, Micros, Row, StoreError, TenantTx};
+use crate::{Micros, Row, StoreError, TenantTx, args};
 use steward_domain::ids::{MemberId, SessionId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,10 +74,15 @@ pub async fn delete(tx: &mut TenantTx, id: SessionId) -> Result<(), StoreError> 
 }
 
 /// Ends every session of a member except `keep` (after a password change).
-pub async fn delete_for_member(tx: &mut TenantTx, member: MemberId, keep: Option<SessionId>) -> Result<u64, StoreError> {
+pub async fn delete_for_member(
+    tx: &mut TenantTx,
+    member: MemberId,
+    keep: Option<SessionId>,
+) -> Result<u64, StoreError> {
     match keep {
         Some(keep) => {
-            tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND member_id = $2 AND id <> $3", args![member, keep]).await
+            tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND member_id = $2 AND id <> $3", args![member, keep])
+                .await
         }
         None => tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND member_id = $2", args![member]).await,
     }

@@ -1,7 +1,7 @@
 //! Published policy versions and who accepted which, when (POL-1).
 
 use crate::tx::Backend;
-use crate::{args, Micros, Store, StoreError, TenantTx};
+use crate::{Micros, Store, StoreError, TenantTx, args};
 use steward_domain::ids::MemberId;
 use steward_domain::policy::POLICY_VERSIONS;
 use uuid::Uuid;
@@ -22,10 +22,20 @@ impl Store {
         for policy in POLICY_VERSIONS {
             match &self.backend {
                 Backend::Sqlite(pool) => {
-                    sqlx::query(sql).bind(policy.version).bind(policy.published_on).bind(policy.summary).execute(pool).await?;
+                    sqlx::query(sql)
+                        .bind(policy.version)
+                        .bind(policy.published_on)
+                        .bind(policy.summary)
+                        .execute(pool)
+                        .await?;
                 }
                 Backend::Postgres(pool) => {
-                    sqlx::query(sql).bind(policy.version).bind(policy.published_on).bind(policy.summary).execute(pool).await?;
+                    sqlx::query(sql)
+                        .bind(policy.version)
+                        .bind(policy.published_on)
+                        .bind(policy.summary)
+                        .execute(pool)
+                        .await?;
                 }
             }
         }

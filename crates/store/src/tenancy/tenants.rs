@@ -1,6 +1,6 @@
 //! The `tenants` platform table: one row per business, found by id or slug.
 
-use crate::{args, Micros, PlatformTx, Row, StoreError, TenantTx};
+use crate::{Micros, PlatformTx, Row, StoreError, TenantTx, args};
 use steward_domain::ids::TenantId;
 use uuid::Uuid;
 
@@ -42,7 +42,15 @@ pub async fn insert(tx: &mut TenantTx, tenant: &TenantRow) -> Result<(), StoreEr
     tx.execute(
         "INSERT INTO tenants (id, slug, name, country, time_zone, gstin, status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-        args![&tenant.slug, &tenant.name, &tenant.country, &tenant.time_zone, tenant.gstin.clone(), &tenant.status, tenant.created_at],
+        args![
+            &tenant.slug,
+            &tenant.name,
+            &tenant.country,
+            &tenant.time_zone,
+            tenant.gstin.clone(),
+            &tenant.status,
+            tenant.created_at
+        ],
     )
     .await?;
     Ok(())

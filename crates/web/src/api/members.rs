@@ -1,11 +1,11 @@
 //! Members and invitations.
 
-use crate::error::ApiResult;
-use crate::extract::{parse_id, Auth, JsonBody};
 use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{Auth, JsonBody, parse_id};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use serde::Deserialize;
 use steward_app::access::members::{self, InvitationView, MemberView};
 
@@ -13,7 +13,11 @@ pub async fn list(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<J
     Ok(Json(members::list(&state.app, &who).await?))
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> ApiResult<Json<MemberView>> {
+pub async fn show(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MemberView>> {
     let id = parse_id("member_id", &id)?;
     Ok(Json(members::get(&state.app, &who, id).await?))
 }
@@ -60,7 +64,11 @@ pub async fn invite(
     Ok((StatusCode::CREATED, Json(members::invite(&state.app, &who, &body.email, &body.role).await?)))
 }
 
-pub async fn revoke_invitation(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let id = parse_id("invitation_id", &id)?;
     members::revoke_invitation(&state.app, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)

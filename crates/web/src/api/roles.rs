@@ -1,11 +1,11 @@
 //! Roles and the permissions they are made of.
 
-use crate::error::ApiResult;
-use crate::extract::{parse_id, Auth, JsonBody};
 use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{Auth, JsonBody, parse_id};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use serde::Deserialize;
 use steward_app::access::roles::{self, PermissionView, RoleView};
 
@@ -29,7 +29,11 @@ pub struct RoleNew {
     permissions: Vec<String>,
 }
 
-pub async fn create(State(state): State<AppState>, Auth(who): Auth, JsonBody(body): JsonBody<RoleNew>) -> ApiResult<(StatusCode, Json<RoleView>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    JsonBody(body): JsonBody<RoleNew>,
+) -> ApiResult<(StatusCode, Json<RoleView>)> {
     Ok((StatusCode::CREATED, Json(roles::create(&state.app, &who, &body.name, &body.permissions).await?)))
 }
 

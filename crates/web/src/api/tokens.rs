@@ -1,11 +1,11 @@
 //! The signed-in member's API tokens.
 
-use crate::error::ApiResult;
-use crate::extract::{parse_id, Auth, JsonBody};
 use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{Auth, JsonBody, parse_id};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use serde::Deserialize;
 use steward_app::access::tokens::{self, CreatedToken, TokenView};
 
@@ -21,8 +21,15 @@ pub struct TokenNew {
     expires_in_days: Option<i64>,
 }
 
-pub async fn create(State(state): State<AppState>, Auth(who): Auth, JsonBody(body): JsonBody<TokenNew>) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    Ok((StatusCode::CREATED, Json(tokens::create(&state.app, &who, &body.name, &body.scopes, body.expires_in_days).await?)))
+pub async fn create(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    JsonBody(body): JsonBody<TokenNew>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(tokens::create(&state.app, &who, &body.name, &body.scopes, body.expires_in_days).await?),
+    ))
 }
 
 pub async fn revoke(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {

@@ -1,16 +1,16 @@
 //! My account: name, phone, password, and the policy versions I accepted.
 
-use super::{error_response, render, see_other, Chrome, FormData, NoticeQuery};
-use crate::extract::Auth;
+use super::{Chrome, FormData, NoticeQuery, error_response, render, see_other};
 use crate::AppState;
+use crate::extract::Auth;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use steward_app::access::auth;
 use steward_app::access::members::{self, MemberView};
 use steward_app::access::principal::Principal;
-use steward_app::access::auth;
-use steward_app::{tenancy, AppError};
+use steward_app::{AppError, tenancy};
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -20,7 +20,12 @@ pub struct AccountPage {
     pub acceptances: Vec<(String, String)>,
 }
 
-async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    who: &Principal,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
     let mut chrome = Chrome::member(state, who, "My account", "/app/account").await?.with_notice(notice);
     if let Some(error) = error {
         chrome = chrome.with_error(error);

@@ -1,18 +1,18 @@
 //! Pages before signing in: sign up, log in, forgotten password, reset, email
 //! verification, accepting an invitation; and logging out.
 
-use super::{error_response, public_csrf, render, see_other, with_cookie, Chrome, FormData, MessagePage, NoticeQuery};
-use crate::extract::{cookie, set_cookie, Auth, Client};
-use crate::guard::{optional_principal, SESSION_COOKIE};
+use super::{Chrome, FormData, MessagePage, NoticeQuery, error_response, public_csrf, render, see_other, with_cookie};
 use crate::AppState;
+use crate::extract::{Auth, Client, cookie, set_cookie};
+use crate::guard::{SESSION_COOKIE, optional_principal};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use steward_app::AppError;
 use steward_app::access::auth::{self, IssuedSession};
 use steward_app::access::members::{self, InvitationPreview};
 use steward_app::tenancy::{self, NewTenant};
-use steward_app::AppError;
 use steward_domain::policy::current_policy;
 
 fn status_of(error: &AppError) -> StatusCode {
@@ -63,7 +63,12 @@ pub async fn signup_form(headers: HeaderMap) -> Response {
     with_cookie(render(StatusCode::OK, &page), new_cookie)
 }
 
-pub async fn signup(State(state): State<AppState>, headers: HeaderMap, Client(client): Client, form: FormData) -> Response {
+pub async fn signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    form: FormData,
+) -> Response {
     let input = NewTenant {
         business_name: form.get("business_name").into(),
         slug: form.get("slug").into(),
@@ -117,7 +122,11 @@ pub struct LoginQuery {
     pub workspace: Option<String>,
 }
 
-pub async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     if optional_principal(&state, &headers).await.is_some() {
         return see_other(safe_next(query.next.as_deref().unwrap_or("/app")));
     }
@@ -131,9 +140,23 @@ pub async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query
     with_cookie(render(StatusCode::OK, &page), new_cookie)
 }
 
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, Client(client): Client, form: FormData) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    form: FormData,
+) -> Response {
     let existing = cookie(&headers, SESSION_COOKIE);
-    match auth::log_in(&state.app, form.get("workspace"), form.get("email"), form.get("password"), &client, existing.as_deref()).await {
+    match auth::log_in(
+        &state.app,
+        form.get("workspace"),
+        form.get("email"),
+        form.get("password"),
+        &client,
+        existing.as_deref(),
+    )
+    .await
+    {
         Ok(issued) => signed_in(&issued, safe_next(form.get("next"))),
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
@@ -171,11 +194,20 @@ pub struct ForgotPage {
 
 pub async fn forgot_form(headers: HeaderMap) -> Response {
     let (csrf, new_cookie) = public_csrf(&headers);
-    let page = ForgotPage { chrome: Chrome::public("Forgot your password?", &csrf), workspace: String::new(), email: String::new() };
+    let page = ForgotPage {
+        chrome: Chrome::public("Forgot your password?", &csrf),
+        workspace: String::new(),
+        email: String::new(),
+    };
     with_cookie(render(StatusCode::OK, &page), new_cookie)
 }
 
-pub async fn forgot(State(state): State<AppState>, headers: HeaderMap, Client(client): Client, form: FormData) -> Response {
+pub async fn forgot(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    form: FormData,
+) -> Response {
     match auth::request_password_reset(&state.app, form.get("workspace"), form.get("email"), &client).await {
         Ok(()) => {
             let page = MessagePage {
@@ -210,7 +242,12 @@ pub async fn reset_form(headers: HeaderMap, Path(token): Path<String>) -> Respon
     with_cookie(render(StatusCode::OK, &page), new_cookie)
 }
 
-pub async fn reset(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>, form: FormData) -> Response {
+pub async fn reset(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    form: FormData,
+) -> Response {
     match auth::reset_password(&state.app, &token, form.get("password")).await {
         Ok(()) => see_other("/login?notice=password_reset"),
         Err(AppError::LinkInvalid) => error_response(&AppError::LinkInvalid),
@@ -245,7 +282,12 @@ pub struct InvitePage {
     pub name: String,
 }
 
-pub async fn invite_form(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>, Query(_q): Query<NoticeQuery>) -> Response {
+pub async fn invite_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(_q): Query<NoticeQuery>,
+) -> Response {
     let preview = match members::preview_invitation(&state.app, &token).await {
         Ok(p) => p,
         Err(error) => return error_response(&error),
@@ -255,7 +297,13 @@ pub async fn invite_form(State(state): State<AppState>, headers: HeaderMap, Path
     with_cookie(render(StatusCode::OK, &page), new_cookie)
 }
 
-pub async fn accept_invite(State(state): State<AppState>, headers: HeaderMap, Client(client): Client, Path(token): Path<String>, form: FormData) -> Response {
+pub async fn accept_invite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    Path(token): Path<String>,
+    form: FormData,
+) -> Response {
     match members::accept_invitation(&state.app, &token, form.get("name"), form.get("password"), &client).await {
         Ok(issued) => signed_in(&issued, "/app"),
         Err(error @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
@@ -264,7 +312,12 @@ pub async fn accept_invite(State(state): State<AppState>, headers: HeaderMap, Cl
                 Err(other) => return error_response(&other),
             };
             let (csrf, _) = public_csrf(&headers);
-            let page = InvitePage { chrome: Chrome::public("Join a business", &csrf).with_error(&error), token, preview, name: form.get("name").into() };
+            let page = InvitePage {
+                chrome: Chrome::public("Join a business", &csrf).with_error(&error),
+                token,
+                preview,
+                name: form.get("name").into(),
+            };
             render(status_of(&error), &page)
         }
         Err(error) => error_response(&error),

@@ -1,15 +1,15 @@
 //! The business profile: name, short name, country, time zone, GSTIN.
 
-use super::{error_response, render, see_other, Chrome, FormData, NoticeQuery};
-use crate::extract::Auth;
+use super::{Chrome, FormData, NoticeQuery, error_response, render, see_other};
 use crate::AppState;
+use crate::extract::Auth;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_app::tenancy::{self, ProfileChange, TenantView};
-use steward_app::AppError;
 use steward_domain::permissions::Permission;
 
 #[derive(Template)]
@@ -20,7 +20,13 @@ pub struct BusinessPage {
     pub can_manage: bool,
 }
 
-async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>, shown: Option<TenantView>) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    who: &Principal,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+    shown: Option<TenantView>,
+) -> Result<Response, AppError> {
     let mut chrome = Chrome::member(state, who, "Business profile", "/app/business").await?.with_notice(notice);
     if let Some(error) = error {
         chrome = chrome.with_error(error);

@@ -1,8 +1,8 @@
 //! The dashboard: the first page after signing in.
 
-use super::{error_response, render, see_other, Chrome, NoticeQuery};
-use crate::extract::Auth;
+use super::{Chrome, NoticeQuery, error_response, render, see_other};
 use crate::AppState;
+use crate::extract::Auth;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -35,7 +35,14 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): 
         "—".into()
     };
     let business = chrome.nav.as_ref().map(|n| n.business.clone()).unwrap_or_default();
-    let page = DashboardPage { chrome, business, member_name: who.name.clone(), role: who.role.clone(), email_verified: who.email_verified, member_count };
+    let page = DashboardPage {
+        chrome,
+        business,
+        member_name: who.name.clone(),
+        role: who.role.clone(),
+        email_verified: who.email_verified,
+        member_count,
+    };
     render(StatusCode::OK, &page)
 }
 

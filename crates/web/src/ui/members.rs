@@ -1,16 +1,16 @@
 //! Members and invitations.
 
-use super::{error_response, failure_page, render, see_other, Chrome, FormData, NoticeQuery};
-use crate::extract::{parse_id, Auth};
+use super::{Chrome, FormData, NoticeQuery, error_response, failure_page, render, see_other};
 use crate::AppState;
+use crate::extract::{Auth, parse_id};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use steward_app::AppError;
 use steward_app::access::members::{self, InvitationView, MemberView};
 use steward_app::access::principal::Principal;
 use steward_app::access::roles::{self, RoleView};
-use steward_app::AppError;
 use steward_domain::permissions::Permission;
 
 #[derive(Template)]
@@ -25,7 +25,13 @@ pub struct MembersPage {
     pub invite_email: String,
 }
 
-async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>, invite_email: &str) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    who: &Principal,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+    invite_email: &str,
+) -> Result<Response, AppError> {
     let mut chrome = Chrome::member(state, who, "Members", "/app/members").await?.with_notice(notice);
     if let Some(error) = error {
         chrome = chrome.with_error(error);
@@ -55,14 +61,22 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): 
 pub async fn invite(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
     match members::invite(&state.app, &who, form.get("email"), form.get("role")).await {
         Ok(_) => see_other("/app/members?notice=invited"),
-        Err(error @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::NotAllowed(_) | AppError::Forbidden(_))) => {
-            or_error_page(page(&state, &who, None, Some(&error), form.get("email")).await)
-        }
+        Err(
+            error @ (AppError::Invalid(_)
+            | AppError::Conflict { .. }
+            | AppError::NotAllowed(_)
+            | AppError::Forbidden(_)),
+        ) => or_error_page(page(&state, &who, None, Some(&error), form.get("email")).await),
         Err(error) => error_response(&error),
     }
 }
 
-pub async fn change_role(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn change_role(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     let id = match parse_id("member_id", &id) {
         Ok(id) => id,
         Err(failure) => return failure_page(failure),

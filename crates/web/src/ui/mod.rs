@@ -12,17 +12,17 @@ pub mod members;
 pub mod roles;
 pub mod tokens;
 
-use crate::error::{describe, Failure};
+use crate::AppState;
+use crate::error::{Failure, describe};
 use crate::extract::{cookie, set_cookie};
 use crate::guard::CSRF_COOKIE;
-use crate::AppState;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use steward_app::access::principal::Principal;
 use steward_app::AppError;
+use steward_app::access::principal::Principal;
 use steward_domain::permissions::Permission;
 
 /// A link in the navigation.
@@ -53,7 +53,14 @@ pub struct Chrome {
 impl Chrome {
     /// For a page before signing in.
     pub fn public(title: &str, csrf: &str) -> Self {
-        Self { title: title.into(), nav: None, csrf: csrf.into(), notice: None, error: None, error_field: String::new() }
+        Self {
+            title: title.into(),
+            nav: None,
+            csrf: csrf.into(),
+            notice: None,
+            error: None,
+            error_field: String::new(),
+        }
     }
 
     /// For a signed-in member's page, with the navigation their permissions allow.
@@ -120,7 +127,11 @@ pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
             tracing::error!(%error, "page could not be rendered");
-            failure_page(Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "this page could not be shown; it has been logged"))
+            failure_page(Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "this page could not be shown; it has been logged",
+            ))
         }
     }
 }
@@ -172,7 +183,11 @@ pub fn error_response(error: &AppError) -> Response {
 /// Anything Steward does not serve: JSON under the API, a page elsewhere.
 pub async fn not_found(uri: axum::http::Uri) -> Response {
     let failure = Failure::new(StatusCode::NOT_FOUND, "not_found", "nothing was found at this address");
-    if uri.path().starts_with("/api/") { crate::error::ApiError(failure).into_response() } else { failure_page(failure) }
+    if uri.path().starts_with("/api/") {
+        crate::error::ApiError(failure).into_response()
+    } else {
+        failure_page(failure)
+    }
 }
 
 /// The double-submit token for a form shown before signing in, and the cookie to set if
@@ -220,9 +235,9 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| failure_page(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the form is too large")))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            failure_page(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the form is too large"))
+        })?;
         Ok(FormData(form_urlencoded::parse(&bytes).into_owned().collect()))
     }
 }

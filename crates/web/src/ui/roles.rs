@@ -1,15 +1,15 @@
 //! Roles: the built-in ones, and custom roles made of permissions.
 
-use super::{error_response, failure_page, render, see_other, Chrome, FormData, NoticeQuery};
-use crate::extract::{parse_id, Auth};
+use super::{Chrome, FormData, NoticeQuery, error_response, failure_page, render, see_other};
 use crate::AppState;
+use crate::extract::{Auth, parse_id};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use steward_app::access::principal::Principal;
-use steward_app::access::roles::{self, all_permissions, PermissionView, RoleView};
 use steward_app::AppError;
+use steward_app::access::principal::Principal;
+use steward_app::access::roles::{self, PermissionView, RoleView, all_permissions};
 use steward_domain::permissions::Permission;
 
 #[derive(Template)]
@@ -21,7 +21,12 @@ pub struct RolesPage {
     pub can_manage: bool,
 }
 
-async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    who: &Principal,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
     let mut chrome = Chrome::member(state, who, "Roles", "/app/roles").await?.with_notice(notice);
     if let Some(error) = error {
         chrome = chrome.with_error(error);
@@ -51,7 +56,12 @@ pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormDa
     }
 }
 
-pub async fn update(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn update(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     let id = match parse_id("role_id", &id) {
         Ok(id) => id,
         Err(failure) => return failure_page(failure),

@@ -1,16 +1,16 @@
 //! My API tokens: create (shown once), list, revoke.
 
-use super::{error_response, render, see_other, Chrome, FormData};
-use crate::extract::{parse_id, Auth};
+use super::{Chrome, FormData, error_response, render, see_other};
 use crate::AppState;
+use crate::extract::{Auth, parse_id};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use steward_app::access::principal::Principal;
-use steward_app::access::roles::{all_permissions, PermissionView};
-use steward_app::access::tokens::{self, CreatedToken, TokenView};
 use steward_app::AppError;
+use steward_app::access::principal::Principal;
+use steward_app::access::roles::{PermissionView, all_permissions};
+use steward_app::access::tokens::{self, CreatedToken, TokenView};
 
 #[derive(Template)]
 #[template(path = "tokens.html")]
@@ -21,13 +21,19 @@ pub struct TokensPage {
     pub created: Option<CreatedToken>,
 }
 
-async fn page(state: &AppState, who: &Principal, created: Option<CreatedToken>, error: Option<&AppError>) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    who: &Principal,
+    created: Option<CreatedToken>,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
     let mut chrome = Chrome::member(state, who, "API tokens", "/app/tokens").await?;
     if let Some(error) = error {
         chrome = chrome.with_error(error);
     }
     let list = tokens::list(&state.app, who).await?;
-    let permissions = all_permissions().into_iter().filter(|p| p.name.parse().is_ok_and(|perm| who.has(perm))).collect();
+    let permissions =
+        all_permissions().into_iter().filter(|p| p.name.parse().is_ok_and(|perm| who.has(perm))).collect();
     let status = match (error, &created) {
         (Some(e), _) => crate::error::describe(e).status,
         (None, Some(_)) => StatusCode::CREATED,
