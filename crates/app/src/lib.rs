@@ -24,6 +24,8 @@ pub struct AppSettings {
     pub default_country_code: String,
     /// Minutes a login session may be idle before it ends.
     pub session_idle_minutes: i64,
+    /// Log-in and password-reset attempts allowed per client address per minute.
+    pub login_attempts_per_minute: u32,
 }
 
 impl Default for AppSettings {
@@ -32,6 +34,7 @@ impl Default for AppSettings {
             base_url: "http://localhost:8080".into(),
             default_country_code: "+91".into(),
             session_idle_minutes: 12 * 60,
+            login_attempts_per_minute: 10,
         }
     }
 }
@@ -49,13 +52,14 @@ pub struct App {
 
 impl App {
     pub fn new(store: Store, settings: AppSettings, master_key: MasterKey, mailer: mail::Mailer) -> Self {
+        let login_limiter = Arc::new(rate_limit::RateLimiter::new(settings.login_attempts_per_minute, 60));
         Self {
             store,
             settings: Arc::new(settings),
             master_key: Arc::new(master_key),
             mailer,
             clock: clock::Clock::system(),
-            login_limiter: Arc::new(rate_limit::RateLimiter::new(10, 60)),
+            login_limiter,
         }
     }
 

@@ -93,6 +93,7 @@ pub struct Layer {
     pub mail_from: Option<String>,
     pub default_country_code: Option<String>,
     pub session_idle_minutes: Option<i64>,
+    pub login_attempts_per_minute: Option<u32>,
     pub max_connections: Option<u32>,
     pub body_limit_bytes: Option<usize>,
     pub log_format: Option<String>,
@@ -110,6 +111,7 @@ pub struct Config {
     pub mail_from: String,
     pub default_country_code: String,
     pub session_idle_minutes: i64,
+    pub login_attempts_per_minute: u32,
     pub max_connections: u32,
     pub body_limit_bytes: usize,
     pub log_format: String,
@@ -161,6 +163,7 @@ impl Layer {
             mail_from: text("mail_from"),
             default_country_code: text("default_country_code"),
             session_idle_minutes: number("session_idle_minutes", text("session_idle_minutes"))?,
+            login_attempts_per_minute: number("login_attempts_per_minute", text("login_attempts_per_minute"))?,
             max_connections: number("max_connections", text("max_connections"))?,
             body_limit_bytes: number("body_limit_bytes", text("body_limit_bytes"))?,
             log_format: text("log_format"),
@@ -224,6 +227,13 @@ impl Config {
                 message: "must be between 5 and 43200".into(),
             });
         }
+        let login_attempts_per_minute = pick!(layers, sources, login_attempts_per_minute).unwrap_or(10);
+        if !(1..=100_000).contains(&login_attempts_per_minute) {
+            return Err(ConfigError::Invalid {
+                key: "login_attempts_per_minute",
+                message: "must be between 1 and 100000".into(),
+            });
+        }
         let max_connections = pick!(layers, sources, max_connections).unwrap_or(16);
         if !(2..=1000).contains(&max_connections) {
             return Err(ConfigError::Invalid { key: "max_connections", message: "must be between 2 and 1000".into() });
@@ -249,6 +259,7 @@ impl Config {
             mail_from,
             default_country_code,
             session_idle_minutes,
+            login_attempts_per_minute,
             max_connections,
             body_limit_bytes,
             log_format,
@@ -270,13 +281,19 @@ impl Config {
             ("mail_from", self.mail_from.clone()),
             ("default_country_code", self.default_country_code.clone()),
             ("session_idle_minutes", self.session_idle_minutes.to_string()),
+            ("login_attempts_per_minute", self.login_attempts_per_minute.to_string()),
             ("max_connections", self.max_connections.to_string()),
             ("body_limit_bytes", self.body_limit_bytes.to_string()),
             ("log_format", self.log_format.clone()),
         ];
         let mut out = String::new();
         for (key, value) in rows {
-            out.push_str(&format!("{key} = {value:?}  # {}\n", source(key)));
+            let shown = if !value.is_empty() && value.chars().all(|c| c.is_ascii_digit()) {
+                value
+            } else {
+                format!("{value:?}")
+            };
+            out.push_str(&format!("{key} = {shown}  # {}\n", source(key)));
         }
         match master_key_fingerprint {
             Some(fp) => {

@@ -1,7 +1,7 @@
 //! Logging in and out, sessions, API-token authentication, email verification and
 //! password reset (ACC-2, ACC-4).
 //!
-//! Password hashing runs on a blocking thread and outside any database transaction, so a
+//! Password hashing runs on its own small thread pool and outside any database transaction, so a
 //! login neither stalls other requests nor holds SQLite's write lock while argon2 works.
 //! Guessing is slowed twice: per IP address (in memory) and per account (in the database:
 //! five failures lock the account for a minute, doubling with each lockout up to an hour;
@@ -13,7 +13,6 @@ use crate::clock::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE};
 use crate::mail::templates;
 use crate::{App, AppError};
 use std::collections::BTreeSet;
-use steward_crypto::password;
 use steward_crypto::token::{new_secret, token_hash};
 use steward_domain::contact::Email;
 use steward_domain::ids::{MemberId, SessionId, TenantId};
@@ -37,22 +36,11 @@ const SESSION_TOUCH_INTERVAL: i64 = 5 * MICROS_PER_MINUTE;
 const TOKEN_TOUCH_INTERVAL: i64 = MICROS_PER_MINUTE;
 
 pub async fn hash_password_off_runtime(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || password::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::from)
+    super::hashing::hash(password).await
 }
 
 async fn verify_off_runtime(password: String, stored: Option<String>) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || match stored {
-        Some(stored) => password::verify_password(&password, &stored),
-        None => {
-            password::verify_against_dummy(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))
+    super::hashing::verify(password, stored).await
 }
 
 /// The lock state after one more failed login.

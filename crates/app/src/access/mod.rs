@@ -7,6 +7,7 @@
 //! be found in its own tenant.
 
 pub mod auth;
+pub mod hashing;
 pub mod members;
 pub mod principal;
 pub mod roles;

@@ -1,0 +1,154 @@
+//! A deliberately small HTTP/1.1 client over keep-alive connections, so the load
+//! generator costs little of the two cores it shares with the server.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+pub fn get_request(path: &str, token: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n").into_bytes()
+}
+
+/// Reads one response; returns status, headers (lowercased names) and body.
+async fn read_response(stream: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+    let mut line = String::new();
+    stream.read_line(&mut line).await?;
+    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut headers = Vec::new();
+    let mut length = 0usize;
+    loop {
+        line.clear();
+        stream.read_line(&mut line).await?;
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = trimmed.split_once(':') {
+            let name = name.to_ascii_lowercase();
+            let value = value.trim().to_string();
+            if name == "content-length" {
+                length = value.parse().unwrap_or(0);
+            }
+            headers.push((name, value));
+        }
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await?;
+    Ok((status, headers, body))
+}
+
+pub async fn wait_until_up(address: &str) -> Result<(), String> {
+    for _ in 0..200 {
+        if let Ok(stream) = TcpStream::connect(address).await {
+            let mut stream = BufReader::new(stream);
+            if stream.get_mut().write_all(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n").await.is_ok()
+                && let Ok((200, _, _)) = read_response(&mut stream).await
+            {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err("steward did not come up".into())
+}
+
+pub struct LoadResult {
+    pub per_second: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub errors: u64,
+}
+
+/// Sends `request` over `connections` keep-alive connections for `duration`.
+pub async fn load(address: &str, request: &[u8], connections: usize, duration: Duration) -> Result<LoadResult, String> {
+    let request = Arc::new(request.to_vec());
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let request = request.clone();
+        let address = address.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(100_000);
+            let mut errors = 0u64;
+            let Ok(stream) = TcpStream::connect(&address).await else { return (latencies, 1) };
+            let _ = stream.set_nodelay(true);
+            let mut stream = BufReader::new(stream);
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                if stream.get_mut().write_all(&request).await.is_err() {
+                    errors += 1;
+                    break;
+                }
+                match read_response(&mut stream).await {
+                    Ok((200, _, _)) => latencies.push(sent.elapsed().as_micros() as u64),
+                    Ok(_) => errors += 1,
+                    Err(_) => {
+                        errors += 1;
+                        break;
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (latencies, e) = task.await.map_err(|e| e.to_string())?;
+        all.extend(latencies);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    Ok(LoadResult {
+        per_second: all.len() as f64 / elapsed,
+        p50_us: crate::percentile(&all, 0.5),
+        p99_us: crate::percentile(&all, 0.99),
+        errors,
+    })
+}
+
+/// A log-in form submission with its CSRF cookie, ready to send again and again.
+#[derive(Clone)]
+pub struct LoginForm {
+    request: Arc<Vec<u8>>,
+}
+
+impl LoginForm {
+    pub async fn prepare(address: &str, slug: &str, email: &str, password: &str) -> Result<Self, String> {
+        let stream = TcpStream::connect(address).await.map_err(|e| e.to_string())?;
+        let mut stream = BufReader::new(stream);
+        stream.get_mut().write_all(b"GET /login HTTP/1.1\r\nHost: bench\r\n\r\n").await.map_err(|e| e.to_string())?;
+        let (_, headers, _) = read_response(&mut stream).await.map_err(|e| e.to_string())?;
+        let csrf = headers
+            .iter()
+            .find(|(n, v)| n == "set-cookie" && v.starts_with("steward_csrf="))
+            .and_then(|(_, v)| v.split(';').next())
+            .and_then(|c| c.split_once('='))
+            .map(|(_, v)| v.to_string())
+            .ok_or("no CSRF cookie on the login page")?;
+        let encode = |s: &str| s.replace('@', "%40").replace(' ', "+");
+        let body =
+            format!("csrf={csrf}&workspace={slug}&email={}&password={}&next=%2Fapp", encode(email), encode(password));
+        let request = format!(
+            "POST /login HTTP/1.1\r\nHost: bench\r\nCookie: steward_csrf={csrf}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        Ok(Self { request: Arc::new(request.into_bytes()) })
+    }
+
+    /// Logs in once on a fresh connection; returns the latency in microseconds.
+    pub async fn log_in(&self, address: &str) -> Result<u64, String> {
+        let stream = TcpStream::connect(address).await.map_err(|e| e.to_string())?;
+        let mut stream = BufReader::new(stream);
+        let sent = Instant::now();
+        stream.get_mut().write_all(&self.request).await.map_err(|e| e.to_string())?;
+        let (status, _, _) = read_response(&mut stream).await.map_err(|e| e.to_string())?;
+        if status != 303 {
+            return Err(format!("log-in answered {status}"));
+        }
+        Ok(sent.elapsed().as_micros() as u64)
+    }
+}

@@ -1,0 +1,144 @@
+//! Seeds the benchmark's database through Steward's own services: many tenants with
+//! members, and one tenant whose owner holds the API token the load uses.
+
+use std::path::Path;
+use steward_app::access::{auth, members, tokens};
+use steward_app::mail::Mailer;
+use steward_app::tenancy::{self, NewTenant};
+use steward_app::{App, AppSettings};
+use steward_crypto::master_key::MasterKey;
+use steward_store::Store;
+
+pub struct Seeded {
+    pub backend: &'static str,
+    pub tenants: usize,
+    pub members: usize,
+    pub token: String,
+    pub login_slug: String,
+    pub login_email: String,
+    pub login_password: String,
+    /// PostgreSQL: the runtime role's URL `serve` must use.
+    pub runtime_url: Option<String>,
+    postgres: Option<(String, String)>,
+}
+
+const PASSWORD: &str = "bench password 2026";
+const OWNER_ROLE: &str = "steward_bench_owner";
+const APP_ROLE: &str = "steward_bench_app";
+
+fn url_for(admin: &str, user: &str, db: &str) -> String {
+    let (scheme, rest) = admin.split_once("://").unwrap_or(("postgres", admin));
+    let host_path = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    let host = host_path.split('/').next().unwrap_or(host_path);
+    format!("{scheme}://{user}@{host}/{db}")
+}
+
+async fn admin_sql(admin: &str, sql: String) -> Result<(), String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin).await.map_err(|e| format!("connect {admin}: {e}"))?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.map_err(|e| e.to_string())?;
+    let _ = conn.close().await;
+    Ok(())
+}
+
+pub async fn seed(data_dir: &Path, postgres: Option<&str>, tenant_count: usize) -> Result<Seeded, String> {
+    let (store, runtime_url, pg) = match postgres {
+        Some(admin) => {
+            for (role, extra) in [(OWNER_ROLE, ""), (APP_ROLE, " NOBYPASSRLS")] {
+                admin_sql(admin, format!("DO $$ BEGIN CREATE ROLE {role} LOGIN NOSUPERUSER{extra}; EXCEPTION WHEN duplicate_object THEN NULL; END $$")).await?;
+            }
+            let name = format!("steward_bench_{}", uuid::Uuid::new_v4().simple());
+            admin_sql(admin, format!("CREATE DATABASE {name} OWNER {OWNER_ROLE}")).await?;
+            let owner = Store::open(&url_for(admin, OWNER_ROLE, &name), 2).await.map_err(|e| e.to_string())?;
+            owner.migrate().await.map_err(|e| e.to_string())?;
+            owner.publish_policy_versions().await.map_err(|e| e.to_string())?;
+            owner.grant_runtime_role(APP_ROLE).await.map_err(|e| e.to_string())?;
+            owner.close().await;
+            let app_url = url_for(admin, APP_ROLE, &name);
+            let store = Store::open(&app_url, 8).await.map_err(|e| e.to_string())?;
+            (store, Some(app_url), Some((admin.to_string(), name)))
+        }
+        None => {
+            let url = format!("sqlite://{}", data_dir.join("steward.db").display());
+            let store = Store::open(&url, 8).await.map_err(|e| e.to_string())?;
+            store.migrate().await.map_err(|e| e.to_string())?;
+            store.publish_policy_versions().await.map_err(|e| e.to_string())?;
+            (store, None, None)
+        }
+    };
+    let backend = if postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    let key = MasterKey::load_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?;
+    let mailer = Mailer::new(None, "bench <bench@localhost>").map_err(|e| e.to_string())?;
+    let app = App::new(
+        store.clone(),
+        AppSettings { login_attempts_per_minute: 100_000, ..AppSettings::default() },
+        key,
+        mailer,
+    );
+
+    let mut members_made = 0;
+    for index in 0..tenant_count {
+        let slug = format!("bench-{index:04}");
+        let (tenant, _) = tenancy::create_tenant(&app, new_tenant(&slug)).await.map_err(|e| e.to_string())?;
+        members_made += 1;
+        for staff in 0..3 {
+            members::add_member(
+                &app,
+                tenant.id,
+                &format!("staff{staff}@{slug}.example"),
+                &format!("Staff {staff}"),
+                "staff",
+                PASSWORD,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            members_made += 1;
+        }
+    }
+    let login_slug = "bench-0000".to_string();
+    let login_email = format!("owner@{login_slug}.example");
+    let issued = auth::log_in(&app, &login_slug, &login_email, PASSWORD, &auth::ClientInfo::default(), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let owner = auth::authenticate_session(&app, &issued.cookie_value).await.map_err(|e| e.to_string())?;
+    let token = tokens::create(&app, &owner, "bench", &["members.read".to_string(), "tenant.read".to_string()], None)
+        .await
+        .map_err(|e| e.to_string())?
+        .token;
+    store.close().await;
+    Ok(Seeded {
+        backend,
+        tenants: tenant_count,
+        members: members_made,
+        token,
+        login_slug,
+        login_email,
+        login_password: PASSWORD.into(),
+        runtime_url,
+        postgres: pg,
+    })
+}
+
+fn new_tenant(slug: &str) -> NewTenant {
+    NewTenant {
+        business_name: format!("Bench business {slug}"),
+        slug: slug.into(),
+        country: "IN".into(),
+        time_zone: "Asia/Kolkata".into(),
+        owner_name: "Bench Owner".into(),
+        owner_email: format!("owner@{slug}.example"),
+        owner_password: PASSWORD.into(),
+        accepted_policy: true,
+        owner_email_verified: true,
+        ip: None,
+    }
+}
+
+impl Seeded {
+    /// Drops the benchmark's PostgreSQL database.
+    pub async fn cleanup(&self) {
+        if let Some((admin, name)) = &self.postgres {
+            let _ = admin_sql(admin, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+    }
+}
