@@ -24,6 +24,7 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::S
             .map_err(|e| StoreError::UnsafeSetup(format!("cannot create the folder {}: {e}", parent.display())))?;
     }
     let pool = SqlitePoolOptions::new()
+        .test_before_acquire(false)
         .max_connections(max_connections.max(2))
         .min_connections(1)
         .connect_with(options)

@@ -16,11 +16,13 @@ pub struct Failure {
     pub message: String,
     pub field: Option<String>,
     pub retry_after: Option<u64>,
+    /// For a 500: what went wrong inside, logged with the request id and never shown.
+    pub internal: Option<String>,
 }
 
 impl Failure {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after: None }
+        Self { status, code, message: message.into(), field: None, retry_after: None, internal: None }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -83,9 +85,12 @@ impl From<Failure> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let Failure { status, code, message, field, retry_after } = self.0;
+        let Failure { status, code, message, field, retry_after, internal } = self.0;
         let body = json!({ "error": { "code": code, "message": message, "field": field } });
         let mut response = (status, axum::Json(body)).into_response();
+        if let Some(internal) = internal {
+            response.extensions_mut().insert(crate::security::InternalError(internal));
+        }
         if let Some(seconds) = retry_after
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {

@@ -75,7 +75,7 @@ pub async fn guard(State(guard): State<GuardState>, mut req: Request, next: Next
         }
         Err(error) => return reject(guard.api, &error),
     };
-    tracing::Span::current().record("tenant", tracing::field::display(principal.tenant));
+    let tenant = principal.tenant;
     if !principal.allows(guard.access) {
         let needed = guard.access.describe().to_string();
         return reject(guard.api, &AppError::Forbidden(needed));
@@ -88,7 +88,9 @@ pub async fn guard(State(guard): State<GuardState>, mut req: Request, next: Next
         };
     }
     req.extensions_mut().insert(principal);
-    next.run(req).await
+    let mut response = next.run(req).await;
+    response.extensions_mut().insert(crate::security::RequestTenant(tenant));
+    response
 }
 
 fn reject(api: bool, error: &AppError) -> Response {

@@ -1,13 +1,15 @@
-//! What wraps every response: a request id, one structured log line (method, path,
-//! status, latency, tenant; never a query string, body or personal value), and the
+//! What wraps every response: a request id, one structured log line (request id, tenant,
+//! method, path, status, latency, and the internal error if any; never a query string,
+//! body or personal value), and the
 //! security headers with a strict Content-Security-Policy (SEC-2).
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Instant;
-use tracing::Instrument;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -23,13 +25,31 @@ const HEADERS: &[(&str, &str)] = &[
     ("strict-transport-security", "max-age=31536000; includeSubDomains"),
 ];
 
+/// A request id: a random prefix chosen at start-up and a counter, unique per process
+/// and cheap (no system call per request).
+fn next_request_id() -> String {
+    static PREFIX: OnceLock<u32> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u128() as u32);
+    format!("{prefix:08x}{:012x}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Put on a response by the guard: the tenant the request acted in, for the log line.
+#[derive(Clone, Copy)]
+pub struct RequestTenant(pub steward_domain::ids::TenantId);
+
+/// Put on a response by the error mapping: what went wrong inside, for the log line only.
+#[derive(Clone)]
+pub struct InternalError(pub String);
+
 pub async fn request_context(req: Request, next: Next) -> Response {
-    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let request_id = next_request_id();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let span = tracing::info_span!("request", request_id = %request_id, tenant = tracing::field::Empty);
     let started = Instant::now();
-    let mut response = next.run(req).instrument(span.clone()).await;
+    // One event per request, written when it ends, rather than a span entered on every
+    // poll: the same fields for a fraction of the cost (docs/benchmarks.md).
+    let mut response = next.run(req).await;
     let headers = response.headers_mut();
     for (name, value) in HEADERS {
         headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
@@ -42,6 +62,12 @@ pub async fn request_context(req: Request, next: Next) -> Response {
     }
     let status = response.status().as_u16();
     let latency_us = started.elapsed().as_micros() as u64;
-    span.in_scope(|| tracing::info!(%method, path = %path, status, latency_us, "request"));
+    let tenant = response.extensions().get::<RequestTenant>().map(|t| t.0.to_string()).unwrap_or_default();
+    match response.extensions().get::<InternalError>() {
+        Some(InternalError(error)) => {
+            tracing::error!(%request_id, %tenant, %method, %path, status, latency_us, %error, "request failed")
+        }
+        None => tracing::info!(%request_id, %tenant, %method, %path, status, latency_us, "request"),
+    }
     response
 }

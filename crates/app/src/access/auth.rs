@@ -230,9 +230,9 @@ pub async fn authenticate_session(app: &App, cookie_value: &str) -> Result<Princ
     let (tenant, secret) = split_secret(cookie_value).ok_or(AppError::Unauthenticated)?;
     let now = app.now();
     let mut tx = app.store.begin_tenant_read(tenant).await?;
-    let session = sessions::find_live(&mut tx, token_hash(secret), now).await?.ok_or(AppError::Unauthenticated)?;
-    let member = members::find(&mut tx, session.member_id).await?.ok_or(AppError::Unauthenticated)?;
-    tx.commit().await?;
+    let (session, member) =
+        sessions::find_live_with_member(&mut tx, token_hash(secret), now).await?.ok_or(AppError::Unauthenticated)?;
+    tx.end_read();
     if member.removed_at.is_some() {
         return Err(AppError::Unauthenticated);
     }
@@ -251,9 +251,9 @@ pub async fn authenticate_token(app: &App, token: &str) -> Result<Principal, App
         split_secret(&rest.replacen('_', ".", 1)).map(|(t, s)| (t, s.to_string())).ok_or(AppError::Unauthenticated)?;
     let now = app.now();
     let mut tx = app.store.begin_tenant_read(tenant).await?;
-    let found = api_tokens::find_live(&mut tx, token_hash(&secret), now).await?.ok_or(AppError::Unauthenticated)?;
-    let member = members::find(&mut tx, found.member_id).await?.ok_or(AppError::Unauthenticated)?;
-    tx.commit().await?;
+    let (found, member) =
+        api_tokens::find_live_with_member(&mut tx, token_hash(&secret), now).await?.ok_or(AppError::Unauthenticated)?;
+    tx.end_read();
     if member.removed_at.is_some() {
         return Err(AppError::Unauthenticated);
     }

@@ -10,7 +10,8 @@ use steward_store::tenancy::policy;
 
 #[tokio::test]
 async fn sign_up_creates_tenant_owner_session_and_policy_record() {
-    // promise: ACC-1, POL-1
+    // promise: ACC-1
+    // promise: POL-1
     let server = TestServer::start().await;
     let mut browser = server.browser();
     let page = browser
@@ -73,7 +74,8 @@ async fn sign_up_without_accepting_the_policy_is_refused_naming_the_field() {
 
 #[tokio::test]
 async fn session_cookie_is_secure_and_rotated_at_login_and_ended_at_logout() {
-    // promise: SEC-2, ACC-4
+    // promise: SEC-2
+    // promise: ACC-4
     let server = TestServer::start().await;
     server.tenant("rose-clinic").await;
     let mut browser = server.browser();
@@ -115,7 +117,8 @@ async fn session_cookie_is_secure_and_rotated_at_login_and_ended_at_logout() {
 
 #[tokio::test]
 async fn every_page_carries_security_headers_and_a_strict_csp() {
-    // promise: SEC-2, EGR-2
+    // promise: SEC-2
+    // promise: EGR-2
     let server = TestServer::start().await;
     let mut browser = server.browser();
     for path in ["/login", "/signup", "/api/v1/openapi.json", "/healthz", "/no-such-page"] {

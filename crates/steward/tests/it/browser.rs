@@ -41,7 +41,9 @@ async fn wait_for_text(client: &fantoccini::Client, text: &str) {
 
 #[tokio::test]
 async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
-    // promise: ACC-1, ACC-4, SEC-2
+    // promise: ACC-1
+    // promise: ACC-4
+    // promise: SEC-2
     let Some(driver_path) = chromedriver_binary() else {
         skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
         return;

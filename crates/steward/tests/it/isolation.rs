@@ -69,7 +69,8 @@ fn fill_path(path: &str, ids: &BTreeMap<&'static str, String>) -> String {
 
 #[tokio::test]
 async fn every_api_operation_answers_404_and_no_data_for_another_tenants_ids() {
-    // promise: ISO-1, ISO-3
+    // promise: ISO-1
+    // promise: ISO-3
     let server = TestServer::start().await;
     let (a, victim) = victim(&server).await;
     let b = server.tenant("tenant-b").await;
@@ -115,7 +116,8 @@ async fn every_api_operation_answers_404_and_no_data_for_another_tenants_ids() {
 
 #[tokio::test]
 async fn every_page_answers_404_for_another_tenants_ids() {
-    // promise: ISO-1, ISO-3
+    // promise: ISO-1
+    // promise: ISO-3
     let server = TestServer::start().await;
     let (a, victim) = victim(&server).await;
     server.tenant("tenant-b").await;
@@ -185,7 +187,8 @@ async fn a_foreign_key_cannot_point_into_another_tenant() {
 
 #[tokio::test]
 async fn row_level_security_hides_other_tenants_from_an_unfiltered_query() {
-    // promise: ISO-1, ISO-2
+    // promise: ISO-1
+    // promise: ISO-2
     let server = TestServer::start().await;
     if server.kind() != StoreKind::Postgres {
         crate::harness::skip_or_fail("PostgreSQL (set STEWARD_TEST_DATABASE_URL)");
@@ -223,7 +226,8 @@ async fn row_level_security_hides_other_tenants_from_an_unfiltered_query() {
 
 #[tokio::test]
 async fn serve_refuses_a_role_that_can_bypass_row_level_security() {
-    // promise: ISO-1, SEC-2
+    // promise: ISO-1
+    // promise: SEC-2
     let Some(admin) = crate::harness::postgres_admin_url() else {
         crate::harness::skip_or_fail("PostgreSQL (set STEWARD_TEST_DATABASE_URL)");
         return;

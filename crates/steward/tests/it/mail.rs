@@ -7,7 +7,8 @@ use serde_json::json;
 
 #[tokio::test]
 async fn sign_up_mails_a_verification_link_that_works_once() {
-    // promise: ACC-4, MSG-2
+    // promise: ACC-4
+    // promise: MSG-2
     let Some(smtp) = SmtpServer::start().await else { return };
     let server = TestServer::start_with(Options { smtp_url: Some(smtp.url()), ..Default::default() }).await;
     let mut browser = server.browser();
@@ -40,7 +41,8 @@ async fn sign_up_mails_a_verification_link_that_works_once() {
 
 #[tokio::test]
 async fn an_invitation_is_mailed_accepted_once_and_signs_the_member_in() {
-    // promise: ACC-1, ACC-3
+    // promise: ACC-1
+    // promise: ACC-3
     let Some(smtp) = SmtpServer::start().await else { return };
     let server = TestServer::start_with(Options { smtp_url: Some(smtp.url()), ..Default::default() }).await;
     let fixture = server.tenant("invite-co").await;
@@ -84,7 +86,8 @@ async fn an_invitation_is_mailed_accepted_once_and_signs_the_member_in() {
 
 #[tokio::test]
 async fn a_password_reset_link_works_once_and_ends_other_sessions() {
-    // promise: ACC-2, ACC-4
+    // promise: ACC-2
+    // promise: ACC-4
     let Some(smtp) = SmtpServer::start().await else { return };
     let server = TestServer::start_with(Options { smtp_url: Some(smtp.url()), ..Default::default() }).await;
     server.tenant("reset-co").await;

@@ -24,20 +24,28 @@ pub struct MemberRow {
     pub created_at: Micros,
 }
 
+/// Selects members with their role; `$extra_columns` and `$join` let sessions and API
+/// tokens find their member in the same query.
 macro_rules! select_members {
     ($tail:literal) => {
+        $crate::access::members::select_members!("", "", $tail)
+    };
+    ($extra_columns:literal, $join:literal, $tail:literal) => {
         concat!(
             "SELECT m.id, m.email, m.name, m.phone, m.role_id, r.name AS role_name, r.permissions AS role_permissions,
                     m.password_hash, m.email_verified_at, m.failed_login_count, m.last_failed_login_at,
-                    m.lockout_count, m.locked_until, m.last_login_at, m.removed_at, m.created_at
-             FROM members m JOIN roles r ON r.tenant_id = m.tenant_id AND r.id = m.role_id
-             WHERE m.tenant_id = $1 ",
+                    m.lockout_count, m.locked_until, m.last_login_at, m.removed_at, m.created_at",
+            $extra_columns,
+            " FROM members m JOIN roles r ON r.tenant_id = m.tenant_id AND r.id = m.role_id ",
+            $join,
+            " WHERE m.tenant_id = $1 ",
             $tail
         )
     };
 }
+pub(crate) use select_members;
 
-fn from_row(row: &Row) -> Result<MemberRow, StoreError> {
+pub(crate) fn from_row(row: &Row) -> Result<MemberRow, StoreError> {
     let permissions: String = row.get("role_permissions")?;
     Ok(MemberRow {
         id: MemberId(row.get("id")?),

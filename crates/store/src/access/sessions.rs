@@ -2,6 +2,7 @@
 //! never stored).
 
 use crate::{Micros, Row, StoreError, TenantTx, args};
+use super::members::MemberRow;
 use steward_domain::ids::{MemberId, SessionId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,32 @@ pub async fn find_live(tx: &mut TenantTx, token_hash: Vec<u8>, now: Micros) -> R
         )
         .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// The live session with this token hash and its member, in one query (the hot path of
+/// every page).
+pub async fn find_live_with_member(
+    tx: &mut TenantTx,
+    token_hash: Vec<u8>,
+    now: Micros,
+) -> Result<Option<(SessionRow, MemberRow)>, StoreError> {
+    let sql = super::members::select_members!(
+        ", s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at",
+        "JOIN sessions s ON s.tenant_id = m.tenant_id AND s.member_id = m.id",
+        "AND s.token_hash = $2 AND s.expires_at > $3"
+    );
+    let Some(row) = tx.fetch_optional(sql, args![token_hash, now]).await? else {
+        return Ok(None);
+    };
+    let session = SessionRow {
+        id: SessionId(row.get("session_id")?),
+        member_id: MemberId(row.get("id")?),
+        csrf_token: row.get("csrf_token")?,
+        created_at: row.get("session_created_at")?,
+        last_seen_at: row.get("last_seen_at")?,
+        expires_at: row.get("expires_at")?,
+    };
+    Ok(Some((session, super::members::from_row(&row)?)))
 }
 
 /// Slides the idle expiry forward; callers do this at most once a minute per session.

@@ -169,6 +169,9 @@ pub fn failure_page(failure: Failure) -> Response {
     {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
+    if let Some(internal) = failure.internal {
+        response.extensions_mut().insert(crate::security::InternalError(internal));
+    }
     response
 }
 
