@@ -152,3 +152,52 @@ impl LoginForm {
         Ok(sent.elapsed().as_micros() as u64)
     }
 }
+
+/// Runs wrk (one thread, `connections` connections) and reads its summary.
+pub fn load_with_wrk(
+    address: &str,
+    path: &str,
+    token: &str,
+    connections: usize,
+    seconds: u64,
+) -> Result<LoadResult, String> {
+    let output = std::process::Command::new("wrk")
+        .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency"])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .arg(format!("http://{address}{path}"))
+        .output()
+        .map_err(|e| format!("wrk: {e} (apt-get install wrk)"))?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let number_after = |label: &str| -> Option<String> {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(str::to_string)
+    };
+    let micros = |value: String| -> u64 {
+        let (number, factor) = if let Some(v) = value.strip_suffix("us") {
+            (v, 1.0)
+        } else if let Some(v) = value.strip_suffix("ms") {
+            (v, 1000.0)
+        } else if let Some(v) = value.strip_suffix('s') {
+            (v, 1_000_000.0)
+        } else {
+            (value.as_str(), 1.0)
+        };
+        (number.parse::<f64>().unwrap_or(0.0) * factor) as u64
+    };
+    let per_second =
+        number_after("Requests/sec:").and_then(|v| v.parse().ok()).ok_or_else(|| format!("wrk said: {text}"))?;
+    let errors = text
+        .lines()
+        .find(|l| l.contains("Non-2xx"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Ok(LoadResult {
+        per_second,
+        p50_us: number_after("50%").map(micros).unwrap_or(0),
+        p99_us: number_after("99%").map(micros).unwrap_or(0),
+        errors,
+    })
+}

@@ -11,7 +11,7 @@
 //! Results are printed and appended to `bench/results.md`.
 //!
 //! Usage: steward-bench [--postgres ADMIN_URL] [--steward PATH] [--seconds N] [--runs N]
-//!        [--connections N] [--tenants N] [--results FILE]
+//!        [--connections N] [--tenants N] [--results FILE] [--wrk]
 
 mod http;
 mod seed;
@@ -27,6 +27,8 @@ struct Options {
     connections: usize,
     tenants: usize,
     results: String,
+    /// Drive the `/me` load with wrk (Debian's package) instead of the built-in client.
+    wrk: bool,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -38,6 +40,7 @@ fn parse_options() -> Result<Options, String> {
         connections: 64,
         tenants: 100,
         results: "bench/results.md".into(),
+        wrk: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -50,6 +53,7 @@ fn parse_options() -> Result<Options, String> {
             "--connections" => options.connections = value()?.parse().map_err(|_| "--connections: a whole number")?,
             "--tenants" => options.tenants = value()?.parse().map_err(|_| "--tenants: a whole number")?,
             "--results" => options.results = value()?,
+            "--wrk" => options.wrk = true,
             other => return Err(format!("unknown flag {other}; see the top of bench/src/main.rs")),
         }
     }
@@ -107,6 +111,7 @@ async fn main() {
     };
     if let Err(e) = run(options).await {
         eprintln!("error: {e}");
+        eprintln!("(the server's log is kept in the steward-bench-* folder under the temp directory)");
         std::process::exit(1);
     }
 }
@@ -137,7 +142,7 @@ async fn run(options: Options) -> Result<(), String> {
         .arg(format!("127.0.0.1:{port}"))
         .env("STEWARD_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(std::fs::File::create(data_dir.join("server.log")).map_err(|e| e.to_string())?);
     if let Some(url) = &seeded.runtime_url {
         command.arg("--database-url").arg(url);
     }
@@ -163,7 +168,11 @@ async fn run(options: Options) -> Result<(), String> {
             }
             max
         });
-        let result = http::load(&address, &me, options.connections, Duration::from_secs(options.seconds)).await?;
+        let result = if options.wrk {
+            http::load_with_wrk(&address, "/api/v1/me", &seeded.token, options.connections, options.seconds)?
+        } else {
+            http::load(&address, &me, options.connections, Duration::from_secs(options.seconds)).await?
+        };
         peak_rss = peak_rss.max(sampler.await.unwrap_or(0));
         println!(
             "run {run}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
@@ -221,7 +230,7 @@ async fn run(options: Options) -> Result<(), String> {
     let date = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
     let report = format!(
         "\n### {date}, {backend}, {tenants} tenants / {members} members\n\n\
-         Command: `cargo run --release -p steward-bench -- {args}`\n\n\
+         Command: `cargo run --release -p steward-bench -- {args}` (load generator: {generator})\n\n\
          | measure | value |\n|---|---|\n\
          | `GET /api/v1/me`, {conns} connections, median of {runs} runs of {secs}s | {rps:.0} req/s |\n\
          | p50 / p99 latency (median of runs) | {p50:.2} ms / {p99:.2} ms |\n\
@@ -234,6 +243,7 @@ async fn run(options: Options) -> Result<(), String> {
         tenants = seeded.tenants,
         members = seeded.members,
         args = std::env::args().skip(1).collect::<Vec<_>>().join(" "),
+        generator = if options.wrk { "wrk, 1 thread" } else { "built-in, 2 threads" },
         conns = options.connections,
         runs = options.runs,
         secs = options.seconds,

@@ -4,9 +4,9 @@
 //! fifth of the server's throughput (docs/benchmarks.md).
 
 use std::io::Write;
-use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 use tracing_subscriber::fmt::MakeWriter;
 

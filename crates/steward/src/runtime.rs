@@ -54,7 +54,9 @@ pub fn load_config(flags: &GlobalFlags) -> Result<Config, StartError> {
 pub fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(crate::logging::BackgroundWriter::stderr())
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(crate::logging::BackgroundWriter::stderr())
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     // A second initialisation (tests) is harmless; the first one wins.
     let _ = if config.log_format == "json" { builder.json().try_init() } else { builder.try_init() };

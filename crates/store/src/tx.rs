@@ -67,30 +67,41 @@ impl Store {
     /// lock up front (`BEGIN IMMEDIATE`), so a transaction that reads and then writes never
     /// fails half-way on a lock upgrade.
     pub async fn begin_tenant(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
-        let txn = match &self.backend {
-            Backend::Sqlite(pool) => Txn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres(pool) => Txn::Postgres(crate::postgres::begin_tenant(pool, tenant, false).await?),
-        };
+        let txn = self.begin(Some(tenant), false).await?;
         Ok(TenantTx { txn, tenant })
     }
 
     /// Opens a read-only transaction scoped to one tenant: the cheap path for pages and
     /// API reads, which never waits for SQLite's single writer.
     pub async fn begin_tenant_read(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
-        let txn = match &self.backend {
-            Backend::Sqlite(pool) => Txn::Sqlite(pool.begin().await?),
-            Backend::Postgres(pool) => Txn::Postgres(crate::postgres::begin_tenant(pool, tenant, true).await?),
-        };
+        let txn = self.begin(Some(tenant), true).await?;
         Ok(TenantTx { txn, tenant })
     }
 
     /// Opens a transaction on the platform tables, which belong to no tenant.
     pub async fn begin_platform(&self) -> Result<PlatformTx, StoreError> {
-        let txn = match &self.backend {
-            Backend::Sqlite(pool) => Txn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres(pool) => Txn::Postgres(pool.begin().await?),
-        };
+        let txn = self.begin(None, false).await?;
         Ok(PlatformTx { txn })
+    }
+
+    /// Begins on a task of its own. If the caller is cancelled (a client hung up) while
+    /// `BEGIN` is in flight, sqlx would return the connection to the pool still inside that
+    /// transaction, and the next request on it would run in the wrong one (seen under load:
+    /// "cannot execute UPDATE in a read-only transaction"). On its own task the begin always
+    /// finishes, and a transaction nobody takes is dropped and rolled back properly.
+    async fn begin(&self, tenant: Option<TenantId>, read_only: bool) -> Result<Txn, StoreError> {
+        let backend = self.backend.clone();
+        let task = tokio::spawn(async move {
+            Ok::<Txn, StoreError>(match (backend, tenant) {
+                (Backend::Sqlite(pool), _) if read_only => Txn::Sqlite(pool.begin().await?),
+                (Backend::Sqlite(pool), _) => Txn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+                (Backend::Postgres(pool), Some(tenant)) => {
+                    Txn::Postgres(crate::postgres::begin_tenant(&pool, tenant, read_only).await?)
+                }
+                (Backend::Postgres(pool), None) => Txn::Postgres(pool.begin().await?),
+            })
+        });
+        task.await.map_err(|e| StoreError::UnsafeSetup(format!("a transaction could not begin: {e}")))?
     }
 
     /// Answers when the database does (for `/readyz`).
@@ -244,12 +255,6 @@ impl TenantTx {
 
     pub async fn commit(self) -> Result<(), StoreError> {
         self.txn.commit().await
-    }
-
-    /// Ends a transaction that only read. Nothing is waited for: the rollback is queued and
-    /// travels with the pool's release check, saving a round trip on the hottest paths.
-    pub fn end_read(self) {
-        drop(self);
     }
 }
 

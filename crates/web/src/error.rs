@@ -55,15 +55,14 @@ pub fn describe(error: &AppError) -> Failure {
         AppError::Store(StoreError::Busy) => {
             Failure::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Steward is busy; try again in a moment")
         }
-        AppError::Store(_) | AppError::Crypto(_) | AppError::Internal(_) => {
-            // The request span carries the request id, so the operator can find this.
-            tracing::error!(error = %error, "request failed");
-            Failure::new(
+        AppError::Store(_) | AppError::Crypto(_) | AppError::Internal(_) => Failure {
+            internal: Some(error.to_string()),
+            ..Failure::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "something went wrong on our side; it has been logged",
             )
-        }
+        },
     }
 }
 

@@ -232,7 +232,7 @@ pub async fn authenticate_session(app: &App, cookie_value: &str) -> Result<Princ
     let mut tx = app.store.begin_tenant_read(tenant).await?;
     let (session, member) =
         sessions::find_live_with_member(&mut tx, token_hash(secret), now).await?.ok_or(AppError::Unauthenticated)?;
-    tx.end_read();
+    tx.commit().await?;
     if member.removed_at.is_some() {
         return Err(AppError::Unauthenticated);
     }
@@ -253,7 +253,7 @@ pub async fn authenticate_token(app: &App, token: &str) -> Result<Principal, App
     let mut tx = app.store.begin_tenant_read(tenant).await?;
     let (found, member) =
         api_tokens::find_live_with_member(&mut tx, token_hash(&secret), now).await?.ok_or(AppError::Unauthenticated)?;
-    tx.end_read();
+    tx.commit().await?;
     if member.removed_at.is_some() {
         return Err(AppError::Unauthenticated);
     }

@@ -1,8 +1,8 @@
 //! API tokens: shown once, stored as a SHA-256, scoped to a subset of permissions,
 //! revocable. `token_hint` keeps the last four characters so a member can tell tokens apart.
 
-use crate::{Micros, Row, StoreError, TenantTx, args};
 use super::members::MemberRow;
+use crate::{Micros, Row, StoreError, TenantTx, args};
 use steward_domain::ids::{ApiTokenId, MemberId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

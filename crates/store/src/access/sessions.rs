@@ -1,8 +1,8 @@
 //! Login sessions, found by the SHA-256 of the cookie's secret (the secret itself is
 //! never stored).
 
-use crate::{Micros, Row, StoreError, TenantTx, args};
 use super::members::MemberRow;
+use crate::{Micros, Row, StoreError, TenantTx, args};
 use steward_domain::ids::{MemberId, SessionId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -125,14 +125,14 @@ fn notice_text(key: &str) -> Option<&'static str> {
 pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "page could not be rendered");
-            failure_page(Failure::new(
+        Err(error) => failure_page(Failure {
+            internal: Some(format!("page could not be rendered: {error}")),
+            ..Failure::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "this page could not be shown; it has been logged",
-            ))
-        }
+            )
+        }),
     }
 }
 

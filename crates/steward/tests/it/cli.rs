@@ -1,0 +1,362 @@
+//! The `steward` binary itself: help on every command, the operator's commands, the
+//! configuration layers, `serve` and `demo` starting and stopping, start-up refusals, and
+//! a server killed in the middle of writes that restarts with nothing half-written.
+
+use crate::harness::{Browser, PASSWORD, ScratchDir};
+use reqwest::StatusCode;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+fn steward() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_steward"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("STEWARD_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("run steward")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+/// A running `steward serve` or `demo`, its stdout lines arriving on a channel.
+struct Running {
+    child: Child,
+    lines: Receiver<String>,
+    base: String,
+}
+
+impl Running {
+    fn start(mut command: Command) -> Self {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start steward");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut running = Running { child, lines, base: String::new() };
+        let line = running.wait_for("http://");
+        let start = line.find("http://").unwrap_or(0);
+        let url = line[start..].split_whitespace().next().unwrap_or_default().trim_end_matches("/login").to_string();
+        running.base = url;
+        running
+    }
+
+    fn wait_for(&mut self, needle: &str) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => continue,
+                Err(_) => {
+                    let _ = self.child.kill();
+                    let stderr = self
+                        .child
+                        .stderr
+                        .take()
+                        .map(|s| std::io::read_to_string(s).unwrap_or_default())
+                        .unwrap_or_default();
+                    panic!("steward never printed '{needle}'; stderr: {stderr}");
+                }
+            }
+        }
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let status = self.child.wait().expect("wait");
+        std::mem::forget(self);
+        status
+    }
+
+    fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["migrate", "--help"],
+        vec!["tenant", "--help"],
+        vec!["tenant", "create", "--help"],
+        vec!["tenant", "list", "--help"],
+        vec!["tenant", "show", "--help"],
+        vec!["member", "--help"],
+        vec!["member", "add", "--help"],
+        vec!["member", "list", "--help"],
+        vec!["config", "--help"],
+    ] {
+        let output = run(steward().args(&args));
+        assert!(output.status.success(), "{args:?}");
+        assert!(text(&output.stdout).contains("Usage:"), "{args:?}");
+    }
+    let unknown = run(steward().arg("frobnicate"));
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("unrecognized subcommand"));
+}
+
+#[test]
+fn operator_commands_manage_tenants_and_members_with_clear_errors() {
+    let dir = ScratchDir::new("cli");
+    let data = dir.0.to_string_lossy().to_string();
+    let migrate = run(steward().args(["--data-dir", &data, "migrate"]));
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    assert!(text(&migrate.stdout).contains("migration(s) applied"));
+
+    let create = |slug: &str| {
+        run(steward()
+            .args([
+                "--data-dir",
+                &data,
+                "tenant",
+                "create",
+                "--name",
+                "Sunrise Gym",
+                "--slug",
+                slug,
+                "--owner-email",
+                "owner@sunrise.example",
+                "--owner-name",
+                "Sunil Owner",
+            ])
+            .env("STEWARD_OWNER_PASSWORD", PASSWORD))
+    };
+    let created = create("sunrise-gym");
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    assert!(text(&created.stdout).contains("created tenant sunrise-gym"));
+    assert!(!text(&created.stdout).contains(PASSWORD), "a given password is never printed");
+    let again = create("sunrise-gym");
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("slug: is already taken"), "{}", text(&again.stderr));
+
+    let listed = run(steward().args(["--data-dir", &data, "tenant", "list"]));
+    assert!(text(&listed.stdout).contains("sunrise-gym"));
+    let shown = run(steward().args(["--data-dir", &data, "tenant", "show", "sunrise-gym"]));
+    assert!(text(&shown.stdout).contains("Asia/Kolkata"));
+    let missing = run(steward().args(["--data-dir", &data, "tenant", "show", "nowhere"]));
+    assert!(text(&missing.stderr).contains("no tenant has the slug 'nowhere'"));
+
+    let added = run(steward().args([
+        "--data-dir",
+        &data,
+        "member",
+        "add",
+        "--tenant",
+        "sunrise-gym",
+        "--email",
+        "coach@sunrise.example",
+        "--name",
+        "Coach Ravi",
+        "--role",
+        "staff",
+    ]));
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(text(&added.stdout).contains("password (shown once): "), "a generated password is printed once");
+    let bad = run(steward().args([
+        "--data-dir",
+        &data,
+        "member",
+        "add",
+        "--tenant",
+        "sunrise-gym",
+        "--email",
+        "not-an-email",
+        "--name",
+        "X",
+    ]));
+    assert!(text(&bad.stderr).contains("email: is not"), "{}", text(&bad.stderr));
+    let members = run(steward().args(["--data-dir", &data, "member", "list", "--tenant", "sunrise-gym"]));
+    let out = text(&members.stdout);
+    assert!(out.contains("coach@sunrise.example") && out.contains("owner@sunrise.example"));
+}
+
+#[test]
+fn configuration_layers_and_redaction() {
+    let dir = ScratchDir::new("config");
+    let file = dir.0.join("steward.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:9100\"\nlog_format = \"json\"\n").unwrap();
+    let output = run(steward()
+        .args(["--config", &file.to_string_lossy(), "--data-dir", &dir.0.to_string_lossy(), "config"])
+        .env("STEWARD_LISTEN", "127.0.0.1:9200")
+        .env("STEWARD_DATABASE_URL", "postgres://app:supersecretpw@db.internal/steward")
+        .env("STEWARD_SMTP_URL", "smtps://mailer:mailsecretpw@relay.internal"));
+    let out = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(out.contains("listen = \"127.0.0.1:9200\"  # environment"), "{out}");
+    assert!(out.contains("log_format = \"json\"  # steward.toml"), "{out}");
+    assert!(!out.contains("supersecretpw") && !out.contains("mailsecretpw"), "{out}");
+    assert!(out.contains("app:****@db.internal"));
+
+    std::fs::write(&file, "listen = \"127.0.0.1:9100\"\nlisten_port = 1\n").unwrap();
+    let unknown = run(steward().args(["--config", &file.to_string_lossy(), "config"]));
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("listen_port"), "{}", text(&unknown.stderr));
+    let bad_env = run(steward().arg("config").env("STEWARD_MAX_CONNECTIONS", "many"));
+    assert!(text(&bad_env.stderr).contains("STEWARD_MAX_CONNECTIONS"));
+}
+
+#[tokio::test]
+async fn serve_answers_and_stops_cleanly_on_sigterm() {
+    let dir = ScratchDir::new("serve");
+    let mut command = steward();
+    command.args(["--data-dir", &dir.0.to_string_lossy(), "--listen", "127.0.0.1:0", "serve"]);
+    let running = Running::start(command);
+    let health = reqwest::get(format!("{}/healthz", running.base)).await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let key = dir.0.join("master.key");
+    assert!(key.exists(), "serve made the master key file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let status = running.terminate();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn demo_prints_a_login_that_works() {
+    let dir = ScratchDir::new("demo");
+    let mut command = steward();
+    command.args(["--data-dir", &dir.0.to_string_lossy(), "--listen", "127.0.0.1:0", "demo"]);
+    let mut running = Running::start(command);
+    let business = running.wait_for("Business").split_whitespace().last().unwrap_or_default().to_string();
+    let email = running.wait_for("Email").split_whitespace().nth(1).unwrap_or_default().to_string();
+    let password = running.wait_for("Password").split_whitespace().last().unwrap_or_default().to_string();
+    let mut browser = Browser::new(&running.base);
+    let login = browser.log_in(&business, &email, &password).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    let members = browser.get("/app/members").await;
+    assert_eq!(members.body.matches("@asha-salon.example").count(), 4, "owner, admin and two staff");
+    running.kill_hard();
+}
+
+#[tokio::test]
+async fn a_server_killed_during_writes_restarts_with_nothing_half_written() {
+    let dir = ScratchDir::new("crash");
+    let data = dir.0.to_string_lossy().to_string();
+    let mut command = steward();
+    command
+        .args(["--data-dir", &data, "--listen", "127.0.0.1:0", "serve"])
+        .env("STEWARD_LOGIN_ATTEMPTS_PER_MINUTE", "100000");
+    let running = Running::start(command);
+    let base = running.base.clone();
+    let mut writers = Vec::new();
+    for worker in 0..4 {
+        let base = base.clone();
+        writers.push(tokio::spawn(async move {
+            for n in 0..1000 {
+                let mut browser = Browser::new(&base);
+                let slug = format!("crash-{worker}-{n}");
+                let email = format!("owner@{slug}.example");
+                let fields = [
+                    ("business_name", "Crash Test"),
+                    ("slug", slug.as_str()),
+                    ("country", "IN"),
+                    ("time_zone", "Asia/Kolkata"),
+                    ("name", "Owner"),
+                    ("email", email.as_str()),
+                    ("password", PASSWORD),
+                    ("accept_policy", "yes"),
+                ];
+                let Ok(form) = tokio::time::timeout(Duration::from_secs(5), browser.get("/signup")).await else {
+                    return;
+                };
+                let mut all = vec![("csrf", form.csrf())];
+                all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+                let pairs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                if tokio::time::timeout(Duration::from_secs(5), browser.post("/signup", &pairs)).await.is_err() {
+                    return;
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    running.kill_hard();
+    for writer in writers {
+        writer.abort();
+    }
+
+    // Restart on the same data: it must come up, and every tenant must be whole.
+    let mut command = steward();
+    command.args(["--data-dir", &data, "--listen", "127.0.0.1:0", "serve"]);
+    let restarted = Running::start(command);
+    assert_eq!(reqwest::get(format!("{}/readyz", restarted.base)).await.unwrap().status(), StatusCode::OK);
+    let store = steward_store::Store::open(&format!("sqlite://{data}/steward.db"), 2).await.unwrap();
+    let mut platform = store.begin_platform().await.unwrap();
+    let tenants = steward_store::tenancy::tenants::list(&mut platform).await.unwrap();
+    drop(platform);
+    assert!(!tenants.is_empty(), "some sign-ups landed before the kill");
+    for tenant in &tenants {
+        let mut tx = store.begin_tenant_read(tenant.id).await.unwrap();
+        let roles = steward_store::access::roles::list(&mut tx).await.unwrap();
+        let members = steward_store::access::members::list(&mut tx).await.unwrap();
+        assert_eq!(roles.len(), 3, "{}: roles", tenant.slug);
+        assert_eq!(members.len(), 1, "{}: owner", tenant.slug);
+        let accepted = steward_store::tenancy::policy::acceptances_of(&mut tx, members[0].id).await.unwrap();
+        assert_eq!(accepted.len(), 1, "{}: policy acceptance", tenant.slug);
+    }
+    store.close().await;
+    restarted.terminate();
+}
+
+#[tokio::test]
+async fn serve_refuses_unsafe_postgres_setups_with_a_message() {
+    let Some(admin) = crate::harness::postgres_admin_url() else {
+        crate::harness::skip_or_fail("PostgreSQL (set STEWARD_TEST_DATABASE_URL)");
+        return;
+    };
+    let db = crate::harness::PgDatabase::create(&admin).await;
+    let behind = run(steward().args(["--database-url", &db.app_url, "--listen", "127.0.0.1:0", "serve"]));
+    assert!(!behind.status.success());
+    assert!(text(&behind.stderr).contains("run `steward migrate`"), "{}", text(&behind.stderr));
+
+    let migrate =
+        run(steward().args(["--database-url", &db.owner_url, "migrate", "--grant-to", crate::harness::PG_APP_ROLE]));
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    let superuser_url = admin.rsplit_once('/').map(|(h, _)| format!("{h}/{}", db.name)).unwrap_or_default();
+    let refused = run(steward().args(["--database-url", &superuser_url, "--listen", "127.0.0.1:0", "serve"]));
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("bypass row-level security"), "{}", text(&refused.stderr));
+
+    let dir = ScratchDir::new("pg-serve");
+    let mut command = steward();
+    command.args([
+        "--data-dir",
+        &dir.0.to_string_lossy(),
+        "--database-url",
+        &db.app_url,
+        "--listen",
+        "127.0.0.1:0",
+        "serve",
+    ]);
+    let running = Running::start(command);
+    let ready = reqwest::get(format!("{}/readyz", running.base)).await.unwrap().text().await.unwrap();
+    assert!(ready.contains("postgres"));
+    running.terminate();
+}
