@@ -9,7 +9,7 @@
 use crate::tx::Backend;
 use crate::{Store, StoreError};
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{AssertSqlSafe, Postgres, Transaction};
+use sqlx::AssertSqlSafe;
 use std::time::Duration;
 use steward_domain::ids::TenantId;
 
@@ -28,14 +28,9 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::P
 
 /// `BEGIN` and `SET LOCAL` in one round trip. The value is formatted from a parsed UUID,
 /// never from a caller's text, so it cannot carry SQL.
-pub(crate) async fn begin_tenant(
-    pool: &sqlx::PgPool,
-    tenant: TenantId,
-    read_only: bool,
-) -> Result<Transaction<'static, Postgres>, StoreError> {
+pub(crate) fn begin_statement(tenant: TenantId, read_only: bool) -> String {
     let mode = if read_only { " READ ONLY" } else { "" };
-    let statement = format!("BEGIN{mode}; SET LOCAL app.tenant_id = '{}'", tenant.as_uuid().hyphenated());
-    Ok(pool.begin_with(AssertSqlSafe(statement)).await?)
+    format!("BEGIN{mode}; SET LOCAL app.tenant_id = '{}'", tenant.as_uuid().hyphenated())
 }
 
 /// Whether a database role name is safe to put into a GRANT statement.

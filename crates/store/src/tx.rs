@@ -11,7 +11,8 @@
 
 use crate::StoreError;
 use crate::value::{Row, RowInner, Value};
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 use steward_domain::ids::TenantId;
 
 /// Which database a [`Store`] runs on.
@@ -84,24 +85,15 @@ impl Store {
         Ok(PlatformTx { txn })
     }
 
-    /// Begins on a task of its own. If the caller is cancelled (a client hung up) while
-    /// `BEGIN` is in flight, sqlx would return the connection to the pool still inside that
-    /// transaction, and the next request on it would run in the wrong one (seen under load:
-    /// "cannot execute UPDATE in a read-only transaction"). On its own task the begin always
-    /// finishes, and a transaction nobody takes is dropped and rolled back properly.
     async fn begin(&self, tenant: Option<TenantId>, read_only: bool) -> Result<Txn, StoreError> {
-        let backend = self.backend.clone();
-        let task = tokio::spawn(async move {
-            Ok::<Txn, StoreError>(match (backend, tenant) {
-                (Backend::Sqlite(pool), _) if read_only => Txn::Sqlite(pool.begin().await?),
-                (Backend::Sqlite(pool), _) => Txn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-                (Backend::Postgres(pool), Some(tenant)) => {
-                    Txn::Postgres(crate::postgres::begin_tenant(&pool, tenant, read_only).await?)
-                }
-                (Backend::Postgres(pool), None) => Txn::Postgres(pool.begin().await?),
-            })
-        });
-        task.await.map_err(|e| StoreError::UnsafeSetup(format!("a transaction could not begin: {e}")))?
+        Ok(match (&self.backend, tenant) {
+            (Backend::Sqlite(pool), _) if read_only => Txn::Sqlite(Guard::begin(pool, "BEGIN".into()).await?),
+            (Backend::Sqlite(pool), _) => Txn::Sqlite(Guard::begin(pool, "BEGIN IMMEDIATE".into()).await?),
+            (Backend::Postgres(pool), Some(tenant)) => {
+                Txn::Postgres(Guard::begin(pool, crate::postgres::begin_statement(tenant, read_only)).await?)
+            }
+            (Backend::Postgres(pool), None) => Txn::Postgres(Guard::begin(pool, "BEGIN".into()).await?),
+        })
     }
 
     /// Answers when the database does (for `/readyz`).
@@ -135,9 +127,67 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// A pooled connection inside a transaction that Steward began itself.
+///
+/// sqlx's own `Transaction` has a gap: a caller cancelled (a client hung up) while `BEGIN`
+/// is in flight returns the connection to the pool still inside that transaction, and the
+/// next request on it runs in the wrong one (seen under load as "cannot execute UPDATE in
+/// a read-only transaction"). This guard exists from before `BEGIN` is sent: dropped
+/// without a commit, at any point, it rolls back on a task of its own before the
+/// connection can be used again, or closes the connection if it cannot.
+pub(crate) struct Guard<DB: sqlx::Database>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    conn: Option<PoolConnection<DB>>,
+}
+
+impl<DB: sqlx::Database> Guard<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    async fn begin(pool: &sqlx::Pool<DB>, statement: String) -> Result<Self, StoreError> {
+        let conn = pool.acquire().await?;
+        let mut guard = Guard { conn: Some(conn) };
+        sqlx::raw_sql(AssertSqlSafe(statement)).execute(guard.conn()?).await?;
+        Ok(guard)
+    }
+
+    fn conn(&mut self) -> Result<&mut DB::Connection, StoreError> {
+        self.conn.as_deref_mut().ok_or(StoreError::Database(sqlx::Error::PoolClosed))
+    }
+
+    async fn commit(mut self) -> Result<(), StoreError> {
+        sqlx::raw_sql("COMMIT").execute(self.conn()?).await?;
+        // Committed: the connection goes back to the pool as it is.
+        drop(self.conn.take());
+        Ok(())
+    }
+}
+
+impl<DB: sqlx::Database> Drop for Guard<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else { return };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    let rolled_back = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_ok();
+                    if !rolled_back {
+                        conn.close_on_drop();
+                    }
+                });
+            }
+            Err(_) => conn.close_on_drop(),
+        }
+    }
+}
+
 pub(crate) enum Txn {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    Sqlite(Guard<Sqlite>),
+    Postgres(Guard<Postgres>),
 }
 
 macro_rules! bind_all {
@@ -159,9 +209,9 @@ macro_rules! bind_all {
 impl Txn {
     async fn execute(&mut self, sql: &'static str, args: Vec<Value>) -> Result<u64, StoreError> {
         Ok(match self {
-            Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args).execute(&mut **tx).await?.rows_affected(),
+            Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args).execute(tx.conn()?).await?.rows_affected(),
             Txn::Postgres(tx) => {
-                bind_all!(sqlx::query::<Postgres>(sql), args).execute(&mut **tx).await?.rows_affected()
+                bind_all!(sqlx::query::<Postgres>(sql), args).execute(tx.conn()?).await?.rows_affected()
             }
         })
     }
@@ -169,13 +219,13 @@ impl Txn {
     async fn fetch_all(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
             Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
-                .fetch_all(&mut **tx)
+                .fetch_all(tx.conn()?)
                 .await?
                 .into_iter()
                 .map(|r| Row(RowInner::Sqlite(r)))
                 .collect(),
             Txn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
-                .fetch_all(&mut **tx)
+                .fetch_all(tx.conn()?)
                 .await?
                 .into_iter()
                 .map(|r| Row(RowInner::Postgres(r)))
@@ -186,11 +236,11 @@ impl Txn {
     async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
         Ok(match self {
             Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(tx.conn()?)
                 .await?
                 .map(|r| Row(RowInner::Sqlite(r))),
             Txn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(tx.conn()?)
                 .await?
                 .map(|r| Row(RowInner::Postgres(r))),
         })
