@@ -48,6 +48,7 @@ pub struct App {
     pub mailer: mail::Mailer,
     pub clock: clock::Clock,
     pub login_limiter: Arc<rate_limit::RateLimiter>,
+    pub token_cache: Arc<access::token_cache::TokenCache>,
 }
 
 impl App {
@@ -60,6 +61,7 @@ impl App {
             mailer,
             clock: clock::Clock::system(),
             login_limiter,
+            token_cache: Arc::default(),
         }
     }
 

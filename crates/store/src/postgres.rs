@@ -8,8 +8,8 @@
 
 use crate::tx::Backend;
 use crate::{Store, StoreError};
-use sqlx::postgres::PgPoolOptions;
 use sqlx::AssertSqlSafe;
+use sqlx::postgres::PgPoolOptions;
 use std::time::Duration;
 use steward_domain::ids::TenantId;
 

@@ -249,10 +249,14 @@ pub async fn authenticate_token(app: &App, token: &str) -> Result<Principal, App
     let rest = token.strip_prefix(API_TOKEN_PREFIX).ok_or(AppError::Unauthenticated)?;
     let (tenant, secret) =
         split_secret(&rest.replacen('_', ".", 1)).map(|(t, s)| (t, s.to_string())).ok_or(AppError::Unauthenticated)?;
+    let hash = token_hash(&secret);
     let now = app.now();
+    if let Some(principal) = app.token_cache.get(&hash, now) {
+        return Ok(principal);
+    }
     let mut tx = app.store.begin_tenant_read(tenant).await?;
     let (found, member) =
-        api_tokens::find_live_with_member(&mut tx, token_hash(&secret), now).await?.ok_or(AppError::Unauthenticated)?;
+        api_tokens::find_live_with_member(&mut tx, hash.clone(), now).await?.ok_or(AppError::Unauthenticated)?;
     tx.commit().await?;
     if member.removed_at.is_some() {
         return Err(AppError::Unauthenticated);
@@ -262,7 +266,9 @@ pub async fn authenticate_token(app: &App, token: &str) -> Result<Principal, App
         api_tokens::touch(&mut tx, found.id, now).await?;
         tx.commit().await?;
     }
-    Ok(principal_of(member, tenant, Credential::ApiToken { id: found.id }, Some(&found.scopes)))
+    let principal = principal_of(member, tenant, Credential::ApiToken { id: found.id }, Some(&found.scopes));
+    app.token_cache.put(hash, found.id, found.expires_at, principal.clone());
+    Ok(principal)
 }
 
 /// Creates an email-verification link for a member, inside the caller's transaction.

@@ -269,6 +269,7 @@ pub async fn change_role(app: &App, who: &Principal, id: MemberId, role: &str) -
     }
     let updated = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
+    app.token_cache.forget_member(who.tenant, id);
     Ok(updated.into())
 }
 
@@ -280,6 +281,7 @@ pub async fn remove(app: &App, who: &Principal, id: MemberId) -> Result<(), AppE
     guard_last_owner(&mut tx, &target).await?;
     members::remove(&mut tx, id, app.now()).await?;
     tx.commit().await?;
+    app.token_cache.forget_member(who.tenant, id);
     Ok(())
 }
 

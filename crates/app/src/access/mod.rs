@@ -11,6 +11,7 @@ pub mod hashing;
 pub mod members;
 pub mod principal;
 pub mod roles;
+pub mod token_cache;
 pub mod tokens;
 
 use steward_domain::ids::TenantId;

@@ -119,6 +119,7 @@ pub async fn update(
         }
     })?;
     tx.commit().await?;
+    app.token_cache.forget_tenant(who.tenant);
     Ok(RoleView { id, name, permissions, builtin: false })
 }
 

@@ -103,5 +103,6 @@ pub async fn revoke(app: &App, who: &Principal, id: ApiTokenId) -> Result<(), Ap
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
+    app.token_cache.forget_token(id);
     Ok(())
 }
