@@ -385,7 +385,9 @@ async fn a_token_in_use_loses_access_the_moment_it_is_revoked_or_its_role_change
     // promise: ACC-3
     let server = TestServer::start().await;
     let fixture = server.tenant("cache-test").await;
-    members::add_member(&server.app, fixture.tenant, "clerk@cache-test.example", "Chitra Clerk", "admin", PASSWORD).await.unwrap();
+    members::add_member(&server.app, fixture.tenant, "clerk@cache-test.example", "Chitra Clerk", "admin", PASSWORD)
+        .await
+        .unwrap();
     let clerk = server.principal("cache-test", "clerk@cache-test.example").await;
     let scopes: Vec<String> = ["members.read", "tenant.read"].iter().map(|s| s.to_string()).collect();
     let token = steward_app::access::tokens::create(&server.app, &clerk, "t", &scopes, None).await.unwrap();
@@ -393,13 +395,17 @@ async fn a_token_in_use_loses_access_the_moment_it_is_revoked_or_its_role_change
     assert_eq!(api.get("/api/v1/tenant").await.status, StatusCode::OK, "warm: the token is now remembered");
 
     let owner_api = server.api(&fixture.owner_token);
-    let custom = owner_api.call(Method::POST, "/api/v1/roles", Some(json!({ "name": "reader", "permissions": ["members.read"] }))).await;
+    let custom = owner_api
+        .call(Method::POST, "/api/v1/roles", Some(json!({ "name": "reader", "permissions": ["members.read"] })))
+        .await;
     let role_id = custom.json()["id"].as_str().unwrap_or_default().to_string();
     owner_api.call(Method::PATCH, &format!("/api/v1/members/{}", clerk.member), Some(json!({ "role": role_id }))).await;
     assert_eq!(api.get("/api/v1/tenant").await.status, StatusCode::FORBIDDEN, "the new role applies at once");
     assert_eq!(api.get("/api/v1/members").await.status, StatusCode::OK);
 
-    owner_api.call(Method::PATCH, &format!("/api/v1/roles/{role_id}"), Some(json!({ "permissions": ["tenant.read"] }))).await;
+    owner_api
+        .call(Method::PATCH, &format!("/api/v1/roles/{role_id}"), Some(json!({ "permissions": ["tenant.read"] })))
+        .await;
     assert_eq!(api.get("/api/v1/members").await.status, StatusCode::FORBIDDEN, "a changed role applies at once");
 
     steward_app::access::tokens::revoke(&server.app, &clerk, token.view.id).await.unwrap();
