@@ -7,6 +7,7 @@
 use crate::tx::Backend;
 use crate::{Store, StoreError};
 use sha2::{Digest, Sha256};
+use sqlx::AssertSqlSafe;
 
 /// One embedded migration.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +41,50 @@ fn checksum(sql: &str) -> String {
     Sha256::digest(sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+async fn apply_all<DB>(
+    pool: &sqlx::Pool<DB>,
+    migrations: &'static [Migration],
+    begin: &'static str,
+    report: &mut MigrationReport,
+) -> Result<(), StoreError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    use sqlx::Row as _;
+    for migration in migrations {
+        let mut tx = pool.begin_with(begin).await?;
+        sqlx::raw_sql(CREATE_LEDGER).execute(&mut *tx).await?;
+        // Every value below comes from this binary (a number, a fixed name, a hex digest).
+        let lookup = format!("SELECT checksum FROM schema_migrations WHERE version = {}", migration.version);
+        let stored: Option<String> = sqlx::raw_sql(AssertSqlSafe(lookup))
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+        let sum = checksum(migration.sql);
+        match stored {
+            Some(stored) if stored == sum => report.already_applied += 1,
+            Some(_) => return Err(StoreError::MigrationChanged { version: migration.version }),
+            None => {
+                sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+                let record = format!(
+                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ({}, '{}', '{sum}', {})",
+                    migration.version,
+                    migration.name,
+                    now_micros()
+                );
+                sqlx::raw_sql(AssertSqlSafe(record)).execute(&mut *tx).await?;
+                report.applied.push((migration.version, migration.name));
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
 fn now_micros() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or_default()
 }
@@ -51,61 +96,10 @@ impl Store {
     pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
         let mut report = MigrationReport::default();
         match &self.backend {
-            Backend::Sqlite(pool) => {
-                sqlx::raw_sql(CREATE_LEDGER).execute(pool).await?;
-                for migration in SQLITE {
-                    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                    let stored: Option<(String,)> =
-                        sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")
-                            .bind(migration.version)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    match stored {
-                        Some((sum,)) if sum == checksum(migration.sql) => report.already_applied += 1,
-                        Some(_) => return Err(StoreError::MigrationChanged { version: migration.version }),
-                        None => {
-                            sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
-                            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
-                                .bind(migration.version)
-                                .bind(migration.name)
-                                .bind(checksum(migration.sql))
-                                .bind(now_micros())
-                                .execute(&mut *tx)
-                                .await?;
-                            report.applied.push((migration.version, migration.name));
-                        }
-                    }
-                    tx.commit().await?;
-                }
-            }
+            Backend::Sqlite(pool) => apply_all(pool, SQLITE, "BEGIN IMMEDIATE", &mut report).await?,
+            // One migrator at a time, even when several servers start together.
             Backend::Postgres(pool) => {
-                for migration in POSTGRES {
-                    let mut tx = pool.begin().await?;
-                    // One migrator at a time, even when several servers start together.
-                    sqlx::query("SELECT pg_advisory_xact_lock(7120143)").execute(&mut *tx).await?;
-                    sqlx::raw_sql(CREATE_LEDGER).execute(&mut *tx).await?;
-                    let stored: Option<(String,)> =
-                        sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")
-                            .bind(migration.version)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    match stored {
-                        Some((sum,)) if sum == checksum(migration.sql) => report.already_applied += 1,
-                        Some(_) => return Err(StoreError::MigrationChanged { version: migration.version }),
-                        None => {
-                            sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
-                            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
-                                .bind(migration.version)
-                                .bind(migration.name)
-                                .bind(checksum(migration.sql))
-                                .bind(now_micros())
-                                .execute(&mut *tx)
-                                .await?;
-                            report.applied.push((migration.version, migration.name));
-                        }
-                    }
-                    tx.commit().await?;
-                }
+                apply_all(pool, POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(7120143)", &mut report).await?
             }
         }
         Ok(report)
@@ -132,5 +126,21 @@ impl Store {
             Backend::Postgres(_) => POSTGRES,
         };
         list.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_and_named_plainly() {
+        for list in [SQLITE, POSTGRES] {
+            for (index, migration) in list.iter().enumerate() {
+                assert_eq!(migration.version, index as i64 + 1);
+                assert!(migration.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{}", migration.name);
+            }
+        }
+        assert_eq!(SQLITE.len(), POSTGRES.len(), "both backends change together");
     }
 }

@@ -59,3 +59,18 @@ async fn migrating_twice_changes_nothing() {
     assert!(second.applied.is_empty());
     assert_eq!(store.schema_version().await.unwrap(), store.latest_known_version());
 }
+
+#[tokio::test]
+async fn a_landed_migration_that_was_edited_is_refused() {
+    let dir = ScratchDir::new("edited");
+    let store = Store::open(&format!("sqlite://{}", dir.0.join("e.db").display()), 2).await.unwrap();
+    store.migrate().await.unwrap();
+    let mut platform = store.begin_platform().await.unwrap();
+    platform
+        .execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1", steward_store::args![])
+        .await
+        .unwrap();
+    platform.commit().await.unwrap();
+    let refused = store.migrate().await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused.contains("migration 1 was changed"), "{refused}");
+}

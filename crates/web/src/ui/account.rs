@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::extract::Auth;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use steward_app::access::auth;
 use steward_app::access::members::{self, MemberView};
@@ -26,13 +25,11 @@ async fn page(
     notice: Option<&str>,
     error: Option<&AppError>,
 ) -> Result<Response, AppError> {
-    let mut chrome = Chrome::member(state, who, "My account", "/app/account").await?.with_notice(notice);
-    if let Some(error) = error {
-        chrome = chrome.with_error(error);
-    }
+    let chrome =
+        Chrome::member(state, who, "My account", "/app/account").await?.with_notice(notice).with_error_opt(error);
     let member = members::own_profile(&state.app, who).await?;
     let acceptances = tenancy::policy_acceptances(&state.app, who).await?;
-    let status = error.map(|e| crate::error::describe(e).status).unwrap_or(StatusCode::OK);
+    let status = super::status_for(error);
     Ok(render(status, &AccountPage { chrome, member, acceptances }))
 }
 

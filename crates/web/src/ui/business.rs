@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::extract::Auth;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
@@ -27,15 +26,15 @@ async fn page(
     error: Option<&AppError>,
     shown: Option<TenantView>,
 ) -> Result<Response, AppError> {
-    let mut chrome = Chrome::member(state, who, "Business profile", "/app/business").await?.with_notice(notice);
-    if let Some(error) = error {
-        chrome = chrome.with_error(error);
-    }
+    let chrome = Chrome::member(state, who, "Business profile", "/app/business")
+        .await?
+        .with_notice(notice)
+        .with_error_opt(error);
     let tenant = match shown {
         Some(t) => t,
         None => tenancy::profile(&state.app, who).await?,
     };
-    let status = error.map(|e| crate::error::describe(e).status).unwrap_or(StatusCode::OK);
+    let status = super::status_for(error);
     Ok(render(status, &BusinessPage { chrome, tenant, can_manage: who.has(Permission::TenantManage) }))
 }
 

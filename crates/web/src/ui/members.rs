@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::extract::{Auth, parse_id};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::members::{self, InvitationView, MemberView};
@@ -32,10 +31,7 @@ async fn page(
     error: Option<&AppError>,
     invite_email: &str,
 ) -> Result<Response, AppError> {
-    let mut chrome = Chrome::member(state, who, "Members", "/app/members").await?.with_notice(notice);
-    if let Some(error) = error {
-        chrome = chrome.with_error(error);
-    }
+    let chrome = Chrome::member(state, who, "Members", "/app/members").await?.with_notice(notice).with_error_opt(error);
     let business = chrome.nav.as_ref().map(|n| n.business.clone()).unwrap_or_default();
     let page = MembersPage {
         chrome,
@@ -46,7 +42,7 @@ async fn page(
         can_manage: who.has(Permission::MembersManage),
         invite_email: invite_email.into(),
     };
-    let status = error.map(|e| crate::error::describe(e).status).unwrap_or(StatusCode::OK);
+    let status = super::status_for(error);
     Ok(render(status, &page))
 }
 

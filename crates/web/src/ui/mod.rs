@@ -94,6 +94,14 @@ impl Chrome {
         self
     }
 
+    /// Shows the error, if there is one.
+    pub fn with_error_opt(self, error: Option<&AppError>) -> Self {
+        match error {
+            Some(error) => self.with_error(error),
+            None => self,
+        }
+    }
+
     /// Shows a service error above the form and marks the field it names.
     pub fn with_error(mut self, error: &AppError) -> Self {
         let failure = describe(error);
@@ -101,6 +109,11 @@ impl Chrome {
         self.error_field = failure.field.unwrap_or_default();
         self
     }
+}
+
+/// The status of a page shown after a form: the error's, or 200.
+pub fn status_for(error: Option<&AppError>) -> StatusCode {
+    error.map(|e| describe(e).status).unwrap_or(StatusCode::OK)
 }
 
 /// The fixed set of messages a redirect can ask the next page to show.

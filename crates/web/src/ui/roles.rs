@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::extract::{Auth, parse_id};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
@@ -27,17 +26,14 @@ async fn page(
     notice: Option<&str>,
     error: Option<&AppError>,
 ) -> Result<Response, AppError> {
-    let mut chrome = Chrome::member(state, who, "Roles", "/app/roles").await?.with_notice(notice);
-    if let Some(error) = error {
-        chrome = chrome.with_error(error);
-    }
+    let chrome = Chrome::member(state, who, "Roles", "/app/roles").await?.with_notice(notice).with_error_opt(error);
     let page = RolesPage {
         chrome,
         roles: roles::list(&state.app, who).await?,
         permissions: all_permissions(),
         can_manage: who.has(Permission::RolesManage),
     };
-    let status = error.map(|e| crate::error::describe(e).status).unwrap_or(StatusCode::OK);
+    let status = super::status_for(error);
     Ok(render(status, &page))
 }
 

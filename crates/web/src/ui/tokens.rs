@@ -27,10 +27,7 @@ async fn page(
     created: Option<CreatedToken>,
     error: Option<&AppError>,
 ) -> Result<Response, AppError> {
-    let mut chrome = Chrome::member(state, who, "API tokens", "/app/tokens").await?;
-    if let Some(error) = error {
-        chrome = chrome.with_error(error);
-    }
+    let chrome = Chrome::member(state, who, "API tokens", "/app/tokens").await?.with_error_opt(error);
     let list = tokens::list(&state.app, who).await?;
     let permissions =
         all_permissions().into_iter().filter(|p| p.name.parse().is_ok_and(|perm| who.has(perm))).collect();
