@@ -3,6 +3,7 @@
 //! nothing of HTTP.
 
 pub mod access;
+pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod mail;

@@ -103,6 +103,13 @@ registry! {
         "tenant_id": Operational, "id": Operational, "member_id": Operational, "purpose": Operational,
         "token_hash": Secret, "created_at": Operational, "expires_at": Operational, "used_at": Operational,
     }
+    "audit_heads" { "tenant_id": Operational, "seq": SecurityLog, "hash": SecurityLog }
+    "audit_events" {
+        "tenant_id": Operational, "id": SecurityLog, "seq": SecurityLog, "at": SecurityLog,
+        "actor_type": SecurityLog, "actor_id": SecurityLog, "action": SecurityLog, "target_type": SecurityLog,
+        "target_id": SecurityLog, "details": SecurityLog, "request_id": SecurityLog, "ip": SecurityLog,
+        "user_agent": SecurityLog, "prev_hash": SecurityLog, "hash": SecurityLog,
+    }
     "policy_acceptances" {
         "tenant_id": Operational, "id": Operational, "member_id": Account, "policy_version": Account,
         "accepted_at": Account, "ip": SecurityLog,

@@ -3,6 +3,7 @@
 //! Nothing here knows about a database, HTTP or the clock of the machine; callers pass
 //! in what the rules need, which is what lets most of Steward be tested as plain functions.
 
+pub mod audit;
 pub mod classification;
 pub mod contact;
 pub mod error;

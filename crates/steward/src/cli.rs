@@ -57,6 +57,9 @@ pub enum Command {
     /// Add and list members of a tenant.
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Check a tenant's audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print the effective configuration, secrets redacted.
     Config {
         /// Print the commented example configuration file instead.
@@ -105,6 +108,16 @@ pub enum MemberCommand {
     },
     /// List the members of a tenant.
     List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Verify a tenant's whole audit chain; exits 1 and names the first broken event if
+    /// anything was edited, deleted or reordered.
+    Verify {
         #[arg(long)]
         tenant: String,
     },

@@ -10,6 +10,7 @@
 //! identical column types are what let one SQL text and one row mapping serve both.
 
 pub mod access;
+pub mod audit;
 pub mod error;
 pub mod migrations;
 pub mod postgres;

@@ -97,10 +97,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
-        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
-        Ok(Client(ClientInfo { ip, user_agent }))
+        Ok(Client(client_info(parts)))
     }
+}
+
+/// The client's address, browser and this request's id.
+pub fn client_info(parts: &Parts) -> ClientInfo {
+    let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+    let user_agent =
+        parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|ua| ua.chars().take(300).collect());
+    let request_id = parts.extensions.get::<crate::security::RequestId>().map(|id| id.0.clone());
+    ClientInfo { ip, user_agent, request_id }
 }
 
 /// Parses an id from the path; a malformed one is a 400 naming the parameter.

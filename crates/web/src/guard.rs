@@ -38,7 +38,7 @@ fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-pub async fn guard(State(guard): State<GuardState>, mut req: Request, next: Next) -> Response {
+pub async fn guard(State(guard): State<GuardState>, req: Request, next: Next) -> Response {
     let unsafe_page_request = !guard.api && changes_state(req.method());
     if unsafe_page_request && !same_origin(&req) {
         return crate::ui::failure_page(Failure::new(
@@ -65,7 +65,7 @@ pub async fn guard(State(guard): State<GuardState>, mut req: Request, next: Next
         let session = cookie(req.headers(), SESSION_COOKIE);
         authenticate_page(&guard.state, session).await
     };
-    let principal = match principal {
+    let mut principal = match principal {
         Ok(p) => p,
         Err(AppError::Unauthenticated) if !guard.api => {
             let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/app");
@@ -76,8 +76,12 @@ pub async fn guard(State(guard): State<GuardState>, mut req: Request, next: Next
         Err(error) => return reject(guard.api, &error),
     };
     let tenant = principal.tenant;
+    let (parts, body) = req.into_parts();
+    principal.origin = crate::extract::client_info(&parts);
+    let mut req = Request::from_parts(parts, body);
     if !principal.allows(guard.access) {
         let needed = guard.access.describe().to_string();
+        steward_app::audit::record_denial(&guard.state.app, &principal, &needed, req.uri().path()).await;
         return reject(guard.api, &AppError::Forbidden(needed));
     }
     if unsafe_page_request {

@@ -39,6 +39,12 @@ fn schemas() -> Value {
             "created_at": time, "expires_at": opt_time, "last_used_at": opt_time, "revoked": { "type": "boolean" } } },
         "TokenNew": { "type": "object", "additionalProperties": false, "required": ["name", "scopes"], "properties": { "name": { "type": "string" }, "scopes": strings,
             "expires_in_days": { "type": ["integer", "null"], "minimum": 1, "maximum": 3650 } } },
+        "AuditEvent": { "type": "object", "properties": { "seq": { "type": "integer" }, "id": id, "at": time, "actor_type": { "type": "string" },
+            "actor_id": { "type": ["string", "null"] }, "action": { "type": "string" }, "target_type": { "type": ["string", "null"] },
+            "target_id": { "type": ["string", "null"] }, "details": { "type": "object" }, "request_id": { "type": ["string", "null"] },
+            "ip": { "type": ["string", "null"] }, "user_agent": { "type": ["string", "null"] }, "hash": { "type": "string" } } },
+        "AuditVerification": { "type": "object", "properties": { "intact": { "type": "boolean" }, "checked": { "type": "integer" },
+            "first_break": { "type": ["string", "null"] }, "first_broken_seq": { "type": ["integer", "null"] } } },
         "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
     })
 }

@@ -154,6 +154,8 @@ pub fn all() -> Vec<RouteSpec> {
             "Delete a custom role",
             post(ui::roles::delete),
         ),
+        page(M::GET, "/app/audit", Permission(P::AuditRead), "Audit log", get(ui::audit::show)),
+        page(M::POST, "/app/audit/verify", Permission(P::AuditRead), "Verify the audit log", post(ui::audit::verify)),
         // The JSON API.
         api(
             M::GET,
@@ -314,6 +316,26 @@ pub fn all() -> Vec<RouteSpec> {
             None,
             false,
             delete(api::roles::remove),
+        ),
+        api(
+            M::GET,
+            "/api/v1/audit/events",
+            Permission(P::AuditRead),
+            "Audit events, newest first (query: action, before, limit)",
+            None,
+            Some("AuditEvent"),
+            true,
+            get(api::audit::events),
+        ),
+        api(
+            M::GET,
+            "/api/v1/audit/verify",
+            Permission(P::AuditRead),
+            "Verify the tenant's whole audit chain",
+            None,
+            Some("AuditVerification"),
+            false,
+            get(api::audit::verify),
         ),
         api(M::GET, "/api/v1/tokens", Member, "My API tokens", None, Some("Token"), true, get(api::tokens::list)),
         api(

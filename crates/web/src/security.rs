@@ -42,8 +42,13 @@ pub struct RequestTenant(pub steward_domain::ids::TenantId);
 #[derive(Clone)]
 pub struct InternalError(pub String);
 
-pub async fn request_context(req: Request, next: Next) -> Response {
+/// The request's id, for handlers and the audit log.
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+pub async fn request_context(mut req: Request, next: Next) -> Response {
     let request_id = next_request_id();
+    req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let started = Instant::now();

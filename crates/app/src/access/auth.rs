@@ -9,6 +9,7 @@
 
 use super::principal::{Credential, Principal};
 use super::{API_TOKEN_PREFIX, compose_secret, split_secret};
+use crate::audit;
 use crate::clock::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE};
 use crate::mail::templates;
 use crate::{App, AppError};
@@ -82,6 +83,7 @@ pub struct IssuedSession {
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    pub request_id: Option<String>,
 }
 
 /// Logs a member in. `replacing` is the session cookie the browser already had, which is
@@ -134,6 +136,14 @@ pub async fn log_in(
             now,
         )
         .await?;
+        let details = serde_json::json!({ "locked": outcome.locked_until.is_some() });
+        let target = Some(("member", member.id.to_string()));
+        audit::record(
+            app,
+            &mut tx,
+            audit::by_system(client, Some(member.id.as_uuid()), "member.login_failed", target, details),
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant.id, member = %member.id, locked = outcome.locked_until.is_some(), "login failed");
         return Err(AppError::BadCredentials);
@@ -145,6 +155,8 @@ pub async fn log_in(
     {
         sessions::delete(&mut tx, old.id).await?;
     }
+    audit::record(app, &mut tx, audit::by_member_id(member.id, client, "member.login", None, serde_json::json!({})))
+        .await?;
     let issued = open_session(app, &mut tx, member.id, client).await?;
     tx.commit().await?;
     tracing::info!(tenant = %tenant.id, member = %member.id, "login");
@@ -202,6 +214,7 @@ pub async fn log_out(app: &App, who: &Principal) -> Result<(), AppError> {
     if let Some(session) = who.session_id() {
         let mut tx = app.store.begin_tenant(who.tenant).await?;
         sessions::delete(&mut tx, session).await?;
+        audit::record(app, &mut tx, audit::by(who, "member.logout", None, serde_json::json!({}))).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -222,6 +235,7 @@ fn principal_of(member: MemberRow, tenant: TenantId, credential: Credential, sco
         email_verified: member.email_verified_at.is_some(),
         permissions,
         credential,
+        origin: ClientInfo::default(),
     }
 }
 
@@ -303,6 +317,9 @@ pub async fn verify_email(app: &App, link_token: &str) -> Result<(), AppError> {
         .await?
         .ok_or(AppError::LinkInvalid)?;
     members::mark_email_verified(&mut tx, member, now).await?;
+    let event =
+        audit::by_member_id(member, &ClientInfo::default(), "member.email_verified", None, serde_json::json!({}));
+    audit::record(app, &mut tx, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -333,6 +350,15 @@ pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: 
         now + RESET_LINK_LIFETIME,
     )
     .await?;
+    let target = Some(("member", member.id.to_string()));
+    let event = audit::by_system(
+        client,
+        Some(member.id.as_uuid()),
+        "member.password_reset_requested",
+        target,
+        serde_json::json!({}),
+    );
+    audit::record(app, &mut tx, event).await?;
     tx.commit().await?;
     let link = app.link(&format!("/reset/{}", compose_secret(tenant.id, &secret)));
     app.mailer.send_in_background(templates::password_reset(&member.email, &member.name, &tenant.name, link));
@@ -358,6 +384,9 @@ pub async fn reset_password(app: &App, link_token: &str, new_password: &str) -> 
     members::set_password_hash(&mut tx, member, &hash, now).await?;
     members::mark_email_verified(&mut tx, member, now).await?;
     sessions::delete_for_member(&mut tx, member, None).await?;
+    let event =
+        audit::by_member_id(member, &ClientInfo::default(), "member.password_reset", None, serde_json::json!({}));
+    audit::record(app, &mut tx, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -376,6 +405,7 @@ pub async fn change_password(app: &App, who: &Principal, current: &str, new_pass
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     members::set_password_hash(&mut tx, who.member, &hash, app.now()).await?;
     sessions::delete_for_member(&mut tx, who.member, who.session_id()).await?;
+    audit::record(app, &mut tx, audit::by(who, "member.password_changed", None, serde_json::json!({}))).await?;
     tx.commit().await?;
     Ok(())
 }

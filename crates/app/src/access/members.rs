@@ -8,6 +8,7 @@
 use super::auth::{ClientInfo, IssuedSession, hash_password_off_runtime, open_session};
 use super::principal::Principal;
 use super::split_secret;
+use crate::audit;
 use crate::mail::templates;
 use crate::{App, AppError};
 use serde::Serialize;
@@ -128,6 +129,9 @@ pub async fn invite(app: &App, who: &Principal, email: &str, role: &str) -> Resu
         now + INVITATION_LIFETIME,
     )
     .await?;
+    let details = serde_json::json!({ "role": role.name, "fields": ["email"] });
+    audit::record(app, &mut tx, audit::by(who, "invitation.created", Some(("invitation", id.to_string())), details))
+        .await?;
     let tenant = tenants::current(&mut tx).await?;
     tx.commit().await?;
     let link = app.link(&format!("/invite/{}", super::compose_secret(who.tenant, &secret)));
@@ -162,6 +166,12 @@ pub async fn revoke_invitation(app: &App, who: &Principal, id: InvitationId) -> 
     if !invitations::revoke(&mut tx, id, app.now()).await? {
         return Err(AppError::NotFound);
     }
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "invitation.revoked", Some(("invitation", id.to_string())), serde_json::json!({})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -230,6 +240,9 @@ pub async fn accept_invitation(
             id
         }
     };
+    let details = serde_json::json!({ "role": invitation.role_name });
+    let target = Some(("invitation", invitation.id.to_string()));
+    audit::record(app, &mut tx, audit::by_member_id(member_id, client, "invitation.accepted", target, details)).await?;
     let session = open_session(app, &mut tx, member_id, client).await?;
     tx.commit().await?;
     Ok(session)
@@ -266,6 +279,9 @@ pub async fn change_role(app: &App, who: &Principal, id: MemberId, role: &str) -
     if role.id != target.role_id {
         guard_last_owner(&mut tx, &target).await?;
         members::set_role(&mut tx, id, role.id, app.now()).await?;
+        let details = serde_json::json!({ "role": [target.role_name, role.name] });
+        audit::record(app, &mut tx, audit::by(who, "member.role_changed", Some(("member", id.to_string())), details))
+            .await?;
     }
     let updated = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
@@ -280,6 +296,12 @@ pub async fn remove(app: &App, who: &Principal, id: MemberId) -> Result<(), AppE
     guard_outranked(who, &target)?;
     guard_last_owner(&mut tx, &target).await?;
     members::remove(&mut tx, id, app.now()).await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "member.removed", Some(("member", id.to_string())), serde_json::json!({})),
+    )
+    .await?;
     tx.commit().await?;
     app.token_cache.forget_member(who.tenant, id);
     Ok(())
@@ -321,6 +343,14 @@ pub async fn add_member(
         }
     })?;
     let member = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let details = serde_json::json!({ "role": member.role_name });
+    let origin = crate::access::auth::ClientInfo::default();
+    audit::record(
+        app,
+        &mut tx,
+        audit::by_system(&origin, None, "member.added", Some(("member", id.to_string())), details),
+    )
+    .await?;
     tx.commit().await?;
     Ok(member.into())
 }
@@ -346,7 +376,24 @@ pub async fn update_own_profile(
         None => None,
     };
     let mut tx = app.store.begin_tenant(who.tenant).await?;
+    let before = members::find(&mut tx, who.member).await?.ok_or(AppError::Unauthenticated)?;
+    let mut fields = Vec::new();
+    if before.name != name {
+        fields.push("name");
+    }
+    if before.phone != phone {
+        fields.push("phone");
+    }
     members::update_profile(&mut tx, who.member, &name, phone.as_deref(), app.now()).await?;
+    if !fields.is_empty() {
+        let details = serde_json::json!({ "fields": fields });
+        audit::record(
+            app,
+            &mut tx,
+            audit::by(who, "member.profile_changed", Some(("member", who.member.to_string())), details),
+        )
+        .await?;
+    }
     let member = members::find(&mut tx, who.member).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(member.into())

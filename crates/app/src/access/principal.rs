@@ -24,6 +24,8 @@ pub struct Principal {
     pub email_verified: bool,
     pub permissions: BTreeSet<Permission>,
     pub credential: Credential,
+    /// Where the current request came from, for the audit log; filled in by the web layer.
+    pub origin: super::auth::ClientInfo,
 }
 
 impl Principal {

@@ -2,6 +2,7 @@
 //! permissions. A custom role can only hold permissions its maker holds.
 
 use super::principal::Principal;
+use crate::audit;
 use crate::{App, AppError};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -86,6 +87,8 @@ pub async fn create(app: &App, who: &Principal, name: &str, permissions: &[Strin
             e.into()
         }
     })?;
+    let details = serde_json::json!({ "name": role.name, "permissions": role.permissions });
+    audit::record(app, &mut tx, audit::by(who, "role.created", Some(("role", role.id.to_string())), details)).await?;
     tx.commit().await?;
     Ok(role.into())
 }
@@ -105,11 +108,11 @@ pub async fn update(
     }
     let name = match name {
         Some(n) => checked_name(n)?,
-        None => current.name,
+        None => current.name.clone(),
     };
     let permissions: Vec<String> = match permissions {
         Some(p) => checked_permissions(who, p)?.iter().map(|p| p.name().to_string()).collect(),
-        None => current.permissions,
+        None => current.permissions.clone(),
     };
     roles::update(&mut tx, id, &name, &permissions, app.now()).await.map_err(|e| {
         if e.is_duplicate_of("name") {
@@ -118,6 +121,9 @@ pub async fn update(
             e.into()
         }
     })?;
+    let details =
+        serde_json::json!({ "name": [current.name, name], "permissions": [current.permissions, permissions] });
+    audit::record(app, &mut tx, audit::by(who, "role.updated", Some(("role", id.to_string())), details)).await?;
     tx.commit().await?;
     app.token_cache.forget_tenant(who.tenant);
     Ok(RoleView { id, name, permissions, builtin: false })
@@ -139,6 +145,12 @@ pub async fn delete(app: &App, who: &Principal, id: RoleId) -> Result<(), AppErr
     )
     .await?;
     roles::delete(&mut tx, id).await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "role.deleted", Some(("role", id.to_string())), serde_json::json!({ "name": role.name })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

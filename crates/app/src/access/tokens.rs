@@ -4,6 +4,7 @@
 
 use super::API_TOKEN_PREFIX;
 use super::principal::Principal;
+use crate::audit;
 use crate::{App, AppError};
 use serde::Serialize;
 use steward_crypto::token::{new_secret, token_hash};
@@ -86,6 +87,9 @@ pub async fn create(
     };
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     api_tokens::insert(&mut tx, &row, token_hash(&secret)).await?;
+    let details = serde_json::json!({ "scopes": row.scopes, "expires_at": row.expires_at });
+    audit::record(app, &mut tx, audit::by(who, "api_token.created", Some(("api_token", row.id.to_string())), details))
+        .await?;
     tx.commit().await?;
     Ok(CreatedToken { token, view: row.into() })
 }
@@ -102,6 +106,12 @@ pub async fn revoke(app: &App, who: &Principal, id: ApiTokenId) -> Result<(), Ap
     if !api_tokens::revoke(&mut tx, id, who.member, app.now()).await? {
         return Err(AppError::NotFound);
     }
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "api_token.revoked", Some(("api_token", id.to_string())), serde_json::json!({})),
+    )
+    .await?;
     tx.commit().await?;
     app.token_cache.forget_token(id);
     Ok(())

@@ -1,6 +1,7 @@
 //! Creating tenants and keeping their business profile.
 
 use crate::access::{self, principal::Principal};
+use crate::audit;
 use crate::mail::templates;
 use crate::{App, AppError};
 use serde::Serialize;
@@ -135,6 +136,16 @@ pub async fn create_tenant(app: &App, input: NewTenant) -> Result<(TenantView, M
     )
     .await?;
     policy::record_acceptance(&mut tx, owner_id, current_policy().version, input.ip.as_deref(), now).await?;
+    steward_store::audit::start_chain(&mut tx).await?;
+    let client = crate::access::auth::ClientInfo { ip: input.ip.clone(), ..Default::default() };
+    let created = audit::by_member_id(
+        owner_id,
+        &client,
+        "tenant.created",
+        Some(("tenant", tenant_id.to_string())),
+        serde_json::json!({ "policy_version": current_policy().version, "slug": row.slug, "country": row.country, "time_zone": row.time_zone }),
+    );
+    audit::record(app, &mut tx, created).await?;
     let verification = if input.owner_email_verified {
         None
     } else {
@@ -192,25 +203,49 @@ pub async fn update_profile(app: &App, who: &Principal, change: ProfileChange) -
     let current = tenants::current(&mut tx).await?;
     let name = match change.name {
         Some(name) => parse_name("name", &name, 120)?,
-        None => current.name,
+        None => current.name.clone(),
     };
     let slug = match change.slug {
         Some(slug) => Slug::parse("slug", &slug)?.into_string(),
-        None => current.slug,
+        None => current.slug.clone(),
     };
     let country = match change.country {
         Some(country) => parse_country("country", &country)?,
-        None => current.country,
+        None => current.country.clone(),
     };
     let time_zone = match change.time_zone {
         Some(zone) => parse_time_zone("time_zone", &zone)?,
-        None => current.time_zone,
+        None => current.time_zone.clone(),
     };
     let gstin = match change.gstin {
         Some(gstin) if gstin.trim().is_empty() => None,
         Some(gstin) => Some(Gstin::parse("gstin", &gstin)?.into_string()),
-        None => current.gstin,
+        None => current.gstin.clone(),
     };
+    let mut changed = serde_json::Map::new();
+    if name != current.name {
+        changed.insert("name".into(), serde_json::json!("changed"));
+    }
+    for (field, old, new) in [
+        ("slug", &current.slug, &slug),
+        ("country", &current.country, &country),
+        ("time_zone", &current.time_zone, &time_zone),
+    ] {
+        if old != new {
+            changed.insert(field.into(), serde_json::json!([old, new]));
+        }
+    }
+    if gstin != current.gstin {
+        changed.insert("gstin".into(), serde_json::json!([current.gstin, gstin]));
+    }
+    if !changed.is_empty() {
+        audit::record(
+            app,
+            &mut tx,
+            audit::by(who, "tenant.profile_changed", Some(("tenant", who.tenant.to_string())), changed.into()),
+        )
+        .await?;
+    }
     tenants::update_profile(&mut tx, &name, &slug, &country, &time_zone, gstin.as_deref(), app.now()).await.map_err(
         |e| {
             if e.is_duplicate_of("slug") {

@@ -15,6 +15,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         Command::Migrate { grant_to } => operator::migrate(&config, grant_to.as_deref()).await,
         Command::Tenant(command) => operator::tenant(&config, command).await,
         Command::Member(command) => operator::member(&config, command).await,
+        Command::Audit(command) => operator::audit(&config, command).await,
         Command::Config { example } => {
             if example {
                 print!("{}", crate::config::example_file());

@@ -1,6 +1,6 @@
 //! The operator's commands: migrate, tenant create|list|show, member add|list.
 
-use crate::cli::{MemberCommand, TenantCommand};
+use crate::cli::{AuditCommand, MemberCommand, TenantCommand};
 use crate::config::Config;
 use crate::runtime::{StartError, build_app, load_master_key};
 use steward_app::App;
@@ -125,4 +125,31 @@ pub async fn member(config: &Config, command: MemberCommand) -> Result<(), Start
     }
     app.store.close().await;
     Ok(())
+}
+
+pub async fn audit(config: &Config, command: AuditCommand) -> Result<(), StartError> {
+    let app = operator_app(config).await?;
+    let AuditCommand::Verify { tenant } = command;
+    let found = tenancy::find_by_slug(&app, &tenant)
+        .await?
+        .ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{tenant}'")))?;
+    let started = std::time::Instant::now();
+    let outcome = steward_app::audit::verify_tenant(&app, found.id).await?;
+    app.store.close().await;
+    if outcome.intact {
+        println!(
+            "audit log of {} is intact: {} events checked in {:.2}s",
+            found.slug,
+            outcome.checked,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    } else {
+        Err(StartError::Usage(format!(
+            "audit log of {} is BROKEN: {} ({} events checked before it)",
+            found.slug,
+            outcome.first_break.unwrap_or_default(),
+            outcome.checked
+        )))
+    }
 }

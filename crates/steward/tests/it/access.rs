@@ -172,7 +172,7 @@ async fn wrong_passwords_lock_the_account_and_the_lock_decays() {
     let server =
         TestServer::start_with(crate::harness::Options { clock: Some(clock.clone()), ..Default::default() }).await;
     let fixture = server.tenant("lock-test").await;
-    let client = auth::ClientInfo { ip: Some("198.51.100.7".into()), user_agent: None };
+    let client = auth::ClientInfo { ip: Some("198.51.100.7".into()), user_agent: None, request_id: None };
     for attempt in 1..=5 {
         let result =
             auth::log_in(&server.app, "lock-test", "owner@lock-test.example", "wrong password!", &client, None).await;
@@ -194,7 +194,7 @@ async fn login_attempts_are_rate_limited_per_address() {
     // promise: ACC-4
     let server = TestServer::start().await;
     server.tenant("rate-test").await;
-    let client = auth::ClientInfo { ip: Some("203.0.113.9".into()), user_agent: None };
+    let client = auth::ClientInfo { ip: Some("203.0.113.9".into()), user_agent: None, request_id: None };
     let mut limited = false;
     for _ in 0..12 {
         if let Err(steward_app::AppError::RateLimited(_)) =

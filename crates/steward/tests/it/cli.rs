@@ -110,6 +110,7 @@ fn every_command_has_help() {
         vec!["member", "add", "--help"],
         vec!["member", "list", "--help"],
         vec!["config", "--help"],
+        vec!["audit", "verify", "--help"],
     ] {
         let output = run(steward().args(&args));
         assert!(output.status.success(), "{args:?}");
@@ -190,6 +191,9 @@ fn operator_commands_manage_tenants_and_members_with_clear_errors() {
         "X",
     ]));
     assert!(text(&bad.stderr).contains("email: is not"), "{}", text(&bad.stderr));
+    let verified = run(steward().args(["--data-dir", &data, "audit", "verify", "--tenant", "sunrise-gym"]));
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    assert!(text(&verified.stdout).contains("is intact: 2 events checked"), "{}", text(&verified.stdout));
     let members = run(steward().args(["--data-dir", &data, "member", "list", "--tenant", "sunrise-gym"]));
     let out = text(&members.stdout);
     assert!(out.contains("coach@sunrise.example") && out.contains("owner@sunrise.example"));

@@ -36,8 +36,17 @@ pub fn skip_or_fail(what: &str) {
     eprintln!("SKIPPED: {what} is not available on this machine");
 }
 
+/// An admin connection to PostgreSQL for the tests that need it whatever the backend
+/// under test: `STEWARD_TEST_POSTGRES_ADMIN_URL`, else `STEWARD_TEST_DATABASE_URL`.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("STEWARD_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+    ["STEWARD_TEST_POSTGRES_ADMIN_URL", "STEWARD_TEST_DATABASE_URL"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|u| !u.is_empty()))
+}
+
+/// Whether the whole suite runs on PostgreSQL (`STEWARD_TEST_DATABASE_URL` is set).
+pub fn suite_on_postgres() -> bool {
+    std::env::var("STEWARD_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty())
 }
 
 /// A scratch folder removed when dropped.
@@ -137,8 +146,8 @@ pub enum TestDb {
 }
 
 impl TestDb {
-    pub async fn fresh() -> (Self, Store) {
-        match postgres_admin_url() {
+    pub async fn fresh(force_postgres: bool) -> (Self, Store) {
+        match postgres_admin_url().filter(|_| force_postgres || suite_on_postgres()) {
             Some(admin) => {
                 let db = PgDatabase::create(&admin).await;
                 db.migrate().await;
@@ -163,11 +172,16 @@ pub struct Options {
     pub smtp_url: Option<String>,
     pub clock: Option<Clock>,
     pub host: Option<&'static str>,
+    /// Run on PostgreSQL even when the suite runs on SQLite.
+    pub postgres: bool,
 }
 
 /// A running Steward.
 pub struct TestServer {
     pub base: String,
+    /// A connection URL that reaches the data with no tenant filter and no row-level
+    /// security (the file itself, or the PostgreSQL superuser), for tampering tests.
+    pub raw_url: String,
     pub app: App,
     pub store: Store,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -180,7 +194,7 @@ impl TestServer {
     }
 
     pub async fn start_with(options: Options) -> Self {
-        let (db, store) = TestDb::fresh().await;
+        let (db, store) = TestDb::fresh(options.postgres).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let host = options.host.unwrap_or("127.0.0.1");
@@ -196,7 +210,26 @@ impl TestServer {
         tokio::spawn(steward_web::serve(listener, router, async move {
             let _ = rx.await;
         }));
-        TestServer { base, app, store, shutdown: Some(tx), _db: db }
+        let raw_url = match &db {
+            TestDb::Sqlite(dir) => format!("sqlite://{}", dir.0.join("steward.db").display()),
+            TestDb::Postgres(pg) => {
+                pg.admin_url.rsplit_once('/').map(|(h, _)| format!("{h}/{}", pg.name)).unwrap_or_default()
+            }
+        };
+        TestServer { base, raw_url, app, store, shutdown: Some(tx), _db: db }
+    }
+
+    /// Runs SQL straight against the database, around Steward, as an attacker with
+    /// database access would.
+    pub async fn tamper(&self, sql: &str) {
+        use sqlx::Connection;
+        if self.raw_url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&self.raw_url).await.expect("open the file");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect("tamper");
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&self.raw_url).await.expect("connect as superuser");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect("tamper");
+        }
     }
 
     pub fn kind(&self) -> StoreKind {

@@ -8,6 +8,7 @@
 mod harness;
 
 mod access;
+mod audit;
 mod bad_input;
 mod browser;
 mod cli;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per capability. Handlers only translate:
 //! JSON in, a service call, JSON out.
 
+pub mod audit;
 pub mod me;
 pub mod members;
 pub mod roles;

@@ -5,6 +5,7 @@
 //! (checkbox lists) and never fails on odd input; validation belongs to the services.
 
 pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod business;
 pub mod dashboard;
@@ -66,11 +67,12 @@ impl Chrome {
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;
-        let candidates: [(&'static str, &'static str, Option<Permission>); 5] = [
+        let candidates: [(&'static str, &'static str, Option<Permission>); 6] = [
             ("/app", "Dashboard", None),
             ("/app/members", "Members", Some(Permission::MembersRead)),
             ("/app/roles", "Roles", Some(Permission::MembersRead)),
             ("/app/business", "Business", Some(Permission::TenantRead)),
+            ("/app/audit", "Audit log", Some(Permission::AuditRead)),
             ("/app/account", "My account", None),
         ];
         let mut links: Vec<NavLink> = candidates

@@ -1,0 +1,206 @@
+//! The audit log (SEC-3): who did what, when, from where, written in the same transaction
+//! as the change it records, and verified as a hash chain.
+//!
+//! Details never carry a personal value: for changes to personal or account fields only
+//! the field names are recorded; for settings (roles, permissions, time zone, …) old and
+//! new values.
+
+use crate::access::auth::ClientInfo;
+use crate::access::principal::{Credential, Principal};
+use crate::{App, AppError};
+use serde::Serialize;
+use serde_json::Value;
+use steward_domain::audit::{ChainBreak, ChainVerifier};
+use steward_domain::ids::TenantId;
+use steward_domain::permissions::Permission;
+use steward_store::TenantTx;
+use steward_store::audit::{self as rows, NewAuditEvent};
+
+/// An event by a signed-in member (through a session or an API token).
+pub fn by(
+    who: &Principal,
+    action: &'static str,
+    target: Option<(&'static str, String)>,
+    details: Value,
+) -> NewAuditEvent {
+    let actor_type = match who.credential {
+        Credential::Session { .. } => "member",
+        Credential::ApiToken { .. } => "api_token",
+    };
+    from_origin(actor_type, Some(who.member.as_uuid()), &who.origin, action, target, details)
+}
+
+/// An event by a member who is not signed in yet (logging in, following a mailed link).
+pub fn by_member_id(
+    member: steward_domain::ids::MemberId,
+    client: &ClientInfo,
+    action: &'static str,
+    target: Option<(&'static str, String)>,
+    details: Value,
+) -> NewAuditEvent {
+    from_origin("member", Some(member.as_uuid()), client, action, target, details)
+}
+
+/// An event with no signed-in actor: the system, or someone not yet signed in.
+pub fn by_system(
+    client: &ClientInfo,
+    subject: Option<uuid::Uuid>,
+    action: &'static str,
+    target: Option<(&'static str, String)>,
+    details: Value,
+) -> NewAuditEvent {
+    from_origin("system", subject, client, action, target, details)
+}
+
+fn from_origin(
+    actor_type: &'static str,
+    actor_id: Option<uuid::Uuid>,
+    origin: &ClientInfo,
+    action: &'static str,
+    target: Option<(&'static str, String)>,
+    details: Value,
+) -> NewAuditEvent {
+    let (target_type, target_id) = match target {
+        Some((kind, id)) => (Some(kind), Some(id)),
+        None => (None, None),
+    };
+    NewAuditEvent {
+        actor_type,
+        actor_id,
+        action,
+        target_type,
+        target_id,
+        details: details.to_string(),
+        request_id: origin.request_id.clone(),
+        ip: origin.ip.clone(),
+        user_agent: origin.user_agent.clone(),
+    }
+}
+
+/// Appends an event inside the caller's transaction.
+pub async fn record(app: &App, tx: &mut TenantTx, event: NewAuditEvent) -> Result<(), AppError> {
+    rows::append(tx, event, app.now()).await?;
+    Ok(())
+}
+
+/// Records a refused request in a transaction of its own; a failure to record is logged,
+/// and the refusal stands either way.
+pub async fn record_denial(app: &App, who: &Principal, needed: &str, path: &str) {
+    let event = by(who, "access.denied", None, serde_json::json!({ "needed": needed, "path": path }));
+    let result = async {
+        let mut tx = app.store.begin_tenant(who.tenant).await?;
+        record(app, &mut tx, event).await?;
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::warn!(tenant = %who.tenant, %error, "a permission denial could not be audited");
+    }
+}
+
+/// The outcome of checking a tenant's whole chain.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Verification {
+    pub intact: bool,
+    pub checked: u64,
+    /// The first place the chain breaks, in words naming the event.
+    pub first_break: Option<String>,
+    pub first_broken_seq: Option<i64>,
+}
+
+const VERIFY_BATCH: i64 = 10_000;
+
+/// Checks every event of a tenant in order, in one consistent read.
+pub async fn verify_tenant(app: &App, tenant: TenantId) -> Result<Verification, AppError> {
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let mut verifier = ChainVerifier::default();
+    loop {
+        let batch = rows::read_after(&mut tx, verifier.last_seq(), VERIFY_BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for stored in &batch {
+            if let Err(broken) = verifier.check(&stored.event, &stored.prev_hash, &stored.hash) {
+                tx.commit().await?;
+                let seq = match broken {
+                    ChainBreak::Gap { found, .. } => found,
+                    ChainBreak::Link { seq, .. } | ChainBreak::Altered { seq, .. } => seq,
+                };
+                return Ok(Verification {
+                    intact: false,
+                    checked: verifier.checked,
+                    first_break: Some(broken.to_string()),
+                    first_broken_seq: Some(seq),
+                });
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(Verification { intact: true, checked: verifier.checked, first_break: None, first_broken_seq: None })
+}
+
+/// The "verify" button and `GET /api/v1/audit/verify`.
+pub async fn verify(app: &App, who: &Principal) -> Result<Verification, AppError> {
+    who.require(Permission::AuditRead)?;
+    let outcome = verify_tenant(app, who.tenant).await?;
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    record(
+        app,
+        &mut tx,
+        by(who, "audit.verified", None, serde_json::json!({ "intact": outcome.intact, "checked": outcome.checked })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// An event as the viewer and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEventView {
+    pub seq: i64,
+    pub id: uuid::Uuid,
+    pub at: String,
+    pub actor_type: String,
+    pub actor_id: Option<uuid::Uuid>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub details: Value,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub hash: String,
+}
+
+/// The newest events, optionally of one action, before a sequence number (paging).
+pub async fn recent(
+    app: &App,
+    who: &Principal,
+    action: Option<&str>,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEventView>, AppError> {
+    who.require(Permission::AuditRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let found = rows::recent(&mut tx, action.filter(|a| !a.is_empty()), before_seq, limit.clamp(1, 500)).await?;
+    tx.commit().await?;
+    Ok(found
+        .into_iter()
+        .map(|s| AuditEventView {
+            seq: s.event.seq,
+            id: s.event.id,
+            at: crate::clock::format_instant(s.event.at),
+            actor_type: s.event.actor_type,
+            actor_id: s.event.actor_id,
+            action: s.event.action,
+            target_type: s.event.target_type,
+            target_id: s.event.target_id,
+            details: serde_json::from_str(&s.event.details).unwrap_or(Value::Null),
+            request_id: s.event.request_id,
+            ip: s.event.ip,
+            user_agent: s.event.user_agent,
+            hash: steward_crypto::to_hex(&s.hash),
+        })
+        .collect())
+}

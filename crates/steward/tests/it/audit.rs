@@ -1,0 +1,145 @@
+//! The audit log: what is recorded, that it names no personal value, and that editing,
+//! deleting or reordering one event directly in the database is caught by verify.
+
+use crate::harness::{PASSWORD, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use steward_app::access::members;
+
+async fn events(server: &TestServer, token: &str) -> Vec<Value> {
+    server.api(token).get("/api/v1/audit/events?limit=500").await.json().as_array().cloned().unwrap_or_default()
+}
+
+fn actions(events: &[Value]) -> Vec<String> {
+    events.iter().filter_map(|e| e["action"].as_str().map(str::to_string)).collect()
+}
+
+#[tokio::test]
+async fn changes_sign_ins_and_refusals_are_recorded_with_who_and_where() {
+    // promise: SEC-3
+    let server = TestServer::start().await;
+    let fixture = server.tenant("audit-co").await;
+    let api = server.api(&fixture.owner_token);
+    api.call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "new@audit-co.example", "role": "staff" })))
+        .await;
+    api.call(Method::PATCH, "/api/v1/tenant", Some(json!({ "time_zone": "Europe/London" }))).await;
+    members::add_member(&server.app, fixture.tenant, "staff@audit-co.example", "Sam Staff", "staff", PASSWORD)
+        .await
+        .unwrap();
+    let staff = server.principal("audit-co", "staff@audit-co.example").await;
+    let staff_token =
+        steward_app::access::tokens::create(&server.app, &staff, "t", &["members.read".to_string()], None)
+            .await
+            .unwrap()
+            .token;
+    assert_eq!(server.api(&staff_token).get("/api/v1/tenant").await.status, StatusCode::FORBIDDEN);
+    let mut browser = server.browser();
+    browser.log_in("audit-co", "owner@audit-co.example", "not the password").await;
+
+    let all = events(&server, &fixture.owner_token).await;
+    let seen = actions(&all);
+    for expected in [
+        "tenant.created",
+        "member.login",
+        "api_token.created",
+        "invitation.created",
+        "tenant.profile_changed",
+        "member.added",
+        "access.denied",
+        "member.login_failed",
+    ] {
+        assert!(seen.iter().any(|a| a == expected), "{expected} is missing from {seen:?}");
+    }
+    let change = all.iter().find(|e| e["action"] == "tenant.profile_changed").cloned().unwrap_or_default();
+    assert_eq!(
+        change["details"]["time_zone"],
+        json!(["Asia/Kolkata", "Europe/London"]),
+        "settings keep old and new values"
+    );
+    assert_eq!(change["actor_type"], "api_token");
+    assert_eq!(change["actor_id"], json!(fixture.owner.member.to_string()));
+    assert!(change["request_id"].as_str().is_some_and(|r| !r.is_empty()), "the request id is recorded");
+    assert!(change["ip"].as_str().is_some_and(|ip| ip == "127.0.0.1"), "where it came from is recorded");
+    let denied = all.iter().find(|e| e["action"] == "access.denied").cloned().unwrap_or_default();
+    assert_eq!(denied["details"]["needed"], "tenant.read");
+    assert_eq!(denied["actor_id"], json!(staff.member.to_string()));
+}
+
+#[tokio::test]
+async fn no_personal_value_reaches_the_audit_log() {
+    // promise: SEC-3
+    let server = TestServer::start().await;
+    let fixture = server.tenant("quiet-co").await;
+    let api = server.api(&fixture.owner_token);
+    api.call(
+        Method::POST,
+        "/api/v1/invitations",
+        Some(json!({ "email": "zebulon.quixote@quiet-co.example", "role": "staff" })),
+    )
+    .await;
+    members::add_member(&server.app, fixture.tenant, "yara.vexley@quiet-co.example", "Yara Vexley", "staff", PASSWORD)
+        .await
+        .unwrap();
+    let mut browser = server.browser();
+    browser.log_in("quiet-co", "yara.vexley@quiet-co.example", PASSWORD).await;
+    browser.submit("/app/account", "/app/account", &[("name", "Yara Q. Vexley"), ("phone", "+91 98765 00001")]).await;
+    let all = serde_json::to_string(&events(&server, &fixture.owner_token).await).unwrap();
+    assert!(all.contains("member.profile_changed"));
+    for personal in ["zebulon", "quixote", "yara", "vexley", "9876500001", PASSWORD] {
+        assert!(!all.to_lowercase().contains(personal), "the audit log holds '{personal}': {all}");
+    }
+}
+
+#[tokio::test]
+async fn an_edited_deleted_or_reordered_event_is_named_by_verify() {
+    // promise: SEC-3
+    let cases = [
+        (
+            "UPDATE audit_events SET details = '{\"role\":\"owner\"}' WHERE seq = 3",
+            "was changed after it was written",
+            3,
+        ),
+        ("DELETE FROM audit_events WHERE seq = 3", "an event is missing or out of order", 4),
+        (
+            "UPDATE audit_events SET seq = -1 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4; UPDATE audit_events SET seq = 4 WHERE seq = -1",
+            "does not follow the event before it",
+            3,
+        ),
+    ];
+    for (sql, words, broken_at) in cases {
+        let server = TestServer::start().await;
+        let fixture = server.tenant("tamper-co").await;
+        let api = server.api(&fixture.owner_token);
+        for n in 0..3 {
+            api.call(
+                Method::POST,
+                "/api/v1/roles",
+                Some(json!({ "name": format!("role {n}"), "permissions": ["customers.read"] })),
+            )
+            .await;
+        }
+        let before = api.get("/api/v1/audit/verify").await.json();
+        assert_eq!(before["intact"], true, "{before}");
+        server.tamper(sql).await;
+        let after = api.get("/api/v1/audit/verify").await.json();
+        assert_eq!(after["intact"], false, "{sql}");
+        assert_eq!(after["first_broken_seq"], broken_at, "{sql}: {after}");
+        assert!(after["first_break"].as_str().unwrap_or_default().contains(words), "{sql}: {after}");
+    }
+}
+
+#[tokio::test]
+async fn the_audit_page_lists_filters_and_verifies() {
+    // promise: SEC-3
+    let server = TestServer::start().await;
+    server.tenant("page-co").await;
+    let mut browser = server.browser();
+    browser.log_in("page-co", "owner@page-co.example", PASSWORD).await;
+    let page = browser.get("/app/audit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("member.login") && page.body.contains("tenant.created"));
+    let filtered = browser.get("/app/audit?action=tenant.created").await;
+    assert!(filtered.body.contains("tenant.created") && !filtered.body.contains("<code>member.login</code>"));
+    let verified = browser.post("/app/audit/verify", &[("csrf", &page.csrf())]).await;
+    assert!(verified.body.contains("The log is intact"), "{}", verified.body);
+}

@@ -1,0 +1,137 @@
+//! The audit log's rows: appending an event to a tenant's chain inside the caller's
+//! transaction, and reading events back in order for verification and viewing.
+
+use crate::{Micros, Row, StoreError, TenantTx, args};
+use steward_domain::audit::{AuditEvent, GENESIS};
+use uuid::Uuid;
+
+/// What a service records; the sequence number, time and hashes are added here.
+#[derive(Debug, Clone, Default)]
+pub struct NewAuditEvent {
+    pub actor_type: &'static str,
+    pub actor_id: Option<Uuid>,
+    pub action: &'static str,
+    pub target_type: Option<&'static str>,
+    pub target_id: Option<String>,
+    pub details: String,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A stored event with its chain hashes.
+#[derive(Debug, Clone)]
+pub struct StoredAuditEvent {
+    pub event: AuditEvent,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+/// Starts a new tenant's chain; run in the transaction that creates the tenant.
+pub async fn start_chain(tx: &mut TenantTx) -> Result<(), StoreError> {
+    tx.execute("INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)", args![GENESIS.to_vec()]).await?;
+    Ok(())
+}
+
+/// Appends an event to the tenant's chain, in the caller's transaction: the event exists
+/// if and only if the change it records commits. Locking the head row serialises appends
+/// within a tenant; tenants never wait for each other.
+pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<AuditEvent, StoreError> {
+    let head =
+        tx.fetch_one("UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq, hash", args![]).await?;
+    let seq: i64 = head.get("seq")?;
+    let prev_hash: Vec<u8> = head.get("hash")?;
+    let event = AuditEvent {
+        seq,
+        id: Uuid::now_v7(),
+        at,
+        actor_type: new.actor_type.to_string(),
+        actor_id: new.actor_id,
+        action: new.action.to_string(),
+        target_type: new.target_type.map(str::to_string),
+        target_id: new.target_id,
+        details: new.details,
+        request_id: new.request_id,
+        ip: new.ip,
+        user_agent: new.user_agent,
+    };
+    let hash = event.chain_hash(&prev_hash).to_vec();
+    tx.execute(
+        "INSERT INTO audit_events (tenant_id, id, seq, at, actor_type, actor_id, action, target_type, target_id, details,
+                                   request_id, ip, user_agent, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        args![
+            event.id,
+            event.seq,
+            event.at,
+            &event.actor_type,
+            event.actor_id,
+            &event.action,
+            event.target_type.clone(),
+            event.target_id.clone(),
+            &event.details,
+            event.request_id.clone(),
+            event.ip.clone(),
+            event.user_agent.clone(),
+            prev_hash,
+            hash.clone()
+        ],
+    )
+    .await?;
+    tx.execute("UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1", args![hash]).await?;
+    Ok(event)
+}
+
+fn from_row(row: &Row) -> Result<StoredAuditEvent, StoreError> {
+    Ok(StoredAuditEvent {
+        event: AuditEvent {
+            seq: row.get("seq")?,
+            id: row.get("id")?,
+            at: row.get("at")?,
+            actor_type: row.get("actor_type")?,
+            actor_id: row.get("actor_id")?,
+            action: row.get("action")?,
+            target_type: row.get("target_type")?,
+            target_id: row.get("target_id")?,
+            details: row.get("details")?,
+            request_id: row.get("request_id")?,
+            ip: row.get("ip")?,
+            user_agent: row.get("user_agent")?,
+        },
+        prev_hash: row.get("prev_hash")?,
+        hash: row.get("hash")?,
+    })
+}
+
+/// Events after `after_seq`, oldest first, at most `limit` (a verification batch).
+pub async fn read_after(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            "SELECT id, seq, at, actor_type, actor_id, action, target_type, target_id, details, request_id, ip, user_agent,
+                    prev_hash, hash
+             FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            args![after_seq, limit],
+        )
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The newest events first, optionally only one action, for the viewer.
+pub async fn recent(
+    tx: &mut TenantTx,
+    action: Option<&str>,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            "SELECT id, seq, at, actor_type, actor_id, action, target_type, target_id, details, request_id, ip, user_agent,
+                    prev_hash, hash
+             FROM audit_events
+             WHERE tenant_id = $1 AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR seq < $3)
+             ORDER BY seq DESC LIMIT $4",
+            args![action, before_seq, limit],
+        )
+        .await?;
+    rows.iter().map(from_row).collect()
+}
