@@ -121,4 +121,7 @@ pub enum AuditCommand {
         #[arg(long)]
         tenant: String,
     },
+    /// Verify an exported log (JSON lines from the API or the audit page), offline,
+    /// without any database.
+    VerifyFile { file: std::path::PathBuf },
 }

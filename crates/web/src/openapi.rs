@@ -78,6 +78,7 @@ fn operation(summary: &str, permission: &str, path: &str, doc: &ApiDoc) -> Value
             let schema = if doc.list { json!({ "type": "array", "items": reference(name) }) } else { reference(name) };
             json!({ "description": "success", "content": { "application/json": { "schema": schema } } })
         }
+        None if doc.success_status == 200 => json!({ "description": "a file: JSON lines or CSV" }),
         None => json!({ "description": "done, no content" }),
     };
     responses.insert(doc.success_status.to_string(), success);

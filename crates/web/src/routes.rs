@@ -54,6 +54,7 @@ fn api(
     handler: MethodRouter<AppState>,
 ) -> RouteSpec {
     let success_status = match (&method, response) {
+        (&Method::GET, None) => 200,
         (_, None) => 204,
         (&Method::POST, Some(_)) => 201,
         _ => 200,
@@ -155,6 +156,7 @@ pub fn all() -> Vec<RouteSpec> {
             post(ui::roles::delete),
         ),
         page(M::GET, "/app/audit", Permission(P::AuditRead), "Audit log", get(ui::audit::show)),
+        page(M::GET, "/app/audit/export", Permission(P::AuditRead), "Download the audit log", get(api::audit::export)),
         page(M::POST, "/app/audit/verify", Permission(P::AuditRead), "Verify the audit log", post(ui::audit::verify)),
         // The JSON API.
         api(
@@ -326,6 +328,16 @@ pub fn all() -> Vec<RouteSpec> {
             Some("AuditEvent"),
             true,
             get(api::audit::events),
+        ),
+        api(
+            M::GET,
+            "/api/v1/audit/export",
+            Permission(P::AuditRead),
+            "The whole audit log with its chain, streamed (query: format=jsonl|csv)",
+            None,
+            None,
+            false,
+            get(api::audit::export),
         ),
         api(
             M::GET,

@@ -128,8 +128,11 @@ pub async fn member(config: &Config, command: MemberCommand) -> Result<(), Start
 }
 
 pub async fn audit(config: &Config, command: AuditCommand) -> Result<(), StartError> {
+    let tenant = match command {
+        AuditCommand::Verify { tenant } => tenant,
+        AuditCommand::VerifyFile { file } => return verify_file(&file),
+    };
     let app = operator_app(config).await?;
-    let AuditCommand::Verify { tenant } = command;
     let found = tenancy::find_by_slug(&app, &tenant)
         .await?
         .ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{tenant}'")))?;
@@ -151,5 +154,18 @@ pub async fn audit(config: &Config, command: AuditCommand) -> Result<(), StartEr
             outcome.first_break.unwrap_or_default(),
             outcome.checked
         )))
+    }
+}
+
+fn verify_file(file: &std::path::Path) -> Result<(), StartError> {
+    use std::io::BufRead;
+    let opened = std::fs::File::open(file).map_err(|e| StartError::Usage(format!("{}: {e}", file.display())))?;
+    let outcome = steward_app::audit::verify_export(std::io::BufReader::new(opened).lines())
+        .map_err(|e| StartError::Usage(format!("{}: {e}", file.display())))?;
+    if outcome.intact {
+        println!("{} is intact: {} events checked", file.display(), outcome.checked);
+        Ok(())
+    } else {
+        Err(StartError::Usage(format!("{} is BROKEN: {}", file.display(), outcome.first_break.unwrap_or_default())))
     }
 }

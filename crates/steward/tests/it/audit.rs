@@ -143,3 +143,52 @@ async fn the_audit_page_lists_filters_and_verifies() {
     let verified = browser.post("/app/audit/verify", &[("csrf", &page.csrf())]).await;
     assert!(verified.body.contains("The log is intact"), "{}", verified.body);
 }
+
+#[tokio::test]
+async fn the_exported_log_verifies_offline_and_catches_an_edit() {
+    // promise: SEC-3
+    let server = TestServer::start().await;
+    let fixture = server.tenant("export-co").await;
+    let api = server.api(&fixture.owner_token);
+    api.call(Method::POST, "/api/v1/roles", Some(json!({ "name": "front desk", "permissions": ["customers.read"] })))
+        .await;
+    let jsonl = api.get("/api/v1/audit/export").await;
+    assert_eq!(jsonl.status, StatusCode::OK, "{}", jsonl.body);
+    assert!(jsonl.headers.get("content-disposition").is_some());
+    let lines: Vec<String> = jsonl.body.lines().map(str::to_string).collect();
+    assert!(lines.len() >= 3);
+    let intact = steward_app::audit::verify_export(lines.iter().cloned().map(Ok)).unwrap();
+    assert!(intact.intact, "{intact:?}");
+
+    let dir = crate::harness::ScratchDir::new("export");
+    let file = dir.0.join("audit.jsonl");
+    let mut edited = lines.clone();
+    edited[1] = edited[1]
+        .replace("\"actor_type\":\"member\"", "\"actor_type\":\"system\"")
+        .replace("\"actor_type\":\"api_token\"", "\"actor_type\":\"system\"");
+    std::fs::write(&file, edited.join("\n")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
+        .args(["audit", "verify-file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("line 2: event 2"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
+        .args(["audit", "verify-file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let csv = api.get("/api/v1/audit/export?format=csv").await;
+    assert!(csv.body.starts_with("seq,id,at,actor_type"));
+    assert_eq!(csv.body.lines().count(), lines.len() + 2, "a header, and the CSV export records itself");
+    let bad = api.get("/api/v1/audit/export?format=xml").await;
+    assert_eq!(bad.json()["error"]["field"], "format");
+}

@@ -336,7 +336,10 @@ async fn serve_refuses_unsafe_postgres_setups_with_a_message() {
         return;
     };
     let db = crate::harness::PgDatabase::create(&admin).await;
-    let behind = run(steward().args(["--database-url", &db.app_url, "--listen", "127.0.0.1:0", "serve"]));
+    let dir = ScratchDir::new("pg-serve");
+    let data = dir.0.to_string_lossy().to_string();
+    let behind =
+        run(steward().args(["--data-dir", &data, "--database-url", &db.app_url, "--listen", "127.0.0.1:0", "serve"]));
     assert!(!behind.status.success());
     assert!(text(&behind.stderr).contains("run `steward migrate`"), "{}", text(&behind.stderr));
 
@@ -344,7 +347,15 @@ async fn serve_refuses_unsafe_postgres_setups_with_a_message() {
         run(steward().args(["--database-url", &db.owner_url, "migrate", "--grant-to", crate::harness::PG_APP_ROLE]));
     assert!(migrate.status.success(), "{}", text(&migrate.stderr));
     let superuser_url = admin.rsplit_once('/').map(|(h, _)| format!("{h}/{}", db.name)).unwrap_or_default();
-    let refused = run(steward().args(["--database-url", &superuser_url, "--listen", "127.0.0.1:0", "serve"]));
+    let refused = run(steward().args([
+        "--data-dir",
+        &data,
+        "--database-url",
+        &superuser_url,
+        "--listen",
+        "127.0.0.1:0",
+        "serve",
+    ]));
     assert!(!refused.status.success());
     assert!(text(&refused.stderr).contains("bypass row-level security"), "{}", text(&refused.stderr));
 

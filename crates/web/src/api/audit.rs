@@ -27,3 +27,106 @@ pub async fn events(
 pub async fn verify(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<Json<Verification>> {
     Ok(Json(audit::verify(&state.app, &who).await?))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    format: Option<String>,
+}
+
+const EXPORT_BATCH: i64 = 5_000;
+const CSV_HEADER: &str =
+    "seq,id,at,actor_type,actor_id,action,target_type,target_id,details,request_id,ip,user_agent,prev_hash,hash\n";
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+fn csv_line(e: &audit::ExportedEvent) -> String {
+    let opt = |v: &Option<String>| v.as_deref().map(csv_field).unwrap_or_default();
+    format!(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+        e.seq,
+        e.id,
+        e.at,
+        csv_field(&e.actor_type),
+        e.actor_id.map(|a| a.to_string()).unwrap_or_default(),
+        csv_field(&e.action),
+        opt(&e.target_type),
+        opt(&e.target_id),
+        csv_field(&e.details),
+        opt(&e.request_id),
+        opt(&e.ip),
+        opt(&e.user_agent),
+        e.prev_hash,
+        e.hash
+    )
+}
+
+/// The whole log, streamed in batches: JSON lines (default) or CSV, with the chain.
+pub async fn export(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(query): Query<ExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let csv = match query.format.as_deref().unwrap_or("jsonl") {
+        "jsonl" | "json" => false,
+        "csv" => true,
+        _ => {
+            return Err(crate::error::Failure::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "format: must be jsonl or csv",
+            )
+            .with_field("format")
+            .into());
+        }
+    };
+    audit::start_export(&state.app, &who, if csv { "csv" } else { "jsonl" }).await?;
+    let app = state.app.clone();
+    let stream = futures_util::stream::unfold((0i64, false, csv), move |(after, done, csv)| {
+        let app = app.clone();
+        let who = who.clone();
+        async move {
+            if done {
+                return None;
+            }
+            let mut chunk = String::new();
+            if after == 0 && csv {
+                chunk.push_str(CSV_HEADER);
+            }
+            match audit::export_batch(&app, &who, after, EXPORT_BATCH).await {
+                Ok(batch) => {
+                    let last = batch.last().map(|e| e.seq).unwrap_or(after);
+                    for e in &batch {
+                        if csv {
+                            chunk.push_str(&csv_line(e));
+                        } else {
+                            chunk.push_str(&serde_json::to_string(e).unwrap_or_default());
+                            chunk.push('\n');
+                        }
+                    }
+                    let finished = (batch.len() as i64) < EXPORT_BATCH;
+                    Some((Ok::<_, std::io::Error>(chunk), (last, finished, csv)))
+                }
+                Err(error) => Some((Err(std::io::Error::other(error.to_string())), (after, true, csv))),
+            }
+        }
+    });
+    let (content_type, name) =
+        if csv { ("text/csv; charset=utf-8", "audit.csv") } else { ("application/jsonl", "audit.jsonl") };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
+}
