@@ -62,12 +62,34 @@ pub struct LoadResult {
 
 /// Sends `request` over `connections` keep-alive connections for `duration`.
 pub async fn load(address: &str, request: &[u8], connections: usize, duration: Duration) -> Result<LoadResult, String> {
-    let request = Arc::new(request.to_vec());
+    let request = request.to_vec();
+    load_varied(address, Arc::new(move |_, _| request.clone()), connections, duration).await
+}
+
+/// Builds the request for connection `c`, iteration `n`.
+pub type RequestMaker = Arc<dyn Fn(usize, usize) -> Vec<u8> + Send + Sync>;
+
+/// A JSON request with a bearer token.
+pub fn json_request(method: &str, path: &str, token: &str, body: &str) -> Vec<u8> {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Like [`load`], with a request made afresh for each connection and iteration.
+pub async fn load_varied(
+    address: &str,
+    make: RequestMaker,
+    connections: usize,
+    duration: Duration,
+) -> Result<LoadResult, String> {
     let deadline = Instant::now() + duration;
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..connections {
-        let request = request.clone();
+    for connection in 0..connections {
+        let make = make.clone();
         let address = address.to_string();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(100_000);
@@ -75,7 +97,10 @@ pub async fn load(address: &str, request: &[u8], connections: usize, duration: D
             let Ok(stream) = TcpStream::connect(&address).await else { return (latencies, 1) };
             let _ = stream.set_nodelay(true);
             let mut stream = BufReader::new(stream);
+            let mut iteration = 0;
             while Instant::now() < deadline {
+                let request = make(connection, iteration);
+                iteration += 1;
                 let sent = Instant::now();
                 if stream.get_mut().write_all(&request).await.is_err() {
                     errors += 1;

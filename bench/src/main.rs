@@ -19,6 +19,7 @@ mod http;
 mod seed;
 
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 struct Options {
@@ -236,6 +237,29 @@ async fn run(options: Options) -> Result<(), String> {
     }
     busy_logins.sort_unstable();
     let hwm = rss_kib(pid, "VmHWM:");
+
+    // The audit event's cost on a write request: the same profile write with no change
+    // (no event) and with a change (one event), alternating, 8 connections.
+    let token = seeded.token.clone();
+    let unchanged: http::RequestMaker =
+        Arc::new(move |_, _| http::json_request("PATCH", "/api/v1/tenant", &token, "{}"));
+    let token = seeded.token.clone();
+    let changed: http::RequestMaker = Arc::new(move |c, n| {
+        http::json_request("PATCH", "/api/v1/tenant", &token, &format!("{{\"name\":\"Bench business {c}-{n}\"}}"))
+    });
+    let mut without_audit = Vec::new();
+    let mut with_audit = Vec::new();
+    for _ in 0..options.runs {
+        let a = http::load_varied(&address, unchanged.clone(), 8, Duration::from_secs(options.seconds)).await?;
+        let b = http::load_varied(&address, changed.clone(), 8, Duration::from_secs(options.seconds)).await?;
+        if a.errors + b.errors > 0 {
+            return Err(format!("{} write requests failed", a.errors + b.errors));
+        }
+        without_audit.push(a.per_second);
+        with_audit.push(b.per_second);
+    }
+    let without_audit = median_f64(without_audit);
+    let with_audit = median_f64(with_audit);
     drop(server);
 
     let date = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
@@ -249,7 +273,8 @@ async fn run(options: Options) -> Result<(), String> {
          | log-in while `/me` load runs: p50 ({busy_n} log-ins) | {bp50:.1} ms |\n\
          | `/me` p99 without / with 2 clients logging in continuously | {base99:.2} ms / {beside99:.2} ms |\n\
          | `/me` req/s without / with log-ins | {base_rps:.0} / {beside_rps:.0} |\n\
-         | server RSS idle / peak sampled under load / high-water mark | {idle} MiB / {peak} MiB / {hwm} MiB |\n",
+         | server RSS idle / peak sampled under load / high-water mark | {idle} MiB / {peak} MiB / {hwm} MiB |\n\
+         | `PATCH /api/v1/tenant`, 8 connections: no change (no audit event) / a change (one event) | {without_audit:.0} / {with_audit:.0} req/s ({audit_cost:.1}% less) |\n",
         backend = seeded.backend,
         tenants = seeded.tenants,
         members = seeded.members,
@@ -272,6 +297,7 @@ async fn run(options: Options) -> Result<(), String> {
         idle = idle_rss / 1024,
         peak = peak_rss / 1024,
         hwm = hwm / 1024,
+        audit_cost = (1.0 - with_audit / without_audit) * 100.0,
     );
     println!("{report}");
     use std::io::Write;

@@ -101,10 +101,16 @@ pub async fn seed(data_dir: &Path, postgres: Option<&str>, tenant_count: usize) 
         .await
         .map_err(|e| e.to_string())?;
     let owner = auth::authenticate_session(&app, &issued.cookie_value).await.map_err(|e| e.to_string())?;
-    let token = tokens::create(&app, &owner, "bench", &["members.read".to_string(), "tenant.read".to_string()], None)
-        .await
-        .map_err(|e| e.to_string())?
-        .token;
+    let token = tokens::create(
+        &app,
+        &owner,
+        "bench",
+        &["members.read".to_string(), "tenant.read".to_string(), "tenant.manage".to_string()],
+        None,
+    )
+    .await
+    .map_err(|e| e.to_string())?
+    .token;
     store.close().await;
     Ok(Seeded {
         backend,
