@@ -20,11 +20,21 @@ pub struct Migration {
 pub const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "foundation", sql: include_str!("../migrations/sqlite/0001_foundation.sql") },
     Migration { version: 2, name: "audit", sql: include_str!("../migrations/sqlite/0002_audit.sql") },
+    Migration {
+        version: 3,
+        name: "audit_head_trigger",
+        sql: include_str!("../migrations/sqlite/0003_audit_head_trigger.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "foundation", sql: include_str!("../migrations/postgres/0001_foundation.sql") },
     Migration { version: 2, name: "audit", sql: include_str!("../migrations/postgres/0002_audit.sql") },
+    Migration {
+        version: 3,
+        name: "audit_head_trigger",
+        sql: include_str!("../migrations/postgres/0003_audit_head_trigger.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -33,7 +33,7 @@ pub async fn start_chain(tx: &mut TenantTx) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Appends an event to the tenant's chain, in the caller's transaction: the event exists
+/// Appends an event to the tenant's chain, in the caller's transaction (two statements): the event exists
 /// if and only if the change it records commits. Locking the head row serialises appends
 /// within a tenant; tenants never wait for each other.
 pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<AuditEvent, StoreError> {
@@ -78,7 +78,7 @@ pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result
         ],
     )
     .await?;
-    tx.execute("UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1", args![hash]).await?;
+    // The head's hash is advanced by the audit_events_advance_head trigger (migration 3).
     Ok(event)
 }
 
