@@ -14,8 +14,8 @@ use uuid::Uuid;
 /// The hash before the first event.
 pub const GENESIS: [u8; 32] = [0; 32];
 
-/// One audit event as it is chained.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One audit event as it is chained (and, with its hashes, as it is exported).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuditEvent {
     pub seq: i64,
     pub id: Uuid,

@@ -209,41 +209,10 @@ pub async fn recent(
 /// the chain hashes in hex, so anyone can recompute the chain (docs/audit.md).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ExportedEvent {
-    pub seq: i64,
-    pub id: uuid::Uuid,
-    /// Microseconds since the Unix epoch, UTC.
-    pub at: i64,
-    pub actor_type: String,
-    pub actor_id: Option<uuid::Uuid>,
-    pub action: String,
-    pub target_type: Option<String>,
-    pub target_id: Option<String>,
-    /// The details exactly as hashed (a JSON text).
-    pub details: String,
-    pub request_id: Option<String>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
+    #[serde(flatten)]
+    pub event: steward_domain::audit::AuditEvent,
     pub prev_hash: String,
     pub hash: String,
-}
-
-impl ExportedEvent {
-    pub fn to_event(&self) -> steward_domain::audit::AuditEvent {
-        steward_domain::audit::AuditEvent {
-            seq: self.seq,
-            id: self.id,
-            at: self.at,
-            actor_type: self.actor_type.clone(),
-            actor_id: self.actor_id,
-            action: self.action.clone(),
-            target_type: self.target_type.clone(),
-            target_id: self.target_id.clone(),
-            details: self.details.clone(),
-            request_id: self.request_id.clone(),
-            ip: self.ip.clone(),
-            user_agent: self.user_agent.clone(),
-        }
-    }
 }
 
 /// Records that the log is being exported; call once before reading batches.
@@ -269,18 +238,7 @@ pub async fn export_batch(
     Ok(batch
         .into_iter()
         .map(|s| ExportedEvent {
-            seq: s.event.seq,
-            id: s.event.id,
-            at: s.event.at,
-            actor_type: s.event.actor_type,
-            actor_id: s.event.actor_id,
-            action: s.event.action,
-            target_type: s.event.target_type,
-            target_id: s.event.target_id,
-            details: s.event.details,
-            request_id: s.event.request_id,
-            ip: s.event.ip,
-            user_agent: s.event.user_agent,
+            event: s.event,
             prev_hash: steward_crypto::to_hex(&s.prev_hash),
             hash: steward_crypto::to_hex(&s.hash),
         })
@@ -300,12 +258,12 @@ pub fn verify_export(lines: impl Iterator<Item = std::io::Result<String>>) -> Re
             .ok_or_else(|| format!("line {}: prev_hash is not hex", index + 1))?;
         let hash =
             steward_crypto::from_hex(&exported.hash).ok_or_else(|| format!("line {}: hash is not hex", index + 1))?;
-        if let Err(broken) = verifier.check(&exported.to_event(), &prev, &hash) {
+        if let Err(broken) = verifier.check(&exported.event, &prev, &hash) {
             return Ok(Verification {
                 intact: false,
                 checked: verifier.checked,
                 first_break: Some(format!("line {}: {broken}", index + 1)),
-                first_broken_seq: Some(exported.seq),
+                first_broken_seq: Some(exported.event.seq),
             });
         }
     }

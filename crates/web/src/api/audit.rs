@@ -46,7 +46,8 @@ fn csv_field(value: &str) -> String {
     }
 }
 
-fn csv_line(e: &audit::ExportedEvent) -> String {
+fn csv_line(exported: &audit::ExportedEvent) -> String {
+    let e = &exported.event;
     let opt = |v: &Option<String>| v.as_deref().map(csv_field).unwrap_or_default();
     format!(
         "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
@@ -62,8 +63,8 @@ fn csv_line(e: &audit::ExportedEvent) -> String {
         opt(&e.request_id),
         opt(&e.ip),
         opt(&e.user_agent),
-        e.prev_hash,
-        e.hash
+        exported.prev_hash,
+        exported.hash
     )
 }
 
@@ -103,7 +104,7 @@ pub async fn export(
             }
             match audit::export_batch(&app, &who, after, EXPORT_BATCH).await {
                 Ok(batch) => {
-                    let last = batch.last().map(|e| e.seq).unwrap_or(after);
+                    let last = batch.last().map(|e| e.event.seq).unwrap_or(after);
                     for e in &batch {
                         if csv {
                             chunk.push_str(&csv_line(e));
