@@ -173,17 +173,59 @@ pub struct AuditEventView {
     pub hash: String,
 }
 
-/// The newest events, optionally of one action, before a sequence number (paging).
-pub async fn recent(
-    app: &App,
-    who: &Principal,
-    action: Option<&str>,
-    before_seq: Option<i64>,
-    limit: i64,
-) -> Result<Vec<AuditEventView>, AppError> {
+/// What the viewer and the API filter by, as a person writes it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    /// A member id.
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    /// First day, `YYYY-MM-DD`, UTC.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, UTC (inclusive).
+    pub to: Option<String>,
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+fn day_start(field: &str, text: &str) -> Result<i64, AppError> {
+    let date: jiff::civil::Date =
+        text.trim().parse().map_err(|_| AppError::invalid(field, "must be a date written YYYY-MM-DD"))?;
+    date.to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp().as_microsecond())
+        .map_err(|_| AppError::invalid(field, "is out of range"))
+}
+
+impl AuditQuery {
+    fn to_filter(&self) -> Result<rows::AuditFilter, AppError> {
+        let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        let actor_id = match text(&self.actor) {
+            Some(actor) => {
+                Some(actor.parse::<uuid::Uuid>().map_err(|_| AppError::invalid("actor", "must be a member id"))?)
+            }
+            None => None,
+        };
+        let from = text(&self.from).map(|d| day_start("from", &d)).transpose()?;
+        let until =
+            text(&self.to).map(|d| day_start("to", &d).map(|t| t + crate::clock::MICROS_PER_DAY)).transpose()?;
+        Ok(rows::AuditFilter {
+            action: text(&self.action),
+            actor_id,
+            target_id: text(&self.target),
+            from,
+            until,
+            before_seq: self.before,
+        })
+    }
+}
+
+/// The newest events that match, a page at a time (`before` is the last seq shown).
+pub async fn recent(app: &App, who: &Principal, query: &AuditQuery) -> Result<Vec<AuditEventView>, AppError> {
     who.require(Permission::AuditRead)?;
+    let filter = query.to_filter()?;
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
-    let found = rows::recent(&mut tx, action.filter(|a| !a.is_empty()), before_seq, limit.clamp(1, 500)).await?;
+    let found = rows::recent(&mut tx, &filter, query.limit.unwrap_or(100).clamp(1, 500)).await?;
     tx.commit().await?;
     Ok(found
         .into_iter()

@@ -1,5 +1,6 @@
 //! The main flow in a real browser (Debian's Chromium through chromedriver): sign up,
-//! confirm the email, invite a member, log out, log in, log out.
+//! confirm the email, invite a member, filter and verify the audit log, log out, log in,
+//! log out.
 
 use crate::harness::{Options, PASSWORD, ScratchDir, SmtpServer, TestServer, free_port, path_of, skip_or_fail};
 use fantoccini::{ClientBuilder, Locator};
@@ -44,6 +45,7 @@ async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
     // promise: ACC-1
     // promise: ACC-4
     // promise: SEC-2
+    // promise: SEC-3
     let Some(driver_path) = chromedriver_binary() else {
         skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
         return;
@@ -110,6 +112,17 @@ async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
 
     let screenshot = client.screenshot().await.unwrap_or_default();
     let _ = std::fs::write(std::env::temp_dir().join("steward-members-page.png"), screenshot);
+
+    // The owner filters the audit log and verifies the chain.
+    client.goto(&format!("{}/app/audit", server.base)).await.unwrap();
+    wait_for_text(&client, "invitation.created").await;
+    fill(&client, "action", "invitation.created").await;
+    client.find(Locator::Css("form[action='/app/audit'] button")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "value=\"invitation.created\"").await;
+    let filtered = client.source().await.unwrap_or_default();
+    assert!(!filtered.contains("<code>member.login</code>"), "the filter shows only invitations");
+    client.find(Locator::Css("form[action='/app/audit/verify'] button")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "The log is intact").await;
 
     client.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "You have logged out.").await;

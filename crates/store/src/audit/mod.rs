@@ -116,21 +116,40 @@ pub async fn read_after(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Result
     rows.iter().map(from_row).collect()
 }
 
-/// The newest events first, optionally only one action, for the viewer.
-pub async fn recent(
-    tx: &mut TenantTx,
-    action: Option<&str>,
-    before_seq: Option<i64>,
-    limit: i64,
-) -> Result<Vec<StoredAuditEvent>, StoreError> {
+/// What the viewer filters by; every part optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub target_id: Option<String>,
+    /// From this instant (inclusive), microseconds.
+    pub from: Option<Micros>,
+    /// Until this instant (exclusive), microseconds.
+    pub until: Option<Micros>,
+    /// Only events before this sequence number (the next page).
+    pub before_seq: Option<i64>,
+}
+
+/// The newest events first that match the filter, for the viewer.
+pub async fn recent(tx: &mut TenantTx, filter: &AuditFilter, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
     let rows = tx
         .fetch_all(
             "SELECT id, seq, at, actor_type, actor_id, action, target_type, target_id, details, request_id, ip, user_agent,
                     prev_hash, hash
              FROM audit_events
-             WHERE tenant_id = $1 AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR seq < $3)
-             ORDER BY seq DESC LIMIT $4",
-            args![action, before_seq, limit],
+             WHERE tenant_id = $1 AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR actor_id = $3)
+               AND ($4 IS NULL OR target_id = $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6)
+               AND ($7 IS NULL OR seq < $7)
+             ORDER BY seq DESC LIMIT $8",
+            args![
+                filter.action.clone(),
+                filter.actor_id,
+                filter.target_id.clone(),
+                filter.from,
+                filter.until,
+                filter.before_seq,
+                limit
+            ],
         )
         .await?;
     rows.iter().map(from_row).collect()

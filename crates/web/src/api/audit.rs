@@ -8,20 +8,12 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 use steward_app::audit::{self, AuditEventView, Verification};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EventsQuery {
-    action: Option<String>,
-    before: Option<i64>,
-    limit: Option<i64>,
-}
-
 pub async fn events(
     State(state): State<AppState>,
     Auth(who): Auth,
-    Query(query): Query<EventsQuery>,
+    Query(query): Query<audit::AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditEventView>>> {
-    Ok(Json(audit::recent(&state.app, &who, query.action.as_deref(), query.before, query.limit.unwrap_or(100)).await?))
+    Ok(Json(audit::recent(&state.app, &who, &query).await?))
 }
 
 pub async fn verify(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<Json<Verification>> {
