@@ -32,13 +32,25 @@ pub struct GuardState {
     pub state: AppState,
     pub access: Access,
     pub api: bool,
+    /// The route as declared, for metrics.
+    pub route: &'static str,
 }
 
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Times the request and counts it under its declared route.
 pub async fn guard(State(guard): State<GuardState>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = guard.route;
+    let response = guarded(guard, req, next).await;
+    crate::metrics::observe(method.as_str(), route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+async fn guarded(guard: GuardState, req: Request, next: Next) -> Response {
     let unsafe_page_request = !guard.api && changes_state(req.method());
     if unsafe_page_request && !same_origin(&req) {
         return crate::ui::failure_page(Failure::new(

@@ -3,7 +3,7 @@
 //! are built from this table and nothing else.
 
 use crate::guard::{GuardState, guard};
-use crate::{AppState, api, assets, health, openapi, security, ui};
+use crate::{AppState, api, assets, health, metrics, openapi, security, ui};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
@@ -70,6 +70,7 @@ pub fn all() -> Vec<RouteSpec> {
         // Operations.
         page(M::GET, "/healthz", Public, "The process is up", get(health::healthz)),
         page(M::GET, "/readyz", Public, "The process and its database are up", get(health::readyz)),
+        page(M::GET, "/metrics", Public, "Prometheus metrics, to the machine itself only", get(metrics::endpoint)),
         page(M::GET, "/assets/{name}", Public, "Stylesheet and scripts", get(assets::asset)),
         page(M::GET, "/api/v1/openapi.json", Public, "This API's OpenAPI document", get(openapi::document)),
         page(M::GET, "/api/docs", Public, "A readable view of the API document", get(openapi::viewer)),
@@ -377,8 +378,12 @@ pub fn all() -> Vec<RouteSpec> {
 pub fn build_router(state: AppState, body_limit: usize) -> Router {
     let mut router: Router<AppState> = Router::new();
     for spec in all() {
-        let guard_state =
-            GuardState { state: state.clone(), access: spec.access, api: spec.path.starts_with("/api/v1/") };
+        let guard_state = GuardState {
+            state: state.clone(),
+            access: spec.access,
+            api: spec.path.starts_with("/api/v1/"),
+            route: spec.path,
+        };
         let guarded = spec.handler.route_layer(axum::middleware::from_fn_with_state(guard_state, guard));
         router = router.route(spec.path, guarded);
     }

@@ -33,6 +33,7 @@ fn only_sign_in_pages_assets_and_health_are_public() {
     let allowed_public = [
         "/healthz",
         "/readyz",
+        "/metrics",
         "/assets/",
         "/api/v1/openapi.json",
         "/api/docs",
@@ -67,4 +68,26 @@ async fn health_and_readiness_answer() {
     assert_eq!(ready["status"], "ready");
     let docs = browser.get("/api/docs").await;
     assert!(docs.body.contains("/assets/api-docs.js"));
+}
+
+#[tokio::test]
+async fn metrics_count_requests_per_declared_route_and_name_no_one() {
+    // promise: ISO-2
+    let server = TestServer::start().await;
+    let fixture = server.tenant("metrics-co").await;
+    let api = server.api(&fixture.owner_token);
+    api.get("/api/v1/me").await;
+    api.get(&format!("/api/v1/members/{}", fixture.owner.member)).await;
+    let text = server.browser().get("/metrics").await.body;
+    assert!(text.contains("steward_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"}"), "{text}");
+    assert!(text.contains("route=\"/api/v1/members/{member_id}\""), "ids are never labels");
+    for private in [
+        fixture.owner.member.to_string(),
+        fixture.tenant.to_string(),
+        "owner@metrics-co.example".to_string(),
+        "metrics-co".to_string(),
+    ] {
+        assert!(!text.contains(&private), "/metrics shows {private}");
+    }
+    assert!(text.contains("steward_http_request_duration_seconds_bucket"));
 }
