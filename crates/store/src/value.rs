@@ -76,6 +76,16 @@ pub(crate) enum RowInner {
 }
 
 impl Row {
+    /// Reads column number `index` (0-based) as `T`: cheaper than by name on hot loops.
+    pub fn get_at<T: DbValue>(&self, index: usize) -> Result<T, StoreError> {
+        use sqlx::Row as _;
+        let result = match &self.0 {
+            RowInner::Sqlite(row) => row.try_get::<T, _>(index),
+            RowInner::Postgres(row) => row.try_get::<T, _>(index),
+        };
+        result.map_err(|source| StoreError::Decode { column: format!("#{index}"), source })
+    }
+
     /// Reads column `name` as `T`, naming the column if it cannot.
     pub fn get<T: DbValue>(&self, name: &str) -> Result<T, StoreError> {
         use sqlx::Row as _;

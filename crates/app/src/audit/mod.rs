@@ -111,33 +111,62 @@ pub struct Verification {
 
 const VERIFY_BATCH: i64 = 10_000;
 
-/// Checks every event of a tenant in order, in one consistent read.
+/// Checks every event of a tenant in order, in one consistent read. One task reads the
+/// next batch while this one hashes the current, so both cores work.
 pub async fn verify_tenant(app: &App, tenant: TenantId) -> Result<Verification, AppError> {
-    let mut tx = app.store.begin_tenant_read(tenant).await?;
-    let mut verifier = ChainVerifier::default();
-    loop {
-        let batch = rows::read_after(&mut tx, verifier.last_seq(), VERIFY_BATCH).await?;
-        if batch.is_empty() {
-            break;
+    let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Vec<rows::StoredAuditEvent>, AppError>>(2);
+    let store = app.store.clone();
+    let reader = tokio::spawn(async move {
+        let result = async {
+            let mut tx = store.begin_tenant_read(tenant).await?;
+            let mut after = 0;
+            loop {
+                let batch = rows::read_after(&mut tx, after, VERIFY_BATCH).await?;
+                let Some(last) = batch.last() else { break };
+                after = last.event.seq;
+                let full = batch.len() as i64 == VERIFY_BATCH;
+                if sender.send(Ok(batch)).await.is_err() || !full {
+                    break;
+                }
+            }
+            tx.commit().await?;
+            Ok::<(), AppError>(())
         }
-        for stored in &batch {
+        .await;
+        if let Err(error) = result {
+            let _ = sender.send(Err(error)).await;
+        }
+    });
+    let mut verifier = ChainVerifier::default();
+    let mut outcome = None;
+    while let Some(batch) = batches.recv().await {
+        for stored in &batch? {
             if let Err(broken) = verifier.check(&stored.event, &stored.prev_hash, &stored.hash) {
-                tx.commit().await?;
                 let seq = match broken {
                     ChainBreak::Gap { found, .. } => found,
                     ChainBreak::Link { seq, .. } | ChainBreak::Altered { seq, .. } => seq,
                 };
-                return Ok(Verification {
+                outcome = Some(Verification {
                     intact: false,
                     checked: verifier.checked,
                     first_break: Some(broken.to_string()),
                     first_broken_seq: Some(seq),
                 });
+                break;
             }
         }
+        if outcome.is_some() {
+            break;
+        }
     }
-    tx.commit().await?;
-    Ok(Verification { intact: true, checked: verifier.checked, first_break: None, first_broken_seq: None })
+    drop(batches);
+    let _ = reader.await;
+    Ok(outcome.unwrap_or(Verification {
+        intact: true,
+        checked: verifier.checked,
+        first_break: None,
+        first_broken_seq: None,
+    }))
 }
 
 /// The "verify" button and `GET /api/v1/audit/verify`.

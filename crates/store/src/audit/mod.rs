@@ -82,24 +82,32 @@ pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result
     Ok(event)
 }
 
+/// The columns every read selects, in the order `from_row` decodes them by position
+/// (verification reads millions of rows).
+macro_rules! audit_columns {
+    () => {
+        "id, seq, at, actor_type, actor_id, action, target_type, target_id, details, request_id, ip, user_agent, prev_hash, hash"
+    };
+}
+
 fn from_row(row: &Row) -> Result<StoredAuditEvent, StoreError> {
     Ok(StoredAuditEvent {
         event: AuditEvent {
-            seq: row.get("seq")?,
-            id: row.get("id")?,
-            at: row.get("at")?,
-            actor_type: row.get("actor_type")?,
-            actor_id: row.get("actor_id")?,
-            action: row.get("action")?,
-            target_type: row.get("target_type")?,
-            target_id: row.get("target_id")?,
-            details: row.get("details")?,
-            request_id: row.get("request_id")?,
-            ip: row.get("ip")?,
-            user_agent: row.get("user_agent")?,
+            id: row.get_at(0)?,
+            seq: row.get_at(1)?,
+            at: row.get_at(2)?,
+            actor_type: row.get_at(3)?,
+            actor_id: row.get_at(4)?,
+            action: row.get_at(5)?,
+            target_type: row.get_at(6)?,
+            target_id: row.get_at(7)?,
+            details: row.get_at(8)?,
+            request_id: row.get_at(9)?,
+            ip: row.get_at(10)?,
+            user_agent: row.get_at(11)?,
         },
-        prev_hash: row.get("prev_hash")?,
-        hash: row.get("hash")?,
+        prev_hash: row.get_at(12)?,
+        hash: row.get_at(13)?,
     })
 }
 
@@ -107,9 +115,11 @@ fn from_row(row: &Row) -> Result<StoredAuditEvent, StoreError> {
 pub async fn read_after(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
     let rows = tx
         .fetch_all(
-            "SELECT id, seq, at, actor_type, actor_id, action, target_type, target_id, details, request_id, ip, user_agent,
-                    prev_hash, hash
-             FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            concat!(
+                "SELECT ",
+                audit_columns!(),
+                " FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+            ),
             args![after_seq, limit],
         )
         .await?;
@@ -134,13 +144,15 @@ pub struct AuditFilter {
 pub async fn recent(tx: &mut TenantTx, filter: &AuditFilter, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
     let rows = tx
         .fetch_all(
-            "SELECT id, seq, at, actor_type, actor_id, action, target_type, target_id, details, request_id, ip, user_agent,
-                    prev_hash, hash
-             FROM audit_events
+            concat!(
+                "SELECT ",
+                audit_columns!(),
+                " FROM audit_events
              WHERE tenant_id = $1 AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR actor_id = $3)
                AND ($4 IS NULL OR target_id = $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6)
                AND ($7 IS NULL OR seq < $7)
-             ORDER BY seq DESC LIMIT $8",
+             ORDER BY seq DESC LIMIT $8"
+            ),
             args![
                 filter.action.clone(),
                 filter.actor_id,
