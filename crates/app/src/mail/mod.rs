@@ -15,6 +15,8 @@ use std::sync::Arc;
 /// One message to one member.
 #[derive(Debug, Clone)]
 pub struct OutgoingMail {
+    /// What kind of mail this is, for the console ("invitation"); never personal.
+    pub kind: &'static str,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -67,7 +69,8 @@ impl Mailer {
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
         match self {
             Mailer::Console => {
-                println!("\n  mail: {}\n        {}\n", mail.subject, mail.link);
+                // Only the kind and the link: the subject names people.
+                println!("\n  mail ({}): {}\n", mail.kind, mail.link);
                 Ok(())
             }
             Mailer::Smtp { transport, from } => {
@@ -85,12 +88,12 @@ impl Mailer {
         }
     }
 
-    /// Sends without making the caller wait; a failure is logged with the subject only.
+    /// Sends without making the caller wait; a failure is logged with the kind of mail only.
     pub fn send_in_background(&self, mail: OutgoingMail) {
         let mailer = self.clone();
         tokio::spawn(async move {
             if let Err(error) = mailer.send(&mail).await {
-                tracing::warn!(subject = %mail.subject, %error, "mail was not sent");
+                tracing::warn!(kind = mail.kind, %error, "mail was not sent");
             }
         });
     }

@@ -4,6 +4,7 @@ use super::OutgoingMail;
 
 pub fn verify_email(to: &str, name: &str, business: &str, link: String) -> OutgoingMail {
     OutgoingMail {
+        kind: "email confirmation",
         to: to.to_string(),
         subject: format!("Confirm your email for {business} on Steward"),
         text: format!(
@@ -16,6 +17,7 @@ pub fn verify_email(to: &str, name: &str, business: &str, link: String) -> Outgo
 
 pub fn invitation(to: &str, inviter: &str, business: &str, role: &str, link: String) -> OutgoingMail {
     OutgoingMail {
+        kind: "invitation",
         to: to.to_string(),
         subject: format!("{inviter} invited you to {business} on Steward"),
         text: format!(
@@ -29,6 +31,7 @@ pub fn invitation(to: &str, inviter: &str, business: &str, role: &str, link: Str
 
 pub fn password_reset(to: &str, name: &str, business: &str, link: String) -> OutgoingMail {
     OutgoingMail {
+        kind: "password reset",
         to: to.to_string(),
         subject: format!("Reset your Steward password for {business}"),
         text: format!(

@@ -375,3 +375,95 @@ async fn serve_refuses_unsafe_postgres_setups_with_a_message() {
     assert!(ready.contains("postgres"));
     running.terminate();
 }
+
+#[tokio::test]
+async fn a_whole_flow_leaves_no_personal_value_in_logs_console_or_audit() {
+    // promise: SEC-3
+    // promise: ISO-2
+    let dir = ScratchDir::new("scan");
+    let data = dir.0.to_string_lossy().to_string();
+    let mut child = steward()
+        .args(["--data-dir", &data, "--listen", "127.0.0.1:0", "serve"])
+        .env("RUST_LOG", "debug,sqlx=warn,hyper=warn,h2=warn")
+        .env("STEWARD_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start steward");
+    let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, lines) = channel::<String>();
+    let out_tx = tx.clone();
+    let out_reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = out_tx.send(line);
+        }
+    });
+    let err_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let first = lines.recv_timeout(Duration::from_secs(60)).expect("serve prints its address");
+    let base = first[first.find("http://").unwrap_or(0)..].split_whitespace().next().unwrap_or_default().to_string();
+
+    let (name, email, phone, password) =
+        ("Ottoline Brackwater", "ottoline.brackwater@scan.example", "+91 99887 76655", "brackwater secret phrase");
+    let mut browser = Browser::new(&base);
+    let fields = [
+        ("business_name", "Scan Salon"),
+        ("slug", "scan-salon"),
+        ("country", "IN"),
+        ("time_zone", "Asia/Kolkata"),
+        ("name", name),
+        ("email", email),
+        ("password", password),
+        ("accept_policy", "yes"),
+    ];
+    assert_eq!(browser.submit("/signup", "/signup", &fields).await.status, StatusCode::SEE_OTHER);
+    let mut console: Vec<String> = Vec::new();
+    let verify_link = loop {
+        let line = lines.recv_timeout(Duration::from_secs(30)).expect("the console shows the confirmation link");
+        console.push(line.clone());
+        if let Some(at) = line.find("/verify/") {
+            break line[at..].trim().to_string();
+        }
+    };
+    assert_eq!(browser.get(&verify_link).await.status, StatusCode::OK);
+    browser.submit("/app/account", "/app/account", &[("name", name), ("phone", phone)]).await;
+    browser
+        .submit(
+            "/app/members",
+            "/app/members/invite",
+            &[("email", "invitee.quillfeather@scan.example"), ("role", "staff")],
+        )
+        .await;
+    let page = browser.get("/app").await;
+    browser.post("/logout", &[("csrf", &page.csrf())]).await;
+    browser.log_in("scan-salon", email, "a wrong password here").await;
+    browser.submit("/forgot", "/forgot", &[("workspace", "scan-salon"), ("email", email)]).await;
+    browser.log_in("scan-salon", email, password).await;
+
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    drop(tx);
+    let _ = out_reader.join();
+    console.extend(lines.try_iter());
+    assert!(console.iter().any(|l| l.contains("mail (invitation)")), "{console:?}");
+    let logs = err_reader.join().unwrap_or_default();
+    assert!(logs.contains("\"status\":303"), "request lines were logged: {logs}");
+
+    let store = steward_store::Store::open(&format!("sqlite://{data}/steward.db"), 2).await.unwrap();
+    let mut platform = store.begin_platform().await.unwrap();
+    let tenant = steward_store::tenancy::tenants::find_by_slug(&mut platform, "scan-salon").await.unwrap().unwrap();
+    drop(platform);
+    let mut tx = store.begin_tenant_read(tenant.id).await.unwrap();
+    let audit = steward_store::audit::read_after(&mut tx, 0, 10_000).await.unwrap();
+    drop(tx);
+    store.close().await;
+    let audit_text = format!("{audit:?}");
+    assert!(audit_text.contains("member.profile_changed") && audit_text.contains("invitation.created"));
+
+    for (place, text) in [("log", logs.as_str()), ("console", &console.join("\n")), ("audit", audit_text.as_str())] {
+        let lower = text.to_lowercase();
+        for personal in ["ottoline", "brackwater", "9988776655", "99887 76655", "quillfeather", "scan.example"] {
+            assert!(!lower.contains(personal), "the {place} holds '{personal}'");
+        }
+    }
+}
