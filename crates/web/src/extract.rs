@@ -67,6 +67,28 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
     }
 }
 
+/// Query-string parameters of an API request: a value of the wrong type or an unknown
+/// parameter is a 422 naming it, in the API's JSON error form.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(deserializer).map(ApiQuery).map_err(|error| {
+            let path = error.path().to_string();
+            let message = error.into_inner().to_string();
+            let field = field_from_message(&message).unwrap_or(path);
+            ApiError(
+                Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("{field}: {message}"))
+                    .with_field(field),
+            )
+        })
+    }
+}
+
 /// serde names unknown and missing fields inside its message (`unknown field \`x\``).
 fn field_from_message(message: &str) -> Option<String> {
     for marker in ["unknown field `", "missing field `"] {

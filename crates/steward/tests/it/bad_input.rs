@@ -157,3 +157,17 @@ async fn invalid_phone_on_the_account_page_names_the_field() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert!(browser.get("/app/account").await.body.contains("+919812345678"));
 }
+
+#[tokio::test]
+async fn bad_query_parameters_are_a_422_naming_the_parameter() {
+    let server = TestServer::start().await;
+    let fixture = server.tenant("bad-query").await;
+    let api = server.api(&fixture.owner_token);
+    let wrong_type = api.get("/api/v1/audit/events?before=yesterday").await;
+    assert_eq!(wrong_type.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong_type.json()["error"]["field"], "before");
+    let unknown = api.get("/api/v1/audit/events?colour=red").await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.json()["error"]["field"], "colour");
+    assert_eq!(api.get("/api/v1/audit/events?limit=5").await.status, StatusCode::OK);
+}

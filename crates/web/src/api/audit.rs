@@ -2,16 +2,16 @@
 
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::Auth;
+use crate::extract::{ApiQuery, Auth};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use steward_app::audit::{self, AuditEventView, Verification};
 
 pub async fn events(
     State(state): State<AppState>,
     Auth(who): Auth,
-    Query(query): Query<audit::AuditQuery>,
+    ApiQuery(query): ApiQuery<audit::AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditEventView>>> {
     Ok(Json(audit::recent(&state.app, &who, &query).await?))
 }
@@ -64,7 +64,7 @@ fn csv_line(exported: &audit::ExportedEvent) -> String {
 pub async fn export(
     State(state): State<AppState>,
     Auth(who): Auth,
-    Query(query): Query<ExportQuery>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> ApiResult<axum::response::Response> {
     use axum::http::header;
     use axum::response::IntoResponse;
