@@ -9,6 +9,7 @@ pub mod error;
 pub mod mail;
 pub mod rate_limit;
 pub mod tenancy;
+pub mod usage;
 
 use std::sync::Arc;
 use steward_crypto::master_key::MasterKey;

@@ -110,6 +110,10 @@ registry! {
         "target_id": SecurityLog, "details": SecurityLog, "request_id": SecurityLog, "ip": SecurityLog,
         "user_agent": SecurityLog, "prev_hash": SecurityLog, "hash": SecurityLog,
     }
+    "usage_events" {
+        "tenant_id": Operational, "id": Usage, "at": Usage, "member_id": Usage, "feature": Usage,
+        "ip": Usage, "browser": Usage, "os": Usage,
+    }
     "policy_acceptances" {
         "tenant_id": Operational, "id": Operational, "member_id": Account, "policy_version": Account,
         "accepted_at": Account, "ip": SecurityLog,

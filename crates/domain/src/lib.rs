@@ -14,5 +14,6 @@ pub mod permissions;
 pub mod policy;
 pub mod slug;
 pub mod time_zone;
+pub mod user_agent;
 
 pub use error::ValidationError;

@@ -18,6 +18,7 @@ pub mod schema;
 pub mod sqlite;
 pub mod tenancy;
 pub mod tx;
+pub mod usage;
 pub mod value;
 
 pub use error::StoreError;

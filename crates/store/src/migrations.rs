@@ -25,6 +25,7 @@ pub const SQLITE: &[Migration] = &[
         name: "audit_head_trigger",
         sql: include_str!("../migrations/sqlite/0003_audit_head_trigger.sql"),
     },
+    Migration { version: 4, name: "usage", sql: include_str!("../migrations/sqlite/0004_usage.sql") },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -35,6 +36,7 @@ pub const POSTGRES: &[Migration] = &[
         name: "audit_head_trigger",
         sql: include_str!("../migrations/postgres/0003_audit_head_trigger.sql"),
     },
+    Migration { version: 4, name: "usage", sql: include_str!("../migrations/postgres/0004_usage.sql") },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -103,8 +103,14 @@ async fn guarded(guard: GuardState, req: Request, next: Next) -> Response {
             Err(response) => return response,
         };
     }
+    let page_view = (!guard.api && req.method() == Method::GET).then(|| principal.clone());
     req.extensions_mut().insert(principal);
     let mut response = next.run(req).await;
+    if let Some(viewer) = page_view
+        && response.status().is_success()
+    {
+        steward_app::usage::record_page_view(&guard.state.app, &viewer, guard.route);
+    }
     response.extensions_mut().insert(crate::security::RequestTenant(tenant));
     response
 }

@@ -45,6 +45,8 @@ fn schemas() -> Value {
             "ip": { "type": ["string", "null"] }, "user_agent": { "type": ["string", "null"] }, "hash": { "type": "string" } } },
         "AuditVerification": { "type": "object", "properties": { "intact": { "type": "boolean" }, "checked": { "type": "integer" },
             "first_break": { "type": ["string", "null"] }, "first_broken_seq": { "type": ["integer", "null"] } } },
+        "DailyUsage": { "type": "object", "properties": { "date": { "type": "string", "format": "date" }, "feature": { "type": "string" },
+            "count": { "type": "integer" } } },
         "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
     })
 }

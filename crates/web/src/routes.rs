@@ -350,6 +350,16 @@ pub fn all() -> Vec<RouteSpec> {
             false,
             get(api::audit::verify),
         ),
+        api(
+            M::GET,
+            "/api/v1/usage/daily",
+            Permission(P::AuditRead),
+            "Features used and pages viewed, counted per day (query: from, to as YYYY-MM-DD, UTC)",
+            None,
+            Some("DailyUsage"),
+            true,
+            get(api::usage::daily),
+        ),
         api(M::GET, "/api/v1/tokens", Member, "My API tokens", None, Some("Token"), true, get(api::tokens::list)),
         api(
             M::POST,

@@ -77,8 +77,20 @@ fn from_origin(
     }
 }
 
-/// Appends an event inside the caller's transaction.
+/// Appends an event inside the caller's transaction. What a member did is also a use of
+/// a feature, counted for usage under the same action name.
 pub async fn record(app: &App, tx: &mut TenantTx, event: NewAuditEvent) -> Result<(), AppError> {
+    if matches!(event.actor_type, "member" | "api_token") {
+        crate::usage::record_feature(
+            app,
+            tx,
+            event.actor_id,
+            event.action,
+            event.ip.clone(),
+            event.user_agent.as_deref(),
+        )
+        .await?;
+    }
     rows::append(tx, event, app.now()).await?;
     Ok(())
 }

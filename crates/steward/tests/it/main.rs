@@ -17,3 +17,4 @@ mod mail;
 mod routes;
 mod schema;
 mod store;
+mod usage;

@@ -7,3 +7,4 @@ pub mod members;
 pub mod roles;
 pub mod tenant;
 pub mod tokens;
+pub mod usage;

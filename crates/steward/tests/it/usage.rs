@@ -1,0 +1,42 @@
+//! Usage: features used and pages viewed, counted per day.
+
+use crate::harness::{PASSWORD, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn features_and_page_views_are_counted_per_day() {
+    let server = TestServer::start().await;
+    let fixture = server.tenant("usage-co").await;
+    let api = server.api(&fixture.owner_token);
+    api.call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "new@usage-co.example", "role": "staff" })))
+        .await;
+    let mut browser = server.browser();
+    browser.log_in("usage-co", "owner@usage-co.example", PASSWORD).await;
+    assert_eq!(browser.get("/app/members").await.status, StatusCode::OK);
+    assert_eq!(browser.get("/app/members").await.status, StatusCode::OK);
+
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    let mut counts = serde_json::Value::Null;
+    for _ in 0..50 {
+        counts = api.get(&format!("/api/v1/usage/daily?from={today}&to={today}")).await.json();
+        let pages = counts
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["feature"] == "page:/app/members"))
+            .map(|c| c["count"].clone());
+        if pages == Some(json!(2)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let find = |feature: &str| {
+        counts.as_array().and_then(|c| c.iter().find(|c| c["feature"] == feature)).map(|c| c["count"].clone())
+    };
+    assert_eq!(find("page:/app/members"), Some(json!(2)), "{counts}");
+    assert_eq!(find("invitation.created"), Some(json!(1)), "{counts}");
+    assert!(counts.as_array().is_some_and(|c| c.iter().all(|c| c["date"] == json!(today))));
+
+    let bad = api.get("/api/v1/usage/daily?from=soon").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["error"]["field"], "from");
+}

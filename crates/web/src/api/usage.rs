@@ -1,0 +1,24 @@
+//! Usage counts per day and feature.
+
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{ApiQuery, Auth};
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use steward_app::usage::{self, DailyUsage};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DailyQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn daily(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(query): ApiQuery<DailyQuery>,
+) -> ApiResult<Json<Vec<DailyUsage>>> {
+    Ok(Json(usage::daily(&state.app, &who, query.from.as_deref(), query.to.as_deref()).await?))
+}
