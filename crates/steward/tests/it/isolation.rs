@@ -201,12 +201,24 @@ async fn row_level_security_hides_other_tenants_from_an_unfiltered_query() {
     browser.log_in("rls-b", "owner@rls-b.example", PASSWORD).await;
 
     let mut tx = server.store.begin_tenant_read(a.tenant).await.unwrap();
-    for table in ["members", "roles", "sessions", "api_tokens", "policy_acceptances"] {
+    for table in [
+        "members",
+        "roles",
+        "sessions",
+        "api_tokens",
+        "policy_acceptances",
+        "audit_events",
+        "audit_heads",
+        "usage_events",
+    ] {
         let sql: &'static str = match table {
             "members" => "SELECT tenant_id FROM members",
             "roles" => "SELECT tenant_id FROM roles",
             "sessions" => "SELECT tenant_id FROM sessions",
             "api_tokens" => "SELECT tenant_id FROM api_tokens",
+            "audit_events" => "SELECT tenant_id FROM audit_events",
+            "audit_heads" => "SELECT tenant_id FROM audit_heads",
+            "usage_events" => "SELECT tenant_id FROM usage_events",
             _ => "SELECT tenant_id FROM policy_acceptances",
         };
         let rows = tx.fetch_all_unfiltered_for_isolation_test(sql).await.unwrap();
