@@ -43,3 +43,13 @@ pub fn format_instant(micros: i64) -> String {
         .map(|t| t.round(jiff::Unit::Second).unwrap_or(t).to_string())
         .unwrap_or_default()
 }
+
+/// The first instant (microseconds) of a UTC day written `YYYY-MM-DD`; an error names
+/// `field`.
+pub fn utc_day_start(field: &str, text: &str) -> Result<i64, crate::AppError> {
+    let date: jiff::civil::Date =
+        text.trim().parse().map_err(|_| crate::AppError::invalid(field, "must be a date written YYYY-MM-DD"))?;
+    date.to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp().as_microsecond())
+        .map_err(|_| crate::AppError::invalid(field, "is out of range"))
+}

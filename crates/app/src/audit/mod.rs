@@ -230,14 +230,6 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-fn day_start(field: &str, text: &str) -> Result<i64, AppError> {
-    let date: jiff::civil::Date =
-        text.trim().parse().map_err(|_| AppError::invalid(field, "must be a date written YYYY-MM-DD"))?;
-    date.to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp().as_microsecond())
-        .map_err(|_| AppError::invalid(field, "is out of range"))
-}
-
 impl AuditQuery {
     fn to_filter(&self) -> Result<rows::AuditFilter, AppError> {
         let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
@@ -247,9 +239,10 @@ impl AuditQuery {
             }
             None => None,
         };
-        let from = text(&self.from).map(|d| day_start("from", &d)).transpose()?;
-        let until =
-            text(&self.to).map(|d| day_start("to", &d).map(|t| t + crate::clock::MICROS_PER_DAY)).transpose()?;
+        let from = text(&self.from).map(|d| crate::clock::utc_day_start("from", &d)).transpose()?;
+        let until = text(&self.to)
+            .map(|d| crate::clock::utc_day_start("to", &d).map(|t| t + crate::clock::MICROS_PER_DAY))
+            .transpose()?;
         Ok(rows::AuditFilter {
             action: text(&self.action),
             actor_id,

@@ -73,19 +73,12 @@ pub async fn daily(
     who.require(Permission::AuditRead)?;
     let day = crate::clock::MICROS_PER_DAY;
     let today_start = app.now().div_euclid(day) * day;
-    let parse = |field: &str, text: &str| -> Result<i64, AppError> {
-        let date: jiff::civil::Date =
-            text.trim().parse().map_err(|_| AppError::invalid(field, "must be a date written YYYY-MM-DD"))?;
-        date.to_zoned(jiff::tz::TimeZone::UTC)
-            .map(|z| z.timestamp().as_microsecond())
-            .map_err(|_| AppError::invalid(field, "is out of range"))
-    };
     let until = match to.filter(|t| !t.trim().is_empty()) {
-        Some(text) => parse("to", text)? + day,
+        Some(text) => crate::clock::utc_day_start("to", text)? + day,
         None => today_start + day,
     };
     let from = match from.filter(|f| !f.trim().is_empty()) {
-        Some(text) => parse("from", text)?,
+        Some(text) => crate::clock::utc_day_start("from", text)?,
         None => until - 30 * day,
     };
     if from >= until {
