@@ -114,7 +114,3 @@ pub async fn delete_for_member(
         None => tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND member_id = $2", args![member]).await,
     }
 }
-
-pub async fn delete_expired(tx: &mut TenantTx, now: Micros) -> Result<u64, StoreError> {
-    tx.execute("DELETE FROM sessions WHERE tenant_id = $1 AND expires_at <= $2", args![now]).await
-}

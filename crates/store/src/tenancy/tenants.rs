@@ -85,11 +85,6 @@ pub async fn find_by_slug(tx: &mut PlatformTx, slug: &str) -> Result<Option<Tena
     tx.fetch_optional(sql, args![slug]).await?.as_ref().map(from_row).transpose()
 }
 
-pub async fn find_by_id(tx: &mut PlatformTx, id: TenantId) -> Result<Option<TenantRow>, StoreError> {
-    let sql = select_tenants!("WHERE id = $1");
-    tx.fetch_optional(sql, args![id]).await?.as_ref().map(from_row).transpose()
-}
-
 pub async fn list(tx: &mut PlatformTx) -> Result<Vec<TenantRow>, StoreError> {
     let sql = select_tenants!("ORDER BY slug");
     tx.fetch_all(sql, args![]).await?.iter().map(from_row).collect()
