@@ -5,7 +5,9 @@
 pub mod access;
 pub mod audit;
 pub mod clock;
+pub mod customers;
 pub mod error;
+pub mod keys;
 pub mod mail;
 pub mod rate_limit;
 pub mod tenancy;
@@ -51,6 +53,7 @@ pub struct App {
     pub clock: clock::Clock,
     pub login_limiter: Arc<rate_limit::RateLimiter>,
     pub token_cache: Arc<access::token_cache::TokenCache>,
+    pub keys: Arc<keys::KeyRing>,
 }
 
 impl App {
@@ -64,6 +67,7 @@ impl App {
             clock: clock::Clock::system(),
             login_limiter,
             token_cache: Arc::default(),
+            keys: Arc::default(),
         }
     }
 

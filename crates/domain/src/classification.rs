@@ -114,6 +114,36 @@ registry! {
         "tenant_id": Operational, "id": Usage, "at": Usage, "member_id": Usage, "feature": Usage,
         "ip": Usage, "browser": Usage, "os": Usage,
     }
+    "customers" {
+        "tenant_id": Operational, "id": Operational, "name": Personal, "name_key": Personal, "phone": Personal,
+        "email": Personal, "address": Personal, "date_of_birth": Personal, "source": Personal,
+        "preferred_channel": Personal, "last_visit_at": Personal, "created_by": Operational,
+        "created_at": Operational, "updated_at": Operational,
+    }
+    "customer_search_terms" { "tenant_id": Operational, "term": Personal, "customer_id": Operational }
+    "customer_tags" { "tenant_id": Operational, "customer_id": Operational, "tag": Personal }
+    "customer_notes" {
+        "tenant_id": Operational, "id": Operational, "customer_id": Operational, "author_id": Operational,
+        "private": Operational, "body": Personal, "body_sealed": Sensitive, "created_at": Operational,
+    }
+    "customer_consents" {
+        "tenant_id": Operational, "id": Operational, "customer_id": Operational, "channel": Personal,
+        "purpose": Personal, "granted": Personal, "source": Personal, "recorded_by": Operational,
+        "recorded_at": Personal,
+    }
+    "custom_fields" {
+        "tenant_id": Operational, "id": Operational, "label": Config, "kind": Config, "data_class": Config,
+        "options": Config, "position": Config, "created_at": Operational, "updated_at": Operational,
+    }
+    "customer_field_values" {
+        "tenant_id": Operational, "customer_id": Operational, "field_id": Operational, "value": Personal,
+        "value_sealed": Sensitive, "updated_by": Operational, "updated_at": Operational,
+    }
+    "keystore.tenant_keys" { "tenant_id": Operational, "key_version": Operational, "wrapped": Secret, "created_at": Operational }
+    "keystore.subject_keys" {
+        "tenant_id": Operational, "subject_id": Operational, "key_version": Operational, "wrapped": Secret,
+        "created_at": Operational,
+    }
     "policy_acceptances" {
         "tenant_id": Operational, "id": Operational, "member_id": Account, "policy_version": Account,
         "accepted_at": Account, "ip": SecurityLog,

@@ -63,6 +63,9 @@ impl Phone {
         if trimmed.is_empty() {
             return Err(ValidationError::new(field, "is required"));
         }
+        // "+91 (0)98123 45678": the bracketed trunk zero is written but never dialled.
+        let without_trunk = trimmed.replace("(0)", "");
+        let trimmed = without_trunk.trim();
         let international = trimmed.starts_with('+') || trimmed.starts_with("00");
         let mut digits = String::new();
         for c in trimmed.chars() {
@@ -78,13 +81,23 @@ impl Phone {
             }
         }
         let national_or_full = if trimmed.starts_with("00") { digits[2..].to_string() } else { digits };
+        let code = default_country_code.trim_start_matches('+');
+        let local = national_or_full.trim_start_matches('0');
         let full = if international {
             national_or_full
+        } else if code == "91" && local.len() == 12 && local.starts_with("91") {
+            // "91 98123 45678": the country code written without its plus.
+            local.to_string()
         } else {
             format!("{}{}", default_country_code.trim_start_matches('+'), national_or_full.trim_start_matches('0'))
         };
         if full.len() < 8 || full.len() > 15 || full.starts_with('0') {
             return Err(ValidationError::new(field, "is not a valid phone number (8 to 15 digits with country code)"));
+        }
+        if let Some(national) = full.strip_prefix("91")
+            && national.len() != 10
+        {
+            return Err(ValidationError::new(field, "is not a valid Indian number (10 digits after +91)"));
         }
         Ok(Self(format!("+{full}")))
     }
@@ -95,6 +108,19 @@ impl Phone {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// The international calling code of a country (ISO 3166 alpha-2), for numbers a
+/// business's customers write without one. `None` for a country Steward does not list;
+/// callers then use the deployment's default.
+pub fn calling_code(country: &str) -> Option<&'static str> {
+    const CODES: &[(&str, &str)] = &[
+        ("IN", "+91"), ("US", "+1"), ("CA", "+1"), ("GB", "+44"), ("AE", "+971"), ("SG", "+65"), ("AU", "+61"),
+        ("NZ", "+64"), ("DE", "+49"), ("FR", "+33"), ("NL", "+31"), ("IE", "+353"), ("NP", "+977"), ("LK", "+94"),
+        ("BD", "+880"), ("PK", "+92"), ("MY", "+60"), ("SA", "+966"), ("QA", "+974"), ("KE", "+254"), ("ZA", "+27"),
+    ];
+    let wanted = country.trim().to_ascii_uppercase();
+    CODES.iter().find(|(c, _)| *c == wanted).map(|(_, code)| *code)
 }
 
 /// A person's or business's display name: trimmed, 1 to `max` characters, no control
@@ -134,8 +160,33 @@ mod tests {
         assert_eq!(ok("098123 45678"), Ok("+919812345678".into()));
         assert_eq!(ok("+1 (212) 555-0100"), Ok("+12125550100".into()));
         assert_eq!(ok("0044 20 7946 0000"), Ok("+442079460000".into()));
+        for indian in ["9812345678", "+91 98123 45678", "+91-98123-45678", "098123-45678", "91 9812345678", "0091 98123 45678", "+91 (0) 98123 45678", "(+91) 98123.45678"] {
+            assert_eq!(ok(indian), Ok("+919812345678".into()), "{indian}");
+        }
+        assert!(ok("+91 98123 4567").is_err());
         assert!(ok("12ab").is_err());
         assert!(ok("123").is_err());
+    }
+
+    proptest::proptest! {
+        /// Any way of writing an Indian mobile number (spaces, dashes, dots, brackets, with
+        /// +91, 0091, 91 or a trunk 0, or nothing) normalises to the same E.164 number.
+        #[test]
+        fn every_written_form_of_an_indian_mobile_normalises_alike(
+            first in 6u8..=9,
+            rest in proptest::collection::vec(0u8..=9, 9),
+            prefix in proptest::sample::select(vec!["", "+91", "+91 ", "0091 ", "91", "0", "+91 (0)", "(+91) "]),
+            separators in proptest::collection::vec(proptest::sample::select(vec!["", " ", "-", "."]), 10),
+        ) {
+            let digits: Vec<u8> = std::iter::once(first).chain(rest).collect();
+            let mut written = prefix.to_string();
+            for (digit, sep) in digits.iter().zip(&separators) {
+                written.push_str(sep);
+                written.push(char::from(b'0' + digit));
+            }
+            let expected = format!("+91{}", digits.iter().map(|d| char::from(b'0' + d)).collect::<String>());
+            proptest::prop_assert_eq!(Phone::parse("phone", &written, "+91").map(Phone::into_string), Ok(expected));
+        }
     }
 
     #[test]

@@ -69,3 +69,19 @@ typed_id!(
     /// An invitation to join a tenant.
     InvitationId
 );
+typed_id!(
+    /// A customer of a tenant: a person the business serves (a data subject).
+    CustomerId
+);
+typed_id!(
+    /// A note on a customer's timeline.
+    NoteId
+);
+typed_id!(
+    /// A field the tenant defined for its customers.
+    FieldId
+);
+typed_id!(
+    /// One recorded consent or withdrawal.
+    ConsentId
+);

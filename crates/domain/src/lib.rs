@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod classification;
 pub mod contact;
+pub mod customers;
 pub mod error;
 pub mod gstin;
 pub mod ids;

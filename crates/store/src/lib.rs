@@ -11,7 +11,9 @@
 
 pub mod access;
 pub mod audit;
+pub mod customers;
 pub mod error;
+pub mod keystore;
 pub mod migrations;
 pub mod postgres;
 pub mod schema;

@@ -26,6 +26,7 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0003_audit_head_trigger.sql"),
     },
     Migration { version: 4, name: "usage", sql: include_str!("../migrations/sqlite/0004_usage.sql") },
+    Migration { version: 5, name: "customers", sql: include_str!("../migrations/sqlite/0005_customers.sql") },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -37,6 +38,7 @@ pub const POSTGRES: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0003_audit_head_trigger.sql"),
     },
     Migration { version: 4, name: "usage", sql: include_str!("../migrations/postgres/0004_usage.sql") },
+    Migration { version: 5, name: "customers", sql: include_str!("../migrations/postgres/0005_customers.sql") },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -65,7 +65,7 @@ impl Store {
                     pg_get_userbyid(c.relowner) = current_user
              FROM pg_class c
              JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+             WHERE n.nspname IN (current_schema(), 'keystore') AND c.relkind IN ('r', 'p')
                AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
              ORDER BY 1",
         )
@@ -103,7 +103,9 @@ impl Store {
             "GRANT USAGE ON SCHEMA public TO {role};
              GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
              REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM {role};
-             REVOKE INSERT, UPDATE, DELETE ON policy_versions FROM {role};"
+             REVOKE INSERT, UPDATE, DELETE ON policy_versions FROM {role};
+             GRANT USAGE ON SCHEMA keystore TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA keystore TO {role};"
         );
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(pool).await?;
         Ok(())

@@ -13,6 +13,9 @@ impl Store {
             Backend::Sqlite(pool) => {
                 sqlx::query_as(
                     "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+                     UNION ALL
+                     SELECT 'keystore.' || m.name, p.name FROM keystore.sqlite_master m, pragma_table_info(m.name, 'keystore') p
                      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
                 )
                 .fetch_all(pool)
@@ -20,8 +23,10 @@ impl Store {
             }
             Backend::Postgres(pool) => {
                 sqlx::query_as(
-                    "SELECT table_name::text, column_name::text FROM information_schema.columns
-                     WHERE table_schema = current_schema()",
+                    "SELECT CASE WHEN table_schema = 'keystore' THEN 'keystore.' ELSE '' END || table_name::text,
+                            column_name::text
+                     FROM information_schema.columns
+                     WHERE table_schema IN (current_schema(), 'keystore')",
                 )
                 .fetch_all(pool)
                 .await?

@@ -3,6 +3,10 @@
 //! WAL so readers never wait for the writer, `foreign_keys` on (SQLite leaves them off
 //! per connection), a busy timeout so writers queue instead of failing, and
 //! `secure_delete` so erased rows are overwritten rather than left in free pages.
+//!
+//! The key store is a second file beside the database (`steward.keys.db` next to
+//! `steward.db`), attached to every connection as the schema `keystore`. Queries name its
+//! tables `keystore.…` on both backends; a copy of the data file alone holds no key.
 
 use crate::StoreError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -23,11 +27,40 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::S
         std::fs::create_dir_all(parent)
             .map_err(|e| StoreError::UnsafeSetup(format!("cannot create the folder {}: {e}", parent.display())))?;
     }
+    let keystore = keystore_path(options.get_filename());
     let pool = SqlitePoolOptions::new()
+        .after_connect(move |conn, _| {
+            let keystore = keystore.clone();
+            Box::pin(async move {
+                sqlx::query("ATTACH DATABASE ? AS keystore").bind(keystore).execute(&mut *conn).await?;
+                sqlx::raw_sql("PRAGMA keystore.journal_mode = WAL; PRAGMA keystore.synchronous = NORMAL; PRAGMA keystore.secure_delete = ON")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
         .test_before_acquire(false)
         .max_connections(max_connections.max(2))
         .min_connections(1)
         .connect_with(options)
         .await?;
     Ok(pool)
+}
+
+/// Where the key store of the database at `database` lives: `x.db` -> `x.keys.db`.
+pub fn keystore_path(database: &std::path::Path) -> String {
+    let text = database.display().to_string();
+    match text.strip_suffix(".db") {
+        Some(stem) => format!("{stem}.keys.db"),
+        None => format!("{text}.keys"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_key_store_sits_beside_the_database() {
+        assert_eq!(super::keystore_path(std::path::Path::new("/d/steward.db")), "/d/steward.keys.db");
+        assert_eq!(super::keystore_path(std::path::Path::new("/d/data")), "/d/data.keys");
+    }
 }

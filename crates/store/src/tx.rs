@@ -207,7 +207,7 @@ macro_rules! bind_all {
 }
 
 impl Txn {
-    async fn execute(&mut self, sql: &'static str, args: Vec<Value>) -> Result<u64, StoreError> {
+    async fn execute(&mut self, sql: impl sqlx::SqlSafeStr, args: Vec<Value>) -> Result<u64, StoreError> {
         Ok(match self {
             Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args).execute(tx.conn()?).await?.rows_affected(),
             Txn::Postgres(tx) => {
@@ -216,7 +216,7 @@ impl Txn {
         })
     }
 
-    async fn fetch_all(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
+    async fn fetch_all(&mut self, sql: impl sqlx::SqlSafeStr, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
             Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
                 .fetch_all(tx.conn()?)
@@ -290,6 +290,28 @@ impl TenantTx {
     pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
         let args = self.scoped(sql, args)?;
         self.txn.fetch_optional(sql, args).await
+    }
+
+    /// Runs a statement assembled from fixed fragments (a multi-row insert, an `IN` list of
+    /// placeholders), never from input; the same `$1` rule holds.
+    pub async fn execute_assembled(&mut self, sql: String, args: Vec<Value>) -> Result<u64, StoreError> {
+        let args = self.scoped_assembled(&sql, args)?;
+        self.txn.execute(AssertSqlSafe(sql), args).await
+    }
+
+    pub async fn fetch_all_assembled(&mut self, sql: String, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
+        let args = self.scoped_assembled(&sql, args)?;
+        self.txn.fetch_all(AssertSqlSafe(sql), args).await
+    }
+
+    fn scoped_assembled(&self, sql: &str, args: Vec<Value>) -> Result<Vec<Value>, StoreError> {
+        if !sql.contains("$1") {
+            return Err(StoreError::UnscopedQuery("an assembled statement without $1"));
+        }
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(Value::from(self.tenant));
+        all.extend(args);
+        Ok(all)
     }
 
     pub async fn fetch_one(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Row, StoreError> {

@@ -54,7 +54,7 @@ macro_rules! value_from_id {
 }
 
 use steward_domain::ids::*;
-value_from_id!(TenantId, MemberId, RoleId, SessionId, ApiTokenId, InvitationId);
+value_from_id!(TenantId, MemberId, RoleId, SessionId, ApiTokenId, InvitationId, CustomerId, NoteId, FieldId, ConsentId);
 
 /// Builds a `Vec<Value>` from anything convertible: `args![name, email, now]`.
 #[macro_export]

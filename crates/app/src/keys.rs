@@ -1,0 +1,135 @@
+//! The key hierarchy of sealed values: the master key wraps one key per tenant; the tenant
+//! key wraps one key per data subject (a customer); the subject's key seals their
+//! sensitive values. Destroying a subject's key erases their sensitive values everywhere,
+//! backups included; destroying a tenant's key does the same for the whole tenant.
+//!
+//! Keys are created in a transaction of their own, committed before any value sealed with
+//! them is written: on SQLite the key store is a separate file, and a crash can then at
+//! worst leave an unused key, never a sealed value without its key.
+
+use crate::{App, AppError};
+use secrecy::{ExposeSecret, SecretBox};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use steward_crypto::seal::{field_context, open, seal};
+use steward_crypto::{CryptoError, random_bytes};
+use steward_domain::ids::TenantId;
+use steward_store::TenantTx;
+use steward_store::keystore::{self, WrappedKey};
+use uuid::Uuid;
+
+/// A 32-byte key, never printed.
+pub type Key = Arc<SecretBox<[u8; 32]>>;
+
+const KEY_VERSION: i64 = 1;
+
+/// Unwrapped tenant keys, so a request does not unwrap its tenant's key again.
+#[derive(Default)]
+pub struct KeyRing {
+    tenants: Mutex<HashMap<TenantId, Key>>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyRing(****)")
+    }
+}
+
+impl KeyRing {
+    fn cached(&self, tenant: TenantId) -> Option<Key> {
+        self.tenants.lock().ok().and_then(|keys| keys.get(&tenant).cloned())
+    }
+
+    fn remember(&self, tenant: TenantId, key: Key) {
+        if let Ok(mut keys) = self.tenants.lock() {
+            keys.insert(tenant, key);
+        }
+    }
+}
+
+fn tenant_context(tenant: TenantId) -> Vec<u8> {
+    field_context(&tenant.to_string(), "keystore.tenant_keys", "wrapped", &tenant.to_string(), KEY_VERSION as u32)
+}
+
+fn subject_context(tenant: TenantId, subject: Uuid) -> Vec<u8> {
+    field_context(&tenant.to_string(), "keystore.subject_keys", "wrapped", &subject.to_string(), KEY_VERSION as u32)
+}
+
+fn key_from(bytes: Vec<u8>) -> Result<Key, AppError> {
+    let array: [u8; 32] = bytes.try_into().map_err(|_| AppError::Crypto(CryptoError::Unseal))?;
+    Ok(Arc::new(SecretBox::new(Box::new(array))))
+}
+
+/// The tenant's key, unwrapped, from the cache or the key store (`None` if it has none yet).
+async fn tenant_key_in(app: &App, tx: &mut TenantTx) -> Result<Option<Key>, AppError> {
+    let tenant = tx.tenant();
+    if let Some(key) = app.keys.cached(tenant) {
+        return Ok(Some(key));
+    }
+    let Some(stored) = keystore::tenant_key(tx).await? else { return Ok(None) };
+    let wrapping = app.master_key.derive("tenant-key-wrap");
+    let key = key_from(open(wrapping.expose_secret(), &tenant_context(tenant), &stored.wrapped)?)?;
+    app.keys.remember(tenant, key.clone());
+    Ok(Some(key))
+}
+
+/// The tenant's key, created (and committed) first if it has none.
+async fn tenant_key(app: &App, tenant: TenantId) -> Result<Key, AppError> {
+    if let Some(key) = app.keys.cached(tenant) {
+        return Ok(key);
+    }
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    if keystore::tenant_key(&mut tx).await?.is_none() {
+        let fresh = random_bytes::<32>()?;
+        let wrapping = app.master_key.derive("tenant-key-wrap");
+        let wrapped = seal(wrapping.expose_secret(), &tenant_context(tenant), &fresh)?;
+        keystore::insert_tenant_key(&mut tx, &WrappedKey { key_version: KEY_VERSION, wrapped }, app.now()).await?;
+    }
+    let key = tenant_key_in(app, &mut tx).await?.ok_or(AppError::Internal("tenant key missing after insert".into()))?;
+    tx.commit().await?;
+    Ok(key)
+}
+
+/// Makes sure the subject has a key, committing a new one in its own transaction.
+pub async fn ensure_subject_key(app: &App, tenant: TenantId, subject: Uuid) -> Result<(), AppError> {
+    let tenant_key = tenant_key(app, tenant).await?;
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    if keystore::subject_key(&mut tx, subject).await?.is_none() {
+        let fresh = random_bytes::<32>()?;
+        let wrapped = seal(tenant_key.expose_secret(), &subject_context(tenant, subject), &fresh)?;
+        keystore::insert_subject_key(&mut tx, subject, &WrappedKey { key_version: KEY_VERSION, wrapped }, app.now())
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The subject's key inside the caller's transaction, or `None` if it was destroyed or
+/// never made.
+pub async fn subject_key(app: &App, tx: &mut TenantTx, subject: Uuid) -> Result<Option<Key>, AppError> {
+    let Some(stored) = keystore::subject_key(tx, subject).await? else { return Ok(None) };
+    let Some(tenant_key) = tenant_key_in(app, tx).await? else { return Ok(None) };
+    let bytes = open(tenant_key.expose_secret(), &subject_context(tx.tenant(), subject), &stored.wrapped)?;
+    Ok(Some(key_from(bytes)?))
+}
+
+/// Where a sealed value lives; the seal is bound to it, so a value copied anywhere else
+/// does not open.
+pub struct Place<'a> {
+    pub table: &'a str,
+    pub column: &'a str,
+    pub row: String,
+}
+
+fn context(tenant: TenantId, place: &Place<'_>) -> Vec<u8> {
+    field_context(&tenant.to_string(), place.table, place.column, &place.row, KEY_VERSION as u32)
+}
+
+pub fn seal_value(key: &Key, tenant: TenantId, place: &Place<'_>, plaintext: &str) -> Result<Vec<u8>, AppError> {
+    Ok(seal(key.expose_secret(), &context(tenant, place), plaintext.as_bytes())?)
+}
+
+pub fn open_value(key: &Key, tenant: TenantId, place: &Place<'_>, sealed: &[u8]) -> Result<String, AppError> {
+    let bytes = open(key.expose_secret(), &context(tenant, place), sealed)?;
+    String::from_utf8(bytes).map_err(|_| AppError::Crypto(CryptoError::Unseal))
+}

@@ -1,0 +1,135 @@
+//! Search as you type: what a customer can be found by, and how a typed query becomes
+//! index ranges.
+//!
+//! A customer's searchable values become *terms*: `n:` and a folded word of the name, `e:`
+//! and the email, `p:` and the phone's digits (with and without the country code), `r:` and
+//! the digits reversed (so typing the last digits of a number is a prefix too), `t:` and a
+//! tag. Every search is then a prefix range over one indexed column, on both backends, which
+//! keeps search under a few milliseconds at 100,000 customers.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Lowercase with Latin accents removed: "Zoë Ångström" -> "zoe angstrom". Marks of other
+/// scripts (Devanagari vowel signs) are kept, since removing them changes the word.
+pub fn fold(text: &str) -> String {
+    text.nfd().filter(|c| !('\u{0300}'..='\u{036f}').contains(c)).flat_map(char::to_lowercase).collect()
+}
+
+/// The words of a name, folded.
+pub fn name_words(name: &str) -> Vec<String> {
+    fold(name).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+/// The key a name sorts by: folded words joined by single spaces.
+pub fn name_key(name: &str) -> String {
+    name_words(name).join(" ")
+}
+
+/// Every search term of one customer, without duplicates.
+pub fn terms(name: &str, email: Option<&str>, phone_e164: Option<&str>, country_code: &str, tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = name_words(name).into_iter().map(|w| format!("n:{w}")).collect();
+    if let Some(email) = email {
+        out.push(format!("e:{}", email.to_lowercase()));
+    }
+    if let Some(phone) = phone_e164 {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        out.push(format!("p:{digits}"));
+        let code = country_code.trim_start_matches('+');
+        if let Some(national) = digits.strip_prefix(code)
+            && !code.is_empty()
+        {
+            out.push(format!("p:{national}"));
+        }
+        out.push(format!("r:{}", digits.chars().rev().collect::<String>()));
+    }
+    out.extend(tags.iter().map(|t| format!("t:{t}")));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// One prefix range: every term `t` with `start <= t < end`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermRange {
+    pub start: String,
+    pub end: String,
+}
+
+impl TermRange {
+    fn prefix(prefix: String) -> Self {
+        // U+10FFFF sorts after every other character, byte-wise in UTF-8 too.
+        let end = format!("{prefix}\u{10FFFF}");
+        Self { start: prefix, end }
+    }
+}
+
+/// What a typed query asks for: every group must match (AND); within a group any range
+/// may match (OR).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchQuery {
+    pub groups: Vec<Vec<TermRange>>,
+}
+
+impl SearchQuery {
+    /// Reads what someone typed into the search box. Fewer than 3 digits of a phone number
+    /// would match most of the book, so a phone query needs 3.
+    pub fn parse(text: &str) -> SearchQuery {
+        let text = text.trim();
+        if text.is_empty() {
+            return SearchQuery::default();
+        }
+        if text.contains('@') {
+            return SearchQuery { groups: vec![vec![TermRange::prefix(format!("e:{}", text.to_lowercase()))]] };
+        }
+        if let Some(tag) = text.strip_prefix('#') {
+            let tag = name_words(tag).join("-");
+            return SearchQuery { groups: vec![vec![TermRange::prefix(format!("t:{tag}"))]] };
+        }
+        let phone_like = text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        if phone_like && digits.len() >= 3 {
+            let national = digits.trim_start_matches('0');
+            let mut ranges = vec![
+                TermRange::prefix(format!("p:{national}")),
+                TermRange::prefix(format!("r:{}", digits.chars().rev().collect::<String>())),
+            ];
+            ranges.dedup();
+            return SearchQuery { groups: vec![ranges] };
+        }
+        let groups = name_words(text).into_iter().map(|w| vec![TermRange::prefix(format!("n:{w}"))]).collect();
+        SearchQuery { groups }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(query: &str, terms: &[String]) -> bool {
+        let q = SearchQuery::parse(query);
+        !q.is_empty()
+            && q.groups.iter().all(|g| g.iter().any(|r| terms.iter().any(|t| *t >= r.start && *t < r.end)))
+    }
+
+    #[test]
+    fn folding_removes_latin_accents_and_case() {
+        assert_eq!(fold("Zoë ÅNGSTRÖM"), "zoe angstrom");
+        assert_eq!(name_key("  Priya   Sharma-Iyer "), "priya sharma iyer");
+        assert_eq!(fold("प्रिया"), "प्रिया");
+    }
+
+    #[test]
+    fn a_customer_is_found_by_name_prefix_phone_digits_email_and_tag() {
+        let terms = terms("Zoë Fernandes", Some("zoe@example.in"), Some("+919812345678"), "+91", &["vip".into()]);
+        for hit in ["zo", "ZOË", "fern", "zoe fer", "98123", "+91 98123", "098123 45", "5678", "345678", "zoe@ex", "#VIP"] {
+            assert!(matches(hit, &terms), "{hit}");
+        }
+        for miss in ["zoey", "fernandez", "12", "77777", "amy@", "#regular", "ernandes"] {
+            assert!(!matches(miss, &terms), "{miss}");
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! The customer row, its tags and search terms; listing with search, filters and keyset
+//! pagination; duplicate candidates.
+
+use crate::{Micros, Row, StoreError, TenantTx, Value, args};
+use steward_domain::ids::{CustomerId, FieldId, MemberId};
+
+/// One customer as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRow {
+    pub id: CustomerId,
+    pub name: String,
+    pub name_key: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub source: String,
+    pub preferred_channel: Option<String>,
+    pub last_visit_at: Option<Micros>,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+}
+
+const COLUMNS: &str = "c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source, \
+                       c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at";
+
+fn from_row(row: &Row) -> Result<CustomerRow, StoreError> {
+    Ok(CustomerRow {
+        id: CustomerId(row.get("id")?),
+        name: row.get("name")?,
+        name_key: row.get("name_key")?,
+        phone: row.get("phone")?,
+        email: row.get("email")?,
+        address: row.get("address")?,
+        date_of_birth: row.get("date_of_birth")?,
+        source: row.get("source")?,
+        preferred_channel: row.get("preferred_channel")?,
+        last_visit_at: row.get("last_visit_at")?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
+    })
+}
+
+/// The values of a customer's own columns, for an insert or an update.
+#[derive(Debug, Clone)]
+pub struct CustomerValues {
+    pub name: String,
+    pub name_key: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub source: String,
+    pub preferred_channel: Option<String>,
+}
+
+/// A customer to insert, with what makes it findable.
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    pub id: CustomerId,
+    pub values: CustomerValues,
+    pub terms: Vec<String>,
+    pub tags: Vec<String>,
+    pub created_by: Option<MemberId>,
+}
+
+/// Rows per multi-row statement: large enough to amortise a round trip, small enough to
+/// stay far below either backend's limit on bound parameters.
+const BATCH: usize = 200;
+
+/// Inserts customers with their tags and search terms in as few statements as possible.
+pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micros) -> Result<(), StoreError> {
+    for chunk in customers.chunks(BATCH) {
+        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 11);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for c in chunk {
+            let n = args.len() + 2;
+            rows.push(format!(
+                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                n,
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8,
+                n + 9,
+                n + 10,
+                n + 10
+            ));
+            let v = &c.values;
+            args.extend(args![
+                c.id,
+                v.name.clone(),
+                v.name_key.clone(),
+                v.phone.clone(),
+                v.email.clone(),
+                v.address.clone(),
+                v.date_of_birth.clone(),
+                v.source.clone(),
+                v.preferred_channel.clone(),
+                c.created_by,
+                now
+            ]);
+        }
+        tx.execute_assembled(
+            format!(
+                "INSERT INTO customers (tenant_id, id, name, name_key, phone, email, address, date_of_birth, source,
+                                        preferred_channel, created_by, created_at, updated_at) VALUES {}",
+                rows.join(", ")
+            ),
+            args,
+        )
+        .await?;
+        let pairs = chunk.iter().flat_map(|c| c.terms.iter().map(move |t| (c.id, t.as_str())));
+        insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", pairs).await?;
+        let pairs = chunk.iter().flat_map(|c| c.tags.iter().map(move |t| (c.id, t.as_str())));
+        insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", pairs).await?;
+    }
+    Ok(())
+}
+
+async fn insert_pairs<'a>(
+    tx: &mut TenantTx,
+    table: &'static str,
+    pairs: impl Iterator<Item = (CustomerId, &'a str)>,
+) -> Result<(), StoreError> {
+    let pairs: Vec<(CustomerId, &str)> = pairs.collect();
+    for chunk in pairs.chunks(BATCH * 2) {
+        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (id, text) in chunk {
+            let n = args.len() + 2;
+            rows.push(format!("($1, ${}, ${})", n, n + 1));
+            args.extend(args![*id, *text]);
+        }
+        tx.execute_assembled(format!("INSERT INTO {table} VALUES {}", rows.join(", ")), args).await?;
+    }
+    Ok(())
+}
+
+/// Replaces a customer's own values, tags and search terms. Returns false if there is no
+/// such customer.
+pub async fn update(
+    tx: &mut TenantTx,
+    id: CustomerId,
+    values: &CustomerValues,
+    terms: &[String],
+    tags: &[String],
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let n = tx
+        .execute(
+            "UPDATE customers SET name = $3, name_key = $4, phone = $5, email = $6, address = $7, date_of_birth = $8,
+                    source = $9, preferred_channel = $10, updated_at = $11
+             WHERE tenant_id = $1 AND id = $2",
+            args![
+                id,
+                values.name.clone(),
+                values.name_key.clone(),
+                values.phone.clone(),
+                values.email.clone(),
+                values.address.clone(),
+                values.date_of_birth.clone(),
+                values.source.clone(),
+                values.preferred_channel.clone(),
+                now
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    tx.execute("DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id = $2", args![id]).await?;
+    tx.execute("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2", args![id]).await?;
+    insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", terms.iter().map(|t| (id, t.as_str())))
+        .await?;
+    insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", tags.iter().map(|t| (id, t.as_str()))).await?;
+    Ok(true)
+}
+
+pub async fn find(tx: &mut TenantTx, id: CustomerId) -> Result<Option<CustomerRow>, StoreError> {
+    const SQL: &str = "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
+                              c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
+                       FROM customers c WHERE c.tenant_id = $1 AND c.id = $2";
+    let row = tx.fetch_optional(SQL, args![id]).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn tags_of(tx: &mut TenantTx, id: CustomerId) -> Result<Vec<String>, StoreError> {
+    let rows =
+        tx.fetch_all("SELECT tag FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2 ORDER BY tag", args![id]).await?;
+    rows.iter().map(|r| r.get("tag")).collect()
+}
+
+/// Deletes the customer; notes, consents, tags, terms and field values go with it (the
+/// foreign keys cascade).
+pub async fn delete(tx: &mut TenantTx, id: CustomerId) -> Result<bool, StoreError> {
+    Ok(tx.execute("DELETE FROM customers WHERE tenant_id = $1 AND id = $2", args![id]).await? > 0)
+}
+
+pub async fn count(tx: &mut TenantTx) -> Result<i64, StoreError> {
+    tx.fetch_one("SELECT COUNT(*) AS n FROM customers WHERE tenant_id = $1", args![]).await?.get("n")
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    /// By name, A to Z.
+    Name,
+    /// Most recent visit first; never-visited last.
+    LastVisit,
+    /// Newest first.
+    Created,
+}
+
+/// Where the previous page ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum After {
+    Name(String, CustomerId),
+    Instant(Micros, CustomerId),
+}
+
+/// One term range of a search; all groups must match, any range within a group.
+pub type TermGroup = Vec<(String, String)>;
+
+/// What to list.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub groups: Vec<TermGroup>,
+    pub tag: Option<String>,
+    /// A non-sensitive field and the value it must have (`Exact`) or contain (for a
+    /// multi-select, `Contains`).
+    pub field: Option<(FieldId, FieldMatch)>,
+    pub sort: SortOrder,
+    pub after: Option<After>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub enum FieldMatch {
+    Exact(String),
+    Contains(String),
+}
+
+/// A page of customers, and the last one's sort key if more may follow.
+pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerRow>, Option<After>), StoreError> {
+    let mut sql = format!("SELECT {COLUMNS} FROM customers c WHERE c.tenant_id = $1");
+    let mut args: Vec<Value> = Vec::new();
+    let next = |args: &mut Vec<Value>, value: Value| {
+        args.push(value);
+        format!("${}", args.len() + 1)
+    };
+    for group in &query.groups {
+        let ranges: Vec<String> = group
+            .iter()
+            .map(|(start, end)| {
+                let s = next(&mut args, start.clone().into());
+                let e = next(&mut args, end.clone().into());
+                format!("(t.term >= {s} AND t.term < {e})")
+            })
+            .collect();
+        sql.push_str(&format!(
+            " AND c.id IN (SELECT t.customer_id FROM customer_search_terms t WHERE t.tenant_id = $1 AND ({}))",
+            ranges.join(" OR ")
+        ));
+    }
+    if let Some(tag) = &query.tag {
+        let p = next(&mut args, tag.clone().into());
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM customer_tags g WHERE g.tenant_id = $1 AND g.customer_id = c.id AND g.tag = {p})"
+        ));
+    }
+    if let Some((field, wanted)) = &query.field {
+        let f = next(&mut args, (*field).into());
+        let condition = match wanted {
+            FieldMatch::Exact(value) => format!("v.value = {}", next(&mut args, value.clone().into())),
+            FieldMatch::Contains(value) => {
+                let quoted = serde_json_string(value);
+                let pattern = format!("%{}%", escape_like(&quoted));
+                format!("v.value LIKE {} ESCAPE '\\'", next(&mut args, pattern.into()))
+            }
+        };
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM customer_field_values v WHERE v.tenant_id = $1 AND v.customer_id = c.id
+               AND v.field_id = {f} AND {condition})"
+        ));
+    }
+    let (key, direction) = match query.sort {
+        SortOrder::Name => ("c.name_key", "ASC"),
+        SortOrder::LastVisit => ("COALESCE(c.last_visit_at, 0)", "DESC"),
+        SortOrder::Created => ("c.created_at", "DESC"),
+    };
+    let compare = if direction == "ASC" { ">" } else { "<" };
+    match &query.after {
+        Some(After::Name(name, id)) if query.sort == SortOrder::Name => {
+            let k = next(&mut args, name.clone().into());
+            let i = next(&mut args, (*id).into());
+            sql.push_str(&format!(" AND ({key}, c.id) {compare} ({k}, {i})"));
+        }
+        Some(After::Instant(at, id)) if query.sort != SortOrder::Name => {
+            let k = next(&mut args, (*at).into());
+            let i = next(&mut args, (*id).into());
+            sql.push_str(&format!(" AND ({key}, c.id) {compare} ({k}, {i})"));
+        }
+        _ => {}
+    }
+    let limit = query.limit.clamp(1, 500);
+    let l = next(&mut args, (limit + 1).into());
+    sql.push_str(&format!(" ORDER BY {key} {direction}, c.id {direction} LIMIT {l}"));
+    let rows = tx.fetch_all_assembled(sql, args).await?;
+    let mut customers = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    let more = customers.len() as i64 > limit;
+    customers.truncate(limit as usize);
+    let after = match (more, customers.last()) {
+        (true, Some(last)) => Some(match query.sort {
+            SortOrder::Name => After::Name(last.name_key.clone(), last.id),
+            SortOrder::LastVisit => After::Instant(last.last_visit_at.unwrap_or(0), last.id),
+            SortOrder::Created => After::Instant(last.created_at, last.id),
+        }),
+        _ => None,
+    };
+    Ok((customers, after))
+}
+
+fn serde_json_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Other customers who share a phone number, an email address or the same name.
+pub async fn duplicates_of(tx: &mut TenantTx, customer: &CustomerRow) -> Result<Vec<CustomerRow>, StoreError> {
+    const SQL: &str = "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
+                              c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
+                       FROM customers c
+                       WHERE c.tenant_id = $1 AND c.id <> $2
+                         AND ((c.phone IS NOT NULL AND c.phone = $3) OR (c.email IS NOT NULL AND c.email = $4) OR c.name_key = $5)
+                       ORDER BY c.created_at LIMIT 20";
+    let rows = tx
+        .fetch_all(SQL, args![customer.id, customer.phone.clone(), customer.email.clone(), customer.name_key.clone()])
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Groups of customers that share a phone, an email or a name: what the duplicates page
+/// offers to merge.
+pub async fn duplicate_groups(tx: &mut TenantTx, limit: i64) -> Result<Vec<(String, Vec<CustomerId>)>, StoreError> {
+    const SQL: &str = "SELECT 'phone' AS reason, c.phone AS value, c.id FROM customers c
+                       JOIN (SELECT phone FROM customers WHERE tenant_id = $1 AND phone IS NOT NULL GROUP BY phone HAVING COUNT(*) > 1 LIMIT $2) d
+                         ON d.phone = c.phone WHERE c.tenant_id = $1
+                       UNION ALL
+                       SELECT 'email', c.email, c.id FROM customers c
+                       JOIN (SELECT email FROM customers WHERE tenant_id = $1 AND email IS NOT NULL GROUP BY email HAVING COUNT(*) > 1 LIMIT $2) d
+                         ON d.email = c.email WHERE c.tenant_id = $1
+                       UNION ALL
+                       SELECT 'name', c.name_key, c.id FROM customers c
+                       JOIN (SELECT name_key FROM customers WHERE tenant_id = $1 GROUP BY name_key HAVING COUNT(*) > 1 LIMIT $2) d
+                         ON d.name_key = c.name_key WHERE c.tenant_id = $1
+                       ORDER BY 1, 2, 3";
+    let rows = tx.fetch_all(SQL, args![limit]).await?;
+    let mut groups: Vec<(String, Vec<CustomerId>)> = Vec::new();
+    let mut current_key: Option<(String, String)> = None;
+    for row in &rows {
+        let key = (row.get::<String>("reason")?, row.get::<String>("value")?);
+        let id = CustomerId(row.get("id")?);
+        if current_key.as_ref() == Some(&key) {
+            if let Some(last) = groups.last_mut() {
+                last.1.push(id);
+            }
+        } else {
+            groups.push((key.0.clone(), vec![id]));
+            current_key = Some(key);
+        }
+    }
+    Ok(groups)
+}
+
+/// Existing customers with any of these phones or emails: how an import finds duplicates.
+pub async fn find_by_phones_or_emails(
+    tx: &mut TenantTx,
+    phones: &[String],
+    emails: &[String],
+) -> Result<Vec<(CustomerId, Option<String>, Option<String>)>, StoreError> {
+    let mut out = Vec::new();
+    for (column, values) in [("phone", phones), ("email", emails)] {
+        for chunk in values.chunks(BATCH * 2) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT id, phone, email FROM customers WHERE tenant_id = $1 AND {column} IN ({})",
+                placeholders.join(", ")
+            );
+            let args: Vec<Value> = chunk.iter().map(|v| Value::from(v.as_str())).collect();
+            for row in tx.fetch_all_assembled(sql, args).await? {
+                out.push((CustomerId(row.get("id")?), row.get("phone")?, row.get("email")?));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Points everything linked to `from` at `to` (notes, consents, field values the kept
+/// record does not have, tags), for a merge. Field values both have stay `to`'s.
+pub async fn move_links(tx: &mut TenantTx, from: CustomerId, to: CustomerId) -> Result<(), StoreError> {
+    tx.execute("UPDATE customer_notes SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2", args![from, to])
+        .await?;
+    tx.execute("UPDATE customer_consents SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2", args![from, to])
+        .await?;
+    tx.execute(
+        "INSERT INTO customer_tags (tenant_id, customer_id, tag)
+         SELECT tenant_id, $3, tag FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2
+         ON CONFLICT DO NOTHING",
+        args![from, to],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The tags of many customers at once (for a page of an export).
+pub async fn tags_of_many(tx: &mut TenantTx, ids: &[CustomerId]) -> Result<Vec<(CustomerId, String)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(BATCH * 2) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT customer_id, tag FROM customer_tags WHERE tenant_id = $1 AND customer_id IN ({}) ORDER BY tag",
+            placeholders.join(", ")
+        );
+        let args: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
+        for row in tx.fetch_all_assembled(sql, args).await? {
+            out.push((CustomerId(row.get("customer_id")?), row.get("tag")?));
+        }
+    }
+    Ok(out)
+}
