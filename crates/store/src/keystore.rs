@@ -19,8 +19,9 @@ fn from_row(row: &crate::Row) -> Result<WrappedKey, StoreError> {
 }
 
 pub async fn tenant_key(tx: &mut TenantTx) -> Result<Option<WrappedKey>, StoreError> {
-    let row =
-        tx.fetch_optional("SELECT key_version, wrapped FROM keystore.tenant_keys WHERE tenant_id = $1", args![]).await?;
+    let row = tx
+        .fetch_optional("SELECT key_version, wrapped FROM keystore.tenant_keys WHERE tenant_id = $1", args![])
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -63,6 +64,8 @@ pub async fn insert_subject_key(
 
 /// Destroys a subject's key: crypto-shredding. Returns whether there was one.
 pub async fn delete_subject_key(tx: &mut TenantTx, subject: Uuid) -> Result<bool, StoreError> {
-    let n = tx.execute("DELETE FROM keystore.subject_keys WHERE tenant_id = $1 AND subject_id = $2", args![subject]).await?;
+    let n = tx
+        .execute("DELETE FROM keystore.subject_keys WHERE tenant_id = $1 AND subject_id = $2", args![subject])
+        .await?;
     Ok(n > 0)
 }

@@ -16,7 +16,7 @@ fn schemas() -> Value {
     let time = json!({ "type": "string", "format": "date-time" });
     let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
     let strings = json!({ "type": "array", "items": { "type": "string" } });
-    json!({
+    let mut schemas = json!({
         "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
             "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": ["string", "null"] } } } } },
         "Me": { "type": "object", "properties": { "tenant_id": id, "member_id": id, "name": { "type": "string" }, "email": { "type": "string", "format": "email" },
@@ -48,6 +48,66 @@ fn schemas() -> Value {
         "DailyUsage": { "type": "object", "properties": { "date": { "type": "string", "format": "date" }, "feature": { "type": "string" },
             "count": { "type": "integer" } } },
         "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
+    });
+    if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), customer_schemas()) {
+        all.extend(more);
+    }
+    schemas
+}
+
+/// Customers, their fields, notes, consents, merges and imports.
+fn customer_schemas() -> Value {
+    let id = json!({ "type": "string", "format": "uuid" });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
+    let strings = json!({ "type": "array", "items": { "type": "string" } });
+    json!({
+        "CustomerSummary": { "type": "object", "properties": { "id": id, "name": { "type": "string" }, "phone": { "type": ["string", "null"] },
+            "email": { "type": ["string", "null"] }, "last_visit_at": opt_time, "created_at": time } },
+        "CustomerPage": { "type": "object", "properties": { "customers": { "type": "array", "items": { "$ref": "#/components/schemas/CustomerSummary" } },
+            "next_cursor": { "type": ["string", "null"], "description": "pass as cursor for the next page" } } },
+        "CustomerNew": { "type": "object", "additionalProperties": false, "properties": {
+            "name": { "type": "string" }, "phone": { "type": "string", "description": "any format; E.164 stored, the business's country by default" },
+            "email": { "type": "string" }, "address": { "type": "string" }, "date_of_birth": { "type": "string", "format": "date" },
+            "source": { "type": "string", "enum": ["walk_in", "phone", "online_booking", "import", "referral", "api", "other"] },
+            "preferred_channel": { "type": "string", "enum": ["sms", "whatsapp", "email"] }, "tags": strings,
+            "fields": { "type": "object", "description": "field id or label to value; empty clears", "additionalProperties": true },
+            "consents": { "type": "array", "items": { "$ref": "#/components/schemas/ConsentNew" } } } },
+        "Customer": { "type": "object", "properties": { "id": id, "name": { "type": "string" }, "phone": { "type": ["string", "null"] },
+            "email": { "type": ["string", "null"] }, "address": { "type": ["string", "null"] }, "date_of_birth": { "type": ["string", "null"] },
+            "source": { "type": "string" }, "preferred_channel": { "type": ["string", "null"] }, "tags": strings, "last_visit_at": opt_time,
+            "created_at": time, "updated_at": time,
+            "fields": { "type": "array", "items": { "type": "object", "properties": { "field_id": id, "label": { "type": "string" }, "kind": { "type": "string" },
+                "data_class": { "type": "string" }, "value": { "type": ["string", "null"] }, "present": { "type": "boolean" }, "hidden": { "type": "boolean" } } } },
+            "notes": { "type": "array", "items": { "$ref": "#/components/schemas/Note" } },
+            "consents": { "type": "array", "items": { "$ref": "#/components/schemas/Consent" } },
+            "possible_duplicates": { "type": "array", "items": { "$ref": "#/components/schemas/CustomerSummary" } } } },
+        "Note": { "type": "object", "properties": { "id": id, "author": { "type": ["string", "null"] }, "private": { "type": "boolean" },
+            "body": { "type": ["string", "null"] }, "hidden": { "type": "boolean" }, "created_at": time } },
+        "NoteNew": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string" }, "private": { "type": "boolean" } } },
+        "Consent": { "type": "object", "properties": { "channel": { "type": "string" }, "purpose": { "type": "string" }, "granted": { "type": "boolean" },
+            "source": { "type": "string" }, "recorded_by": { "type": ["string", "null"] }, "recorded_at": time } },
+        "ConsentNew": { "type": "object", "additionalProperties": false, "required": ["channel", "purpose", "granted"], "properties": {
+            "channel": { "type": "string", "enum": ["sms", "whatsapp", "email"] }, "purpose": { "type": "string", "enum": ["reminders", "marketing"] },
+            "granted": { "type": "boolean" }, "source": { "type": "string", "description": "form, verbal, paper, online_booking, ..." } } },
+        "MergeRequest": { "type": "object", "additionalProperties": false, "required": ["remove"], "properties": { "remove": id, "preview": { "type": "boolean" } } },
+        "MergeReport": { "type": "object", "properties": { "kept": { "$ref": "#/components/schemas/CustomerSummary" }, "removed": { "$ref": "#/components/schemas/CustomerSummary" },
+            "notes_moved": { "type": "integer" }, "consents_moved": { "type": "integer" }, "tags_added": strings, "details_filled": strings,
+            "fields_moved": strings, "fields_kept": strings, "applied": { "type": "boolean" } } },
+        "DuplicateGroup": { "type": "object", "properties": { "reason": { "type": "string" }, "customers": { "type": "array", "items": id } } },
+        "CustomerField": { "type": "object", "properties": { "id": id, "label": { "type": "string" }, "kind": { "type": "string" },
+            "data_class": { "type": "string", "enum": ["personal", "sensitive"] }, "options": strings, "position": { "type": "integer" } } },
+        "CustomerFieldNew": { "type": "object", "additionalProperties": false, "required": ["label", "kind", "data_class"], "properties": {
+            "label": { "type": "string" }, "kind": { "type": "string", "enum": ["text", "number", "date", "select", "multi_select", "yes_no"] },
+            "data_class": { "type": "string", "enum": ["personal", "sensitive"] }, "options": strings } },
+        "CustomerFieldChange": { "type": "object", "additionalProperties": false, "properties": { "label": { "type": "string" }, "options": strings,
+            "position": { "type": "integer" } } },
+        "ImportReport": { "type": "object", "properties": { "rows_read": { "type": "integer" }, "created": { "type": "integer" }, "updated": { "type": "integer" },
+            "skipped_duplicates": { "type": "integer" }, "applied": { "type": "boolean" }, "dry_run": { "type": "boolean" },
+            "rejected": { "type": "array", "items": { "type": "object", "properties": { "line": { "type": "integer" }, "field": { "type": ["string", "null"] }, "reason": { "type": "string" } } } },
+            "mapping": { "type": "array", "items": { "type": "array", "items": { "type": "string" } } } } },
+        "ImportPreview": { "type": "object", "properties": { "headers": strings, "guessed": { "type": "array", "items": { "type": ["string", "null"] } },
+            "rows": { "type": "array", "items": strings } } },
     })
 }
 

@@ -62,6 +62,19 @@ fn api(
     RouteSpec { method, path, access, summary, api: Some(ApiDoc { request, response, list, success_status }), handler }
 }
 
+/// Largest file an import accepts over HTTP (the CLI streams files of any size).
+pub const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+impl RouteSpec {
+    /// Overrides the documented success status (a POST that creates nothing answers 200).
+    fn with_status(mut self, status: u16) -> Self {
+        if let Some(api) = self.api.as_mut() {
+            api.success_status = status;
+        }
+        self
+    }
+}
+
 /// Every route. Add a route here and it is served, guarded and documented.
 pub fn all() -> Vec<RouteSpec> {
     use Access::{Member, Permission, Public};
@@ -359,6 +372,179 @@ pub fn all() -> Vec<RouteSpec> {
             Some("DailyUsage"),
             true,
             get(api::usage::daily),
+        ),
+        api(
+            M::GET,
+            "/api/v1/customers",
+            Permission(P::CustomersRead),
+            "Customers, searched and filtered (query: q, tag, field_id, field_value, sort=name|last_visit|created, cursor, limit)",
+            None,
+            Some("CustomerPage"),
+            false,
+            get(api::customers::list),
+        ),
+        api(
+            M::POST,
+            "/api/v1/customers",
+            Permission(P::CustomersWrite),
+            "Create a customer",
+            Some("CustomerNew"),
+            Some("Customer"),
+            false,
+            post(api::customers::create),
+        ),
+        api(
+            M::GET,
+            "/api/v1/customers/duplicates",
+            Permission(P::CustomersRead),
+            "Groups of customers that share a phone, an email or a name",
+            None,
+            Some("DuplicateGroup"),
+            true,
+            get(api::customers::duplicates),
+        ),
+        api(
+            M::GET,
+            "/api/v1/customers/export",
+            Permission(P::CustomersRead),
+            "Every customer, streamed (query: format=csv|vcard|json); sensitive values are never included",
+            None,
+            None,
+            false,
+            get(api::customers::export),
+        ),
+        api(
+            M::POST,
+            "/api/v1/customers/import",
+            Permission(P::CustomersWrite),
+            "Import customers from the CSV or vCard file in the body (query: format, dedupe_by, on_duplicate, bad_rows, dry_run, mapping)",
+            None,
+            Some("ImportReport"),
+            false,
+            post(api::customers::import).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .with_status(200),
+        api(
+            M::POST,
+            "/api/v1/customers/import/preview",
+            Permission(P::CustomersWrite),
+            "The header, first rows and guessed column mapping of a CSV file",
+            None,
+            Some("ImportPreview"),
+            false,
+            post(api::customers::import_preview).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .with_status(200),
+        api(
+            M::GET,
+            "/api/v1/customers/{customer_id}",
+            Permission(P::CustomersRead),
+            "One customer whole; sensitive values only with customers.sensitive.read (and the read is audited)",
+            None,
+            Some("Customer"),
+            false,
+            get(api::customers::show),
+        ),
+        api(
+            M::PATCH,
+            "/api/v1/customers/{customer_id}",
+            Permission(P::CustomersWrite),
+            "Change a customer (missing values stay, empty strings clear)",
+            Some("CustomerNew"),
+            Some("Customer"),
+            false,
+            patch(api::customers::update),
+        ),
+        api(
+            M::DELETE,
+            "/api/v1/customers/{customer_id}",
+            Permission(P::CustomersWrite),
+            "Delete a customer with their notes, consents, values and key",
+            None,
+            None,
+            false,
+            delete(api::customers::remove),
+        ),
+        api(
+            M::POST,
+            "/api/v1/customers/{customer_id}/notes",
+            Permission(P::CustomersWrite),
+            "Add a note (a private note is sealed and needs customers.sensitive.read)",
+            Some("NoteNew"),
+            Some("Note"),
+            false,
+            post(api::customers::add_note),
+        ),
+        api(
+            M::DELETE,
+            "/api/v1/customers/{customer_id}/notes/{note_id}",
+            Permission(P::CustomersWrite),
+            "Delete a note",
+            None,
+            None,
+            false,
+            delete(api::customers::delete_note),
+        ),
+        api(
+            M::POST,
+            "/api/v1/customers/{customer_id}/consents",
+            Permission(P::CustomersWrite),
+            "Record a consent or its withdrawal; answers the consents that now hold",
+            Some("ConsentNew"),
+            Some("Consent"),
+            true,
+            post(api::customers::record_consent),
+        ),
+        api(
+            M::POST,
+            "/api/v1/customers/{customer_id}/merge",
+            Permission(P::CustomersWrite),
+            "Merge another customer into this one (preview: true changes nothing)",
+            Some("MergeRequest"),
+            Some("MergeReport"),
+            false,
+            post(api::customers::merge),
+        )
+        .with_status(200),
+        api(
+            M::GET,
+            "/api/v1/customer-fields",
+            Permission(P::CustomersRead),
+            "The business's own customer fields",
+            None,
+            Some("CustomerField"),
+            true,
+            get(api::customers::list_fields),
+        ),
+        api(
+            M::POST,
+            "/api/v1/customer-fields",
+            Permission(P::TenantManage),
+            "Define a customer field, personal or sensitive (the class never changes)",
+            Some("CustomerFieldNew"),
+            Some("CustomerField"),
+            false,
+            post(api::customers::create_field),
+        ),
+        api(
+            M::PATCH,
+            "/api/v1/customer-fields/{field_id}",
+            Permission(P::TenantManage),
+            "Rename a field, change its options or place",
+            Some("CustomerFieldChange"),
+            Some("CustomerField"),
+            false,
+            patch(api::customers::update_field),
+        ),
+        api(
+            M::DELETE,
+            "/api/v1/customer-fields/{field_id}",
+            Permission(P::TenantManage),
+            "Delete a field and every value of it",
+            None,
+            None,
+            false,
+            delete(api::customers::delete_field),
         ),
         api(M::GET, "/api/v1/tokens", Member, "My API tokens", None, Some("Token"), true, get(api::tokens::list)),
         api(

@@ -51,7 +51,9 @@ pub fn check(input: &ConsentInput) -> Result<CheckedConsent, AppError> {
         Some(s) if s.len() <= 40 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') => {
             s.to_ascii_lowercase()
         }
-        Some(_) => return Err(AppError::invalid("consents.source", "must be a short word such as form, verbal or paper")),
+        Some(_) => {
+            return Err(AppError::invalid("consents.source", "must be a short word such as form, verbal or paper"));
+        }
     };
     Ok(CheckedConsent {
         channel: Channel::parse("consents.channel", &input.channel)?,
@@ -97,7 +99,8 @@ pub(crate) async fn insert(
 pub fn current(history: &[ConsentRow]) -> Vec<ConsentView> {
     let mut out: Vec<ConsentView> = Vec::new();
     for row in history {
-        let (Ok(channel), Ok(purpose)) = (Channel::parse("channel", &row.channel), Purpose::parse("purpose", &row.purpose))
+        let (Ok(channel), Ok(purpose)) =
+            (Channel::parse("channel", &row.channel), Purpose::parse("purpose", &row.purpose))
         else {
             continue;
         };
@@ -118,15 +121,24 @@ pub fn current(history: &[ConsentRow]) -> Vec<ConsentView> {
 }
 
 /// Records a consent or a withdrawal for a customer.
-pub async fn record(app: &App, who: &Principal, customer: CustomerId, input: &ConsentInput) -> Result<Vec<ConsentView>, AppError> {
+pub async fn record(
+    app: &App,
+    who: &Principal,
+    customer: CustomerId,
+    input: &ConsentInput,
+) -> Result<Vec<ConsentView>, AppError> {
     who.require(Permission::CustomersWrite)?;
     let consent = check(input)?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     records::find(&mut tx, customer).await?.ok_or(AppError::NotFound)?;
     insert(&mut tx, customer, &consent, Some(who.member), app.now()).await?;
     let details = json!({ "channel": consent.channel.name(), "purpose": consent.purpose.name(), "granted": consent.granted, "source": consent.source });
-    audit::record(app, &mut tx, audit::by(who, "customer.consent_recorded", Some(("customer", customer.to_string())), details))
-        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "customer.consent_recorded", Some(("customer", customer.to_string())), details),
+    )
+    .await?;
     let history = rows::history(&mut tx, customer).await?;
     tx.commit().await?;
     Ok(current(&history))

@@ -72,7 +72,8 @@ pub struct ExportRecord {
 pub async fn start(app: &App, who: &Principal, format: ExportFormat) -> Result<Vec<String>, AppError> {
     who.require(Permission::CustomersRead)?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let labels = field_rows::list(&mut tx).await?.into_iter().filter(|f| f.data_class == "personal").map(|f| f.label).collect();
+    let labels =
+        field_rows::list(&mut tx).await?.into_iter().filter(|f| f.data_class == "personal").map(|f| f.label).collect();
     let name = match format {
         ExportFormat::Csv => "csv",
         ExportFormat::Vcard => "vcard",
@@ -138,20 +139,27 @@ pub async fn page(
 
 /// A CSV cell: quoted when needed, and neutralised when a spreadsheet would run it.
 pub fn csv_cell(value: &str) -> String {
-    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    if neutral.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", neutral.replace('"', "\"\""))
-    } else {
-        neutral
-    }
+    let neutral =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
+    if neutral.contains([',', '"', '\n', '\r']) { format!("\"{}\"", neutral.replace('"', "\"\"")) } else { neutral }
 }
 
 pub fn csv_header(labels: &[String]) -> String {
-    let mut cells: Vec<String> =
-        ["id", "name", "phone", "email", "address", "date_of_birth", "source", "preferred_channel", "tags", "created_at"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+    let mut cells: Vec<String> = [
+        "id",
+        "name",
+        "phone",
+        "email",
+        "address",
+        "date_of_birth",
+        "source",
+        "preferred_channel",
+        "tags",
+        "created_at",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     cells.extend(labels.iter().map(|l| csv_cell(l)));
     cells.join(",") + "\r\n"
 }
@@ -180,7 +188,8 @@ fn vcard_text(value: &str) -> String {
 
 /// One vCard 4.0 card; long lines folded at 75 octets as the format asks.
 pub fn vcard(record: &ExportRecord) -> String {
-    let mut lines = vec!["BEGIN:VCARD".to_string(), "VERSION:4.0".to_string(), format!("FN:{}", vcard_text(&record.name))];
+    let mut lines =
+        vec!["BEGIN:VCARD".to_string(), "VERSION:4.0".to_string(), format!("FN:{}", vcard_text(&record.name))];
     let words: Vec<&str> = record.name.split_whitespace().collect();
     let (given, family) = match words.split_last() {
         Some((last, rest)) if !rest.is_empty() => (rest.join(" "), last.to_string()),

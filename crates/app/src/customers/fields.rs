@@ -88,8 +88,12 @@ pub async fn create(app: &App, who: &Principal, input: &FieldInput) -> Result<Fi
     };
     rows::insert(&mut tx, &row, app.now()).await?;
     let details = json!({ "label": row.label, "kind": row.kind, "data_class": row.data_class, "options": row.options });
-    audit::record(app, &mut tx, audit::by(who, "customer_field.created", Some(("custom_field", row.id.to_string())), details))
-        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "customer_field.created", Some(("custom_field", row.id.to_string())), details),
+    )
+    .await?;
     tx.commit().await?;
     Ok(field_views(std::slice::from_ref(&row))?.remove(0))
 }
@@ -118,7 +122,12 @@ pub async fn update(app: &App, who: &Principal, id: FieldId, change: &FieldChang
     }
     rows::update(&mut tx, &row, app.now()).await?;
     let details = json!({ "label": [before.label, row.label], "options": [before.options, row.options], "position": [before.position, row.position] });
-    audit::record(app, &mut tx, audit::by(who, "customer_field.updated", Some(("custom_field", id.to_string())), details)).await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "customer_field.updated", Some(("custom_field", id.to_string())), details),
+    )
+    .await?;
     tx.commit().await?;
     Ok(field_views(std::slice::from_ref(&row))?.remove(0))
 }
@@ -130,7 +139,12 @@ pub async fn delete(app: &App, who: &Principal, id: FieldId) -> Result<(), AppEr
     let row = rows::list(&mut tx).await?.into_iter().find(|f| f.id == id).ok_or(AppError::NotFound)?;
     rows::delete(&mut tx, id).await?;
     let details = json!({ "label": row.label, "data_class": row.data_class });
-    audit::record(app, &mut tx, audit::by(who, "customer_field.deleted", Some(("custom_field", id.to_string())), details)).await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "customer_field.deleted", Some(("custom_field", id.to_string())), details),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -36,7 +36,13 @@ pub struct MergeReport {
     pub applied: bool,
 }
 
-pub async fn merge(app: &App, who: &Principal, keep: CustomerId, remove: CustomerId, preview: bool) -> Result<MergeReport, AppError> {
+pub async fn merge(
+    app: &App,
+    who: &Principal,
+    keep: CustomerId,
+    remove: CustomerId,
+    preview: bool,
+) -> Result<MergeReport, AppError> {
     who.require(Permission::CustomersWrite)?;
     if keep == remove {
         return Err(AppError::invalid("remove", "is the same customer as the one kept"));
@@ -100,7 +106,10 @@ pub async fn merge(app: &App, who: &Principal, keep: CustomerId, remove: Custome
     }
     let tenant = who.tenant;
     let (old_key, new_key) = if sensitive_involved {
-        (keys::subject_key(app, &mut tx, remove.as_uuid()).await?, keys::subject_key(app, &mut tx, keep.as_uuid()).await?)
+        (
+            keys::subject_key(app, &mut tx, remove.as_uuid()).await?,
+            keys::subject_key(app, &mut tx, keep.as_uuid()).await?,
+        )
     } else {
         (None, None)
     };
@@ -108,8 +117,12 @@ pub async fn merge(app: &App, who: &Principal, keep: CustomerId, remove: Custome
     for note in notes.iter().filter(|n| n.private) {
         if let (Some(sealed), Some(old), Some(new)) = (&note.body_sealed, &old_key, &new_key) {
             let body = keys::open_value(old, tenant, &note_place(remove, note.id), sealed)?;
-            note_rows::set_sealed_body(&mut tx, note.id, keys::seal_value(new, tenant, &note_place(keep, note.id), &body)?)
-                .await?;
+            note_rows::set_sealed_body(
+                &mut tx,
+                note.id,
+                keys::seal_value(new, tenant, &note_place(keep, note.id), &body)?,
+            )
+            .await?;
         }
     }
     rows::move_links(&mut tx, remove, keep).await?;
@@ -122,7 +135,8 @@ pub async fn merge(app: &App, who: &Principal, keep: CustomerId, remove: Custome
             (Some(_), _, _) => continue,
             (None, _, _) => None,
         };
-        field_rows::upsert_value(&mut tx, keep, value.field_id, value.value.clone(), sealed, Some(who.member), now).await?;
+        field_rows::upsert_value(&mut tx, keep, value.field_id, value.value.clone(), sealed, Some(who.member), now)
+            .await?;
     }
     let code = country_code(app, &mut tx).await?;
     let mut all_tags = kept_tags.clone();
@@ -145,7 +159,8 @@ pub async fn merge(app: &App, who: &Principal, keep: CustomerId, remove: Custome
         "removed": remove, "notes_moved": report.notes_moved, "consents_moved": report.consents_moved,
         "details_filled": report.details_filled, "fields_moved": report.fields_moved, "fields_kept": report.fields_kept,
     });
-    audit::record(app, &mut tx, audit::by(who, "customer.merged", Some(("customer", keep.to_string())), details)).await?;
+    audit::record(app, &mut tx, audit::by(who, "customer.merged", Some(("customer", keep.to_string())), details))
+        .await?;
     tx.commit().await?;
     report.applied = true;
     report.kept = CustomerSummary::from(&kept);

@@ -27,11 +27,17 @@ pub async fn country_code(app: &App, tx: &mut TenantTx) -> Result<String, AppErr
 }
 
 /// The row name a sealed field value is bound to.
-pub(crate) fn value_place(customer: steward_domain::ids::CustomerId, field: steward_domain::ids::FieldId) -> crate::keys::Place<'static> {
+pub(crate) fn value_place(
+    customer: steward_domain::ids::CustomerId,
+    field: steward_domain::ids::FieldId,
+) -> crate::keys::Place<'static> {
     crate::keys::Place { table: "customer_field_values", column: "value_sealed", row: format!("{customer}/{field}") }
 }
 
 /// The row name a private note's body is bound to.
-pub(crate) fn note_place(customer: steward_domain::ids::CustomerId, note: steward_domain::ids::NoteId) -> crate::keys::Place<'static> {
+pub(crate) fn note_place(
+    customer: steward_domain::ids::CustomerId,
+    note: steward_domain::ids::NoteId,
+) -> crate::keys::Place<'static> {
     crate::keys::Place { table: "customer_notes", column: "body_sealed", row: format!("{customer}/{note}") }
 }

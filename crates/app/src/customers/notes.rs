@@ -80,8 +80,12 @@ pub async fn delete(app: &App, who: &Principal, customer: CustomerId, note: Note
     if !rows::delete(&mut tx, customer, note).await? {
         return Err(AppError::NotFound);
     }
-    audit::record(app, &mut tx, audit::by(who, "customer.note_deleted", Some(("customer", customer.to_string())), json!({ "note": note })))
-        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "customer.note_deleted", Some(("customer", customer.to_string())), json!({ "note": note })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -15,9 +15,7 @@ use steward_domain::classification::DataClass;
 use steward_domain::contact::{Email, Phone, parse_name};
 use steward_domain::customers::fields::{FieldKind, normalize_value};
 use steward_domain::customers::search::{SearchQuery, name_key, terms};
-use steward_domain::customers::{
-    Channel, MAX_ADDRESS, MAX_NAME, Source, parse_date_of_birth, parse_tags, parse_text,
-};
+use steward_domain::customers::{Channel, MAX_ADDRESS, MAX_NAME, Source, parse_date_of_birth, parse_tags, parse_text};
 use steward_domain::ids::{CustomerId, FieldId};
 use steward_domain::permissions::Permission;
 use steward_store::TenantTx;
@@ -165,7 +163,11 @@ impl Checked {
     }
 }
 
-fn optional(raw: &Option<String>, current: Option<&String>, parse: impl Fn(&str) -> Result<Option<String>, AppError>) -> Result<Option<String>, AppError> {
+fn optional(
+    raw: &Option<String>,
+    current: Option<&String>,
+    parse: impl Fn(&str) -> Result<Option<String>, AppError>,
+) -> Result<Option<String>, AppError> {
     match raw {
         None => Ok(current.cloned()),
         Some(text) if text.trim().is_empty() => Ok(None),
@@ -195,7 +197,9 @@ pub(crate) fn check(
     let email = optional(&input.email, current.and_then(|c| c.email.as_ref()), |t| {
         Ok(Some(Email::parse("email", t)?.into_string()))
     })?;
-    let address = optional(&input.address, current.and_then(|c| c.address.as_ref()), |t| Ok(parse_text("address", t, MAX_ADDRESS)?))?;
+    let address = optional(&input.address, current.and_then(|c| c.address.as_ref()), |t| {
+        Ok(parse_text("address", t, MAX_ADDRESS)?)
+    })?;
     let date_of_birth = optional(&input.date_of_birth, current.and_then(|c| c.date_of_birth.as_ref()), |t| {
         Ok(Some(parse_date_of_birth("date_of_birth", t, today)?.to_string()))
     })?;
@@ -204,9 +208,10 @@ pub(crate) fn check(
         (_, Some(c)) => c.source.clone(),
         _ => default_source.name().to_string(),
     };
-    let preferred_channel = optional(&input.preferred_channel, current.and_then(|c| c.preferred_channel.as_ref()), |t| {
-        Ok(Some(Channel::parse("preferred_channel", t)?.name().to_string()))
-    })?;
+    let preferred_channel =
+        optional(&input.preferred_channel, current.and_then(|c| c.preferred_channel.as_ref()), |t| {
+            Ok(Some(Channel::parse("preferred_channel", t)?.name().to_string()))
+        })?;
     let tags = match (&input.tags, existing) {
         (Some(tags), _) => parse_tags("tags", tags)?,
         (None, Some((_, tags))) => tags.to_vec(),
@@ -214,15 +219,21 @@ pub(crate) fn check(
     };
     let mut field_writes = Vec::new();
     for (key, raw) in &input.fields {
-        let field = fields
-            .iter()
-            .find(|f| f.id.to_string() == *key || f.label.eq_ignore_ascii_case(key.trim()))
-            .ok_or_else(|| AppError::invalid(&format!("fields.{}", short_key(key)), "is not a field of this business"))?;
+        let field =
+            fields.iter().find(|f| f.id.to_string() == *key || f.label.eq_ignore_ascii_case(key.trim())).ok_or_else(
+                || AppError::invalid(&format!("fields.{}", short_key(key)), "is not a field of this business"),
+            )?;
         let label = format!("fields.{}", field.label);
         let text = match raw {
             Value::Null => String::new(),
             Value::String(s) => s.clone(),
-            Value::Bool(b) => if *b { "yes".into() } else { "no".into() },
+            Value::Bool(b) => {
+                if *b {
+                    "yes".into()
+                } else {
+                    "no".into()
+                }
+            }
             Value::Number(n) => n.to_string(),
             Value::Array(_) => raw.to_string(),
             Value::Object(_) => return Err(AppError::invalid(&label, "must be text, a number, yes/no or a list")),
@@ -269,7 +280,8 @@ pub(crate) async fn write_fields(
             Some(value) if field.data_class == "sensitive" => {
                 let key = key.ok_or(AppError::Internal("no key for a sensitive value".into()))?;
                 let sealed = keys::seal_value(key, tenant, &value_place(customer, field.id), value)?;
-                field_rows::upsert_value(tx, customer, field.id, None, Some(sealed), who.map(|w| w.member), now).await?;
+                field_rows::upsert_value(tx, customer, field.id, None, Some(sealed), who.map(|w| w.member), now)
+                    .await?;
             }
             Some(value) => {
                 field_rows::upsert_value(tx, customer, field.id, Some(value.clone()), None, who.map(|w| w.member), now)
@@ -306,7 +318,13 @@ pub async fn create(app: &App, who: &Principal, input: &CustomerInput) -> Result
     let terms = checked.terms(&code);
     rows::insert_many(
         &mut tx,
-        &[NewCustomer { id, values: checked.values.clone(), terms, tags: checked.tags.clone(), created_by: Some(who.member) }],
+        &[NewCustomer {
+            id,
+            values: checked.values.clone(),
+            terms,
+            tags: checked.tags.clone(),
+            created_by: Some(who.member),
+        }],
         now,
     )
     .await?;
@@ -319,8 +337,12 @@ pub async fn create(app: &App, who: &Principal, input: &CustomerInput) -> Result
     audit::record(app, &mut tx, audit::by(who, "customer.created", target.clone(), details)).await?;
     let sensitive = sensitive_labels(&checked.field_writes);
     if !sensitive.is_empty() {
-        audit::record(app, &mut tx, audit::by(who, "customer.sensitive.written", target, json!({ "fields": sensitive })))
-            .await?;
+        audit::record(
+            app,
+            &mut tx,
+            audit::by(who, "customer.sensitive.written", target, json!({ "fields": sensitive })),
+        )
+        .await?;
     }
     let detail = load_detail(app, &mut tx, who, id, false).await?;
     tx.commit().await?;
@@ -372,8 +394,16 @@ async fn load_detail(
             Some(v) => match (&v.value, &v.value_sealed, &key) {
                 (Some(plain), _, _) => (Some(plain.clone()), false),
                 (None, Some(sealed), Some(key)) => {
-                    revealed.push(field.label.clone());
-                    (Some(keys::open_value(key, tenant, &value_place(id, field.id), sealed)?), false)
+                    match keys::open_value(key, tenant, &value_place(id, field.id), sealed) {
+                        Ok(plain) => {
+                            revealed.push(field.label.clone());
+                            (Some(plain), false)
+                        }
+                        Err(_) => {
+                            unreadable(tenant, id, "field value");
+                            (None, true)
+                        }
+                    }
                 }
                 _ => (None, true),
             },
@@ -393,10 +423,16 @@ async fn load_detail(
     for note in &notes {
         let (body, hidden) = match (&note.body, &note.body_sealed, &key) {
             (Some(body), _, _) => (Some(body.clone()), false),
-            (None, Some(sealed), Some(key)) => {
-                private_read += 1;
-                (Some(keys::open_value(key, tenant, &note_place(id, note.id), sealed)?), false)
-            }
+            (None, Some(sealed), Some(key)) => match keys::open_value(key, tenant, &note_place(id, note.id), sealed) {
+                Ok(plain) => {
+                    private_read += 1;
+                    (Some(plain), false)
+                }
+                Err(_) => {
+                    unreadable(tenant, id, "private note");
+                    (None, true)
+                }
+            },
             _ => (None, true),
         };
         note_views.push(NoteView {
@@ -438,8 +474,19 @@ async fn load_detail(
     })
 }
 
+/// A sealed value that does not open was altered or moved from elsewhere: it is withheld
+/// and the operator is told, without the value.
+fn unreadable(tenant: steward_domain::ids::TenantId, customer: CustomerId, what: &str) {
+    tracing::warn!(%tenant, %customer, what, "a sealed value did not open (altered, moved, or its key destroyed)");
+}
+
 /// Changes a customer; only what the input names changes.
-pub async fn update(app: &App, who: &Principal, id: CustomerId, input: &CustomerInput) -> Result<CustomerDetail, AppError> {
+pub async fn update(
+    app: &App,
+    who: &Principal,
+    id: CustomerId,
+    input: &CustomerInput,
+) -> Result<CustomerDetail, AppError> {
     who.require(Permission::CustomersWrite)?;
     let now = app.now();
     let mut tx = app.store.begin_tenant(who.tenant).await?;
@@ -470,8 +517,12 @@ pub async fn update(app: &App, who: &Principal, id: CustomerId, input: &Customer
     audit::record(app, &mut tx, audit::by(who, "customer.updated", target.clone(), details)).await?;
     let sensitive = sensitive_labels(&checked.field_writes);
     if !sensitive.is_empty() {
-        audit::record(app, &mut tx, audit::by(who, "customer.sensitive.written", target, json!({ "fields": sensitive })))
-            .await?;
+        audit::record(
+            app,
+            &mut tx,
+            audit::by(who, "customer.sensitive.written", target, json!({ "fields": sensitive })),
+        )
+        .await?;
     }
     let detail = load_detail(app, &mut tx, who, id, false).await?;
     tx.commit().await?;
@@ -488,7 +539,8 @@ pub async fn delete(app: &App, who: &Principal, id: CustomerId) -> Result<(), Ap
     }
     let key_destroyed = keystore::delete_subject_key(&mut tx, id.as_uuid()).await?;
     let details = json!({ "key_destroyed": key_destroyed });
-    audit::record(app, &mut tx, audit::by(who, "customer.deleted", Some(("customer", id.to_string())), details)).await?;
+    audit::record(app, &mut tx, audit::by(who, "customer.deleted", Some(("customer", id.to_string())), details))
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -538,7 +590,10 @@ pub async fn list(app: &App, who: &Principal, request: &ListRequest) -> Result<C
                 .find(|f| f.id.to_string() == *field_id || f.label.eq_ignore_ascii_case(field_id))
                 .ok_or_else(|| AppError::invalid("field_id", "is not a field of this business"))?;
             if field.data_class == "sensitive" {
-                return Err(AppError::invalid("field_id", "is a sensitive field; sensitive values cannot be filtered on"));
+                return Err(AppError::invalid(
+                    "field_id",
+                    "is a sensitive field; sensitive values cannot be filtered on",
+                ));
             }
             let kind = FieldKind::parse("field_id", &field.kind)?;
             let wanted = match kind {
@@ -565,7 +620,10 @@ pub async fn list(app: &App, who: &Principal, request: &ListRequest) -> Result<C
     let groups = query.groups.iter().map(|g| g.iter().map(|r| (r.start.clone(), r.end.clone())).collect()).collect();
     let (customers, after) = rows::list(&mut tx, &ListQuery { groups, tag, field, sort, after, limit }).await?;
     tx.commit().await?;
-    Ok(CustomerPage { customers: customers.iter().map(CustomerSummary::from).collect(), next_cursor: after.map(cursor) })
+    Ok(CustomerPage {
+        customers: customers.iter().map(CustomerSummary::from).collect(),
+        next_cursor: after.map(cursor),
+    })
 }
 
 fn cursor(after: After) -> String {
@@ -613,4 +671,13 @@ mod tests {
             assert!(parse_cursor(junk).is_err(), "{junk}");
         }
     }
+}
+
+/// Groups of customers that may be one person (same phone, email or name).
+pub async fn duplicate_groups(app: &App, who: &Principal) -> Result<Vec<(String, Vec<CustomerId>)>, AppError> {
+    who.require(Permission::CustomersRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let groups = rows::duplicate_groups(&mut tx, 100).await?;
+    tx.commit().await?;
+    Ok(groups)
 }

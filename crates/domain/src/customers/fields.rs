@@ -24,8 +24,14 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
-    pub const ALL: [FieldKind; 6] =
-        [FieldKind::Text, FieldKind::Number, FieldKind::Date, FieldKind::Select, FieldKind::MultiSelect, FieldKind::YesNo];
+    pub const ALL: [FieldKind; 6] = [
+        FieldKind::Text,
+        FieldKind::Number,
+        FieldKind::Date,
+        FieldKind::Select,
+        FieldKind::MultiSelect,
+        FieldKind::YesNo,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -71,7 +77,10 @@ pub fn parse_options(field: &str, kind: FieldKind, raw: &[String]) -> Result<Vec
     let mut options: Vec<String> = Vec::new();
     for option in raw.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
         if option.chars().count() > MAX_LABEL || option.chars().any(char::is_control) {
-            return Err(ValidationError::new(field, format!("option '{}' is too long or has control characters", super::short(option))));
+            return Err(ValidationError::new(
+                field,
+                format!("option '{}' is too long or has control characters", super::short(option)),
+            ));
         }
         if !options.iter().any(|o| o == option) {
             options.push(option.to_string());
@@ -86,7 +95,12 @@ pub fn parse_options(field: &str, kind: FieldKind, raw: &[String]) -> Result<Vec
 /// Checks a value typed for a field of `kind` and returns its stored form: text as typed,
 /// numbers in their shortest form, dates as `YYYY-MM-DD`, yes/no as `yes` or `no`, a
 /// multi-select as a JSON array of its options. `None` clears the value.
-pub fn normalize_value(field: &str, kind: FieldKind, options: &[String], raw: &str) -> Result<Option<String>, ValidationError> {
+pub fn normalize_value(
+    field: &str,
+    kind: FieldKind,
+    options: &[String],
+    raw: &str,
+) -> Result<Option<String>, ValidationError> {
     let text = raw.trim();
     if text.is_empty() {
         return Ok(None);
@@ -153,7 +167,10 @@ mod tests {
         assert_eq!(normalize_value("f", FieldKind::YesNo, &[], "Y").unwrap(), Some("yes".into()));
         assert_eq!(normalize_value("f", FieldKind::Select, &opts, "red").unwrap(), Some("Red".into()));
         assert!(normalize_value("f", FieldKind::Select, &opts, "green").is_err());
-        assert_eq!(normalize_value("f", FieldKind::MultiSelect, &opts, "blonde; red").unwrap(), Some(r#"["Blonde","Red"]"#.into()));
+        assert_eq!(
+            normalize_value("f", FieldKind::MultiSelect, &opts, "blonde; red").unwrap(),
+            Some(r#"["Blonde","Red"]"#.into())
+        );
         assert_eq!(normalize_value("f", FieldKind::Text, &[], "  ").unwrap(), None);
     }
 

@@ -56,7 +56,11 @@ word_enum!(
 );
 
 /// A date of birth: an ISO date, not in the future, not before 1900.
-pub fn parse_date_of_birth(field: &str, raw: &str, today: jiff::civil::Date) -> Result<jiff::civil::Date, ValidationError> {
+pub fn parse_date_of_birth(
+    field: &str,
+    raw: &str,
+    today: jiff::civil::Date,
+) -> Result<jiff::civil::Date, ValidationError> {
     let date = parse_date(field, raw)?;
     if date > today {
         return Err(ValidationError::new(field, "is in the future"));
@@ -89,7 +93,8 @@ pub fn parse_date(field: &str, raw: &str) -> Result<jiff::civil::Date, Validatio
 
 /// A tag: folded to lowercase, words joined by `-`, 1 to 40 characters.
 pub fn parse_tag(field: &str, raw: &str) -> Result<String, ValidationError> {
-    let words: Vec<String> = search::fold(raw).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect();
+    let words: Vec<String> =
+        search::fold(raw).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect();
     let tag = words.join("-");
     if tag.is_empty() {
         return Err(ValidationError::new(field, "a tag needs at least one letter or digit"));

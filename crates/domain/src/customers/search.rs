@@ -26,7 +26,13 @@ pub fn name_key(name: &str) -> String {
 }
 
 /// Every search term of one customer, without duplicates.
-pub fn terms(name: &str, email: Option<&str>, phone_e164: Option<&str>, country_code: &str, tags: &[String]) -> Vec<String> {
+pub fn terms(
+    name: &str,
+    email: Option<&str>,
+    phone_e164: Option<&str>,
+    country_code: &str,
+    tags: &[String],
+) -> Vec<String> {
     let mut out: Vec<String> = name_words(name).into_iter().map(|w| format!("n:{w}")).collect();
     if let Some(email) = email {
         out.push(format!("e:{}", email.to_lowercase()));
@@ -111,8 +117,7 @@ mod tests {
 
     fn matches(query: &str, terms: &[String]) -> bool {
         let q = SearchQuery::parse(query);
-        !q.is_empty()
-            && q.groups.iter().all(|g| g.iter().any(|r| terms.iter().any(|t| *t >= r.start && *t < r.end)))
+        !q.is_empty() && q.groups.iter().all(|g| g.iter().any(|r| terms.iter().any(|t| *t >= r.start && *t < r.end)))
     }
 
     #[test]
@@ -125,7 +130,9 @@ mod tests {
     #[test]
     fn a_customer_is_found_by_name_prefix_phone_digits_email_and_tag() {
         let terms = terms("Zoë Fernandes", Some("zoe@example.in"), Some("+919812345678"), "+91", &["vip".into()]);
-        for hit in ["zo", "ZOË", "fern", "zoe fer", "98123", "+91 98123", "098123 45", "5678", "345678", "zoe@ex", "#VIP"] {
+        for hit in
+            ["zo", "ZOË", "fern", "zoe fer", "98123", "+91 98123", "098123 45", "5678", "345678", "zoe@ex", "#VIP"]
+        {
             assert!(matches(hit, &terms), "{hit}");
         }
         for miss in ["zoey", "fernandez", "12", "77777", "amy@", "#regular", "ernandes"] {

@@ -25,7 +25,36 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
     let role = roles::create(&server.app, &a.owner, "stylist", &["customers.read".to_string()]).await.unwrap();
     let invitation = members::invite(&server.app, &a.owner, "future@tenant-a.example", "staff").await.unwrap();
     let token = tokens::create(&server.app, &a.owner, "a-token", &["members.read".to_string()], None).await.unwrap();
+    let field = steward_app::customers::fields::create(
+        &server.app,
+        &a.owner,
+        &steward_app::customers::fields::FieldInput {
+            label: "Allergies".into(),
+            kind: "text".into(),
+            data_class: "sensitive".into(),
+            options: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let customer: steward_app::customers::records::CustomerInput = serde_json::from_value(json!({
+        "name": "Anita Victim", "phone": "98765 43210", "email": "anita@victim.example",
+        "fields": { "Allergies": "peanuts-of-tenant-a" }
+    }))
+    .unwrap();
+    let customer = steward_app::customers::records::create(&server.app, &a.owner, &customer).await.unwrap();
+    let note = steward_app::customers::notes::add(
+        &server.app,
+        &a.owner,
+        customer.id,
+        &steward_app::customers::notes::NoteInput { body: "note-of-tenant-a".into(), private: false },
+    )
+    .await
+    .unwrap();
     let ids = BTreeMap::from([
+        ("customer_id", customer.id.to_string()),
+        ("note_id", note.id.to_string()),
+        ("field_id", field.id.to_string()),
         ("member_id", staff.id.to_string()),
         ("role_id", role.id.to_string()),
         ("invitation_id", invitation.id.to_string()),
@@ -38,6 +67,11 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         "future@tenant-a.example".into(),
         a.tenant.to_string(),
         "Business tenant-a".into(),
+        "Anita Victim".into(),
+        "+919876543210".into(),
+        "anita@victim.example".into(),
+        "peanuts-of-tenant-a".into(),
+        "note-of-tenant-a".into(),
     ]);
     (a, Victim { ids, secrets })
 }
@@ -51,6 +85,12 @@ fn sample_body(schema: &str) -> Value {
         "InvitationNew" => json!({ "email": "someone@tenant-b.example", "role": "staff" }),
         "TenantChange" => json!({ "name": "Business tenant-b" }),
         "TokenNew" => json!({ "name": "b token", "scopes": ["members.read"] }),
+        "CustomerNew" => json!({ "name": "Made By B" }),
+        "NoteNew" => json!({ "body": "written by b" }),
+        "ConsentNew" => json!({ "channel": "sms", "purpose": "reminders", "granted": true }),
+        "MergeRequest" => json!({ "remove": uuid::Uuid::nil().to_string(), "preview": false }),
+        "CustomerFieldNew" => json!({ "label": "made by b", "kind": "text", "data_class": "personal" }),
+        "CustomerFieldChange" => json!({ "label": "renamed by b" }),
         other => panic!("the cross-tenant suite has no sample body for schema {other}: add one"),
     }
 }
@@ -112,6 +152,15 @@ async fn every_api_operation_answers_404_and_no_data_for_another_tenants_ids() {
     assert_eq!(members::pending_invitations(&server.app, &a.owner).await.unwrap().len(), 1);
     assert!(tokens::list(&server.app, &a.owner).await.unwrap().iter().all(|t| !t.revoked));
     assert_eq!(steward_app::tenancy::profile(&server.app, &a.owner).await.unwrap().name, "Business tenant-a");
+    let fields = steward_app::customers::fields::list(&server.app, &a.owner).await.unwrap();
+    assert_eq!(fields.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(), vec!["Allergies"]);
+    let page = steward_app::customers::records::list(&server.app, &a.owner, &Default::default()).await.unwrap();
+    assert_eq!(page.customers.len(), 1);
+    let detail = steward_app::customers::records::get(&server.app, &a.owner, page.customers[0].id).await.unwrap();
+    assert_eq!(detail.name, "Anita Victim");
+    assert_eq!(detail.notes.len(), 1);
+    assert!(detail.consents.is_empty());
+    assert_eq!(detail.fields[0].value.as_deref(), Some("peanuts-of-tenant-a"));
 }
 
 #[tokio::test]
@@ -197,11 +246,22 @@ async fn row_level_security_hides_other_tenants_from_an_unfiltered_query() {
     assert_eq!(server.kind(), StoreKind::Postgres);
     let a = server.tenant("rls-a").await;
     let b = server.tenant("rls-b").await;
+    crate::customers::seed_sensitive_customer(&server, &b, "rls-b-allergy").await;
     let mut browser = server.browser();
     browser.log_in("rls-b", "owner@rls-b.example", PASSWORD).await;
 
+    crate::customers::seed_sensitive_customer(&server, &a, "rls-allergy").await;
     let mut tx = server.store.begin_tenant_read(a.tenant).await.unwrap();
     for table in [
+        "customers",
+        "customer_search_terms",
+        "customer_tags",
+        "customer_notes",
+        "customer_consents",
+        "custom_fields",
+        "customer_field_values",
+        "keystore.tenant_keys",
+        "keystore.subject_keys",
         "members",
         "roles",
         "sessions",
@@ -212,6 +272,15 @@ async fn row_level_security_hides_other_tenants_from_an_unfiltered_query() {
         "usage_events",
     ] {
         let sql: &'static str = match table {
+            "customers" => "SELECT tenant_id FROM customers",
+            "customer_search_terms" => "SELECT tenant_id FROM customer_search_terms",
+            "customer_tags" => "SELECT tenant_id FROM customer_tags",
+            "customer_notes" => "SELECT tenant_id FROM customer_notes",
+            "customer_consents" => "SELECT tenant_id FROM customer_consents",
+            "custom_fields" => "SELECT tenant_id FROM custom_fields",
+            "customer_field_values" => "SELECT tenant_id FROM customer_field_values",
+            "keystore.tenant_keys" => "SELECT tenant_id FROM keystore.tenant_keys",
+            "keystore.subject_keys" => "SELECT tenant_id FROM keystore.subject_keys",
             "members" => "SELECT tenant_id FROM members",
             "roles" => "SELECT tenant_id FROM roles",
             "sessions" => "SELECT tenant_id FROM sessions",

@@ -12,6 +12,7 @@ mod audit;
 mod bad_input;
 mod browser;
 mod cli;
+mod customers;
 mod isolation;
 mod mail;
 mod routes;

@@ -61,13 +61,17 @@ pub async fn list(tx: &mut TenantTx, customer: CustomerId) -> Result<Vec<NoteRow
 
 /// Replaces a private note's sealed body (a merge re-seals it under the kept customer's key).
 pub async fn set_sealed_body(tx: &mut TenantTx, id: NoteId, sealed: Vec<u8>) -> Result<(), StoreError> {
-    tx.execute("UPDATE customer_notes SET body_sealed = $3 WHERE tenant_id = $1 AND id = $2", args![id, sealed]).await?;
+    tx.execute("UPDATE customer_notes SET body_sealed = $3 WHERE tenant_id = $1 AND id = $2", args![id, sealed])
+        .await?;
     Ok(())
 }
 
 pub async fn delete(tx: &mut TenantTx, customer: CustomerId, id: NoteId) -> Result<bool, StoreError> {
     let n = tx
-        .execute("DELETE FROM customer_notes WHERE tenant_id = $1 AND customer_id = $2 AND id = $3", args![customer, id])
+        .execute(
+            "DELETE FROM customer_notes WHERE tenant_id = $1 AND customer_id = $2 AND id = $3",
+            args![customer, id],
+        )
         .await?;
     Ok(n > 0)
 }

@@ -114,27 +114,30 @@ pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micr
             args,
         )
         .await?;
-        let pairs = chunk.iter().flat_map(|c| c.terms.iter().map(move |t| (c.id, t.as_str())));
-        insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", pairs).await?;
-        let pairs = chunk.iter().flat_map(|c| c.tags.iter().map(move |t| (c.id, t.as_str())));
-        insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", pairs).await?;
+        let mut terms = Vec::new();
+        let mut tags = Vec::new();
+        for c in chunk {
+            terms.extend(c.terms.iter().map(|t| (c.id, t.clone())));
+            tags.extend(c.tags.iter().map(|t| (c.id, t.clone())));
+        }
+        insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", &terms).await?;
+        insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", &tags).await?;
     }
     Ok(())
 }
 
-async fn insert_pairs<'a>(
+async fn insert_pairs(
     tx: &mut TenantTx,
     table: &'static str,
-    pairs: impl Iterator<Item = (CustomerId, &'a str)>,
+    pairs: &[(CustomerId, String)],
 ) -> Result<(), StoreError> {
-    let pairs: Vec<(CustomerId, &str)> = pairs.collect();
     for chunk in pairs.chunks(BATCH * 2) {
         let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
         let mut rows = Vec::with_capacity(chunk.len());
         for (id, text) in chunk {
             let n = args.len() + 2;
             rows.push(format!("($1, ${}, ${})", n, n + 1));
-            args.extend(args![*id, *text]);
+            args.extend(args![*id, text.clone()]);
         }
         tx.execute_assembled(format!("INSERT INTO {table} VALUES {}", rows.join(", ")), args).await?;
     }
@@ -175,9 +178,10 @@ pub async fn update(
     }
     tx.execute("DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id = $2", args![id]).await?;
     tx.execute("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2", args![id]).await?;
-    insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", terms.iter().map(|t| (id, t.as_str())))
-        .await?;
-    insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", tags.iter().map(|t| (id, t.as_str()))).await?;
+    let terms: Vec<(CustomerId, String)> = terms.iter().map(|t| (id, t.clone())).collect();
+    insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", &terms).await?;
+    let tags: Vec<(CustomerId, String)> = tags.iter().map(|t| (id, t.clone())).collect();
+    insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", &tags).await?;
     Ok(true)
 }
 
@@ -190,8 +194,9 @@ pub async fn find(tx: &mut TenantTx, id: CustomerId) -> Result<Option<CustomerRo
 }
 
 pub async fn tags_of(tx: &mut TenantTx, id: CustomerId) -> Result<Vec<String>, StoreError> {
-    let rows =
-        tx.fetch_all("SELECT tag FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2 ORDER BY tag", args![id]).await?;
+    let rows = tx
+        .fetch_all("SELECT tag FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2 ORDER BY tag", args![id])
+        .await?;
     rows.iter().map(|r| r.get("tag")).collect()
 }
 
@@ -408,8 +413,11 @@ pub async fn find_by_phones_or_emails(
 pub async fn move_links(tx: &mut TenantTx, from: CustomerId, to: CustomerId) -> Result<(), StoreError> {
     tx.execute("UPDATE customer_notes SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2", args![from, to])
         .await?;
-    tx.execute("UPDATE customer_consents SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2", args![from, to])
-        .await?;
+    tx.execute(
+        "UPDATE customer_consents SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2",
+        args![from, to],
+    )
+    .await?;
     tx.execute(
         "INSERT INTO customer_tags (tenant_id, customer_id, tag)
          SELECT tenant_id, $3, tag FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2

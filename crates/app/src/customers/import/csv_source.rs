@@ -21,6 +21,9 @@ pub struct CsvSource<R: Read> {
     reader: csv::Reader<R>,
     pub headers: Vec<String>,
     record: csv::ByteRecord,
+    /// Newlines inside quoted cells so far: the reader's line count skips them, the line
+    /// numbers in a report must not.
+    quoted_newlines: u64,
 }
 
 impl<R: Read> CsvSource<R> {
@@ -48,8 +51,10 @@ impl<R: Read> CsvSource<R> {
             .max_by_key(|d| first_line.iter().filter(|b| *b == d).count())
             .unwrap_or(b',');
         let chained = std::io::Cursor::new(head).chain(input);
-        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(chained);
-        let header_record = reader.byte_headers().map_err(|e| FileError(format!("the header row could not be read: {e}")))?.clone();
+        let mut reader =
+            csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(chained);
+        let header_record =
+            reader.byte_headers().map_err(|e| FileError(format!("the header row could not be read: {e}")))?.clone();
         if header_record.len() > MAX_COLUMNS {
             return Err(FileError(format!(
                 "the file has {} columns; Steward imports at most {MAX_COLUMNS}",
@@ -58,14 +63,16 @@ impl<R: Read> CsvSource<R> {
         }
         let mut headers = Vec::with_capacity(header_record.len());
         for (i, h) in header_record.iter().enumerate() {
-            let text = std::str::from_utf8(h)
-                .map_err(|_| FileError(format!("column {} of the header row is not UTF-8 text; save the file as UTF-8", i + 1)))?;
+            let text = std::str::from_utf8(h).map_err(|_| {
+                FileError(format!("column {} of the header row is not UTF-8 text; save the file as UTF-8", i + 1))
+            })?;
             headers.push(text.trim().to_string());
         }
         if headers.iter().all(|h| h.is_empty()) {
             return Err(FileError("the file is empty or has no header row".into()));
         }
-        Ok(CsvSource { reader, headers, record: csv::ByteRecord::new() })
+        let quoted_newlines = header_record.iter().map(newlines).sum();
+        Ok(CsvSource { reader, headers, record: csv::ByteRecord::new(), quoted_newlines })
     }
 }
 
@@ -80,12 +87,13 @@ impl<R: Read> CsvSource<R> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| p.line()).unwrap_or(0) + self.quoted_newlines;
                 // A broken record: skip to the next line so one bad row does not end the file.
                 Some(Err((line, format!("the row could not be read as CSV ({})", csv_reason(&e)))))
             }
             Ok(true) => {
-                let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                let line = self.record.position().map(|p| p.line()).unwrap_or(0) + self.quoted_newlines;
+                self.quoted_newlines += self.record.iter().map(newlines).sum::<u64>();
                 Some(self.map_record(line, mapping))
             }
         }
@@ -93,7 +101,10 @@ impl<R: Read> CsvSource<R> {
 
     fn map_record(&self, line: u64, mapping: &Mapping) -> Result<SourceRow, (u64, String)> {
         if self.record.len() > self.headers.len() {
-            return Err((line, format!("the row has {} cells but the header has {}", self.record.len(), self.headers.len())));
+            return Err((
+                line,
+                format!("the row has {} cells but the header has {}", self.record.len(), self.headers.len()),
+            ));
         }
         if self.record.iter().all(|cell| cell.iter().all(u8::is_ascii_whitespace)) {
             return Ok(SourceRow { line, values: Vec::new(), blank: true });
@@ -120,6 +131,10 @@ impl<R: Read> CsvSource<R> {
     }
 }
 
+fn newlines(cell: &[u8]) -> u64 {
+    cell.iter().filter(|b| **b == b'\n').count() as u64
+}
+
 fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".into(),
@@ -133,10 +148,13 @@ fn csv_reason(e: &csv::Error) -> String {
 pub fn guess_target(header: &str, field_labels: &[String]) -> Option<Target> {
     let h: String = header.trim().to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
     let target = match h.as_str() {
-        "name" | "fullname" | "customername" | "customer" | "clientname" | "client" | "contactname" | "displayname" => Target::Name,
+        "name" | "fullname" | "customername" | "customer" | "clientname" | "client" | "contactname" | "displayname" => {
+            Target::Name
+        }
         "firstname" | "givenname" | "first" => Target::FirstName,
         "lastname" | "surname" | "familyname" | "last" => Target::LastName,
-        "phone" | "mobile" | "phonenumber" | "mobilenumber" | "contactnumber" | "cell" | "whatsapp" | "telephone" | "tel" => Target::Phone,
+        "phone" | "mobile" | "phonenumber" | "mobilenumber" | "contactnumber" | "cell" | "whatsapp" | "telephone"
+        | "tel" => Target::Phone,
         "email" | "emailaddress" | "mail" => Target::Email,
         "address" | "streetaddress" | "fulladdress" => Target::Address,
         "dob" | "dateofbirth" | "birthday" | "birthdate" => Target::DateOfBirth,

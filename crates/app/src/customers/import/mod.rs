@@ -204,11 +204,18 @@ impl<R: std::io::Read> Reader<R> {
 
 /// Builds the column mapping from the header, the tenant's fields and what the caller
 /// chose; refuses sensitive fields and unknown targets by name.
-pub fn plan_mapping(headers: &[String], fields: &[FieldRow], chosen: &BTreeMap<String, String>) -> Result<Mapping, AppError> {
+pub fn plan_mapping(
+    headers: &[String],
+    fields: &[FieldRow],
+    chosen: &BTreeMap<String, String>,
+) -> Result<Mapping, AppError> {
     let labels: Vec<String> = fields.iter().map(|f| f.label.clone()).collect();
     for header in chosen.keys() {
         if !headers.iter().any(|h| h == header) {
-            return Err(AppError::invalid("mapping", &format!("the file has no column '{}'", steward_domain::customers::short(header))));
+            return Err(AppError::invalid(
+                "mapping",
+                &format!("the file has no column '{}'", steward_domain::customers::short(header)),
+            ));
         }
     }
     let mut mapping = Mapping::default();
@@ -216,21 +223,29 @@ pub fn plan_mapping(headers: &[String], fields: &[FieldRow], chosen: &BTreeMap<S
         let target = match chosen.get(header) {
             Some(t) if t.trim().is_empty() => None,
             Some(t) => Some(Target::parse(t).ok_or_else(|| {
-                AppError::invalid("mapping", &format!("'{}' is not a column Steward can import into", steward_domain::customers::short(t)))
+                AppError::invalid(
+                    "mapping",
+                    &format!("'{}' is not a column Steward can import into", steward_domain::customers::short(t)),
+                )
             })?),
             None => csv_source::guess_target(header, &labels),
         };
         let Some(target) = target else { continue };
         if let Target::Field(label) = &target {
-            let field = fields
-                .iter()
-                .find(|f| f.label.eq_ignore_ascii_case(label))
-                .ok_or_else(|| AppError::invalid("mapping", &format!("'{}' is not a field of this business", steward_domain::customers::short(label))))?;
+            let field = fields.iter().find(|f| f.label.eq_ignore_ascii_case(label)).ok_or_else(|| {
+                AppError::invalid(
+                    "mapping",
+                    &format!("'{}' is not a field of this business", steward_domain::customers::short(label)),
+                )
+            })?;
             if field.data_class == "sensitive" {
                 if chosen.contains_key(header) {
                     return Err(AppError::invalid(
                         "mapping",
-                        &format!("'{}' is a sensitive field; sensitive values are entered on the customer's page, not imported", field.label),
+                        &format!(
+                            "'{}' is a sensitive field; sensitive values are entered on the customer's page, not imported",
+                            field.label
+                        ),
                     ));
                 }
                 continue;
@@ -241,9 +256,13 @@ pub fn plan_mapping(headers: &[String], fields: &[FieldRow], chosen: &BTreeMap<S
         }
         mapping.columns.push((index, target));
     }
-    let has_name = mapping.columns.iter().any(|(_, t)| matches!(t, Target::Name | Target::FirstName | Target::LastName));
+    let has_name =
+        mapping.columns.iter().any(|(_, t)| matches!(t, Target::Name | Target::FirstName | Target::LastName));
     if !has_name {
-        return Err(AppError::invalid("mapping", "no column holds the customer's name (map one to name, or to first_name and last_name)"));
+        return Err(AppError::invalid(
+            "mapping",
+            "no column holds the customer's name (map one to name, or to first_name and last_name)",
+        ));
     }
     Ok(mapping)
 }
@@ -298,8 +317,7 @@ pub async fn import<R: std::io::Read>(
         Format::Csv => {
             let source = csv_source::CsvSource::open(input).map_err(|e| AppError::invalid("file", &e.0))?;
             let mapping = plan_mapping(&source.headers, &fields, &options.mapping)?;
-            report.mapping =
-                mapping.columns.iter().map(|(i, t)| (source.headers[*i].clone(), t.name())).collect();
+            report.mapping = mapping.columns.iter().map(|(i, t)| (source.headers[*i].clone(), t.name())).collect();
             Reader::Csv(source, mapping)
         }
         Format::Vcard => Reader::Vcard(vcard::VcardSource::new(std::io::BufReader::new(input))),
@@ -335,19 +353,8 @@ pub async fn import<R: std::io::Read>(
         }
         if batch.len() >= BATCH || (end && !batch.is_empty()) {
             let rows = std::mem::take(&mut batch);
-            rejected_count += write_batch(
-                &mut tx,
-                rows,
-                &fields,
-                &code,
-                today,
-                options,
-                member,
-                now,
-                &mut seen,
-                &mut report,
-            )
-            .await?;
+            rejected_count +=
+                write_batch(&mut tx, rows, &fields, &code, today, options, member, now, &mut seen, &mut report).await?;
             progress(reader.position());
             // Under reject_all, keep reading (to report every bad row) but stop writing.
         }
@@ -356,6 +363,7 @@ pub async fn import<R: std::io::Read>(
         }
     }
     progress(reader.position());
+    report.rejected.sort_by_key(|r| r.line);
     let refuse = options.bad_rows == BadRows::RejectAll && rejected_count > 0;
     if options.dry_run || refuse {
         drop(tx);
@@ -399,7 +407,10 @@ fn to_input(row: &SourceRow) -> Result<(CustomerInput, Option<String>), (Option<
             Target::Email => input.email = Some(value),
             Target::Address => input.address = Some(value),
             Target::DateOfBirth => input.date_of_birth = Some(value),
-            Target::Tags => input.tags = Some(value.split([',', ';']).map(str::to_string).filter(|t| !t.trim().is_empty()).collect()),
+            Target::Tags => {
+                input.tags =
+                    Some(value.split([',', ';']).map(str::to_string).filter(|t| !t.trim().is_empty()).collect())
+            }
             Target::Note => note = Some(value),
             Target::Source => input.source = Some(value),
             Target::PreferredChannel => input.preferred_channel = Some(value),

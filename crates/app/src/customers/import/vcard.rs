@@ -27,7 +27,9 @@ impl<R: BufRead> VcardSource<R> {
 
     fn raw_line(&mut self) -> Result<Option<String>, String> {
         let mut buffer = Vec::new();
-        let read = std::io::Read::take(&mut self.input, MAX_LINE as u64 + 1).read_until(b'\n', &mut buffer).map_err(|e| e.to_string())?;
+        let read = std::io::Read::take(&mut self.input, MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buffer)
+            .map_err(|e| e.to_string())?;
         if read == 0 {
             return Ok(None);
         }
@@ -97,7 +99,14 @@ impl<R: BufRead> VcardSource<R> {
                 }
                 continue;
             };
-            let property = name_part.split(';').next().unwrap_or_default().rsplit('.').next().unwrap_or_default().to_ascii_uppercase();
+            let property = name_part
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_uppercase();
             match (property.as_str(), &mut card) {
                 ("BEGIN", None) if value.trim().eq_ignore_ascii_case("VCARD") => card = Some((line, Vec::new())),
                 ("BEGIN", Some(_)) => return Some(Err((line, "a card starts inside another card".into()))),
