@@ -60,6 +60,9 @@ pub enum Command {
     /// Check a tenant's audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import records into a tenant.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print the effective configuration, secrets redacted.
     Config {
         /// Print the commented example configuration file instead.
@@ -124,4 +127,36 @@ pub enum AuditCommand {
     /// Verify an exported log (JSON lines from the API or the audit page), offline,
     /// without any database.
     VerifyFile { file: std::path::PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import customers from a CSV or vCard file, streamed, with a progress bar and a
+    /// report of every rejected row by line number. Nothing is written if any row is bad,
+    /// unless --skip-bad-rows.
+    Customers {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        tenant: String,
+        /// csv or vcard; by default from the file's extension.
+        #[arg(long)]
+        format: Option<String>,
+        /// Check everything and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the good rows and report the bad ones.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// What a row matching an existing customer does: skip or update.
+        #[arg(long, default_value = "skip")]
+        on_duplicate: String,
+        /// How duplicates are recognised: phone_or_email, phone, email or none.
+        #[arg(long, default_value = "phone_or_email")]
+        dedupe_by: String,
+        /// A column mapping, HEADER=TARGET (name, first_name, last_name, phone, email,
+        /// address, date_of_birth, tags, note, source, preferred_channel, field:LABEL, or
+        /// nothing to ignore the column). Repeatable; other columns are guessed.
+        #[arg(long = "map", value_name = "HEADER=TARGET")]
+        mappings: Vec<String>,
+    },
 }

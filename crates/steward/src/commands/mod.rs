@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod demo;
+mod import;
 mod operator;
 mod serve;
 
@@ -16,6 +17,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         Command::Tenant(command) => operator::tenant(&config, command).await,
         Command::Member(command) => operator::member(&config, command).await,
         Command::Audit(command) => operator::audit(&config, command).await,
+        Command::Import(command) => import::run(&config, command).await,
         Command::Config { example } => {
             if example {
                 print!("{}", crate::config::example_file());

@@ -27,7 +27,7 @@ pub async fn migrate(config: &Config, grant_to: Option<&str>) -> Result<(), Star
     Ok(())
 }
 
-async fn operator_app(config: &Config) -> Result<App, StartError> {
+pub(crate) async fn operator_app(config: &Config) -> Result<App, StartError> {
     let store = crate::runtime::open_store(config).await?;
     build_app(config, store, load_master_key(config)?, None)
 }

@@ -200,6 +200,43 @@ fn operator_commands_manage_tenants_and_members_with_clear_errors() {
 }
 
 #[test]
+fn import_customers_reports_rejected_rows_by_line_and_applies_all_or_nothing() {
+    // promise: CRM-1
+    let dir = ScratchDir::new("cli-import");
+    let data = dir.0.to_string_lossy().to_string();
+    let created = run(steward()
+        .args(["--data-dir", &data, "tenant", "create", "--name", "Lotus Clinic", "--slug", "lotus"])
+        .args(["--owner-email", "owner@lotus.example", "--owner-name", "Lata Owner"])
+        .env("STEWARD_OWNER_PASSWORD", PASSWORD));
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let file = dir.0.join("clients.csv");
+    std::fs::write(&file, "Client Name;Mobile\nRavi Kumar;98450 10101\nNo Phone;12ab\nSeema Das;98450 20202\n")
+        .unwrap();
+    let import = |extra: &[&str]| {
+        run(steward()
+            .args(["--data-dir", &data, "import", "customers", &file.to_string_lossy(), "--tenant", "lotus"])
+            .args(extra))
+    };
+    let strict = import(&[]);
+    assert!(!strict.status.success());
+    assert!(text(&strict.stderr).contains("clients.csv: line 3: phone:"), "{}", text(&strict.stderr));
+    assert!(text(&strict.stdout).contains("nothing written"), "{}", text(&strict.stdout));
+    let dry = import(&["--skip-bad-rows", "--dry-run"]);
+    assert!(dry.status.success() && text(&dry.stdout).contains("2 created"), "{}", text(&dry.stdout));
+    let applied = import(&["--skip-bad-rows"]);
+    assert!(applied.status.success(), "{}", text(&applied.stderr));
+    assert!(
+        text(&applied.stdout).contains("2 created, 0 updated, 0 duplicates skipped, 1 rejected"),
+        "{}",
+        text(&applied.stdout)
+    );
+    let again = import(&["--skip-bad-rows"]);
+    assert!(text(&again.stdout).contains("0 created, 0 updated, 2 duplicates skipped"), "{}", text(&again.stdout));
+    let bad_flag = import(&["--on-duplicate", "merge"]);
+    assert!(text(&bad_flag.stderr).contains("--on-duplicate: 'merge' is not skip or update"));
+}
+
+#[test]
 fn configuration_layers_and_redaction() {
     let dir = ScratchDir::new("config");
     let file = dir.0.join("steward.toml");
