@@ -656,6 +656,15 @@ pub async fn form_fields(app: &App, who: &Principal) -> Result<Vec<FieldView>, A
     field_views(&fields)
 }
 
+/// Groups of customers that may be one person (same phone, email or name).
+pub async fn duplicate_groups(app: &App, who: &Principal) -> Result<Vec<(String, Vec<CustomerId>)>, AppError> {
+    who.require(Permission::CustomersRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let groups = rows::duplicate_groups(&mut tx, 100).await?;
+    tx.commit().await?;
+    Ok(groups)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,13 +680,4 @@ mod tests {
             assert!(parse_cursor(junk).is_err(), "{junk}");
         }
     }
-}
-
-/// Groups of customers that may be one person (same phone, email or name).
-pub async fn duplicate_groups(app: &App, who: &Principal) -> Result<Vec<(String, Vec<CustomerId>)>, AppError> {
-    who.require(Permission::CustomersRead)?;
-    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
-    let groups = rows::duplicate_groups(&mut tx, 100).await?;
-    tx.commit().await?;
-    Ok(groups)
 }

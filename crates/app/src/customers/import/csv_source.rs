@@ -16,6 +16,9 @@ pub const MAX_CELL: usize = 10_000;
 #[error("{0}")]
 pub struct FileError(pub String);
 
+/// The input after its first bytes were looked at (and put back).
+pub type Rewound<R> = std::io::Chain<std::io::Cursor<Vec<u8>>, R>;
+
 /// Reads the header row and makes a reader of the records after it.
 pub struct CsvSource<R: Read> {
     reader: csv::Reader<R>,
@@ -27,7 +30,7 @@ pub struct CsvSource<R: Read> {
 }
 
 impl<R: Read> CsvSource<R> {
-    pub fn open(mut input: R) -> Result<CsvSource<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>, FileError> {
+    pub fn open(mut input: R) -> Result<CsvSource<Rewound<R>>, FileError> {
         // Look at the start to skip a BOM and guess the delimiter.
         let mut head = vec![0u8; 4096];
         let mut filled = 0;

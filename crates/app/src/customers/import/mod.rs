@@ -183,7 +183,7 @@ const BATCH: usize = 1000;
 const MAX_LISTED_REJECTIONS: usize = 10_000;
 
 enum Reader<R: std::io::Read> {
-    Csv(csv_source::CsvSource<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>, Mapping),
+    Csv(csv_source::CsvSource<csv_source::Rewound<R>>, Mapping),
     Vcard(vcard::VcardSource<std::io::BufReader<R>>),
 }
 
@@ -289,7 +289,7 @@ pub async fn preview_csv(app: &App, who: &Principal, bytes: &[u8]) -> Result<Csv
         .records()
         .take(5)
         .filter_map(Result::ok)
-        .map(|r| r.iter().map(|c| steward_domain::customers::short(c)).collect())
+        .map(|r| r.iter().map(steward_domain::customers::short).collect())
         .collect();
     Ok(CsvPreview { headers, guessed, rows })
 }
