@@ -59,5 +59,60 @@ pub async fn ensure_demo_data(app: &App) -> Result<bool, StartError> {
     ] {
         members::add_member(app, tenant.id, email, name, role, DEMO_PASSWORD).await?;
     }
+    demo_customers(app).await?;
     Ok(true)
+}
+
+/// The demo's own fields (three sensitive, one personal) and a few generated customers.
+async fn demo_customers(app: &App) -> Result<(), StartError> {
+    use steward_app::access::auth;
+    use steward_app::customers::{fields, notes, records};
+    let issued = auth::log_in(app, DEMO_SLUG, DEMO_OWNER, DEMO_PASSWORD, &Default::default(), None).await?;
+    let owner = auth::authenticate_session(app, &issued.cookie_value).await?;
+    for (label, kind, class, options) in [
+        ("Hair colour history", "text", "sensitive", vec![]),
+        ("Allergies", "text", "sensitive", vec![]),
+        ("Fitness goal", "select", "sensitive", vec!["Lose weight", "Build strength", "Flexibility", "Endurance"]),
+        ("Referred by", "text", "personal", vec![]),
+    ] {
+        let input = fields::FieldInput {
+            label: label.into(),
+            kind: kind.into(),
+            data_class: class.into(),
+            options: options.into_iter().map(str::to_string).collect(),
+        };
+        fields::create(app, &owner, &input).await?;
+    }
+    let people = [
+        ("Demo Customer Anaya", "98450 00101", "Global 6N, 2019", "Walk-in friend"),
+        ("Demo Customer Ishaan", "98450 00102", "", "Instagram"),
+        ("Demo Customer Zoë", "98450 00103", "Copper 7.4, 2021", ""),
+        ("Demo Customer Rohan", "98450 00104", "", "Demo Customer Anaya"),
+        ("Demo Customer Saanvi", "98450 00105", "Balayage, 2023", ""),
+        ("Demo Customer Vihaan", "98450 00106", "", ""),
+    ];
+    for (index, (name, phone, colour, referred)) in people.into_iter().enumerate() {
+        let mut values = serde_json::Map::new();
+        if !colour.is_empty() {
+            values.insert("Hair colour history".into(), colour.into());
+        }
+        if !referred.is_empty() {
+            values.insert("Referred by".into(), referred.into());
+        }
+        if index % 3 == 0 {
+            values.insert("Allergies".into(), "Generated example: PPD in dark dyes".into());
+        }
+        let input: records::CustomerInput = serde_json::from_value(serde_json::json!({
+            "name": name, "phone": phone, "email": format!("customer{}@demo.example", index + 1),
+            "tags": if index % 2 == 0 { vec!["regular"] } else { vec!["new"] }, "fields": values,
+            "consents": [{ "channel": "whatsapp", "purpose": "reminders", "granted": true, "source": "verbal" }],
+        }))
+        .map_err(|e| StartError::Usage(format!("demo data: {e}")))?;
+        let customer = records::create(app, &owner, &input).await?;
+        let note =
+            notes::NoteInput { body: "Generated example note: prefers weekend mornings.".into(), private: false };
+        notes::add(app, &owner, customer.id, &note).await?;
+    }
+    auth::log_out(app, &owner).await?;
+    Ok(())
 }
