@@ -54,6 +54,7 @@ pub struct App {
     pub login_limiter: Arc<rate_limit::RateLimiter>,
     pub token_cache: Arc<access::token_cache::TokenCache>,
     pub keys: Arc<keys::KeyRing>,
+    pub import_jobs: Arc<customers::import::jobs::ImportJobs>,
 }
 
 impl App {
@@ -68,6 +69,7 @@ impl App {
             login_limiter,
             token_cache: Arc::default(),
             keys: Arc::default(),
+            import_jobs: Arc::default(),
         }
     }
 

@@ -94,7 +94,8 @@ fn customer_schemas() -> Value {
         "MergeReport": { "type": "object", "properties": { "kept": { "$ref": "#/components/schemas/CustomerSummary" }, "removed": { "$ref": "#/components/schemas/CustomerSummary" },
             "notes_moved": { "type": "integer" }, "consents_moved": { "type": "integer" }, "tags_added": strings, "details_filled": strings,
             "fields_moved": strings, "fields_kept": strings, "applied": { "type": "boolean" } } },
-        "DuplicateGroup": { "type": "object", "properties": { "reason": { "type": "string" }, "customers": { "type": "array", "items": id } } },
+        "DuplicateGroup": { "type": "object", "properties": { "reason": { "type": "string", "enum": ["phone", "email", "name"] },
+            "customers": { "type": "array", "items": { "$ref": "#/components/schemas/CustomerSummary" } } } },
         "CustomerField": { "type": "object", "properties": { "id": id, "label": { "type": "string" }, "kind": { "type": "string" },
             "data_class": { "type": "string", "enum": ["personal", "sensitive"] }, "options": strings, "position": { "type": "integer" } } },
         "CustomerFieldNew": { "type": "object", "additionalProperties": false, "required": ["label", "kind", "data_class"], "properties": {

@@ -328,25 +328,8 @@ pub async fn create(app: &App, who: &Principal, input: &CustomerInput) -> Result
         now,
     )
     .await?;
-    write_fields(&mut tx, id, &checked.field_writes, key.as_ref(), Some(who), now).await?;
-    for consent in &consents {
-        super::consents::insert(&mut tx, id, consent, Some(who.member), now).await?;
-    }
-    let target = Some(("customer", id.to_string()));
-    let details = json!({ "fields": checked.changed_names(input), "consents": consents.len() });
-    audit::record(app, &mut tx, audit::by(who, "customer.created", target.clone(), details)).await?;
-    let sensitive = sensitive_labels(&checked.field_writes);
-    if !sensitive.is_empty() {
-        audit::record(
-            app,
-            &mut tx,
-            audit::by(who, "customer.sensitive.written", target, json!({ "fields": sensitive })),
-        )
-        .await?;
-    }
-    let detail = load_detail(app, &mut tx, who, id, false).await?;
-    tx.commit().await?;
-    Ok(detail)
+    let written = Written { id, checked: &checked, consents: &consents, key: key.as_ref(), now };
+    finish_write(app, tx, who, input, written, "customer.created").await
 }
 
 /// One customer. A member who may read sensitive values gets them decrypted, and the read
@@ -508,21 +491,42 @@ pub async fn update(
     };
     let terms = checked.terms(&code);
     rows::update(&mut tx, id, &checked.values, &terms, &checked.tags, now).await?;
-    write_fields(&mut tx, id, &checked.field_writes, key.as_ref(), Some(who), now).await?;
-    for consent in &consents {
+    let written = Written { id, checked: &checked, consents: &consents, key: key.as_ref(), now };
+    finish_write(app, tx, who, input, written, "customer.updated").await
+}
+
+/// What a create or change wrote to the customer's own row.
+struct Written<'a> {
+    id: CustomerId,
+    checked: &'a Checked,
+    consents: &'a [super::consents::CheckedConsent],
+    key: Option<&'a Key>,
+    now: i64,
+}
+
+/// The rest of a create or change: field values (sensitive ones sealed), consents, the
+/// audit records (one more, naming the fields, when a sensitive value was written), and the
+/// record as it now is.
+async fn finish_write(
+    app: &App,
+    mut tx: TenantTx,
+    who: &Principal,
+    input: &CustomerInput,
+    written: Written<'_>,
+    action: &'static str,
+) -> Result<CustomerDetail, AppError> {
+    let Written { id, checked, consents, key, now } = written;
+    write_fields(&mut tx, id, &checked.field_writes, key, Some(who), now).await?;
+    for consent in consents {
         super::consents::insert(&mut tx, id, consent, Some(who.member), now).await?;
     }
     let target = Some(("customer", id.to_string()));
     let details = json!({ "fields": checked.changed_names(input), "consents": consents.len() });
-    audit::record(app, &mut tx, audit::by(who, "customer.updated", target.clone(), details)).await?;
+    audit::record(app, &mut tx, audit::by(who, action, target.clone(), details)).await?;
     let sensitive = sensitive_labels(&checked.field_writes);
     if !sensitive.is_empty() {
-        audit::record(
-            app,
-            &mut tx,
-            audit::by(who, "customer.sensitive.written", target, json!({ "fields": sensitive })),
-        )
-        .await?;
+        let details = json!({ "fields": sensitive });
+        audit::record(app, &mut tx, audit::by(who, "customer.sensitive.written", target, details)).await?;
     }
     let detail = load_detail(app, &mut tx, who, id, false).await?;
     tx.commit().await?;
@@ -656,11 +660,28 @@ pub async fn form_fields(app: &App, who: &Principal) -> Result<Vec<FieldView>, A
     field_views(&fields)
 }
 
+/// Customers that may be one person, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateGroup {
+    /// `phone`, `email` or `name`.
+    pub reason: String,
+    pub customers: Vec<CustomerSummary>,
+}
+
 /// Groups of customers that may be one person (same phone, email or name).
-pub async fn duplicate_groups(app: &App, who: &Principal) -> Result<Vec<(String, Vec<CustomerId>)>, AppError> {
+pub async fn duplicate_groups(app: &App, who: &Principal) -> Result<Vec<DuplicateGroup>, AppError> {
     who.require(Permission::CustomersRead)?;
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
-    let groups = rows::duplicate_groups(&mut tx, 100).await?;
+    let mut groups = Vec::new();
+    for (reason, ids) in rows::duplicate_groups(&mut tx, 100).await? {
+        let mut customers = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(row) = rows::find(&mut tx, id).await? {
+                customers.push(CustomerSummary::from(&row));
+            }
+        }
+        groups.push(DuplicateGroup { reason, customers });
+    }
     tx.commit().await?;
     Ok(groups)
 }

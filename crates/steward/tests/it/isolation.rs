@@ -51,7 +51,16 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
     )
     .await
     .unwrap();
+    let job = steward_app::customers::import::jobs::start(
+        &server.app,
+        &a.owner,
+        std::sync::Arc::from(&b"name,phone\nImported Victim,9845099999\n"[..]),
+        steward_app::customers::import::Format::Csv,
+        steward_app::customers::import::ImportOptions { dry_run: true, ..Default::default() },
+    )
+    .unwrap();
     let ids = BTreeMap::from([
+        ("job_id", job.to_string()),
         ("customer_id", customer.id.to_string()),
         ("note_id", note.id.to_string()),
         ("field_id", field.id.to_string()),
@@ -72,6 +81,7 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         "anita@victim.example".into(),
         "peanuts-of-tenant-a".into(),
         "note-of-tenant-a".into(),
+        "Imported Victim".into(),
     ]);
     (a, Victim { ids, secrets })
 }

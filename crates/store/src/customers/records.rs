@@ -21,8 +21,16 @@ pub struct CustomerRow {
     pub updated_at: Micros,
 }
 
-const COLUMNS: &str = "c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source, \
-                       c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at";
+/// `SELECT` of every customer column from `customers c`, followed by `$tail`.
+macro_rules! select_customers {
+    ($tail:literal) => {
+        concat!(
+            "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
+                    c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at FROM customers c ",
+            $tail
+        )
+    };
+}
 
 fn from_row(row: &Row) -> Result<CustomerRow, StoreError> {
     Ok(CustomerRow {
@@ -186,9 +194,7 @@ pub async fn update(
 }
 
 pub async fn find(tx: &mut TenantTx, id: CustomerId) -> Result<Option<CustomerRow>, StoreError> {
-    const SQL: &str = "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
-                              c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
-                       FROM customers c WHERE c.tenant_id = $1 AND c.id = $2";
+    const SQL: &str = select_customers!("WHERE c.tenant_id = $1 AND c.id = $2");
     let row = tx.fetch_optional(SQL, args![id]).await?;
     row.as_ref().map(from_row).transpose()
 }
@@ -252,7 +258,7 @@ pub enum FieldMatch {
 
 /// A page of customers, and the last one's sort key if more may follow.
 pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerRow>, Option<After>), StoreError> {
-    let mut sql = format!("SELECT {COLUMNS} FROM customers c WHERE c.tenant_id = $1");
+    let mut sql = select_customers!("WHERE c.tenant_id = $1").to_string();
     let mut args: Vec<Value> = Vec::new();
     let next = |args: &mut Vec<Value>, value: Value| {
         args.push(value);
@@ -340,12 +346,11 @@ fn escape_like(text: &str) -> String {
 
 /// Other customers who share a phone number, an email address or the same name.
 pub async fn duplicates_of(tx: &mut TenantTx, customer: &CustomerRow) -> Result<Vec<CustomerRow>, StoreError> {
-    const SQL: &str = "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
-                              c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
-                       FROM customers c
-                       WHERE c.tenant_id = $1 AND c.id <> $2
+    const SQL: &str = select_customers!(
+        "WHERE c.tenant_id = $1 AND c.id <> $2
                          AND ((c.phone IS NOT NULL AND c.phone = $3) OR (c.email IS NOT NULL AND c.email = $4) OR c.name_key = $5)
-                       ORDER BY c.created_at LIMIT 20";
+                       ORDER BY c.created_at LIMIT 20"
+    );
     let rows = tx
         .fetch_all(SQL, args![customer.id, customer.phone.clone(), customer.email.clone(), customer.name_key.clone()])
         .await?;

@@ -114,15 +114,11 @@ pub async fn merge(
     Ok(Json(merge::merge(&state.app, &who, keep, remove, request.preview).await?))
 }
 
-#[derive(serde::Serialize)]
-pub struct DuplicateGroup {
-    reason: String,
-    customers: Vec<CustomerId>,
-}
-
-pub async fn duplicates(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<Json<Vec<DuplicateGroup>>> {
-    let groups = records::duplicate_groups(&state.app, &who).await?;
-    Ok(Json(groups.into_iter().map(|(reason, customers)| DuplicateGroup { reason, customers }).collect()))
+pub async fn duplicates(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+) -> ApiResult<Json<Vec<records::DuplicateGroup>>> {
+    Ok(Json(records::duplicate_groups(&state.app, &who).await?))
 }
 
 pub async fn list_fields(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<Json<Vec<FieldView>>> {
@@ -172,6 +168,15 @@ pub async fn export(
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let format = ExportFormat::parse(query.format.as_deref())?;
+    Ok(export_response(&state, who, format).await?)
+}
+
+/// The streamed export, for the API and the customers page alike.
+pub async fn export_response(
+    state: &AppState,
+    who: steward_app::access::principal::Principal,
+    format: ExportFormat,
+) -> Result<Response, steward_app::AppError> {
     let labels = export::start(&state.app, &who, format).await?;
     let app = state.app.clone();
     let first = (None::<(String, CustomerId)>, false, true);

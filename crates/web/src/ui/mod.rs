@@ -8,6 +8,7 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod business;
+pub mod customers;
 pub mod dashboard;
 pub mod members;
 pub mod roles;
@@ -67,8 +68,9 @@ impl Chrome {
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;
-        let candidates: [(&'static str, &'static str, Option<Permission>); 6] = [
+        let candidates: [(&'static str, &'static str, Option<Permission>); 7] = [
             ("/app", "Dashboard", None),
+            ("/app/customers", "Customers", Some(Permission::CustomersRead)),
             ("/app/members", "Members", Some(Permission::MembersRead)),
             ("/app/roles", "Roles", Some(Permission::MembersRead)),
             ("/app/business", "Business", Some(Permission::TenantRead)),
@@ -127,6 +129,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "removed" => "Removed.",
         "revoked" => "Withdrawn.",
         "created" => "Created.",
+        "merged" => "Merged. The other record is gone; everything it held is here.",
         "password_changed" => "Your password was changed; your other sessions were ended.",
         "password_reset" => "Your password was set. Log in with it now.",
         "verification_sent" => "We sent the link again.",

@@ -12,6 +12,7 @@
 //! customer's page, where the write is sealed and audited.
 
 pub mod csv_source;
+pub mod jobs;
 pub mod vcard;
 
 use super::country_code;
