@@ -98,7 +98,13 @@ async fn guarded(guard: GuardState, req: Request, next: Next) -> Response {
     }
     if unsafe_page_request {
         let expected = principal.csrf_token().map(str::to_string);
-        req = match check_csrf(req, expected.as_deref(), guard.state.web.body_limit_bytes).await {
+        // The one page that takes a file reads larger, multipart bodies.
+        let (limit, multipart) = if guard.route == UPLOAD_ROUTE {
+            (crate::routes::IMPORT_BODY_LIMIT, true)
+        } else {
+            (guard.state.web.body_limit_bytes, false)
+        };
+        req = match check_csrf_in(req, expected.as_deref(), limit, multipart).await {
             Ok(req) => req,
             Err(response) => return response,
         };
@@ -152,6 +158,18 @@ fn same_origin(req: &Request) -> bool {
 /// Reads the body (bounded), finds the CSRF token in the header or the form, compares it,
 /// and hands back a request with the same body.
 async fn check_csrf(req: Request, expected: Option<&str>, limit: usize) -> Result<Request, Response> {
+    check_csrf_in(req, expected, limit, false).await
+}
+
+/// The page that uploads a file (a multipart form, whose CSRF field is one of its parts).
+const UPLOAD_ROUTE: &str = "/app/customers/import";
+
+async fn check_csrf_in(
+    req: Request,
+    expected: Option<&str>,
+    limit: usize,
+    multipart: bool,
+) -> Result<Request, Response> {
     let refuse = || {
         crate::ui::failure_page(Failure::new(
             StatusCode::FORBIDDEN,
@@ -172,10 +190,28 @@ async fn check_csrf(req: Request, expected: Option<&str>, limit: usize) -> Resul
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or_else(|| form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned()));
+    let sent = match sent {
+        None if multipart => multipart_csrf(&parts, bytes.clone()).await,
+        other => other,
+    };
     match sent {
         Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
             Ok(Request::from_parts(parts, Body::from(bytes)))
         }
         _ => Err(refuse()),
     }
+}
+
+/// The `csrf` part of a multipart form, read from a copy of the body.
+async fn multipart_csrf(parts: &axum::http::request::Parts, bytes: axum::body::Bytes) -> Option<String> {
+    use axum::extract::FromRequest;
+    let mut copy = Request::new(Body::from(bytes));
+    *copy.headers_mut() = parts.headers.clone();
+    let mut form = axum::extract::Multipart::from_request(copy, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }

@@ -40,22 +40,15 @@ async fn wait_for_text(client: &fantoccini::Client, text: &str) {
     panic!("the page never showed '{text}'; it shows:\n{source}");
 }
 
-#[tokio::test]
-async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
-    // promise: ACC-1
-    // promise: ACC-4
-    // promise: SEC-2
-    // promise: SEC-3
+/// Chromium under chromedriver, headless with a fresh profile; `None` (skipped, or failed
+/// under CI) when chromedriver is missing.
+async fn start_browser() -> Option<(Driver, ScratchDir, fantoccini::Client)> {
     let Some(driver_path) = chromedriver_binary() else {
         skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
-        return;
+        return None;
     };
-    let Some(smtp) = SmtpServer::start().await else { return };
-    let server =
-        TestServer::start_with(Options { smtp_url: Some(smtp.url()), host: Some("localhost"), ..Default::default() })
-            .await;
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -81,6 +74,25 @@ async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("connect to chromedriver");
+
+    Some((driver, profile, client))
+}
+
+#[tokio::test]
+async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
+    // promise: ACC-1
+    // promise: ACC-4
+    // promise: SEC-2
+    // promise: SEC-3
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let Some(smtp) = SmtpServer::start().await else { return };
+    let server =
+        TestServer::start_with(Options { smtp_url: Some(smtp.url()), host: Some("localhost"), ..Default::default() })
+            .await;
+    let Some((_driver, _profile, client)) = start_browser().await else { return };
 
     client.goto(&format!("{}/signup", server.base)).await.unwrap();
     fill(&client, "business_name", "Tulsi Wellness").await;
@@ -133,5 +145,108 @@ async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
     wait_for_text(&client, "Welcome, Tara Owner").await;
     client.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "You have logged out.").await;
+    client.close().await.ok();
+}
+
+#[tokio::test]
+async fn a_customer_is_found_by_part_of_a_phone_and_sensitive_values_stay_hidden_from_staff() {
+    // promise: CRM-1
+    // promise: CRM-2
+    // promise: ACC-3
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let server = TestServer::start_with(Options { host: Some("localhost"), ..Default::default() }).await;
+    let fixture = server.tenant("lotus-spa").await;
+    steward_app::access::members::add_member(
+        &server.app,
+        fixture.tenant,
+        "staff@lotus-spa.example",
+        "Sam Staff",
+        "staff",
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let other: steward_app::customers::records::CustomerInput =
+        serde_json::from_value(serde_json::json!({ "name": "Other Person", "phone": "98450 70000" })).unwrap();
+    steward_app::customers::records::create(&server.app, &fixture.owner, &other).await.unwrap();
+    let Some((_driver, _profile, client)) = start_browser().await else { return };
+    let log_in = |email: &'static str| {
+        let client = client.clone();
+        let base = server.base.clone();
+        async move {
+            client.goto(&format!("{base}/login")).await.unwrap();
+            fill(&client, "workspace", "lotus-spa").await;
+            fill(&client, "email", email).await;
+            fill(&client, "password", PASSWORD).await;
+            client
+                .find(Locator::Css("form[action='/login'] button[type=submit]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            wait_for_text(&client, "Welcome,").await;
+        }
+    };
+    log_in("owner@lotus-spa.example").await;
+
+    // The owner declares a sensitive field.
+    client.goto(&format!("{}/app/customers/fields", server.base)).await.unwrap();
+    fill(&client, "label", "Allergies").await;
+    client.find(Locator::Css("input[name=data_class][value=sensitive]")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("form[action='/app/customers/fields'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Created.").await;
+
+    // A new customer, with a value for it.
+    client.goto(&format!("{}/app/customers/new", server.base)).await.unwrap();
+    fill(&client, "name", "Nisha Browser").await;
+    fill(&client, "phone", "098450 31337").await;
+    let allergy = client.find(Locator::Css("input[name^='field:']")).await.unwrap();
+    allergy.send_keys("walnut-oil-4242").await.unwrap();
+    client
+        .find(Locator::Css("form[action='/app/customers'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Created.").await;
+    wait_for_text(&client, "walnut-oil-4242").await;
+
+    // Typing part of the number finds her, and only her, without a page load.
+    client.goto(&format!("{}/app/customers", server.base)).await.unwrap();
+    wait_for_text(&client, "Other Person").await;
+    client.find(Locator::Id("q")).await.unwrap().send_keys("1337").await.unwrap();
+    let mut found = false;
+    for _ in 0..100 {
+        let results = client.find(Locator::Id("results")).await.unwrap().html(false).await.unwrap_or_default();
+        if results.contains("Nisha Browser") && !results.contains("Other Person") {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found, "typing 1337 narrows the list to the customer whose number ends so");
+    client.find(Locator::LinkText("Nisha Browser")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "walnut-oil-4242").await;
+    client.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "You have logged out.").await;
+
+    // Staff see that a value exists, never the value.
+    log_in("staff@lotus-spa.example").await;
+    client.goto(&format!("{}/app/customers?q=nisha", server.base)).await.unwrap();
+    client.find(Locator::LinkText("Nisha Browser")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "recorded, hidden from your role").await;
+    let page = client.source().await.unwrap_or_default();
+    assert!(!page.contains("walnut-oil-4242"), "staff must not see the sensitive value");
     client.close().await.ok();
 }

@@ -450,3 +450,82 @@ async fn duplicates_are_found_and_merged_keeping_everything() {
     let audit = api.get("/api/v1/audit/events?action=customer.merged").await.json();
     assert_eq!(audit[0]["details"]["removed"], remove.as_str());
 }
+
+#[tokio::test]
+async fn the_import_page_checks_a_file_shows_progress_and_imports_with_a_chosen_mapping() {
+    // promise: CRM-1
+    let server = TestServer::start().await;
+    server.tenant("page-imp").await;
+    let mut browser = server.browser();
+    browser.log_in("page-imp", "owner@page-imp.example", PASSWORD).await;
+    let csrf = browser.get("/app/customers/import").await.csrf();
+    let file = b"Client,Cell,Where\nMeena Joshi,98450 40404,Pune\nBad Row,12ab,Nashik\n";
+    let without_csrf = browser.post_file("/app/customers/import", &[], "clients.csv", file).await;
+    assert_eq!(without_csrf.status, StatusCode::FORBIDDEN, "an upload needs the form's token too");
+    let started =
+        browser.post_file("/app/customers/import", &[("csrf", &csrf), ("bad_rows", "skip")], "clients.csv", file).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let job = started.location().unwrap().to_string();
+    let mut report = String::new();
+    for _ in 0..100 {
+        let page = browser.get(&job).await;
+        if page.body.contains("Checked (dry run") {
+            report = page.body;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        report.contains("1 would be created")
+            || report.contains("1 would be \ncreated")
+            || report.contains("would be created"),
+        "{report}"
+    );
+    assert!(report.contains("<td>3</td>"), "the bad row is reported by its line: {report}");
+    assert!(report.contains("name=\"map:Where\""), "each column can be mapped: {report}");
+    assert_eq!(browser.get("/app/customers").await.body.matches("Meena Joshi").count(), 0, "a check writes nothing");
+
+    // Run again for real, mapping "Where" to the address.
+    let again = browser
+        .post(
+            &job,
+            &[
+                ("csrf", &csrf),
+                ("map:Client", "name"),
+                ("map:Cell", "phone"),
+                ("map:Where", "address"),
+                ("bad_rows", "skip"),
+                ("apply", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    let next = again.location().unwrap().to_string();
+    for _ in 0..100 {
+        if browser.get(&next).await.body.contains("Imported") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let list = browser.get("/app/customers?q=meena").await;
+    assert!(list.body.contains("Meena Joshi"), "{}", list.body);
+    let owner = server.principal("page-imp", "owner@page-imp.example").await;
+    let page = steward_app::customers::records::list(&server.app, &owner, &Default::default()).await.unwrap();
+    let meena = steward_app::customers::records::get(&server.app, &owner, page.customers[0].id).await.unwrap();
+    assert_eq!(meena.address.as_deref(), Some("Pune"));
+
+    // Another member cannot look at this job.
+    steward_app::access::members::add_member(
+        &server.app,
+        owner.tenant,
+        "second@page-imp.example",
+        "Second",
+        "admin",
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let mut second = server.browser();
+    second.log_in("page-imp", "second@page-imp.example", PASSWORD).await;
+    assert_eq!(second.get(&job).await.status, StatusCode::NOT_FOUND);
+}

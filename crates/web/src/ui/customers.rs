@@ -30,10 +30,6 @@ fn or_error_page(result: Result<Response, AppError>) -> Response {
     result.unwrap_or_else(|e| error_response(&e))
 }
 
-fn customer_id(raw: &str) -> Result<CustomerId, Response> {
-    parse_id("customer_id", raw).map_err(failure_page)
-}
-
 #[derive(Template)]
 #[template(path = "customers.html")]
 pub struct ListPage {
@@ -318,7 +314,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    let id = match customer_id(&id) {
+    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
         Ok(id) => id,
         Err(page) => return page,
     };
@@ -347,7 +343,7 @@ async fn customer_page(
 }
 
 pub async fn edit_form(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match customer_id(&id) {
+    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
         Ok(id) => id,
         Err(page) => return page,
     };
@@ -366,7 +362,7 @@ pub async fn update(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    let id = match customer_id(&id) {
+    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
         Ok(id) => id,
         Err(page) => return page,
     };
@@ -394,7 +390,7 @@ pub async fn add_note(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    let id = match customer_id(&id) {
+    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
         Ok(id) => id,
         Err(page) => return page,
     };
@@ -414,7 +410,7 @@ pub async fn record_consent(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    let id = match customer_id(&id) {
+    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
         Ok(id) => id,
         Err(page) => return page,
     };
@@ -432,7 +428,7 @@ pub async fn record_consent(
 }
 
 pub async fn delete(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match customer_id(&id) {
+    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
         Ok(id) => id,
         Err(page) => return page,
     };
@@ -461,7 +457,7 @@ async fn merge_with(
     remove: &str,
     preview: bool,
 ) -> Result<Response, Response> {
-    let keep = customer_id(keep)?;
+    let keep: CustomerId = parse_id("customer_id", keep).map_err(failure_page)?;
     let remove: CustomerId = match parse_id("remove", remove) {
         Ok(remove) => remove,
         Err(failure) => {
@@ -714,15 +710,12 @@ pub async fn import_upload(
     }
 }
 
-fn job_id(raw: &str) -> Result<uuid::Uuid, Response> {
-    uuid::Uuid::parse_str(raw).map_err(|_| error_response(&AppError::NotFound))
+fn job_id(raw: &str) -> Option<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw).ok()
 }
 
 pub async fn import_status(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match job_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
+    let Some(id) = job_id(&id) else { return error_response(&AppError::NotFound) };
     match steward_app::customers::import::jobs::status(&state.app, &who, id) {
         Ok(job) => or_error_page(import_page(&state, &who, Some(job), None).await),
         Err(error) => error_response(&error),
@@ -735,10 +728,7 @@ pub async fn import_again(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    let id = match job_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
+    let Some(id) = job_id(&id) else { return error_response(&AppError::NotFound) };
     match steward_app::customers::import::jobs::run_again(&state.app, &who, id, import_options(&form.0)) {
         Ok(next) => see_other(&format!("/app/customers/import/{next}")),
         Err(error) => error_response(&error),
