@@ -107,7 +107,9 @@ pub async fn load_varied(
                     break;
                 }
                 match read_response(&mut stream).await {
-                    Ok((200, _, _)) => latencies.push(sent.elapsed().as_micros() as u64),
+                    Ok((status, _, _)) if (200..300).contains(&status) => {
+                        latencies.push(sent.elapsed().as_micros() as u64)
+                    }
                     Ok(_) => errors += 1,
                     Err(_) => {
                         errors += 1;

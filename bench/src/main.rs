@@ -11,10 +11,12 @@
 //! Results are printed and appended to `bench/results.md`.
 //!
 //! Usage: steward-bench audit [--events N] [--writes N] [--runs N]   (see bench/src/audit.rs)
+//!        steward-bench customers [--postgres ADMIN_URL] [--rows N] ...   (see bench/src/customers.rs)
 //!        steward-bench [--postgres ADMIN_URL] [--steward PATH] [--seconds N] [--runs N]
 //!        [--connections N] [--tenants N] [--results FILE] [--wrk]
 
 mod audit;
+mod customers;
 mod http;
 mod seed;
 
@@ -106,6 +108,13 @@ fn median_u64(mut values: Vec<u64>) -> u64 {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if arguments.first().map(String::as_str) == Some("customers") {
+        if let Err(e) = customers::run(&arguments[1..], &default_binary(), "bench/results.md").await {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if arguments.first().map(String::as_str) == Some("audit") {
         let results = "bench/results.md".to_string();
         if let Err(e) = audit::run(&arguments[1..], &default_binary(), &results).await {

@@ -20,7 +20,8 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::S
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
-        .pragma("secure_delete", "ON");
+        .pragma("secure_delete", "ON")
+        .pragma("cache_size", "-65536");
     if let Some(parent) = std::path::Path::new(options.get_filename()).parent()
         && !parent.as_os_str().is_empty()
     {

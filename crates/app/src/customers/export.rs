@@ -132,7 +132,7 @@ pub async fn page(
         .collect();
     let next = next.and_then(|after| match after {
         After::Name(key, id) => Some((key, id)),
-        After::Instant(..) => None,
+        After::Instant(..) | After::Id(_) => None,
     });
     Ok((records, next))
 }

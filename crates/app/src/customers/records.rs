@@ -578,7 +578,7 @@ pub async fn list(app: &App, who: &Principal, request: &ListRequest) -> Result<C
     if !(1..=500).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 500"));
     }
-    let query = SearchQuery::parse(request.q.as_deref().unwrap_or(""));
+
     let tag = request
         .tag
         .as_deref()
@@ -586,6 +586,8 @@ pub async fn list(app: &App, who: &Principal, request: &ListRequest) -> Result<C
         .map(|t| steward_domain::customers::parse_tag("tag", t))
         .transpose()?;
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let code = country_code(app, &mut tx).await?;
+    let query = SearchQuery::parse(request.q.as_deref().unwrap_or(""), &code);
     let field = match (&request.field_id, &request.field_value) {
         (Some(field_id), Some(value)) if !field_id.is_empty() => {
             let fields = field_rows::list(&mut tx).await?;
@@ -634,6 +636,7 @@ fn cursor(after: After) -> String {
     match after {
         After::Name(key, id) => format!("n{}.{id}", steward_crypto::to_hex(key.as_bytes())),
         After::Instant(at, id) => format!("t{at}.{id}"),
+        After::Id(id) => format!("i.{id}"),
     }
 }
 
@@ -644,6 +647,9 @@ fn parse_cursor(text: &str) -> Result<After, AppError> {
     if let Some(hex) = head.strip_prefix('n') {
         let bytes = steward_crypto::from_hex(hex).ok_or_else(bad)?;
         return Ok(After::Name(String::from_utf8(bytes).map_err(|_| bad())?, id));
+    }
+    if head == "i" {
+        return Ok(After::Id(id));
     }
     if let Some(at) = head.strip_prefix('t') {
         return Ok(After::Instant(at.parse().map_err(|_| bad())?, id));

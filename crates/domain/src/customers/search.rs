@@ -39,12 +39,12 @@ pub fn terms(
     }
     if let Some(phone) = phone_e164 {
         let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        out.push(format!("p:{digits}"));
+        // A number of the business's own country is stored without its code (the query
+        // strips the code too); any other keeps it.
         let code = country_code.trim_start_matches('+');
-        if let Some(national) = digits.strip_prefix(code)
-            && !code.is_empty()
-        {
-            out.push(format!("p:{national}"));
+        match digits.strip_prefix(code) {
+            Some(national) if !code.is_empty() => out.push(format!("p:{national}")),
+            _ => out.push(format!("p:{digits}")),
         }
         out.push(format!("r:{}", digits.chars().rev().collect::<String>()));
     }
@@ -79,7 +79,7 @@ pub struct SearchQuery {
 impl SearchQuery {
     /// Reads what someone typed into the search box. Fewer than 3 digits of a phone number
     /// would match most of the book, so a phone query needs 3.
-    pub fn parse(text: &str) -> SearchQuery {
+    pub fn parse(text: &str, country_code: &str) -> SearchQuery {
         let text = text.trim();
         if text.is_empty() {
             return SearchQuery::default();
@@ -99,6 +99,14 @@ impl SearchQuery {
                 TermRange::prefix(format!("p:{national}")),
                 TermRange::prefix(format!("r:{}", digits.chars().rev().collect::<String>())),
             ];
+            // "+91 98123" or "0091 98123" or "91 98123…": the business's own code, typed.
+            let code = country_code.trim_start_matches('+');
+            if let Some(rest) = national.strip_prefix(code)
+                && !code.is_empty()
+                && !rest.is_empty()
+            {
+                ranges.push(TermRange::prefix(format!("p:{rest}")));
+            }
             ranges.dedup();
             return SearchQuery { groups: vec![ranges] };
         }
@@ -116,7 +124,7 @@ mod tests {
     use super::*;
 
     fn matches(query: &str, terms: &[String]) -> bool {
-        let q = SearchQuery::parse(query);
+        let q = SearchQuery::parse(query, "+91");
         !q.is_empty() && q.groups.iter().all(|g| g.iter().any(|r| terms.iter().any(|t| *t >= r.start && *t < r.end)))
     }
 

@@ -24,7 +24,6 @@ CREATE TABLE customers (
 ) STRICT;
 
 CREATE INDEX customers_by_name ON customers (tenant_id, name_key, id);
-CREATE INDEX customers_by_created ON customers (tenant_id, created_at, id);
 CREATE INDEX customers_by_last_visit ON customers (tenant_id, COALESCE(last_visit_at, 0), id);
 CREATE INDEX customers_by_phone ON customers (tenant_id, phone);
 CREATE INDEX customers_by_email ON customers (tenant_id, email);

@@ -74,7 +74,7 @@ pub struct NewCustomer {
 
 /// Rows per multi-row statement: large enough to amortise a round trip, small enough to
 /// stay far below either backend's limit on bound parameters.
-const BATCH: usize = 200;
+const BATCH: usize = 40;
 
 /// Inserts customers with their tags and search terms in as few statements as possible.
 pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micros) -> Result<(), StoreError> {
@@ -83,21 +83,8 @@ pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micr
         let mut rows = Vec::with_capacity(chunk.len());
         for c in chunk {
             let n = args.len() + 2;
-            rows.push(format!(
-                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                n,
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7,
-                n + 8,
-                n + 9,
-                n + 10,
-                n + 10
-            ));
+            let placeholders: Vec<String> = (n..n + 11).chain([n + 10]).map(|i| format!("${i}")).collect();
+            rows.push(format!("($1, {})", placeholders.join(", ")));
             let v = &c.values;
             args.extend(args![
                 c.id,
@@ -122,15 +109,16 @@ pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micr
             args,
         )
         .await?;
-        let mut terms = Vec::new();
-        let mut tags = Vec::new();
-        for c in chunk {
-            terms.extend(c.terms.iter().map(|t| (c.id, t.clone())));
-            tags.extend(c.tags.iter().map(|t| (c.id, t.clone())));
-        }
-        insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", &terms).await?;
-        insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", &tags).await?;
     }
+    // All the terms of the whole slice in key order: each statement then touches
+    // neighbouring index pages.
+    let mut terms: Vec<(CustomerId, String)> =
+        customers.iter().flat_map(|c| c.terms.iter().map(|t| (c.id, t.clone()))).collect();
+    terms.sort_by(|a, b| a.1.cmp(&b.1));
+    insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", &terms).await?;
+    let tags: Vec<(CustomerId, String)> =
+        customers.iter().flat_map(|c| c.tags.iter().map(|t| (c.id, t.clone()))).collect();
+    insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", &tags).await?;
     Ok(())
 }
 
@@ -232,6 +220,8 @@ pub enum SortOrder {
 pub enum After {
     Name(String, CustomerId),
     Instant(Micros, CustomerId),
+    /// Ids are UUIDv7, so newest first is highest id first: no index of its own needed.
+    Id(CustomerId),
 }
 
 /// One term range of a search; all groups must match, any range within a group.
@@ -302,7 +292,7 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
     let (key, direction) = match query.sort {
         SortOrder::Name => ("c.name_key", "ASC"),
         SortOrder::LastVisit => ("COALESCE(c.last_visit_at, 0)", "DESC"),
-        SortOrder::Created => ("c.created_at", "DESC"),
+        SortOrder::Created => ("c.id", "DESC"),
     };
     let compare = if direction == "ASC" { ">" } else { "<" };
     match &query.after {
@@ -311,7 +301,11 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
             let i = next(&mut args, (*id).into());
             sql.push_str(&format!(" AND ({key}, c.id) {compare} ({k}, {i})"));
         }
-        Some(After::Instant(at, id)) if query.sort != SortOrder::Name => {
+        Some(After::Id(id)) if query.sort == SortOrder::Created => {
+            let i = next(&mut args, (*id).into());
+            sql.push_str(&format!(" AND c.id < {i}"));
+        }
+        Some(After::Instant(at, id)) if query.sort == SortOrder::LastVisit => {
             let k = next(&mut args, (*at).into());
             let i = next(&mut args, (*id).into());
             sql.push_str(&format!(" AND ({key}, c.id) {compare} ({k}, {i})"));
@@ -320,7 +314,12 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
     }
     let limit = query.limit.clamp(1, 500);
     let l = next(&mut args, (limit + 1).into());
-    sql.push_str(&format!(" ORDER BY {key} {direction}, c.id {direction} LIMIT {l}"));
+    let order = if query.sort == SortOrder::Created {
+        format!(" ORDER BY c.id DESC LIMIT {l}")
+    } else {
+        format!(" ORDER BY {key} {direction}, c.id {direction} LIMIT {l}")
+    };
+    sql.push_str(&order);
     let rows = tx.fetch_all_assembled(sql, args).await?;
     let mut customers = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     let more = customers.len() as i64 > limit;
@@ -329,7 +328,7 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
         (true, Some(last)) => Some(match query.sort {
             SortOrder::Name => After::Name(last.name_key.clone(), last.id),
             SortOrder::LastVisit => After::Instant(last.last_visit_at.unwrap_or(0), last.id),
-            SortOrder::Created => After::Instant(last.created_at, last.id),
+            SortOrder::Created => After::Id(last.id),
         }),
         _ => None,
     };

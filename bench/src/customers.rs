@@ -1,0 +1,300 @@
+//! The customers numbers (issue 3), against the release binary:
+//! - `steward import customers` of a generated CSV (default 100,000 rows): rows per second
+//!   and the process's peak memory (VmHWM), the median of several runs, each into a fresh
+//!   tenant while other tenants' customers are present;
+//! - search through the API over those customers: name prefixes and phone digits, p50/p99;
+//! - creating customers through the API (each with its audit event): requests per second.
+//!
+//! Usage: steward-bench customers [--postgres ADMIN_URL] [--rows N] [--runs N] [--seconds N]
+//!        [--connections N] [--steward PATH]
+
+use crate::{Server, http, median_f64, median_u64, rss_kib, seed};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use steward_app::access::{auth, tokens};
+use steward_app::mail::Mailer;
+use steward_app::{App, AppSettings};
+use steward_crypto::master_key::MasterKey;
+use steward_store::Store;
+
+const FIRST: &[&str] = &[
+    "Aarav", "Vivaan", "Aditya", "Vihaan", "Arjun", "Sai", "Reyansh", "Ayaan", "Krishna", "Ishaan", "Ananya", "Diya",
+    "Aadhya", "Saanvi", "Pari", "Anika", "Navya", "Myra", "Sara", "Kiara", "Meera", "Kabir", "Zoë", "Rohan", "Neha",
+];
+const LAST: &[&str] = &[
+    "Sharma",
+    "Verma",
+    "Iyer",
+    "Nair",
+    "Reddy",
+    "Patel",
+    "Shah",
+    "Mehta",
+    "Joshi",
+    "Kulkarni",
+    "Das",
+    "Bose",
+    "Rao",
+    "Menon",
+    "Pillai",
+    "Gupta",
+    "Singh",
+    "Khan",
+    "Fernandes",
+    "D'Souza",
+];
+
+/// A generated (never real) customer list: unique phones and emails, names from a small set.
+fn write_csv(path: &std::path::Path, rows: usize, phone_base: u64) -> Result<u64, String> {
+    use std::io::Write;
+    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "Name,Mobile,Email,Tags,Notes").map_err(|e| e.to_string())?;
+    for i in 0..rows {
+        let first = FIRST[i % FIRST.len()];
+        let last = LAST[(i / FIRST.len()) % LAST.len()];
+        let phone = phone_base + i as u64;
+        writeln!(
+            out,
+            "{first} {last} {i},{:05} {:05},customer{i}.{phone_base}@bench.example,{},\"Generated row {i}\"",
+            phone / 100_000,
+            phone % 100_000,
+            if i % 7 == 0 { "vip" } else { "regular" }
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    std::fs::metadata(path).map(|m| m.len()).map_err(|e| e.to_string())
+}
+
+struct Imported {
+    rows_per_second: f64,
+    peak_kib: u64,
+}
+
+fn import(
+    steward: &str,
+    data_dir: &std::path::Path,
+    database_url: Option<&str>,
+    file: &std::path::Path,
+    slug: &str,
+    rows: usize,
+) -> Result<Imported, String> {
+    let mut command = Command::new(steward);
+    command.arg("--data-dir").arg(data_dir).env("RUST_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(url) = database_url {
+        command.arg("--database-url").arg(url);
+    }
+    command.args(["import", "customers"]).arg(file).args(["--tenant", slug]);
+    let started = Instant::now();
+    let mut child = command.spawn().map_err(|e| format!("start steward import: {e}"))?;
+    let pid = child.id();
+    let mut peak = 0;
+    let status = loop {
+        peak = peak.max(rss_kib(pid, "VmHWM:"));
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("import failed: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    let said = String::from_utf8_lossy(&output.stdout);
+    if !said.contains(&format!("{rows} created")) {
+        return Err(format!("import did not create every row: {said}"));
+    }
+    Ok(Imported { rows_per_second: rows as f64 / seconds, peak_kib: peak })
+}
+
+pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), String> {
+    let mut postgres: Option<String> = None;
+    let mut rows: usize = 100_000;
+    let mut runs: usize = 3;
+    let mut seconds: u64 = 5;
+    let mut connections: usize = 16;
+    let mut steward = steward.to_string();
+    let mut iter = args.iter();
+    while let Some(flag) = iter.next() {
+        let value = iter.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--postgres" => postgres = Some(value.clone()),
+            "--rows" => rows = value.parse().map_err(|_| "--rows: a whole number")?,
+            "--runs" => runs = value.parse().map_err(|_| "--runs: a whole number")?,
+            "--seconds" => seconds = value.parse().map_err(|_| "--seconds: a whole number")?,
+            "--connections" => connections = value.parse().map_err(|_| "--connections: a whole number")?,
+            "--steward" => steward = value.clone(),
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    if !std::path::Path::new(&steward).exists() {
+        return Err(format!("{steward} not found: build it first with cargo build --release"));
+    }
+    let data_dir = std::env::temp_dir().join(format!("steward-bench-crm-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&data_dir).map_err(|e| e.to_string())?;
+    // One tenant per import run, plus two whose customers are "other tenants' data".
+    let seeded = seed::seed(&data_dir, postgres.as_deref(), runs + 2).await?;
+    let url = seeded.runtime_url.clone();
+    let file = data_dir.join("customers.csv");
+    let bytes = write_csv(&file, rows, 9_000_000_000)?;
+    println!("{} customers, {:.1} MB of CSV, on {}", rows, bytes as f64 / 1e6, seeded.backend);
+
+    // Other tenants' customers first, so every later number runs beside them.
+    for other in [runs, runs + 1] {
+        import(&steward, &data_dir, url.as_deref(), &file, &format!("bench-{other:04}"), rows)?;
+    }
+    let mut rates = Vec::new();
+    let mut peaks = Vec::new();
+    for run in 0..runs {
+        let imported = import(&steward, &data_dir, url.as_deref(), &file, &format!("bench-{run:04}"), rows)?;
+        println!(
+            "import run {}: {:.0} rows/s, peak {:.0} MiB",
+            run + 1,
+            imported.rows_per_second,
+            imported.peak_kib as f64 / 1024.0
+        );
+        rates.push(imported.rows_per_second);
+        peaks.push(imported.peak_kib);
+    }
+
+    // A token that may read and write customers, for the API numbers on tenant bench-0000.
+    let store = Store::open(
+        url.as_deref()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("steward.db").display()))
+            .as_str(),
+        2,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let key = MasterKey::load_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?;
+    let app = App::new(
+        store.clone(),
+        AppSettings::default(),
+        key,
+        Mailer::new(None, "b <b@localhost>").map_err(|e| e.to_string())?,
+    );
+    let issued =
+        auth::log_in(&app, &seeded.login_slug, &seeded.login_email, &seeded.login_password, &Default::default(), None)
+            .await
+            .map_err(|e| e.to_string())?;
+    let owner = auth::authenticate_session(&app, &issued.cookie_value).await.map_err(|e| e.to_string())?;
+    let scopes = ["customers.read".to_string(), "customers.write".to_string()];
+    let token = tokens::create(&app, &owner, "crm bench", &scopes, None).await.map_err(|e| e.to_string())?.token;
+    store.close().await;
+
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let mut command = Command::new(&steward);
+    command
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(data_dir.join("server.log")).map_err(|e| e.to_string())?);
+    if let Some(url) = &url {
+        command.arg("--database-url").arg(url);
+    }
+    let _server = Server(command.arg("serve").spawn().map_err(|e| format!("start steward: {e}"))?);
+    let address = format!("127.0.0.1:{port}");
+    http::wait_until_up(&address).await?;
+
+    // Search: name prefixes and phone digits, as someone types them.
+    let queries: Vec<String> = FIRST
+        .iter()
+        .map(|f| f.chars().take(3).collect::<String>())
+        .chain(LAST.iter().map(|l| l.chars().take(4).collect::<String>()))
+        .chain((0..40).map(|i| format!("{}", 9_000_000_000u64 + (i * 2_477) as u64).chars().skip(4).take(5).collect()))
+        .chain((0..40).map(|i| format!("{:04}", (i * 2_477) % 10_000)))
+        .collect();
+    let search_token = token.clone();
+    let make: http::RequestMaker = std::sync::Arc::new(move |c, n| {
+        let q = &queries[(c * 7 + n) % queries.len()];
+        let q: String = form_urlencoded_minimal(q);
+        http::get_request(&format!("/api/v1/customers?q={q}&limit=20"), &search_token)
+    });
+    http::load_varied(&address, make.clone(), connections, Duration::from_secs(2)).await?; // warm-up
+    let mut search_rps = Vec::new();
+    let mut search_p50 = Vec::new();
+    let mut search_p99 = Vec::new();
+    for run in 1..=runs {
+        let result = http::load_varied(&address, make.clone(), connections, Duration::from_secs(seconds)).await?;
+        println!(
+            "search run {run}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+            result.per_second,
+            result.p50_us as f64 / 1000.0,
+            result.p99_us as f64 / 1000.0,
+            result.errors
+        );
+        if result.errors > 0 {
+            return Err(format!("{} searches failed", result.errors));
+        }
+        search_rps.push(result.per_second);
+        search_p50.push(result.p50_us);
+        search_p99.push(result.p99_us);
+    }
+
+    // Creating customers through the API, each with its audit record.
+    let create_token = token.clone();
+    let create: http::RequestMaker = std::sync::Arc::new(move |c, n| {
+        let body = format!(
+            r#"{{"name":"Created {c} {n}","phone":"+9170{:08}","email":"created{c}x{n}@bench.example","tags":["api"]}}"#,
+            c * 1_000_000 + n
+        );
+        http::json_request("POST", "/api/v1/customers", &create_token, &body)
+    });
+    let mut create_rps = Vec::new();
+    for run in 1..=runs {
+        let offset = run * 100;
+        let make = create.clone();
+        let varied: http::RequestMaker = std::sync::Arc::new(move |c, n| make(c + offset, n));
+        let result = http::load_varied(&address, varied, connections, Duration::from_secs(seconds)).await?;
+        println!(
+            "create run {run}: {:.0} customers/s, p99 {:.2} ms, {} errors",
+            result.per_second,
+            result.p99_us as f64 / 1000.0,
+            result.errors
+        );
+        if result.errors > 0 {
+            return Err(format!("{} creates failed", result.errors));
+        }
+        create_rps.push(result.per_second);
+    }
+    seeded.cleanup().await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+
+    let summary = format!(
+        "\n## Customers, {backend}, {date}\n\n`steward-bench customers{pg}` (release build; {rows} customers per tenant, {others} other tenants' \
+         {rows} each present; median of {runs} runs)\n\n\
+         | measure | result |\n|---|---|\n\
+         | import through the CLI | {rate:.0} rows/s |\n\
+         | import peak memory (VmHWM) | {peak:.0} MiB |\n\
+         | search (name prefix / phone digits), {connections} connections | {srps:.0} req/s, p50 {sp50:.2} ms, p99 {sp99:.2} ms |\n\
+         | create through the API with audit, {connections} connections | {crps:.0} customers/s |\n",
+        backend = seeded.backend,
+        date = jiff::Zoned::now().date(),
+        pg = if postgres.is_some() { " --postgres ADMIN_URL" } else { "" },
+        others = 2,
+        rate = median_f64(rates),
+        peak = median_u64(peaks) as f64 / 1024.0,
+        srps = median_f64(search_rps),
+        sp50 = median_u64(search_p50) as f64 / 1000.0,
+        sp99 = median_u64(search_p99) as f64 / 1000.0,
+        crps = median_f64(create_rps),
+    );
+    println!("{summary}");
+    use std::io::Write;
+    let mut out = std::fs::OpenOptions::new().append(true).create(true).open(results).map_err(|e| e.to_string())?;
+    out.write_all(summary.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Enough URL encoding for the generated queries (letters, digits, apostrophes, ë).
+fn form_urlencoded_minimal(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
