@@ -228,3 +228,12 @@ pub fn load_with_wrk(
         errors,
     })
 }
+
+/// Sends one request on a fresh connection: its status and body.
+pub async fn send_once(address: &str, request: &[u8]) -> Result<(u16, String), String> {
+    let stream = TcpStream::connect(address).await.map_err(|e| e.to_string())?;
+    let mut stream = BufReader::new(stream);
+    stream.get_mut().write_all(request).await.map_err(|e| e.to_string())?;
+    let (status, _, body) = read_response(&mut stream).await.map_err(|e| e.to_string())?;
+    Ok((status, String::from_utf8_lossy(&body).to_string()))
+}

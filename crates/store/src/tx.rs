@@ -35,6 +35,10 @@ impl StoreKind {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) backend: Backend,
+    /// SQLite has one writer at a time. Writers queue here, in order, instead of in
+    /// SQLite's busy handler, which sleeps between retries and collapses throughput when
+    /// many requests write at once.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Clone, Debug)]
@@ -54,7 +58,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        Ok(Store { backend })
+        Ok(Store { backend, writer: Default::default() })
     }
 
     pub fn kind(&self) -> StoreKind {
@@ -87,8 +91,13 @@ impl Store {
 
     async fn begin(&self, tenant: Option<TenantId>, read_only: bool) -> Result<Txn, StoreError> {
         Ok(match (&self.backend, tenant) {
-            (Backend::Sqlite(pool), _) if read_only => Txn::Sqlite(Guard::begin(pool, "BEGIN".into()).await?),
-            (Backend::Sqlite(pool), _) => Txn::Sqlite(Guard::begin(pool, "BEGIN IMMEDIATE".into()).await?),
+            (Backend::Sqlite(pool), _) if read_only => {
+                Txn::Sqlite { tx: Guard::begin(pool, "BEGIN".into()).await?, _turn: None }
+            }
+            (Backend::Sqlite(pool), _) => {
+                let turn = self.writer.clone().lock_owned().await;
+                Txn::Sqlite { tx: Guard::begin(pool, "BEGIN IMMEDIATE".into()).await?, _turn: Some(turn) }
+            }
             (Backend::Postgres(pool), Some(tenant)) => {
                 Txn::Postgres(Guard::begin(pool, crate::postgres::begin_statement(tenant, read_only)).await?)
             }
@@ -186,7 +195,11 @@ where
 }
 
 pub(crate) enum Txn {
-    Sqlite(Guard<Sqlite>),
+    /// A SQLite transaction, and for a writer its turn (released when the transaction ends).
+    Sqlite {
+        tx: Guard<Sqlite>,
+        _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    },
     Postgres(Guard<Postgres>),
 }
 
@@ -209,7 +222,9 @@ macro_rules! bind_all {
 impl Txn {
     async fn execute(&mut self, sql: impl sqlx::SqlSafeStr, args: Vec<Value>) -> Result<u64, StoreError> {
         Ok(match self {
-            Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args).execute(tx.conn()?).await?.rows_affected(),
+            Txn::Sqlite { tx, .. } => {
+                bind_all!(sqlx::query::<Sqlite>(sql), args).execute(tx.conn()?).await?.rows_affected()
+            }
             Txn::Postgres(tx) => {
                 bind_all!(sqlx::query::<Postgres>(sql), args).execute(tx.conn()?).await?.rows_affected()
             }
@@ -218,7 +233,7 @@ impl Txn {
 
     async fn fetch_all(&mut self, sql: impl sqlx::SqlSafeStr, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
-            Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+            Txn::Sqlite { tx, .. } => bind_all!(sqlx::query::<Sqlite>(sql), args)
                 .fetch_all(tx.conn()?)
                 .await?
                 .into_iter()
@@ -235,7 +250,7 @@ impl Txn {
 
     async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
         Ok(match self {
-            Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+            Txn::Sqlite { tx, .. } => bind_all!(sqlx::query::<Sqlite>(sql), args)
                 .fetch_optional(tx.conn()?)
                 .await?
                 .map(|r| Row(RowInner::Sqlite(r))),
@@ -248,7 +263,7 @@ impl Txn {
 
     async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Txn::Sqlite(tx) => tx.commit().await?,
+            Txn::Sqlite { tx, .. } => tx.commit().await?,
             Txn::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -290,6 +305,16 @@ impl TenantTx {
     pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
         let args = self.scoped(sql, args)?;
         self.txn.fetch_optional(sql, args).await
+    }
+
+    /// Asks PostgreSQL to plan this transaction's statements for their actual values, not
+    /// a generic plan cached after a few runs: a search's ranges decide its best plan, and a
+    /// generic one can be thousands of times slower. SQLite always plans per statement.
+    pub async fn plan_for_values(&mut self) -> Result<(), StoreError> {
+        if let Txn::Postgres(tx) = &mut self.txn {
+            sqlx::raw_sql("SET LOCAL plan_cache_mode = force_custom_plan").execute(tx.conn()?).await?;
+        }
+        Ok(())
     }
 
     /// Runs a statement assembled from fixed fragments (a multi-row insert, an `IN` list of

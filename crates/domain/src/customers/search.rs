@@ -95,10 +95,11 @@ impl SearchQuery {
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
         if phone_like && digits.len() >= 3 {
             let national = digits.trim_start_matches('0');
-            let mut ranges = vec![
-                TermRange::prefix(format!("p:{national}")),
-                TermRange::prefix(format!("r:{}", digits.chars().rev().collect::<String>())),
-            ];
+            let mut ranges = vec![TermRange::prefix(format!("r:{}", digits.chars().rev().collect::<String>()))];
+            // Only zeros: no number starts with them once the trunk zero is gone.
+            if !national.is_empty() {
+                ranges.insert(0, TermRange::prefix(format!("p:{national}")));
+            }
             // "+91 98123" or "0091 98123" or "91 98123…": the business's own code, typed.
             let code = country_code.trim_start_matches('+');
             if let Some(rest) = national.strip_prefix(code)

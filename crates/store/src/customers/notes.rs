@@ -46,6 +46,38 @@ pub async fn insert(tx: &mut TenantTx, note: &NoteRow) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Inserts plain notes in multi-row statements (an import's notes column).
+pub async fn insert_many(tx: &mut TenantTx, notes: &[NoteRow]) -> Result<(), StoreError> {
+    for chunk in notes.chunks(40) {
+        let mut args: Vec<crate::Value> = Vec::with_capacity(chunk.len() * 7);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for note in chunk {
+            let n = args.len() + 2;
+            let placeholders: Vec<String> = (n..n + 7).map(|i| format!("${i}")).collect();
+            rows.push(format!("($1, {})", placeholders.join(", ")));
+            args.extend(args![
+                note.id,
+                note.customer_id,
+                note.author_id,
+                note.private,
+                note.body.clone(),
+                note.body_sealed.clone(),
+                note.created_at
+            ]);
+        }
+        tx.execute_assembled(
+            format!(
+                "INSERT INTO customer_notes (tenant_id, id, customer_id, author_id, private, body, body_sealed, created_at)
+                 VALUES {}",
+                rows.join(", ")
+            ),
+            args,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// A customer's notes, newest first, with their authors' names.
 pub async fn list(tx: &mut TenantTx, customer: CustomerId) -> Result<Vec<NoteRow>, StoreError> {
     let rows = tx

@@ -248,26 +248,60 @@ pub enum FieldMatch {
 
 /// A page of customers, and the last one's sort key if more may follow.
 pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerRow>, Option<After>), StoreError> {
-    let mut sql = select_customers!("WHERE c.tenant_id = $1").to_string();
+    // A search is driven from its matching terms (a join; each range is an index range;
+    // CROSS JOIN keeps SQLite from walking the sort order instead, as it would for LIMIT)
+    // unless every group matches many customers: then walking the sort order and testing
+    // membership fills a page sooner than sorting thousands of matches.
+    // Only one- and two-character prefixes can be dense enough; longer ones always join.
+    let short = |group: &TermGroup| group.iter().all(|(start, _)| start.chars().count() <= 4);
+    if !query.groups.is_empty() {
+        tx.plan_for_values().await?;
+    }
+    let mut dense = !query.groups.is_empty() && query.groups.iter().all(short);
+    for group in &query.groups {
+        if dense && count_matches(tx, group, DENSE_MATCHES).await? < DENSE_MATCHES {
+            dense = false;
+        }
+    }
     let mut args: Vec<Value> = Vec::new();
     let next = |args: &mut Vec<Value>, value: Value| {
         args.push(value);
         format!("${}", args.len() + 1)
     };
+    let mut selects: Vec<String> = Vec::new();
     for group in &query.groups {
         let ranges: Vec<String> = group
             .iter()
             .map(|(start, end)| {
                 let s = next(&mut args, start.clone().into());
                 let e = next(&mut args, end.clone().into());
-                format!("(t.term >= {s} AND t.term < {e})")
+                format!(
+                    "SELECT t.customer_id FROM customer_search_terms t WHERE t.tenant_id = $1 AND t.term >= {s} AND t.term < {e}"
+                )
             })
             .collect();
-        sql.push_str(&format!(
-            " AND c.id IN (SELECT t.customer_id FROM customer_search_terms t WHERE t.tenant_id = $1 AND ({}))",
-            ranges.join(" OR ")
-        ));
+        selects.push(ranges.join(" UNION "));
     }
+    let mut sql = if selects.is_empty() {
+        select_customers!("WHERE c.tenant_id = $1").to_string()
+    } else if dense {
+        let mut sql = select_customers!("WHERE c.tenant_id = $1").to_string();
+        for select in &selects {
+            sql.push_str(&format!(" AND c.id IN ({select})"));
+        }
+        sql
+    } else {
+        let matches = selects
+            .iter()
+            .map(|s| format!("SELECT customer_id FROM ({s}) AS g"))
+            .collect::<Vec<_>>()
+            .join(" INTERSECT ");
+        format!(
+            "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
+                    c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
+             FROM ({matches}) AS m CROSS JOIN customers c WHERE c.tenant_id = $1 AND c.id = m.customer_id"
+        )
+    };
     if let Some(tag) = &query.tag {
         let p = next(&mut args, tag.clone().into());
         sql.push_str(&format!(
@@ -335,6 +369,32 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
     Ok((customers, after))
 }
 
+/// Matches per group from which a search walks the sort order instead.
+const DENSE_MATCHES: i64 = 1000;
+
+/// How many customers a group of term ranges matches, counting no further than `cap`.
+async fn count_matches(tx: &mut TenantTx, group: &TermGroup, cap: i64) -> Result<i64, StoreError> {
+    let mut args: Vec<Value> = Vec::new();
+    let mut ranges = Vec::new();
+    for (start, end) in group {
+        args.push(start.clone().into());
+        args.push(end.clone().into());
+        ranges.push(format!(
+            "SELECT t.customer_id FROM customer_search_terms t WHERE t.tenant_id = $1 AND t.term >= ${} AND t.term < ${}",
+            args.len(),
+            args.len() + 1
+        ));
+    }
+    args.push(cap.into());
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({}) AS u LIMIT ${}) AS capped",
+        ranges.join(" UNION "),
+        args.len() + 1
+    );
+    let rows = tx.fetch_all_assembled(sql, args).await?;
+    rows.first().map(|r| r.get("n")).transpose().map(|n| n.unwrap_or(0))
+}
+
 fn serde_json_string(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
@@ -345,11 +405,14 @@ fn escape_like(text: &str) -> String {
 
 /// Other customers who share a phone number, an email address or the same name.
 pub async fn duplicates_of(tx: &mut TenantTx, customer: &CustomerRow) -> Result<Vec<CustomerRow>, StoreError> {
-    const SQL: &str = select_customers!(
-        "WHERE c.tenant_id = $1 AND c.id <> $2
-                         AND ((c.phone IS NOT NULL AND c.phone = $3) OR (c.email IS NOT NULL AND c.email = $4) OR c.name_key = $5)
-                       ORDER BY c.created_at LIMIT 20"
-    );
+    // Three index lookups, not one scan with ORs (which SQLite answers by walking the tenant).
+    const SQL: &str = "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
+                              c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
+                       FROM (SELECT id FROM customers WHERE tenant_id = $1 AND phone = $3
+                             UNION SELECT id FROM customers WHERE tenant_id = $1 AND email = $4
+                             UNION SELECT id FROM customers WHERE tenant_id = $1 AND name_key = $5) AS d
+                       CROSS JOIN customers c
+                       WHERE c.tenant_id = $1 AND c.id = d.id AND c.id <> $2 ORDER BY c.created_at LIMIT 20";
     let rows = tx
         .fetch_all(SQL, args![customer.id, customer.phone.clone(), customer.email.clone(), customer.name_key.clone()])
         .await?;

@@ -535,9 +535,7 @@ async fn write_batch(
             }
         }
     }
-    for note in &notes {
-        note_rows::insert(tx, note).await?;
-    }
+    note_rows::insert_many(tx, &notes).await?;
     Ok(rejected)
 }
 
