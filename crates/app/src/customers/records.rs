@@ -374,22 +374,13 @@ async fn load_detail(
         let class = if field.data_class == "sensitive" { DataClass::Sensitive } else { DataClass::Personal };
         let (value, hidden) = match stored {
             None => (None, false),
-            Some(v) => match (&v.value, &v.value_sealed, &key) {
-                (Some(plain), _, _) => (Some(plain.clone()), false),
-                (None, Some(sealed), Some(key)) => {
-                    match keys::open_value(key, tenant, &value_place(id, field.id), sealed) {
-                        Ok(plain) => {
-                            revealed.push(field.label.clone());
-                            (Some(plain), false)
-                        }
-                        Err(_) => {
-                            unreadable(tenant, id, "field value");
-                            (None, true)
-                        }
-                    }
+            Some(v) => {
+                let shown = reveal_one(&v.value, &v.value_sealed, key.as_ref(), tenant, &value_place(id, field.id));
+                if v.value.is_none() && shown.0.is_some() {
+                    revealed.push(field.label.clone());
                 }
-                _ => (None, true),
-            },
+                shown
+            }
         };
         field_views_out.push(FieldValueView {
             field_id: field.id,
@@ -404,20 +395,10 @@ async fn load_detail(
     let mut note_views = Vec::new();
     let mut private_read = 0;
     for note in &notes {
-        let (body, hidden) = match (&note.body, &note.body_sealed, &key) {
-            (Some(body), _, _) => (Some(body.clone()), false),
-            (None, Some(sealed), Some(key)) => match keys::open_value(key, tenant, &note_place(id, note.id), sealed) {
-                Ok(plain) => {
-                    private_read += 1;
-                    (Some(plain), false)
-                }
-                Err(_) => {
-                    unreadable(tenant, id, "private note");
-                    (None, true)
-                }
-            },
-            _ => (None, true),
-        };
+        let (body, hidden) = reveal_one(&note.body, &note.body_sealed, key.as_ref(), tenant, &note_place(id, note.id));
+        if note.body.is_none() && body.is_some() {
+            private_read += 1;
+        }
         note_views.push(NoteView {
             id: note.id,
             author: note.author_name.clone(),
@@ -457,10 +438,28 @@ async fn load_detail(
     })
 }
 
-/// A sealed value that does not open was altered or moved from elsewhere: it is withheld
-/// and the operator is told, without the value.
-fn unreadable(tenant: steward_domain::ids::TenantId, customer: CustomerId, what: &str) {
-    tracing::warn!(%tenant, %customer, what, "a sealed value did not open (altered, moved, or its key destroyed)");
+/// What a reader sees of a value stored plain or sealed: the value (opened with `key`
+/// when sealed), or `None` and withheld. A sealed value that does not open was altered,
+/// moved from elsewhere, or its key destroyed: it is withheld and the operator is told,
+/// without the value.
+fn reveal_one(
+    plain: &Option<String>,
+    sealed: &Option<Vec<u8>>,
+    key: Option<&Key>,
+    tenant: steward_domain::ids::TenantId,
+    place: &keys::Place<'_>,
+) -> (Option<String>, bool) {
+    match (plain, sealed, key) {
+        (Some(plain), _, _) => (Some(plain.clone()), false),
+        (None, Some(sealed), Some(key)) => match keys::open_value(key, tenant, place, sealed) {
+            Ok(opened) => (Some(opened), false),
+            Err(_) => {
+                tracing::warn!(%tenant, table = place.table, row = %place.row, "a sealed value did not open (altered, moved, or its key destroyed)");
+                (None, true)
+            }
+        },
+        _ => (None, true),
+    }
 }
 
 /// Changes a customer; only what the input names changes.
