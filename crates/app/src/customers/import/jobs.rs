@@ -20,6 +20,8 @@ struct Job {
     who: Principal,
     file: Arc<[u8]>,
     csv: bool,
+    /// A CSV file's header, read once when the job starts.
+    headers: Vec<String>,
     done: AtomicU64,
     outcome: Mutex<Option<Result<ImportReport, String>>>,
     started: std::time::Instant,
@@ -63,10 +65,16 @@ pub fn start(
     who.require(steward_domain::permissions::Permission::CustomersWrite)?;
     let id = Uuid::now_v7();
     let csv = matches!(format, Format::Csv);
+    let headers = if csv {
+        super::csv_source::CsvSource::open(&file[..]).map(|s| s.headers).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let job = Arc::new(Job {
         who: who.clone(),
         file,
         csv,
+        headers,
         done: AtomicU64::new(0),
         outcome: Mutex::new(None),
         started: std::time::Instant::now(),
@@ -113,11 +121,7 @@ pub fn status(app: &App, who: &Principal, id: Uuid) -> Result<JobView, AppError>
     let outcome = job.outcome.lock().ok().and_then(|o| o.clone());
     let finished = outcome.is_some();
     let done = if finished { total } else { job.done.load(Ordering::Relaxed).min(total) };
-    let headers = if job.csv {
-        super::csv_source::CsvSource::open(&job.file[..]).map(|s| s.headers).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let headers = job.headers.clone();
     let (report, error) = match outcome {
         Some(Ok(report)) => (Some(report), None),
         Some(Err(error)) => (None, Some(error)),
