@@ -30,6 +30,10 @@ pub enum AppError {
     /// A link that was already used, has expired, or never existed.
     #[error("this link has expired or was already used")]
     LinkInvalid,
+    /// The time asked for was taken (or is held) by someone else; these are the next free
+    /// start times, as the client's time zone writes them.
+    #[error("{message}")]
+    SlotTaken { message: String, next_free: Vec<String> },
     /// The request would break a rule about the current state ("the last owner").
     #[error("{0}")]
     NotAllowed(String),

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod booking;
 pub mod clock;
 pub mod customers;
 pub mod error;
@@ -55,6 +56,8 @@ pub struct App {
     pub token_cache: Arc<access::token_cache::TokenCache>,
     pub keys: Arc<keys::KeyRing>,
     pub import_jobs: Arc<customers::import::jobs::ImportJobs>,
+    /// Slots held from the public booking page, per address.
+    pub hold_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 impl App {
@@ -70,6 +73,7 @@ impl App {
             token_cache: Arc::default(),
             keys: Arc::default(),
             import_jobs: Arc::default(),
+            hold_limiter: Arc::new(rate_limit::RateLimiter::new(30, 60)),
         }
     }
 

@@ -144,6 +144,48 @@ registry! {
         "tenant_id": Operational, "subject_id": Operational, "key_version": Operational, "wrapped": Secret,
         "created_at": Operational,
     }
+    "locations" {
+        "tenant_id": Operational, "id": Operational, "name": Config, "address": Config, "time_zone": Config,
+        "created_at": Operational,
+    }
+    "services" {
+        "tenant_id": Operational, "id": Operational, "name": Config, "description": Config,
+        "duration_minutes": Config, "buffer_before_minutes": Config, "buffer_after_minutes": Config,
+        "slot_interval_minutes": Config, "min_notice_minutes": Config, "horizon_days": Config,
+        "price_paise": Config, "gst_rate_bp": Config, "sac_code": Config, "active": Config,
+        "created_at": Operational, "updated_at": Operational,
+    }
+    "service_locations" { "tenant_id": Operational, "service_id": Config, "location_id": Config }
+    "staff" {
+        "tenant_id": Operational, "id": Operational, "name": Account, "member_id": Operational, "active": Config,
+        "feed_token_hash": Secret, "created_at": Operational, "updated_at": Operational,
+    }
+    "staff_services" { "tenant_id": Operational, "staff_id": Config, "service_id": Config }
+    "staff_hours" {
+        "tenant_id": Operational, "staff_id": Operational, "weekday": Account, "start_minute": Account,
+        "end_minute": Account, "location_id": Account,
+    }
+    "staff_overrides" {
+        "tenant_id": Operational, "staff_id": Operational, "on_date": Account, "position": Operational,
+        "location_id": Account, "start_minute": Account, "end_minute": Account,
+    }
+    "staff_time_off" {
+        "tenant_id": Operational, "id": Operational, "staff_id": Operational, "starts_at": Account,
+        "ends_at": Account, "reason": Account, "created_at": Operational,
+    }
+    "appointments" {
+        "tenant_id": Operational, "id": Operational, "customer_id": Operational, "service_id": Personal,
+        "staff_id": Personal, "location_id": Personal, "starts_at": Personal, "ends_at": Personal,
+        "blocked_from": Operational, "blocked_until": Operational, "status": Personal, "price_paise": Personal,
+        "gst_rate_bp": Personal, "notes": Personal, "series_id": Operational, "cancel_reason": Personal,
+        "booked_via": Personal, "created_by": Operational, "created_at": Operational, "updated_at": Operational,
+    }
+    "slot_holds" {
+        "tenant_id": Operational, "id": Operational, "service_id": Operational, "staff_id": Operational,
+        "location_id": Operational, "starts_at": Operational, "blocked_from": Operational,
+        "blocked_until": Operational, "expires_at": Operational, "appointment_id": Operational,
+        "created_at": Operational,
+    }
     "policy_acceptances" {
         "tenant_id": Operational, "id": Operational, "member_id": Account, "policy_version": Account,
         "accepted_at": Account, "ip": SecurityLog,

@@ -85,3 +85,31 @@ typed_id!(
     /// One recorded consent or withdrawal.
     ConsentId
 );
+typed_id!(
+    /// A place where a tenant serves its customers, with its own time zone.
+    LocationId
+);
+typed_id!(
+    /// A service a tenant offers: a haircut, a consultation, a class.
+    ServiceId
+);
+typed_id!(
+    /// Someone whose time can be booked, with or without a login.
+    StaffId
+);
+typed_id!(
+    /// One booked appointment.
+    AppointmentId
+);
+typed_id!(
+    /// A recurring series of appointments.
+    SeriesId
+);
+typed_id!(
+    /// A stretch of time off of one staff member.
+    TimeOffId
+);
+typed_id!(
+    /// A slot held for a few minutes while someone fills in the public booking form.
+    HoldId
+);

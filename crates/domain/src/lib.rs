@@ -4,6 +4,7 @@
 //! in what the rules need, which is what lets most of Steward be tested as plain functions.
 
 pub mod audit;
+pub mod booking;
 pub mod classification;
 pub mod contact;
 pub mod customers;

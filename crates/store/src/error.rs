@@ -11,6 +11,10 @@ pub enum StoreError {
     /// A reference points at a row that does not exist (in this tenant).
     #[error("a referenced record does not exist")]
     MissingReference,
+    /// An appointment would overlap another of the same staff member (the exclusion
+    /// constraint on PostgreSQL, the overlap triggers on SQLite).
+    #[error("the staff member is already booked at this time")]
+    Overlap,
     /// The database refused a write because another transaction held it.
     #[error("the database is busy; try again")]
     Busy,
@@ -49,6 +53,8 @@ impl From<sqlx::Error> for StoreError {
                     return StoreError::Duplicate { constraint };
                 }
                 "23503" | "787" => return StoreError::MissingReference,
+                "23P01" => return StoreError::Overlap,
+                _ if message.contains("appointment_overlap") => return StoreError::Overlap,
                 "40001" | "40P01" | "5" | "517" => return StoreError::Busy,
                 _ => {}
             }

@@ -27,6 +27,7 @@ pub const SQLITE: &[Migration] = &[
     },
     Migration { version: 4, name: "usage", sql: include_str!("../migrations/sqlite/0004_usage.sql") },
     Migration { version: 5, name: "customers", sql: include_str!("../migrations/sqlite/0005_customers.sql") },
+    Migration { version: 6, name: "booking", sql: include_str!("../migrations/sqlite/0006_booking.sql") },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -39,6 +40,7 @@ pub const POSTGRES: &[Migration] = &[
     },
     Migration { version: 4, name: "usage", sql: include_str!("../migrations/postgres/0004_usage.sql") },
     Migration { version: 5, name: "customers", sql: include_str!("../migrations/postgres/0005_customers.sql") },
+    Migration { version: 6, name: "booking", sql: include_str!("../migrations/postgres/0006_booking.sql") },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -281,6 +281,13 @@ impl TenantTx {
         self.tenant
     }
 
+    pub fn kind(&self) -> StoreKind {
+        match self.txn {
+            Txn::Sqlite { .. } => StoreKind::Sqlite,
+            Txn::Postgres(_) => StoreKind::Postgres,
+        }
+    }
+
     fn scoped(&self, sql: &'static str, args: Vec<Value>) -> Result<Vec<Value>, StoreError> {
         if !sql.contains("$1") {
             return Err(StoreError::UnscopedQuery(sql));

@@ -54,7 +54,25 @@ macro_rules! value_from_id {
 }
 
 use steward_domain::ids::*;
-value_from_id!(TenantId, MemberId, RoleId, SessionId, ApiTokenId, InvitationId, CustomerId, NoteId, FieldId, ConsentId);
+value_from_id!(
+    TenantId,
+    MemberId,
+    RoleId,
+    SessionId,
+    ApiTokenId,
+    InvitationId,
+    CustomerId,
+    NoteId,
+    FieldId,
+    ConsentId,
+    LocationId,
+    ServiceId,
+    StaffId,
+    AppointmentId,
+    SeriesId,
+    TimeOffId,
+    HoldId
+);
 
 /// Builds a `Vec<Value>` from anything convertible: `args![name, email, now]`.
 #[macro_export]

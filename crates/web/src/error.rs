@@ -16,13 +16,23 @@ pub struct Failure {
     pub message: String,
     pub field: Option<String>,
     pub retry_after: Option<u64>,
+    /// For a time already taken: the next free start times.
+    pub next_free: Vec<String>,
     /// For a 500: what went wrong inside, logged with the request id and never shown.
     pub internal: Option<String>,
 }
 
 impl Failure {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after: None, internal: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            retry_after: None,
+            next_free: Vec::new(),
+            internal: None,
+        }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -51,6 +61,14 @@ pub fn describe(error: &AppError) -> Failure {
             ..Failure::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", error.to_string())
         },
         AppError::LinkInvalid => Failure::new(StatusCode::GONE, "link_invalid", error.to_string()),
+        AppError::SlotTaken { message, next_free } => Failure {
+            next_free: next_free.clone(),
+            ..Failure::new(StatusCode::CONFLICT, "slot_taken", message.clone()).with_field("start")
+        },
+        AppError::Store(StoreError::Overlap) => {
+            Failure::new(StatusCode::CONFLICT, "slot_taken", "start: the staff member is already booked at this time")
+                .with_field("start")
+        }
         AppError::NotAllowed(message) => Failure::new(StatusCode::CONFLICT, "not_allowed", message.clone()),
         AppError::Store(StoreError::Busy) => {
             Failure::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Steward is busy; try again in a moment")
@@ -84,8 +102,12 @@ impl From<Failure> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let Failure { status, code, message, field, retry_after, internal } = self.0;
-        let body = json!({ "error": { "code": code, "message": message, "field": field } });
+        let Failure { status, code, message, field, retry_after, next_free, internal } = self.0;
+        let body = if next_free.is_empty() {
+            json!({ "error": { "code": code, "message": message, "field": field } })
+        } else {
+            json!({ "error": { "code": code, "message": message, "field": field, "next_free": next_free } })
+        };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(internal) = internal {
             response.extensions_mut().insert(crate::security::InternalError(internal));

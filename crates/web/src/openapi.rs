@@ -49,8 +49,10 @@ fn schemas() -> Value {
             "count": { "type": "integer" } } },
         "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
     });
-    if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), customer_schemas()) {
-        all.extend(more);
+    for more in [customer_schemas(), booking_schemas()] {
+        if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), more) {
+            all.extend(more);
+        }
     }
     schemas
 }
@@ -112,6 +114,73 @@ fn customer_schemas() -> Value {
     })
 }
 
+/// Locations, services, staff, availability and appointments.
+fn booking_schemas() -> Value {
+    let id = json!({ "type": "string", "format": "uuid" });
+    let ids = json!({ "type": "array", "items": { "type": "string", "format": "uuid" } });
+    let text = json!({ "type": "string" });
+    let opt_text = json!({ "type": ["string", "null"] });
+    let int = json!({ "type": "integer" });
+    let local = json!({ "type": "string", "description": "2026-12-01T10:30 in time_zone, or with its offset: 2026-12-01T10:30+05:30" });
+    let amount = json!({ "type": ["string", "number"] });
+    let range = json!({ "type": "object", "additionalProperties": false, "required": ["start", "end", "location_id"], "properties": {
+        "start": { "type": "string", "description": "09:30" }, "end": { "type": "string", "description": "13:00 (24:00 for midnight)" }, "location_id": id } });
+    let hours = json!({ "type": "object", "additionalProperties": false, "required": ["weekday", "start", "end", "location_id"], "properties": {
+        "weekday": { "type": "string", "enum": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] },
+        "start": text, "end": text, "location_id": id } });
+    json!({
+        "Location": { "type": "object", "properties": { "id": id, "name": text, "address": opt_text, "time_zone": text, "created_at": text } },
+        "LocationNew": { "type": "object", "additionalProperties": false, "properties": { "name": text, "address": text,
+            "time_zone": { "type": "string", "description": "IANA name; the business's by default" } } },
+        "Service": { "type": "object", "properties": { "id": id, "name": text, "description": opt_text, "duration_minutes": int,
+            "buffer_before_minutes": int, "buffer_after_minutes": int, "slot_interval_minutes": int, "min_notice_minutes": int,
+            "horizon_days": int, "price": { "type": "string", "description": "rupees, 499.00" }, "price_paise": int,
+            "gst_rate": { "type": "string", "description": "percent" }, "sac_code": opt_text, "active": { "type": "boolean" },
+            "location_ids": ids, "staff_ids": ids } },
+        "ServiceNew": { "type": "object", "additionalProperties": false, "properties": { "name": text, "description": text,
+            "duration_minutes": int, "buffer_before_minutes": int, "buffer_after_minutes": int, "slot_interval_minutes": int,
+            "min_notice_minutes": int, "horizon_days": int, "price": amount, "gst_rate": amount,
+            "sac_code": { "type": "string", "description": "six digits starting with 99" }, "active": { "type": "boolean" }, "location_ids": ids } },
+        "Staff": { "type": "object", "properties": { "id": id, "name": text, "member_id": { "type": ["string", "null"], "format": "uuid" },
+            "active": { "type": "boolean" }, "service_ids": ids, "hours": { "type": "array", "items": hours },
+            "overrides": { "type": "array", "items": { "type": "object", "properties": { "date": text, "ranges": { "type": "array", "items": range } } } },
+            "has_calendar_feed": { "type": "boolean" } } },
+        "StaffNew": { "type": "object", "additionalProperties": false, "properties": { "name": text,
+            "member_id": { "type": "string", "description": "the member who logs in as this person; empty to unlink" },
+            "active": { "type": "boolean" }, "service_ids": ids } },
+        "WeekHours": { "type": "object", "additionalProperties": false, "required": ["hours"], "properties": { "hours": { "type": "array", "items": hours } } },
+        "OverrideNew": { "type": "object", "additionalProperties": false, "required": ["date"], "properties": {
+            "date": { "type": "string", "format": "date" }, "ranges": { "type": "array", "items": range },
+            "remove": { "type": "boolean", "description": "true: the weekly hours apply again" } } },
+        "TimeOff": { "type": "object", "properties": { "id": id, "staff_id": id, "starts_at": text, "ends_at": text, "reason": opt_text } },
+        "TimeOffNew": { "type": "object", "additionalProperties": false, "required": ["starts_at", "ends_at"], "properties": {
+            "starts_at": local, "ends_at": local, "time_zone": text, "reason": text } },
+        "FeedLink": { "type": "object", "properties": { "url": { "type": "string", "description": "shown once" } } },
+        "Availability": { "type": "object", "properties": { "service_id": id, "time_zone": text, "days": { "type": "array", "items": {
+            "type": "object", "properties": { "date": text, "slots": { "type": "array", "items": { "type": "object", "properties": {
+                "start": text, "staff_id": id, "staff_name": text, "location_id": id } } } } } } } },
+        "Appointment": { "type": "object", "properties": { "id": id, "customer_id": id, "customer_name": text, "service_id": id,
+            "service_name": text, "staff_id": id, "staff_name": text, "location_id": id, "location_name": text, "time_zone": text,
+            "start": text, "end": text, "status": { "type": "string", "enum": ["booked", "confirmed", "arrived", "completed", "no_show", "cancelled"] },
+            "price": text, "gst_rate": text, "notes": opt_text, "series_id": { "type": ["string", "null"], "format": "uuid" },
+            "cancel_reason": opt_text, "booked_via": { "type": "string", "enum": ["staff", "online", "api"] }, "created_at": text, "updated_at": text } },
+        "AppointmentNew": { "type": "object", "additionalProperties": false, "required": ["service_id", "start"], "properties": {
+            "customer_id": id, "customer": { "$ref": "#/components/schemas/CustomerNew" }, "service_id": id,
+            "staff_id": { "type": "string", "description": "an id, or empty/anyone" }, "location_id": id, "start": local,
+            "time_zone": { "type": "string", "description": "IANA name; the location's by default" }, "notes": text,
+            "repeat": { "type": "object", "additionalProperties": false, "required": ["every_weeks"], "properties": {
+                "every_weeks": int, "until": { "type": "string", "format": "date" }, "count": int } } } },
+        "BookingResult": { "type": "object", "properties": { "appointments": { "type": "array", "items": { "$ref": "#/components/schemas/Appointment" } },
+            "conflicts": { "type": "array", "items": { "type": "object", "properties": { "start": text, "reason": text,
+                "next_free": { "type": "array", "items": text } } } } } },
+        "AppointmentChange": { "type": "object", "additionalProperties": false, "properties": { "start": local, "staff_id": id,
+            "location_id": id, "time_zone": text, "notes": text } },
+        "StatusChange": { "type": "object", "additionalProperties": false, "required": ["status"], "properties": {
+            "status": { "type": "string", "enum": ["booked", "confirmed", "arrived", "completed", "no_show", "cancelled"] },
+            "reason": { "type": "string", "description": "required to cancel" } } },
+    })
+}
+
 fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
@@ -149,6 +218,7 @@ fn operation(summary: &str, permission: &str, path: &str, doc: &ApiDoc) -> Value
         ("401", "no valid token"),
         ("403", "the token's role or scopes lack the permission"),
         ("404", "not found in this tenant"),
+        ("409", "conflicts with what is stored; a taken time lists `next_free` start times"),
         ("422", "a field is not valid; `field` names it"),
     ] {
         let mut e = error.clone();

@@ -707,3 +707,65 @@ mod tests {
         }
     }
 }
+
+/// The customer a booking is for, found by phone, then email, or else created (as the
+/// public booking page and the booking form need, so one person is not recorded twice).
+/// Consents given with the booking are recorded either way.
+pub(crate) async fn find_or_create_by_contact(
+    app: &App,
+    tx: &mut TenantTx,
+    actor: crate::booking::Actor<'_>,
+    contact: &CustomerInput,
+    source: Source,
+    consents: &[super::consents::CheckedConsent],
+) -> Result<(CustomerId, bool), AppError> {
+    let code = country_code(app, tx).await?;
+    let plain = CustomerInput {
+        name: contact.name.clone(),
+        phone: contact.phone.clone(),
+        email: contact.email.clone(),
+        ..Default::default()
+    };
+    let checked = check(&plain, None, &[], &code, today(app), source)?;
+    let phones: Vec<String> = checked.values.phone.iter().cloned().collect();
+    let emails: Vec<String> = checked.values.email.iter().cloned().collect();
+    let found = rows::find_by_phones_or_emails(tx, &phones, &[]).await?;
+    let found = if found.is_empty() { rows::find_by_phones_or_emails(tx, &[], &emails).await? } else { found };
+    let now = app.now();
+    let (id, created) = match found.first() {
+        Some((id, _, _)) => (*id, false),
+        None => {
+            let id = CustomerId::generate();
+            let terms = checked.terms(&code);
+            rows::insert_many(
+                tx,
+                &[NewCustomer {
+                    id,
+                    values: checked.values.clone(),
+                    terms,
+                    tags: Vec::new(),
+                    created_by: actor.member(),
+                }],
+                now,
+            )
+            .await?;
+            let details = json!({ "fields": checked.changed_names(&plain), "source": checked.values.source });
+            audit::record(app, tx, actor.event("customer.created", Some(("customer", id.to_string())), details))
+                .await?;
+            (id, true)
+        }
+    };
+    for consent in consents {
+        super::consents::insert(tx, id, consent, actor.member(), now).await?;
+    }
+    Ok((id, created))
+}
+
+/// A customer's name and contact, without their fields (so without any sensitive read).
+pub async fn summary(app: &App, who: &Principal, id: CustomerId) -> Result<CustomerSummary, AppError> {
+    who.require(Permission::CustomersRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let found = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok((&found).into())
+}

@@ -488,6 +488,8 @@ pub async fn move_links(tx: &mut TenantTx, from: CustomerId, to: CustomerId) -> 
         args![from, to],
     )
     .await?;
+    tx.execute("UPDATE appointments SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2", args![from, to])
+        .await?;
     tx.execute(
         "INSERT INTO customer_tags (tenant_id, customer_id, tag)
          SELECT tenant_id, $3, tag FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2

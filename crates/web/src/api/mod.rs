@@ -2,6 +2,7 @@
 //! JSON in, a service call, JSON out.
 
 pub mod audit;
+pub mod booking;
 pub mod customers;
 pub mod me;
 pub mod members;

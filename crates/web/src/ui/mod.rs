@@ -7,6 +7,8 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod book;
+pub mod booking;
 pub mod business;
 pub mod customers;
 pub mod dashboard;
@@ -68,9 +70,11 @@ impl Chrome {
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;
-        let candidates: [(&'static str, &'static str, Option<Permission>); 7] = [
+        let candidates: [(&'static str, &'static str, Option<Permission>); 9] = [
             ("/app", "Dashboard", None),
+            ("/app/calendar", "Calendar", Some(Permission::BookingsRead)),
             ("/app/customers", "Customers", Some(Permission::CustomersRead)),
+            ("/app/booking", "Booking setup", Some(Permission::BookingsRead)),
             ("/app/members", "Members", Some(Permission::MembersRead)),
             ("/app/roles", "Roles", Some(Permission::MembersRead)),
             ("/app/business", "Business", Some(Permission::TenantRead)),
@@ -129,6 +133,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "removed" => "Removed.",
         "revoked" => "Withdrawn.",
         "created" => "Created.",
+        "series_conflicts" => {
+            "Booked. Some dates of the series were already taken; the series below lists the ones booked."
+        }
         "merged" => "Merged. The other record is gone; everything it held is here.",
         "password_changed" => "Your password was changed; your other sessions were ended.",
         "password_reset" => "Your password was set. Log in with it now.",

@@ -1,0 +1,281 @@
+//! Availability as users ask for it: a service, a staff member or anyone, a location or
+//! any, some days in the customer's time zone. The store loads each staff member's hours,
+//! overrides, time off, appointments and others' held slots in a handful of queries; the
+//! domain's pure function decides.
+
+use super::parse_uuid;
+use super::setup::{Links, timing_of};
+use crate::access::principal::Principal;
+use crate::{App, AppError};
+use jiff::ToSpan;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use steward_domain::booking::availability::{self as rules, DateOverride, Location, Query, Slot, StaffSchedule};
+use steward_domain::booking::local_time::{day_start, format_in, parse_day, zone, zoned};
+use steward_domain::booking::{ServiceTiming, Span, WeeklyRange};
+use steward_domain::ids::{HoldId, LocationId, ServiceId, StaffId};
+use steward_domain::permissions::Permission;
+use steward_store::TenantTx;
+use steward_store::booking::setup::{self as rows, LocationRow, ServiceRow, StaffRow};
+use steward_store::booking::{appointments as appointment_rows, holds as hold_rows};
+
+/// Most days one availability request may cover.
+pub const MAX_DAYS: i64 = 62;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityRequest {
+    pub service_id: String,
+    /// A staff member's id; empty or `anyone` lets Steward choose.
+    pub staff_id: Option<String>,
+    pub location_id: Option<String>,
+    /// First day, `YYYY-MM-DD` in `time_zone` (today by default).
+    pub from: Option<String>,
+    pub days: Option<i64>,
+    /// The customer's time zone, for the days and the times shown (the location's by default).
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotView {
+    pub start: String,
+    pub staff_id: StaffId,
+    pub staff_name: String,
+    pub location_id: LocationId,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayView {
+    pub date: String,
+    pub slots: Vec<SlotView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AvailabilityView {
+    pub service_id: ServiceId,
+    pub time_zone: String,
+    pub days: Vec<DayView>,
+}
+
+/// A service with where and by whom it can be booked.
+pub(crate) struct Offer {
+    pub service: ServiceRow,
+    pub timing: ServiceTiming,
+    pub locations: Vec<LocationRow>,
+    pub staff: Vec<StaffRow>,
+}
+
+impl Offer {
+    pub fn places(&self) -> Vec<Location> {
+        self.locations
+            .iter()
+            .filter_map(|l| jiff::tz::TimeZone::get(&l.time_zone).ok().map(|zone| Location { id: l.id.0, zone }))
+            .collect()
+    }
+
+    pub fn staff_name(&self, id: StaffId) -> String {
+        self.staff.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default()
+    }
+
+    /// The zone to show times in when the customer gave none: the first location's.
+    pub fn default_zone(&self) -> String {
+        self.locations.first().map(|l| l.time_zone.clone()).unwrap_or_else(|| "UTC".into())
+    }
+}
+
+/// Loads a service with the locations (narrowed to `location`) and active staff (narrowed
+/// to `staff`) that can provide it. An inactive service, or a staff member or location
+/// that does not offer it, is a 4xx naming the field.
+pub(crate) async fn offer(
+    tx: &mut TenantTx,
+    service: ServiceId,
+    staff: Option<StaffId>,
+    location: Option<LocationId>,
+) -> Result<Offer, AppError> {
+    let service = rows::find_service(tx, service).await?.ok_or(AppError::NotFound)?;
+    if !service.active {
+        return Err(AppError::invalid("service_id", "this service is not offered at the moment"));
+    }
+    let links = Links::load(tx).await?;
+    let offered_at = links.locations_of(service.id);
+    let mut locations: Vec<LocationRow> =
+        rows::locations(tx).await?.into_iter().filter(|l| offered_at.contains(&l.id)).collect();
+    if let Some(wanted) = location {
+        locations.retain(|l| l.id == wanted);
+        if locations.is_empty() {
+            return Err(AppError::invalid("location_id", "this service is not offered at that location"));
+        }
+    }
+    let performers = links.staff_of(service.id);
+    let mut staff_rows: Vec<StaffRow> =
+        rows::staff_list(tx).await?.into_iter().filter(|s| s.active && performers.contains(&s.id)).collect();
+    if let Some(wanted) = staff {
+        staff_rows.retain(|s| s.id == wanted);
+        if staff_rows.is_empty() {
+            return Err(AppError::invalid("staff_id", "this staff member does not perform this service"));
+        }
+    }
+    Ok(Offer { timing: timing_of(&service), service, locations, staff: staff_rows })
+}
+
+/// Each staff member's schedule around `[from, until)`: hours, overrides, time off,
+/// appointments (leaving out `moving`) and slots others hold (leaving out `mine`).
+pub(crate) async fn schedules(
+    tx: &mut TenantTx,
+    staff: &[StaffRow],
+    from: i64,
+    until: i64,
+    now: i64,
+    moving: Option<steward_domain::ids::AppointmentId>,
+    mine: Option<HoldId>,
+) -> Result<Vec<StaffSchedule>, AppError> {
+    let only = if staff.len() == 1 { Some(staff[0].id) } else { None };
+    let first_day = jiff::Timestamp::from_microsecond(from - 2 * 86_400_000_000)
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
+        .unwrap_or_default();
+    let hours = rows::hours(tx, only).await?;
+    let overrides = rows::overrides(tx, only, &first_day).await?;
+    let time_off = rows::time_off(tx, only, from - 86_400_000_000, until + 86_400_000_000).await?;
+    let margin = appointment_rows::LONGEST_BLOCK;
+    let blocked = appointment_rows::blocked(tx, only, from - margin, until + margin, moving).await?;
+    let held = hold_rows::active(tx, only, from - margin, until + margin, now, mine).await?;
+    let mut by_staff: HashMap<StaffId, StaffSchedule> =
+        staff.iter().map(|s| (s.id, StaffSchedule { staff: s.id.0, ..Default::default() })).collect();
+    for h in hours {
+        if let Some(s) = by_staff.get_mut(&h.staff_id) {
+            s.weekly.push(WeeklyRange {
+                weekday: h.weekday as i8,
+                location: h.location_id.0,
+                start_minute: h.start_minute,
+                end_minute: h.end_minute,
+            });
+        }
+    }
+    for o in overrides {
+        let (Some(s), Ok(date)) = (by_staff.get_mut(&o.staff_id), o.on_date.parse::<jiff::civil::Date>()) else {
+            continue;
+        };
+        if s.overrides.last().is_none_or(|last| last.date != date) {
+            s.overrides.push(DateOverride { date, ranges: Vec::new() });
+        }
+        if let (Some(last), Some((location, start, end))) = (s.overrides.last_mut(), o.range) {
+            last.ranges.push((location.0, start, end));
+        }
+    }
+    for t in time_off {
+        if let Some(s) = by_staff.get_mut(&t.staff_id) {
+            s.time_off.push(Span { from: t.starts_at, until: t.ends_at });
+        }
+    }
+    for (id, from, until) in blocked {
+        if let Some(s) = by_staff.get_mut(&id) {
+            s.booked.push(Span { from, until });
+        }
+    }
+    for (id, from, until, _) in held {
+        if let Some(s) = by_staff.get_mut(&id) {
+            s.booked.push(Span { from, until });
+        }
+    }
+    Ok(staff.iter().filter_map(|s| by_staff.remove(&s.id)).collect())
+}
+
+/// Free slots of an offer in `[from, until)`: one staff member's, or one per start time
+/// for anyone.
+pub(crate) fn free(offer: &Offer, schedules: &[StaffSchedule], from: i64, until: i64, now: i64) -> Vec<Slot> {
+    let places = offer.places();
+    let query = Query { timing: offer.timing, locations: &places, from, until, now };
+    if schedules.len() == 1 {
+        rules::free_slots(&query, &schedules[0])
+    } else {
+        rules::free_slots_for_anyone(&query, schedules)
+    }
+}
+
+/// The next few free start times from `after`, looking two weeks ahead: what a refused
+/// booking offers instead.
+pub(crate) async fn next_free(
+    tx: &mut TenantTx,
+    offer: &Offer,
+    after: i64,
+    now: i64,
+    count: usize,
+) -> Result<Vec<Slot>, AppError> {
+    let until = after + 14 * 86_400_000_000;
+    let schedules = schedules(tx, &offer.staff, after, until, now, None, None).await?;
+    let mut slots = free(offer, &schedules, after, until, now);
+    slots.truncate(count);
+    Ok(slots)
+}
+
+fn optional_id<T: From<uuid::Uuid>>(field: &str, raw: &Option<String>) -> Result<Option<T>, AppError> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") | Some("anyone") | Some("any") => Ok(None),
+        Some(text) => parse_uuid(field, text).map(Some),
+    }
+}
+
+/// Free start times, grouped by the customer's days.
+pub async fn find(app: &App, who: &Principal, request: &AvailabilityRequest) -> Result<AvailabilityView, AppError> {
+    who.require(Permission::BookingsRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let view = compute(app, &mut tx, request).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn compute(
+    app: &App,
+    tx: &mut TenantTx,
+    request: &AvailabilityRequest,
+) -> Result<AvailabilityView, AppError> {
+    let service: ServiceId = parse_uuid("service_id", &request.service_id)?;
+    let staff = optional_id("staff_id", &request.staff_id)?;
+    let location = optional_id("location_id", &request.location_id)?;
+    let offer = offer(tx, service, staff, location).await?;
+    let zone_name = match &request.time_zone {
+        Some(z) if !z.trim().is_empty() => z.trim().to_string(),
+        _ => offer.default_zone(),
+    };
+    let tz = zone("time_zone", &zone_name)?;
+    let now = app.now();
+    let today = zoned(now, &tz).map(|z| z.date()).ok_or_else(|| AppError::Internal("clock out of range".into()))?;
+    let first = match request.from.as_deref().map(str::trim) {
+        None | Some("") => today,
+        Some(text) => parse_day("from", text)?,
+    };
+    let days = request.days.unwrap_or(7);
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(AppError::invalid("days", &format!("must be between 1 and {MAX_DAYS}")));
+    }
+    if first < today.checked_sub(1.day()).unwrap_or(today) {
+        return Err(AppError::invalid("from", "is in the past"));
+    }
+    let horizon_end = now + offer.timing.horizon_days * 86_400_000_000;
+    let last = first.checked_add(days.days()).map_err(|_| AppError::invalid("from", "is out of range"))?;
+    let (Some(from), Some(until)) = (day_start(first, &tz), day_start(last, &tz)) else {
+        return Err(AppError::invalid("from", "is out of range"));
+    };
+    if from > horizon_end {
+        return Err(AppError::invalid("from", "is beyond how far ahead this service can be booked"));
+    }
+    let schedules = schedules(tx, &offer.staff, from, until, now, None, None).await?;
+    let slots = free(&offer, &schedules, from, until, now);
+    let mut out: Vec<DayView> = Vec::new();
+    for slot in slots {
+        let start = format_in(slot.start, &tz);
+        let date = start.get(..10).unwrap_or_default().to_string();
+        if out.last().is_none_or(|d| d.date != date) {
+            out.push(DayView { date: date.clone(), slots: Vec::new() });
+        }
+        if let Some(day) = out.last_mut() {
+            day.slots.push(SlotView {
+                start,
+                staff_id: StaffId(slot.staff),
+                staff_name: offer.staff_name(StaffId(slot.staff)),
+                location_id: LocationId(slot.location),
+            });
+        }
+    }
+    Ok(AvailabilityView { service_id: service, time_zone: tz.iana_name().unwrap_or(&zone_name).to_string(), days: out })
+}

@@ -1,0 +1,326 @@
+//! The public booking page of a tenant: its services, free times, a slot held for a few
+//! minutes while the customer fills in the form, the booking itself (matched to an
+//! existing customer by phone or email), and the confirmation with its calendar file.
+//!
+//! Nobody is signed in here: the tenant comes from the address, and a held slot's id
+//! (random, unguessable) is what lets the same person finish and later see the
+//! confirmation. A hold carries no personal data.
+
+use super::Actor;
+use super::appointments::{AppointmentView, BookingInput, book_in, view};
+use super::availability::{self, AvailabilityRequest, AvailabilityView, offer, schedules};
+use super::setup::Links;
+use crate::access::auth::ClientInfo;
+use crate::customers::consents::{CheckedConsent, ConsentInput, check};
+use crate::customers::records::CustomerInput;
+use crate::{App, AppError, audit};
+use serde::Serialize;
+use serde_json::json;
+use steward_domain::booking::availability::{Query, check_start};
+use steward_domain::booking::ics::{Event, calendar};
+use steward_domain::booking::local_time::{format_in, zone};
+use steward_domain::booking::{format_price, format_rate};
+use steward_domain::ids::{HoldId, LocationId, ServiceId, StaffId, TenantId};
+use steward_store::TenantTx;
+use steward_store::booking::holds::{self as hold_rows, HoldRow};
+use steward_store::booking::setup as setup_rows;
+
+/// How long a slot stays held while the form is filled in.
+pub const HOLD_MINUTES: i64 = 10;
+/// How long the confirmation link of a booked hold keeps working.
+const CONFIRMATION_DAYS: i64 = 400;
+const DAY: i64 = 86_400_000_000;
+
+/// The business as its booking page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BookingPage {
+    pub tenant: TenantId,
+    pub slug: String,
+    pub business: String,
+    pub services: Vec<PublicService>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicService {
+    pub id: ServiceId,
+    pub name: String,
+    pub description: Option<String>,
+    pub duration_minutes: i64,
+    pub price: String,
+    pub gst_rate: String,
+    pub staff: Vec<(StaffId, String)>,
+    pub locations: Vec<(LocationId, String)>,
+}
+
+async fn tenant_of(app: &App, slug: &str) -> Result<(TenantId, String, String), AppError> {
+    let tenant = crate::tenancy::find_by_slug(app, slug).await?.ok_or(AppError::NotFound)?;
+    if tenant.status != "active" {
+        return Err(AppError::NotFound);
+    }
+    Ok((tenant.id, tenant.slug, tenant.name))
+}
+
+/// The services a business offers online, with who performs them and where.
+pub async fn page(app: &App, slug: &str) -> Result<BookingPage, AppError> {
+    let (tenant, slug, business) = tenant_of(app, slug).await?;
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let services = setup_rows::services(&mut tx).await?;
+    let staff = setup_rows::staff_list(&mut tx).await?;
+    let locations = setup_rows::locations(&mut tx).await?;
+    let links = Links::load(&mut tx).await?;
+    tx.commit().await?;
+    let services = services
+        .into_iter()
+        .filter(|s| s.active)
+        .map(|s| PublicService {
+            staff: links
+                .staff_of(s.id)
+                .into_iter()
+                .filter_map(|id| staff.iter().find(|p| p.id == id && p.active).map(|p| (p.id, p.name.clone())))
+                .collect(),
+            locations: links
+                .locations_of(s.id)
+                .into_iter()
+                .filter_map(|id| locations.iter().find(|l| l.id == id).map(|l| (l.id, l.name.clone())))
+                .collect(),
+            id: s.id,
+            name: s.name,
+            description: s.description,
+            duration_minutes: s.duration_minutes,
+            price: format_price(s.price_paise),
+            gst_rate: format_rate(s.gst_rate_bp),
+        })
+        .filter(|s| !s.staff.is_empty() && !s.locations.is_empty())
+        .collect();
+    Ok(BookingPage { tenant, slug, business, services })
+}
+
+/// Free times for the booking page.
+pub async fn slots(app: &App, slug: &str, request: &AvailabilityRequest) -> Result<AvailabilityView, AppError> {
+    let (tenant, ..) = tenant_of(app, slug).await?;
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let found = availability::compute(app, &mut tx, request).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// A held slot as the form shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HoldView {
+    pub id: HoldId,
+    pub business: String,
+    pub slug: String,
+    pub service: String,
+    pub duration_minutes: i64,
+    pub price: String,
+    pub staff: String,
+    pub location: String,
+    pub address: Option<String>,
+    pub start: String,
+    pub time_zone: String,
+    pub expires_at: String,
+    pub expired: bool,
+    pub appointment: Option<AppointmentView>,
+}
+
+/// Holds a free start time for [`HOLD_MINUTES`]; someone else asking for an overlapping
+/// time meanwhile is told it is taken.
+pub async fn hold(
+    app: &App,
+    slug: &str,
+    client: &ClientInfo,
+    service: &str,
+    staff: &str,
+    start: &str,
+) -> Result<HoldId, AppError> {
+    let now = app.now();
+    if let Err(wait) = app.hold_limiter.check(client.ip.as_deref().unwrap_or("unknown"), now) {
+        return Err(AppError::RateLimited(wait));
+    }
+    let (tenant, ..) = tenant_of(app, slug).await?;
+    let service: ServiceId = super::parse_uuid("service_id", service)?;
+    let staff: StaffId = super::parse_uuid("staff_id", staff)?;
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    hold_rows::sweep(&mut tx, now, CONFIRMATION_DAYS * DAY).await?;
+    let offer = offer(&mut tx, service, Some(staff), None).await?;
+    let tz = zone("time_zone", &offer.default_zone())?;
+    let start = steward_domain::booking::local_time::parse_start("start", start, &tz)?;
+    setup_rows::lock_staff(&mut tx, staff).await?;
+    let schedule = schedules(&mut tx, &offer.staff, start - DAY, start + DAY, now, None, None).await?;
+    let places = offer.places();
+    let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
+    let location = match schedule.first().map(|s| check_start(&query, s, start)) {
+        Some(Ok(location)) => LocationId(location),
+        Some(Err(steward_domain::booking::availability::Refusal::Taken)) => {
+            let next = availability::next_free(&mut tx, &offer, start.max(now), now, 5).await?;
+            return Err(AppError::SlotTaken {
+                message: "start: someone has just taken this time; pick another".into(),
+                next_free: next.iter().map(|s| format_in(s.start, &tz)).collect(),
+            });
+        }
+        Some(Err(refusal)) => return Err(AppError::invalid("start", refusal.message())),
+        None => return Err(AppError::invalid("staff_id", "this staff member does not perform this service")),
+    };
+    let blocked = offer.timing.blocked(start);
+    let id = HoldId(uuid::Uuid::new_v4());
+    let row = HoldRow {
+        id,
+        service_id: service,
+        staff_id: staff,
+        location_id: location,
+        starts_at: start,
+        blocked_from: blocked.from,
+        blocked_until: blocked.until,
+        expires_at: now + HOLD_MINUTES * 60_000_000,
+        appointment_id: None,
+    };
+    hold_rows::insert(&mut tx, &row, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn load_hold(app: &App, tx: &mut TenantTx, business: &str, slug: &str, id: HoldId) -> Result<HoldView, AppError> {
+    let hold = hold_rows::find(tx, id).await?.ok_or(AppError::NotFound)?;
+    let service = setup_rows::find_service(tx, hold.service_id).await?.ok_or(AppError::NotFound)?;
+    let staff = setup_rows::find_staff(tx, hold.staff_id).await?.ok_or(AppError::NotFound)?;
+    let location = setup_rows::find_location(tx, hold.location_id).await?.ok_or(AppError::NotFound)?;
+    let tz = zone("time_zone", &location.time_zone)?;
+    let appointment = match hold.appointment_id {
+        Some(a) => steward_store::booking::appointments::find(tx, a).await?.map(|row| view(&row)),
+        None => None,
+    };
+    Ok(HoldView {
+        id,
+        business: business.to_string(),
+        slug: slug.to_string(),
+        service: service.name,
+        duration_minutes: service.duration_minutes,
+        price: format_price(service.price_paise),
+        staff: staff.name,
+        location: location.name,
+        address: location.address,
+        start: format_in(hold.starts_at, &tz),
+        time_zone: location.time_zone,
+        expires_at: format_in(hold.expires_at, &tz),
+        expired: hold.appointment_id.is_none() && hold.expires_at <= app.now(),
+        appointment,
+    })
+}
+
+/// A held (or booked) slot.
+pub async fn held(app: &App, slug: &str, id: HoldId) -> Result<HoldView, AppError> {
+    let (tenant, slug, business) = tenant_of(app, slug).await?;
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let found = load_hold(app, &mut tx, &business, &slug, id).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// What the customer writes in the booking form.
+#[derive(Debug, Clone, Default)]
+pub struct ContactForm {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    /// Channels the customer agrees to get reminders on.
+    pub reminders: Vec<String>,
+    pub marketing: bool,
+}
+
+/// Books the held slot for the person in the form. A hold that expired is booked anyway
+/// if the time is still free; if someone took it meanwhile, 409 with the next free times.
+pub async fn confirm(
+    app: &App,
+    slug: &str,
+    client: &ClientInfo,
+    id: HoldId,
+    form: &ContactForm,
+) -> Result<HoldView, AppError> {
+    let (tenant, slug, business) = tenant_of(app, slug).await?;
+    let mut consents: Vec<CheckedConsent> = Vec::new();
+    for channel in &form.reminders {
+        consents.push(check(&ConsentInput {
+            channel: channel.clone(),
+            purpose: "reminders".into(),
+            granted: true,
+            source: Some("online_booking".into()),
+        })?);
+    }
+    if form.marketing {
+        for channel in ["sms", "whatsapp", "email"] {
+            consents.push(check(&ConsentInput {
+                channel: channel.into(),
+                purpose: "marketing".into(),
+                granted: true,
+                source: Some("online_booking".into()),
+            })?);
+        }
+    }
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    let hold = hold_rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if hold.appointment_id.is_some() {
+        return Err(AppError::NotAllowed("this time is already booked for you; see the confirmation".into()));
+    }
+    let location = setup_rows::find_location(&mut tx, hold.location_id).await?.ok_or(AppError::NotFound)?;
+    let input = BookingInput {
+        customer: Some(CustomerInput {
+            name: Some(form.name.clone()),
+            phone: Some(form.phone.clone()),
+            email: Some(form.email.clone()),
+            ..Default::default()
+        }),
+        service_id: hold.service_id.to_string(),
+        staff_id: Some(hold.staff_id.to_string()),
+        location_id: Some(hold.location_id.to_string()),
+        start: steward_domain::booking::local_time::format_in(hold.starts_at, &zone("time_zone", &location.time_zone)?),
+        time_zone: Some(location.time_zone.clone()),
+        ..Default::default()
+    };
+    let result = book_in(app, &mut tx, Actor::Public(client), &input, "online", Some(id), &consents).await?;
+    let Some(booked) = result.appointments.first() else {
+        return Err(AppError::Internal("a booking returned no appointment".into()));
+    };
+    hold_rows::attach(&mut tx, id, booked.id).await?;
+    let details = json!({ "hold": id, "consents": consents.len() });
+    audit::record(
+        app,
+        &mut tx,
+        audit::by_system(
+            client,
+            None,
+            "booking.online_confirmed",
+            Some(("appointment", booked.id.to_string())),
+            details,
+        ),
+    )
+    .await?;
+    let view = load_hold(app, &mut tx, &business, &slug, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// The booked appointment as a calendar file.
+pub async fn confirmation_ics(app: &App, slug: &str, id: HoldId) -> Result<String, AppError> {
+    let view = held(app, slug, id).await?;
+    let appointment = view.appointment.ok_or(AppError::NotFound)?;
+    let tz = zone("time_zone", &appointment.time_zone)?;
+    let start = steward_domain::booking::local_time::parse_start("start", &appointment.start, &tz)?;
+    let end = steward_domain::booking::local_time::parse_start("end", &appointment.end, &tz)?;
+    let event = Event {
+        uid: format!("{}@steward", appointment.id),
+        start,
+        end,
+        summary: format!("{} at {}", appointment.service_name, view.business),
+        location: Some(match &view.address {
+            Some(address) => format!("{}, {address}", view.location),
+            None => view.location.clone(),
+        }),
+        description: Some(format!(
+            "With {}. Booking page: {}",
+            appointment.staff_name,
+            app.link(&format!("/b/{}", view.slug))
+        )),
+        cancelled: appointment.status == steward_domain::booking::Status::Cancelled,
+    };
+    Ok(calendar(&view.business, &[event], app.now()))
+}

@@ -1,0 +1,285 @@
+//! Appointments: booking, moving, status changes, and the reads the calendar, the
+//! customer's timeline and availability need.
+
+use crate::{Micros, Row, StoreError, TenantTx, args};
+use steward_domain::ids::{AppointmentId, CustomerId, LocationId, MemberId, SeriesId, ServiceId, StaffId};
+
+/// The longest time one appointment can block (24 h plus two 4 h buffers), which bounds
+/// every overlap query to a short index range.
+pub const LONGEST_BLOCK: Micros = 32 * 3_600_000_000;
+
+/// A new appointment.
+#[derive(Debug, Clone)]
+pub struct NewAppointment {
+    pub id: AppointmentId,
+    pub customer_id: CustomerId,
+    pub service_id: ServiceId,
+    pub staff_id: StaffId,
+    pub location_id: LocationId,
+    pub starts_at: Micros,
+    pub ends_at: Micros,
+    pub blocked_from: Micros,
+    pub blocked_until: Micros,
+    pub price_paise: i64,
+    pub gst_rate_bp: i64,
+    pub notes: Option<String>,
+    pub series_id: Option<SeriesId>,
+    pub booked_via: &'static str,
+    pub created_by: Option<MemberId>,
+}
+
+/// An appointment with the names of what it links to.
+#[derive(Debug, Clone)]
+pub struct AppointmentRow {
+    pub id: AppointmentId,
+    pub customer_id: CustomerId,
+    pub customer_name: String,
+    pub service_id: ServiceId,
+    pub service_name: String,
+    pub staff_id: StaffId,
+    pub staff_name: String,
+    pub location_id: LocationId,
+    pub location_name: String,
+    pub time_zone: String,
+    pub starts_at: Micros,
+    pub ends_at: Micros,
+    pub blocked_from: Micros,
+    pub blocked_until: Micros,
+    pub status: String,
+    pub price_paise: i64,
+    pub gst_rate_bp: i64,
+    pub notes: Option<String>,
+    pub series_id: Option<SeriesId>,
+    pub cancel_reason: Option<String>,
+    pub booked_via: String,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+}
+
+macro_rules! select_appointments {
+    ($tail:literal) => {
+        concat!(
+            "SELECT a.id, a.customer_id, c.name AS customer_name, a.service_id, s.name AS service_name, a.staff_id,
+                    p.name AS staff_name, a.location_id, l.name AS location_name, l.time_zone, a.starts_at, a.ends_at,
+                    a.blocked_from, a.blocked_until, a.status, a.price_paise, a.gst_rate_bp, a.notes, a.series_id,
+                    a.cancel_reason, a.booked_via, a.created_at, a.updated_at
+             FROM appointments a
+             JOIN customers c ON c.tenant_id = a.tenant_id AND c.id = a.customer_id
+             JOIN services s ON s.tenant_id = a.tenant_id AND s.id = a.service_id
+             JOIN staff p ON p.tenant_id = a.tenant_id AND p.id = a.staff_id
+             JOIN locations l ON l.tenant_id = a.tenant_id AND l.id = a.location_id ",
+            $tail
+        )
+    };
+}
+
+fn from_row(r: &Row) -> Result<AppointmentRow, StoreError> {
+    Ok(AppointmentRow {
+        id: AppointmentId(r.get_at(0)?),
+        customer_id: CustomerId(r.get_at(1)?),
+        customer_name: r.get_at(2)?,
+        service_id: ServiceId(r.get_at(3)?),
+        service_name: r.get_at(4)?,
+        staff_id: StaffId(r.get_at(5)?),
+        staff_name: r.get_at(6)?,
+        location_id: LocationId(r.get_at(7)?),
+        location_name: r.get_at(8)?,
+        time_zone: r.get_at(9)?,
+        starts_at: r.get_at(10)?,
+        ends_at: r.get_at(11)?,
+        blocked_from: r.get_at(12)?,
+        blocked_until: r.get_at(13)?,
+        status: r.get_at(14)?,
+        price_paise: r.get_at(15)?,
+        gst_rate_bp: r.get_at(16)?,
+        notes: r.get_at(17)?,
+        series_id: r.get_at::<Option<uuid::Uuid>>(18)?.map(SeriesId),
+        cancel_reason: r.get_at(19)?,
+        booked_via: r.get_at(20)?,
+        created_at: r.get_at(21)?,
+        updated_at: r.get_at(22)?,
+    })
+}
+
+pub async fn insert(tx: &mut TenantTx, a: &NewAppointment, now: Micros) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO appointments (tenant_id, id, customer_id, service_id, staff_id, location_id, starts_at, ends_at,
+            blocked_from, blocked_until, status, price_paise, gst_rate_bp, notes, series_id, booked_via, created_by,
+            created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'booked', $11, $12, $13, $14, $15, $16, $17, $17)",
+        args![
+            a.id,
+            a.customer_id,
+            a.service_id,
+            a.staff_id,
+            a.location_id,
+            a.starts_at,
+            a.ends_at,
+            a.blocked_from,
+            a.blocked_until,
+            a.price_paise,
+            a.gst_rate_bp,
+            a.notes.clone(),
+            a.series_id,
+            a.booked_via,
+            a.created_by,
+            now
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn find(tx: &mut TenantTx, id: AppointmentId) -> Result<Option<AppointmentRow>, StoreError> {
+    const SQL: &str = select_appointments!("WHERE a.tenant_id = $1 AND a.id = $2");
+    tx.fetch_optional(SQL, args![id]).await?.as_ref().map(from_row).transpose()
+}
+
+/// Appointments starting in `[from, until)`, of one staff member or location if given,
+/// earliest first.
+pub async fn in_range(
+    tx: &mut TenantTx,
+    from: Micros,
+    until: Micros,
+    staff: Option<StaffId>,
+    location: Option<LocationId>,
+    limit: i64,
+) -> Result<Vec<AppointmentRow>, StoreError> {
+    const SQL: &str = select_appointments!(
+        "WHERE a.tenant_id = $1 AND a.blocked_from > $2 AND a.blocked_from < $3 AND a.starts_at >= $4 AND a.starts_at < $5
+           AND ($6 IS NULL OR a.staff_id = $6) AND ($7 IS NULL OR a.location_id = $7)
+         ORDER BY a.starts_at, a.id LIMIT $8"
+    );
+    let rows = tx
+        .fetch_all(
+            SQL,
+            args![from - LONGEST_BLOCK, until, from, until, staff.map(|s| s.0), location.map(|l| l.0), limit],
+        )
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// A customer's appointments, latest first.
+pub async fn of_customer(
+    tx: &mut TenantTx,
+    customer: CustomerId,
+    limit: i64,
+) -> Result<Vec<AppointmentRow>, StoreError> {
+    const SQL: &str =
+        select_appointments!("WHERE a.tenant_id = $1 AND a.customer_id = $2 ORDER BY a.starts_at DESC, a.id LIMIT $3");
+    tx.fetch_all(SQL, args![customer, limit]).await?.iter().map(from_row).collect()
+}
+
+pub async fn no_shows(tx: &mut TenantTx, customer: CustomerId) -> Result<i64, StoreError> {
+    let row = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM appointments WHERE tenant_id = $1 AND customer_id = $2 AND status = 'no_show'",
+            args![customer],
+        )
+        .await?;
+    row.get("n")
+}
+
+pub async fn of_series(tx: &mut TenantTx, series: SeriesId) -> Result<Vec<AppointmentRow>, StoreError> {
+    const SQL: &str = select_appointments!("WHERE a.tenant_id = $1 AND a.series_id = $2 ORDER BY a.starts_at");
+    tx.fetch_all(SQL, args![series]).await?.iter().map(from_row).collect()
+}
+
+/// The time active appointments block, of every staff member (or one), overlapping
+/// `[from, until)`: what availability subtracts. Leaves out `except` (an appointment
+/// being moved).
+pub async fn blocked(
+    tx: &mut TenantTx,
+    staff: Option<StaffId>,
+    from: Micros,
+    until: Micros,
+    except: Option<AppointmentId>,
+) -> Result<Vec<(StaffId, Micros, Micros)>, StoreError> {
+    let rows = match staff {
+        Some(id) => {
+            tx.fetch_all(
+                "SELECT staff_id, blocked_from, blocked_until FROM appointments
+                 WHERE tenant_id = $1 AND staff_id = $2 AND blocked_from > $3 AND blocked_from < $4 AND blocked_until > $5
+                   AND status <> 'cancelled' AND ($6 IS NULL OR id <> $6)",
+                args![id, from - LONGEST_BLOCK, until, from, except.map(|e| e.0)],
+            )
+            .await?
+        }
+        None => {
+            tx.fetch_all(
+                "SELECT staff_id, blocked_from, blocked_until FROM appointments
+                 WHERE tenant_id = $1 AND blocked_from > $2 AND blocked_from < $3 AND blocked_until > $4
+                   AND status <> 'cancelled' AND ($5 IS NULL OR id <> $5)",
+                args![from - LONGEST_BLOCK, until, from, except.map(|e| e.0)],
+            )
+            .await?
+        }
+    };
+    rows.iter().map(|r| Ok((StaffId(r.get_at(0)?), r.get_at(1)?, r.get_at(2)?))).collect()
+}
+
+pub async fn set_status(
+    tx: &mut TenantTx,
+    id: AppointmentId,
+    status: &str,
+    cancel_reason: Option<String>,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    Ok(tx
+        .execute(
+            "UPDATE appointments SET status = $3, cancel_reason = COALESCE($4, cancel_reason), updated_at = $5
+             WHERE tenant_id = $1 AND id = $2",
+            args![id, status, cancel_reason, now],
+        )
+        .await?
+        > 0)
+}
+
+/// Moves an appointment to another time, staff member or location.
+#[allow(clippy::too_many_arguments)]
+pub async fn reschedule(
+    tx: &mut TenantTx,
+    id: AppointmentId,
+    staff: StaffId,
+    location: LocationId,
+    starts_at: Micros,
+    ends_at: Micros,
+    blocked_from: Micros,
+    blocked_until: Micros,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    Ok(tx
+        .execute(
+            "UPDATE appointments SET staff_id = $3, location_id = $4, starts_at = $5, ends_at = $6, blocked_from = $7,
+                    blocked_until = $8, updated_at = $9
+             WHERE tenant_id = $1 AND id = $2",
+            args![id, staff, location, starts_at, ends_at, blocked_from, blocked_until, now],
+        )
+        .await?
+        > 0)
+}
+
+pub async fn set_notes(
+    tx: &mut TenantTx,
+    id: AppointmentId,
+    notes: Option<String>,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    Ok(tx
+        .execute(
+            "UPDATE appointments SET notes = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+            args![id, notes, now],
+        )
+        .await?
+        > 0)
+}
+
+/// Marks the customer's last visit when an appointment is completed.
+pub async fn mark_visit(tx: &mut TenantTx, customer: CustomerId, at: Micros) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE customers SET last_visit_at = $3 WHERE tenant_id = $1 AND id = $2 AND (last_visit_at IS NULL OR last_visit_at < $3)",
+        args![customer, at],
+    )
+    .await?;
+    Ok(())
+}
