@@ -91,6 +91,7 @@ async fn demo_customers(app: &App) -> Result<(), StartError> {
         ("Demo Customer Saanvi", "98450 00105", "Balayage, 2023", ""),
         ("Demo Customer Vihaan", "98450 00106", "", ""),
     ];
+    let mut customers = Vec::new();
     for (index, (name, phone, colour, referred)) in people.into_iter().enumerate() {
         let mut values = serde_json::Map::new();
         if !colour.is_empty() {
@@ -109,10 +110,202 @@ async fn demo_customers(app: &App) -> Result<(), StartError> {
         }))
         .map_err(|e| StartError::Usage(format!("demo data: {e}")))?;
         let customer = records::create(app, &owner, &input).await?;
+        customers.push(customer.id);
         let note =
             notes::NoteInput { body: "Generated example note: prefers weekend mornings.".into(), private: false };
         notes::add(app, &owner, customer.id, &note).await?;
     }
+    demo_booking(app, &owner, &customers).await?;
     auth::log_out(app, &owner).await?;
+    Ok(())
+}
+
+/// Two locations, four services, three staff (two with a login, one without) with
+/// weekday hours and a lunch break, the coming three weeks booked through the same path
+/// as the calendar, and the past two weeks as history (completed, a no-show, a
+/// cancellation), so the calendar, the customer pages and the dashboard have something
+/// to show.
+async fn demo_booking(
+    app: &App,
+    owner: &steward_app::access::principal::Principal,
+    customers: &[steward_domain::ids::CustomerId],
+) -> Result<(), StartError> {
+    use jiff::ToSpan;
+    use steward_app::booking::Amount;
+    use steward_app::booking::appointments::{self, BookingInput};
+    use steward_app::booking::setup::{self, HoursInput, LocationInput, ServiceInput, StaffInput, WeekInput};
+    let indiranagar = setup::create_location(
+        app,
+        owner,
+        &LocationInput {
+            name: Some("Indiranagar".into()),
+            address: Some("100 Feet Road, Indiranagar, Bengaluru".into()),
+            time_zone: Some("Asia/Kolkata".into()),
+        },
+    )
+    .await?;
+    let koramangala = setup::create_location(
+        app,
+        owner,
+        &LocationInput {
+            name: Some("Koramangala".into()),
+            address: Some("80 Feet Road, Koramangala, Bengaluru".into()),
+            time_zone: Some("Asia/Kolkata".into()),
+        },
+    )
+    .await?;
+    let mut services = Vec::new();
+    for (name, minutes, price, after) in [
+        ("Haircut", 45, "600", 10),
+        ("Hair colour", 120, "3500", 15),
+        ("Facial", 60, "1800", 10),
+        ("Manicure", 40, "800", 5),
+    ] {
+        let input = ServiceInput {
+            name: Some(name.into()),
+            duration_minutes: Some(minutes),
+            buffer_after_minutes: Some(after),
+            slot_interval_minutes: Some(15),
+            min_notice_minutes: Some(60),
+            horizon_days: Some(60),
+            price: Some(Amount::Text(price.into())),
+            gst_rate: Some(Amount::Text("5".into())),
+            sac_code: Some("999721".into()),
+            ..Default::default()
+        };
+        services.push(setup::create_service(app, owner, &input).await?);
+    }
+    let all_services: Vec<String> = services.iter().map(|s| s.id.to_string()).collect();
+    let staff_members = steward_app::access::members::list(app, owner).await?;
+    let member_id = |email: &str| staff_members.iter().find(|m| m.email == email).map(|m| m.id.to_string());
+    let mut staff = Vec::new();
+    for (name, email, at) in [
+        ("Meera", Some("meera@asha-salon.example"), &indiranagar),
+        ("Kabir", Some("kabir@asha-salon.example"), &koramangala),
+        ("Priya", None, &indiranagar),
+    ] {
+        let person = setup::create_staff(
+            app,
+            owner,
+            &StaffInput {
+                name: Some(name.into()),
+                member_id: email.and_then(member_id),
+                service_ids: Some(all_services.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let mut hours = Vec::new();
+        for day in ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] {
+            for (start, end) in [("10:00", "14:00"), ("15:00", "19:00")] {
+                hours.push(HoursInput {
+                    weekday: day.into(),
+                    start: start.into(),
+                    end: end.into(),
+                    location_id: at.id.to_string(),
+                });
+            }
+        }
+        staff.push(setup::set_hours(app, owner, person.id, &WeekInput { hours }).await?);
+    }
+    // The coming three weeks, booked as a receptionist would.
+    let zone = jiff::tz::TimeZone::get("Asia/Kolkata").map_err(|e| StartError::Usage(format!("demo data: {e}")))?;
+    let today = jiff::Timestamp::from_microsecond(app.now())
+        .map_err(|e| StartError::Usage(format!("demo data: {e}")))?
+        .to_zoned(zone.clone())
+        .date();
+    let mut booked = 0;
+    for day in 1..=21i64 {
+        let Ok(date) = today.checked_add(day.days()) else { continue };
+        if date.weekday() == jiff::civil::Weekday::Sunday {
+            continue;
+        }
+        for (slot, time) in ["10:30", "12:00", "16:00", "17:30"].iter().enumerate() {
+            let pick = (day as usize * 7 + slot * 3) % 10;
+            if pick >= 6 {
+                continue;
+            }
+            let input = BookingInput {
+                customer_id: Some(customers[(day as usize + slot) % customers.len()].to_string()),
+                service_id: services[(day as usize + slot) % services.len()].id.to_string(),
+                staff_id: Some(staff[(day as usize + slot) % staff.len()].id.to_string()),
+                start: format!("{date}T{time}"),
+                ..Default::default()
+            };
+            if appointments::book(app, owner, &input).await.is_ok() {
+                booked += 1;
+            }
+        }
+    }
+    tracing::info!(booked, "demo appointments booked");
+    demo_history(app, owner, customers, &services, &staff, &zone, today).await
+}
+
+/// The past two weeks, written as history brought into Steward (the booking rules refuse
+/// times that have passed): mostly completed, one no-show, one cancellation.
+async fn demo_history(
+    app: &App,
+    owner: &steward_app::access::principal::Principal,
+    customers: &[steward_domain::ids::CustomerId],
+    services: &[steward_app::booking::setup::ServiceView],
+    staff: &[steward_app::booking::setup::StaffView],
+    zone: &jiff::tz::TimeZone,
+    today: jiff::civil::Date,
+) -> Result<(), StartError> {
+    use jiff::ToSpan;
+    use steward_domain::ids::AppointmentId;
+    use steward_store::booking::appointments::{self as rows, NewAppointment};
+    let bad = |e: String| StartError::Usage(format!("demo data: {e}"));
+    let mut tx = app.store.begin_tenant(owner.tenant).await.map_err(|e| bad(e.to_string()))?;
+    for day in 1..=14i64 {
+        let date = today.checked_sub(day.days()).map_err(|e| bad(e.to_string()))?;
+        if date.weekday() == jiff::civil::Weekday::Sunday {
+            continue;
+        }
+        for (slot, hour) in [11i8, 16].into_iter().enumerate() {
+            let index = day as usize + slot;
+            let service = &services[index % services.len()];
+            let person = &staff[index % staff.len()];
+            let start = date
+                .at(hour, 0, 0, 0)
+                .to_zoned(zone.clone())
+                .map_err(|e| bad(e.to_string()))?
+                .timestamp()
+                .as_microsecond();
+            let minute = 60_000_000;
+            let id = AppointmentId::generate();
+            let customer = customers[index % customers.len()];
+            let location = person.hours.first().map(|h| h.location_id.clone()).unwrap_or_default();
+            let appointment = NewAppointment {
+                id,
+                customer_id: customer,
+                service_id: service.id,
+                staff_id: person.id,
+                location_id: location.parse().map_err(|_| bad("location".into()))?,
+                starts_at: start,
+                ends_at: start + service.duration_minutes * minute,
+                blocked_from: start - service.buffer_before_minutes * minute,
+                blocked_until: start + (service.duration_minutes + service.buffer_after_minutes) * minute,
+                price_paise: service.price_paise,
+                gst_rate_bp: 500,
+                notes: None,
+                series_id: None,
+                booked_via: "staff",
+                created_by: Some(owner.member),
+            };
+            rows::insert(&mut tx, &appointment, start - 3 * 86_400_000_000).await.map_err(|e| bad(e.to_string()))?;
+            let status = match (day, slot) {
+                (3, 1) => "no_show",
+                (5, 0) => "cancelled",
+                _ => "completed",
+            };
+            let reason = (status == "cancelled").then(|| "Customer asked to skip this week".to_string());
+            rows::set_status(&mut tx, id, status, reason, start).await.map_err(|e| bad(e.to_string()))?;
+            if status == "completed" {
+                rows::mark_visit(&mut tx, customer, start).await.map_err(|e| bad(e.to_string()))?;
+            }
+        }
+    }
+    tx.commit().await.map_err(|e| bad(e.to_string()))?;
     Ok(())
 }

@@ -59,7 +59,34 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         steward_app::customers::import::ImportOptions { dry_run: true, ..Default::default() },
     )
     .unwrap();
+    let salon = crate::booking::open_salon(server, &a, "Asia/Kolkata").await;
+    let api = server.api(&a.owner_token);
+    let booked = api
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(json!({ "customer_id": customer.id, "service_id": salon.service, "staff_id": salon.staff[0],
+                         "start": format!("{}T10:00", jiff::Zoned::now().date().checked_add(jiff::Span::new().days(7)).unwrap()),
+                         "notes": "appointment-note-of-tenant-a" })),
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+    let appointment = booked.json()["appointments"][0]["id"].as_str().unwrap().to_string();
+    let time_off = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/staff/{}/time-off", salon.staff[0]),
+            Some(json!({ "starts_at": "2030-01-09T09:00", "ends_at": "2030-01-09T12:00", "reason": "time-off-of-tenant-a" })),
+        )
+        .await;
+    assert_eq!(time_off.status, StatusCode::CREATED, "{}", time_off.body);
+    let time_off = time_off.json()["id"].as_str().unwrap().to_string();
     let ids = BTreeMap::from([
+        ("location_id", salon.location.clone()),
+        ("service_id", salon.service.clone()),
+        ("staff_id", salon.staff[0].clone()),
+        ("appointment_id", appointment),
+        ("time_off_id", time_off),
         ("job_id", job.to_string()),
         ("customer_id", customer.id.to_string()),
         ("note_id", note.id.to_string()),
@@ -82,6 +109,10 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         "peanuts-of-tenant-a".into(),
         "note-of-tenant-a".into(),
         "Imported Victim".into(),
+        "appointment-note-of-tenant-a".into(),
+        "time-off-of-tenant-a".into(),
+        "Main Road".into(),
+        "Meera".into(),
     ]);
     (a, Victim { ids, secrets })
 }
@@ -101,6 +132,17 @@ fn sample_body(schema: &str) -> Value {
         "MergeRequest" => json!({ "remove": uuid::Uuid::nil().to_string(), "preview": false }),
         "CustomerFieldNew" => json!({ "label": "made by b", "kind": "text", "data_class": "personal" }),
         "CustomerFieldChange" => json!({ "label": "renamed by b" }),
+        "LocationNew" => json!({ "name": "Made by b" }),
+        "ServiceNew" => json!({ "name": "Made by b", "duration_minutes": 30, "price": "100" }),
+        "StaffNew" => json!({ "name": "Made by b" }),
+        "WeekHours" => json!({ "hours": [] }),
+        "OverrideNew" => json!({ "date": "2031-01-01", "ranges": [] }),
+        "TimeOffNew" => json!({ "starts_at": "2031-01-01T09:00", "ends_at": "2031-01-01T10:00" }),
+        "AppointmentNew" => {
+            json!({ "customer": { "name": "Made By B", "phone": "9845000000" }, "service_id": uuid::Uuid::nil().to_string(), "start": "2031-01-01T10:00" })
+        }
+        "AppointmentChange" => json!({ "notes": "changed by b" }),
+        "StatusChange" => json!({ "status": "cancelled", "reason": "by b" }),
         other => panic!("the cross-tenant suite has no sample body for schema {other}: add one"),
     }
 }
@@ -171,6 +213,14 @@ async fn every_api_operation_answers_404_and_no_data_for_another_tenants_ids() {
     assert_eq!(detail.notes.len(), 1);
     assert!(detail.consents.is_empty());
     assert_eq!(detail.fields[0].value.as_deref(), Some("peanuts-of-tenant-a"));
+    let appointment = victim.ids["appointment_id"].parse().unwrap();
+    let appointment = steward_app::booking::appointments::get(&server.app, &a.owner, appointment).await.unwrap();
+    assert_eq!(appointment.status, steward_domain::booking::Status::Booked);
+    assert_eq!(appointment.notes.as_deref(), Some("appointment-note-of-tenant-a"));
+    let staff = steward_app::booking::setup::staff_list(&server.app, &a.owner).await.unwrap();
+    assert_eq!(staff.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), vec!["Kabir", "Meera"]);
+    assert!(staff.iter().all(|s| s.hours.len() == 14 && !s.has_calendar_feed));
+    assert_eq!(steward_app::booking::setup::locations(&server.app, &a.owner).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod harness;
 mod access;
 mod audit;
 mod bad_input;
+mod booking;
 mod browser;
 mod cli;
 mod customers;

@@ -306,6 +306,10 @@ pub struct CustomerPageView {
     pub can_sensitive: bool,
     pub channels: Vec<&'static str>,
     pub purposes: Vec<&'static str>,
+    pub can_see_bookings: bool,
+    pub can_book: bool,
+    pub appointments: Vec<steward_app::booking::appointments::AppointmentView>,
+    pub no_shows: i64,
 }
 
 pub async fn show(
@@ -331,7 +335,17 @@ async fn customer_page(
     let customer = records::get(&state.app, who, id).await?;
     let chrome =
         Chrome::member(state, who, &customer.name, "/app/customers").await?.with_notice(notice).with_error_opt(error);
+    let can_see_bookings = who.has(Permission::BookingsRead);
+    let (appointments, no_shows) = if can_see_bookings {
+        steward_app::booking::appointments::of_customer(&state.app, who, id).await?
+    } else {
+        (Vec::new(), 0)
+    };
     let page = CustomerPageView {
+        can_see_bookings,
+        can_book: who.has(Permission::BookingsManage),
+        appointments,
+        no_shows,
         chrome,
         customer,
         can_write: who.has(Permission::CustomersWrite),

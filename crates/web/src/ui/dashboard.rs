@@ -19,6 +19,8 @@ pub struct DashboardPage {
     pub role: String,
     pub email_verified: bool,
     pub member_count: String,
+    /// Today's appointments, for members who see the calendar.
+    pub today: Option<Vec<steward_app::booking::appointments::AppointmentView>>,
 }
 
 pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
@@ -34,6 +36,14 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): 
     } else {
         "—".into()
     };
+    let today = if who.has(Permission::BookingsRead) {
+        match steward_app::booking::appointments::list(&state.app, &who, &Default::default()).await {
+            Ok(all) => Some(all),
+            Err(error) => return error_response(&error),
+        }
+    } else {
+        None
+    };
     let business = chrome.nav.as_ref().map(|n| n.business.clone()).unwrap_or_default();
     let page = DashboardPage {
         chrome,
@@ -42,6 +52,7 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): 
         role: who.role.clone(),
         email_verified: who.email_verified,
         member_count,
+        today,
     };
     render(StatusCode::OK, &page)
 }
