@@ -12,10 +12,12 @@
 //!
 //! Usage: steward-bench audit [--events N] [--writes N] [--runs N]   (see bench/src/audit.rs)
 //!        steward-bench customers [--postgres ADMIN_URL] [--rows N] ...   (see bench/src/customers.rs)
+//!        steward-bench booking [--postgres ADMIN_URL] [--runs N] ...      (see bench/src/booking.rs)
 //!        steward-bench [--postgres ADMIN_URL] [--steward PATH] [--seconds N] [--runs N]
 //!        [--connections N] [--tenants N] [--results FILE] [--wrk]
 
 mod audit;
+mod booking;
 mod customers;
 mod http;
 mod seed;
@@ -110,6 +112,13 @@ async fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     if arguments.first().map(String::as_str) == Some("customers") {
         if let Err(e) = customers::run(&arguments[1..], &default_binary(), "bench/results.md").await {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if arguments.first().map(String::as_str) == Some("booking") {
+        if let Err(e) = booking::run(&arguments[1..], &default_binary(), "bench/results.md").await {
             eprintln!("error: {e}");
             std::process::exit(1);
         }

@@ -167,9 +167,9 @@ pub(crate) async fn schedules(
             s.time_off.push(Span { from: t.starts_at, until: t.ends_at });
         }
     }
-    for (id, from, until) in blocked {
+    for (id, spans) in blocked {
         if let Some(s) = by_staff.get_mut(&id) {
-            s.booked.push(Span { from, until });
+            s.booked.extend(spans.into_iter().map(|(from, until)| Span { from, until }));
         }
     }
     for (id, from, until, _) in held {

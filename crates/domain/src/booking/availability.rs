@@ -156,19 +156,36 @@ pub fn free_slots(query: &Query, staff: &StaffSchedule) -> Vec<Slot> {
 /// For "anyone": one slot per start time, given to the eligible staff member with the
 /// fewest appointments that day (then the first in the given order), spreading the load.
 pub fn free_slots_for_anyone(query: &Query, staff: &[StaffSchedule]) -> Vec<Slot> {
-    let mut all: Vec<(i64, usize, usize, Slot)> = Vec::new();
+    let mut best: std::collections::HashMap<i64, (usize, usize, Slot)> = std::collections::HashMap::new();
     for (order, schedule) in staff.iter().enumerate() {
         let mut starts: Vec<i64> = schedule.booked.iter().map(|s| s.from).collect();
         starts.sort_unstable();
+        // The load of the UTC day of the last slot, reused while the day stays the same.
+        let mut day_load: Option<(i64, usize)> = None;
         for slot in free_slots(query, schedule) {
             let day = slot.start - slot.start.rem_euclid(MICROS_PER_DAY);
-            let load = starts.partition_point(|s| *s < day + MICROS_PER_DAY) - starts.partition_point(|s| *s < day);
-            all.push((slot.start, load, order, slot));
+            let load = match day_load {
+                Some((d, load)) if d == day => load,
+                _ => {
+                    let load =
+                        starts.partition_point(|s| *s < day + MICROS_PER_DAY) - starts.partition_point(|s| *s < day);
+                    day_load = Some((day, load));
+                    load
+                }
+            };
+            let candidate = (load, order, slot);
+            best.entry(slot.start)
+                .and_modify(|current| {
+                    if (load, order) < (current.0, current.1) {
+                        *current = candidate;
+                    }
+                })
+                .or_insert(candidate);
         }
     }
-    all.sort_unstable_by_key(|(start, load, order, _)| (*start, *load, *order));
-    all.dedup_by_key(|(start, ..)| *start);
-    all.into_iter().map(|(.., slot)| slot).collect()
+    let mut slots: Vec<Slot> = best.into_values().map(|(.., slot)| slot).collect();
+    slots.sort_unstable_by_key(|s| s.start);
+    slots
 }
 
 /// Whether `start` can be booked with this staff member, and at which location; says

@@ -250,3 +250,53 @@ async fn a_customer_is_found_by_part_of_a_phone_and_sensitive_values_stay_hidden
     assert!(!page.contains("walnut-oil-4242"), "staff must not see the sensitive value");
     client.close().await.ok();
 }
+
+#[tokio::test]
+async fn a_customer_books_on_a_phone_and_the_appointment_is_on_the_staff_calendar() {
+    // promise: BKG-1
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let server = TestServer::start_with(Options {
+        host: Some("localhost"),
+        clock: Some(steward_app::clock::Clock::fixed(crate::booking::JUNE_FIRST)),
+        ..Default::default()
+    })
+    .await;
+    let fixture = server.tenant("jasmine-salon").await;
+    crate::booking::open_salon(&server, &fixture, "Asia/Kolkata").await;
+    let Some((_driver, _profile, client)) = start_browser().await else { return };
+    client.set_window_size(390, 844).await.unwrap();
+
+    client.goto(&format!("{}/b/jasmine-salon", server.base)).await.unwrap();
+    wait_for_text(&client, "Choose a service").await;
+    client.find(Locator::LinkText("Haircut")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Times are in Asia/Kolkata").await;
+    client.find(Locator::Css("ul.slots button")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "We hold this time for you").await;
+    fill(&client, "name", "Devika Browser").await;
+    fill(&client, "phone", "98450 44444").await;
+    client.find(Locator::Css("input[name=reminders][value=whatsapp]")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Your appointment is booked").await;
+    let fits =
+        client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await.unwrap();
+    assert_eq!(fits, serde_json::Value::Bool(true), "the booking pages fit a phone screen");
+    let screenshot = client.screenshot().await.unwrap_or_default();
+    let _ = std::fs::write(std::env::temp_dir().join("steward-booked-on-phone.png"), screenshot);
+
+    client.set_window_size(1200, 900).await.unwrap();
+    client.goto(&format!("{}/login", server.base)).await.unwrap();
+    fill(&client, "workspace", "jasmine-salon").await;
+    fill(&client, "email", "owner@jasmine-salon.example").await;
+    fill(&client, "password", PASSWORD).await;
+    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Welcome,").await;
+    wait_for_text(&client, "Devika Browser").await;
+    client.goto(&format!("{}/app/calendar?date=2026-06-01", server.base)).await.unwrap();
+    wait_for_text(&client, "Devika Browser").await;
+    client.find(Locator::Css("a.appointment")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Booked").await;
+    wait_for_text(&client, "online").await;
+}

@@ -185,37 +185,41 @@ pub async fn of_series(tx: &mut TenantTx, series: SeriesId) -> Result<Vec<Appoin
     tx.fetch_all(SQL, args![series]).await?.iter().map(from_row).collect()
 }
 
-/// The time active appointments block, of every staff member (or one), overlapping
-/// `[from, until)`: what availability subtracts. Leaves out `except` (an appointment
-/// being moved).
+/// The time active appointments block, per staff member (of every one, or one),
+/// overlapping `[from, until)`: what availability subtracts. Leaves out `except` (an
+/// appointment being moved). Each staff member's spans come back as one aggregated row,
+/// which reads ten thousand appointments as fifty rows.
 pub async fn blocked(
     tx: &mut TenantTx,
     staff: Option<StaffId>,
     from: Micros,
     until: Micros,
     except: Option<AppointmentId>,
-) -> Result<Vec<(StaffId, Micros, Micros)>, StoreError> {
-    let rows = match staff {
-        Some(id) => {
-            tx.fetch_all(
-                "SELECT staff_id, blocked_from, blocked_until FROM appointments
-                 WHERE tenant_id = $1 AND staff_id = $2 AND blocked_from > $3 AND blocked_from < $4 AND blocked_until > $5
-                   AND status <> 'cancelled' AND ($6 IS NULL OR id <> $6)",
-                args![id, from - LONGEST_BLOCK, until, from, except.map(|e| e.0)],
-            )
-            .await?
+) -> Result<Vec<(StaffId, Vec<(Micros, Micros)>)>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            "SELECT staff_id, string_agg(blocked_from || ',' || blocked_until, ';') AS spans FROM appointments
+             WHERE tenant_id = $1 AND ($2 IS NULL OR staff_id = $2) AND blocked_from > $3 AND blocked_from < $4
+               AND blocked_until > $5 AND status <> 'cancelled' AND ($6 IS NULL OR id <> $6)
+             GROUP BY staff_id",
+            args![staff.map(|s| s.0), from - LONGEST_BLOCK, until, from, except.map(|e| e.0)],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let staff = StaffId(row.get_at(0)?);
+        let text: String = row.get_at(1)?;
+        let mut spans = Vec::new();
+        for pair in text.split(';') {
+            let parsed = pair.split_once(',').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+            match parsed {
+                Some(span) => spans.push(span),
+                None => return Err(StoreError::UnsafeSetup(format!("an appointment span reads as '{pair}'"))),
+            }
         }
-        None => {
-            tx.fetch_all(
-                "SELECT staff_id, blocked_from, blocked_until FROM appointments
-                 WHERE tenant_id = $1 AND blocked_from > $2 AND blocked_from < $3 AND blocked_until > $4
-                   AND status <> 'cancelled' AND ($5 IS NULL OR id <> $5)",
-                args![from - LONGEST_BLOCK, until, from, except.map(|e| e.0)],
-            )
-            .await?
-        }
-    };
-    rows.iter().map(|r| Ok((StaffId(r.get_at(0)?), r.get_at(1)?, r.get_at(2)?))).collect()
+        out.push((staff, spans));
+    }
+    Ok(out)
 }
 
 pub async fn set_status(
