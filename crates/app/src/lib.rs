@@ -58,6 +58,8 @@ pub struct App {
     pub import_jobs: Arc<customers::import::jobs::ImportJobs>,
     /// Slots held from the public booking page, per address.
     pub hold_limiter: Arc<rate_limit::RateLimiter>,
+    /// Staff members' busy time, reused by availability while it is current.
+    pub busy_cache: Arc<booking::availability::BusyCache>,
 }
 
 impl App {
@@ -74,6 +76,7 @@ impl App {
             keys: Arc::default(),
             import_jobs: Arc::default(),
             hold_limiter: Arc::new(rate_limit::RateLimiter::new(30, 60)),
+            busy_cache: Arc::default(),
         }
     }
 

@@ -158,7 +158,7 @@ registry! {
     "service_locations" { "tenant_id": Operational, "service_id": Config, "location_id": Config }
     "staff" {
         "tenant_id": Operational, "id": Operational, "name": Account, "member_id": Operational, "active": Config,
-        "feed_token_hash": Secret, "created_at": Operational, "updated_at": Operational,
+        "feed_token_hash": Secret, "busy_version": Operational, "created_at": Operational, "updated_at": Operational,
     }
     "staff_services" { "tenant_id": Operational, "staff_id": Config, "service_id": Config }
     "staff_hours" {

@@ -346,6 +346,25 @@ impl TenantTx {
         Ok(all)
     }
 
+    /// Marks a point to return to if the next statement fails. PostgreSQL aborts the
+    /// whole transaction on an error (a refused overlapping appointment, say); inside a
+    /// savepoint only that statement is undone. SQLite already undoes just the statement.
+    pub async fn savepoint(&mut self) -> Result<(), StoreError> {
+        if let Txn::Postgres(tx) = &mut self.txn {
+            sqlx::raw_sql("SAVEPOINT steward_step").execute(tx.conn()?).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the savepoint: kept if `ok`, undone otherwise.
+    pub async fn end_savepoint(&mut self, ok: bool) -> Result<(), StoreError> {
+        if let Txn::Postgres(tx) = &mut self.txn {
+            let sql = if ok { "RELEASE SAVEPOINT steward_step" } else { "ROLLBACK TO SAVEPOINT steward_step" };
+            sqlx::raw_sql(sql).execute(tx.conn()?).await?;
+        }
+        Ok(())
+    }
+
     pub async fn fetch_one(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Row, StoreError> {
         self.fetch_optional(sql, args).await?.ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }

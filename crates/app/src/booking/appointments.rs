@@ -147,10 +147,6 @@ fn optional_id<T: From<uuid::Uuid>>(field: &str, raw: &Option<String>) -> Result
 pub(crate) struct Placement<'a> {
     pub offer: &'a Offer,
     pub staff: Option<StaffId>,
-    pub via: &'static str,
-    pub hold: Option<HoldId>,
-    pub series: Option<SeriesId>,
-    pub notes: Option<String>,
     pub zone: jiff::tz::TimeZone,
 }
 
@@ -170,93 +166,6 @@ impl Refused {
             other => AppError::invalid("start", other.message()),
         }
     }
-}
-
-/// Books one start inside `tx`: picks the staff member if anyone will do, takes their
-/// lock, checks every rule against what is stored now, and inserts. A refusal says why
-/// and offers the next free starts.
-pub(crate) async fn book_one(
-    app: &App,
-    tx: &mut TenantTx,
-    actor: Actor<'_>,
-    placement: &Placement<'_>,
-    customer: CustomerId,
-    start: i64,
-) -> Result<Result<AppointmentRow, Refused>, AppError> {
-    let now = app.now();
-    let offer = placement.offer;
-    let places = offer.places();
-    let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
-    let staff = match placement.staff {
-        Some(id) => id,
-        None => {
-            // Anyone: the eligible staff member with the fewest appointments that day.
-            let all = schedules(tx, &offer.staff, start - DAY, start + DAY, now, None, placement.hold).await?;
-            let mut best: Option<(usize, StaffId)> = None;
-            let mut first_refusal = Refusal::OutsideHours;
-            for schedule in &all {
-                match check_start(&query, schedule, start) {
-                    Ok(_) => {
-                        let load = schedule.booked.iter().filter(|b| (b.from - start).abs() < DAY).count();
-                        if best.is_none_or(|(l, _)| load < l) {
-                            best = Some((load, StaffId(schedule.staff)));
-                        }
-                    }
-                    Err(Refusal::Taken) => first_refusal = Refusal::Taken,
-                    Err(other) if first_refusal != Refusal::Taken => first_refusal = other,
-                    Err(_) => {}
-                }
-            }
-            match best {
-                Some((_, id)) => id,
-                None => return refused(tx, placement, first_refusal, start, now).await.map(Err),
-            }
-        }
-    };
-    setup_rows::lock_staff(tx, staff).await?;
-    let chosen: Vec<_> = offer.staff.iter().filter(|s| s.id == staff).cloned().collect();
-    let mine = schedules(tx, &chosen, start - DAY, start + DAY, now, None, placement.hold).await?;
-    let Some(schedule) = mine.first() else {
-        return Err(AppError::invalid("staff_id", "this staff member does not perform this service"));
-    };
-    let location = match check_start(&query, schedule, start) {
-        Ok(location) => LocationId(location),
-        Err(refusal) => return refused(tx, placement, refusal, start, now).await.map(Err),
-    };
-    let blocked = offer.timing.blocked(start);
-    let appointment = NewAppointment {
-        id: AppointmentId::generate(),
-        customer_id: customer,
-        service_id: offer.service.id,
-        staff_id: staff,
-        location_id: location,
-        starts_at: start,
-        ends_at: offer.timing.end(start),
-        blocked_from: blocked.from,
-        blocked_until: blocked.until,
-        price_paise: offer.service.price_paise,
-        gst_rate_bp: offer.service.gst_rate_bp,
-        notes: placement.notes.clone(),
-        series_id: placement.series,
-        booked_via: placement.via,
-        created_by: actor.member(),
-    };
-    match rows::insert(tx, &appointment, now).await {
-        Ok(()) => {}
-        Err(StoreError::Overlap) => return refused(tx, placement, Refusal::Taken, start, now).await.map(Err),
-        Err(other) => return Err(other.into()),
-    }
-    let details = json!({
-        "service_id": offer.service.id, "staff_id": staff, "location_id": location,
-        "start": format_instant(start), "via": placement.via, "series_id": placement.series,
-    });
-    audit::record(
-        app,
-        tx,
-        actor.event("appointment.booked", Some(("appointment", appointment.id.to_string())), details),
-    )
-    .await?;
-    rows::find(tx, appointment.id).await?.map(Ok).ok_or(AppError::NotFound)
 }
 
 async fn refused(
@@ -284,33 +193,285 @@ async fn refused(
     Ok(Refused { refusal, next_free: slots.iter().map(|s| format_in(s.start, &placement.zone)).collect() })
 }
 
-/// Checks who the booking is for: an existing customer, or one found or added by contact.
-async fn customer_of(
+/// Who a booking is for.
+pub(crate) enum Whom {
+    Existing(CustomerId),
+    Contact(CustomerInput),
+}
+
+/// A booking checked against every rule, ready to write: for each start, the staff
+/// member and location, or why not.
+pub(crate) struct Prepared {
+    pub offer: Offer,
+    pub zone: jiff::tz::TimeZone,
+    pub whom: Whom,
+    pub plans: Vec<(i64, Result<(StaffId, LocationId), Refusal>)>,
+    pub series: Option<SeriesId>,
+    pub notes: Option<String>,
+    /// The staff member asked for, if one was.
+    pub staff: Option<StaffId>,
+    /// An existing customer's name, for the response.
+    pub customer_name: Option<String>,
+}
+
+/// Checks a booking in a read transaction, outside the single writer: the service, who
+/// performs it and where, each start against hours, overrides, time off, notice,
+/// horizon, appointments and others' holds; picks the staff member when anyone will do
+/// (the least busy that day; a series stays with the first one's). A single start that
+/// is refused is an error here, with the next free starts.
+pub(crate) async fn prepare(
     app: &App,
-    tx: &mut TenantTx,
-    actor: Actor<'_>,
+    tenant: steward_domain::ids::TenantId,
     input: &BookingInput,
-    consents: &[CheckedConsent],
-    source: Source,
-) -> Result<CustomerId, AppError> {
-    match (&input.customer_id, &input.customer) {
-        (Some(raw), _) if !raw.trim().is_empty() => {
-            let id: CustomerId = parse_uuid("customer_id", raw)?;
-            steward_store::customers::records::find(tx, id)
-                .await?
-                .ok_or_else(|| AppError::invalid("customer_id", "is not a customer of this business"))?;
-            Ok(id)
-        }
+    hold: Option<HoldId>,
+) -> Result<Prepared, AppError> {
+    let service: ServiceId = parse_uuid("service_id", &input.service_id)?;
+    let staff: Option<StaffId> = optional_id("staff_id", &input.staff_id)?;
+    let location: Option<LocationId> = optional_id("location_id", &input.location_id)?;
+    let notes = match &input.notes {
+        Some(n) => parse_text("notes", n, 2000)?,
+        None => None,
+    };
+    let whom = match (&input.customer_id, &input.customer) {
+        (Some(raw), _) if !raw.trim().is_empty() => Whom::Existing(parse_uuid("customer_id", raw)?),
         (_, Some(contact)) => {
             if contact.phone.as_deref().is_none_or(|p| p.trim().is_empty())
                 && contact.email.as_deref().is_none_or(|e| e.trim().is_empty())
             {
                 return Err(AppError::invalid("customer.phone", "give a phone number or an email"));
             }
-            Ok(find_or_create_by_contact(app, tx, actor, contact, source, consents).await?.0)
+            Whom::Contact(contact.clone())
         }
-        _ => Err(AppError::invalid("customer_id", "is required (or give customer with a name and a phone or email)")),
+        _ => {
+            return Err(AppError::invalid(
+                "customer_id",
+                "is required (or give customer with a name and a phone or email)",
+            ));
+        }
+    };
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let customer_name = match &whom {
+        Whom::Existing(id) => Some(
+            steward_store::customers::records::find(&mut tx, *id)
+                .await?
+                .ok_or_else(|| AppError::invalid("customer_id", "is not a customer of this business"))?
+                .name,
+        ),
+        Whom::Contact(_) => None,
+    };
+    let offer = offer(&mut tx, service, staff, location).await?;
+    let zone_name = match &input.time_zone {
+        Some(z) if !z.trim().is_empty() => z.trim().to_string(),
+        _ => offer.default_zone(),
+    };
+    let zone = zone("time_zone", &zone_name)?;
+    let first = parse_start("start", &input.start, &zone)?;
+    let starts = match &input.repeat {
+        None => vec![first],
+        Some(r) => {
+            let until = r.until.as_deref().map(|u| parse_day("repeat.until", u)).transpose()?;
+            let local = jiff::Timestamp::from_microsecond(first)
+                .map_err(|_| AppError::invalid("start", "is out of range"))?
+                .to_zoned(zone.clone())
+                .datetime();
+            occurrences(local, &zone, Repeat { every_weeks: r.every_weeks, until, count: r.count })?
+        }
+    };
+    let now = app.now();
+    let (earliest, latest) =
+        (starts.iter().min().copied().unwrap_or(first), starts.iter().max().copied().unwrap_or(first));
+    let all = schedules(&mut tx, None, &offer.staff, earliest - DAY, latest + DAY, now, None, hold).await?;
+    let places = offer.places();
+    let mut chosen = staff;
+    let mut plans = Vec::with_capacity(starts.len());
+    for start in starts {
+        let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
+        let mut best: Option<(usize, StaffId, LocationId)> = None;
+        let mut refusal = Refusal::OutsideHours;
+        for schedule in all.iter().filter(|s| chosen.is_none_or(|c| c.0 == s.staff)) {
+            match check_start(&query, schedule, start) {
+                Ok(location) => {
+                    let load = schedule.booked.iter().filter(|b| (b.from - start).abs() < DAY).count();
+                    if best.is_none_or(|(l, ..)| load < l) {
+                        best = Some((load, StaffId(schedule.staff), LocationId(location)));
+                    }
+                }
+                Err(Refusal::Taken) => refusal = Refusal::Taken,
+                Err(other) if refusal != Refusal::Taken => refusal = other,
+                Err(_) => {}
+            }
+        }
+        match best {
+            Some((_, person, location)) => {
+                chosen.get_or_insert(person);
+                plans.push((start, Ok((person, location))));
+            }
+            None => plans.push((start, Err(refusal))),
+        }
     }
+    if plans.len() == 1
+        && let Some((start, Err(refusal))) = plans.first()
+    {
+        let placement = Placement { offer: &offer, staff, zone: zone.clone() };
+        return Err(refused(&mut tx, &placement, *refusal, *start, now).await?.into_error());
+    }
+    tx.commit().await?;
+    let series = if plans.len() > 1 { Some(SeriesId::generate()) } else { None };
+    Ok(Prepared { offer, zone, whom, plans, series, notes, staff, customer_name })
+}
+
+/// What a write did: the appointments made, and the starts refused (by the rules, or by
+/// the database because someone else got there first).
+pub(crate) struct Written {
+    pub booked: Vec<AppointmentId>,
+    pub refused: Vec<(i64, Refusal)>,
+    /// The appointments as the response shows them, when everything they show is known
+    /// without reading them back (an existing customer's booking).
+    pub views: Vec<AppointmentView>,
+}
+
+/// Writes a prepared booking inside the caller's write transaction: the customer (found
+/// or added), then each appointment. The database refuses any overlap (exclusion
+/// constraint or triggers), which is what makes concurrent requests safe.
+pub(crate) async fn write(
+    app: &App,
+    tx: &mut TenantTx,
+    actor: Actor<'_>,
+    prepared: &Prepared,
+    via: &'static str,
+    consents: &[CheckedConsent],
+) -> Result<Written, AppError> {
+    let customer = match &prepared.whom {
+        Whom::Existing(id) => *id,
+        Whom::Contact(contact) => {
+            let source = if via == "online" { Source::OnlineBooking } else { Source::WalkIn };
+            find_or_create_by_contact(app, tx, actor, contact, source, consents).await?.0
+        }
+    };
+    let now = app.now();
+    let offer = &prepared.offer;
+    let mut written = Written { booked: Vec::new(), refused: Vec::new(), views: Vec::new() };
+    for (start, plan) in &prepared.plans {
+        let (staff, location) = match plan {
+            Ok(placed) => *placed,
+            Err(refusal) => {
+                written.refused.push((*start, *refusal));
+                continue;
+            }
+        };
+        let blocked = offer.timing.blocked(*start);
+        let appointment = NewAppointment {
+            id: AppointmentId::generate(),
+            customer_id: customer,
+            service_id: offer.service.id,
+            staff_id: staff,
+            location_id: location,
+            starts_at: *start,
+            ends_at: offer.timing.end(*start),
+            blocked_from: blocked.from,
+            blocked_until: blocked.until,
+            price_paise: offer.service.price_paise,
+            gst_rate_bp: offer.service.gst_rate_bp,
+            notes: prepared.notes.clone(),
+            series_id: prepared.series,
+            booked_via: via,
+            created_by: actor.member(),
+        };
+        match rows::insert(tx, &appointment, now).await {
+            Ok(()) => {}
+            Err(StoreError::Overlap) => {
+                written.refused.push((*start, Refusal::Taken));
+                continue;
+            }
+            Err(other) => return Err(other.into()),
+        }
+        let details = json!({
+            "service_id": offer.service.id, "staff_id": staff, "location_id": location,
+            "start": format_instant(*start), "via": via, "series_id": prepared.series,
+        });
+        audit::record(
+            app,
+            tx,
+            actor.event("appointment.booked", Some(("appointment", appointment.id.to_string())), details),
+        )
+        .await?;
+        written.booked.push(appointment.id);
+        if let Some(name) = &prepared.customer_name {
+            written.views.push(view_of(&appointment, offer, name, now));
+        }
+    }
+    Ok(written)
+}
+
+/// The response view of an appointment just written, from what the booking knew.
+fn view_of(a: &NewAppointment, offer: &Offer, customer_name: &str, now: i64) -> AppointmentView {
+    let location = offer.locations.iter().find(|l| l.id == a.location_id);
+    let time_zone = location.map(|l| l.time_zone.clone()).unwrap_or_else(|| "UTC".into());
+    let tz = jiff::tz::TimeZone::get(&time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    AppointmentView {
+        id: a.id,
+        customer_id: a.customer_id,
+        customer_name: customer_name.to_string(),
+        service_id: a.service_id,
+        service_name: offer.service.name.clone(),
+        staff_id: a.staff_id,
+        staff_name: offer.staff_name(a.staff_id),
+        location_id: a.location_id,
+        location_name: location.map(|l| l.name.clone()).unwrap_or_default(),
+        time_zone,
+        start: format_in(a.starts_at, &tz),
+        end: format_in(a.ends_at, &tz),
+        status: Status::Booked,
+        price: format_price(a.price_paise),
+        gst_rate: format_rate(a.gst_rate_bp),
+        notes: a.notes.clone(),
+        series_id: a.series_id,
+        cancel_reason: None,
+        booked_via: a.booked_via.to_string(),
+        created_at: format_instant(now),
+        updated_at: format_instant(now),
+    }
+}
+
+/// Reads back what was booked and, for each refused start, the next free ones.
+pub(crate) async fn finish(
+    app: &App,
+    tenant: steward_domain::ids::TenantId,
+    prepared: &Prepared,
+    written: Written,
+) -> Result<BookingResult, AppError> {
+    if written.refused.is_empty() && written.views.len() == written.booked.len() && !written.views.is_empty() {
+        return Ok(BookingResult { appointments: written.views, conflicts: Vec::new() });
+    }
+    let mut tx = app.store.begin_tenant_read(tenant).await?;
+    let mut appointments = Vec::with_capacity(written.booked.len());
+    for id in &written.booked {
+        if let Some(row) = rows::find(&mut tx, *id).await? {
+            appointments.push(view(&row));
+        }
+    }
+    let placement = Placement { offer: &prepared.offer, staff: prepared.staff, zone: prepared.zone.clone() };
+    let now = app.now();
+    let mut conflicts = Vec::with_capacity(written.refused.len());
+    for (start, refusal) in written.refused {
+        let refused = refused(&mut tx, &placement, refusal, start, now).await?;
+        conflicts.push(ConflictView {
+            start: format_in(start, &prepared.zone),
+            reason: refusal.message().to_string(),
+            next_free: refused.next_free,
+        });
+    }
+    tx.commit().await?;
+    if appointments.is_empty() {
+        let next_free = conflicts.first().map(|c| c.next_free.clone()).unwrap_or_default();
+        let message = if prepared.plans.len() > 1 {
+            "start: no occurrence of the series is free".to_string()
+        } else {
+            format!("start: {}", Refusal::Taken.message())
+        };
+        return Err(AppError::SlotTaken { message, next_free });
+    }
+    Ok(BookingResult { appointments, conflicts })
 }
 
 /// Books an appointment, or a recurring series, for a member.
@@ -320,82 +481,15 @@ pub async fn book(app: &App, who: &Principal, input: &BookingInput) -> Result<Bo
         crate::access::principal::Credential::ApiToken { .. } => "api",
         crate::access::principal::Credential::Session { .. } => "staff",
     };
+    let prepared = prepare(app, who.tenant, input, None).await?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let result = book_in(app, &mut tx, Actor::Member(who), input, via, None, &[]).await?;
-    tx.commit().await?;
-    Ok(result)
-}
-
-/// The shared body of staff, API and public bookings.
-pub(crate) async fn book_in(
-    app: &App,
-    tx: &mut TenantTx,
-    actor: Actor<'_>,
-    input: &BookingInput,
-    via: &'static str,
-    hold: Option<HoldId>,
-    consents: &[CheckedConsent],
-) -> Result<BookingResult, AppError> {
-    let service: ServiceId = parse_uuid("service_id", &input.service_id)?;
-    let staff: Option<StaffId> = optional_id("staff_id", &input.staff_id)?;
-    let location: Option<LocationId> = optional_id("location_id", &input.location_id)?;
-    let notes = match &input.notes {
-        Some(n) => parse_text("notes", n, 2000)?,
-        None => None,
-    };
-    let offer = offer(tx, service, staff, location).await?;
-    let zone_name = match &input.time_zone {
-        Some(z) if !z.trim().is_empty() => z.trim().to_string(),
-        _ => offer.default_zone(),
-    };
-    let tz = zone("time_zone", &zone_name)?;
-    let first = parse_start("start", &input.start, &tz)?;
-    let starts = match &input.repeat {
-        None => vec![first],
-        Some(r) => {
-            let until = r.until.as_deref().map(|u| parse_day("repeat.until", u)).transpose()?;
-            let local = jiff::Timestamp::from_microsecond(first)
-                .map_err(|_| AppError::invalid("start", "is out of range"))?
-                .to_zoned(tz.clone())
-                .datetime();
-            occurrences(local, &tz, Repeat { every_weeks: r.every_weeks, until, count: r.count })?
-        }
-    };
-    let source = if via == "online" { Source::OnlineBooking } else { Source::WalkIn };
-    let customer = customer_of(app, tx, actor, input, consents, source).await?;
-    let mut placement = Placement {
-        offer: &offer,
-        staff,
-        via,
-        hold,
-        series: if starts.len() > 1 { Some(SeriesId::generate()) } else { None },
-        notes,
-        zone: tz.clone(),
-    };
-    let mut booked = Vec::new();
-    let mut conflicts = Vec::new();
-    for start in starts {
-        match book_one(app, tx, actor, &placement, customer, start).await? {
-            Ok(row) => {
-                // A series stays with the person who took its first appointment.
-                placement.staff.get_or_insert(row.staff_id);
-                booked.push(view(&row));
-            }
-            Err(refused) if placement.series.is_none() => return Err(refused.into_error()),
-            Err(refused) => conflicts.push(ConflictView {
-                start: format_in(start, &tz),
-                reason: refused.refusal.message().to_string(),
-                next_free: refused.next_free,
-            }),
-        }
+    let written = write(app, &mut tx, Actor::Member(who), &prepared, via, &[]).await?;
+    if written.booked.is_empty() {
+        drop(tx);
+    } else {
+        tx.commit().await?;
     }
-    if booked.is_empty() {
-        return Err(AppError::SlotTaken {
-            message: "start: no occurrence of the series is free".into(),
-            next_free: conflicts.first().map(|c| c.next_free.clone()).unwrap_or_default(),
-        });
-    }
-    Ok(BookingResult { appointments: booked, conflicts })
+    finish(app, who.tenant, &prepared, written).await
 }
 
 pub async fn get(app: &App, who: &Principal, id: AppointmentId) -> Result<AppointmentView, AppError> {
@@ -523,18 +617,10 @@ pub async fn change(
             None => current.starts_at,
         };
         setup_rows::lock_staff(&mut tx, staff).await?;
-        let schedule = schedules(&mut tx, &offer.staff, start - DAY, start + DAY, now, Some(id), None).await?;
+        let schedule = schedules(&mut tx, None, &offer.staff, start - DAY, start + DAY, now, Some(id), None).await?;
         let places = offer.places();
         let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
-        let placement = Placement {
-            offer: &offer,
-            staff: Some(staff),
-            via: "staff",
-            hold: None,
-            series: None,
-            notes: None,
-            zone: tz,
-        };
+        let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
         let location = match schedule.first().map(|s| check_start(&query, s, start)) {
             Some(Ok(location)) => LocationId(location),
             Some(Err(refusal)) => return Err(refused(&mut tx, &placement, refusal, start, now).await?.into_error()),

@@ -4,7 +4,7 @@
 //! domain's pure function decides.
 
 use super::parse_uuid;
-use super::setup::{Links, timing_of};
+use super::setup::timing_of;
 use crate::access::principal::Principal;
 use crate::{App, AppError};
 use jiff::ToSpan;
@@ -96,19 +96,14 @@ pub(crate) async fn offer(
     if !service.active {
         return Err(AppError::invalid("service_id", "this service is not offered at the moment"));
     }
-    let links = Links::load(tx).await?;
-    let offered_at = links.locations_of(service.id);
-    let mut locations: Vec<LocationRow> =
-        rows::locations(tx).await?.into_iter().filter(|l| offered_at.contains(&l.id)).collect();
+    let mut locations = rows::locations_of_service(tx, service.id).await?;
     if let Some(wanted) = location {
         locations.retain(|l| l.id == wanted);
         if locations.is_empty() {
             return Err(AppError::invalid("location_id", "this service is not offered at that location"));
         }
     }
-    let performers = links.staff_of(service.id);
-    let mut staff_rows: Vec<StaffRow> =
-        rows::staff_list(tx).await?.into_iter().filter(|s| s.active && performers.contains(&s.id)).collect();
+    let mut staff_rows = rows::performers_of(tx, service.id).await?;
     if let Some(wanted) = staff {
         staff_rows.retain(|s| s.id == wanted);
         if staff_rows.is_empty() {
@@ -118,10 +113,53 @@ pub(crate) async fn offer(
     Ok(Offer { timing: timing_of(&service), service, locations, staff: staff_rows })
 }
 
+/// Staff members' busy time as last read, each tagged with the staff row's
+/// `busy_version` and the window it covers. Every booking, move, status change or
+/// deletion raises that version in its own transaction, and availability reads the
+/// versions afresh each time (with the staff rows it needs anyway), so a cached entry is
+/// used only while it is exactly what the database holds, on one server or many.
+/// Booking itself never uses it: its checks read inside the write transaction.
+#[derive(Default)]
+pub struct BusyCache {
+    entries: std::sync::Mutex<HashMap<(steward_domain::ids::TenantId, StaffId), Busy>>,
+}
+
+#[derive(Clone)]
+struct Busy {
+    version: i64,
+    from: i64,
+    until: i64,
+    spans: std::sync::Arc<Vec<(i64, i64)>>,
+}
+
+/// Entries kept at most; past this the cache starts over (each entry is one staff
+/// member's few weeks of appointments).
+const BUSY_CACHE_ENTRIES: usize = 20_000;
+
+impl BusyCache {
+    fn get(&self, tenant: steward_domain::ids::TenantId, staff: &StaffRow, from: i64, until: i64) -> Option<Busy> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(&(tenant, staff.id))
+            .filter(|b| b.version == staff.busy_version && b.from <= from && until <= b.until)
+            .cloned()
+    }
+
+    fn put(&self, tenant: steward_domain::ids::TenantId, staff: StaffId, busy: Busy) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= BUSY_CACHE_ENTRIES {
+                entries.clear();
+            }
+            entries.insert((tenant, staff), busy);
+        }
+    }
+}
+
 /// Each staff member's schedule around `[from, until)`: hours, overrides, time off,
 /// appointments (leaving out `moving`) and slots others hold (leaving out `mine`).
 pub(crate) async fn schedules(
     tx: &mut TenantTx,
+    cache: Option<&BusyCache>,
     staff: &[StaffRow],
     from: i64,
     until: i64,
@@ -137,7 +175,7 @@ pub(crate) async fn schedules(
     let overrides = rows::overrides(tx, only, &first_day).await?;
     let time_off = rows::time_off(tx, only, from - 86_400_000_000, until + 86_400_000_000).await?;
     let margin = appointment_rows::LONGEST_BLOCK;
-    let blocked = appointment_rows::blocked(tx, only, from - margin, until + margin, moving).await?;
+    let blocked = busy_time(tx, cache, staff, from - margin, until + margin, moving).await?;
     let held = hold_rows::active(tx, only, from - margin, until + margin, now, mine).await?;
     let mut by_staff: HashMap<StaffId, StaffSchedule> =
         staff.iter().map(|s| (s.id, StaffSchedule { staff: s.id.0, ..Default::default() })).collect();
@@ -180,6 +218,45 @@ pub(crate) async fn schedules(
     Ok(staff.iter().filter_map(|s| by_staff.remove(&s.id)).collect())
 }
 
+/// Appointments' busy time per staff member in `[from, until)`: from the cache where it
+/// is current, the rest in one query.
+async fn busy_time(
+    tx: &mut TenantTx,
+    cache: Option<&BusyCache>,
+    staff: &[StaffRow],
+    from: i64,
+    until: i64,
+    moving: Option<steward_domain::ids::AppointmentId>,
+) -> Result<Vec<(StaffId, Vec<(i64, i64)>)>, AppError> {
+    let tenant = tx.tenant();
+    let cache = cache.filter(|_| moving.is_none());
+    let mut out = Vec::with_capacity(staff.len());
+    let mut missing: Vec<&StaffRow> = Vec::new();
+    for person in staff {
+        match cache.and_then(|c| c.get(tenant, person, from, until)) {
+            Some(busy) => out.push((person.id, busy.spans.iter().copied().collect())),
+            None => missing.push(person),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let only = if missing.len() == 1 { Some(missing[0].id) } else { None };
+    // A cached window reaches a week past what was asked, so paging through days hits it.
+    let until = if cache.is_some() { until + 7 * 86_400_000_000 } else { until };
+    let mut found: HashMap<StaffId, Vec<(i64, i64)>> =
+        appointment_rows::blocked(tx, only, from, until, moving).await?.into_iter().collect();
+    for person in missing {
+        let spans = found.remove(&person.id).unwrap_or_default();
+        if let Some(cache) = cache {
+            let busy = Busy { version: person.busy_version, from, until, spans: std::sync::Arc::new(spans.clone()) };
+            cache.put(tenant, person.id, busy);
+        }
+        out.push((person.id, spans));
+    }
+    Ok(out)
+}
+
 /// Free slots of an offer in `[from, until)`: one staff member's, or one per start time
 /// for anyone.
 pub(crate) fn free(offer: &Offer, schedules: &[StaffSchedule], from: i64, until: i64, now: i64) -> Vec<Slot> {
@@ -202,7 +279,7 @@ pub(crate) async fn next_free(
     count: usize,
 ) -> Result<Vec<Slot>, AppError> {
     let until = after + 14 * 86_400_000_000;
-    let schedules = schedules(tx, &offer.staff, after, until, now, None, None).await?;
+    let schedules = schedules(tx, None, &offer.staff, after, until, now, None, None).await?;
     let mut slots = free(offer, &schedules, after, until, now);
     slots.truncate(count);
     Ok(slots)
@@ -259,7 +336,7 @@ pub(crate) async fn compute(
     if from > horizon_end {
         return Err(AppError::invalid("from", "is beyond how far ahead this service can be booked"));
     }
-    let schedules = schedules(tx, &offer.staff, from, until, now, None, None).await?;
+    let schedules = schedules(tx, Some(&app.busy_cache), &offer.staff, from, until, now, None, None).await?;
     let slots = free(&offer, &schedules, from, until, now);
     let mut out: Vec<DayView> = Vec::new();
     for slot in slots {

@@ -7,7 +7,7 @@
 //! confirmation. A hold carries no personal data.
 
 use super::Actor;
-use super::appointments::{AppointmentView, BookingInput, book_in, view};
+use super::appointments::{AppointmentView, BookingInput, finish, prepare, view, write};
 use super::availability::{self, AvailabilityRequest, AvailabilityView, offer, schedules};
 use super::setup::Links;
 use crate::access::auth::ClientInfo;
@@ -146,7 +146,7 @@ pub async fn hold(
     let tz = zone("time_zone", &offer.default_zone())?;
     let start = steward_domain::booking::local_time::parse_start("start", start, &tz)?;
     setup_rows::lock_staff(&mut tx, staff).await?;
-    let schedule = schedules(&mut tx, &offer.staff, start - DAY, start + DAY, now, None, None).await?;
+    let schedule = schedules(&mut tx, None, &offer.staff, start - DAY, start + DAY, now, None, None).await?;
     let places = offer.places();
     let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
     let location = match schedule.first().map(|s| check_start(&query, s, start)) {
@@ -256,12 +256,14 @@ pub async fn confirm(
             })?);
         }
     }
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let hold = hold_rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let mut read = app.store.begin_tenant_read(tenant).await?;
+    let hold = hold_rows::find(&mut read, id).await?.ok_or(AppError::NotFound)?;
     if hold.appointment_id.is_some() {
         return Err(AppError::NotAllowed("this time is already booked for you; see the confirmation".into()));
     }
-    let location = setup_rows::find_location(&mut tx, hold.location_id).await?.ok_or(AppError::NotFound)?;
+    let location = setup_rows::find_location(&mut read, hold.location_id).await?.ok_or(AppError::NotFound)?;
+    read.commit().await?;
+    let tz = zone("time_zone", &location.time_zone)?;
     let input = BookingInput {
         customer: Some(CustomerInput {
             name: Some(form.name.clone()),
@@ -272,30 +274,33 @@ pub async fn confirm(
         service_id: hold.service_id.to_string(),
         staff_id: Some(hold.staff_id.to_string()),
         location_id: Some(hold.location_id.to_string()),
-        start: steward_domain::booking::local_time::format_in(hold.starts_at, &zone("time_zone", &location.time_zone)?),
+        start: format_in(hold.starts_at, &tz),
         time_zone: Some(location.time_zone.clone()),
         ..Default::default()
     };
-    let result = book_in(app, &mut tx, Actor::Public(client), &input, "online", Some(id), &consents).await?;
-    let Some(booked) = result.appointments.first() else {
-        return Err(AppError::Internal("a booking returned no appointment".into()));
+    let prepared = prepare(app, tenant, &input, Some(id)).await?;
+    let mut tx = app.store.begin_tenant(tenant).await?;
+    // Taken by a second submission of the same form meanwhile?
+    if hold_rows::find(&mut tx, id).await?.and_then(|h| h.appointment_id).is_some() {
+        return Err(AppError::NotAllowed("this time is already booked for you; see the confirmation".into()));
+    }
+    let written = write(app, &mut tx, Actor::Public(client), &prepared, "online", &consents).await?;
+    let Some(booked) = written.booked.first().copied() else {
+        drop(tx);
+        return Err(finish(app, tenant, &prepared, written).await.err().unwrap_or(AppError::NotFound));
     };
-    hold_rows::attach(&mut tx, id, booked.id).await?;
+    hold_rows::attach(&mut tx, id, booked).await?;
     let details = json!({ "hold": id, "consents": consents.len() });
     audit::record(
         app,
         &mut tx,
-        audit::by_system(
-            client,
-            None,
-            "booking.online_confirmed",
-            Some(("appointment", booked.id.to_string())),
-            details,
-        ),
+        audit::by_system(client, None, "booking.online_confirmed", Some(("appointment", booked.to_string())), details),
     )
     .await?;
-    let view = load_hold(app, &mut tx, &business, &slug, id).await?;
     tx.commit().await?;
+    let mut read = app.store.begin_tenant_read(tenant).await?;
+    let view = load_hold(app, &mut read, &business, &slug, id).await?;
+    read.commit().await?;
     Ok(view)
 }
 

@@ -582,6 +582,7 @@ pub async fn create_staff(app: &App, who: &Principal, input: &StaffInput) -> Res
         member_id,
         active: input.active.unwrap_or(true),
         has_feed: false,
+        busy_version: 0,
         created_at: now,
         updated_at: now,
     };

@@ -58,6 +58,7 @@ CREATE TABLE staff (
     member_id UUID,
     active BOOLEAN NOT NULL,
     feed_token_hash BYTEA,
+    busy_version BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, id),

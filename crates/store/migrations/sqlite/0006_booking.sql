@@ -56,6 +56,7 @@ CREATE TABLE staff (
     member_id BLOB,
     active INTEGER NOT NULL,
     feed_token_hash BLOB,
+    busy_version INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, id),

@@ -101,7 +101,24 @@ fn from_row(r: &Row) -> Result<AppointmentRow, StoreError> {
     })
 }
 
+/// Marks a staff member's busy time as changed (see `StaffRow::busy_version`).
+async fn bump(tx: &mut TenantTx, staff: StaffId) -> Result<(), StoreError> {
+    tx.execute("UPDATE staff SET busy_version = busy_version + 1 WHERE tenant_id = $1 AND id = $2", args![staff])
+        .await?;
+    Ok(())
+}
+
+/// Inserts an appointment; an overlap is refused by the database as
+/// [`StoreError::Overlap`] and leaves the transaction usable on both backends.
 pub async fn insert(tx: &mut TenantTx, a: &NewAppointment, now: Micros) -> Result<(), StoreError> {
+    tx.savepoint().await?;
+    let inserted = insert_row(tx, a, now).await;
+    tx.end_savepoint(inserted.is_ok()).await?;
+    inserted?;
+    bump(tx, a.staff_id).await
+}
+
+async fn insert_row(tx: &mut TenantTx, a: &NewAppointment, now: Micros) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO appointments (tenant_id, id, customer_id, service_id, staff_id, location_id, starts_at, ends_at,
             blocked_from, blocked_until, status, price_paise, gst_rate_bp, notes, series_id, booked_via, created_by,
@@ -196,15 +213,29 @@ pub async fn blocked(
     until: Micros,
     except: Option<AppointmentId>,
 ) -> Result<Vec<(StaffId, Vec<(Micros, Micros)>)>, StoreError> {
-    let rows = tx
-        .fetch_all(
-            "SELECT staff_id, string_agg(blocked_from || ',' || blocked_until, ';') AS spans FROM appointments
-             WHERE tenant_id = $1 AND ($2 IS NULL OR staff_id = $2) AND blocked_from > $3 AND blocked_from < $4
-               AND blocked_until > $5 AND status <> 'cancelled' AND ($6 IS NULL OR id <> $6)
-             GROUP BY staff_id",
-            args![staff.map(|s| s.0), from - LONGEST_BLOCK, until, from, except.map(|e| e.0)],
-        )
-        .await?;
+    // Two statements, not one with `staff_id = $2 OR $2 IS NULL`, so each gets its index.
+    let rows = match staff {
+        Some(id) => {
+            tx.fetch_all(
+                "SELECT staff_id, string_agg(blocked_from || ',' || blocked_until, ';') AS spans FROM appointments
+                 WHERE tenant_id = $1 AND staff_id = $2 AND blocked_from > $3 AND blocked_from < $4
+                   AND blocked_until > $5 AND status <> 'cancelled' AND ($6 IS NULL OR id <> $6)
+                 GROUP BY staff_id",
+                args![id, from - LONGEST_BLOCK, until, from, except.map(|e| e.0)],
+            )
+            .await?
+        }
+        None => {
+            tx.fetch_all(
+                "SELECT staff_id, string_agg(blocked_from || ',' || blocked_until, ';') AS spans FROM appointments
+                 WHERE tenant_id = $1 AND blocked_from > $2 AND blocked_from < $3
+                   AND blocked_until > $4 AND status <> 'cancelled' AND ($5 IS NULL OR id <> $5)
+                 GROUP BY staff_id",
+                args![from - LONGEST_BLOCK, until, from, except.map(|e| e.0)],
+            )
+            .await?
+        }
+    };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let staff = StaffId(row.get_at(0)?);
@@ -229,14 +260,21 @@ pub async fn set_status(
     cancel_reason: Option<String>,
     now: Micros,
 ) -> Result<bool, StoreError> {
-    Ok(tx
+    let changed = tx
         .execute(
             "UPDATE appointments SET status = $3, cancel_reason = COALESCE($4, cancel_reason), updated_at = $5
              WHERE tenant_id = $1 AND id = $2",
             args![id, status, cancel_reason, now],
         )
         .await?
-        > 0)
+        > 0;
+    tx.execute(
+        "UPDATE staff SET busy_version = busy_version + 1
+         WHERE tenant_id = $1 AND id = (SELECT staff_id FROM appointments WHERE tenant_id = $1 AND id = $2)",
+        args![id],
+    )
+    .await?;
+    Ok(changed)
 }
 
 /// Moves an appointment to another time, staff member or location.
@@ -252,15 +290,25 @@ pub async fn reschedule(
     blocked_until: Micros,
     now: Micros,
 ) -> Result<bool, StoreError> {
-    Ok(tx
+    tx.execute(
+        "UPDATE staff SET busy_version = busy_version + 1
+         WHERE tenant_id = $1 AND id = (SELECT staff_id FROM appointments WHERE tenant_id = $1 AND id = $2)",
+        args![id],
+    )
+    .await?;
+    tx.savepoint().await?;
+    let moved = tx
         .execute(
             "UPDATE appointments SET staff_id = $3, location_id = $4, starts_at = $5, ends_at = $6, blocked_from = $7,
                     blocked_until = $8, updated_at = $9
              WHERE tenant_id = $1 AND id = $2",
             args![id, staff, location, starts_at, ends_at, blocked_from, blocked_until, now],
         )
-        .await?
-        > 0)
+        .await;
+    tx.end_savepoint(moved.is_ok()).await?;
+    let moved = moved? > 0;
+    bump(tx, staff).await?;
+    Ok(moved)
 }
 
 pub async fn set_notes(

@@ -183,6 +183,33 @@ pub async fn find_service(tx: &mut TenantTx, id: ServiceId) -> Result<Option<Ser
     row.as_ref().map(service).transpose()
 }
 
+/// The locations a service is offered at.
+pub async fn locations_of_service(tx: &mut TenantTx, service: ServiceId) -> Result<Vec<LocationRow>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            "SELECT l.id, l.name, l.address, l.time_zone, l.created_at FROM locations l
+             JOIN service_locations sl ON sl.tenant_id = l.tenant_id AND sl.location_id = l.id
+             WHERE l.tenant_id = $1 AND sl.service_id = $2 ORDER BY l.name, l.id",
+            args![service],
+        )
+        .await?;
+    rows.iter().map(location).collect()
+}
+
+/// The active staff who perform a service.
+pub async fn performers_of(tx: &mut TenantTx, service: ServiceId) -> Result<Vec<StaffRow>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            "SELECT s.id, s.name, s.member_id, s.active, s.feed_token_hash IS NOT NULL AS has_feed, s.busy_version,
+                    s.created_at, s.updated_at
+             FROM staff s JOIN staff_services ss ON ss.tenant_id = s.tenant_id AND ss.staff_id = s.id
+             WHERE s.tenant_id = $1 AND ss.service_id = $2 AND s.active ORDER BY s.name, s.id",
+            args![service],
+        )
+        .await?;
+    rows.iter().map(staff).collect()
+}
+
 /// Pairs of (service, location) for every service of the tenant.
 pub async fn service_locations(tx: &mut TenantTx) -> Result<Vec<(ServiceId, LocationId)>, StoreError> {
     let rows =
@@ -213,6 +240,9 @@ pub struct StaffRow {
     pub member_id: Option<MemberId>,
     pub active: bool,
     pub has_feed: bool,
+    /// Goes up with every change to the staff member's appointments; availability's cache
+    /// of their busy time is valid while it stays the same.
+    pub busy_version: i64,
     pub created_at: Micros,
     pub updated_at: Micros,
 }
@@ -224,6 +254,7 @@ fn staff(row: &Row) -> Result<StaffRow, StoreError> {
         member_id: row.get::<Option<uuid::Uuid>>("member_id")?.map(MemberId),
         active: row.get("active")?,
         has_feed: row.get("has_feed")?,
+        busy_version: row.get("busy_version")?,
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
     })
@@ -251,7 +282,7 @@ pub async fn update_staff(tx: &mut TenantTx, s: &StaffRow) -> Result<bool, Store
 pub async fn staff_list(tx: &mut TenantTx) -> Result<Vec<StaffRow>, StoreError> {
     let rows = tx
         .fetch_all(
-            "SELECT id, name, member_id, active, feed_token_hash IS NOT NULL AS has_feed, created_at, updated_at
+            "SELECT id, name, member_id, active, feed_token_hash IS NOT NULL AS has_feed, busy_version, created_at, updated_at
              FROM staff WHERE tenant_id = $1 ORDER BY name, id",
             args![],
         )
@@ -262,7 +293,7 @@ pub async fn staff_list(tx: &mut TenantTx) -> Result<Vec<StaffRow>, StoreError> 
 pub async fn find_staff(tx: &mut TenantTx, id: StaffId) -> Result<Option<StaffRow>, StoreError> {
     let row = tx
         .fetch_optional(
-            "SELECT id, name, member_id, active, feed_token_hash IS NOT NULL AS has_feed, created_at, updated_at
+            "SELECT id, name, member_id, active, feed_token_hash IS NOT NULL AS has_feed, busy_version, created_at, updated_at
              FROM staff WHERE tenant_id = $1 AND id = $2",
             args![id],
         )
@@ -285,7 +316,7 @@ pub async fn lock_staff(tx: &mut TenantTx, id: StaffId) -> Result<bool, StoreErr
 pub async fn find_staff_by_feed(tx: &mut TenantTx, token_hash: Vec<u8>) -> Result<Option<StaffRow>, StoreError> {
     let row = tx
         .fetch_optional(
-            "SELECT id, name, member_id, active, feed_token_hash IS NOT NULL AS has_feed, created_at, updated_at
+            "SELECT id, name, member_id, active, feed_token_hash IS NOT NULL AS has_feed, busy_version, created_at, updated_at
              FROM staff WHERE tenant_id = $1 AND feed_token_hash = $2",
             args![token_hash],
         )
