@@ -17,22 +17,14 @@ pub struct Failure {
     pub field: Option<String>,
     pub retry_after: Option<u64>,
     /// For a time already taken: the next free start times.
-    pub next_free: Vec<String>,
+    pub next_free: Option<Box<Vec<String>>>,
     /// For a 500: what went wrong inside, logged with the request id and never shown.
     pub internal: Option<String>,
 }
 
 impl Failure {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            field: None,
-            retry_after: None,
-            next_free: Vec::new(),
-            internal: None,
-        }
+        Self { status, code, message: message.into(), field: None, retry_after: None, next_free: None, internal: None }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -62,7 +54,7 @@ pub fn describe(error: &AppError) -> Failure {
         },
         AppError::LinkInvalid => Failure::new(StatusCode::GONE, "link_invalid", error.to_string()),
         AppError::SlotTaken { message, next_free } => Failure {
-            next_free: next_free.clone(),
+            next_free: Some(Box::new(next_free.clone())),
             ..Failure::new(StatusCode::CONFLICT, "slot_taken", message.clone()).with_field("start")
         },
         AppError::Store(StoreError::Overlap) => {
@@ -103,10 +95,11 @@ impl From<Failure> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let Failure { status, code, message, field, retry_after, next_free, internal } = self.0;
-        let body = if next_free.is_empty() {
-            json!({ "error": { "code": code, "message": message, "field": field } })
-        } else {
-            json!({ "error": { "code": code, "message": message, "field": field, "next_free": next_free } })
+        let body = match next_free {
+            Some(next_free) => {
+                json!({ "error": { "code": code, "message": message, "field": field, "next_free": next_free } })
+            }
+            None => json!({ "error": { "code": code, "message": message, "field": field } }),
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(internal) = internal {

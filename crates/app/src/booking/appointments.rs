@@ -196,8 +196,11 @@ async fn refused(
 /// Who a booking is for.
 pub(crate) enum Whom {
     Existing(CustomerId),
-    Contact(CustomerInput),
+    Contact(Box<CustomerInput>),
 }
+
+/// Where one start goes (staff member and location), or why it cannot be booked.
+pub(crate) type Plan = Result<(StaffId, LocationId), Refusal>;
 
 /// A booking checked against every rule, ready to write: for each start, the staff
 /// member and location, or why not.
@@ -205,7 +208,7 @@ pub(crate) struct Prepared {
     pub offer: Offer,
     pub zone: jiff::tz::TimeZone,
     pub whom: Whom,
-    pub plans: Vec<(i64, Result<(StaffId, LocationId), Refusal>)>,
+    pub plans: Vec<(i64, Plan)>,
     pub series: Option<SeriesId>,
     pub notes: Option<String>,
     /// The staff member asked for, if one was.
@@ -240,7 +243,7 @@ pub(crate) async fn prepare(
             {
                 return Err(AppError::invalid("customer.phone", "give a phone number or an email"));
             }
-            Whom::Contact(contact.clone())
+            Whom::Contact(Box::new(contact.clone()))
         }
         _ => {
             return Err(AppError::invalid(

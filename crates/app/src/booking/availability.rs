@@ -157,6 +157,7 @@ impl BusyCache {
 
 /// Each staff member's schedule around `[from, until)`: hours, overrides, time off,
 /// appointments (leaving out `moving`) and slots others hold (leaving out `mine`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn schedules(
     tx: &mut TenantTx,
     cache: Option<&BusyCache>,

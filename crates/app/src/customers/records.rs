@@ -691,23 +691,6 @@ pub async fn duplicate_groups(app: &App, who: &Principal) -> Result<Vec<Duplicat
     Ok(groups)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_junk() {
-        let id = CustomerId::generate();
-        let name = After::Name("zoë d'souza".into(), id);
-        assert_eq!(parse_cursor(&cursor(name.clone())).unwrap(), name);
-        let at = After::Instant(1_700_000_000_000_000, id);
-        assert_eq!(parse_cursor(&cursor(at.clone())).unwrap(), at);
-        for junk in ["", "x", "n.zz", "tabc.00000000-0000-0000-0000-000000000000", "nzz.not-an-id"] {
-            assert!(parse_cursor(junk).is_err(), "{junk}");
-        }
-    }
-}
-
 /// The customer a booking is for, found by phone, then email, or else created (as the
 /// public booking page and the booking form need, so one person is not recorded twice).
 /// Consents given with the booking are recorded either way.
@@ -768,4 +751,21 @@ pub async fn summary(app: &App, who: &Principal, id: CustomerId) -> Result<Custo
     let found = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok((&found).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_junk() {
+        let id = CustomerId::generate();
+        let name = After::Name("zoë d'souza".into(), id);
+        assert_eq!(parse_cursor(&cursor(name.clone())).unwrap(), name);
+        let at = After::Instant(1_700_000_000_000_000, id);
+        assert_eq!(parse_cursor(&cursor(at.clone())).unwrap(), at);
+        for junk in ["", "x", "n.zz", "tabc.00000000-0000-0000-0000-000000000000", "nzz.not-an-id"] {
+            assert!(parse_cursor(junk).is_err(), "{junk}");
+        }
+    }
 }

@@ -215,7 +215,7 @@ async fn demo_booking(
         .to_zoned(zone.clone())
         .date();
     let mut booked = 0;
-    for day in 1..=21i64 {
+    for day in 0..=21i64 {
         let Ok(date) = today.checked_add(day.days()) else { continue };
         if date.weekday() == jiff::civil::Weekday::Sunday {
             continue;

@@ -31,8 +31,8 @@ fn or_error_page(result: Result<Response, AppError>) -> Response {
     result.unwrap_or_else(|e| error_response(&e))
 }
 
-fn id_or_page<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, Response> {
-    parse_id::<T>(field, raw).map_err(failure_page)
+fn id_or_page<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, Box<Response>> {
+    parse_id::<T>(field, raw).map_err(|failure| Box::new(failure_page(failure)))
 }
 
 fn shown_error(error: &AppError) -> bool {
@@ -255,12 +255,11 @@ async fn booking_form(
 ) -> Result<Response, AppError> {
     let services: Vec<ServiceView> = setup::services(&state.app, who).await?.into_iter().filter(|s| s.active).collect();
     let staff: Vec<StaffView> = setup::staff_list(&state.app, who).await?.into_iter().filter(|s| s.active).collect();
-    if !values.customer_id.is_empty() && values.customer_name.is_empty() {
-        if let Ok(id) = values.customer_id.parse() {
-            if let Ok(customer) = steward_app::customers::records::summary(&state.app, who, id).await {
-                values.customer_name = customer.name;
-            }
-        }
+    if values.customer_name.is_empty()
+        && let Ok(id) = values.customer_id.parse()
+        && let Ok(customer) = steward_app::customers::records::summary(&state.app, who, id).await
+    {
+        values.customer_name = customer.name;
     }
     let next_free = match error {
         Some(AppError::SlotTaken { next_free, .. }) => {
@@ -376,7 +375,7 @@ pub async fn show(
 ) -> Response {
     let id = match id_or_page::<AppointmentId>("appointment_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     or_error_page(appointment_page(&state, &who, id, params.notice.as_deref(), None).await)
 }
@@ -433,7 +432,7 @@ pub async fn change(
 ) -> Response {
     let id = match id_or_page::<AppointmentId>("appointment_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let input = AppointmentChange {
         start: Some(form.get("start").to_string()).filter(|s| !s.is_empty()),
@@ -458,7 +457,7 @@ pub async fn set_status(
 ) -> Response {
     let id = match id_or_page::<AppointmentId>("appointment_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let input = StatusChange {
         status: form.get("status").to_string(),
@@ -514,13 +513,11 @@ pub async fn setup_show(
     or_error_page(setup_page(&state, &who, params.notice.as_deref(), None).await)
 }
 
-fn after_setup(state: &AppState, who: &Principal, result: Result<String, AppError>) -> impl Future<Output = Response> {
-    async move {
-        match result {
-            Ok(to) => see_other(&to),
-            Err(error) if shown_error(&error) => or_error_page(setup_page(state, who, None, Some(&error)).await),
-            Err(error) => error_response(&error),
-        }
+async fn after_setup(state: &AppState, who: &Principal, result: Result<String, AppError>) -> Response {
+    match result {
+        Ok(to) => see_other(&to),
+        Err(error) if shown_error(&error) => or_error_page(setup_page(state, who, None, Some(&error)).await),
+        Err(error) => error_response(&error),
     }
 }
 
@@ -614,7 +611,7 @@ pub async fn service_show(
 ) -> Response {
     match id_or_page::<ServiceId>("service_id", &id) {
         Ok(id) => or_error_page(service_page(&state, &who, id, params.notice.as_deref(), None).await),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }
 
@@ -626,7 +623,7 @@ pub async fn service_update(
 ) -> Response {
     let id = match id_or_page::<ServiceId>("service_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let result = match service_input(&form) {
         Ok(input) => setup::update_service(&state.app, &who, id, &input).await,
@@ -722,7 +719,7 @@ pub async fn staff_show(
 ) -> Response {
     match id_or_page::<StaffId>("staff_id", &id) {
         Ok(id) => or_error_page(staff_page(&state, &who, id, params.notice.as_deref(), None, None).await),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }
 
@@ -742,7 +739,7 @@ pub async fn staff_update(
 ) -> Response {
     let id = match id_or_page::<StaffId>("staff_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let input = StaffInput {
         name: Some(form.get("name").into()),
@@ -776,7 +773,7 @@ pub async fn hours_update(
 ) -> Response {
     let id = match id_or_page::<StaffId>("staff_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let result = async {
         let mut hours = Vec::new();
@@ -805,7 +802,7 @@ pub async fn override_set(
 ) -> Response {
     let id = match id_or_page::<StaffId>("staff_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let result = async {
         let ranges = if form.get("day_off") == "yes" {
@@ -828,7 +825,7 @@ pub async fn time_off_add(
 ) -> Response {
     let id = match id_or_page::<StaffId>("staff_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let input = TimeOffInput {
         starts_at: form.get("starts_at").into(),
@@ -843,7 +840,7 @@ pub async fn time_off_add(
 pub async fn feed_rotate(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
     let id = match id_or_page::<StaffId>("staff_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     match feed::rotate(&state.app, &who, id).await {
         Ok(link) => or_error_page(staff_page(&state, &who, id, None, None, Some(link.url)).await),
@@ -854,7 +851,7 @@ pub async fn feed_rotate(State(state): State<AppState>, Auth(who): Auth, Path(id
 pub async fn feed_revoke(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
     let id = match id_or_page::<StaffId>("staff_id", &id) {
         Ok(id) => id,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let result = feed::revoke(&state.app, &who, id).await;
     after_staff(&state, &who, id, result).await
