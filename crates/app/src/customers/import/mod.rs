@@ -12,6 +12,8 @@
 //! customer's page, where the write is sealed and audited.
 
 pub mod csv_source;
+#[cfg(test)]
+mod fuzz;
 pub mod jobs;
 pub mod vcard;
 
