@@ -17,7 +17,7 @@ use steward_domain::ids::{HoldId, LocationId, ServiceId, StaffId};
 use steward_domain::permissions::Permission;
 use steward_store::TenantTx;
 use steward_store::booking::setup::{self as rows, LocationRow, ServiceRow, StaffRow};
-use steward_store::booking::{appointments as appointment_rows, holds as hold_rows};
+use steward_store::booking::appointments as appointment_rows;
 
 /// Most days one availability request may cover.
 pub const MAX_DAYS: i64 = 62;
@@ -172,12 +172,20 @@ pub(crate) async fn schedules(
     let first_day = jiff::Timestamp::from_microsecond(from - 2 * 86_400_000_000)
         .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
         .unwrap_or_default();
-    let hours = rows::hours(tx, only).await?;
-    let overrides = rows::overrides(tx, only, &first_day).await?;
-    let time_off = rows::time_off(tx, only, from - 86_400_000_000, until + 86_400_000_000).await?;
     let margin = appointment_rows::LONGEST_BLOCK;
+    let found = rows::schedule_rows(
+        tx,
+        only,
+        &first_day,
+        from - 86_400_000_000,
+        until + 86_400_000_000,
+        margin,
+        now,
+        mine.map(|m| m.0),
+    )
+    .await?;
+    let (hours, overrides, time_off, held) = (found.hours, found.overrides, found.time_off, found.holds);
     let blocked = busy_time(tx, cache, staff, from - margin, until + margin, moving).await?;
-    let held = hold_rows::active(tx, only, from - margin, until + margin, now, mine).await?;
     let mut by_staff: HashMap<StaffId, StaffSchedule> =
         staff.iter().map(|s| (s.id, StaffSchedule { staff: s.id.0, ..Default::default() })).collect();
     for h in hours {
@@ -201,9 +209,9 @@ pub(crate) async fn schedules(
             last.ranges.push((location.0, start, end));
         }
     }
-    for t in time_off {
-        if let Some(s) = by_staff.get_mut(&t.staff_id) {
-            s.time_off.push(Span { from: t.starts_at, until: t.ends_at });
+    for (id, from, until) in time_off {
+        if let Some(s) = by_staff.get_mut(&id) {
+            s.time_off.push(Span { from, until });
         }
     }
     for (id, spans) in blocked {
@@ -211,7 +219,7 @@ pub(crate) async fn schedules(
             s.booked.extend(spans.into_iter().map(|(from, until)| Span { from, until }));
         }
     }
-    for (id, from, until, _) in held {
+    for (id, from, until) in held {
         if let Some(s) = by_staff.get_mut(&id) {
             s.booked.push(Span { from, until });
         }

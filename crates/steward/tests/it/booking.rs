@@ -596,3 +596,48 @@ async fn a_calendar_feed_lists_the_staff_members_appointments_without_customers_
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
     assert_eq!(client.get(path).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn availability_sees_every_change_to_appointments_at_once() {
+    // promise: BKG-1
+    let server = server_at(JUNE_FIRST).await;
+    let a = server.tenant("salon-fresh").await;
+    let salon = open_salon(&server, &a, "Asia/Kolkata").await;
+    let api = server.api(&a.owner_token);
+    let ten = "2026-06-02T10:00:00+05:30".to_string();
+    let path =
+        format!("/api/v1/availability?service_id={}&staff_id={}&from=2026-06-02&days=1", salon.service, salon.staff[0]);
+    async fn free(api: &Api, path: &str) -> Vec<String> {
+        starts(&api.get(path).await.json())
+    }
+    assert!(free(&api, &path).await.contains(&ten));
+    let customer = created(&api, "/api/v1/customers", json!({ "name": "Fresh Test", "phone": "98450 55555" })).await;
+    let customer = customer["id"].as_str().unwrap().to_string();
+    let book = json!({ "customer_id": customer, "service_id": salon.service, "staff_id": salon.staff[0], "start": "2026-06-02T10:00" });
+    let booked = created(&api, "/api/v1/appointments", book.clone()).await;
+    let id = booked["appointments"][0]["id"].as_str().unwrap().to_string();
+    assert!(!free(&api, &path).await.contains(&ten), "booked");
+    let cancel = json!({ "status": "cancelled", "reason": "Changed plans" });
+    assert_eq!(
+        api.call(Method::POST, &format!("/api/v1/appointments/{id}/status"), Some(cancel)).await.status,
+        StatusCode::OK
+    );
+    assert!(free(&api, &path).await.contains(&ten), "cancelled");
+    let again = created(&api, "/api/v1/appointments", book).await;
+    let again = again["appointments"][0]["id"].as_str().unwrap().to_string();
+    assert!(!free(&api, &path).await.contains(&ten), "booked again");
+    let moved = api
+        .call(Method::PATCH, &format!("/api/v1/appointments/{again}"), Some(json!({ "start": "2026-06-02T15:00" })))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert!(free(&api, &path).await.contains(&ten), "moved away");
+    assert!(!free(&api, &path).await.contains(&"2026-06-02T15:00:00+05:30".to_string()), "moved there");
+    assert_eq!(
+        api.call(Method::DELETE, &format!("/api/v1/customers/{customer}"), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        free(&api, &path).await.contains(&"2026-06-02T15:00:00+05:30".to_string()),
+        "the customer and their appointments are gone"
+    );
+}

@@ -159,6 +159,25 @@ CREATE INDEX appointments_by_time ON appointments (tenant_id, blocked_from, bloc
 CREATE INDEX appointments_by_customer ON appointments (tenant_id, customer_id, starts_at);
 CREATE INDEX appointments_by_series ON appointments (tenant_id, series_id) WHERE series_id IS NOT NULL;
 
+-- Every change to a staff member's appointments raises their busy_version (availability's
+-- cache of busy time is valid while it stays the same), including deletions that cascade
+-- from a deleted customer. The function runs as the caller, under row-level security.
+CREATE FUNCTION appointments_raise_busy_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE staff SET busy_version = busy_version + 1 WHERE tenant_id = OLD.tenant_id AND id = OLD.staff_id;
+    END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.staff_id <> OLD.staff_id) THEN
+        UPDATE staff SET busy_version = busy_version + 1 WHERE tenant_id = NEW.tenant_id AND id = NEW.staff_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER appointments_raise_busy_version
+    AFTER INSERT OR DELETE OR UPDATE OF staff_id, blocked_from, blocked_until, status ON appointments
+    FOR EACH ROW EXECUTE FUNCTION appointments_raise_busy_version();
+
 CREATE TABLE slot_holds (
     tenant_id UUID NOT NULL REFERENCES tenants (id),
     id UUID NOT NULL,

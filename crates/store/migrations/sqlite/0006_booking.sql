@@ -176,6 +176,25 @@ BEGIN
     SELECT RAISE(ABORT, 'appointment_overlap: the staff member is already booked at this time');
 END;
 
+-- Every change to a staff member's appointments raises their busy_version (availability's
+-- cache of busy time is valid while it stays the same), including deletions that cascade
+-- from a deleted customer.
+CREATE TRIGGER appointments_raise_busy_version_on_insert AFTER INSERT ON appointments
+BEGIN
+    UPDATE staff SET busy_version = busy_version + 1 WHERE tenant_id = NEW.tenant_id AND id = NEW.staff_id;
+END;
+
+CREATE TRIGGER appointments_raise_busy_version_on_update AFTER UPDATE OF staff_id, blocked_from, blocked_until, status ON appointments
+BEGIN
+    UPDATE staff SET busy_version = busy_version + 1
+    WHERE tenant_id = NEW.tenant_id AND (id = NEW.staff_id OR id = OLD.staff_id);
+END;
+
+CREATE TRIGGER appointments_raise_busy_version_on_delete AFTER DELETE ON appointments
+BEGIN
+    UPDATE staff SET busy_version = busy_version + 1 WHERE tenant_id = OLD.tenant_id AND id = OLD.staff_id;
+END;
+
 CREATE TABLE slot_holds (
     tenant_id BLOB NOT NULL REFERENCES tenants (id),
     id BLOB NOT NULL,

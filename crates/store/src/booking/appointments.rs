@@ -101,29 +101,24 @@ fn from_row(r: &Row) -> Result<AppointmentRow, StoreError> {
     })
 }
 
-/// Marks a staff member's busy time as changed (see `StaffRow::busy_version`).
-async fn bump(tx: &mut TenantTx, staff: StaffId) -> Result<(), StoreError> {
-    tx.execute("UPDATE staff SET busy_version = busy_version + 1 WHERE tenant_id = $1 AND id = $2", args![staff])
-        .await?;
-    Ok(())
-}
-
-/// Inserts an appointment; an overlap is refused by the database as
-/// [`StoreError::Overlap`] and leaves the transaction usable on both backends.
+/// Inserts an appointment. An overlap is refused by the database and comes back as
+/// [`StoreError::Overlap`], leaving the transaction usable on both backends: PostgreSQL
+/// skips the row (`ON CONFLICT DO NOTHING` honours the exclusion constraint), SQLite's
+/// trigger undoes just the statement.
 pub async fn insert(tx: &mut TenantTx, a: &NewAppointment, now: Micros) -> Result<(), StoreError> {
-    tx.savepoint().await?;
-    let inserted = insert_row(tx, a, now).await;
-    tx.end_savepoint(inserted.is_ok()).await?;
-    inserted?;
-    bump(tx, a.staff_id).await
+    match insert_row(tx, a, now).await? {
+        0 => Err(StoreError::Overlap),
+        _ => Ok(()),
+    }
 }
 
-async fn insert_row(tx: &mut TenantTx, a: &NewAppointment, now: Micros) -> Result<(), StoreError> {
+async fn insert_row(tx: &mut TenantTx, a: &NewAppointment, now: Micros) -> Result<u64, StoreError> {
     tx.execute(
         "INSERT INTO appointments (tenant_id, id, customer_id, service_id, staff_id, location_id, starts_at, ends_at,
             blocked_from, blocked_until, status, price_paise, gst_rate_bp, notes, series_id, booked_via, created_by,
             created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'booked', $11, $12, $13, $14, $15, $16, $17, $17)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'booked', $11, $12, $13, $14, $15, $16, $17, $17)
+         ON CONFLICT DO NOTHING",
         args![
             a.id,
             a.customer_id,
@@ -143,8 +138,7 @@ async fn insert_row(tx: &mut TenantTx, a: &NewAppointment, now: Micros) -> Resul
             now
         ],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 pub async fn find(tx: &mut TenantTx, id: AppointmentId) -> Result<Option<AppointmentRow>, StoreError> {
@@ -260,21 +254,14 @@ pub async fn set_status(
     cancel_reason: Option<String>,
     now: Micros,
 ) -> Result<bool, StoreError> {
-    let changed = tx
+    Ok(tx
         .execute(
             "UPDATE appointments SET status = $3, cancel_reason = COALESCE($4, cancel_reason), updated_at = $5
              WHERE tenant_id = $1 AND id = $2",
             args![id, status, cancel_reason, now],
         )
         .await?
-        > 0;
-    tx.execute(
-        "UPDATE staff SET busy_version = busy_version + 1
-         WHERE tenant_id = $1 AND id = (SELECT staff_id FROM appointments WHERE tenant_id = $1 AND id = $2)",
-        args![id],
-    )
-    .await?;
-    Ok(changed)
+        > 0)
 }
 
 /// Moves an appointment to another time, staff member or location.
@@ -290,12 +277,6 @@ pub async fn reschedule(
     blocked_until: Micros,
     now: Micros,
 ) -> Result<bool, StoreError> {
-    tx.execute(
-        "UPDATE staff SET busy_version = busy_version + 1
-         WHERE tenant_id = $1 AND id = (SELECT staff_id FROM appointments WHERE tenant_id = $1 AND id = $2)",
-        args![id],
-    )
-    .await?;
     tx.savepoint().await?;
     let moved = tx
         .execute(
@@ -306,9 +287,7 @@ pub async fn reschedule(
         )
         .await;
     tx.end_savepoint(moved.is_ok()).await?;
-    let moved = moved? > 0;
-    bump(tx, staff).await?;
-    Ok(moved)
+    Ok(moved? > 0)
 }
 
 pub async fn set_notes(

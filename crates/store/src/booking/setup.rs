@@ -546,3 +546,95 @@ pub async fn delete_time_off(tx: &mut TenantTx, staff: StaffId, id: TimeOffId) -
         .await?
         > 0)
 }
+
+/// Everything about staff members' time that availability needs besides appointments:
+/// weekly hours, overrides from a date on, time off and others' unexpired holds around
+/// `[from, until)`, read in one statement (a booking is bound by its round trips).
+#[derive(Debug, Default)]
+pub struct ScheduleRows {
+    pub hours: Vec<HoursRow>,
+    pub overrides: Vec<OverrideRow>,
+    pub time_off: Vec<(StaffId, Micros, Micros)>,
+    pub holds: Vec<(StaffId, Micros, Micros)>,
+}
+
+macro_rules! schedule_sql {
+    ($staff:literal) => {
+        concat!(
+            "SELECT 'h' AS kind, staff_id, weekday AS a, start_minute AS b, end_minute AS c, location_id AS place,
+                    CAST(NULL AS TEXT) AS day
+             FROM staff_hours WHERE tenant_id = $1 ", $staff, "
+             UNION ALL
+             SELECT 'o', staff_id, position, start_minute, end_minute, location_id, on_date
+             FROM staff_overrides WHERE tenant_id = $1 ", $staff, " AND on_date >= $3
+             UNION ALL
+             SELECT 't', staff_id, starts_at, ends_at, CAST(NULL AS BIGINT), CAST(NULL AS UUID), CAST(NULL AS TEXT)
+             FROM staff_time_off WHERE tenant_id = $1 ", $staff, " AND ends_at > $4 AND starts_at < $5
+             UNION ALL
+             SELECT 'k', staff_id, blocked_from, blocked_until, expires_at, CAST(NULL AS UUID), CAST(NULL AS TEXT)
+             FROM slot_holds WHERE tenant_id = $1 ", $staff, " AND blocked_from > $6 AND blocked_from < $5
+               AND blocked_until > $4 AND expires_at > $7 AND appointment_id IS NULL AND ($8 IS NULL OR id <> $8)
+             ORDER BY 1, 2, 7, 3"
+        )
+    };
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn schedule_rows(
+    tx: &mut TenantTx,
+    only: Option<StaffId>,
+    overrides_from: &str,
+    from: Micros,
+    until: Micros,
+    longest_block: Micros,
+    now: Micros,
+    mine: Option<uuid::Uuid>,
+) -> Result<ScheduleRows, StoreError> {
+    let rows = match only {
+        Some(id) => {
+            tx.fetch_all(
+                schedule_sql!("AND staff_id = $2"),
+                args![id, overrides_from, from, until, from - longest_block, now, mine],
+            )
+            .await?
+        }
+        None => {
+            // $2 is unused here; it keeps the parameter numbers of the one-staff form.
+            tx.fetch_all(
+                schedule_sql!("AND $2 IS NULL"),
+                args![Option::<uuid::Uuid>::None, overrides_from, from, until, from - longest_block, now, mine],
+            )
+            .await?
+        }
+    };
+    let mut out = ScheduleRows::default();
+    for r in rows {
+        let kind: String = r.get_at(0)?;
+        let staff = StaffId(r.get_at(1)?);
+        let a: Option<i64> = r.get_at(2)?;
+        let b: Option<i64> = r.get_at(3)?;
+        let c: Option<i64> = r.get_at(4)?;
+        let place: Option<uuid::Uuid> = r.get_at(5)?;
+        let day: Option<String> = r.get_at(6)?;
+        match kind.as_str() {
+            "h" => out.hours.push(HoursRow {
+                staff_id: staff,
+                weekday: a.unwrap_or_default(),
+                start_minute: b.unwrap_or_default(),
+                end_minute: c.unwrap_or_default(),
+                location_id: LocationId(place.unwrap_or_default()),
+            }),
+            "o" => out.overrides.push(OverrideRow {
+                staff_id: staff,
+                on_date: day.unwrap_or_default(),
+                range: match (place, b, c) {
+                    (Some(l), Some(s), Some(e)) => Some((LocationId(l), s, e)),
+                    _ => None,
+                },
+            }),
+            "t" => out.time_off.push((staff, a.unwrap_or_default(), b.unwrap_or_default())),
+            _ => out.holds.push((staff, a.unwrap_or_default(), b.unwrap_or_default())),
+        }
+    }
+    Ok(out)
+}

@@ -197,13 +197,6 @@ pub async fn tags_of(tx: &mut TenantTx, id: CustomerId) -> Result<Vec<String>, S
 /// Deletes the customer; notes, consents, tags, terms, field values and appointments go
 /// with it (the foreign keys cascade).
 pub async fn delete(tx: &mut TenantTx, id: CustomerId) -> Result<bool, StoreError> {
-    // Their appointments go too, which frees the staff's time: availability must know.
-    tx.execute(
-        "UPDATE staff SET busy_version = busy_version + 1
-         WHERE tenant_id = $1 AND id IN (SELECT staff_id FROM appointments WHERE tenant_id = $1 AND customer_id = $2)",
-        args![id],
-    )
-    .await?;
     Ok(tx.execute("DELETE FROM customers WHERE tenant_id = $1 AND id = $2", args![id]).await? > 0)
 }
 
