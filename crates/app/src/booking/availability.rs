@@ -16,8 +16,8 @@ use steward_domain::booking::{ServiceTiming, Span, WeeklyRange};
 use steward_domain::ids::{HoldId, LocationId, ServiceId, StaffId};
 use steward_domain::permissions::Permission;
 use steward_store::TenantTx;
-use steward_store::booking::setup::{self as rows, LocationRow, ServiceRow, StaffRow};
 use steward_store::booking::appointments as appointment_rows;
+use steward_store::booking::setup::{self as rows, LocationRow, ServiceRow, StaffRow};
 
 /// Most days one availability request may cover.
 pub const MAX_DAYS: i64 = 62;

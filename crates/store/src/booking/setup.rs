@@ -563,16 +563,24 @@ macro_rules! schedule_sql {
         concat!(
             "SELECT 'h' AS kind, staff_id, weekday AS a, start_minute AS b, end_minute AS c, location_id AS place,
                     CAST(NULL AS TEXT) AS day
-             FROM staff_hours WHERE tenant_id = $1 ", $staff, "
+             FROM staff_hours WHERE tenant_id = $1 ",
+            $staff,
+            "
              UNION ALL
              SELECT 'o', staff_id, position, start_minute, end_minute, location_id, on_date
-             FROM staff_overrides WHERE tenant_id = $1 ", $staff, " AND on_date >= $3
+             FROM staff_overrides WHERE tenant_id = $1 ",
+            $staff,
+            " AND on_date >= $3
              UNION ALL
              SELECT 't', staff_id, starts_at, ends_at, CAST(NULL AS BIGINT), CAST(NULL AS UUID), CAST(NULL AS TEXT)
-             FROM staff_time_off WHERE tenant_id = $1 ", $staff, " AND ends_at > $4 AND starts_at < $5
+             FROM staff_time_off WHERE tenant_id = $1 ",
+            $staff,
+            " AND ends_at > $4 AND starts_at < $5
              UNION ALL
              SELECT 'k', staff_id, blocked_from, blocked_until, expires_at, CAST(NULL AS UUID), CAST(NULL AS TEXT)
-             FROM slot_holds WHERE tenant_id = $1 ", $staff, " AND blocked_from > $6 AND blocked_from < $5
+             FROM slot_holds WHERE tenant_id = $1 ",
+            $staff,
+            " AND blocked_from > $6 AND blocked_from < $5
                AND blocked_until > $4 AND expires_at > $7 AND appointment_id IS NULL AND ($8 IS NULL OR id <> $8)
              ORDER BY 1, 2, 7, 3"
         )

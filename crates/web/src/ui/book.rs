@@ -41,14 +41,22 @@ pub struct SlotsPage {
     pub slug: String,
     pub service: PublicService,
     pub staff_id: String,
+    pub location_id: String,
     pub available: Option<AvailabilityView>,
     pub later: String,
     pub earlier: Option<String>,
 }
 
+impl SlotsPage {
+    fn location_name(&self, id: &steward_domain::ids::LocationId) -> String {
+        self.service.locations.iter().find(|(l, _)| l == id).map(|(_, name)| name.clone()).unwrap_or_default()
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct SlotParams {
     staff_id: Option<String>,
+    location_id: Option<String>,
     from: Option<String>,
 }
 
@@ -66,6 +74,7 @@ pub async fn slots(
         let request = AvailabilityRequest {
             service_id: service_id.clone(),
             staff_id: params.staff_id.clone(),
+            location_id: params.location_id.clone().filter(|l| !l.is_empty()),
             from: params.from.clone(),
             days: Some(7),
             ..Default::default()
@@ -82,11 +91,15 @@ pub async fn slots(
             .and_then(|f| f.parse::<jiff::civil::Date>().ok())
             .or_else(|| available.as_ref().and_then(|a| a.days.first()).and_then(|d| d.date.parse().ok()));
         let staff = params.staff_id.clone().unwrap_or_default();
+        let place = params.location_id.clone().unwrap_or_default();
         let link = |date: jiff::civil::Date| {
             let mut q = form_urlencoded::Serializer::new(String::new());
             q.append_pair("from", &date.to_string());
             if !staff.is_empty() {
                 q.append_pair("staff_id", &staff);
+            }
+            if !place.is_empty() {
+                q.append_pair("location_id", &place);
             }
             format!("/b/{slug}/services/{service_id}?{}", q.finish())
         };
@@ -99,7 +112,16 @@ pub async fn slots(
         let status = if available.is_some() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
         Ok(render(
             status,
-            &SlotsPage { chrome, slug: slug.clone(), service, staff_id: staff, available, later, earlier },
+            &SlotsPage {
+                chrome,
+                slug: slug.clone(),
+                service,
+                staff_id: staff,
+                location_id: place.clone(),
+                available,
+                later,
+                earlier,
+            },
         ))
     }
     .await;
