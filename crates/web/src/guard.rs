@@ -45,8 +45,9 @@ pub async fn guard(State(guard): State<GuardState>, req: Request, next: Next) ->
     let started = std::time::Instant::now();
     let method = req.method().clone();
     let route = guard.route;
-    let response = guarded(guard, req, next).await;
+    let mut response = guarded(guard, req, next).await;
     crate::metrics::observe(method.as_str(), route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response.extensions_mut().insert(crate::security::Route(route));
     response
 }
 

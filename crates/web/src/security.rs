@@ -1,6 +1,6 @@
 //! What wraps every response: a request id, one structured log line (request id, tenant,
-//! method, path, status, latency, and the internal error if any; never a query string,
-//! body or personal value), and the
+//! method, route, status, latency, and the internal error if any; never the path itself,
+//! a query string, a body or a personal value), and the
 //! security headers with a strict Content-Security-Policy (SEC-2).
 
 use axum::extract::Request;
@@ -42,6 +42,12 @@ pub struct RequestTenant(pub steward_domain::ids::TenantId);
 #[derive(Clone)]
 pub struct InternalError(pub String);
 
+/// The route a response came from, as declared (`/reset/{token}`), put on the response by
+/// its guard: logs name the route, never the path, which can carry a secret (a reset or
+/// invitation token, a calendar feed's address).
+#[derive(Clone, Copy)]
+pub struct Route(pub &'static str);
+
 /// The request's id, for handlers and the audit log.
 #[derive(Clone)]
 pub struct RequestId(pub String);
@@ -50,7 +56,6 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     let request_id = next_request_id();
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
     let started = Instant::now();
     // One event per request, written when it ends, rather than a span entered on every
     // poll: the same fields for a fraction of the cost (docs/benchmarks.md).
@@ -68,11 +73,12 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     let latency_us = started.elapsed().as_micros() as u64;
     let tenant = response.extensions().get::<RequestTenant>().map(|t| t.0.to_string()).unwrap_or_default();
+    let route = response.extensions().get::<Route>().map(|r| r.0).unwrap_or("(no route)");
     match response.extensions().get::<InternalError>() {
         Some(InternalError(error)) => {
-            tracing::error!(%request_id, %tenant, %method, %path, status, latency_us, %error, "request failed")
+            tracing::error!(%request_id, %tenant, %method, route, status, latency_us, %error, "request failed")
         }
-        None => tracing::info!(%request_id, %tenant, %method, %path, status, latency_us, "request"),
+        None => tracing::info!(%request_id, %tenant, %method, route, status, latency_us, "request"),
     }
     response
 }
