@@ -89,9 +89,31 @@ impl Refusal {
     }
 }
 
+/// Local times already turned into instants, shared by the staff members of one request:
+/// most of them work the same hours at the same places, and a time-zone lookup costs more
+/// than everything else about a slot.
+#[derive(Default)]
+pub struct LocalTimes(std::collections::HashMap<(Uuid, Date, i64), Option<i64>>);
+
+impl LocalTimes {
+    fn at(&mut self, location: &Location, date: Date, minute: i64) -> Option<i64> {
+        *self.0.entry((location.id, date, minute)).or_insert_with(|| local_minute(date, minute, &location.zone))
+    }
+}
+
 /// The working windows of a staff member that touch `[from, until)`, at the given
 /// locations, as instants with their location.
 pub fn working_windows(staff: &StaffSchedule, locations: &[Location], from: i64, until: i64) -> Vec<(Span, Uuid)> {
+    working_windows_with(staff, locations, from, until, &mut LocalTimes::default())
+}
+
+fn working_windows_with(
+    staff: &StaffSchedule,
+    locations: &[Location],
+    from: i64,
+    until: i64,
+    times: &mut LocalTimes,
+) -> Vec<(Span, Uuid)> {
     let mut windows = Vec::new();
     let (Some(first), Some(last)) = (utc_date(from), utc_date(until)) else { return windows };
     // Local dates differ from UTC ones by at most a day either way.
@@ -111,9 +133,7 @@ pub fn working_windows(staff: &StaffSchedule, locations: &[Location], from: i64,
         };
         for (location, start, end) in ranges {
             let Some(place) = locations.iter().find(|l| l.id == location) else { continue };
-            let (Some(open), Some(close)) =
-                (local_minute(date, start, &place.zone), local_minute(date, end, &place.zone))
-            else {
+            let (Some(open), Some(close)) = (times.at(place, date, start), times.at(place, date, end)) else {
                 continue;
             };
             if close > open && close > from && open < until {
@@ -131,20 +151,34 @@ pub fn working_windows(staff: &StaffSchedule, locations: &[Location], from: i64,
 
 /// Free start times of one staff member, earliest first.
 pub fn free_slots(query: &Query, staff: &StaffSchedule) -> Vec<Slot> {
+    free_slots_with(query, staff, &mut LocalTimes::default())
+}
+
+fn free_slots_with(query: &Query, staff: &StaffSchedule, times: &mut LocalTimes) -> Vec<Slot> {
     let busy = merged(staff.booked.iter().chain(staff.time_off.iter()).copied());
+    // Starts only move forward, so the first busy span that could still matter does too.
+    let mut next_busy: usize = 0;
     let earliest = query.earliest();
     let latest = query.latest();
     let step = query.timing.slot_interval_minutes.max(1) * MICROS_PER_MINUTE;
     let length = query.timing.duration_minutes * MICROS_PER_MINUTE;
     let mut slots = Vec::new();
-    for (window, location) in working_windows(staff, query.locations, query.from, query.until) {
+    for (window, location) in working_windows_with(staff, query.locations, query.from, query.until, times) {
         let mut start = window.from;
         if start < earliest {
             // Jump to the first step on or after the earliest start, keeping the grid.
             start += (earliest - start + step - 1) / step * step;
         }
         while start + length <= window.until && start < latest {
-            if !is_busy(&busy, query.timing.blocked(start)) {
+            let wanted = query.timing.blocked(start);
+            if busy.get(next_busy.wrapping_sub(1)).is_some_and(|b| b.until > wanted.from) {
+                // Windows that overlap (hours at two places on one day) step back in time.
+                next_busy = busy.partition_point(|b| b.until <= wanted.from);
+            }
+            while busy.get(next_busy).is_some_and(|b| b.until <= wanted.from) {
+                next_busy += 1;
+            }
+            if busy.get(next_busy).is_none_or(|b| b.from >= wanted.until) {
                 slots.push(Slot { start, staff: staff.staff, location });
             }
             start += step;
@@ -156,13 +190,15 @@ pub fn free_slots(query: &Query, staff: &StaffSchedule) -> Vec<Slot> {
 /// For "anyone": one slot per start time, given to the eligible staff member with the
 /// fewest appointments that day (then the first in the given order), spreading the load.
 pub fn free_slots_for_anyone(query: &Query, staff: &[StaffSchedule]) -> Vec<Slot> {
-    let mut best: std::collections::HashMap<i64, (usize, usize, Slot)> = std::collections::HashMap::new();
+    let mut best: std::collections::HashMap<i64, (usize, usize, Slot), std::hash::BuildHasherDefault<InstantHasher>> =
+        std::collections::HashMap::default();
+    let mut times = LocalTimes::default();
     for (order, schedule) in staff.iter().enumerate() {
         let mut starts: Vec<i64> = schedule.booked.iter().map(|s| s.from).collect();
         starts.sort_unstable();
         // The load of the UTC day of the last slot, reused while the day stays the same.
         let mut day_load: Option<(i64, usize)> = None;
-        for slot in free_slots(query, schedule) {
+        for slot in free_slots_with(query, schedule, &mut times) {
             let day = slot.start - slot.start.rem_euclid(MICROS_PER_DAY);
             let load = match day_load {
                 Some((d, load)) if d == day => load,
@@ -186,6 +222,27 @@ pub fn free_slots_for_anyone(query: &Query, staff: &[StaffSchedule]) -> Vec<Slot
     let mut slots: Vec<Slot> = best.into_values().map(|(.., slot)| slot).collect();
     slots.sort_unstable_by_key(|s| s.start);
     slots
+}
+
+/// Hashes an instant in one multiplication: start times are already well spread, and
+/// this map is filled tens of thousands of times per request.
+#[derive(Default)]
+pub struct InstantHasher(u64);
+
+impl std::hash::Hasher for InstantHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_i64(&mut self, value: i64) {
+        self.0 = (value as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
 }
 
 /// Whether `start` can be booked with this staff member, and at which location; says
