@@ -641,3 +641,78 @@ async fn availability_sees_every_change_to_appointments_at_once() {
         "the customer and their appointments are gone"
     );
 }
+
+#[tokio::test]
+async fn the_pages_set_up_staff_hours_and_book_move_and_cancel() {
+    // promise: BKG-1
+    let server = server_at(JUNE_FIRST).await;
+    let a = server.tenant("salon-pages").await;
+    let mut browser = server.browser();
+    browser.log_in(&a.slug, "owner@salon-pages.example", crate::harness::PASSWORD).await;
+    let page = |p: &crate::harness::Page| p.location().unwrap_or_default().to_string();
+    let bad_zone = browser
+        .submit("/app/booking", "/app/booking/locations", &[("name", "Whitefield"), ("time_zone", "Mars/Olympus")])
+        .await;
+    assert_eq!(bad_zone.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_zone.body.contains("not a known IANA time zone"));
+    let made =
+        browser.submit("/app/booking", "/app/booking/locations", &[("name", "Whitefield"), ("time_zone", "")]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let service = browser
+        .submit(
+            "/app/booking",
+            "/app/booking/services",
+            &[("name", "Threading"), ("duration_minutes", "30"), ("price", "150"), ("gst_rate", "5")],
+        )
+        .await;
+    assert_eq!(service.status, StatusCode::SEE_OTHER, "{}", service.body);
+    let service_id = page(&service).split('/').nth(4).unwrap().split('?').next().unwrap().to_string();
+    let staff =
+        browser.submit("/app/booking", "/app/booking/staff", &[("name", "Rekha"), ("service_ids", &service_id)]).await;
+    let staff_path = page(&staff).split('?').next().unwrap().to_string();
+    let location = steward_app::booking::setup::locations(&server.app, &a.owner).await.unwrap()[0].id.to_string();
+    assert_eq!(
+        browser
+            .submit(
+                &staff_path,
+                &format!("{staff_path}/hours"),
+                &[("tuesday", "10:00-13:00, 12:00-15:00"), ("tuesday_location", &location)]
+            )
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "overlapping ranges are refused"
+    );
+    let hours = browser
+        .submit(
+            &staff_path,
+            &format!("{staff_path}/hours"),
+            &[("tuesday", "10:00-13:00, 14:00-18:00"), ("tuesday_location", &location)],
+        )
+        .await;
+    assert_eq!(hours.status, StatusCode::SEE_OTHER, "{}", hours.body);
+    let book = [
+        ("service_id", service_id.as_str()),
+        ("staff_id", ""),
+        ("start", "2026-06-02T10:00"),
+        ("name", "Pages Person"),
+        ("phone", "98450 66666"),
+    ];
+    let booked = browser.submit("/app/appointments/new", "/app/appointments", &book).await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.body);
+    let appointment = page(&booked).split('?').next().unwrap().to_string();
+    let again = browser.submit("/app/appointments/new", "/app/appointments", &book).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("2026-06-02 10:30"), "the form offers the next free times");
+    let moved = browser.submit(&appointment, &appointment, &[("start", "2026-06-02T14:00")]).await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let into_break = browser.submit(&appointment, &appointment, &[("start", "2026-06-02T13:15")]).await;
+    assert_eq!(into_break.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let calendar = browser.get("/app/calendar?date=2026-06-02").await;
+    assert!(calendar.body.contains("Pages Person") && calendar.body.contains("14:00"), "{}", calendar.body);
+    let cancelled = browser
+        .submit(&appointment, &format!("{appointment}/status"), &[("status", "cancelled"), ("reason", "Unwell")])
+        .await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    assert!(browser.get(&appointment).await.body.contains("Cancelled: Unwell"));
+}
