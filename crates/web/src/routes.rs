@@ -349,6 +349,7 @@ pub fn all() -> Vec<RouteSpec> {
             post(ui::roles::delete),
         ),
         page(M::GET, "/app/audit", Permission(P::AuditRead), "Audit log", get(ui::audit::show)),
+        page(M::GET, "/app/usage", Permission(P::AuditRead), "Features used and pages viewed, per day", get(ui::usage::show)),
         page(M::GET, "/app/audit/export", Permission(P::AuditRead), "Download the audit log", get(api::audit::export)),
         page(M::POST, "/app/audit/verify", Permission(P::AuditRead), "Verify the audit log", post(ui::audit::verify)),
         // The JSON API.

@@ -40,3 +40,43 @@ async fn features_and_page_views_are_counted_per_day() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json()["error"]["field"], "from");
 }
+
+#[tokio::test]
+async fn the_usage_page_shows_features_and_pages_to_admins_only() {
+    let server = TestServer::start().await;
+    let fixture = server.tenant("usage-page").await;
+    let api = server.api(&fixture.owner_token);
+    api.call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "new@usage-page.example", "role": "staff" })))
+        .await;
+    let mut browser = server.browser();
+    browser.log_in("usage-page", "owner@usage-page.example", PASSWORD).await;
+    browser.get("/app/members").await;
+    let mut page = browser.get("/app/usage").await;
+    for _ in 0..50 {
+        if page.body.contains("/app/members") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        page = browser.get("/app/usage").await;
+    }
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<code>invitation.created</code>"), "{}", page.body);
+    assert!(page.body.contains("<code>/app/members</code>"), "{}", page.body);
+    let bad = browser.get("/app/usage?from=soon").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("from: must be a date"), "{}", bad.body);
+
+    steward_app::access::members::add_member(
+        &server.app,
+        fixture.tenant,
+        "staff@usage-page.example",
+        "Usha Staff",
+        "staff",
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let mut staff = server.browser();
+    staff.log_in("usage-page", "staff@usage-page.example", PASSWORD).await;
+    assert_eq!(staff.get("/app/usage").await.status, StatusCode::FORBIDDEN);
+}

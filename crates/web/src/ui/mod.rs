@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod members;
 pub mod roles;
 pub mod tokens;
+pub mod usage;
 
 use crate::AppState;
 use crate::error::{Failure, describe};
@@ -70,7 +71,7 @@ impl Chrome {
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;
-        let candidates: [(&'static str, &'static str, Option<Permission>); 9] = [
+        let candidates: [(&'static str, &'static str, Option<Permission>); 10] = [
             ("/app", "Dashboard", None),
             ("/app/calendar", "Calendar", Some(Permission::BookingsRead)),
             ("/app/customers", "Customers", Some(Permission::CustomersRead)),
@@ -79,6 +80,7 @@ impl Chrome {
             ("/app/roles", "Roles", Some(Permission::MembersRead)),
             ("/app/business", "Business", Some(Permission::TenantRead)),
             ("/app/audit", "Audit log", Some(Permission::AuditRead)),
+            ("/app/usage", "Usage", Some(Permission::AuditRead)),
             ("/app/account", "My account", None),
         ];
         let mut links: Vec<NavLink> = candidates
