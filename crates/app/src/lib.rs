@@ -7,6 +7,7 @@ pub mod audit;
 pub mod booking;
 pub mod clock;
 pub mod customers;
+pub mod diagnostics;
 pub mod error;
 pub mod keys;
 pub mod mail;
@@ -31,6 +32,8 @@ pub struct AppSettings {
     pub session_idle_minutes: i64,
     /// Log-in and password-reset attempts allowed per client address per minute.
     pub login_attempts_per_minute: u32,
+    /// Requests slower than this many milliseconds appear in the tenant's problems view.
+    pub slow_request_ms: u64,
 }
 
 impl Default for AppSettings {
@@ -40,6 +43,7 @@ impl Default for AppSettings {
             default_country_code: "+91".into(),
             session_idle_minutes: 12 * 60,
             login_attempts_per_minute: 10,
+            slow_request_ms: 1_000,
         }
     }
 }
@@ -60,6 +64,8 @@ pub struct App {
     pub hold_limiter: Arc<rate_limit::RateLimiter>,
     /// Staff members' busy time, reused by availability while it is current.
     pub busy_cache: Arc<booking::availability::BusyCache>,
+    /// Each tenant's recent failed and slow requests.
+    pub problems: Arc<diagnostics::Problems>,
 }
 
 impl App {
@@ -77,6 +83,7 @@ impl App {
             import_jobs: Arc::default(),
             hold_limiter: Arc::new(rate_limit::RateLimiter::new(30, 60)),
             busy_cache: Arc::default(),
+            problems: Arc::default(),
         }
     }
 

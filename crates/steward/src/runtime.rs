@@ -99,6 +99,7 @@ pub fn build_app(config: &Config, store: Store, master_key: MasterKey, port: Opt
         default_country_code: config.default_country_code.clone(),
         session_idle_minutes: config.session_idle_minutes,
         login_attempts_per_minute: config.login_attempts_per_minute,
+        ..AppSettings::default()
     };
     let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
     Ok(App::new(store, settings, master_key, mailer))

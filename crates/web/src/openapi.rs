@@ -47,6 +47,9 @@ fn schemas() -> Value {
             "first_break": { "type": ["string", "null"] }, "first_broken_seq": { "type": ["integer", "null"] } } },
         "DailyUsage": { "type": "object", "properties": { "date": { "type": "string", "format": "date" }, "feature": { "type": "string" },
             "count": { "type": "integer" } } },
+        "Problem": { "type": "object", "properties": { "at": time, "request_id": { "type": "string" }, "method": { "type": "string" },
+            "route": { "type": "string" }, "status": { "type": "integer" }, "latency_ms": { "type": "integer" },
+            "kind": { "type": "string", "enum": ["error", "slow"] } } },
         "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
     });
     for more in [customer_schemas(), booking_schemas()] {

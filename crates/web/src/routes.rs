@@ -350,6 +350,7 @@ pub fn all() -> Vec<RouteSpec> {
         ),
         page(M::GET, "/app/audit", Permission(P::AuditRead), "Audit log", get(ui::audit::show)),
         page(M::GET, "/app/usage", Permission(P::AuditRead), "Features used and pages viewed, per day", get(ui::usage::show)),
+        page(M::GET, "/app/problems", Permission(P::AuditRead), "Recent failed and slow requests", get(ui::usage::problems)),
         page(M::GET, "/app/audit/export", Permission(P::AuditRead), "Download the audit log", get(api::audit::export)),
         page(M::POST, "/app/audit/verify", Permission(P::AuditRead), "Verify the audit log", post(ui::audit::verify)),
         // The JSON API.
@@ -827,6 +828,16 @@ pub fn all() -> Vec<RouteSpec> {
         ),
         api(
             M::GET,
+            "/api/v1/problems",
+            Permission(P::AuditRead),
+            "This business's recent failed (5xx) and slow requests, newest first, by request id",
+            None,
+            Some("Problem"),
+            true,
+            get(api::usage::problems),
+        ),
+        api(
+            M::GET,
             "/api/v1/customers",
             Permission(P::CustomersRead),
             "Customers, searched and filtered (query: q, tag, field_id, field_value, sort=name|last_visit|created, cursor, limit)",
@@ -1038,6 +1049,6 @@ pub fn build_router(state: AppState, body_limit: usize) -> Router {
     router
         .fallback(ui::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn(security::request_context))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::request_context))
         .with_state(state)
 }

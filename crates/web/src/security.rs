@@ -52,7 +52,11 @@ pub struct Route(pub &'static str);
 #[derive(Clone)]
 pub struct RequestId(pub String);
 
-pub async fn request_context(mut req: Request, next: Next) -> Response {
+pub async fn request_context(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let request_id = next_request_id();
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
@@ -72,8 +76,14 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     }
     let status = response.status().as_u16();
     let latency_us = started.elapsed().as_micros() as u64;
-    let tenant = response.extensions().get::<RequestTenant>().map(|t| t.0.to_string()).unwrap_or_default();
+    let tenant_id = response.extensions().get::<RequestTenant>().map(|t| t.0);
+    let tenant = tenant_id.map(|t| t.to_string()).unwrap_or_default();
     let route = response.extensions().get::<Route>().map(|r| r.0).unwrap_or("(no route)");
+    if let Some(tenant_id) = tenant_id {
+        let app = &state.app;
+        let slow = app.settings.slow_request_ms;
+        app.problems.observe(tenant_id, app.now(), &request_id, method.as_str(), route, status, latency_us, slow);
+    }
     match response.extensions().get::<InternalError>() {
         Some(InternalError(error)) => {
             tracing::error!(%request_id, %tenant, %method, route, status, latency_us, %error, "request failed")

@@ -174,6 +174,8 @@ pub struct Options {
     pub host: Option<&'static str>,
     /// Run on PostgreSQL even when the suite runs on SQLite.
     pub postgres: bool,
+    /// Requests slower than this count as problems (default: Steward's).
+    pub slow_request_ms: Option<u64>,
 }
 
 /// A running Steward.
@@ -199,7 +201,10 @@ impl TestServer {
         let port = listener.local_addr().expect("addr").port();
         let host = options.host.unwrap_or("127.0.0.1");
         let base = format!("http://{host}:{port}");
-        let settings = AppSettings { base_url: base.clone(), ..AppSettings::default() };
+        let mut settings = AppSettings { base_url: base.clone(), ..AppSettings::default() };
+        if let Some(slow) = options.slow_request_ms {
+            settings.slow_request_ms = slow;
+        }
         let mailer = Mailer::new(options.smtp_url.as_deref(), "Steward <no-reply@steward.test>").expect("mailer");
         let mut app = App::new(store.clone(), settings, MasterKey::generate().expect("key"), mailer);
         if let Some(clock) = options.clock {

@@ -80,3 +80,33 @@ async fn the_usage_page_shows_features_and_pages_to_admins_only() {
     staff.log_in("usage-page", "staff@usage-page.example", PASSWORD).await;
     assert_eq!(staff.get("/app/usage").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn each_business_sees_its_own_slow_and_failed_requests_by_request_id() {
+    // promise: ISO-2
+    let server = crate::harness::TestServer::start_with(crate::harness::Options {
+        slow_request_ms: Some(0),
+        ..Default::default()
+    })
+    .await;
+    let a = server.tenant("problems-a").await;
+    let b = server.tenant("problems-b").await;
+    let api_a = server.api(&a.owner_token);
+    let seen = api_a.get("/api/v1/customers?q=secret-search-words").await;
+    let request_id = seen.headers["x-request-id"].to_str().unwrap().to_string();
+    let problems = api_a.get("/api/v1/problems").await;
+    assert_eq!(problems.status, StatusCode::OK);
+    let list = problems.json();
+    let found = list.as_array().unwrap().iter().find(|p| p["request_id"] == request_id.as_str()).cloned();
+    let found = found.expect("the slow request is listed by its id");
+    assert_eq!(found["route"], "/api/v1/customers");
+    assert_eq!(found["kind"], "slow");
+    assert!(!problems.body.contains("secret-search-words"), "no query string is kept");
+    let other = server.api(&b.owner_token).get("/api/v1/problems").await;
+    assert!(!other.body.contains(&request_id), "another business does not see it");
+    let mut browser = server.browser();
+    browser.log_in("problems-a", "owner@problems-a.example", PASSWORD).await;
+    let page = browser.get("/app/problems").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&request_id), "{}", page.body);
+}

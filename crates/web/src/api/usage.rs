@@ -22,3 +22,10 @@ pub async fn daily(
 ) -> ApiResult<Json<Vec<DailyUsage>>> {
     Ok(Json(usage::daily(&state.app, &who, query.from.as_deref(), query.to.as_deref()).await?))
 }
+
+pub async fn problems(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    crate::extract::Auth(who): crate::extract::Auth,
+) -> crate::error::ApiResult<axum::Json<Vec<steward_app::diagnostics::Problem>>> {
+    Ok(axum::Json(steward_app::diagnostics::recent(&state.app, &who)?))
+}

@@ -71,7 +71,7 @@ impl Chrome {
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;
-        let candidates: [(&'static str, &'static str, Option<Permission>); 10] = [
+        let candidates: [(&'static str, &'static str, Option<Permission>); 11] = [
             ("/app", "Dashboard", None),
             ("/app/calendar", "Calendar", Some(Permission::BookingsRead)),
             ("/app/customers", "Customers", Some(Permission::CustomersRead)),
@@ -81,6 +81,7 @@ impl Chrome {
             ("/app/business", "Business", Some(Permission::TenantRead)),
             ("/app/audit", "Audit log", Some(Permission::AuditRead)),
             ("/app/usage", "Usage", Some(Permission::AuditRead)),
+            ("/app/problems", "Problems", Some(Permission::AuditRead)),
             ("/app/account", "My account", None),
         ];
         let mut links: Vec<NavLink> = candidates

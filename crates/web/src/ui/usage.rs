@@ -80,3 +80,25 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(params):
     .await;
     result.unwrap_or_else(|e| error_response(&e))
 }
+
+#[derive(Template)]
+#[template(path = "problems.html")]
+pub struct ProblemsPage {
+    pub chrome: Chrome,
+    pub problems: Vec<steward_app::diagnostics::Problem>,
+    pub slow_ms: u64,
+}
+
+/// The business's recent failed and slow requests.
+pub async fn problems(State(state): State<AppState>, Auth(who): Auth) -> Response {
+    let result = async {
+        let chrome = Chrome::member(&state, &who, "Problems", "/app/problems").await?;
+        let problems = steward_app::diagnostics::recent(&state.app, &who)?;
+        Ok::<_, AppError>(render(
+            StatusCode::OK,
+            &ProblemsPage { chrome, problems, slow_ms: state.app.settings.slow_request_ms },
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_response(&e))
+}

@@ -1,0 +1,91 @@
+//! A tenant's own recent problems, for its admins to trace by request id: requests that
+//! failed inside Steward (5xx) and requests slower than the configured threshold. Kept in
+//! memory, the last [`PER_TENANT`] per tenant, and never with a personal value: route,
+//! status, latency, time and request id only (the internal error itself stays in the
+//! operator's log, under the same request id).
+
+use crate::access::principal::Principal;
+use crate::clock::format_instant;
+use crate::{App, AppError};
+use serde::Serialize;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use steward_domain::ids::TenantId;
+use steward_domain::permissions::Permission;
+
+/// Problems kept per tenant.
+pub const PER_TENANT: usize = 200;
+/// Tenants kept at most; past this the oldest records are dropped wholesale.
+const TENANTS: usize = 10_000;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    pub at: String,
+    pub request_id: String,
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+    pub latency_ms: u64,
+    /// `error` for a failure inside Steward, `slow` for a slow answer.
+    pub kind: &'static str,
+}
+
+#[derive(Default)]
+pub struct Problems {
+    by_tenant: Mutex<HashMap<TenantId, VecDeque<Problem>>>,
+}
+
+impl Problems {
+    /// Records a request if it failed inside Steward or was slower than `slow_ms`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn observe(
+        &self,
+        tenant: TenantId,
+        now: i64,
+        request_id: &str,
+        method: &str,
+        route: &str,
+        status: u16,
+        latency_us: u64,
+        slow_ms: u64,
+    ) {
+        let latency_ms = latency_us / 1000;
+        let kind = if status >= 500 {
+            "error"
+        } else if latency_ms >= slow_ms {
+            "slow"
+        } else {
+            return;
+        };
+        let Ok(mut all) = self.by_tenant.lock() else { return };
+        if all.len() >= TENANTS && !all.contains_key(&tenant) {
+            all.clear();
+        }
+        let list = all.entry(tenant).or_default();
+        if list.len() >= PER_TENANT {
+            list.pop_front();
+        }
+        list.push_back(Problem {
+            at: format_instant(now),
+            request_id: request_id.to_string(),
+            method: method.to_string(),
+            route: route.to_string(),
+            status,
+            latency_ms,
+            kind,
+        });
+    }
+
+    fn recent(&self, tenant: TenantId) -> Vec<Problem> {
+        self.by_tenant
+            .lock()
+            .map(|all| all.get(&tenant).map(|l| l.iter().rev().cloned().collect()).unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+/// The tenant's recent problems, newest first.
+pub fn recent(app: &App, who: &Principal) -> Result<Vec<Problem>, AppError> {
+    who.require(Permission::AuditRead)?;
+    Ok(app.problems.recent(who.tenant))
+}
