@@ -7,16 +7,12 @@
 //! Usage: steward-bench booking [--postgres ADMIN_URL] [--runs N] [--seconds N]
 //!        [--connections N] [--steward PATH]
 
-use crate::{Server, http, median_f64, median_u64, seed};
-use std::process::{Command, Stdio};
+use crate::{http, median_f64, median_u64, seed};
 use std::time::{Duration, Instant};
+use steward_app::App;
 use steward_app::access::{auth, tokens};
 use steward_app::booking::setup::{self, HoursInput, LocationInput, ServiceInput, StaffInput, WeekInput};
-use steward_app::mail::Mailer;
-use steward_app::{App, AppSettings};
-use steward_crypto::master_key::MasterKey;
 use steward_domain::ids::{AppointmentId, CustomerId, LocationId, ServiceId, StaffId};
-use steward_store::Store;
 use steward_store::booking::appointments::{self as rows, NewAppointment};
 
 const STAFF: usize = 50;
@@ -185,22 +181,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     std::fs::create_dir_all(&data_dir).map_err(|e| e.to_string())?;
     let seeded = seed::seed(&data_dir, postgres.as_deref(), 3).await?;
     let url = seeded.runtime_url.clone();
-    let store = Store::open(
-        url.as_deref()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("steward.db").display()))
-            .as_str(),
-        4,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let key = MasterKey::load_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?;
-    let app = App::new(
-        store.clone(),
-        AppSettings { login_attempts_per_minute: 100_000, ..AppSettings::default() },
-        key,
-        Mailer::new(None, "b <b@localhost>").map_err(|e| e.to_string())?,
-    );
+    let (store, app) = seed::open_app(&data_dir, url.as_deref(), 4).await?;
     let started = Instant::now();
     let setup = set_up(&app, &seeded).await?;
     store.close().await;
@@ -210,22 +191,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         started.elapsed().as_secs_f64()
     );
 
-    let port =
-        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
-    let mut command = Command::new(&steward);
-    command
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(data_dir.join("server.log")).map_err(|e| e.to_string())?);
-    if let Some(url) = &url {
-        command.arg("--database-url").arg(url);
-    }
-    let _server = Server(command.arg("serve").spawn().map_err(|e| format!("start steward: {e}"))?);
-    let address = format!("127.0.0.1:{port}");
-    http::wait_until_up(&address).await?;
+    let (_server, address) = seed::start_server(&steward, &data_dir, url.as_deref()).await?;
 
     // Availability: 50 staff ("anyone"), 30 days, one request at a time.
     let path = format!("/api/v1/availability?service_id={}&from={}&days=30", setup.service, setup.first_day);

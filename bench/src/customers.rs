@@ -8,14 +8,10 @@
 //! Usage: steward-bench customers [--postgres ADMIN_URL] [--rows N] [--runs N] [--seconds N]
 //!        [--connections N] [--steward PATH]
 
-use crate::{Server, http, median_f64, median_u64, rss_kib, seed};
+use crate::{http, median_f64, median_u64, rss_kib, seed};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use steward_app::access::{auth, tokens};
-use steward_app::mail::Mailer;
-use steward_app::{App, AppSettings};
-use steward_crypto::master_key::MasterKey;
-use steward_store::Store;
 
 const FIRST: &[&str] = &[
     "Aarav", "Vivaan", "Aditya", "Vihaan", "Arjun", "Sai", "Reyansh", "Ayaan", "Krishna", "Ishaan", "Ananya", "Diya",
@@ -160,22 +156,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     }
 
     // A token that may read and write customers, for the API numbers on tenant bench-0000.
-    let store = Store::open(
-        url.as_deref()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("steward.db").display()))
-            .as_str(),
-        2,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let key = MasterKey::load_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?;
-    let app = App::new(
-        store.clone(),
-        AppSettings::default(),
-        key,
-        Mailer::new(None, "b <b@localhost>").map_err(|e| e.to_string())?,
-    );
+    let (store, app) = seed::open_app(&data_dir, url.as_deref(), 2).await?;
     let issued =
         auth::log_in(&app, &seeded.login_slug, &seeded.login_email, &seeded.login_password, &Default::default(), None)
             .await
@@ -185,22 +166,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let token = tokens::create(&app, &owner, "crm bench", &scopes, None).await.map_err(|e| e.to_string())?.token;
     store.close().await;
 
-    let port =
-        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
-    let mut command = Command::new(&steward);
-    command
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(data_dir.join("server.log")).map_err(|e| e.to_string())?);
-    if let Some(url) = &url {
-        command.arg("--database-url").arg(url);
-    }
-    let _server = Server(command.arg("serve").spawn().map_err(|e| format!("start steward: {e}"))?);
-    let address = format!("127.0.0.1:{port}");
-    http::wait_until_up(&address).await?;
+    let (_server, address) = seed::start_server(&steward, &data_dir, url.as_deref()).await?;
 
     // Search: name prefixes and phone digits, as someone types them.
     let queries: Vec<String> = FIRST

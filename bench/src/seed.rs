@@ -148,3 +148,46 @@ impl Seeded {
         }
     }
 }
+
+/// Opens the seeded database in this process, with Steward's services on it, to prepare
+/// what a benchmark measures (the server itself runs as its own process).
+pub async fn open_app(data_dir: &Path, runtime_url: Option<&str>, connections: u32) -> Result<(Store, App), String> {
+    let url = runtime_url
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("steward.db").display()));
+    let store = Store::open(&url, connections).await.map_err(|e| e.to_string())?;
+    let key = MasterKey::load_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?;
+    let app = App::new(
+        store.clone(),
+        AppSettings { login_attempts_per_minute: 100_000, ..AppSettings::default() },
+        key,
+        Mailer::new(None, "bench <bench@localhost>").map_err(|e| e.to_string())?,
+    );
+    Ok((store, app))
+}
+
+/// Starts `steward serve` on the seeded data at a free port; its log goes to
+/// `server.log` in the data folder. Answers the server and its address once it is up.
+pub async fn start_server(
+    steward: &str,
+    data_dir: &Path,
+    runtime_url: Option<&str>,
+) -> Result<(crate::Server, String), String> {
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let mut command = std::process::Command::new(steward);
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(data_dir.join("server.log")).map_err(|e| e.to_string())?);
+    if let Some(url) = runtime_url {
+        command.arg("--database-url").arg(url);
+    }
+    let server = crate::Server(command.arg("serve").spawn().map_err(|e| format!("start steward: {e}"))?);
+    let address = format!("127.0.0.1:{port}");
+    crate::http::wait_until_up(&address).await?;
+    Ok((server, address))
+}

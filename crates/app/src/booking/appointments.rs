@@ -8,7 +8,7 @@
 //! constraint or triggers), which a losing request hears as 409 with the next free slots.
 
 use super::availability::{self, Offer, next_free, offer, schedules};
-use super::{Actor, parse_uuid};
+use super::{Actor, optional_id, parse_uuid};
 use crate::access::principal::Principal;
 use crate::clock::format_instant;
 use crate::customers::consents::CheckedConsent;
@@ -16,7 +16,7 @@ use crate::customers::records::{CustomerInput, find_or_create_by_contact};
 use crate::{App, AppError, audit};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use steward_domain::booking::availability::{Query, Refusal, check_start};
+use steward_domain::booking::availability::{Query, Refusal, check_start, load_on_day};
 use steward_domain::booking::local_time::{format_in, parse_day, parse_start, zone};
 use steward_domain::booking::recurrence::{Repeat, occurrences};
 use steward_domain::booking::{Status, format_price, format_rate};
@@ -136,13 +136,6 @@ pub struct BookingResult {
     pub conflicts: Vec<ConflictView>,
 }
 
-fn optional_id<T: From<uuid::Uuid>>(field: &str, raw: &Option<String>) -> Result<Option<T>, AppError> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") | Some("anyone") | Some("any") => Ok(None),
-        Some(text) => parse_uuid(field, text).map(Some),
-    }
-}
-
 /// Where a booking goes and how it came in.
 pub(crate) struct Placement<'a> {
     pub offer: &'a Offer,
@@ -191,6 +184,31 @@ async fn refused(
     };
     let slots = next_free(tx, target, start.max(now), now, 5).await?;
     Ok(Refused { refusal, next_free: slots.iter().map(|s| format_in(s.start, &placement.zone)).collect() })
+}
+
+/// Checks one start for one staff member inside a write transaction (a move, a hold):
+/// takes the staff member's lock, reads their schedule as it is now (leaving out the
+/// appointment being moved and the caller's own hold), and answers the location, or the
+/// refusal as an error with the next free starts.
+pub(crate) async fn check_in_write(
+    tx: &mut TenantTx,
+    placement: &Placement<'_>,
+    start: i64,
+    now: i64,
+    moving: Option<AppointmentId>,
+    hold: Option<HoldId>,
+) -> Result<LocationId, AppError> {
+    let offer = placement.offer;
+    let staff = placement.staff.ok_or_else(|| AppError::invalid("staff_id", "name the staff member"))?;
+    setup_rows::lock_staff(tx, staff).await?;
+    let schedule = schedules(tx, None, &offer.staff, start - DAY, start + DAY, now, moving, hold).await?;
+    let places = offer.places();
+    let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
+    match schedule.first().map(|s| check_start(&query, s, start)) {
+        Some(Ok(location)) => Ok(LocationId(location)),
+        Some(Err(refusal)) => Err(refused(tx, placement, refusal, start, now).await?.into_error()),
+        None => Err(AppError::invalid("staff_id", "this staff member does not perform this service")),
+    }
 }
 
 /// Who a booking is for.
@@ -294,7 +312,7 @@ pub(crate) async fn prepare(
         for schedule in all.iter().filter(|s| chosen.is_none_or(|c| c.0 == s.staff)) {
             match check_start(&query, schedule, start) {
                 Ok(location) => {
-                    let load = schedule.booked.iter().filter(|b| (b.from - start).abs() < DAY).count();
+                    let load = load_on_day(schedule, start);
                     if best.is_none_or(|(l, ..)| load < l) {
                         best = Some((load, StaffId(schedule.staff), LocationId(location)));
                     }
@@ -619,16 +637,8 @@ pub async fn change(
             Some(text) => parse_start("start", text, &tz)?,
             None => current.starts_at,
         };
-        setup_rows::lock_staff(&mut tx, staff).await?;
-        let schedule = schedules(&mut tx, None, &offer.staff, start - DAY, start + DAY, now, Some(id), None).await?;
-        let places = offer.places();
-        let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
         let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
-        let location = match schedule.first().map(|s| check_start(&query, s, start)) {
-            Some(Ok(location)) => LocationId(location),
-            Some(Err(refusal)) => return Err(refused(&mut tx, &placement, refusal, start, now).await?.into_error()),
-            None => return Err(AppError::invalid("staff_id", "this staff member does not perform this service")),
-        };
+        let location = check_in_write(&mut tx, &placement, start, now, Some(id), None).await?;
         let blocked = offer.timing.blocked(start);
         let moved = rows::reschedule(
             &mut tx,

@@ -3,8 +3,8 @@
 //! overrides, time off, appointments and others' held slots in a handful of queries; the
 //! domain's pure function decides.
 
-use super::parse_uuid;
 use super::setup::timing_of;
+use super::{optional_id, parse_uuid};
 use crate::access::principal::Principal;
 use crate::{App, AppError};
 use jiff::ToSpan;
@@ -292,13 +292,6 @@ pub(crate) async fn next_free(
     let mut slots = free(offer, &schedules, after, until, now);
     slots.truncate(count);
     Ok(slots)
-}
-
-fn optional_id<T: From<uuid::Uuid>>(field: &str, raw: &Option<String>) -> Result<Option<T>, AppError> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") | Some("anyone") | Some("any") => Ok(None),
-        Some(text) => parse_uuid(field, text).map(Some),
-    }
 }
 
 /// Free start times, grouped by the customer's days.

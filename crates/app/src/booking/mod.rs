@@ -65,3 +65,11 @@ impl Amount {
 pub(crate) fn parse_uuid<T: From<uuid::Uuid>>(field: &str, raw: &str) -> Result<T, AppError> {
     uuid::Uuid::parse_str(raw.trim()).map(T::from).map_err(|_| AppError::invalid(field, "is not a valid id"))
 }
+
+/// An optional id; empty, `anyone` or `any` means none was chosen.
+pub(crate) fn optional_id<T: From<uuid::Uuid>>(field: &str, raw: &Option<String>) -> Result<Option<T>, AppError> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") | Some("anyone") | Some("any") => Ok(None),
+        Some(text) => parse_uuid(field, text).map(Some),
+    }
+}

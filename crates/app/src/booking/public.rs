@@ -7,8 +7,8 @@
 //! confirmation. A hold carries no personal data.
 
 use super::Actor;
-use super::appointments::{AppointmentView, BookingInput, finish, prepare, view, write};
-use super::availability::{self, AvailabilityRequest, AvailabilityView, offer, schedules};
+use super::appointments::{AppointmentView, BookingInput, Placement, check_in_write, finish, prepare, view, write};
+use super::availability::{self, AvailabilityRequest, AvailabilityView, offer};
 use super::setup::Links;
 use crate::access::auth::ClientInfo;
 use crate::customers::consents::{CheckedConsent, ConsentInput, check};
@@ -16,7 +16,6 @@ use crate::customers::records::CustomerInput;
 use crate::{App, AppError, audit};
 use serde::Serialize;
 use serde_json::json;
-use steward_domain::booking::availability::{Query, check_start};
 use steward_domain::booking::ics::{Event, calendar};
 use steward_domain::booking::local_time::{format_in, zone};
 use steward_domain::booking::{format_price, format_rate};
@@ -145,22 +144,13 @@ pub async fn hold(
     let offer = offer(&mut tx, service, Some(staff), None).await?;
     let tz = zone("time_zone", &offer.default_zone())?;
     let start = steward_domain::booking::local_time::parse_start("start", start, &tz)?;
-    setup_rows::lock_staff(&mut tx, staff).await?;
-    let schedule = schedules(&mut tx, None, &offer.staff, start - DAY, start + DAY, now, None, None).await?;
-    let places = offer.places();
-    let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
-    let location = match schedule.first().map(|s| check_start(&query, s, start)) {
-        Some(Ok(location)) => LocationId(location),
-        Some(Err(steward_domain::booking::availability::Refusal::Taken)) => {
-            let next = availability::next_free(&mut tx, &offer, start.max(now), now, 5).await?;
-            return Err(AppError::SlotTaken {
-                message: "start: someone has just taken this time; pick another".into(),
-                next_free: next.iter().map(|s| format_in(s.start, &tz)).collect(),
-            });
+    let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
+    let location = check_in_write(&mut tx, &placement, start, now, None, None).await.map_err(|error| match error {
+        AppError::SlotTaken { next_free, .. } => {
+            AppError::SlotTaken { message: "start: someone has just taken this time; pick another".into(), next_free }
         }
-        Some(Err(refusal)) => return Err(AppError::invalid("start", refusal.message())),
-        None => return Err(AppError::invalid("staff_id", "this staff member does not perform this service")),
-    };
+        other => other,
+    })?;
     let blocked = offer.timing.blocked(start);
     let id = HoldId(uuid::Uuid::new_v4());
     let row = HoldRow {

@@ -6,6 +6,7 @@ use super::parse_uuid;
 use crate::access::principal::Principal;
 use crate::audit;
 use crate::clock::format_instant;
+use crate::customers::records::optional;
 use crate::{App, AppError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -93,11 +94,8 @@ fn check_location(
         (None, Some(c)) => c.name.clone(),
         (None, None) => return Err(AppError::invalid("name", "is required")),
     };
-    let address = match (&input.address, current) {
-        (Some(a), _) => parse_text("address", a, 300)?,
-        (None, Some(c)) => c.address.clone(),
-        (None, None) => None,
-    };
+    let address =
+        optional(&input.address, current.and_then(|c| c.address.as_ref()), |t| Ok(parse_text("address", t, 300)?))?;
     let time_zone = match (&input.time_zone, current) {
         (Some(z), _) => parse_time_zone("time_zone", z)?,
         (None, Some(c)) => c.time_zone.clone(),
@@ -269,11 +267,9 @@ fn check_service(input: &ServiceInput, current: Option<&ServiceRow>, now: i64) -
         (None, Some(c)) => c.name.clone(),
         (None, None) => return Err(AppError::invalid("name", "is required")),
     };
-    let description = match (&input.description, current) {
-        (Some(d), _) => parse_text("description", d, 1000)?,
-        (None, Some(c)) => c.description.clone(),
-        (None, None) => None,
-    };
+    let description = optional(&input.description, current.and_then(|c| c.description.as_ref()), |t| {
+        Ok(parse_text("description", t, 1000)?)
+    })?;
     let pick = |given: Option<i64>, stored: Option<i64>, default: Option<i64>, field: &str| {
         given.or(stored).or(default).ok_or_else(|| AppError::invalid(field, "is required"))
     };
@@ -771,7 +767,7 @@ pub async fn time_off(app: &App, who: &Principal, id: StaffId) -> Result<Vec<Tim
     let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
     let tz = zone("time_zone", &tenant.time_zone)?;
     let now = app.now();
-    let all = rows::time_off(&mut tx, Some(id), now, i64::MAX / 2).await?;
+    let all = rows::time_off(&mut tx, id, now, i64::MAX / 2).await?;
     tx.commit().await?;
     Ok(all.iter().map(|t| time_off_view(t, &tz)).collect())
 }

@@ -163,7 +163,8 @@ impl Checked {
     }
 }
 
-fn optional(
+/// A changed optional value: missing keeps `current`, empty clears, anything else is parsed.
+pub(crate) fn optional(
     raw: &Option<String>,
     current: Option<&String>,
     parse: impl Fn(&str) -> Result<Option<String>, AppError>,

@@ -194,8 +194,6 @@ pub fn free_slots_for_anyone(query: &Query, staff: &[StaffSchedule]) -> Vec<Slot
         std::collections::HashMap::default();
     let mut times = LocalTimes::default();
     for (order, schedule) in staff.iter().enumerate() {
-        let mut starts: Vec<i64> = schedule.booked.iter().map(|s| s.from).collect();
-        starts.sort_unstable();
         // The load of the UTC day of the last slot, reused while the day stays the same.
         let mut day_load: Option<(i64, usize)> = None;
         for slot in free_slots_with(query, schedule, &mut times) {
@@ -203,8 +201,7 @@ pub fn free_slots_for_anyone(query: &Query, staff: &[StaffSchedule]) -> Vec<Slot
             let load = match day_load {
                 Some((d, load)) if d == day => load,
                 _ => {
-                    let load =
-                        starts.partition_point(|s| *s < day + MICROS_PER_DAY) - starts.partition_point(|s| *s < day);
+                    let load = load_on_day(schedule, slot.start);
                     day_load = Some((day, load));
                     load
                 }
@@ -222,6 +219,12 @@ pub fn free_slots_for_anyone(query: &Query, staff: &[StaffSchedule]) -> Vec<Slot
     let mut slots: Vec<Slot> = best.into_values().map(|(.., slot)| slot).collect();
     slots.sort_unstable_by_key(|s| s.start);
     slots
+}
+
+/// How many appointments a staff member has on the UTC day of `at`: what "anyone" balances.
+pub fn load_on_day(schedule: &StaffSchedule, at: i64) -> usize {
+    let day = at - at.rem_euclid(MICROS_PER_DAY);
+    schedule.booked.iter().filter(|b| b.from >= day && b.from < day + MICROS_PER_DAY).count()
 }
 
 /// Hashes an instant in one multiplication: start times are already well spread, and

@@ -52,27 +52,6 @@ pub async fn find(tx: &mut TenantTx, id: HoldId) -> Result<Option<HoldRow>, Stor
     .transpose()
 }
 
-/// Unexpired, unbooked holds overlapping `[from, until)`, of one staff member or all,
-/// except `mine`.
-pub async fn active(
-    tx: &mut TenantTx,
-    staff: Option<StaffId>,
-    from: Micros,
-    until: Micros,
-    now: Micros,
-    mine: Option<HoldId>,
-) -> Result<Vec<(StaffId, Micros, Micros, Micros)>, StoreError> {
-    let rows = tx
-        .fetch_all(
-            "SELECT staff_id, blocked_from, blocked_until, expires_at FROM slot_holds
-             WHERE tenant_id = $1 AND ($2 IS NULL OR staff_id = $2) AND blocked_from > $3 AND blocked_from < $4
-               AND blocked_until > $5 AND expires_at > $6 AND appointment_id IS NULL AND ($7 IS NULL OR id <> $7)",
-            args![staff.map(|s| s.0), from - super::appointments::LONGEST_BLOCK, until, from, now, mine.map(|m| m.0)],
-        )
-        .await?;
-    rows.iter().map(|r| Ok((StaffId(r.get_at(0)?), r.get_at(1)?, r.get_at(2)?, r.get_at(3)?))).collect()
-}
-
 pub async fn attach(tx: &mut TenantTx, id: HoldId, appointment: AppointmentId) -> Result<(), StoreError> {
     tx.execute("UPDATE slot_holds SET appointment_id = $3 WHERE tenant_id = $1 AND id = $2", args![id, appointment])
         .await?;

@@ -304,13 +304,11 @@ pub async fn find_staff(tx: &mut TenantTx, id: StaffId) -> Result<Option<StaffRo
 /// Takes the staff member's row lock on PostgreSQL, so the checks a booking or a hold
 /// makes (hours, time off, other holds) cannot interleave with another's for the same
 /// person. SQLite already runs one writer at a time.
-pub async fn lock_staff(tx: &mut TenantTx, id: StaffId) -> Result<bool, StoreError> {
-    let row = if tx.kind() == crate::StoreKind::Postgres {
-        tx.fetch_optional("SELECT id FROM staff WHERE tenant_id = $1 AND id = $2 FOR UPDATE", args![id]).await?
-    } else {
-        tx.fetch_optional("SELECT id FROM staff WHERE tenant_id = $1 AND id = $2", args![id]).await?
-    };
-    Ok(row.is_some())
+pub async fn lock_staff(tx: &mut TenantTx, id: StaffId) -> Result<(), StoreError> {
+    if tx.kind() == crate::StoreKind::Postgres {
+        tx.fetch_optional("SELECT id FROM staff WHERE tenant_id = $1 AND id = $2 FOR UPDATE", args![id]).await?;
+    }
+    Ok(())
 }
 
 pub async fn find_staff_by_feed(tx: &mut TenantTx, token_hash: Vec<u8>) -> Result<Option<StaffRow>, StoreError> {
@@ -502,31 +500,20 @@ pub async fn insert_time_off(tx: &mut TenantTx, t: &TimeOffRow, now: Micros) -> 
     Ok(())
 }
 
-/// Time off that ends after `from` and starts before `until`, of one staff member or all.
+/// A staff member's time off that ends after `from` and starts before `until`.
 pub async fn time_off(
     tx: &mut TenantTx,
-    only: Option<StaffId>,
+    staff: StaffId,
     from: Micros,
     until: Micros,
 ) -> Result<Vec<TimeOffRow>, StoreError> {
-    let rows = match only {
-        Some(id) => {
-            tx.fetch_all(
-                "SELECT id, staff_id, starts_at, ends_at, reason FROM staff_time_off
-                 WHERE tenant_id = $1 AND staff_id = $2 AND ends_at > $3 AND starts_at < $4 ORDER BY starts_at",
-                args![id, from, until],
-            )
-            .await?
-        }
-        None => {
-            tx.fetch_all(
-                "SELECT id, staff_id, starts_at, ends_at, reason FROM staff_time_off
-                 WHERE tenant_id = $1 AND ends_at > $2 AND starts_at < $3 ORDER BY starts_at",
-                args![from, until],
-            )
-            .await?
-        }
-    };
+    let rows = tx
+        .fetch_all(
+            "SELECT id, staff_id, starts_at, ends_at, reason FROM staff_time_off
+             WHERE tenant_id = $1 AND staff_id = $2 AND ends_at > $3 AND starts_at < $4 ORDER BY starts_at",
+            args![staff, from, until],
+        )
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(TimeOffRow {

@@ -3,7 +3,7 @@
 //! form, and the setup of locations, services and staff (hours, overrides, time off,
 //! calendar feed).
 
-use super::{Chrome, FormData, error_response, failure_page, render, see_other};
+use super::{Chrome, FormData, error_response, failure_page, or_error_page, render, see_other};
 use crate::AppState;
 use crate::extract::{Auth, parse_id};
 use askama::Template;
@@ -26,10 +26,6 @@ use steward_app::customers::records::CustomerInput;
 use steward_domain::booking::{Status, WEEKDAYS};
 use steward_domain::ids::{AppointmentId, ServiceId, StaffId};
 use steward_domain::permissions::Permission;
-
-fn or_error_page(result: Result<Response, AppError>) -> Response {
-    result.unwrap_or_else(|e| error_response(&e))
-}
 
 fn id_or_page<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, Box<Response>> {
     parse_id::<T>(field, raw).map_err(|failure| Box::new(failure_page(failure)))

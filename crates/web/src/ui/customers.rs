@@ -4,7 +4,7 @@
 //!
 //! Search works as a plain GET form; htmx swaps just the results while typing.
 
-use super::{Chrome, FormData, NoticeQuery, error_response, failure_page, render, see_other};
+use super::{Chrome, FormData, NoticeQuery, error_response, failure_page, or_error_page, render, see_other};
 use crate::AppState;
 use crate::extract::{Auth, parse_id};
 use askama::Template;
@@ -25,10 +25,6 @@ use steward_domain::customers::fields::FieldKind;
 use steward_domain::customers::{Channel, Purpose, Source};
 use steward_domain::ids::CustomerId;
 use steward_domain::permissions::Permission;
-
-fn or_error_page(result: Result<Response, AppError>) -> Response {
-    result.unwrap_or_else(|e| error_response(&e))
-}
 
 #[derive(Template)]
 #[template(path = "customers.html")]

@@ -1,6 +1,6 @@
 //! Members and invitations.
 
-use super::{Chrome, FormData, NoticeQuery, error_response, failure_page, render, see_other};
+use super::{Chrome, FormData, NoticeQuery, error_response, failure_page, or_error_page, render, see_other};
 use crate::AppState;
 use crate::extract::{Auth, parse_id};
 use askama::Template;
@@ -44,10 +44,6 @@ async fn page(
     };
     let status = super::status_for(error);
     Ok(render(status, &page))
-}
-
-fn or_error_page(result: Result<Response, AppError>) -> Response {
-    result.unwrap_or_else(|e| error_response(&e))
 }
 
 pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {

@@ -211,6 +211,11 @@ pub fn error_response(error: &AppError) -> Response {
     }
 }
 
+/// The page a handler built, or the page for its error.
+pub fn or_error_page(result: Result<Response, AppError>) -> Response {
+    result.unwrap_or_else(|e| error_response(&e))
+}
+
 /// Anything Steward does not serve: JSON under the API, a page elsewhere.
 pub async fn not_found(uri: axum::http::Uri) -> Response {
     let failure = Failure::new(StatusCode::NOT_FOUND, "not_found", "nothing was found at this address");

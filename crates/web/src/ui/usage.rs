@@ -1,7 +1,7 @@
 //! Usage for tenant admins: which features the business used and which pages its members
 //! viewed, counted per day, the same counts plan limits and the API read.
 
-use super::{Chrome, error_response, render};
+use super::{Chrome, or_error_page, render};
 use crate::AppState;
 use crate::extract::Auth;
 use askama::Template;
@@ -78,7 +78,7 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(params):
         Ok(render(status, &page))
     }
     .await;
-    result.unwrap_or_else(|e| error_response(&e))
+    or_error_page(result)
 }
 
 #[derive(Template)]
@@ -100,5 +100,5 @@ pub async fn problems(State(state): State<AppState>, Auth(who): Auth) -> Respons
         ))
     }
     .await;
-    result.unwrap_or_else(|e| error_response(&e))
+    or_error_page(result)
 }
