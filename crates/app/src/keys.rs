@@ -40,6 +40,13 @@ impl KeyRing {
         self.tenants.lock().ok().and_then(|keys| keys.get(&tenant).cloned())
     }
 
+    /// Drops a tenant's unwrapped key from memory (its stored key was destroyed).
+    pub fn forget(&self, tenant: TenantId) {
+        if let Ok(mut keys) = self.tenants.lock() {
+            keys.remove(&tenant);
+        }
+    }
+
     fn remember(&self, tenant: TenantId, key: Key) {
         if let Ok(mut keys) = self.tenants.lock() {
             keys.insert(tenant, key);

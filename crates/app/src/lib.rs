@@ -8,10 +8,12 @@ pub mod booking;
 pub mod clock;
 pub mod customers;
 pub mod diagnostics;
+pub mod egress;
 pub mod error;
 pub mod keys;
 pub mod mail;
 pub mod rate_limit;
+pub mod retention;
 pub mod tenancy;
 pub mod usage;
 
@@ -34,6 +36,19 @@ pub struct AppSettings {
     pub login_attempts_per_minute: u32,
     /// Requests slower than this many milliseconds appear in the tenant's problems view.
     pub slow_request_ms: u64,
+    /// How long data is kept, within the promises; tenants choose within these.
+    pub retention: steward_domain::retention::Limits,
+    /// Base URLs of the sub-processors' APIs, by processor id (the SMTP relay comes from the
+    /// mailer). Egress refuses every other host.
+    pub processor_endpoints: Vec<(String, String)>,
+}
+
+/// The sub-processors' real API addresses.
+pub fn default_processor_endpoints() -> Vec<(String, String)> {
+    [("twilio", "https://api.twilio.com"), ("whatsapp", "https://graph.facebook.com"), ("razorpay", "https://api.razorpay.com")]
+        .into_iter()
+        .map(|(id, url)| (id.to_string(), url.to_string()))
+        .collect()
 }
 
 impl Default for AppSettings {
@@ -44,6 +59,8 @@ impl Default for AppSettings {
             session_idle_minutes: 12 * 60,
             login_attempts_per_minute: 10,
             slow_request_ms: 1_000,
+            retention: steward_domain::retention::Limits::default(),
+            processor_endpoints: default_processor_endpoints(),
         }
     }
 }
@@ -66,12 +83,27 @@ pub struct App {
     pub busy_cache: Arc<booking::availability::BusyCache>,
     /// Each tenant's recent failed and slow requests.
     pub problems: Arc<diagnostics::Problems>,
+    /// The one outbound client.
+    pub egress: egress::Egress,
 }
 
 impl App {
-    pub fn new(store: Store, settings: AppSettings, master_key: MasterKey, mailer: mail::Mailer) -> Self {
+    /// Fails only when the configured sub-processor endpoints are not valid.
+    pub fn new(
+        store: Store,
+        settings: AppSettings,
+        master_key: MasterKey,
+        mailer: mail::Mailer,
+    ) -> Result<Self, egress::EgressError> {
         let login_limiter = Arc::new(rate_limit::RateLimiter::new(settings.login_attempts_per_minute, 60));
-        Self {
+        let mut endpoints: Vec<(&str, String)> =
+            settings.processor_endpoints.iter().map(|(id, url)| (id.as_str(), url.clone())).collect();
+        if let Some(host) = mailer.relay_host() {
+            endpoints.push(("smtp", format!("smtp://{host}")));
+        }
+        let endpoints: Vec<(&str, &str)> = endpoints.iter().map(|(id, url)| (*id, url.as_str())).collect();
+        let egress = egress::Egress::new(&endpoints)?;
+        Ok(Self {
             store,
             settings: Arc::new(settings),
             master_key: Arc::new(master_key),
@@ -84,7 +116,8 @@ impl App {
             hold_limiter: Arc::new(rate_limit::RateLimiter::new(30, 60)),
             busy_cache: Arc::default(),
             problems: Arc::default(),
-        }
+            egress,
+        })
     }
 
     /// The current instant, in microseconds.

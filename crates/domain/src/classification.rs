@@ -71,6 +71,8 @@ registry! {
     "tenants" {
         "id": Operational, "slug": Config, "name": Account, "country": Config, "time_zone": Config,
         "gstin": Billing, "status": Operational, "created_at": Operational, "updated_at": Operational,
+        "cancelled_at": Account, "terminates_at": Operational, "terminated_at": Account, "purge_at": Operational,
+        "purged_at": Account, "purge_finished_at": Operational, "lifecycle_reason": Account,
     }
     "policy_versions" { "version": Config, "published_on": Config, "summary": Config }
     "roles" {
@@ -185,6 +187,27 @@ registry! {
         "location_id": Operational, "starts_at": Operational, "blocked_from": Operational,
         "blocked_until": Operational, "expires_at": Operational, "appointment_id": Operational,
         "created_at": Operational,
+    }
+    "audit_checkpoints" {
+        "tenant_id": Operational, "seq": SecurityLog, "hash": SecurityLog, "removed": SecurityLog,
+        "at": SecurityLog, "signature": SecurityLog,
+    }
+    "retention_rules" {
+        "tenant_id": Operational, "data_class": Config, "keep_days": Config, "updated_by": Operational,
+        "updated_at": Operational,
+    }
+    "legal_holds" {
+        "tenant_id": Operational, "id": Operational, "scope": SecurityLog, "customer_id": Operational,
+        "data_class": SecurityLog, "reason": SecurityLog, "set_by": SecurityLog, "set_at": SecurityLog,
+        "lifted_by": SecurityLog, "lifted_at": SecurityLog, "lift_reason": SecurityLog,
+    }
+    "retention_runs" {
+        "tenant_id": Operational, "id": Operational, "started_at": Operational, "finished_at": Operational,
+        "as_of": Operational, "dry_run": Operational, "started_by": Operational, "report": Aggregate,
+    }
+    "egress_records" {
+        "tenant_id": Operational, "id": Operational, "at": SecurityLog, "processor": SecurityLog,
+        "purpose": SecurityLog, "fields": SecurityLog, "host": SecurityLog, "outcome": SecurityLog,
     }
     "policy_acceptances" {
         "tenant_id": Operational, "id": Operational, "member_id": Account, "policy_version": Account,

@@ -14,6 +14,8 @@ pub mod ids;
 pub mod password_policy;
 pub mod permissions;
 pub mod policy;
+pub mod processors;
+pub mod retention;
 pub mod slug;
 pub mod time_zone;
 pub mod user_agent;

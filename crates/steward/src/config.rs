@@ -77,7 +77,18 @@ pub const KEYS: &[Key] = &[
         default: "text",
         secret: false,
         doc: "text or json (one JSON object per line, for log collectors).",
-    },
+    },    Key { name: "retention_usage_days", default: "395", secret: false, doc: "Usage records are kept this many days at most; tenants may choose fewer." },
+    Key { name: "retention_security_log_min_days", default: "365", secret: false, doc: "The fewest days a tenant may keep its security logs (the default keeps them while the account is active)." },
+    Key { name: "retention_personal_min_days", default: "30", secret: false, doc: "The fewest days of inactivity after which a tenant may have customers deleted." },
+    Key { name: "retention_cancellation_grace_days", default: "90", secret: false, doc: "Days a cancelled business may come back before it is terminated." },
+    Key { name: "retention_purge_delay_days", default: "30", secret: false, doc: "Days after termination until every record of the business is deleted (at most 90; grace + delay at most 180)." },
+    Key { name: "retention_sweep_minutes", default: "60", secret: false, doc: "Minutes between retention sweeps inside serve (0: never; run `steward retention run` instead)." },
+    Key { name: "backup_keep_days", default: "14", secret: false, doc: "Data backups older than this are overwritten and removed by `steward backup`." },
+    Key { name: "key_backup_keep_days", default: "3", secret: false, doc: "Key store backups older than this are overwritten and removed by `steward backup`." },
+    Key { name: "twilio_api_url", default: "https://api.twilio.com", secret: false, doc: "Twilio's API (SMS). Egress refuses every host not named by these *_api_url keys or smtp_url." },
+    Key { name: "whatsapp_api_url", default: "https://graph.facebook.com", secret: false, doc: "The WhatsApp Business Cloud API." },
+    Key { name: "razorpay_api_url", default: "https://api.razorpay.com", secret: false, doc: "Razorpay's API (payments)." },
+    Key { name: "backup_dir", default: "", secret: false, doc: "Folder for backups. Empty: <data_dir>/backups." },
 ];
 
 /// One layer of settings; `None` means "not set here".
@@ -97,6 +108,18 @@ pub struct Layer {
     pub max_connections: Option<u32>,
     pub body_limit_bytes: Option<usize>,
     pub log_format: Option<String>,
+    pub retention_usage_days: Option<i64>,
+    pub retention_security_log_min_days: Option<i64>,
+    pub retention_personal_min_days: Option<i64>,
+    pub retention_cancellation_grace_days: Option<i64>,
+    pub retention_purge_delay_days: Option<i64>,
+    pub retention_sweep_minutes: Option<i64>,
+    pub backup_keep_days: Option<i64>,
+    pub key_backup_keep_days: Option<i64>,
+    pub twilio_api_url: Option<String>,
+    pub whatsapp_api_url: Option<String>,
+    pub razorpay_api_url: Option<String>,
+    pub backup_dir: Option<String>,
 }
 
 /// The effective configuration.
@@ -115,6 +138,18 @@ pub struct Config {
     pub max_connections: u32,
     pub body_limit_bytes: usize,
     pub log_format: String,
+    pub retention_usage_days: i64,
+    pub retention_security_log_min_days: i64,
+    pub retention_personal_min_days: i64,
+    pub retention_cancellation_grace_days: i64,
+    pub retention_purge_delay_days: i64,
+    pub retention_sweep_minutes: i64,
+    pub backup_keep_days: i64,
+    pub key_backup_keep_days: i64,
+    pub twilio_api_url: String,
+    pub whatsapp_api_url: String,
+    pub razorpay_api_url: String,
+    pub backup_dir: PathBuf,
     /// Where each key's value came from, for `steward config`.
     pub sources: Vec<(&'static str, &'static str)>,
 }
@@ -167,6 +202,18 @@ impl Layer {
             max_connections: number("max_connections", text("max_connections"))?,
             body_limit_bytes: number("body_limit_bytes", text("body_limit_bytes"))?,
             log_format: text("log_format"),
+            retention_usage_days: number("retention_usage_days", text("retention_usage_days"))?,
+            retention_security_log_min_days: number("retention_security_log_min_days", text("retention_security_log_min_days"))?,
+            retention_personal_min_days: number("retention_personal_min_days", text("retention_personal_min_days"))?,
+            retention_cancellation_grace_days: number("retention_cancellation_grace_days", text("retention_cancellation_grace_days"))?,
+            retention_purge_delay_days: number("retention_purge_delay_days", text("retention_purge_delay_days"))?,
+            retention_sweep_minutes: number("retention_sweep_minutes", text("retention_sweep_minutes"))?,
+            backup_keep_days: number("backup_keep_days", text("backup_keep_days"))?,
+            key_backup_keep_days: number("key_backup_keep_days", text("key_backup_keep_days"))?,
+            twilio_api_url: text("twilio_api_url"),
+            whatsapp_api_url: text("whatsapp_api_url"),
+            razorpay_api_url: text("razorpay_api_url"),
+            backup_dir: text("backup_dir"),
         })
     }
 }
@@ -249,7 +296,65 @@ impl Config {
         if log_format != "text" && log_format != "json" {
             return Err(ConfigError::Invalid { key: "log_format", message: "must be text or json".into() });
         }
+        let retention_usage_days = pick!(layers, sources, retention_usage_days).unwrap_or(395);
+        let retention_security_log_min_days = pick!(layers, sources, retention_security_log_min_days).unwrap_or(365);
+        let retention_personal_min_days = pick!(layers, sources, retention_personal_min_days).unwrap_or(30);
+        let retention_cancellation_grace_days = pick!(layers, sources, retention_cancellation_grace_days).unwrap_or(90);
+        let retention_purge_delay_days = pick!(layers, sources, retention_purge_delay_days).unwrap_or(30);
+        let retention_sweep_minutes = pick!(layers, sources, retention_sweep_minutes).unwrap_or(60);
+        let backup_keep_days = pick!(layers, sources, backup_keep_days).unwrap_or(14);
+        let key_backup_keep_days = pick!(layers, sources, key_backup_keep_days).unwrap_or(3);
+        for (key, value, low) in [
+            ("retention_usage_days", retention_usage_days, 1),
+            ("retention_security_log_min_days", retention_security_log_min_days, 1),
+            ("retention_personal_min_days", retention_personal_min_days, 1),
+            ("retention_cancellation_grace_days", retention_cancellation_grace_days, 1),
+            ("retention_purge_delay_days", retention_purge_delay_days, 1),
+            ("retention_sweep_minutes", retention_sweep_minutes, 0),
+            ("backup_keep_days", backup_keep_days, 1),
+            ("key_backup_keep_days", key_backup_keep_days, 1),
+        ] {
+            if !(low..=36_500).contains(&value) {
+                return Err(ConfigError::Invalid { key, message: format!("must be between {low} and 36500") });
+            }
+        }
+        let limits = steward_domain::retention::Limits {
+            usage_days: retention_usage_days,
+            security_log_min_days: retention_security_log_min_days,
+            personal_min_days: retention_personal_min_days,
+            cancellation_grace_days: retention_cancellation_grace_days,
+            purge_delay_days: retention_purge_delay_days,
+        };
+        if let Err(error) = limits.validate() {
+            return Err(ConfigError::Invalid { key: "retention_purge_delay_days", message: error.to_string() });
+        }
+        let twilio_api_url = pick!(layers, sources, twilio_api_url).unwrap_or_else(|| "https://api.twilio.com".into());
+        if !(twilio_api_url.starts_with("https://") || twilio_api_url.starts_with("http://")) {
+            return Err(ConfigError::Invalid { key: "twilio_api_url", message: "must start with https:// (or http:// for a local test server)".into() });
+        }
+        let whatsapp_api_url = pick!(layers, sources, whatsapp_api_url).unwrap_or_else(|| "https://graph.facebook.com".into());
+        if !(whatsapp_api_url.starts_with("https://") || whatsapp_api_url.starts_with("http://")) {
+            return Err(ConfigError::Invalid { key: "whatsapp_api_url", message: "must start with https:// (or http:// for a local test server)".into() });
+        }
+        let razorpay_api_url = pick!(layers, sources, razorpay_api_url).unwrap_or_else(|| "https://api.razorpay.com".into());
+        if !(razorpay_api_url.starts_with("https://") || razorpay_api_url.starts_with("http://")) {
+            return Err(ConfigError::Invalid { key: "razorpay_api_url", message: "must start with https:// (or http:// for a local test server)".into() });
+        }
+        let backup_dir =
+            pick!(layers, sources, backup_dir).map(PathBuf::from).unwrap_or_else(|| data_dir.join("backups"));
         Ok(Config {
+            retention_usage_days,
+            retention_security_log_min_days,
+            retention_personal_min_days,
+            retention_cancellation_grace_days,
+            retention_purge_delay_days,
+            retention_sweep_minutes,
+            backup_keep_days,
+            key_backup_keep_days,
+            twilio_api_url,
+            whatsapp_api_url,
+            razorpay_api_url,
+            backup_dir,
             data_dir,
             database_url,
             listen,
@@ -265,6 +370,17 @@ impl Config {
             log_format,
             sources,
         })
+    }
+
+    /// The retention limits tenants choose within.
+    pub fn retention_limits(&self) -> steward_domain::retention::Limits {
+        steward_domain::retention::Limits {
+            usage_days: self.retention_usage_days,
+            security_log_min_days: self.retention_security_log_min_days,
+            personal_min_days: self.retention_personal_min_days,
+            cancellation_grace_days: self.retention_cancellation_grace_days,
+            purge_delay_days: self.retention_purge_delay_days,
+        }
     }
 
     /// The effective configuration as `key = value` lines, secrets redacted.
@@ -285,6 +401,18 @@ impl Config {
             ("max_connections", self.max_connections.to_string()),
             ("body_limit_bytes", self.body_limit_bytes.to_string()),
             ("log_format", self.log_format.clone()),
+            ("retention_usage_days", self.retention_usage_days.to_string()),
+            ("retention_security_log_min_days", self.retention_security_log_min_days.to_string()),
+            ("retention_personal_min_days", self.retention_personal_min_days.to_string()),
+            ("retention_cancellation_grace_days", self.retention_cancellation_grace_days.to_string()),
+            ("retention_purge_delay_days", self.retention_purge_delay_days.to_string()),
+            ("retention_sweep_minutes", self.retention_sweep_minutes.to_string()),
+            ("backup_keep_days", self.backup_keep_days.to_string()),
+            ("key_backup_keep_days", self.key_backup_keep_days.to_string()),
+            ("twilio_api_url", self.twilio_api_url.clone()),
+            ("whatsapp_api_url", self.whatsapp_api_url.clone()),
+            ("razorpay_api_url", self.razorpay_api_url.clone()),
+            ("backup_dir", self.backup_dir.display().to_string()),
         ];
         let mut out = String::new();
         for (key, value) in rows {

@@ -31,6 +31,8 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Usage(String),
+    #[error("sub-processor endpoints: {0}")]
+    Egress(String),
 }
 
 /// Loads the configuration layers for this invocation.
@@ -99,8 +101,14 @@ pub fn build_app(config: &Config, store: Store, master_key: MasterKey, port: Opt
         default_country_code: config.default_country_code.clone(),
         session_idle_minutes: config.session_idle_minutes,
         login_attempts_per_minute: config.login_attempts_per_minute,
+        retention: config.retention_limits(),
+        processor_endpoints: vec![
+            ("twilio".into(), config.twilio_api_url.clone()),
+            ("whatsapp".into(), config.whatsapp_api_url.clone()),
+            ("razorpay".into(), config.razorpay_api_url.clone()),
+        ],
         ..AppSettings::default()
     };
     let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
-    Ok(App::new(store, settings, master_key, mailer))
+    App::new(store, settings, master_key, mailer).map_err(|e| StartError::Egress(e.to_string()))
 }

@@ -28,6 +28,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 4, name: "usage", sql: include_str!("../migrations/sqlite/0004_usage.sql") },
     Migration { version: 5, name: "customers", sql: include_str!("../migrations/sqlite/0005_customers.sql") },
     Migration { version: 6, name: "booking", sql: include_str!("../migrations/sqlite/0006_booking.sql") },
+    Migration { version: 7, name: "retention", sql: include_str!("../migrations/sqlite/0007_retention.sql") },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -41,6 +42,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 4, name: "usage", sql: include_str!("../migrations/postgres/0004_usage.sql") },
     Migration { version: 5, name: "customers", sql: include_str!("../migrations/postgres/0005_customers.sql") },
     Migration { version: 6, name: "booking", sql: include_str!("../migrations/postgres/0006_booking.sql") },
+    Migration { version: 7, name: "retention", sql: include_str!("../migrations/postgres/0007_retention.sql") },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -108,6 +108,11 @@ pub async fn log_in(
         verify_off_runtime(password.to_string(), None).await?;
         return Err(AppError::BadCredentials);
     };
+    if matches!(tenant.status.as_str(), "terminated" | "purged") {
+        return Err(AppError::NotAllowed(
+            "this business's account is closed; its data is being deleted as its owner was told".into(),
+        ));
+    }
     let mut tx = app.store.begin_tenant_read(tenant.id).await?;
     let member = members::find_by_email(&mut tx, email.as_str()).await?;
     tx.commit().await?;
@@ -304,7 +309,7 @@ pub async fn resend_verification(app: &App, who: &Principal) -> Result<(), AppEr
     let link = issue_verification(app, &mut tx, who.member).await?;
     let tenant = tenants::current(&mut tx).await?;
     tx.commit().await?;
-    app.mailer.send_in_background(templates::verify_email(&who.email, &who.name, &tenant.name, link));
+    crate::mail::send_in_background(app, who.tenant, templates::verify_email(&who.email, &who.name, &tenant.name, link));
     Ok(())
 }
 
@@ -332,7 +337,8 @@ pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: 
         return Err(AppError::RateLimited(wait));
     }
     let email = Email::parse("email", email)?;
-    let Some(tenant) = crate::tenancy::find_by_slug(app, slug).await? else {
+    let Some(tenant) = crate::tenancy::find_by_slug(app, slug).await?.filter(|t| matches!(t.status.as_str(), "active" | "cancelled"))
+    else {
         return Ok(());
     };
     let mut tx = app.store.begin_tenant(tenant.id).await?;
@@ -361,7 +367,7 @@ pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: 
     audit::record(app, &mut tx, event).await?;
     tx.commit().await?;
     let link = app.link(&format!("/reset/{}", compose_secret(tenant.id, &secret)));
-    app.mailer.send_in_background(templates::password_reset(&member.email, &member.name, &tenant.name, link));
+    crate::mail::send_in_background(app, tenant.id, templates::password_reset(&member.email, &member.name, &tenant.name, link));
     Ok(())
 }
 

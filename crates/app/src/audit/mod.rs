@@ -127,11 +127,16 @@ const VERIFY_BATCH: i64 = 10_000;
 /// next batch while this one hashes the current, so both cores work.
 pub async fn verify_tenant(app: &App, tenant: TenantId) -> Result<Verification, AppError> {
     let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Vec<rows::StoredAuditEvent>, AppError>>(2);
+    let (start_sender, start) = tokio::sync::oneshot::channel::<Option<rows::Checkpoint>>();
     let store = app.store.clone();
     let reader = tokio::spawn(async move {
         let result = async {
             let mut tx = store.begin_tenant_read(tenant).await?;
-            let mut after = 0;
+            // Read in the same snapshot as the events, so a sweep running now cannot make a
+            // removal look like a gap.
+            let checkpoint = rows::latest_checkpoint(&mut tx).await?;
+            let mut after = checkpoint.as_ref().map_or(0, |c| c.seq);
+            let _ = start_sender.send(checkpoint);
             loop {
                 let batch = rows::read_after(&mut tx, after, VERIFY_BATCH).await?;
                 let Some(last) = batch.last() else { break };
@@ -151,7 +156,21 @@ pub async fn verify_tenant(app: &App, tenant: TenantId) -> Result<Verification, 
     });
     let mut verifier = ChainVerifier::default();
     let mut outcome = None;
-    while let Some(batch) = batches.recv().await {
+    if let Ok(Some(checkpoint)) = start.await {
+        if checkpoint_signature(app, tenant, &checkpoint) != checkpoint.signature {
+            outcome = Some(Verification {
+                intact: false,
+                checked: 0,
+                first_break: Some(format!(
+                    "the checkpoint after event {} is not signed by this deployment: events before it may have been removed by someone else",
+                    checkpoint.seq
+                )),
+                first_broken_seq: Some(checkpoint.seq),
+            });
+        }
+        verifier = ChainVerifier::after(checkpoint.seq, checkpoint.hash);
+    }
+    while let Some(batch) = if outcome.is_none() { batches.recv().await } else { None } {
         for stored in &batch? {
             if let Err(broken) = verifier.check(&stored.event, &stored.prev_hash, &stored.hash) {
                 let seq = match broken {
@@ -179,6 +198,22 @@ pub async fn verify_tenant(app: &App, tenant: TenantId) -> Result<Verification, 
         first_break: None,
         first_broken_seq: None,
     }))
+}
+
+/// The signature over a checkpoint: a keyed hash (HMAC-SHA-256) with a key derived from the
+/// master key, so only this deployment can write a checkpoint that verifies.
+pub fn checkpoint_signature(app: &App, tenant: TenantId, checkpoint: &rows::Checkpoint) -> Vec<u8> {
+    use secrecy::ExposeSecret;
+    let key = app.master_key.derive("audit-checkpoint");
+    let message = format!(
+        "{}|{}|{}|{}|{}",
+        tenant,
+        checkpoint.seq,
+        steward_crypto::to_hex(&checkpoint.hash),
+        checkpoint.removed,
+        checkpoint.at
+    );
+    steward_crypto::blind_index::blind_index(key.expose_secret(), "audit_checkpoint", &message)
 }
 
 /// The "verify" button and `GET /api/v1/audit/verify`.

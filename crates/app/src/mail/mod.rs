@@ -10,7 +10,10 @@ pub mod templates;
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use crate::{App, egress};
 use std::sync::Arc;
+use steward_domain::ids::TenantId;
+use steward_domain::processors;
 
 /// One message to one member.
 #[derive(Debug, Clone)]
@@ -39,7 +42,7 @@ pub enum MailError {
 /// Where mail goes.
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: Arc<AsyncSmtpTransport<Tokio1Executor>>, from: Mailbox },
+    Smtp { transport: Arc<AsyncSmtpTransport<Tokio1Executor>>, from: Mailbox, host: String },
     Console,
 }
 
@@ -63,7 +66,8 @@ impl Mailer {
             .timeout(Some(std::time::Duration::from_secs(20)))
             .build();
         let from: Mailbox = from.parse().map_err(|_| MailError::BadSender(from.to_string()))?;
-        Ok(Mailer::Smtp { transport: Arc::new(transport), from })
+        let host = crate::egress::host_of(url).ok_or_else(|| MailError::BadUrl("it names no host".into()))?;
+        Ok(Mailer::Smtp { transport: Arc::new(transport), from, host })
     }
 
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
@@ -73,7 +77,7 @@ impl Mailer {
                 println!("\n  mail ({}): {}\n", mail.kind, mail.link);
                 Ok(())
             }
-            Mailer::Smtp { transport, from } => {
+            Mailer::Smtp { transport, from, .. } => {
                 let to: Mailbox =
                     mail.to.parse().map_err(|_| MailError::Build("recipient address is not valid".into()))?;
                 let message = Message::builder()
@@ -88,13 +92,46 @@ impl Mailer {
         }
     }
 
-    /// Sends without making the caller wait; a failure is logged with the kind of mail only.
-    pub fn send_in_background(&self, mail: OutgoingMail) {
-        let mailer = self.clone();
-        tokio::spawn(async move {
-            if let Err(error) = mailer.send(&mail).await {
-                tracing::warn!(kind = mail.kind, %error, "mail was not sent");
-            }
-        });
+    /// The relay's host, when mail leaves Steward.
+    pub fn relay_host(&self) -> Option<&str> {
+        match self {
+            Mailer::Smtp { host, .. } => Some(host),
+            Mailer::Console => None,
+        }
     }
+}
+
+/// Mail to a member of `tenant`, sent without making the caller wait. Mail that leaves for
+/// the relay goes through egress (checked and recorded, EGR-1); a failure is logged with
+/// the kind of mail only.
+pub fn send_in_background(app: &App, tenant: TenantId, mail: OutgoingMail) {
+    let app = app.clone();
+    tokio::spawn(async move {
+        let record = match app.mailer.relay_host() {
+            Some(host) => {
+                let call = egress::Call {
+                    tenant,
+                    processor: processors::SMTP_RELAY.id,
+                    purpose: mail.kind,
+                    fields: &["member.email", "member.name", "business.name", "link"],
+                };
+                match egress::admit(&app, call, host).await {
+                    Ok(id) => Some(id),
+                    Err(error) => {
+                        tracing::warn!(kind = mail.kind, %error, "mail was not sent");
+                        return;
+                    }
+                }
+            }
+            None => None,
+        };
+        let outcome = app.mailer.send(&mail).await;
+        if let Err(error) = &outcome {
+            tracing::warn!(kind = mail.kind, %error, "mail was not sent");
+        }
+        if let Some(id) = record {
+            let outcome = if outcome.is_ok() { "accepted by the relay" } else { "not sent" };
+            egress::finish(&app, tenant, id, outcome).await;
+        }
+    });
 }

@@ -206,7 +206,7 @@ impl TestServer {
             settings.slow_request_ms = slow;
         }
         let mailer = Mailer::new(options.smtp_url.as_deref(), "Steward <no-reply@steward.test>").expect("mailer");
-        let mut app = App::new(store.clone(), settings, MasterKey::generate().expect("key"), mailer);
+        let mut app = App::new(store.clone(), settings, MasterKey::generate().expect("key"), mailer).expect("app");
         if let Some(clock) = options.clock {
             app.clock = clock;
         }

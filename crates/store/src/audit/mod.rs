@@ -166,3 +166,43 @@ pub async fn recent(tx: &mut TenantTx, filter: &AuditFilter, limit: i64) -> Resu
         .await?;
     rows.iter().map(from_row).collect()
 }
+
+/// A signed record of the events removed from the start of a chain under a retention rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The last removed event's sequence number and hash: the chain continues from here.
+    pub seq: i64,
+    pub hash: Vec<u8>,
+    pub removed: i64,
+    pub at: Micros,
+    pub signature: Vec<u8>,
+}
+
+/// The checkpoint the chain now starts after, if events were ever removed.
+pub async fn latest_checkpoint(tx: &mut TenantTx) -> Result<Option<Checkpoint>, StoreError> {
+    let row = tx
+        .fetch_optional(
+            "SELECT seq, hash, removed, at, signature FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1",
+            args![],
+        )
+        .await?;
+    row.map(|row| {
+        Ok(Checkpoint {
+            seq: row.get("seq")?,
+            hash: row.get("hash")?,
+            removed: row.get("removed")?,
+            at: row.get("at")?,
+            signature: row.get("signature")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn insert_checkpoint(tx: &mut TenantTx, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit_checkpoints (tenant_id, seq, hash, removed, at, signature) VALUES ($1, $2, $3, $4, $5, $6)",
+        args![checkpoint.seq, checkpoint.hash.clone(), checkpoint.removed, checkpoint.at, checkpoint.signature.clone()],
+    )
+    .await?;
+    Ok(())
+}

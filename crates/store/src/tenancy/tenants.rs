@@ -2,6 +2,7 @@
 
 use crate::{Micros, PlatformTx, Row, StoreError, TenantTx, args};
 use steward_domain::ids::TenantId;
+use steward_domain::retention::Dates;
 use uuid::Uuid;
 
 /// A tenant as stored.
@@ -88,4 +89,89 @@ pub async fn find_by_slug(tx: &mut PlatformTx, slug: &str) -> Result<Option<Tena
 pub async fn list(tx: &mut PlatformTx) -> Result<Vec<TenantRow>, StoreError> {
     let sql = select_tenants!("ORDER BY slug");
     tx.fetch_all(sql, args![]).await?.iter().map(from_row).collect()
+}
+
+/// A tenant's place in its lifecycle, as the sweep and the owner's page read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleRow {
+    pub id: TenantId,
+    pub slug: String,
+    pub status: String,
+    pub dates: Dates,
+    pub reason: Option<String>,
+}
+
+macro_rules! select_lifecycle {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, slug, status, cancelled_at, terminates_at, terminated_at, purge_at, purged_at, purge_finished_at,
+                    lifecycle_reason FROM tenants ",
+            $tail
+        )
+    };
+}
+
+fn lifecycle_from_row(row: &Row) -> Result<LifecycleRow, StoreError> {
+    Ok(LifecycleRow {
+        id: TenantId(row.get::<Uuid>("id")?),
+        slug: row.get("slug")?,
+        status: row.get("status")?,
+        dates: Dates {
+            cancelled_at: row.get("cancelled_at")?,
+            terminates_at: row.get("terminates_at")?,
+            terminated_at: row.get("terminated_at")?,
+            purge_at: row.get("purge_at")?,
+            purged_at: row.get("purged_at")?,
+            purge_finished_at: row.get("purge_finished_at")?,
+        },
+        reason: row.get("lifecycle_reason")?,
+    })
+}
+
+pub async fn lifecycle(tx: &mut TenantTx) -> Result<LifecycleRow, StoreError> {
+    lifecycle_from_row(&tx.fetch_one(select_lifecycle!("WHERE id = $1"), args![]).await?)
+}
+
+/// Every tenant's lifecycle, for the sweep.
+pub async fn lifecycles(tx: &mut PlatformTx) -> Result<Vec<LifecycleRow>, StoreError> {
+    tx.fetch_all(select_lifecycle!("ORDER BY created_at, id"), args![]).await?.iter().map(lifecycle_from_row).collect()
+}
+
+/// Moves the current tenant to `status` with these dates.
+pub async fn set_lifecycle(
+    tx: &mut TenantTx,
+    status: &str,
+    dates: &Dates,
+    reason: Option<&str>,
+    now: Micros,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE tenants SET status = $2, cancelled_at = $3, terminates_at = $4, terminated_at = $5, purge_at = $6,
+                purged_at = $7, purge_finished_at = $8, lifecycle_reason = $9, updated_at = $10
+         WHERE id = $1",
+        args![
+            status,
+            dates.cancelled_at,
+            dates.terminates_at,
+            dates.terminated_at,
+            dates.purge_at,
+            dates.purged_at,
+            dates.purge_finished_at,
+            reason,
+            now
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// After a purge the row stays as the record of the tenant's lifecycle, without the
+/// business's name or tax number.
+pub async fn scrub_after_purge(tx: &mut TenantTx, now: Micros) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE tenants SET name = 'Purged business', gstin = NULL, purge_finished_at = $2, updated_at = $2 WHERE id = $1",
+        args![now],
+    )
+    .await?;
+    Ok(())
 }

@@ -1,0 +1,48 @@
+//! Retention (RET-1 … RET-6): the rules each tenant keeps its data by, legal holds that
+//! stop deletion, the tenant lifecycle from active to purged, and the sweep that applies
+//! all of it on a schedule, from the CLI, or as a dry run.
+//!
+//! Who acts is an [`Actor`]: a member of the tenant, the operator (through the CLI, audited
+//! as platform support), or the scheduled sweep (the system).
+
+pub mod holds;
+pub mod lifecycle;
+pub mod rules;
+pub mod sweep;
+
+use crate::access::auth::ClientInfo;
+use crate::access::principal::Principal;
+use crate::audit;
+use serde_json::Value;
+use steward_store::audit::NewAuditEvent;
+
+/// Who takes a retention step.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    Member(&'a Principal),
+    Operator,
+    System,
+}
+
+impl Actor<'_> {
+    /// How holds and runs name the actor: a member's id, `operator` or `system`.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Member(who) => format!("member:{}", who.member),
+            Actor::Operator => "operator".into(),
+            Actor::System => "system".into(),
+        }
+    }
+
+    fn event(&self, action: &'static str, target: Option<(&'static str, String)>, details: Value) -> NewAuditEvent {
+        match self {
+            Actor::Member(who) => audit::by(who, action, target, details),
+            Actor::Operator => {
+                let mut event = audit::by_system(&ClientInfo::default(), None, action, target, details);
+                event.actor_type = "support";
+                event
+            }
+            Actor::System => audit::by_system(&ClientInfo::default(), None, action, target, details),
+        }
+    }
+}
