@@ -63,6 +63,37 @@ pub enum Command {
     /// Import records into a tenant.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Apply the retention rules now: remove what has expired, move tenants along their
+    /// lifecycle, and report what was done.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+    /// Set, lift and list legal holds, which stop the sweep and purges deleting what they cover.
+    #[command(subcommand)]
+    Hold(HoldCommand),
+    /// Back up the database and, separately, the key store; remove expired backups.
+    Backup {
+        /// Folder for data backups (default: backup_dir/data).
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+        /// Folder for key store backups: keep it on another medium than the data
+        /// (default: backup_dir/keys).
+        #[arg(long, value_name = "DIR")]
+        keys_to: Option<PathBuf>,
+        /// The instant to date the backup and expire old ones by (RFC 3339; tests).
+        #[arg(long, value_name = "INSTANT")]
+        now: Option<String>,
+    },
+    /// Restore a data backup made by `steward backup` (SQLite; stop `serve` first). The key
+    /// store is left as it is unless --keys is given, so keys destroyed since the backup
+    /// stay destroyed.
+    Restore {
+        /// The data backup file.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// A key store backup to restore as well.
+        #[arg(long, value_name = "FILE")]
+        keys: Option<PathBuf>,
+    },
     /// Print the effective configuration, secrets redacted.
     Config {
         /// Print the commented example configuration file instead.
@@ -91,8 +122,68 @@ pub enum TenantCommand {
     },
     /// List every tenant.
     List,
-    /// Show one tenant and its members.
+    /// Show one tenant, its members and its lifecycle dates.
     Show { slug: String },
+    /// Terminate a tenant now (end of contract, unpaid): nobody can sign in, and its data
+    /// is purged on the promised date.
+    Terminate {
+        slug: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Purge a terminated tenant: destroy its keys at once, then remove every row, with a
+    /// progress bar. Refused while a legal hold is in force.
+    Purge { slug: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RetentionCommand {
+    /// Run the sweep.
+    Run {
+        /// Count what would be removed and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only this tenant.
+        #[arg(long, value_name = "SLUG")]
+        tenant: Option<String>,
+        /// Apply the rules as of this instant (RFC 3339), e.g. to see what a date will remove.
+        #[arg(long, value_name = "INSTANT")]
+        now: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HoldCommand {
+    /// Put a tenant, one of its customers, or one data class on hold.
+    Set {
+        #[arg(long, value_name = "SLUG")]
+        tenant: String,
+        /// tenant, customer or class.
+        #[arg(long)]
+        scope: String,
+        #[arg(long, value_name = "ID")]
+        customer: Option<String>,
+        #[arg(long, value_name = "CLASS")]
+        class: Option<String>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a hold.
+    Lift {
+        #[arg(long, value_name = "SLUG")]
+        tenant: String,
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List a tenant's holds.
+    List {
+        #[arg(long, value_name = "SLUG")]
+        tenant: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

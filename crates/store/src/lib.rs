@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod backup;
 pub mod booking;
 pub mod customers;
 pub mod error;

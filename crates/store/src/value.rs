@@ -114,3 +114,55 @@ impl Row {
         result.map_err(|source| StoreError::Decode { column: name.to_string(), source })
     }
 }
+
+impl Row {
+    /// Every column of the row with its value, whatever the table: for exports that walk
+    /// the whole schema. Ids (`id`, `…_id`) come back as UUIDs on both backends.
+    pub fn values(&self) -> Vec<(String, Value)> {
+        use sqlx::{Column, Row as _, TypeInfo, ValueRef};
+        let is_id = |name: &str| name == "id" || name.ends_with("_id");
+        match &self.0 {
+            RowInner::Sqlite(row) => row
+                .columns()
+                .iter()
+                .map(|column| {
+                    let (index, name) = (column.ordinal(), column.name().to_string());
+                    let kind = row.try_get_raw(index).map(|raw| (raw.is_null(), raw.type_info().name().to_string()));
+                    let value = match kind {
+                        Ok((true, _)) | Err(_) => Value::Text(None),
+                        Ok((false, kind)) => match kind.as_str() {
+                            "INTEGER" => Value::I64(row.try_get::<i64, _>(index).ok()),
+                            "BLOB" => match row.try_get::<Vec<u8>, _>(index) {
+                                Ok(bytes) if is_id(&name) && bytes.len() == 16 => {
+                                    Value::Uuid(Uuid::from_slice(&bytes).ok())
+                                }
+                                Ok(bytes) => Value::Bytes(Some(bytes)),
+                                Err(_) => Value::Bytes(None),
+                            },
+                            "REAL" => Value::Text(row.try_get::<f64, _>(index).ok().map(|f| f.to_string())),
+                            _ => Value::Text(row.try_get::<String, _>(index).ok()),
+                        },
+                    };
+                    (name, value)
+                })
+                .collect(),
+            RowInner::Postgres(row) => row
+                .columns()
+                .iter()
+                .map(|column| {
+                    let (index, name) = (column.ordinal(), column.name().to_string());
+                    let value = match column.type_info().name() {
+                        "UUID" => Value::Uuid(row.try_get::<Option<Uuid>, _>(index).ok().flatten()),
+                        "INT8" => Value::I64(row.try_get::<Option<i64>, _>(index).ok().flatten()),
+                        "INT4" => Value::I64(row.try_get::<Option<i32>, _>(index).ok().flatten().map(i64::from)),
+                        "INT2" => Value::I64(row.try_get::<Option<i16>, _>(index).ok().flatten().map(i64::from)),
+                        "BOOL" => Value::Bool(row.try_get::<Option<bool>, _>(index).ok().flatten()),
+                        "BYTEA" => Value::Bytes(row.try_get::<Option<Vec<u8>>, _>(index).ok().flatten()),
+                        _ => Value::Text(row.try_get::<Option<String>, _>(index).ok().flatten()),
+                    };
+                    (name, value)
+                })
+                .collect(),
+        }
+    }
+}

@@ -538,6 +538,9 @@ async fn finish_write(
 pub async fn delete(app: &App, who: &Principal, id: CustomerId) -> Result<(), AppError> {
     who.require(Permission::CustomersWrite)?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
+    if steward_store::retention::holds::covers_customer(&mut tx, id.as_uuid()).await? {
+        return Err(AppError::NotAllowed("a legal hold is in force on this customer's data; it cannot be deleted until the hold is lifted".into()));
+    }
     if !rows::delete(&mut tx, id).await? {
         return Err(AppError::NotFound);
     }

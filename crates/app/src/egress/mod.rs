@@ -223,3 +223,35 @@ mod tests {
         assert!(Egress::new(&[("adnetwork", "https://ads.example.com")]).is_err());
     }
 }
+
+/// An egress record as pages and the API show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EgressView {
+    pub id: Uuid,
+    pub at: String,
+    pub processor: String,
+    pub purpose: String,
+    pub fields: Vec<String>,
+    pub host: String,
+    pub outcome: String,
+}
+
+/// The tenant's latest outbound calls (`audit.read`).
+pub async fn recent(app: &App, who: &crate::access::principal::Principal) -> Result<Vec<EgressView>, AppError> {
+    who.require(steward_domain::permissions::Permission::AuditRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let rows = rows::recent(&mut tx, 200).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| EgressView {
+            id: row.id,
+            at: crate::clock::format_instant(row.at),
+            processor: row.processor,
+            purpose: row.purpose,
+            fields: row.fields.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect(),
+            host: row.host,
+            outcome: row.outcome,
+        })
+        .collect())
+}

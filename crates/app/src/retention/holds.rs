@@ -135,3 +135,21 @@ pub async fn lift(app: &App, tenant: TenantId, by: Actor<'_>, id: Uuid, lift_rea
     tx.commit().await?;
     Ok(())
 }
+
+/// The holds of a member's tenant (`privacy.manage`).
+pub async fn list_for(app: &App, who: &crate::access::principal::Principal) -> Result<Vec<HoldView>, AppError> {
+    who.require(steward_domain::permissions::Permission::PrivacyManage)?;
+    list(app, who.tenant).await
+}
+
+/// A member sets a hold (`privacy.manage`).
+pub async fn set_by(app: &App, who: &crate::access::principal::Principal, hold: NewHold) -> Result<HoldView, AppError> {
+    who.require(steward_domain::permissions::Permission::PrivacyManage)?;
+    set(app, who.tenant, Actor::Member(who), hold).await
+}
+
+/// A member lifts a hold (`privacy.manage`).
+pub async fn lift_by(app: &App, who: &crate::access::principal::Principal, id: Uuid, reason: &str) -> Result<(), AppError> {
+    who.require(steward_domain::permissions::Permission::PrivacyManage)?;
+    lift(app, who.tenant, Actor::Member(who), id, reason).await
+}

@@ -5,6 +5,7 @@
 //! Who acts is an [`Actor`]: a member of the tenant, the operator (through the CLI, audited
 //! as platform support), or the scheduled sweep (the system).
 
+pub mod export;
 pub mod holds;
 pub mod lifecycle;
 pub mod rules;

@@ -331,3 +331,51 @@ async fn remove_inactive_customers(app: &App, tenant: TenantId, cutoff: i64, dry
         }
     }
 }
+
+/// The sweep inside `serve`: first a minute after start, then every `every`. A failed run
+/// is logged and tried again at the next tick; the log carries counts, never records.
+pub async fn scheduled(app: App, every: std::time::Duration) {
+    let mut next = tokio::time::Instant::now() + std::time::Duration::from_secs(60).min(every);
+    loop {
+        tokio::time::sleep_until(next).await;
+        next += every;
+        let options = SweepOptions { as_of: app.now(), dry_run: false, only: None, started_by: "schedule" };
+        match run(&app, &options, &|_, _| {}).await {
+            Ok(report) => tracing::info!(
+                tenants_checked = report.tenants_checked,
+                tenants_changed = report.tenants.len(),
+                rows_removed = report.totals.values().sum::<u64>(),
+                "retention sweep finished"
+            ),
+            Err(error) => tracing::warn!(%error, "retention sweep failed; it runs again at the next interval"),
+        }
+    }
+}
+
+/// A sweep's record as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunView {
+    pub id: Uuid,
+    pub started_at: String,
+    pub as_of: String,
+    pub started_by: String,
+    pub report: serde_json::Value,
+}
+
+/// The tenant's latest sweeps that changed something (`privacy.manage`).
+pub async fn recent_runs(app: &App, who: &crate::access::principal::Principal) -> Result<Vec<RunView>, AppError> {
+    who.require(steward_domain::permissions::Permission::PrivacyManage)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let rows = runs::recent(&mut tx, 20).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|run| RunView {
+            id: run.id,
+            started_at: crate::clock::format_instant(run.started_at),
+            as_of: crate::clock::format_instant(run.as_of),
+            started_by: run.started_by,
+            report: serde_json::from_str(&run.report).unwrap_or(serde_json::Value::Null),
+        })
+        .collect())
+}

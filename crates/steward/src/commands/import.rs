@@ -2,11 +2,11 @@
 //! the app uses, with a progress bar on a terminal and every rejected row by line number.
 
 use super::operator::operator_app;
+use super::progress::{ProgressBar, Unit};
 use crate::cli::ImportCommand;
 use crate::config::Config;
 use crate::runtime::StartError;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use steward_app::customers::import::{self, BadRows, DedupeBy, Format, ImportOptions, Importer, OnDuplicate};
 use steward_app::tenancy;
 
@@ -55,7 +55,7 @@ pub async fn run(config: &Config, command: ImportCommand) -> Result<(), StartErr
     let found = tenancy::find_by_slug(&app, &tenant)
         .await?
         .ok_or_else(|| usage(format!("no tenant has the slug '{tenant}'")))?;
-    let bar = ProgressBar::new(total, std::io::stderr().is_terminal());
+    let bar = ProgressBar::new(total, Unit::Megabytes);
     let started = std::time::Instant::now();
     let result = import::import(
         &app,
@@ -96,41 +96,4 @@ pub async fn run(config: &Config, command: ImportCommand) -> Result<(), StartErr
         }
     );
     if !report.applied && !report.dry_run { Err(usage("the import was not applied".into())) } else { Ok(()) }
-}
-
-/// A one-line progress bar on standard error, redrawn at most once per percent.
-struct ProgressBar {
-    total: u64,
-    terminal: bool,
-    last_percent: std::sync::atomic::AtomicU64,
-}
-
-impl ProgressBar {
-    fn new(total: u64, terminal: bool) -> Self {
-        Self { total, terminal, last_percent: std::sync::atomic::AtomicU64::new(u64::MAX) }
-    }
-
-    fn show(&self, done: u64) {
-        if !self.terminal || self.total == 0 {
-            return;
-        }
-        let percent = (done.min(self.total) * 100) / self.total;
-        if self.last_percent.swap(percent, std::sync::atomic::Ordering::Relaxed) == percent {
-            return;
-        }
-        let filled = (percent / 4) as usize;
-        eprint!(
-            "\r[{}{}] {percent:>3}%  {:.1} / {:.1} MB",
-            "#".repeat(filled),
-            ".".repeat(25 - filled),
-            done as f64 / 1e6,
-            self.total as f64 / 1e6
-        );
-    }
-
-    fn finish(&self) {
-        if self.terminal && self.total > 0 {
-            eprintln!();
-        }
-    }
 }

@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
+mod backup;
 mod demo;
 mod import;
 mod operator;
+mod progress;
+mod retention;
 mod serve;
 
 use crate::cli::{Cli, Command};
@@ -18,6 +21,10 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         Command::Member(command) => operator::member(&config, command).await,
         Command::Audit(command) => operator::audit(&config, command).await,
         Command::Import(command) => import::run(&config, command).await,
+        Command::Retention(command) => retention::run(&config, command).await,
+        Command::Hold(command) => retention::hold(&config, command).await,
+        Command::Backup { to, keys_to, now } => backup::backup(&config, to, keys_to, now.as_deref()).await,
+        Command::Restore { from, keys } => backup::restore(&config, &from, keys.as_deref()).await,
         Command::Config { example } => {
             if example {
                 print!("{}", crate::config::example_file());

@@ -6,7 +6,15 @@ use crate::runtime::{StartError, build_app, load_master_key};
 use steward_app::App;
 use steward_app::access::members;
 use steward_app::tenancy::{self, NewTenant};
+use super::progress::{ProgressBar, Unit};
+use steward_app::retention::{Actor, lifecycle};
+use steward_app::tenancy::TenantView;
 use steward_store::{Store, StoreKind};
+
+/// The tenant with this slug, or a usage error naming it.
+pub(crate) async fn find_tenant(app: &App, slug: &str) -> Result<TenantView, StartError> {
+    tenancy::find_by_slug(app, slug).await?.ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{slug}'")))
+}
 
 pub async fn migrate(config: &Config, grant_to: Option<&str>) -> Result<(), StartError> {
     let store = Store::open(&config.database_url, 2).await?;
@@ -89,6 +97,54 @@ pub async fn tenant(config: &Config, command: TenantCommand) -> Result<(), Start
             );
             let all = members::list_for_operator(&app, tenant.id).await?;
             println!("members    {}", all.len());
+            let life = lifecycle::view(&app, tenant.id).await?;
+            for (label, date) in [
+                ("cancelled", &life.cancelled_at),
+                ("terminates", &life.terminates_at),
+                ("terminated", &life.terminated_at),
+                ("purge on", &life.purge_at),
+                ("purged", &life.purged_at),
+                ("purge done", &life.purge_finished_at),
+            ] {
+                if let Some(date) = date {
+                    println!("{label:<10} {date}");
+                }
+            }
+            if let Some(reason) = &life.reason {
+                println!("reason     {reason}");
+            }
+        }
+        TenantCommand::Terminate { slug, reason } => {
+            let tenant = find_tenant(&app, &slug).await?;
+            let life = lifecycle::terminate(&app, tenant.id, Actor::Operator, Some(&reason)).await?;
+            println!(
+                "terminated {}: nobody can sign in; every record is deleted on {}",
+                tenant.slug,
+                life.purge_at.unwrap_or_default()
+            );
+        }
+        TenantCommand::Purge { slug } => {
+            let tenant = find_tenant(&app, &slug).await?;
+            let bar = ProgressBar::new(super::progress::TABLE_COUNT, Unit::Count("tables"));
+            let tables_done = std::sync::Mutex::new(Vec::<&str>::new());
+            let report = lifecycle::purge(&app, tenant.id, Actor::Operator, &|table, _| {
+                if let Ok(mut done) = tables_done.lock() {
+                    if !done.contains(&table) {
+                        done.push(table);
+                    }
+                    bar.show(done.len() as u64);
+                }
+            })
+            .await;
+            bar.finish();
+            let report = report?;
+            println!(
+                "purged {}: {} subject keys and the tenant key destroyed after {:.3}s; {} rows removed",
+                tenant.slug,
+                report.keys_destroyed,
+                report.keys_destroyed_after_micros as f64 / 1e6,
+                report.rows_removed.iter().map(|(_, n)| n).sum::<u64>()
+            );
         }
     }
     app.store.close().await;

@@ -28,9 +28,16 @@ pub async fn prepare(config: &Config) -> Result<(TcpListener, App), StartError> 
 
 pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(), StartError> {
     let store = app.store.clone();
+    let sweeper = (config.retention_sweep_minutes > 0).then(|| {
+        let every = std::time::Duration::from_secs(config.retention_sweep_minutes as u64 * 60);
+        tokio::spawn(steward_app::retention::sweep::scheduled(app.clone(), every))
+    });
     let web = steward_web::WebSettings { body_limit_bytes: config.body_limit_bytes };
     let router = steward_web::router(app, web);
     steward_web::serve(listener, router, shutdown_signal()).await?;
+    if let Some(sweeper) = sweeper {
+        sweeper.abort();
+    }
     store.close().await;
     println!("Steward stopped.");
     Ok(())

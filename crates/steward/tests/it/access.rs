@@ -153,7 +153,7 @@ async fn forms_without_the_csrf_token_or_from_another_site_are_refused() {
     let profile = steward_app::tenancy::profile(&server.app, &fixture.owner).await.unwrap();
     assert_eq!(profile.name, "Business csrf-test");
 
-    let http = reqwest::Client::new();
+    let http = crate::harness::client();
     let cross_site = http
         .post(format!("{}/login", server.base))
         .header("origin", "https://evil.example")

@@ -300,7 +300,10 @@ pub struct Fixture {
     pub owner_token: String,
 }
 
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
+    // Steward's reqwest is built without a default TLS provider (it brings its own to the
+    // egress client); the tests' plain-HTTP clients name the same one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client")
 }
 

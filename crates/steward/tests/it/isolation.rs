@@ -51,6 +51,19 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
     )
     .await
     .unwrap();
+    let hold = steward_app::retention::holds::set(
+        &server.app,
+        a.tenant,
+        steward_app::retention::Actor::Operator,
+        steward_app::retention::holds::NewHold {
+            scope: "customer".into(),
+            customer_id: Some(customer.id.to_string()),
+            data_class: None,
+            reason: "hold-reason-of-tenant-a".into(),
+        },
+    )
+    .await
+    .unwrap();
     let job = steward_app::customers::import::jobs::start(
         &server.app,
         &a.owner,
@@ -95,6 +108,7 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         ("role_id", role.id.to_string()),
         ("invitation_id", invitation.id.to_string()),
         ("token_id", token.view.id.to_string()),
+        ("hold_id", hold.id.to_string()),
     ]);
     let mut secrets: Vec<String> = ids.values().cloned().collect();
     secrets.extend([
@@ -113,6 +127,7 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         "time-off-of-tenant-a".into(),
         "Main Road".into(),
         "Meera".into(),
+        "hold-reason-of-tenant-a".into(),
     ]);
     (a, Victim { ids, secrets })
 }
@@ -143,6 +158,10 @@ fn sample_body(schema: &str) -> Value {
         }
         "AppointmentChange" => json!({ "notes": "changed by b" }),
         "StatusChange" => json!({ "status": "cancelled", "reason": "by b" }),
+        "RetentionRuleChange" => json!({ "data_class": "usage", "keep_days": 90 }),
+        "LegalHoldNew" => json!({ "scope": "class", "data_class": "usage", "reason": "set by b" }),
+        "LegalHoldLift" => json!({ "reason": "lifted by b" }),
+        "Cancellation" => json!({ "reason": "leaving, says b" }),
         other => panic!("the cross-tenant suite has no sample body for schema {other}: add one"),
     }
 }

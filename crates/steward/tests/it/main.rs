@@ -16,6 +16,7 @@ mod cli;
 mod customers;
 mod isolation;
 mod mail;
+mod retention;
 mod routes;
 mod schema;
 mod store;

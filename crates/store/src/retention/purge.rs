@@ -20,6 +20,8 @@ pub struct Table {
     pub name: &'static str,
     delete: &'static str,
     count: &'static str,
+    /// Every row of the tenant in this table, for the export offered before a purge.
+    pub select_all: &'static str,
 }
 
 macro_rules! tables {
@@ -33,6 +35,7 @@ macro_rules! tables {
                 ") IN (SELECT ", $key, " FROM ", $table, " WHERE tenant_id = $1 LIMIT $2)"
             ),
             count: concat!("SELECT COUNT(*) AS n FROM ", $table, " WHERE tenant_id = $1"),
+            select_all: concat!("SELECT * FROM ", $table, " WHERE tenant_id = $1"),
         }),*];
     };
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod booking;
 pub mod customers;
 pub mod me;
+pub mod retention;
 pub mod members;
 pub mod roles;
 pub mod tenant;

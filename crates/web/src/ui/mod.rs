@@ -13,6 +13,7 @@ pub mod business;
 pub mod customers;
 pub mod dashboard;
 pub mod members;
+pub mod retention;
 pub mod roles;
 pub mod tokens;
 pub mod usage;
@@ -71,7 +72,7 @@ impl Chrome {
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;
-        let candidates: [(&'static str, &'static str, Option<Permission>); 11] = [
+        let candidates: [(&'static str, &'static str, Option<Permission>); 12] = [
             ("/app", "Dashboard", None),
             ("/app/calendar", "Calendar", Some(Permission::BookingsRead)),
             ("/app/customers", "Customers", Some(Permission::CustomersRead)),
@@ -79,6 +80,7 @@ impl Chrome {
             ("/app/members", "Members", Some(Permission::MembersRead)),
             ("/app/roles", "Roles", Some(Permission::MembersRead)),
             ("/app/business", "Business", Some(Permission::TenantRead)),
+            ("/app/settings/data", "Data & retention", Some(Permission::TenantRead)),
             ("/app/audit", "Audit log", Some(Permission::AuditRead)),
             ("/app/usage", "Usage", Some(Permission::AuditRead)),
             ("/app/problems", "Problems", Some(Permission::AuditRead)),
@@ -131,6 +133,10 @@ pub fn status_for(error: Option<&AppError>) -> StatusCode {
 fn notice_text(key: &str) -> Option<&'static str> {
     Some(match key {
         "saved" => "Saved.",
+        "hold_set" => "The legal hold is in force: nothing it covers will be deleted until it is lifted.",
+        "hold_lifted" => "The legal hold was lifted.",
+        "cancelled" => "Your business is cancelled. Nothing is deleted yet; the dates below apply, and we mailed them to you.",
+        "reactivated" => "Welcome back: your business is active again and no deletion is planned.",
         "invited" => "Invitation sent.",
         "role_changed" => "Role changed.",
         "removed" => "Removed.",
