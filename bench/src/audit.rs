@@ -40,7 +40,8 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         AppSettings::default(),
         key,
         Mailer::new(None, "b <b@localhost>").map_err(|e| e.to_string())?,
-    ).map_err(|e| e.to_string())?;
+    )
+    .map_err(|e| e.to_string())?;
     let tenant = |slug: &str| NewTenant {
         business_name: "Audit bench".into(),
         slug: slug.into(),

@@ -74,7 +74,8 @@ pub async fn seed(data_dir: &Path, postgres: Option<&str>, tenant_count: usize) 
         AppSettings { login_attempts_per_minute: 100_000, ..AppSettings::default() },
         key,
         mailer,
-    ).map_err(|e| e.to_string())?;
+    )
+    .map_err(|e| e.to_string())?;
 
     let mut members_made = 0;
     for index in 0..tenant_count {
@@ -162,7 +163,8 @@ pub async fn open_app(data_dir: &Path, runtime_url: Option<&str>, connections: u
         AppSettings { login_attempts_per_minute: 100_000, ..AppSettings::default() },
         key,
         Mailer::new(None, "bench <bench@localhost>").map_err(|e| e.to_string())?,
-    ).map_err(|e| e.to_string())?;
+    )
+    .map_err(|e| e.to_string())?;
     Ok((store, app))
 }
 

@@ -45,10 +45,14 @@ pub struct AppSettings {
 
 /// The sub-processors' real API addresses.
 pub fn default_processor_endpoints() -> Vec<(String, String)> {
-    [("twilio", "https://api.twilio.com"), ("whatsapp", "https://graph.facebook.com"), ("razorpay", "https://api.razorpay.com")]
-        .into_iter()
-        .map(|(id, url)| (id.to_string(), url.to_string()))
-        .collect()
+    [
+        ("twilio", "https://api.twilio.com"),
+        ("whatsapp", "https://graph.facebook.com"),
+        ("razorpay", "https://api.razorpay.com"),
+    ]
+    .into_iter()
+    .map(|(id, url)| (id.to_string(), url.to_string()))
+    .collect()
 }
 
 impl Default for AppSettings {

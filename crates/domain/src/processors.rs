@@ -21,7 +21,15 @@ pub const TWILIO: Processor = Processor {
     id: "twilio",
     name: "Twilio (SMS)",
     purpose: "appointment reminders and notices by SMS",
-    fields: &["customer.phone", "customer.first_name", "appointment.time", "service.name", "staff.first_name", "business.name", "link"],
+    fields: &[
+        "customer.phone",
+        "customer.first_name",
+        "appointment.time",
+        "service.name",
+        "staff.first_name",
+        "business.name",
+        "link",
+    ],
     location: "United States",
 };
 
@@ -29,7 +37,15 @@ pub const WHATSAPP: Processor = Processor {
     id: "whatsapp",
     name: "Meta WhatsApp Business Cloud API",
     purpose: "appointment reminders and notices on WhatsApp",
-    fields: &["customer.phone", "customer.first_name", "appointment.time", "service.name", "staff.first_name", "business.name", "link"],
+    fields: &[
+        "customer.phone",
+        "customer.first_name",
+        "appointment.time",
+        "service.name",
+        "staff.first_name",
+        "business.name",
+        "link",
+    ],
     location: "United States",
 };
 
@@ -45,7 +61,17 @@ pub const SMTP_RELAY: Processor = Processor {
     id: "smtp",
     name: "the email relay the operator configures",
     purpose: "email to members (sign-in, invitations, alerts) and to customers (reminders)",
-    fields: &["member.email", "member.name", "customer.email", "customer.first_name", "appointment.time", "service.name", "staff.first_name", "business.name", "link"],
+    fields: &[
+        "member.email",
+        "member.name",
+        "customer.email",
+        "customer.first_name",
+        "appointment.time",
+        "service.name",
+        "staff.first_name",
+        "business.name",
+        "link",
+    ],
     location: "as the operator configures",
 };
 
@@ -72,7 +98,10 @@ mod tests {
     fn no_processor_may_receive_sensitive_fields_or_notes() {
         for processor in ALL {
             for field in processor.fields {
-                assert!(!field.contains("note") && !field.contains("sensitive") && !field.contains("address"), "{field}");
+                assert!(
+                    !field.contains("note") && !field.contains("sensitive") && !field.contains("address"),
+                    "{field}"
+                );
             }
         }
         assert_eq!(TWILIO.undeclared_field(&["customer.phone", "customer.notes"]), Some("customer.notes"));

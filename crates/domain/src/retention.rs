@@ -145,11 +145,7 @@ pub fn check_choice(limits: &Limits, class: DataClass, keep_days: Option<i64>) -
             return Err(RuleError::TooShort { class: "usage", min: 1, asked: days });
         }
         (DataClass::SecurityLog, Some(days)) if days < limits.security_log_min_days => {
-            return Err(RuleError::TooShort {
-                class: "security_log",
-                min: limits.security_log_min_days,
-                asked: days,
-            });
+            return Err(RuleError::TooShort { class: "security_log", min: limits.security_log_min_days, asked: days });
         }
         (DataClass::Personal, Some(days)) if days < limits.personal_min_days => {
             return Err(RuleError::TooShort { class: "personal", min: limits.personal_min_days, asked: days });
@@ -267,7 +263,12 @@ pub fn terminate(stage: Stage, dates: Dates, limits: &Limits, now: i64) -> Resul
     }
     let by_delay = now + limits.purge_delay_days * DAY_MICROS;
     let purge_at = dates.purge_at.map_or(by_delay, |promised| promised.min(by_delay));
-    Ok(Dates { terminated_at: Some(now), terminates_at: dates.terminates_at.or(Some(now)), purge_at: Some(purge_at), ..dates })
+    Ok(Dates {
+        terminated_at: Some(now),
+        terminates_at: dates.terminates_at.or(Some(now)),
+        purge_at: Some(purge_at),
+        ..dates
+    })
 }
 
 /// What the sweep should do about a tenant's lifecycle at `now`.
@@ -327,10 +328,7 @@ mod tests {
         let limits = Limits::default();
         assert_eq!(cancel(Stage::Cancelled, &limits, NOW), Err(StepError::CannotCancel("cancelled")));
         assert_eq!(reactivate(Stage::Active), Err(StepError::CannotReactivate("active")));
-        assert_eq!(
-            terminate(Stage::Purged, Dates::default(), &limits, NOW),
-            Err(StepError::CannotTerminate("purged"))
-        );
+        assert_eq!(terminate(Stage::Purged, Dates::default(), &limits, NOW), Err(StepError::CannotTerminate("purged")));
     }
 
     #[test]

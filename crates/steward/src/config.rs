@@ -77,17 +77,73 @@ pub const KEYS: &[Key] = &[
         default: "text",
         secret: false,
         doc: "text or json (one JSON object per line, for log collectors).",
-    },    Key { name: "retention_usage_days", default: "395", secret: false, doc: "Usage records are kept this many days at most; tenants may choose fewer." },
-    Key { name: "retention_security_log_min_days", default: "365", secret: false, doc: "The fewest days a tenant may keep its security logs (the default keeps them while the account is active)." },
-    Key { name: "retention_personal_min_days", default: "30", secret: false, doc: "The fewest days of inactivity after which a tenant may have customers deleted." },
-    Key { name: "retention_cancellation_grace_days", default: "90", secret: false, doc: "Days a cancelled business may come back before it is terminated." },
-    Key { name: "retention_purge_delay_days", default: "30", secret: false, doc: "Days after termination until every record of the business is deleted (at most 90; grace + delay at most 180)." },
-    Key { name: "retention_sweep_minutes", default: "60", secret: false, doc: "Minutes between retention sweeps inside serve (0: never; run `steward retention run` instead)." },
-    Key { name: "backup_keep_days", default: "14", secret: false, doc: "Data backups older than this are overwritten and removed by `steward backup`." },
-    Key { name: "key_backup_keep_days", default: "3", secret: false, doc: "Key store backups older than this are overwritten and removed by `steward backup`." },
-    Key { name: "twilio_api_url", default: "https://api.twilio.com", secret: false, doc: "Twilio's API (SMS). Egress refuses every host not named by these *_api_url keys or smtp_url." },
-    Key { name: "whatsapp_api_url", default: "https://graph.facebook.com", secret: false, doc: "The WhatsApp Business Cloud API." },
-    Key { name: "razorpay_api_url", default: "https://api.razorpay.com", secret: false, doc: "Razorpay's API (payments)." },
+    },
+    Key {
+        name: "retention_usage_days",
+        default: "395",
+        secret: false,
+        doc: "Usage records are kept this many days at most; tenants may choose fewer.",
+    },
+    Key {
+        name: "retention_security_log_min_days",
+        default: "365",
+        secret: false,
+        doc: "The fewest days a tenant may keep its security logs (the default keeps them while the account is active).",
+    },
+    Key {
+        name: "retention_personal_min_days",
+        default: "30",
+        secret: false,
+        doc: "The fewest days of inactivity after which a tenant may have customers deleted.",
+    },
+    Key {
+        name: "retention_cancellation_grace_days",
+        default: "90",
+        secret: false,
+        doc: "Days a cancelled business may come back before it is terminated.",
+    },
+    Key {
+        name: "retention_purge_delay_days",
+        default: "30",
+        secret: false,
+        doc: "Days after termination until every record of the business is deleted (at most 90; grace + delay at most 180).",
+    },
+    Key {
+        name: "retention_sweep_minutes",
+        default: "60",
+        secret: false,
+        doc: "Minutes between retention sweeps inside serve (0: never; run `steward retention run` instead).",
+    },
+    Key {
+        name: "backup_keep_days",
+        default: "14",
+        secret: false,
+        doc: "Data backups older than this are overwritten and removed by `steward backup`.",
+    },
+    Key {
+        name: "key_backup_keep_days",
+        default: "3",
+        secret: false,
+        doc: "Key store backups older than this are overwritten and removed by `steward backup`.",
+    },
+    Key {
+        name: "twilio_api_url",
+        default: "https://api.twilio.com",
+        secret: false,
+        doc: "Twilio's API (SMS). Egress refuses every host not named by these *_api_url keys or smtp_url.",
+    },
+    Key {
+        name: "whatsapp_api_url",
+        default: "https://graph.facebook.com",
+        secret: false,
+        doc: "The WhatsApp Business Cloud API.",
+    },
+    Key {
+        name: "razorpay_api_url",
+        default: "https://api.razorpay.com",
+        secret: false,
+        doc: "Razorpay's API (payments).",
+    },
     Key { name: "backup_dir", default: "", secret: false, doc: "Folder for backups. Empty: <data_dir>/backups." },
 ];
 
@@ -203,9 +259,15 @@ impl Layer {
             body_limit_bytes: number("body_limit_bytes", text("body_limit_bytes"))?,
             log_format: text("log_format"),
             retention_usage_days: number("retention_usage_days", text("retention_usage_days"))?,
-            retention_security_log_min_days: number("retention_security_log_min_days", text("retention_security_log_min_days"))?,
+            retention_security_log_min_days: number(
+                "retention_security_log_min_days",
+                text("retention_security_log_min_days"),
+            )?,
             retention_personal_min_days: number("retention_personal_min_days", text("retention_personal_min_days"))?,
-            retention_cancellation_grace_days: number("retention_cancellation_grace_days", text("retention_cancellation_grace_days"))?,
+            retention_cancellation_grace_days: number(
+                "retention_cancellation_grace_days",
+                text("retention_cancellation_grace_days"),
+            )?,
             retention_purge_delay_days: number("retention_purge_delay_days", text("retention_purge_delay_days"))?,
             retention_sweep_minutes: number("retention_sweep_minutes", text("retention_sweep_minutes"))?,
             backup_keep_days: number("backup_keep_days", text("backup_keep_days"))?,
@@ -330,15 +392,26 @@ impl Config {
         }
         let twilio_api_url = pick!(layers, sources, twilio_api_url).unwrap_or_else(|| "https://api.twilio.com".into());
         if !(twilio_api_url.starts_with("https://") || twilio_api_url.starts_with("http://")) {
-            return Err(ConfigError::Invalid { key: "twilio_api_url", message: "must start with https:// (or http:// for a local test server)".into() });
+            return Err(ConfigError::Invalid {
+                key: "twilio_api_url",
+                message: "must start with https:// (or http:// for a local test server)".into(),
+            });
         }
-        let whatsapp_api_url = pick!(layers, sources, whatsapp_api_url).unwrap_or_else(|| "https://graph.facebook.com".into());
+        let whatsapp_api_url =
+            pick!(layers, sources, whatsapp_api_url).unwrap_or_else(|| "https://graph.facebook.com".into());
         if !(whatsapp_api_url.starts_with("https://") || whatsapp_api_url.starts_with("http://")) {
-            return Err(ConfigError::Invalid { key: "whatsapp_api_url", message: "must start with https:// (or http:// for a local test server)".into() });
+            return Err(ConfigError::Invalid {
+                key: "whatsapp_api_url",
+                message: "must start with https:// (or http:// for a local test server)".into(),
+            });
         }
-        let razorpay_api_url = pick!(layers, sources, razorpay_api_url).unwrap_or_else(|| "https://api.razorpay.com".into());
+        let razorpay_api_url =
+            pick!(layers, sources, razorpay_api_url).unwrap_or_else(|| "https://api.razorpay.com".into());
         if !(razorpay_api_url.starts_with("https://") || razorpay_api_url.starts_with("http://")) {
-            return Err(ConfigError::Invalid { key: "razorpay_api_url", message: "must start with https:// (or http:// for a local test server)".into() });
+            return Err(ConfigError::Invalid {
+                key: "razorpay_api_url",
+                message: "must start with https:// (or http:// for a local test server)".into(),
+            });
         }
         let backup_dir =
             pick!(layers, sources, backup_dir).map(PathBuf::from).unwrap_or_else(|| data_dir.join("backups"));

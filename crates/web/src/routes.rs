@@ -635,7 +635,6 @@ pub fn all() -> Vec<RouteSpec> {
             Some("Lifecycle"),
             false,
             post(api::retention::cancel),
-       
         )
         .with_status(200),
         api(
@@ -647,7 +646,6 @@ pub fn all() -> Vec<RouteSpec> {
             Some("Lifecycle"),
             false,
             post(api::retention::reactivate),
-       
         )
         .with_status(200),
         api(

@@ -309,7 +309,11 @@ pub async fn resend_verification(app: &App, who: &Principal) -> Result<(), AppEr
     let link = issue_verification(app, &mut tx, who.member).await?;
     let tenant = tenants::current(&mut tx).await?;
     tx.commit().await?;
-    crate::mail::send_in_background(app, who.tenant, templates::verify_email(&who.email, &who.name, &tenant.name, link));
+    crate::mail::send_in_background(
+        app,
+        who.tenant,
+        templates::verify_email(&who.email, &who.name, &tenant.name, link),
+    );
     Ok(())
 }
 
@@ -337,7 +341,8 @@ pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: 
         return Err(AppError::RateLimited(wait));
     }
     let email = Email::parse("email", email)?;
-    let Some(tenant) = crate::tenancy::find_by_slug(app, slug).await?.filter(|t| matches!(t.status.as_str(), "active" | "cancelled"))
+    let Some(tenant) =
+        crate::tenancy::find_by_slug(app, slug).await?.filter(|t| matches!(t.status.as_str(), "active" | "cancelled"))
     else {
         return Ok(());
     };
@@ -367,7 +372,11 @@ pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: 
     audit::record(app, &mut tx, event).await?;
     tx.commit().await?;
     let link = app.link(&format!("/reset/{}", compose_secret(tenant.id, &secret)));
-    crate::mail::send_in_background(app, tenant.id, templates::password_reset(&member.email, &member.name, &tenant.name, link));
+    crate::mail::send_in_background(
+        app,
+        tenant.id,
+        templates::password_reset(&member.email, &member.name, &tenant.name, link),
+    );
     Ok(())
 }
 

@@ -135,7 +135,11 @@ pub async fn invite(app: &App, who: &Principal, email: &str, role: &str) -> Resu
     let tenant = tenants::current(&mut tx).await?;
     tx.commit().await?;
     let link = app.link(&format!("/invite/{}", super::compose_secret(who.tenant, &secret)));
-    crate::mail::send_in_background(app, who.tenant, templates::invitation(email.as_str(), &who.name, &tenant.name, &role.name, link));
+    crate::mail::send_in_background(
+        app,
+        who.tenant,
+        templates::invitation(email.as_str(), &who.name, &tenant.name, &role.name, link),
+    );
     Ok(InvitationView {
         id,
         email: email.into_string(),

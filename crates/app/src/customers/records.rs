@@ -539,7 +539,9 @@ pub async fn delete(app: &App, who: &Principal, id: CustomerId) -> Result<(), Ap
     who.require(Permission::CustomersWrite)?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     if steward_store::retention::holds::covers_customer(&mut tx, id.as_uuid()).await? {
-        return Err(AppError::NotAllowed("a legal hold is in force on this customer's data; it cannot be deleted until the hold is lifted".into()));
+        return Err(AppError::NotAllowed(
+            "a legal hold is in force on this customer's data; it cannot be deleted until the hold is lifted".into(),
+        ));
     }
     if !rows::delete(&mut tx, id).await? {
         return Err(AppError::NotFound);

@@ -130,7 +130,11 @@ pub async fn admit(app: &App, call: Call<'_>, host: &str) -> Result<Uuid, Egress
 }
 
 /// Sends a request to a declared processor, recording it; refuses anything else.
-pub async fn send(app: &App, call: Call<'_>, request: reqwest::RequestBuilder) -> Result<reqwest::Response, EgressError> {
+pub async fn send(
+    app: &App,
+    call: Call<'_>,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, EgressError> {
     let request = request.build().map_err(|e| EgressError::Transport { processor: "http", message: e.to_string() })?;
     let host = host_of(request.url().as_str()).ok_or(EgressError::NoHost)?;
     let id = admit(app, call, &host).await?;
@@ -153,9 +157,10 @@ pub async fn send(app: &App, call: Call<'_>, request: reqwest::RequestBuilder) -
 pub async fn finish(app: &App, tenant: TenantId, id: Uuid, outcome: &str) {
     let result = async {
         let mut tx = app.store.begin_tenant(tenant).await?;
-        tx.execute("UPDATE egress_records SET outcome = $3 WHERE tenant_id = $1 AND id = $2", steward_store::args![
-            id, outcome
-        ])
+        tx.execute(
+            "UPDATE egress_records SET outcome = $3 WHERE tenant_id = $1 AND id = $2",
+            steward_store::args![id, outcome],
+        )
         .await?;
         tx.commit().await?;
         Ok::<(), AppError>(())

@@ -8,9 +8,9 @@
 
 pub mod templates;
 
+use crate::{App, egress};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use crate::{App, egress};
 use std::sync::Arc;
 use steward_domain::ids::TenantId;
 use steward_domain::processors;

@@ -90,8 +90,9 @@ pub async fn set(app: &App, tenant: TenantId, by: Actor<'_>, hold: NewHold) -> R
         }
         "class" => {
             let raw = hold.data_class.as_deref().unwrap_or("");
-            let class = retention::parse_class(raw.trim())
-                .ok_or_else(|| AppError::invalid("data_class", "is not a data class (usage, security_log, personal, …)"))?;
+            let class = retention::parse_class(raw.trim()).ok_or_else(|| {
+                AppError::invalid("data_class", "is not a data class (usage, security_log, personal, …)")
+            })?;
             (None, Some(class.name().to_string()))
         }
         _ => return Err(AppError::invalid("scope", "is tenant, customer or class")),
@@ -99,7 +100,10 @@ pub async fn set(app: &App, tenant: TenantId, by: Actor<'_>, hold: NewHold) -> R
     let mut tx = app.store.begin_tenant(tenant).await?;
     if let Some(customer) = customer_id {
         let exists = tx
-            .fetch_optional("SELECT 1 AS found FROM customers WHERE tenant_id = $1 AND id = $2", steward_store::args![customer])
+            .fetch_optional(
+                "SELECT 1 AS found FROM customers WHERE tenant_id = $1 AND id = $2",
+                steward_store::args![customer],
+            )
             .await?;
         if exists.is_none() {
             return Err(AppError::invalid("customer_id", "no customer of this business has that id"));
@@ -126,8 +130,11 @@ pub async fn set(app: &App, tenant: TenantId, by: Actor<'_>, hold: NewHold) -> R
 }
 
 pub async fn lift(app: &App, tenant: TenantId, by: Actor<'_>, id: Uuid, lift_reason: &str) -> Result<(), AppError> {
-    let lift_reason = reason("reason", lift_reason)?;
     let mut tx = app.store.begin_tenant(tenant).await?;
+    if !rows::in_force(&mut tx).await?.iter().any(|hold| hold.id == id) {
+        return Err(AppError::NotFound);
+    }
+    let lift_reason = reason("reason", lift_reason)?;
     if !rows::lift(&mut tx, id, &by.label(), &lift_reason, app.now()).await? {
         return Err(AppError::NotFound);
     }
@@ -149,7 +156,12 @@ pub async fn set_by(app: &App, who: &crate::access::principal::Principal, hold: 
 }
 
 /// A member lifts a hold (`privacy.manage`).
-pub async fn lift_by(app: &App, who: &crate::access::principal::Principal, id: Uuid, reason: &str) -> Result<(), AppError> {
+pub async fn lift_by(
+    app: &App,
+    who: &crate::access::principal::Principal,
+    id: Uuid,
+    reason: &str,
+) -> Result<(), AppError> {
     who.require(steward_domain::permissions::Permission::PrivacyManage)?;
     lift(app, who.tenant, Actor::Member(who), id, reason).await
 }

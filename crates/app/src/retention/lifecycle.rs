@@ -139,7 +139,12 @@ pub async fn reactivate(app: &App, who: &Principal) -> Result<LifecycleView, App
 
 /// Terminates a tenant (the operator, or the sweep when the grace period is over): its
 /// sessions end and its API tokens are revoked in the same transaction.
-pub async fn terminate(app: &App, tenant: TenantId, by: Actor<'_>, reason: Option<&str>) -> Result<LifecycleView, AppError> {
+pub async fn terminate(
+    app: &App,
+    tenant: TenantId,
+    by: Actor<'_>,
+    reason: Option<&str>,
+) -> Result<LifecycleView, AppError> {
     let reason = reason_text(reason)?;
     let now = app.now();
     let mut tx = app.store.begin_tenant(tenant).await?;
@@ -200,7 +205,12 @@ pub struct PurgeReport {
 /// Destroys a terminated tenant's keys (nothing it sealed can be opened again, in this
 /// database or any backup), then removes every row it had. Refused while a legal hold is in
 /// force. Run again after an interruption, it finishes what was left.
-pub async fn purge(app: &App, tenant: TenantId, _by: Actor<'_>, progress: &(dyn Fn(&'static str, u64) + Sync)) -> Result<PurgeReport, AppError> {
+pub async fn purge(
+    app: &App,
+    tenant: TenantId,
+    _by: Actor<'_>,
+    progress: &(dyn Fn(&'static str, u64) + Sync),
+) -> Result<PurgeReport, AppError> {
     let started = std::time::Instant::now();
     let now = app.now();
     let mut tx = app.store.begin_tenant(tenant).await?;
@@ -210,7 +220,9 @@ pub async fn purge(app: &App, tenant: TenantId, _by: Actor<'_>, progress: &(dyn 
     match stage {
         Stage::Terminated => {
             if !holds::in_force(&mut tx).await?.is_empty() {
-                return Err(AppError::NotAllowed("a legal hold is in force on this business; lift it before a purge".into()));
+                return Err(AppError::NotAllowed(
+                    "a legal hold is in force on this business; lift it before a purge".into(),
+                ));
             }
             report.keys_destroyed = rows::destroy_keys(&mut tx).await?;
             let dates = Dates { purged_at: Some(now), purge_finished_at: None, ..row.dates };

@@ -24,7 +24,12 @@ pub struct RuleView {
 
 impl From<Rule> for RuleView {
     fn from(rule: Rule) -> Self {
-        RuleView { data_class: rule.class.name(), keep_days: rule.keep_days, chosen: rule.chosen, meaning: rule.describe() }
+        RuleView {
+            data_class: rule.class.name(),
+            keep_days: rule.keep_days,
+            chosen: rule.chosen,
+            meaning: rule.describe(),
+        }
     }
 }
 

@@ -81,7 +81,11 @@ fn class_of(kind: Kind) -> DataClass {
 const EXPIRED_INVITATIONS_KEPT_DAYS: i64 = 30;
 
 /// Runs the sweep. `progress` is told (tenants done, tenants in all) after each tenant.
-pub async fn run(app: &App, options: &SweepOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<SweepReport, AppError> {
+pub async fn run(
+    app: &App,
+    options: &SweepOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<SweepReport, AppError> {
     let mut platform = app.store.begin_platform().await?;
     let mut tenants = tenants::lifecycles(&mut platform).await?;
     platform.commit().await?;
@@ -105,7 +109,10 @@ pub async fn run(app: &App, options: &SweepOptions, progress: &(dyn Fn(usize, us
             for (kind, n) in &outcome.removed {
                 *report.totals.entry(kind.clone()).or_default() += n;
             }
-            if !options.dry_run && Stage::parse(&tenant.status) != Some(Stage::Purged) && outcome.lifecycle.as_deref() != Some("purged") {
+            if !options.dry_run
+                && Stage::parse(&tenant.status) != Some(Stage::Purged)
+                && outcome.lifecycle.as_deref() != Some("purged")
+            {
                 record_run(app, tenant.id, options, started_at, &outcome).await?;
             }
             report.tenants.push(outcome);
@@ -163,7 +170,8 @@ async fn sweep_tenant(
     options: &SweepOptions,
     tenant: &steward_store::tenancy::tenants::LifecycleRow,
 ) -> Result<TenantSweep, AppError> {
-    let mut outcome = TenantSweep { tenant: tenant.id.to_string(), slug: tenant.slug.clone(), ..TenantSweep::default() };
+    let mut outcome =
+        TenantSweep { tenant: tenant.id.to_string(), slug: tenant.slug.clone(), ..TenantSweep::default() };
     let stage = Stage::parse(&tenant.status).unwrap_or(Stage::Active);
     let mut tx = app.store.begin_tenant_read(tenant.id).await?;
     let holds = holds::in_force(&mut tx).await?;
@@ -174,7 +182,8 @@ async fn sweep_tenant(
         Due::Nothing => {}
         Due::Terminate => {
             if !options.dry_run {
-                lifecycle::terminate(app, tenant.id, Actor::System, Some("the grace period after cancellation ended")).await?;
+                lifecycle::terminate(app, tenant.id, Actor::System, Some("the grace period after cancellation ended"))
+                    .await?;
             }
             outcome.lifecycle = Some("terminated".into());
         }

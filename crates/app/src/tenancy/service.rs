@@ -154,7 +154,11 @@ pub async fn create_tenant(app: &App, input: NewTenant) -> Result<(TenantView, M
     tx.commit().await?;
 
     if let Some(link) = verification {
-        crate::mail::send_in_background(app, row.id, templates::verify_email(email.as_str(), &owner_name, &row.name, link));
+        crate::mail::send_in_background(
+            app,
+            row.id,
+            templates::verify_email(email.as_str(), &owner_name, &row.name, link),
+        );
     }
     tracing::info!(tenant = %tenant_id, "tenant created");
     Ok((row.into(), owner_id))

@@ -1,14 +1,14 @@
 //! The operator's commands: migrate, tenant create|list|show, member add|list.
 
+use super::progress::{ProgressBar, Unit};
 use crate::cli::{AuditCommand, MemberCommand, TenantCommand};
 use crate::config::Config;
 use crate::runtime::{StartError, build_app, load_master_key};
 use steward_app::App;
 use steward_app::access::members;
-use steward_app::tenancy::{self, NewTenant};
-use super::progress::{ProgressBar, Unit};
 use steward_app::retention::{Actor, lifecycle};
 use steward_app::tenancy::TenantView;
+use steward_app::tenancy::{self, NewTenant};
 use steward_store::{Store, StoreKind};
 
 /// The tenant with this slug, or a usage error naming it.

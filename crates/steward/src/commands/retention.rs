@@ -6,16 +6,15 @@ use crate::cli::{HoldCommand, RetentionCommand};
 use crate::config::Config;
 use crate::runtime::StartError;
 use steward_app::clock::Clock;
+use steward_app::retention::Actor;
 use steward_app::retention::holds::{self, NewHold};
 use steward_app::retention::sweep::{self, SweepOptions};
-use steward_app::retention::Actor;
 
 /// Parses `--now`: an RFC 3339 instant, in microseconds.
 pub(crate) fn parse_now(raw: &str) -> Result<i64, StartError> {
-    raw.trim()
-        .parse::<jiff::Timestamp>()
-        .map(|t| t.as_microsecond())
-        .map_err(|_| StartError::Usage(format!("--now: '{raw}' is not an RFC 3339 instant such as 2027-01-31T00:00:00Z")))
+    raw.trim().parse::<jiff::Timestamp>().map(|t| t.as_microsecond()).map_err(|_| {
+        StartError::Usage(format!("--now: '{raw}' is not an RFC 3339 instant such as 2027-01-31T00:00:00Z"))
+    })
 }
 
 pub async fn run(config: &Config, command: RetentionCommand) -> Result<(), StartError> {
@@ -72,8 +71,13 @@ pub async fn hold(config: &Config, command: HoldCommand) -> Result<(), StartErro
     match command {
         HoldCommand::Set { tenant, scope, customer, class, reason } => {
             let tenant = find_tenant(&app, &tenant).await?;
-            let hold = holds::set(&app, tenant.id, Actor::Operator, NewHold { scope, customer_id: customer, data_class: class, reason })
-                .await?;
+            let hold = holds::set(
+                &app,
+                tenant.id,
+                Actor::Operator,
+                NewHold { scope, customer_id: customer, data_class: class, reason },
+            )
+            .await?;
             println!("hold {} set on {} ({})", hold.id, tenant.slug, hold.scope);
         }
         HoldCommand::Lift { tenant, id, reason } => {

@@ -300,3 +300,50 @@ async fn a_customer_books_on_a_phone_and_the_appointment_is_on_the_staff_calenda
     wait_for_text(&client, "Booked").await;
     wait_for_text(&client, "online").await;
 }
+
+#[tokio::test]
+async fn an_owner_cancels_the_business_and_sees_the_dates_that_apply() {
+    // promise: RET-3
+    // promise: RET-4
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let server = TestServer::start_with(Options { host: Some("localhost"), ..Default::default() }).await;
+    server.tenant("lotus-gym").await;
+    let Some((_driver, _profile, client)) = start_browser().await else { return };
+    client.goto(&format!("{}/login", server.base)).await.unwrap();
+    fill(&client, "workspace", "lotus-gym").await;
+    fill(&client, "email", "owner@lotus-gym.example").await;
+    fill(&client, "password", PASSWORD).await;
+    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Welcome,").await;
+
+    client.find(Locator::LinkText("Data & retention")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "How long data is kept").await;
+    client.find(Locator::Css("details summary")).await.unwrap().click().await.unwrap();
+    // Without the confirmation box, nothing happens but a clear message.
+    client.find(Locator::Id("cancel-business")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "tick the box to confirm").await;
+    client.find(Locator::Css("details summary")).await.unwrap().click().await.unwrap();
+    fill(&client, "reason", "moving abroad").await;
+    client.find(Locator::Css("input[name=confirm]")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Id("cancel-business")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Your business is cancelled").await;
+    let terminates = client.find(Locator::Id("terminates-at")).await.unwrap().text().await.unwrap();
+    let purge = client.find(Locator::Id("purge-at")).await.unwrap().text().await.unwrap();
+    let day = |text: &str| text.parse::<jiff::Timestamp>().unwrap_or_else(|e| panic!("'{text}' is not a date: {e}"));
+    let now = jiff::Timestamp::now();
+    assert_eq!((day(&terminates) - now).get_seconds() / 86_400, 89, "terminated 90 days after cancelling");
+    assert_eq!((day(&purge) - now).get_seconds() / 86_400, 119, "purged 30 days after that");
+    // The owner can still come back.
+    client
+        .find(Locator::Css("form[action='/app/settings/data/reactivate'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Welcome back").await;
+    let _ = client.close().await;
+}

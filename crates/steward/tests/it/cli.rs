@@ -267,7 +267,7 @@ async fn serve_answers_and_stops_cleanly_on_sigterm() {
     let mut command = steward();
     command.args(["--data-dir", &dir.0.to_string_lossy(), "--listen", "127.0.0.1:0", "serve"]);
     let running = Running::start(command);
-    let health = reqwest::get(format!("{}/healthz", running.base)).await.unwrap();
+    let health = crate::harness::client().get(format!("{}/healthz", running.base)).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
     let key = dir.0.join("master.key");
     assert!(key.exists(), "serve made the master key file");
@@ -347,7 +347,10 @@ async fn a_server_killed_during_writes_restarts_with_nothing_half_written() {
     let mut command = steward();
     command.args(["--data-dir", &data, "--listen", "127.0.0.1:0", "serve"]);
     let restarted = Running::start(command);
-    assert_eq!(reqwest::get(format!("{}/readyz", restarted.base)).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        crate::harness::client().get(format!("{}/readyz", restarted.base)).send().await.unwrap().status(),
+        StatusCode::OK
+    );
     let store = steward_store::Store::open(&format!("sqlite://{data}/steward.db"), 2).await.unwrap();
     let mut platform = store.begin_platform().await.unwrap();
     let tenants = steward_store::tenancy::tenants::list(&mut platform).await.unwrap();
@@ -408,7 +411,8 @@ async fn serve_refuses_unsafe_postgres_setups_with_a_message() {
         "serve",
     ]);
     let running = Running::start(command);
-    let ready = reqwest::get(format!("{}/readyz", running.base)).await.unwrap().text().await.unwrap();
+    let ready =
+        crate::harness::client().get(format!("{}/readyz", running.base)).send().await.unwrap().text().await.unwrap();
     assert!(ready.contains("postgres"));
     running.terminate();
 }
@@ -507,4 +511,112 @@ async fn a_whole_flow_leaves_no_personal_value_in_logs_console_or_audit() {
             assert!(!lower.contains(personal), "the {place} holds '{personal}'");
         }
     }
+}
+
+#[tokio::test]
+async fn a_backup_taken_before_an_erasure_no_longer_opens_the_erased_persons_values_and_key_backups_expire_first() {
+    // promise: RET-5
+    // promise: SEC-1
+    if crate::harness::suite_on_postgres() {
+        // PostgreSQL deployments back up with pg_dump (docs/operations.md); this is the
+        // SQLite `steward backup` and `steward restore`.
+        return;
+    }
+    let server = crate::harness::TestServer::start().await;
+    let shop = server.tenant("backup-shop").await;
+    steward_app::customers::fields::create(
+        &server.app,
+        &shop.owner,
+        &steward_app::customers::fields::FieldInput {
+            label: "Allergies".into(),
+            kind: "text".into(),
+            data_class: "sensitive".into(),
+            options: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let input: steward_app::customers::records::CustomerInput =
+        serde_json::from_value(serde_json::json!({ "name": "Erased Person", "fields": { "Allergies": "penicillin" } }))
+            .unwrap();
+    let person = steward_app::customers::records::create(&server.app, &shop.owner, &input).await.unwrap();
+
+    let backups = ScratchDir::new("backups");
+    let data_dir = backups.0.join("data");
+    let keys_dir = backups.0.join("keys");
+    let backup = |now: &str| {
+        run(steward().args([
+            "--database-url",
+            &server.raw_url,
+            "backup",
+            "--to",
+            &data_dir.to_string_lossy(),
+            "--keys-to",
+            &keys_dir.to_string_lossy(),
+            "--now",
+            now,
+        ]))
+    };
+    // Taken online, while the server runs.
+    let first = backup("2027-03-01T10:00:00Z");
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let files = |dir: &std::path::Path| {
+        let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+        names.sort();
+        names
+    };
+    let (data_before, keys_before) = (files(&data_dir)[0].clone(), files(&keys_dir)[0].clone());
+    assert!(!std::fs::read(&data_before).unwrap().windows(10).any(|w| w == b"penicillin"), "sealed in the backup");
+
+    // The person is erased: their key is destroyed.
+    steward_app::customers::records::delete(&server.app, &shop.owner, person.id).await.unwrap();
+    let second = backup("2027-03-01T11:00:00Z");
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let keys_after = files(&keys_dir).into_iter().find(|p| p != &keys_before).unwrap();
+
+    // Restore the data from before the erasure with the key store as it is now.
+    let restored = ScratchDir::new("restored");
+    let restored_url = format!("sqlite://{}", restored.0.join("steward.db").display());
+    let restore = |keys: &std::path::Path| {
+        run(steward().args([
+            "--database-url",
+            &restored_url,
+            "restore",
+            "--from",
+            &data_before.to_string_lossy(),
+            "--keys",
+            &keys.to_string_lossy(),
+        ]))
+    };
+    let done = restore(&keys_after);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let read_back = |url: String| {
+        let app = server.app.clone();
+        let owner = shop.owner.clone();
+        async move {
+            let store = steward_store::Store::open(&url, 2).await.unwrap();
+            let restored = steward_app::App { store: store.clone(), keys: Default::default(), ..app };
+            let detail = steward_app::customers::records::get(&restored, &owner, person.id).await.unwrap();
+            store.close().await;
+            detail.fields.iter().find(|f| f.label == "Allergies").map(|f| (f.value.clone(), f.present)).unwrap()
+        }
+    };
+    assert_eq!(read_back(restored_url.clone()).await, (None, true), "the record is back, its sensitive value is not");
+
+    // With the older key backup it would open: which is why key backups expire within days.
+    let done = restore(&keys_before);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    assert_eq!(read_back(restored_url.clone()).await.0.as_deref(), Some("penicillin"));
+    let later = backup("2027-03-05T11:00:01Z");
+    assert!(later.status.success(), "{}", text(&later.stderr));
+    assert!(text(&later.stdout).contains("2 key backup(s) older than 3 days"), "{}", text(&later.stdout));
+    assert!(!keys_before.exists() && !keys_after.exists(), "expired key backups are overwritten and removed");
+    assert!(data_before.exists(), "data backups are kept longer (14 days)");
+
+    // A file that is not a backup is refused by name, and nothing is replaced.
+    let bogus = restored.0.join("bogus.db");
+    std::fs::write(&bogus, b"not a database").unwrap();
+    let refused = run(steward().args(["--database-url", &restored_url, "restore", "--from", &bogus.to_string_lossy()]));
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("bogus.db"), "{}", text(&refused.stderr));
 }

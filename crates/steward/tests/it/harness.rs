@@ -176,6 +176,8 @@ pub struct Options {
     pub postgres: bool,
     /// Requests slower than this count as problems (default: Steward's).
     pub slow_request_ms: Option<u64>,
+    /// Where the sub-processors' APIs are (local fake servers); default: the real ones.
+    pub processor_endpoints: Option<Vec<(String, String)>>,
 }
 
 /// A running Steward.
@@ -204,6 +206,9 @@ impl TestServer {
         let mut settings = AppSettings { base_url: base.clone(), ..AppSettings::default() };
         if let Some(slow) = options.slow_request_ms {
             settings.slow_request_ms = slow;
+        }
+        if let Some(endpoints) = options.processor_endpoints {
+            settings.processor_endpoints = endpoints;
         }
         let mailer = Mailer::new(options.smtp_url.as_deref(), "Steward <no-reply@steward.test>").expect("mailer");
         let mut app = App::new(store.clone(), settings, MasterKey::generate().expect("key"), mailer).expect("app");

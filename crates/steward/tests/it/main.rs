@@ -14,6 +14,7 @@ mod booking;
 mod browser;
 mod cli;
 mod customers;
+mod egress;
 mod isolation;
 mod mail;
 mod retention;

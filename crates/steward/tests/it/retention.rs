@@ -39,7 +39,10 @@ async fn snapshot(server: &TestServer, tenant: TenantId) -> BTreeMap<&'static st
         out.insert(table.name, lines);
     }
     let keys = tx
-        .fetch_all("SELECT subject_id FROM keystore.subject_keys WHERE tenant_id = $1 ORDER BY subject_id", steward_store::args![])
+        .fetch_all(
+            "SELECT subject_id FROM keystore.subject_keys WHERE tenant_id = $1 ORDER BY subject_id",
+            steward_store::args![],
+        )
         .await
         .unwrap();
     out.insert("keystore.subject_keys", keys.iter().map(|r| format!("{:?}", r.values())).collect());
@@ -84,10 +87,14 @@ async fn moving_the_clock_past_each_rule_leaves_exactly_what_it_allows_and_a_dry
     let keeper = server.tenant("keeper").await;
     let api = server.api(&keeper.owner_token);
     for (class, days) in [("usage", 30), ("security_log", 365), ("personal", 400)] {
-        let set = api.call(Method::PUT, "/api/v1/retention/rules", Some(json!({ "data_class": class, "keep_days": days }))).await;
+        let set = api
+            .call(Method::PUT, "/api/v1/retention/rules", Some(json!({ "data_class": class, "keep_days": days })))
+            .await;
         assert_eq!(set.status, StatusCode::OK, "{}", set.body);
     }
-    let too_long = api.call(Method::PUT, "/api/v1/retention/rules", Some(json!({ "data_class": "usage", "keep_days": 4000 }))).await;
+    let too_long = api
+        .call(Method::PUT, "/api/v1/retention/rules", Some(json!({ "data_class": "usage", "keep_days": 4000 })))
+        .await;
     assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", too_long.body);
     assert_eq!(too_long.json()["error"]["field"], "keep_days");
     let old = [customer(&server, &keeper, "Old One", None).await, customer(&server, &keeper, "Old Two", None).await];
@@ -96,7 +103,12 @@ async fn moving_the_clock_past_each_rule_leaves_exactly_what_it_allows_and_a_dry
         &server.app,
         keeper.tenant,
         Actor::Operator,
-        holds::NewHold { scope: "customer".into(), customer_id: Some(held.id.to_string()), data_class: None, reason: "case 7".into() },
+        holds::NewHold {
+            scope: "customer".into(),
+            customer_id: Some(held.id.to_string()),
+            data_class: None,
+            reason: "case 7".into(),
+        },
     )
     .await
     .unwrap();
@@ -156,7 +168,10 @@ async fn moving_the_clock_past_each_rule_leaves_exactly_what_it_allows_and_a_dry
     let real = sweep_now(&server, Some(keeper.tenant), false).await;
     assert_eq!(removed(&real, "inactive_customers"), 2);
     for gone in &old {
-        assert!(matches!(records::get(&server.app, &keeper.owner, gone.id).await, Err(steward_app::AppError::NotFound)));
+        assert!(matches!(
+            records::get(&server.app, &keeper.owner, gone.id).await,
+            Err(steward_app::AppError::NotFound)
+        ));
     }
     records::get(&server.app, &keeper.owner, held.id).await.expect("the held customer stays");
     records::get(&server.app, &keeper.owner, recent.id).await.expect("the recent customer stays");
@@ -170,7 +185,11 @@ async fn legal_holds_stop_deletion_until_lifted_and_are_audited() {
     let held = server.tenant("held").await;
     let api = server.api(&held.owner_token);
     let hold = api
-        .call(Method::POST, "/api/v1/legal-holds", Some(json!({ "scope": "class", "data_class": "usage", "reason": "regulator's request 12" })))
+        .call(
+            Method::POST,
+            "/api/v1/legal-holds",
+            Some(json!({ "scope": "class", "data_class": "usage", "reason": "regulator's request 12" })),
+        )
         .await;
     assert_eq!(hold.status, StatusCode::CREATED, "{}", hold.body);
     let hold_id = hold.json()["id"].as_str().unwrap().to_string();
@@ -179,7 +198,11 @@ async fn legal_holds_stop_deletion_until_lifted_and_are_audited() {
     assert_eq!(bad.json()["error"]["field"], "customer_id");
     let one = customer(&server, &held, "Kept By Hold", None).await;
     let on_customer = api
-        .call(Method::POST, "/api/v1/legal-holds", Some(json!({ "scope": "customer", "customer_id": one.id.to_string(), "reason": "case 9" })))
+        .call(
+            Method::POST,
+            "/api/v1/legal-holds",
+            Some(json!({ "scope": "customer", "customer_id": one.id.to_string(), "reason": "case 9" })),
+        )
         .await;
     assert_eq!(on_customer.status, StatusCode::CREATED);
     let refused = api.call(Method::DELETE, &format!("/api/v1/customers/{}", one.id), None).await;
@@ -193,7 +216,9 @@ async fn legal_holds_stop_deletion_until_lifted_and_are_audited() {
     assert!(report.tenants[0].held.iter().any(|h| h.contains("usage")), "{report:?}");
     assert_eq!(rows_in(&snapshot(&server, held.tenant).await, "usage_events"), usage_before);
 
-    let lift = api.call(Method::POST, &format!("/api/v1/legal-holds/{hold_id}/lift"), Some(json!({ "reason": "closed" }))).await;
+    let lift = api
+        .call(Method::POST, &format!("/api/v1/legal-holds/{hold_id}/lift"), Some(json!({ "reason": "closed" })))
+        .await;
     assert_eq!(lift.status, StatusCode::NO_CONTENT, "{}", lift.body);
     let report = sweep_now(&server, Some(held.tenant), false).await;
     assert!(removed(&report, "usage_events") > 0, "{report:?}");
@@ -214,7 +239,8 @@ async fn a_cancelled_business_is_terminated_and_purged_on_the_promised_dates_tou
     customer(&server, &staying, "Staying Customer", Some("pollen")).await;
 
     let api = server.api(&leaving.owner_token);
-    let cancelled = api.call(Method::POST, "/api/v1/lifecycle/cancel", Some(json!({ "reason": "closing the shop" }))).await;
+    let cancelled =
+        api.call(Method::POST, "/api/v1/lifecycle/cancel", Some(json!({ "reason": "closing the shop" }))).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     let dates = cancelled.json();
     assert_eq!(dates["status"], "cancelled");
@@ -232,7 +258,10 @@ async fn a_cancelled_business_is_terminated_and_purged_on_the_promised_dates_tou
 
     clock.advance(1);
     let report = sweep_now(&server, None, false).await;
-    assert_eq!(report.tenants.iter().find(|t| t.slug == "leaving").and_then(|t| t.lifecycle.clone()).as_deref(), Some("terminated"));
+    assert_eq!(
+        report.tenants.iter().find(|t| t.slug == "leaving").and_then(|t| t.lifecycle.clone()).as_deref(),
+        Some("terminated")
+    );
     assert_eq!(api.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED, "tokens of a terminated business stop");
     let refused = steward_app::access::auth::log_in(
         &server.app,
@@ -335,11 +364,24 @@ async fn the_owner_downloads_everything_with_sensitive_values_opened_and_no_secr
     for needed in ["tenants", "members", "customers", "customer_field_values", "audit_events"] {
         assert!(tables.contains(&needed), "the export has no {needed}");
     }
-    assert!(export.body.contains("Exported Person") && export.body.contains("shellfish"), "sensitive values are opened");
+    assert!(
+        export.body.contains("Exported Person") && export.body.contains("shellfish"),
+        "sensitive values are opened"
+    );
     assert!(!export.body.contains("password_hash") && !export.body.contains("token_hash"), "secrets are left out");
-    steward_app::access::members::add_member(&server.app, owner.tenant, "s@exporter.example", "Staff", "admin", crate::harness::PASSWORD)
-        .await
-        .unwrap();
+    steward_app::access::members::add_member(
+        &server.app,
+        owner.tenant,
+        "s@exporter.example",
+        "Staff",
+        "admin",
+        crate::harness::PASSWORD,
+    )
+    .await
+    .unwrap();
     let admin = server.principal("exporter", "s@exporter.example").await;
-    assert!(steward_app::retention::export::start(&server.app, &admin).await.is_err(), "only the owner exports everything");
+    assert!(
+        steward_app::retention::export::start(&server.app, &admin).await.is_err(),
+        "only the owner exports everything"
+    );
 }

@@ -6,7 +6,10 @@ use uuid::Uuid;
 /// (data class name, keep days) for every class the tenant chose a rule for.
 pub async fn chosen(tx: &mut TenantTx) -> Result<Vec<(String, Option<i64>)>, StoreError> {
     let rows = tx
-        .fetch_all("SELECT data_class, keep_days FROM retention_rules WHERE tenant_id = $1 ORDER BY data_class", args![])
+        .fetch_all(
+            "SELECT data_class, keep_days FROM retention_rules WHERE tenant_id = $1 ORDER BY data_class",
+            args![],
+        )
         .await?;
     rows.iter().map(|row| Ok((row.get("data_class")?, row.get("keep_days")?))).collect()
 }

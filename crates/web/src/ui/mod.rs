@@ -135,7 +135,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "saved" => "Saved.",
         "hold_set" => "The legal hold is in force: nothing it covers will be deleted until it is lifted.",
         "hold_lifted" => "The legal hold was lifted.",
-        "cancelled" => "Your business is cancelled. Nothing is deleted yet; the dates below apply, and we mailed them to you.",
+        "cancelled" => {
+            "Your business is cancelled. Nothing is deleted yet; the dates below apply, and we mailed them to you."
+        }
         "reactivated" => "Welcome back: your business is active again and no deletion is planned.",
         "invited" => "Invitation sent.",
         "role_changed" => "Role changed.",

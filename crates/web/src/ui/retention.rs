@@ -29,7 +29,12 @@ pub struct DataPage {
     pub processors: Vec<(&'static str, &'static str, String)>,
 }
 
-async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    who: &Principal,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
     let chrome = Chrome::member(state, who, "Data & retention", "/app/settings/data")
         .await?
         .with_notice(notice)
@@ -40,10 +45,7 @@ async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Op
     } else {
         (Vec::new(), Vec::new())
     };
-    let processors = steward_domain::processors::ALL
-        .iter()
-        .map(|p| (p.name, p.purpose, p.fields.join(", ")))
-        .collect();
+    let processors = steward_domain::processors::ALL.iter().map(|p| (p.name, p.purpose, p.fields.join(", "))).collect();
     let template = DataPage {
         chrome,
         rules: rules::list(&state.app, who).await?,
@@ -75,7 +77,10 @@ pub async fn set_rule(State(state): State<AppState>, Auth(who): Auth, form: Form
         let (keep_days, default) = match raw.as_str() {
             "default" => (None, true),
             "" | "forever" => (None, false),
-            days => (Some(days.parse::<i64>().map_err(|_| AppError::invalid("keep_days", "write a number of days"))?), false),
+            days => (
+                Some(days.parse::<i64>().map_err(|_| AppError::invalid("keep_days", "write a number of days"))?),
+                false,
+            ),
         };
         rules::set(&state.app, &who, &class, keep_days, default).await.map(|_| "saved")
     }
@@ -95,7 +100,12 @@ pub async fn set_hold(State(state): State<AppState>, Auth(who): Auth, form: Form
     answer(&state, &who, outcome).await
 }
 
-pub async fn lift_hold(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn lift_hold(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     let outcome = match uuid::Uuid::parse_str(&id) {
         Ok(id) => holds::lift_by(&state.app, &who, id, form.get("reason")).await.map(|_| "hold_lifted"),
         Err(_) => Err(AppError::NotFound),
