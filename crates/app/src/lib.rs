@@ -12,6 +12,7 @@ pub mod egress;
 pub mod error;
 pub mod keys;
 pub mod mail;
+pub mod privacy;
 pub mod rate_limit;
 pub mod retention;
 pub mod tenancy;

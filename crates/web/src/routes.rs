@@ -101,6 +101,8 @@ pub fn all() -> Vec<RouteSpec> {
         page(M::GET, "/invite/{token}", Public, "Invitation to join a business", get(ui::auth::invite_form)),
         page(M::POST, "/invite/{token}", Public, "Accept an invitation", post(ui::auth::accept_invite)),
         // The public booking page of each business, and staff calendar feeds.
+        page(M::GET, "/privacy", Public, "This deployment's privacy notice, generated", get(ui::privacy::operator)),
+        page(M::GET, "/p/{tenant_slug}", Public, "A business's privacy notice, generated", get(ui::privacy::business)),
         page(M::GET, "/b/{tenant_slug}", Public, "A business's services, to book", get(ui::book::services)),
         page(
             M::GET,

@@ -330,6 +330,20 @@ async fn row_level_security_hides_other_tenants_from_an_unfiltered_query() {
     browser.log_in("rls-b", "owner@rls-b.example", PASSWORD).await;
 
     crate::customers::seed_sensitive_customer(&server, &a, "rls-allergy").await;
+    steward_app::retention::rules::set(&server.app, &a.owner, "usage", Some(90), false).await.unwrap();
+    steward_app::retention::holds::set(
+        &server.app,
+        a.tenant,
+        steward_app::retention::Actor::Operator,
+        steward_app::retention::holds::NewHold {
+            scope: "class".into(),
+            customer_id: None,
+            data_class: Some("usage".into()),
+            reason: "rls".into(),
+        },
+    )
+    .await
+    .unwrap();
     let mut tx = server.store.begin_tenant_read(a.tenant).await.unwrap();
     for table in [
         "customers",
@@ -349,6 +363,8 @@ async fn row_level_security_hides_other_tenants_from_an_unfiltered_query() {
         "audit_events",
         "audit_heads",
         "usage_events",
+        "retention_rules",
+        "legal_holds",
     ] {
         let sql: &'static str = match table {
             "customers" => "SELECT tenant_id FROM customers",
@@ -363,6 +379,8 @@ async fn row_level_security_hides_other_tenants_from_an_unfiltered_query() {
             "members" => "SELECT tenant_id FROM members",
             "roles" => "SELECT tenant_id FROM roles",
             "sessions" => "SELECT tenant_id FROM sessions",
+            "retention_rules" => "SELECT tenant_id FROM retention_rules",
+            "legal_holds" => "SELECT tenant_id FROM legal_holds",
             "api_tokens" => "SELECT tenant_id FROM api_tokens",
             "audit_events" => "SELECT tenant_id FROM audit_events",
             "audit_heads" => "SELECT tenant_id FROM audit_heads",

@@ -385,3 +385,29 @@ async fn the_owner_downloads_everything_with_sensitive_values_opened_and_no_secr
         "only the owner exports everything"
     );
 }
+
+#[tokio::test]
+async fn the_privacy_notices_list_the_rules_in_force_and_only_the_declared_processors() {
+    // promise: POL-2
+    // promise: EGR-2
+    let (server, _clock) = server_at(T0).await;
+    let shop = server.tenant("notice-shop").await;
+    allergies_field(&server, &shop).await;
+    steward_app::retention::rules::set(&server.app, &shop.owner, "usage", Some(90), false).await.unwrap();
+    let mut browser = server.browser();
+    let operator = browser.get("/privacy").await;
+    assert_eq!(operator.status, StatusCode::OK);
+    for processor in steward_domain::processors::ALL {
+        assert!(operator.body.contains(processor.name), "the notice does not list {}", processor.name);
+    }
+    assert!(operator.body.contains("usage records are kept for 395 days"), "the operator's default");
+    let business = browser.get("/p/notice-shop").await;
+    assert_eq!(business.status, StatusCode::OK);
+    assert!(business.body.contains("Business notice-shop"));
+    assert!(business.body.contains("Allergies (sensitive)"), "the business's own declared fields");
+    assert!(business.body.contains("usage records are kept for 90 days"), "the business's own rule");
+    for page in [&operator.body, &business.body] {
+        assert!(!page.contains("src=\"http") && !page.contains("href=\"http"), "a notice loads or links another site");
+    }
+    assert_eq!(browser.get("/p/no-such-business").await.status, StatusCode::NOT_FOUND);
+}

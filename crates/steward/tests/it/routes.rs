@@ -47,6 +47,9 @@ fn only_sign_in_booking_pages_assets_and_health_are_public() {
         // A business's public booking page, and staff calendar feeds behind a secret.
         "/b/",
         "/calendar/",
+        // The privacy notices: the deployment's and each business's.
+        "/privacy",
+        "/p/",
     ];
     for spec in steward_web::routes::all() {
         if spec.access == Access::Public {

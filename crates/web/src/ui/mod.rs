@@ -13,6 +13,7 @@ pub mod business;
 pub mod customers;
 pub mod dashboard;
 pub mod members;
+pub mod privacy;
 pub mod retention;
 pub mod roles;
 pub mod tokens;
