@@ -145,6 +145,10 @@ async fn moving_the_clock_past_each_rule_leaves_exactly_what_it_allows_and_a_dry
     assert_eq!(rows_in(&after, "audit_checkpoints"), 1);
     let verified = steward_app::audit::verify_tenant(&server.app, keeper.tenant).await.unwrap();
     assert!(verified.intact, "the rest of the chain verifies after the checkpoint: {verified:?}");
+    let exported = api.get("/api/v1/audit/export?format=jsonl").await;
+    assert!(exported.body.starts_with("{\"checkpoint\""), "{}", &exported.body[..200.min(exported.body.len())]);
+    let offline = steward_app::audit::verify_export(exported.body.lines().map(|l| Ok(l.to_string()))).unwrap();
+    assert!(offline.intact && offline.checked > 0, "the export verifies offline from its checkpoint: {offline:?}");
     // Removing one more event than the rule allowed is still detected.
     let first_kept = server
         .store
@@ -159,6 +163,10 @@ async fn moving_the_clock_past_each_rule_leaves_exactly_what_it_allows_and_a_dry
     server.tamper(&format!("DELETE FROM audit_events WHERE seq = {first_kept}")).await;
     let broken = steward_app::audit::verify_tenant(&server.app, keeper.tenant).await.unwrap();
     assert!(!broken.intact && broken.first_broken_seq == Some(first_kept + 1), "{broken:?}");
+    // A checkpoint altered (or written) by anyone but this deployment is named too.
+    server.tamper("UPDATE audit_checkpoints SET removed = removed + 1").await;
+    let forged = steward_app::audit::verify_tenant(&server.app, keeper.tenant).await.unwrap();
+    assert!(!forged.intact && forged.first_break.as_deref().is_some_and(|b| b.contains("not signed")), "{forged:?}");
 
     // Past the customers' rule: the inactive ones go with their keys; the held one and the
     // recent one stay.

@@ -94,6 +94,16 @@ pub async fn export(
             if after == 0 && csv {
                 chunk.push_str(CSV_HEADER);
             }
+            if after == 0 && !csv {
+                match audit::export_checkpoint(&app, &who).await {
+                    Ok(Some(line)) => {
+                        chunk.push_str(&line);
+                        chunk.push('\n');
+                    }
+                    Ok(None) => {}
+                    Err(error) => return Some((Err(std::io::Error::other(error.to_string())), (after, true, csv))),
+                }
+            }
             match audit::export_batch(&app, &who, after, EXPORT_BATCH).await {
                 Ok(batch) => {
                     let last = batch.last().map(|e| e.event.seq).unwrap_or(after);
