@@ -41,7 +41,7 @@ const LAST: &[&str] = &[
 ];
 
 /// A generated (never real) customer list: unique phones and emails, names from a small set.
-fn write_csv(path: &std::path::Path, rows: usize, phone_base: u64) -> Result<u64, String> {
+pub(crate) fn write_csv(path: &std::path::Path, rows: usize, phone_base: u64) -> Result<u64, String> {
     use std::io::Write;
     let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
     let mut out = std::io::BufWriter::new(file);
@@ -63,12 +63,12 @@ fn write_csv(path: &std::path::Path, rows: usize, phone_base: u64) -> Result<u64
     std::fs::metadata(path).map(|m| m.len()).map_err(|e| e.to_string())
 }
 
-struct Imported {
-    rows_per_second: f64,
-    peak_kib: u64,
+pub(crate) struct Imported {
+    pub(crate) rows_per_second: f64,
+    pub(crate) peak_kib: u64,
 }
 
-fn import(
+pub(crate) fn import(
     steward: &str,
     data_dir: &std::path::Path,
     database_url: Option<&str>,

@@ -86,10 +86,22 @@ pub async fn load_varied(
     duration: Duration,
 ) -> Result<LoadResult, String> {
     let deadline = Instant::now() + duration;
+    load_until(address, make, connections, Arc::new(move || Instant::now() < deadline)).await
+}
+
+/// Sends requests over `connections` keep-alive connections for as long as `keep_going`
+/// says so (e.g. while a sweep runs beside them).
+pub async fn load_until(
+    address: &str,
+    make: RequestMaker,
+    connections: usize,
+    keep_going: Arc<dyn Fn() -> bool + Send + Sync>,
+) -> Result<LoadResult, String> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for connection in 0..connections {
         let make = make.clone();
+        let keep_going = keep_going.clone();
         let address = address.to_string();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(100_000);
@@ -98,7 +110,7 @@ pub async fn load_varied(
             let _ = stream.set_nodelay(true);
             let mut stream = BufReader::new(stream);
             let mut iteration = 0;
-            while Instant::now() < deadline {
+            while keep_going() {
                 let request = make(connection, iteration);
                 iteration += 1;
                 let sent = Instant::now();

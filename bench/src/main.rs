@@ -13,6 +13,7 @@
 //! Usage: steward-bench audit [--events N] [--writes N] [--runs N]   (see bench/src/audit.rs)
 //!        steward-bench customers [--postgres ADMIN_URL] [--rows N] ...   (see bench/src/customers.rs)
 //!        steward-bench booking [--postgres ADMIN_URL] [--runs N] ...      (see bench/src/booking.rs)
+//!        steward-bench retention [--tenants N] [--rows N] [--customers N] ... (see bench/src/retention.rs)
 //!        steward-bench [--postgres ADMIN_URL] [--steward PATH] [--seconds N] [--runs N]
 //!        [--connections N] [--tenants N] [--results FILE] [--wrk]
 
@@ -20,6 +21,7 @@ mod audit;
 mod booking;
 mod customers;
 mod http;
+mod retention;
 mod seed;
 
 use std::process::{Child, Command, Stdio};
@@ -119,6 +121,13 @@ async fn main() {
     }
     if arguments.first().map(String::as_str) == Some("booking") {
         if let Err(e) = booking::run(&arguments[1..], &default_binary(), "bench/results.md").await {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if arguments.first().map(String::as_str) == Some("retention") {
+        if let Err(e) = retention::run(&arguments[1..], &default_binary(), "bench/results.md").await {
             eprintln!("error: {e}");
             std::process::exit(1);
         }
