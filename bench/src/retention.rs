@@ -13,10 +13,10 @@ use crate::{customers, http, median_f64, seed};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use steward_app::App;
 use steward_app::access::{auth, tokens};
 use steward_app::retention::{Actor, lifecycle};
 use steward_app::tenancy::{self, NewTenant};
-use steward_app::App;
 use steward_domain::ids::TenantId;
 use steward_store::{Store, Value};
 
@@ -65,8 +65,9 @@ async fn add_usage(store: &Store, tenant: TenantId, count: usize, at: i64) -> Re
 async fn add_subject_keys(store: &Store, tenant: TenantId, ids: &[uuid::Uuid], now: i64) -> Result<(), String> {
     for chunk in ids.chunks(500) {
         let mut tx = store.begin_tenant(tenant).await.map_err(|e| e.to_string())?;
-        let mut sql =
-            String::from("INSERT INTO keystore.subject_keys (tenant_id, subject_id, key_version, wrapped, created_at) VALUES ");
+        let mut sql = String::from(
+            "INSERT INTO keystore.subject_keys (tenant_id, subject_id, key_version, wrapped, created_at) VALUES ",
+        );
         let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 2 + 1);
         args.push(Value::from(now));
         for (i, id) in chunk.iter().enumerate() {
@@ -160,7 +161,12 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         for tenant in &tenants {
             add_usage(&store, *tenant, rows, dated).await?;
         }
-        println!("run {}: {} usage records written in {:.1}s", run + 1, tenant_count * rows, started.elapsed().as_secs_f64());
+        println!(
+            "run {}: {} usage records written in {:.1}s",
+            run + 1,
+            tenant_count * rows,
+            started.elapsed().as_secs_f64()
+        );
         let before = http::load(&address, &request, connections, Duration::from_secs(seconds)).await?;
         let sweeping = Arc::new(AtomicBool::new(true));
         let keep_going = {
@@ -234,8 +240,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         add_subject_keys(&store, tenant.id, &ids, now).await?;
         lifecycle::terminate(&app, tenant.id, Actor::Operator, Some("benchmark")).await.map_err(|e| e.to_string())?;
         let started = Instant::now();
-        let report =
-            lifecycle::purge(&app, tenant.id, Actor::Operator, &|_, _| {}).await.map_err(|e| e.to_string())?;
+        let report = lifecycle::purge(&app, tenant.id, Actor::Operator, &|_, _| {}).await.map_err(|e| e.to_string())?;
         let total = started.elapsed().as_secs_f64();
         let removed: u64 = report.rows_removed.iter().map(|(_, n)| n).sum();
         println!(
@@ -277,9 +282,10 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
 
 /// A token of the first tenant's owner that may read the business profile.
 async fn reader_token(app: &App) -> Result<String, String> {
-    let issued = auth::log_in(app, "keep-0000", "owner@keep-0000.example", PASSWORD, &auth::ClientInfo::default(), None)
-        .await
-        .map_err(|e| e.to_string())?;
+    let issued =
+        auth::log_in(app, "keep-0000", "owner@keep-0000.example", PASSWORD, &auth::ClientInfo::default(), None)
+            .await
+            .map_err(|e| e.to_string())?;
     let owner = auth::authenticate_session(app, &issued.cookie_value).await.map_err(|e| e.to_string())?;
     Ok(tokens::create(app, &owner, "bench", &["tenant.read".to_string()], None).await.map_err(|e| e.to_string())?.token)
 }

@@ -26,6 +26,7 @@ pub async fn demo(config: &Config) -> Result<(), StartError> {
     println!("  Email     {DEMO_OWNER}   (also admin@, meera@, kabir@ at the same domain)");
     println!("  Password  {DEMO_PASSWORD}");
     println!("  Booking   {url}/b/{DEMO_SLUG}   (the public booking page)");
+    println!("  Privacy   {url}/p/{DEMO_SLUG}   (its generated privacy notice)");
     println!("  API docs  {url}/api/docs");
     println!("  Data in   {}   (Ctrl-C stops; run again to continue)", config.data_dir.display());
     println!();

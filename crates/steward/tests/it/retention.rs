@@ -419,3 +419,52 @@ async fn the_privacy_notices_list_the_rules_in_force_and_only_the_declared_proce
     }
     assert_eq!(browser.get("/p/no-such-business").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_sweep_stopped_half_way_is_finished_by_the_next_and_keeps_what_it_should() {
+    // promise: RET-6
+    let (server, clock) = server_at(T0).await;
+    let mut fixtures = Vec::new();
+    for slug in ["half-a", "half-b", "half-c"] {
+        let fixture = server.tenant(slug).await;
+        customer(&server, &fixture, "Kept Customer", None).await;
+        fixtures.push(fixture);
+    }
+    clock.advance(400 * MICROS_PER_DAY);
+    for fixture in &fixtures {
+        customer(&server, fixture, "Fresh Customer", None).await; // fresh usage, kept
+    }
+    let before: Vec<_> = snapshots_of(&server, &fixtures).await;
+
+    // Stop the sweep as soon as its first tenant is done.
+    let (done, mut first) = tokio::sync::mpsc::unbounded_channel::<usize>();
+    let app = server.app.clone();
+    let as_of = server.app.now();
+    let running = tokio::spawn(async move {
+        let options = SweepOptions { as_of, dry_run: false, only: None, started_by: "test" };
+        sweep::run(&app, &options, &move |n, _| {
+            let _ = done.send(n);
+        })
+        .await
+    });
+    first.recv().await;
+    running.abort();
+    let _ = running.await;
+    let report = sweep_now(&server, None, false).await;
+    let after: Vec<_> = snapshots_of(&server, &fixtures).await;
+    for ((fixture, before), after) in fixtures.iter().zip(&before).zip(&after) {
+        let fresh = after["usage_events"].len();
+        assert!(fresh >= 1, "{}: the fresh usage record was kept", fixture.slug);
+        assert!(fresh < before["usage_events"].len(), "{}: the expired usage records are gone", fixture.slug);
+        assert_eq!(after["customers"], before["customers"], "{}: customers are untouched", fixture.slug);
+    }
+    assert_eq!(sweep_now(&server, None, true).await.totals.values().sum::<u64>(), 0, "nothing left to do: {report:?}");
+}
+
+async fn snapshots_of(server: &TestServer, fixtures: &[Fixture]) -> Vec<BTreeMap<&'static str, Vec<String>>> {
+    let mut out = Vec::new();
+    for fixture in fixtures {
+        out.push(snapshot(server, fixture.tenant).await);
+    }
+    out
+}
