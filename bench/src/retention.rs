@@ -16,26 +16,9 @@ use std::time::{Duration, Instant};
 use steward_app::App;
 use steward_app::access::{auth, tokens};
 use steward_app::retention::{Actor, lifecycle};
-use steward_app::tenancy::{self, NewTenant};
+use steward_app::tenancy;
 use steward_domain::ids::TenantId;
 use steward_store::{Store, Value};
-
-const PASSWORD: &str = "bench password 2026";
-
-fn new_tenant(slug: &str) -> NewTenant {
-    NewTenant {
-        business_name: format!("Retention bench {slug}"),
-        slug: slug.into(),
-        country: "IN".into(),
-        time_zone: "Asia/Kolkata".into(),
-        owner_name: "Bench Owner".into(),
-        owner_email: format!("owner@{slug}.example"),
-        owner_password: PASSWORD.into(),
-        accepted_policy: true,
-        owner_email_verified: true,
-        ip: None,
-    }
-}
 
 /// Usage records dated `at`, `count` of them, written straight into the tenant's table in
 /// multi-row statements (what years of use leave behind).
@@ -138,8 +121,9 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let started = Instant::now();
     let mut tenants = Vec::with_capacity(tenant_count);
     for index in 0..tenant_count {
-        let (tenant, _) =
-            tenancy::create_tenant(&app, new_tenant(&format!("keep-{index:04}"))).await.map_err(|e| e.to_string())?;
+        let (tenant, _) = tenancy::create_tenant(&app, seed::new_tenant(&format!("keep-{index:04}")))
+            .await
+            .map_err(|e| e.to_string())?;
         tenants.push(tenant.id);
     }
     println!("{tenant_count} tenants made in {:.1}s", started.elapsed().as_secs_f64());
@@ -226,7 +210,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     customers::write_csv(&csv, customer_count, 7_000_000_000)?;
     for run in 0..runs {
         let slug = format!("purge-{run}");
-        let (tenant, _) = tenancy::create_tenant(&app, new_tenant(&slug)).await.map_err(|e| e.to_string())?;
+        let (tenant, _) = tenancy::create_tenant(&app, seed::new_tenant(&slug)).await.map_err(|e| e.to_string())?;
         customers::import(&steward, &data_dir, None, &csv, &slug, customer_count)?;
         let mut tx = store.begin_tenant_read(tenant.id).await.map_err(|e| e.to_string())?;
         let ids: Vec<uuid::Uuid> = tx
@@ -283,7 +267,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
 /// A token of the first tenant's owner that may read the business profile.
 async fn reader_token(app: &App) -> Result<String, String> {
     let issued =
-        auth::log_in(app, "keep-0000", "owner@keep-0000.example", PASSWORD, &auth::ClientInfo::default(), None)
+        auth::log_in(app, "keep-0000", "owner@keep-0000.example", seed::PASSWORD, &auth::ClientInfo::default(), None)
             .await
             .map_err(|e| e.to_string())?;
     let owner = auth::authenticate_session(app, &issued.cookie_value).await.map_err(|e| e.to_string())?;

@@ -22,7 +22,7 @@ pub struct Seeded {
     postgres: Option<(String, String)>,
 }
 
-const PASSWORD: &str = "bench password 2026";
+pub(crate) const PASSWORD: &str = "bench password 2026";
 const OWNER_ROLE: &str = "steward_bench_owner";
 const APP_ROLE: &str = "steward_bench_app";
 
@@ -126,7 +126,7 @@ pub async fn seed(data_dir: &Path, postgres: Option<&str>, tenant_count: usize) 
     })
 }
 
-fn new_tenant(slug: &str) -> NewTenant {
+pub(crate) fn new_tenant(slug: &str) -> NewTenant {
     NewTenant {
         business_name: format!("Bench business {slug}"),
         slug: slug.into(),

@@ -17,19 +17,22 @@ pub struct Processor {
     pub location: &'static str,
 }
 
+/// What a reminder or notice may carry (MSG-1): nothing else about a customer.
+const MESSAGE_FIELDS: &[&str] = &[
+    "customer.phone",
+    "customer.first_name",
+    "appointment.time",
+    "service.name",
+    "staff.first_name",
+    "business.name",
+    "link",
+];
+
 pub const TWILIO: Processor = Processor {
     id: "twilio",
     name: "Twilio (SMS)",
     purpose: "appointment reminders and notices by SMS",
-    fields: &[
-        "customer.phone",
-        "customer.first_name",
-        "appointment.time",
-        "service.name",
-        "staff.first_name",
-        "business.name",
-        "link",
-    ],
+    fields: MESSAGE_FIELDS,
     location: "United States",
 };
 
@@ -37,15 +40,7 @@ pub const WHATSAPP: Processor = Processor {
     id: "whatsapp",
     name: "Meta WhatsApp Business Cloud API",
     purpose: "appointment reminders and notices on WhatsApp",
-    fields: &[
-        "customer.phone",
-        "customer.first_name",
-        "appointment.time",
-        "service.name",
-        "staff.first_name",
-        "business.name",
-        "link",
-    ],
+    fields: MESSAGE_FIELDS,
     location: "United States",
 };
 

@@ -524,18 +524,7 @@ async fn a_backup_taken_before_an_erasure_no_longer_opens_the_erased_persons_val
     }
     let server = crate::harness::TestServer::start().await;
     let shop = server.tenant("backup-shop").await;
-    steward_app::customers::fields::create(
-        &server.app,
-        &shop.owner,
-        &steward_app::customers::fields::FieldInput {
-            label: "Allergies".into(),
-            kind: "text".into(),
-            data_class: "sensitive".into(),
-            options: vec![],
-        },
-    )
-    .await
-    .unwrap();
+    crate::harness::allergies_field(&server, &shop).await;
     let input: steward_app::customers::records::CustomerInput =
         serde_json::from_value(serde_json::json!({ "name": "Erased Person", "fields": { "Allergies": "penicillin" } }))
             .unwrap();

@@ -591,3 +591,19 @@ pub fn path_of(link: &str) -> String {
     let without_scheme = link.split_once("://").map(|(_, rest)| rest).unwrap_or(link);
     without_scheme.find('/').map(|i| without_scheme[i..].to_string()).unwrap_or_else(|| "/".into())
 }
+
+/// Declares the sensitive custom field "Allergies" for a tenant, as its owner.
+pub async fn allergies_field(server: &TestServer, fixture: &Fixture) {
+    steward_app::customers::fields::create(
+        &server.app,
+        &fixture.owner,
+        &steward_app::customers::fields::FieldInput {
+            label: "Allergies".into(),
+            kind: "text".into(),
+            data_class: "sensitive".into(),
+            options: vec![],
+        },
+    )
+    .await
+    .expect("declare the field");
+}

@@ -1,6 +1,6 @@
 //! Retention, legal holds, the tenant lifecycle and purges, by moving the clock.
 
-use crate::harness::{Fixture, Options, TestServer};
+use crate::harness::{Fixture, Options, TestServer, allergies_field};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -61,21 +61,6 @@ async fn customer(server: &TestServer, who: &Fixture, name: &str, allergy: Optio
     }
     let input: CustomerInput = serde_json::from_value(input).unwrap();
     records::create(&server.app, &who.owner, &input).await.unwrap()
-}
-
-async fn allergies_field(server: &TestServer, who: &Fixture) {
-    steward_app::customers::fields::create(
-        &server.app,
-        &who.owner,
-        &steward_app::customers::fields::FieldInput {
-            label: "Allergies".into(),
-            kind: "text".into(),
-            data_class: "sensitive".into(),
-            options: vec![],
-        },
-    )
-    .await
-    .unwrap();
 }
 
 #[tokio::test]
