@@ -90,6 +90,8 @@ pub struct App {
     pub problems: Arc<diagnostics::Problems>,
     /// The one outbound client.
     pub egress: egress::Egress,
+    /// Privacy requests from the public page, per address and per identifier.
+    pub privacy_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 impl App {
@@ -122,6 +124,7 @@ impl App {
             busy_cache: Arc::default(),
             problems: Arc::default(),
             egress,
+            privacy_limiter: Arc::new(rate_limit::RateLimiter::new(5, 600)),
         })
     }
 

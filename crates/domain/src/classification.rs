@@ -73,6 +73,7 @@ registry! {
         "gstin": Billing, "status": Operational, "created_at": Operational, "updated_at": Operational,
         "cancelled_at": Account, "terminates_at": Operational, "terminated_at": Account, "purge_at": Operational,
         "purged_at": Account, "purge_finished_at": Operational, "lifecycle_reason": Account,
+        "privacy_jurisdiction": Config,
     }
     "policy_versions" { "version": Config, "published_on": Config, "summary": Config }
     "roles" {
@@ -191,6 +192,13 @@ registry! {
     "audit_checkpoints" {
         "tenant_id": Operational, "seq": SecurityLog, "hash": SecurityLog, "removed": SecurityLog,
         "at": SecurityLog, "signature": SecurityLog,
+    }
+    "privacy_requests" {
+        "tenant_id": Operational, "id": Operational, "kind": Operational, "status": Operational,
+        "source": Operational, "customer_id": Operational, "message": Personal, "code_hash": Secret,
+        "code_expires_at": Operational, "attempts": SecurityLog, "jurisdiction": Config, "due_at": Operational,
+        "created_at": Operational, "verified_at": Operational, "closed_at": Operational, "closed_by": Operational,
+        "report": Operational,
     }
     "retention_rules" {
         "tenant_id": Operational, "data_class": Config, "keep_days": Config, "updated_by": Operational,

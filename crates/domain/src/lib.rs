@@ -14,6 +14,7 @@ pub mod ids;
 pub mod password_policy;
 pub mod permissions;
 pub mod policy;
+pub mod privacy;
 pub mod processors;
 pub mod retention;
 pub mod slug;

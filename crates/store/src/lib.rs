@@ -19,6 +19,7 @@ pub mod error;
 pub mod keystore;
 pub mod migrations;
 pub mod postgres;
+pub mod privacy;
 pub mod retention;
 pub mod schema;
 pub mod sqlite;

@@ -29,6 +29,11 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 5, name: "customers", sql: include_str!("../migrations/sqlite/0005_customers.sql") },
     Migration { version: 6, name: "booking", sql: include_str!("../migrations/sqlite/0006_booking.sql") },
     Migration { version: 7, name: "retention", sql: include_str!("../migrations/sqlite/0007_retention.sql") },
+    Migration {
+        version: 8,
+        name: "privacy_requests",
+        sql: include_str!("../migrations/sqlite/0008_privacy_requests.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -43,6 +48,11 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 5, name: "customers", sql: include_str!("../migrations/postgres/0005_customers.sql") },
     Migration { version: 6, name: "booking", sql: include_str!("../migrations/postgres/0006_booking.sql") },
     Migration { version: 7, name: "retention", sql: include_str!("../migrations/postgres/0007_retention.sql") },
+    Migration {
+        version: 8,
+        name: "privacy_requests",
+        sql: include_str!("../migrations/postgres/0008_privacy_requests.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

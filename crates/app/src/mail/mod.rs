@@ -105,6 +105,16 @@ impl Mailer {
 /// the relay goes through egress (checked and recorded, EGR-1); a failure is logged with
 /// the kind of mail only.
 pub fn send_in_background(app: &App, tenant: TenantId, mail: OutgoingMail) {
+    send_with_fields(app, tenant, mail, &["member.email", "member.name", "business.name", "link"]);
+}
+
+/// Mail to a customer of `tenant` (a privacy request's code, an export link): what it
+/// carries is the customer's address, the business's name and a link.
+pub fn send_to_customer_in_background(app: &App, tenant: TenantId, mail: OutgoingMail) {
+    send_with_fields(app, tenant, mail, &["customer.email", "business.name", "link"]);
+}
+
+fn send_with_fields(app: &App, tenant: TenantId, mail: OutgoingMail, fields: &'static [&'static str]) {
     let app = app.clone();
     tokio::spawn(async move {
         let record = match app.mailer.relay_host() {
@@ -113,7 +123,7 @@ pub fn send_in_background(app: &App, tenant: TenantId, mail: OutgoingMail) {
                     tenant,
                     processor: processors::SMTP_RELAY.id,
                     purpose: mail.kind,
-                    fields: &["member.email", "member.name", "business.name", "link"],
+                    fields,
                 };
                 match egress::admit(&app, call, host).await {
                     Ok(id) => Some(id),

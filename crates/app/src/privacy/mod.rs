@@ -2,3 +2,6 @@
 //! actually does (POL-2).
 
 pub mod notice;
+pub mod person;
+pub mod requests;
+pub mod zip;

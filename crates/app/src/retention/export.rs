@@ -93,7 +93,7 @@ async fn chunk_in(app: &App, tx: &mut TenantTx, tenant: TenantId, index: usize) 
     Ok(out)
 }
 
-fn to_json(value: &Value) -> Json {
+pub(crate) fn to_json(value: &Value) -> Json {
     match value {
         Value::Text(v) => v.clone().map_or(Json::Null, Json::String),
         Value::I64(v) => v.map_or(Json::Null, Json::from),
@@ -113,7 +113,7 @@ fn uuid_of(values: &[(String, Value)], column: &str) -> Option<Uuid> {
 /// A sensitive value opened with its subject's key; `null` when there is none, a note when
 /// the key was destroyed. A sensitive column the export does not know stops the export:
 /// it never hands out ciphertext or skips a value silently.
-async fn open_sensitive(
+pub(crate) async fn open_sensitive(
     app: &App,
     tx: &mut TenantTx,
     tenant: TenantId,

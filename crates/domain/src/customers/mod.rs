@@ -42,7 +42,7 @@ macro_rules! word_enum {
 
 word_enum!(
     /// How a customer came to the business.
-    Source { WalkIn => "walk_in", Phone => "phone", OnlineBooking => "online_booking", Import => "import", Referral => "referral", Api => "api", Other => "other" }
+    Source { WalkIn => "walk_in", Phone => "phone", OnlineBooking => "online_booking", Import => "import", Referral => "referral", Api => "api", Other => "other", Anonymized => "anonymized" }
 );
 
 word_enum!(

@@ -175,3 +175,14 @@ pub async fn scrub_after_purge(tx: &mut TenantTx, now: Micros) -> Result<(), Sto
     .await?;
     Ok(())
 }
+
+/// The law the business answers privacy requests under (`gdpr`, `dpdp`, `ccpa`).
+pub async fn privacy_jurisdiction(tx: &mut TenantTx) -> Result<String, StoreError> {
+    tx.fetch_one("SELECT privacy_jurisdiction FROM tenants WHERE id = $1", args![]).await?.get("privacy_jurisdiction")
+}
+
+pub async fn set_privacy_jurisdiction(tx: &mut TenantTx, jurisdiction: &str, now: Micros) -> Result<(), StoreError> {
+    tx.execute("UPDATE tenants SET privacy_jurisdiction = $2, updated_at = $3 WHERE id = $1", args![jurisdiction, now])
+        .await?;
+    Ok(())
+}

@@ -212,7 +212,7 @@ async fn form_page(
         values,
         hidden_sensitive: fields.len() < all.len(),
         fields,
-        sources: Source::ALL.iter().map(|s| s.name()).collect(),
+        sources: Source::ALL.iter().filter(|s| **s != Source::Anonymized).map(|s| s.name()).collect(),
         channels: Channel::ALL.iter().map(|c| c.name()).collect(),
         is_new: detail.is_none(),
     };
