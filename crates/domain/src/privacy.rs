@@ -126,6 +126,16 @@ pub enum Treatment {
     ClearText,
 }
 
+impl Treatment {
+    pub fn name(self) -> &'static str {
+        match self {
+            Treatment::Delete => "deleted",
+            Treatment::Anonymize => "kept anonymized",
+            Treatment::ClearText => "their words cleared",
+        }
+    }
+}
+
 /// Where erasure finds a person in a table, and what it may do there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ErasureTable {

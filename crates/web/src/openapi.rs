@@ -45,6 +45,28 @@ fn schemas() -> Value {
             "ip": { "type": ["string", "null"] }, "user_agent": { "type": ["string", "null"] }, "hash": { "type": "string" } } },
         "AuditVerification": { "type": "object", "properties": { "intact": { "type": "boolean" }, "checked": { "type": "integer" },
             "first_break": { "type": ["string", "null"] }, "first_broken_seq": { "type": ["integer", "null"] } } },
+        "DailyUsage": { "type": "object", "properties": { "date": { "type": "string", "format": "date" }, "feature": { "type": "string" },
+            "count": { "type": "integer" } } },
+        "Problem": { "type": "object", "properties": { "at": time, "request_id": { "type": "string" }, "method": { "type": "string" },
+            "route": { "type": "string" }, "status": { "type": "integer" }, "latency_ms": { "type": "integer" },
+            "kind": { "type": "string", "enum": ["error", "slow"] } } },
+        "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
+    });
+    for more in [customer_schemas(), booking_schemas(), privacy_schemas()] {
+        if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), more) {
+            all.extend(more);
+        }
+    }
+    schemas
+}
+
+/// Retention, legal holds, the lifecycle, egress, and people's privacy requests.
+fn privacy_schemas() -> Value {
+    let id = json!({ "type": "string", "format": "uuid" });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
+    let strings = json!({ "type": "array", "items": { "type": "string" } });
+    json!({
         "RetentionRule": { "type": "object", "properties": { "data_class": { "type": "string", "enum": ["usage", "security_log", "personal"] },
             "keep_days": { "type": ["integer", "null"], "description": "null: while the account is active (security logs) or until deleted on request (customer data)" },
             "chosen": { "type": "boolean" }, "meaning": { "type": "string" } } },
@@ -67,19 +89,24 @@ fn schemas() -> Value {
         "Cancellation": { "type": "object", "additionalProperties": false, "properties": { "reason": { "type": "string", "maxLength": 500 } } },
         "EgressRecord": { "type": "object", "properties": { "id": id, "at": time, "processor": { "type": "string" }, "purpose": { "type": "string" },
             "fields": strings, "host": { "type": "string" }, "outcome": { "type": "string" } } },
-        "DailyUsage": { "type": "object", "properties": { "date": { "type": "string", "format": "date" }, "feature": { "type": "string" },
-            "count": { "type": "integer" } } },
-        "Problem": { "type": "object", "properties": { "at": time, "request_id": { "type": "string" }, "method": { "type": "string" },
-            "route": { "type": "string" }, "status": { "type": "integer" }, "latency_ms": { "type": "integer" },
-            "kind": { "type": "string", "enum": ["error", "slow"] } } },
-        "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
-    });
-    for more in [customer_schemas(), booking_schemas()] {
-        if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), more) {
-            all.extend(more);
-        }
-    }
-    schemas
+        "PrivacyRequest": { "type": "object", "properties": { "id": id, "kind": { "type": "string", "enum": ["access", "correction", "erasure"] },
+            "status": { "type": "string", "enum": ["open", "done", "rejected"] }, "source": { "type": "string", "enum": ["privacy_page", "counter", "platform"] },
+            "customer_id": { "type": ["string", "null"], "format": "uuid" }, "customer_name": { "type": ["string", "null"] },
+            "message": { "type": ["string", "null"] }, "jurisdiction": { "type": "string" }, "due_at": opt_time, "overdue": { "type": "boolean" },
+            "created_at": time, "verified_at": opt_time, "closed_at": opt_time, "report": { "type": ["object", "null"] } } },
+        "PrivacyRequestNew": { "type": "object", "additionalProperties": false, "required": ["customer_id", "kind"], "properties": {
+            "customer_id": id, "kind": { "type": "string", "enum": ["access", "correction", "erasure"] }, "message": { "type": "string", "maxLength": 2000 } } },
+        "PrivacyRequestClose": { "type": "object", "additionalProperties": false, "required": ["outcome"], "properties": {
+            "outcome": { "type": "string", "enum": ["done", "rejected"] }, "note": { "type": "string" } } },
+        "ErasureChoice": { "type": "object", "additionalProperties": false, "properties": {
+            "keep_appointments_anonymized": { "type": "boolean", "description": "keep the person's appointments for statistics, detached from them" } } },
+        "ErasureReport": { "type": "object", "properties": { "preview": { "type": "boolean" },
+            "found": { "type": "array", "items": { "type": "array" }, "description": "[table, rows]" },
+            "done": { "type": "array", "items": { "type": "array" }, "description": "[table, delete|anonymize|clear_text, rows]" },
+            "kept": { "type": "array", "items": { "type": "array" }, "description": "[record, reason]" }, "key_destroyed": { "type": "boolean" } } },
+        "PrivacySettings": { "type": "object", "additionalProperties": false, "required": ["jurisdiction"], "properties": {
+            "jurisdiction": { "type": "string", "enum": ["gdpr", "dpdp", "ccpa"] } } }
+    })
 }
 
 /// Customers, their fields, notes, consents, merges and imports.

@@ -119,12 +119,7 @@ fn send_with_fields(app: &App, tenant: TenantId, mail: OutgoingMail, fields: &'s
     tokio::spawn(async move {
         let record = match app.mailer.relay_host() {
             Some(host) => {
-                let call = egress::Call {
-                    tenant,
-                    processor: processors::SMTP_RELAY.id,
-                    purpose: mail.kind,
-                    fields,
-                };
+                let call = egress::Call { tenant, processor: processors::SMTP_RELAY.id, purpose: mail.kind, fields };
                 match egress::admit(&app, call, host).await {
                     Ok(id) => Some(id),
                     Err(error) => {

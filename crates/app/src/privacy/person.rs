@@ -118,8 +118,12 @@ pub async fn archive_for(app: &App, who: &Principal, request: Uuid) -> Result<Ve
     let bytes = access_archive(app, who.tenant, request).await?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let details = json!({ "format": "zip" });
-    audit::record(app, &mut tx, audit::by(who, "privacy_request.exported", Some(("privacy_request", request.to_string())), details))
-        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "privacy_request.exported", Some(("privacy_request", request.to_string())), details),
+    )
+    .await?;
     tx.commit().await?;
     Ok(bytes)
 }
@@ -130,7 +134,11 @@ const LINK_DAYS: i64 = 7;
 fn link_signature(app: &App, tenant: TenantId, request: Uuid, expires: i64) -> String {
     use secrecy::ExposeSecret;
     let key = app.master_key.derive("privacy-export-link");
-    let mac = steward_crypto::blind_index::blind_index(key.expose_secret(), "export_link", &format!("{tenant}|{request}|{expires}"));
+    let mac = steward_crypto::blind_index::blind_index(
+        key.expose_secret(),
+        "export_link",
+        &format!("{tenant}|{request}|{expires}"),
+    );
     steward_crypto::to_hex(&mac)
 }
 
@@ -164,8 +172,17 @@ pub async fn answer_access(app: &App, who: &Principal, request: Uuid) -> Result<
     let report = json!({ "outcome": "done", "found": found, "link_expires_at": crate::clock::format_instant(expires),
                          "mailed": customer.email.is_some() });
     request_rows::close(&mut tx, request, "done", Some(who.member.as_uuid()), &report.to_string(), now).await?;
-    audit::record(app, &mut tx, audit::by(who, "privacy_request.answered", Some(("privacy_request", request.to_string())), json!({ "kind": "access" })))
-        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(
+            who,
+            "privacy_request.answered",
+            Some(("privacy_request", request.to_string())),
+            json!({ "kind": "access" }),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     if let Some(email) = customer.email {
         crate::mail::send_to_customer_in_background(
@@ -251,7 +268,12 @@ pub async fn preview_erasure(
 
 /// Erases the person of an open erasure request, in one transaction with the request's
 /// closing and its audit event.
-pub async fn erase(app: &App, who: &Principal, request: Uuid, keep_appointments: bool) -> Result<ErasureReport, AppError> {
+pub async fn erase(
+    app: &App,
+    who: &Principal,
+    request: Uuid,
+    keep_appointments: bool,
+) -> Result<ErasureReport, AppError> {
     who.require(Permission::PrivacyManage)?;
     // DSR-3: a table holding people that erasure does not know stops it before any change.
     privacy::check_registry().map_err(|e| AppError::NotAllowed(e.to_string()))?;
@@ -287,8 +309,12 @@ pub async fn erase(app: &App, who: &Principal, request: Uuid, keep_appointments:
     request_rows::close(&mut tx, request, "done", Some(who.member.as_uuid()), &stored.to_string(), now).await?;
     let details = json!({ "kind": "erasure", "rows": report.done.iter().map(|(_, _, n)| n).sum::<u64>(),
                           "key_destroyed": report.key_destroyed, "appointments_kept_anonymized": keep_appointments });
-    audit::record(app, &mut tx, audit::by(who, "privacy_request.erased", Some(("privacy_request", request.to_string())), details))
-        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "privacy_request.erased", Some(("privacy_request", request.to_string())), details),
+    )
+    .await?;
     tx.commit().await?;
     Ok(report)
 }

@@ -95,8 +95,8 @@ pub async fn jurisdiction(app: &App, who: &Principal) -> Result<Jurisdiction, Ap
 
 pub async fn set_jurisdiction(app: &App, who: &Principal, raw: &str) -> Result<Jurisdiction, AppError> {
     who.require(Permission::PrivacyManage)?;
-    let chosen = Jurisdiction::parse(raw.trim())
-        .ok_or_else(|| AppError::invalid("jurisdiction", "is gdpr, dpdp or ccpa"))?;
+    let chosen =
+        Jurisdiction::parse(raw.trim()).ok_or_else(|| AppError::invalid("jurisdiction", "is gdpr, dpdp or ccpa"))?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let old = jurisdiction_in(&mut tx).await?;
     tenants::set_privacy_jurisdiction(&mut tx, chosen.name(), app.now()).await?;
@@ -143,8 +143,12 @@ pub async fn open_for_customer(
     };
     rows::insert(&mut tx, &row).await?;
     let details = json!({ "kind": kind.name(), "source": "counter", "customer_id": customer });
-    audit::record(app, &mut tx, audit::by(who, "privacy_request.opened", Some(("privacy_request", row.id.to_string())), details))
-        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "privacy_request.opened", Some(("privacy_request", row.id.to_string())), details),
+    )
+    .await?;
     let shown = view(&mut tx, row, now).await?;
     tx.commit().await?;
     Ok(shown)
@@ -201,8 +205,12 @@ pub async fn close(app: &App, who: &Principal, id: Uuid, outcome: &str, note: &s
     let report = json!({ "outcome": status, "note": note }).to_string();
     rows::close(&mut tx, id, status, Some(who.member.as_uuid()), &report, now).await?;
     let details = json!({ "kind": row.kind, "outcome": status });
-    audit::record(app, &mut tx, audit::by(who, "privacy_request.closed", Some(("privacy_request", id.to_string())), details))
-        .await?;
+    audit::record(
+        app,
+        &mut tx,
+        audit::by(who, "privacy_request.closed", Some(("privacy_request", id.to_string())), details),
+    )
+    .await?;
     let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let shown = view(&mut tx, after, now).await?;
     tx.commit().await?;
@@ -218,9 +226,18 @@ pub struct Ticket {
 /// Someone asks on the privacy page. If the email or phone matches a customer of this
 /// business, a request is stored (unverified) and a code goes to the email on file; either
 /// way the answer is the same ticket-shaped reply.
+/// Where a person asked: the business's own privacy page, or the operator's, naming the
+/// business (DSR-1: the request is forwarded into that business's inbox).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskedOn {
+    PrivacyPage,
+    Platform,
+}
+
 pub async fn ask(
     app: &App,
     slug: &str,
+    asked_on: AskedOn,
     kind: &str,
     contact: &str,
     message: &str,
@@ -238,7 +255,9 @@ pub async fn ask(
         return Err(AppError::invalid("contact", "give the email or phone number this business has for you"));
     }
     let identifier = format!("{}:{}", tenant.id, contact.to_lowercase());
-    for key in [format!("ip:{}", ip.unwrap_or("unknown")), format!("who:{}", steward_crypto::to_hex(&token_hash(&identifier)))] {
+    for key in
+        [format!("ip:{}", ip.unwrap_or("unknown")), format!("who:{}", steward_crypto::to_hex(&token_hash(&identifier)))]
+    {
         if let Err(wait) = app.privacy_limiter.check(&key, now) {
             return Err(AppError::RateLimited(wait));
         }
@@ -268,7 +287,10 @@ pub async fn ask(
         id: Uuid::now_v7(),
         kind: kind.name().into(),
         status: "unverified".into(),
-        source: "privacy_page".into(),
+        source: match asked_on {
+            AskedOn::PrivacyPage => "privacy_page".into(),
+            AskedOn::Platform => "platform".into(),
+        },
         customer_id: Some(customer.as_uuid()),
         message,
         code_hash: Some(code_hash(tenant.id, &code)),

@@ -64,6 +64,15 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
     )
     .await
     .unwrap();
+    let request = steward_app::privacy::requests::open_for_customer(
+        &server.app,
+        &a.owner,
+        customer.id,
+        "erasure",
+        "request-note-of-tenant-a",
+    )
+    .await
+    .unwrap();
     let job = steward_app::customers::import::jobs::start(
         &server.app,
         &a.owner,
@@ -109,6 +118,7 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         ("invitation_id", invitation.id.to_string()),
         ("token_id", token.view.id.to_string()),
         ("hold_id", hold.id.to_string()),
+        ("request_id", request.id.to_string()),
     ]);
     let mut secrets: Vec<String> = ids.values().cloned().collect();
     secrets.extend([
@@ -128,6 +138,7 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         "Main Road".into(),
         "Meera".into(),
         "hold-reason-of-tenant-a".into(),
+        "request-note-of-tenant-a".into(),
     ]);
     (a, Victim { ids, secrets })
 }
@@ -162,6 +173,10 @@ fn sample_body(schema: &str) -> Value {
         "LegalHoldNew" => json!({ "scope": "class", "data_class": "usage", "reason": "set by b" }),
         "LegalHoldLift" => json!({ "reason": "lifted by b" }),
         "Cancellation" => json!({ "reason": "leaving, says b" }),
+        "PrivacyRequestNew" => json!({ "customer_id": uuid::Uuid::nil().to_string(), "kind": "access" }),
+        "PrivacyRequestClose" => json!({ "outcome": "done", "note": "closed by b" }),
+        "ErasureChoice" => json!({ "keep_appointments_anonymized": false }),
+        "PrivacySettings" => json!({ "jurisdiction": "gdpr" }),
         other => panic!("the cross-tenant suite has no sample body for schema {other}: add one"),
     }
 }

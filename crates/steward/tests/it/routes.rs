@@ -47,8 +47,10 @@ fn only_sign_in_booking_pages_assets_and_health_are_public() {
         // A business's public booking page, and staff calendar feeds behind a secret.
         "/b/",
         "/calendar/",
-        // The privacy notices: the deployment's and each business's.
+        // The privacy notices, the deployment's and each business's, where people ask
+        // for their data (proving who they are with a code) and fetch it by a signed link.
         "/privacy",
+        "/privacy/requests",
         "/p/",
     ];
     for spec in steward_web::routes::all() {

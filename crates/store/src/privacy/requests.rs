@@ -80,7 +80,11 @@ pub async fn insert(tx: &mut TenantTx, row: &RequestRow) -> Result<(), StoreErro
 }
 
 pub async fn find(tx: &mut TenantTx, id: Uuid) -> Result<Option<RequestRow>, StoreError> {
-    tx.fetch_optional(select_requests!("WHERE tenant_id = $1 AND id = $2"), args![id]).await?.as_ref().map(from_row).transpose()
+    tx.fetch_optional(select_requests!("WHERE tenant_id = $1 AND id = $2"), args![id])
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// The inbox: open requests first by due date, then the rest, newest first.
@@ -93,7 +97,8 @@ pub async fn inbox(tx: &mut TenantTx, limit: i64) -> Result<Vec<RequestRow>, Sto
 }
 
 pub async fn record_wrong_code(tx: &mut TenantTx, id: Uuid) -> Result<(), StoreError> {
-    tx.execute("UPDATE privacy_requests SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2", args![id]).await?;
+    tx.execute("UPDATE privacy_requests SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2", args![id])
+        .await?;
     Ok(())
 }
 

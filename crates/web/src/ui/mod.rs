@@ -73,7 +73,7 @@ impl Chrome {
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;
-        let candidates: [(&'static str, &'static str, Option<Permission>); 12] = [
+        let candidates: [(&'static str, &'static str, Option<Permission>); 13] = [
             ("/app", "Dashboard", None),
             ("/app/calendar", "Calendar", Some(Permission::BookingsRead)),
             ("/app/customers", "Customers", Some(Permission::CustomersRead)),
@@ -82,6 +82,7 @@ impl Chrome {
             ("/app/roles", "Roles", Some(Permission::MembersRead)),
             ("/app/business", "Business", Some(Permission::TenantRead)),
             ("/app/settings/data", "Data & retention", Some(Permission::TenantRead)),
+            ("/app/privacy/requests", "Privacy requests", Some(Permission::PrivacyManage)),
             ("/app/audit", "Audit log", Some(Permission::AuditRead)),
             ("/app/usage", "Usage", Some(Permission::AuditRead)),
             ("/app/problems", "Problems", Some(Permission::AuditRead)),

@@ -1,0 +1,256 @@
+//! People's requests: asked on the privacy page with a code to the email on file, answered
+//! from the inbox with an archive or an erasure that leaves no trace.
+
+use crate::harness::{Fixture, Options, SmtpServer, TestServer, allergies_field, path_of, skip_or_fail};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use steward_app::clock::{Clock, MICROS_PER_DAY};
+use steward_app::customers::records::{self, CustomerInput};
+
+fn code_in(message: &str) -> Option<String> {
+    message.lines().map(str::trim).find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit())).map(str::to_string)
+}
+
+async fn wait_for_code(smtp: &SmtpServer, to: &str) -> String {
+    for _ in 0..200 {
+        if let Some(code) = smtp.messages().iter().filter(|m| m.contains(to)).find_map(|m| code_in(m)) {
+            return code;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no code arrived for {to}");
+}
+
+async fn person(
+    server: &TestServer,
+    shop: &Fixture,
+    name: &str,
+    phone: &str,
+    email: &str,
+    allergy: &str,
+) -> records::CustomerDetail {
+    let input: CustomerInput = serde_json::from_value(json!({
+        "name": name, "phone": phone, "email": email, "tags": ["regular"],
+        "fields": { "Allergies": allergy },
+        "consents": [{ "channel": "email", "purpose": "reminders", "granted": true, "source": "verbal" }]
+    }))
+    .unwrap();
+    records::create(&server.app, &shop.owner, &input).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_person_asks_on_the_privacy_page_proves_who_they_are_and_downloads_their_archive() {
+    // promise: DSR-1
+    // promise: DSR-2
+    let Some(smtp) = SmtpServer::start().await else {
+        skip_or_fail("aiosmtpd (pip install aiosmtpd)");
+        return;
+    };
+    let clock = Clock::fixed(1_798_761_600_000_000);
+    let server = TestServer::start_with(Options {
+        smtp_url: Some(smtp.url()),
+        clock: Some(clock.clone()),
+        ..Options::default()
+    })
+    .await;
+    let shop = server.tenant("asked-shop").await;
+    allergies_field(&server, &shop).await;
+    person(&server, &shop, "Priya Asker", "98450 11111", "priya@asker.example", "sesame-7731").await;
+
+    let mut visitor = server.browser();
+    let notice = visitor.get("/p/asked-shop").await;
+    assert!(notice.body.contains("id=\"privacy-request\""));
+    let csrf = notice.csrf();
+    let asked = visitor
+        .post(
+            "/p/asked-shop/requests",
+            &[("csrf", &csrf), ("kind", "access"), ("contact", "priya@asker.example"), ("message", "")],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let confirm = asked.body.split("action=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    assert!(confirm.ends_with("/confirm"), "{confirm}");
+
+    // Nobody can tell from the answer whether someone is a customer.
+    let unknown = visitor
+        .post("/p/asked-shop/requests", &[("csrf", &csrf), ("kind", "erasure"), ("contact", "nobody@asker.example")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::OK);
+    let unknown_confirm = unknown.body.split("action=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    let strip = |body: &str, action: &str| body.replace(action, "");
+    assert_eq!(strip(&asked.body, &confirm), strip(&unknown.body, &unknown_confirm), "the two answers differ");
+    let guessed = visitor.post(&unknown_confirm, &[("csrf", &csrf), ("code", "123456")]).await;
+    assert_eq!(guessed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(guessed.body.contains("not the code we sent"));
+
+    let code = wait_for_code(&smtp, "priya@asker.example").await;
+    assert!(!smtp.messages().iter().any(|m| m.contains("nobody@asker.example")), "no mail to a stranger");
+    let wrong = visitor.post(&confirm, &[("csrf", &csrf), ("code", "000000")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("tries left"), "{}", wrong.body);
+    let right = visitor.post(&confirm, &[("csrf", &csrf), ("code", &code)]).await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+    assert!(right.body.contains("id=\"request-received\""));
+    let again = visitor.post(&confirm, &[("csrf", &csrf), ("code", &code)]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "a code works once");
+
+    // The request is in the business's inbox, due under its jurisdiction.
+    let api = server.api(&shop.owner_token);
+    let inbox = api.get("/api/v1/privacy/requests").await.json();
+    let request = &inbox.as_array().unwrap()[0];
+    assert_eq!(request["kind"], "access");
+    assert_eq!(request["status"], "open");
+    assert_eq!(request["source"], "privacy_page");
+    assert_eq!(request["customer_name"], "Priya Asker");
+    let due = request["due_at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap().as_microsecond();
+    assert_eq!(due - clock.now(), 90 * MICROS_PER_DAY, "India's DPDP by default");
+    let id = request["id"].as_str().unwrap().to_string();
+    let archive = api.get(&format!("/api/v1/privacy/requests/{id}/export")).await;
+    assert_eq!(archive.status, StatusCode::OK);
+    let answered = api.call(Method::POST, &format!("/api/v1/privacy/requests/{id}/answer-access"), None).await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    assert_eq!(answered.json()["status"], "done");
+
+    let link = smtp.wait_for_link("priya@asker.example", "/exports/").await;
+    let download = visitor.get(&path_of(&link)).await;
+    assert_eq!(download.status, StatusCode::OK, "{}", download.body);
+    assert_eq!(download.headers["content-type"], "application/zip");
+    for inside in [
+        "customers.json",
+        "customer_field_values.json",
+        "summary.html",
+        "Priya Asker",
+        "sesame-7731",
+        "priya@asker.example",
+    ] {
+        assert!(download.body.contains(inside), "the archive has no {inside}");
+    }
+    assert!(!download.body.contains("code_hash"), "secrets stay out");
+    let forged = visitor.get(&format!("{}0", path_of(&link))).await;
+    assert_ne!(forged.status, StatusCode::OK, "a changed link does not open");
+    clock.advance(8 * MICROS_PER_DAY);
+    assert_ne!(visitor.get(&path_of(&link)).await.status, StatusCode::OK, "the link expires after 7 days");
+
+    // The form is rate-limited per address.
+    let mut last = StatusCode::OK;
+    for _ in 0..6 {
+        last = visitor
+            .post(
+                "/p/asked-shop/requests",
+                &[("csrf", &csrf), ("kind", "access"), ("contact", "someone@asker.example")],
+            )
+            .await
+            .status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn an_erasure_leaves_no_trace_of_the_person_and_touches_no_one_else() {
+    // promise: DSR-3
+    // promise: DSR-2
+    let server = TestServer::start().await;
+    let shop = server.tenant("erase-shop").await;
+    allergies_field(&server, &shop).await;
+    let zara = person(&server, &shop, "Zara Erasable", "98450 22222", "zara@erase.example", "latex-5511").await;
+    steward_app::customers::notes::add(
+        &server.app,
+        &shop.owner,
+        zara.id,
+        &steward_app::customers::notes::NoteInput { body: "zara-private-note".into(), private: true },
+    )
+    .await
+    .unwrap();
+    let salon = crate::booking::open_salon(&server, &shop, "Asia/Kolkata").await;
+    let api = server.api(&shop.owner_token);
+    let start = format!("{}T10:00", jiff::Zoned::now().date().checked_add(jiff::Span::new().days(7)).unwrap());
+    let booked = api
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(
+                json!({ "customer_id": zara.id, "service_id": salon.service, "staff_id": salon.staff[0], "start": start,
+                         "notes": "zara-appointment-note" }),
+            ),
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+    // Someone else, in another business, with the same phone and email.
+    let other = server.tenant("other-shop").await;
+    allergies_field(&server, &other).await;
+    let twin = person(&server, &other, "Different Name", "98450 22222", "zara@erase.example", "pollen").await;
+
+    let opened = api
+        .call(
+            Method::POST,
+            "/api/v1/privacy/requests",
+            Some(json!({ "customer_id": zara.id, "kind": "erasure", "message": "zara-request-words" })),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.body);
+    let id = opened.json()["id"].as_str().unwrap().to_string();
+    let preview = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/privacy/requests/{id}/erasure-preview"),
+            Some(json!({ "keep_appointments_anonymized": true })),
+        )
+        .await
+        .json();
+    assert_eq!(preview["preview"], true);
+    let erased = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/privacy/requests/{id}/erase"),
+            Some(json!({ "keep_appointments_anonymized": true })),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{}", erased.body);
+    let report = erased.json();
+    assert_eq!(report["key_destroyed"], true);
+    assert_eq!(report["found"], preview["found"], "the preview found what the erasure then found");
+    assert!(
+        report["done"].as_array().unwrap().iter().any(|d| d[0] == "appointments" && d[1] == "anonymize" && d[2] == 1)
+    );
+
+    // No row of the business holds any of it.
+    let traces = [
+        "Zara Erasable",
+        "+919845022222",
+        "zara@erase.example",
+        "zara-private-note",
+        "zara-appointment-note",
+        "zara-request-words",
+    ];
+    let mut tx = server.store.begin_tenant_read(shop.tenant).await.unwrap();
+    for table in steward_store::retention::purge::TABLES {
+        for row in tx.fetch_all(table.select_all, steward_store::args![]).await.unwrap() {
+            let text = format!("{:?}", row.values());
+            for trace in traces {
+                assert!(!text.contains(trace), "{} still holds {trace}", table.name);
+            }
+        }
+    }
+    tx.commit().await.unwrap();
+    let appointments = api.get(&format!("/api/v1/customers/{}/appointments", zara.id)).await;
+    assert_eq!(appointments.status, StatusCode::NOT_FOUND);
+    // The other business's customer is untouched.
+    let kept = records::get(&server.app, &other.owner, twin.id).await.unwrap();
+    assert_eq!(kept.phone.as_deref(), Some("+919845022222"));
+    assert_eq!(
+        kept.fields.iter().find(|f| f.label == "Allergies").and_then(|f| f.value.clone()).as_deref(),
+        Some("pollen")
+    );
+
+    // Nor do the database's files (SQLite: after a checkpoint; secure_delete is on).
+    if server.raw_url.starts_with("sqlite:") {
+        server.tamper("PRAGMA wal_checkpoint(TRUNCATE)").await;
+        let file = server.raw_url.trim_start_matches("sqlite://").to_string();
+        for path in [file.clone(), format!("{file}-wal")] {
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            for trace in ["Zara Erasable", "zara-private-note", "zara-appointment-note", "zara-request-words"] {
+                assert!(!bytes.windows(trace.len()).any(|w| w == trace.as_bytes()), "{path} still holds {trace}");
+            }
+        }
+    }
+}
