@@ -15,6 +15,7 @@ pub mod mail;
 pub mod privacy;
 pub mod rate_limit;
 pub mod retention;
+pub mod schedule;
 pub mod tenancy;
 pub mod usage;
 

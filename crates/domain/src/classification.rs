@@ -198,7 +198,7 @@ registry! {
         "source": Operational, "customer_id": Operational, "message": Personal, "code_hash": Secret,
         "code_expires_at": Operational, "attempts": SecurityLog, "jurisdiction": Config, "due_at": Operational,
         "created_at": Operational, "verified_at": Operational, "closed_at": Operational, "closed_by": Operational,
-        "report": Operational,
+        "reminded_at": Operational, "report": Operational,
     }
     "retention_rules" {
         "tenant_id": Operational, "data_class": Config, "keep_days": Config, "updated_by": Operational,

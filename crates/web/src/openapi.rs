@@ -89,6 +89,8 @@ fn privacy_schemas() -> Value {
         "Cancellation": { "type": "object", "additionalProperties": false, "properties": { "reason": { "type": "string", "maxLength": 500 } } },
         "EgressRecord": { "type": "object", "properties": { "id": id, "at": time, "processor": { "type": "string" }, "purpose": { "type": "string" },
             "fields": strings, "host": { "type": "string" }, "outcome": { "type": "string" } } },
+        "MemberData": { "type": "object", "description": "one array of rows per table: members, sessions, api_tokens, policy_acceptances, audit_events, usage_events",
+            "additionalProperties": { "type": "array", "items": { "type": "object" } } },
         "PrivacyRequest": { "type": "object", "properties": { "id": id, "kind": { "type": "string", "enum": ["access", "correction", "erasure"] },
             "status": { "type": "string", "enum": ["open", "done", "rejected"] }, "source": { "type": "string", "enum": ["privacy_page", "counter", "platform"] },
             "customer_id": { "type": ["string", "null"], "format": "uuid" }, "customer_name": { "type": ["string", "null"] },

@@ -470,6 +470,16 @@ pub fn all() -> Vec<RouteSpec> {
             get(api::members::show),
         ),
         api(
+            M::GET,
+            "/api/v1/members/{member_id}/data",
+            Permission(P::MembersManage),
+            "Everything Steward holds about a member (profile, sessions, tokens, what they did), for their administrator to hand them",
+            None,
+            Some("MemberData"),
+            false,
+            get(api::members::own_data),
+        ),
+        api(
             M::PATCH,
             "/api/v1/members/{member_id}",
             Permission(P::MembersManage),

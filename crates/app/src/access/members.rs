@@ -410,3 +410,34 @@ pub async fn own_profile(app: &App, who: &Principal) -> Result<MemberView, AppEr
     tx.commit().await?;
     Ok(member.into())
 }
+
+/// A member's own data, as JSON by table, for their administrator to hand them (ACC-5).
+/// Asking for it is audited.
+pub async fn own_data(app: &App, who: &Principal, member: MemberId) -> Result<serde_json::Value, AppError> {
+    who.require(Permission::MembersManage)?;
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    if members::find(&mut tx, member).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let tables = members::own_data(&mut tx, member).await?;
+    let mut out = serde_json::Map::new();
+    for (table, found) in tables {
+        let objects: Vec<serde_json::Value> = found
+            .iter()
+            .map(|row| {
+                serde_json::Value::Object(
+                    row.values()
+                        .iter()
+                        .map(|(name, value)| (name.clone(), crate::retention::export::to_json(value)))
+                        .collect(),
+                )
+            })
+            .collect();
+        out.insert(table.to_string(), serde_json::Value::Array(objects));
+    }
+    let details = serde_json::json!({ "tables": out.keys().collect::<Vec<_>>() });
+    audit::record(app, &mut tx, audit::by(who, "member.data_exported", Some(("member", member.to_string())), details))
+        .await?;
+    tx.commit().await?;
+    Ok(serde_json::Value::Object(out))
+}

@@ -376,11 +376,7 @@ pub async fn confirm(app: &App, slug: &str, ticket: Uuid, code: &str) -> Result<
         details,
     );
     audit::record(app, &mut tx, event).await?;
-    let managers: Vec<_> = members::list(&mut tx)
-        .await?
-        .into_iter()
-        .filter(|m| m.removed_at.is_none() && m.role_permissions.iter().any(|p| p == Permission::PrivacyManage.name()))
-        .collect();
+    let managers = privacy_managers(&mut tx).await?;
     tx.commit().await?;
     for manager in managers {
         mail::send_in_background(
@@ -402,4 +398,66 @@ pub async fn confirm(app: &App, slug: &str, ticket: Uuid, code: &str) -> Result<
         );
     }
     RequestKind::parse(&row.kind).ok_or_else(|| AppError::Internal("stored request kind".into()))
+}
+
+/// The members who answer privacy requests.
+async fn privacy_managers(tx: &mut TenantTx) -> Result<Vec<members::MemberRow>, AppError> {
+    Ok(members::list(tx)
+        .await?
+        .into_iter()
+        .filter(|m| m.removed_at.is_none() && m.role_permissions.iter().any(|p| p == Permission::PrivacyManage.name()))
+        .collect())
+}
+
+/// Mails each business's privacy managers about requests falling due (a week before, and
+/// the day before); returns how many requests were reminded about.
+pub async fn send_reminders(app: &App) -> Result<usize, AppError> {
+    let now = app.now();
+    let mut platform = app.store.begin_platform().await?;
+    let all = tenants::list(&mut platform).await?;
+    platform.commit().await?;
+    let mut reminded = 0;
+    for tenant in all.into_iter().filter(|t| matches!(t.status.as_str(), "active" | "cancelled")) {
+        let mut tx = app.store.begin_tenant(tenant.id).await?;
+        let due = rows::needing_reminder(&mut tx, now, crate::clock::MICROS_PER_DAY).await?;
+        if due.is_empty() {
+            tx.commit().await?;
+            continue;
+        }
+        for request in &due {
+            rows::mark_reminded(&mut tx, request.id, now).await?;
+        }
+        let managers = privacy_managers(&mut tx).await?;
+        tx.commit().await?;
+        reminded += due.len();
+        for manager in &managers {
+            let lines: Vec<String> = due
+                .iter()
+                .map(|r| {
+                    format!(
+                        "- {} request, due {}: {}",
+                        r.kind,
+                        r.due_at.map(format_instant).unwrap_or_default(),
+                        app.link(&format!("/app/privacy/requests/{}", r.id))
+                    )
+                })
+                .collect();
+            mail::send_in_background(
+                app,
+                tenant.id,
+                OutgoingMail {
+                    kind: "privacy requests due",
+                    to: manager.email.clone(),
+                    subject: format!("{} privacy request(s) for {} fall due soon", due.len(), tenant.name),
+                    text: format!(
+                        "Hello {},\n\nThese requests must be answered soon:\n\n{}\n",
+                        manager.name,
+                        lines.join("\n")
+                    ),
+                    link: app.link("/app/privacy/requests"),
+                },
+            );
+        }
+    }
+    Ok(reminded)
 }

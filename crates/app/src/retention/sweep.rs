@@ -341,26 +341,6 @@ async fn remove_inactive_customers(app: &App, tenant: TenantId, cutoff: i64, dry
     }
 }
 
-/// The sweep inside `serve`: first a minute after start, then every `every`. A failed run
-/// is logged and tried again at the next tick; the log carries counts, never records.
-pub async fn scheduled(app: App, every: std::time::Duration) {
-    let mut next = tokio::time::Instant::now() + std::time::Duration::from_secs(60).min(every);
-    loop {
-        tokio::time::sleep_until(next).await;
-        next += every;
-        let options = SweepOptions { as_of: app.now(), dry_run: false, only: None, started_by: "schedule" };
-        match run(&app, &options, &|_, _| {}).await {
-            Ok(report) => tracing::info!(
-                tenants_checked = report.tenants_checked,
-                tenants_changed = report.tenants.len(),
-                rows_removed = report.totals.values().sum::<u64>(),
-                "retention sweep finished"
-            ),
-            Err(error) => tracing::warn!(%error, "retention sweep failed; it runs again at the next interval"),
-        }
-    }
-}
-
 /// A sweep's record as pages and the API show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunView {

@@ -30,7 +30,7 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     let store = app.store.clone();
     let sweeper = (config.retention_sweep_minutes > 0).then(|| {
         let every = std::time::Duration::from_secs(config.retention_sweep_minutes as u64 * 60);
-        tokio::spawn(steward_app::retention::sweep::scheduled(app.clone(), every))
+        tokio::spawn(steward_app::schedule::run(app.clone(), every))
     });
     let web = steward_web::WebSettings { body_limit_bytes: config.body_limit_bytes };
     let router = steward_web::router(app, web);

@@ -254,3 +254,87 @@ async fn an_erasure_leaves_no_trace_of_the_person_and_touches_no_one_else() {
         }
     }
 }
+
+#[tokio::test]
+async fn requests_opened_at_the_counter_are_due_by_jurisdiction_and_remind_the_managers() {
+    // promise: DSR-1
+    let clock = Clock::fixed(1_798_761_600_000_000);
+    let server = TestServer::start_with(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let shop = server.tenant("counter-shop").await;
+    allergies_field(&server, &shop).await;
+    let asker = person(&server, &shop, "Counter Asker", "98450 33333", "counter@asker.example", "none").await;
+    let api = server.api(&shop.owner_token);
+    let set = api.call(Method::PUT, "/api/v1/privacy/settings", Some(json!({ "jurisdiction": "gdpr" }))).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let bad = api.call(Method::PUT, "/api/v1/privacy/settings", Some(json!({ "jurisdiction": "mars" }))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["error"]["field"], "jurisdiction");
+    let opened = api
+        .call(Method::POST, "/api/v1/privacy/requests", Some(json!({ "customer_id": asker.id, "kind": "correction" })))
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.body);
+    let request = opened.json();
+    assert_eq!(request["source"], "counter");
+    let due = request["due_at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap().as_microsecond();
+    assert_eq!(due - clock.now(), 30 * MICROS_PER_DAY, "GDPR: 30 days");
+
+    let reminders = || steward_app::privacy::requests::send_reminders(&server.app);
+    assert_eq!(reminders().await.unwrap(), 0, "nothing is due yet");
+    clock.advance(23 * MICROS_PER_DAY + 1);
+    assert_eq!(reminders().await.unwrap(), 1, "a week before");
+    assert_eq!(reminders().await.unwrap(), 0, "once");
+    clock.advance(6 * MICROS_PER_DAY);
+    assert_eq!(reminders().await.unwrap(), 1, "the day before");
+    clock.advance(2 * MICROS_PER_DAY);
+    let inbox = api.get("/api/v1/privacy/requests").await.json();
+    assert_eq!(inbox[0]["overdue"], true);
+    let id = inbox[0]["id"].as_str().unwrap();
+    let refused = api
+        .call(Method::POST, &format!("/api/v1/privacy/requests/{id}/close"), Some(json!({ "outcome": "rejected" })))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "a refusal says why");
+    let closed = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/privacy/requests/{id}/close"),
+            Some(json!({ "outcome": "done", "note": "phone corrected" })),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    assert_eq!(closed.json()["status"], "done");
+    let again = api
+        .call(Method::POST, &format!("/api/v1/privacy/requests/{id}/close"), Some(json!({ "outcome": "done" })))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_member_gets_their_own_data_through_their_administrator() {
+    // promise: ACC-5
+    let server = TestServer::start().await;
+    let shop = server.tenant("enterprise-co").await;
+    let member = steward_app::access::members::add_member(
+        &server.app,
+        shop.tenant,
+        "analyst@enterprise-co.example",
+        "Asha Analyst",
+        "staff",
+        crate::harness::PASSWORD,
+    )
+    .await
+    .unwrap();
+    server.principal("enterprise-co", "analyst@enterprise-co.example").await;
+    let api = server.api(&shop.owner_token);
+    let data = api.get(&format!("/api/v1/members/{}/data", member.id)).await;
+    assert_eq!(data.status, StatusCode::OK, "{}", data.body);
+    let data = data.json();
+    assert_eq!(data["members"][0]["name"], "Asha Analyst");
+    assert_eq!(data["sessions"].as_array().unwrap().len(), 1, "their sign-in");
+    assert!(data["audit_events"].as_array().unwrap().iter().any(|e| e["action"] == "member.login"), "{data}");
+    assert!(!data.to_string().contains("password_hash") && !data.to_string().contains("token_hash"));
+    let staff = server.principal("enterprise-co", "analyst@enterprise-co.example").await;
+    assert!(
+        steward_app::access::members::own_data(&server.app, &staff, member.id).await.is_err(),
+        "through the administrator"
+    );
+}

@@ -16,12 +16,14 @@ CREATE TABLE privacy_requests (
     created_at BIGINT NOT NULL,
     verified_at BIGINT,
     closed_at BIGINT,
+    reminded_at BIGINT,
     closed_by UUID,
     report TEXT,
     PRIMARY KEY (tenant_id, id)
 );
 
 CREATE INDEX privacy_requests_inbox ON privacy_requests (tenant_id, status, due_at);
+CREATE INDEX privacy_requests_by_customer ON privacy_requests (tenant_id, customer_id);
 
 -- Where a business answers privacy requests from (GDPR, DPDP, CCPA), deciding due dates.
 ALTER TABLE tenants ADD COLUMN privacy_jurisdiction TEXT NOT NULL DEFAULT 'dpdp';

@@ -16,12 +16,14 @@ CREATE TABLE privacy_requests (
     created_at INTEGER NOT NULL,
     verified_at INTEGER,
     closed_at INTEGER,
+    reminded_at INTEGER,
     closed_by BLOB,
     report TEXT,
     PRIMARY KEY (tenant_id, id)
 ) STRICT;
 
 CREATE INDEX privacy_requests_inbox ON privacy_requests (tenant_id, status, due_at);
+CREATE INDEX privacy_requests_by_customer ON privacy_requests (tenant_id, customer_id);
 
 -- Where a business answers privacy requests from (GDPR, DPDP, CCPA), deciding due dates.
 ALTER TABLE tenants ADD COLUMN privacy_jurisdiction TEXT NOT NULL DEFAULT 'dpdp';

@@ -224,3 +224,44 @@ pub async fn reinstate(
     .await?;
     Ok(())
 }
+
+/// Every row about one member, table by table, for the copy an administrator gives them
+/// (ACC-5): their profile, sessions, API tokens, policy acceptances, what they did (the
+/// audit log) and the features they used.
+pub async fn own_data(tx: &mut TenantTx, member: MemberId) -> Result<Vec<(&'static str, Vec<crate::Row>)>, StoreError> {
+    const TABLES: [(&str, &str); 6] = [
+        (
+            "members",
+            "SELECT id, email, name, phone, email_verified_at, last_login_at, removed_at, created_at, updated_at
+             FROM members WHERE tenant_id = $1 AND id = $2",
+        ),
+        (
+            "sessions",
+            "SELECT id, ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
+             WHERE tenant_id = $1 AND member_id = $2 ORDER BY created_at",
+        ),
+        (
+            "api_tokens",
+            "SELECT id, name, token_hint, scopes, created_at, expires_at, last_used_at, revoked_at FROM api_tokens
+             WHERE tenant_id = $1 AND member_id = $2 ORDER BY created_at",
+        ),
+        (
+            "policy_acceptances",
+            "SELECT policy_version, accepted_at, ip FROM policy_acceptances WHERE tenant_id = $1 AND member_id = $2",
+        ),
+        (
+            "audit_events",
+            "SELECT seq, at, action, target_type, target_id, details, ip, user_agent FROM audit_events
+             WHERE tenant_id = $1 AND actor_id = $2 ORDER BY seq",
+        ),
+        (
+            "usage_events",
+            "SELECT at, feature, ip, browser, os FROM usage_events WHERE tenant_id = $1 AND member_id = $2 ORDER BY at",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (table, sql) in TABLES {
+        out.push((table, tx.fetch_all(sql, args![member]).await?));
+    }
+    Ok(out)
+}

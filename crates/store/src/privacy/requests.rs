@@ -133,8 +133,19 @@ pub async fn close(
     Ok(n > 0)
 }
 
-/// Open requests due before `before`, for reminders.
-pub async fn due_before(tx: &mut TenantTx, before: Micros) -> Result<Vec<RequestRow>, StoreError> {
-    let sql = select_requests!("WHERE tenant_id = $1 AND status = 'open' AND due_at < $2 ORDER BY due_at");
-    tx.fetch_all(sql, args![before]).await?.iter().map(from_row).collect()
+/// Open requests that need a reminder now: due within 7 days and never reminded, or due
+/// within a day and not reminded since the day before.
+pub async fn needing_reminder(tx: &mut TenantTx, now: Micros, day: Micros) -> Result<Vec<RequestRow>, StoreError> {
+    let sql = select_requests!(
+        "WHERE tenant_id = $1 AND status = 'open' AND due_at IS NOT NULL
+           AND ((due_at - $2 <= 7 * $3 AND reminded_at IS NULL)
+             OR (due_at - $2 <= $3 AND reminded_at < due_at - $3))
+         ORDER BY due_at"
+    );
+    tx.fetch_all(sql, args![now, day]).await?.iter().map(from_row).collect()
+}
+
+pub async fn mark_reminded(tx: &mut TenantTx, id: Uuid, now: Micros) -> Result<(), StoreError> {
+    tx.execute("UPDATE privacy_requests SET reminded_at = $2 WHERE tenant_id = $1 AND id = $3", args![now, id]).await?;
+    Ok(())
 }

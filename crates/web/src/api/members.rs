@@ -73,3 +73,13 @@ pub async fn revoke_invitation(
     members::revoke_invitation(&state.app, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A member's own data, for their administrator to hand them (ACC-5).
+pub async fn own_data(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = parse_id("member_id", &id)?;
+    Ok(Json(members::own_data(&state.app, &who, id).await?))
+}
