@@ -347,3 +347,68 @@ async fn an_owner_cancels_the_business_and_sees_the_dates_that_apply() {
     wait_for_text(&client, "Welcome back").await;
     let _ = client.close().await;
 }
+
+#[tokio::test]
+async fn a_customer_asks_for_erasure_on_the_privacy_page_and_the_admin_carries_it_out() {
+    // promise: DSR-1
+    // promise: DSR-2
+    // promise: DSR-3
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let Some(smtp) = SmtpServer::start().await else {
+        skip_or_fail("aiosmtpd (pip install aiosmtpd)");
+        return;
+    };
+    let server =
+        TestServer::start_with(Options { host: Some("localhost"), smtp_url: Some(smtp.url()), ..Default::default() })
+            .await;
+    let clinic = server.tenant("lotus-clinic").await;
+    crate::harness::allergies_field(&server, &clinic).await;
+    let input: steward_app::customers::records::CustomerInput = serde_json::from_value(serde_json::json!({
+        "name": "Ravi Leaving", "email": "ravi@leaving.example", "fields": { "Allergies": "aspirin" }
+    }))
+    .unwrap();
+    let ravi = steward_app::customers::records::create(&server.app, &clinic.owner, &input).await.unwrap();
+    let Some((_driver, _profile, client)) = start_browser().await else { return };
+
+    // The customer, on the clinic's privacy page.
+    client.goto(&format!("{}/p/lotus-clinic", server.base)).await.unwrap();
+    client.find(Locator::Css("#kind option[value=erasure]")).await.unwrap().click().await.unwrap();
+    fill(&client, "contact", "ravi@leaving.example").await;
+    client.find(Locator::Css("#privacy-request button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Type it here").await;
+    let mut code = None;
+    for _ in 0..200 {
+        code = smtp.messages().iter().filter(|m| m.contains("ravi@leaving.example")).find_map(|m| {
+            m.lines().map(str::trim).find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit())).map(str::to_string)
+        });
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    fill(&client, "code", &code.expect("the code arrives by mail")).await;
+    client.find(Locator::Css("form[action$='/confirm'] button")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Your request for erasure is with").await;
+
+    // The clinic's owner, from the inbox.
+    client.goto(&format!("{}/login", server.base)).await.unwrap();
+    fill(&client, "workspace", "lotus-clinic").await;
+    fill(&client, "email", "owner@lotus-clinic.example").await;
+    fill(&client, "password", PASSWORD).await;
+    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Welcome,").await;
+    client.find(Locator::LinkText("Privacy requests")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Ravi Leaving").await;
+    client.find(Locator::LinkText("erasure")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Erasure will find").await;
+    client.find(Locator::Id("erase")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "The customer's key was destroyed").await;
+    assert!(
+        steward_app::customers::records::get(&server.app, &clinic.owner, ravi.id).await.is_err(),
+        "the customer is gone"
+    );
+    let _ = client.close().await;
+}
