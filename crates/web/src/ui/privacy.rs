@@ -55,7 +55,7 @@ pub struct AskPage {
 }
 
 async fn business_name(state: &AppState, slug: &str) -> Result<String, AppError> {
-    Ok(steward_app::tenancy::find_by_slug(&state.app, slug).await?.map(|t| t.name).ok_or(AppError::NotFound)?)
+    steward_app::tenancy::find_by_slug(&state.app, slug).await?.map(|t| t.name).ok_or(AppError::NotFound)
 }
 
 async fn ask_with(
