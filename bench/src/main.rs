@@ -13,6 +13,7 @@
 //! Usage: steward-bench audit [--events N] [--writes N] [--runs N]   (see bench/src/audit.rs)
 //!        steward-bench customers [--postgres ADMIN_URL] [--rows N] ...   (see bench/src/customers.rs)
 //!        steward-bench booking [--postgres ADMIN_URL] [--runs N] ...      (see bench/src/booking.rs)
+//!        steward-bench privacy [--customers N] [--appointments N] [--people N] (see bench/src/privacy.rs)
 //!        steward-bench retention [--tenants N] [--rows N] [--customers N] ... (see bench/src/retention.rs)
 //!        steward-bench [--postgres ADMIN_URL] [--steward PATH] [--seconds N] [--runs N]
 //!        [--connections N] [--tenants N] [--results FILE] [--wrk]
@@ -21,6 +22,7 @@ mod audit;
 mod booking;
 mod customers;
 mod http;
+mod privacy;
 mod retention;
 mod seed;
 
@@ -121,6 +123,13 @@ async fn main() {
     }
     if arguments.first().map(String::as_str) == Some("booking") {
         if let Err(e) = booking::run(&arguments[1..], &default_binary(), "bench/results.md").await {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if arguments.first().map(String::as_str) == Some("privacy") {
+        if let Err(e) = privacy::run(&arguments[1..], &default_binary(), "bench/results.md").await {
             eprintln!("error: {e}");
             std::process::exit(1);
         }
