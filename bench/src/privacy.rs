@@ -49,9 +49,10 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let started = Instant::now();
     customers::import(&steward, &data_dir, None, &csv, "rights", customer_count)?;
     println!("{customer_count} customers imported in {:.1}s", started.elapsed().as_secs_f64());
-    let issued = auth::log_in(&app, "rights", "owner@rights.example", seed::PASSWORD, &auth::ClientInfo::default(), None)
-        .await
-        .map_err(|e| e.to_string())?;
+    let issued =
+        auth::log_in(&app, "rights", "owner@rights.example", seed::PASSWORD, &auth::ClientInfo::default(), None)
+            .await
+            .map_err(|e| e.to_string())?;
     let owner = auth::authenticate_session(&app, &issued.cookie_value).await.map_err(|e| e.to_string())?;
 
     // A location, a service and 50 staff members; each customer's appointments go to the
@@ -60,7 +61,8 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         serde_json::from_value(json!({ "name": "Main", "time_zone": "Asia/Kolkata" })).map_err(|e| e.to_string())?;
     let location = setup::create_location(&app, &owner, &location).await.map_err(|e| e.to_string())?;
     let service: setup::ServiceInput =
-        serde_json::from_value(json!({ "name": "Visit", "duration_minutes": 30, "price": "500" })).map_err(|e| e.to_string())?;
+        serde_json::from_value(json!({ "name": "Visit", "duration_minutes": 30, "price": "500" }))
+            .map_err(|e| e.to_string())?;
     let service = setup::create_service(&app, &owner, &service).await.map_err(|e| e.to_string())?;
     let mut staff = Vec::new();
     for n in 0..50 {
@@ -126,14 +128,16 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let step = (ids.len() / people.max(1)).max(1);
     for n in 0..people {
         let customer = CustomerId(ids[(n * step + 7) % ids.len()]);
-        let access = requests::open_for_customer(&app, &owner, customer, "access", "").await.map_err(|e| e.to_string())?;
+        let access =
+            requests::open_for_customer(&app, &owner, customer, "access", "").await.map_err(|e| e.to_string())?;
         let started = Instant::now();
         let archive = person::archive_for(&app, &owner, access.id).await.map_err(|e| e.to_string())?;
         access_ms.push(started.elapsed().as_secs_f64() * 1000.0);
         if archive.len() < 200 {
             return Err("the archive is empty".into());
         }
-        let erasure = requests::open_for_customer(&app, &owner, customer, "erasure", "").await.map_err(|e| e.to_string())?;
+        let erasure =
+            requests::open_for_customer(&app, &owner, customer, "erasure", "").await.map_err(|e| e.to_string())?;
         let started = Instant::now();
         let report = person::erase(&app, &owner, erasure.id, false).await.map_err(|e| e.to_string())?;
         erase_ms.push(started.elapsed().as_secs_f64() * 1000.0);
