@@ -12,6 +12,7 @@ pub mod egress;
 pub mod error;
 pub mod keys;
 pub mod mail;
+pub mod messaging;
 pub mod privacy;
 pub mod rate_limit;
 pub mod retention;
@@ -93,6 +94,8 @@ pub struct App {
     pub egress: egress::Egress,
     /// Privacy requests from the public page, per address and per identifier.
     pub privacy_limiter: Arc<rate_limit::RateLimiter>,
+    /// The operator's SMS account, when one is configured.
+    pub sms: Option<Arc<dyn messaging::SmsProvider>>,
 }
 
 impl App {
@@ -126,6 +129,7 @@ impl App {
             problems: Arc::default(),
             egress,
             privacy_limiter: Arc::new(rate_limit::RateLimiter::new(5, 600)),
+            sms: None,
         })
     }
 

@@ -17,7 +17,8 @@ pub struct Processor {
     pub location: &'static str,
 }
 
-/// What a reminder or notice may carry (MSG-1): nothing else about a customer.
+/// What a reminder, a notice or a one-time code may carry (MSG-1): nothing else about a
+/// customer.
 const MESSAGE_FIELDS: &[&str] = &[
     "customer.phone",
     "customer.first_name",
@@ -26,6 +27,7 @@ const MESSAGE_FIELDS: &[&str] = &[
     "staff.first_name",
     "business.name",
     "link",
+    "one_time_code",
 ];
 
 pub const TWILIO: Processor = Processor {
@@ -66,6 +68,7 @@ pub const SMTP_RELAY: Processor = Processor {
         "staff.first_name",
         "business.name",
         "link",
+        "one_time_code",
     ],
     location: "as the operator configures",
 };

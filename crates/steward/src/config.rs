@@ -144,6 +144,19 @@ pub const KEYS: &[Key] = &[
         secret: false,
         doc: "Razorpay's API (payments).",
     },
+    Key {
+        name: "twilio_account_sid",
+        default: "",
+        secret: false,
+        doc: "The operator's Twilio account SID (AC…), for SMS one-time codes. Empty: no SMS.",
+    },
+    Key { name: "twilio_auth_token", default: "", secret: true, doc: "The Twilio account's auth token." },
+    Key {
+        name: "twilio_from",
+        default: "",
+        secret: false,
+        doc: "The sending number (E.164) or messaging service SID (MG…).",
+    },
     Key { name: "backup_dir", default: "", secret: false, doc: "Folder for backups. Empty: <data_dir>/backups." },
 ];
 
@@ -176,6 +189,9 @@ pub struct Layer {
     pub whatsapp_api_url: Option<String>,
     pub razorpay_api_url: Option<String>,
     pub backup_dir: Option<String>,
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    pub twilio_from: Option<String>,
 }
 
 /// The effective configuration.
@@ -206,6 +222,9 @@ pub struct Config {
     pub whatsapp_api_url: String,
     pub razorpay_api_url: String,
     pub backup_dir: PathBuf,
+    pub twilio_account_sid: String,
+    pub twilio_auth_token: String,
+    pub twilio_from: String,
     /// Where each key's value came from, for `steward config`.
     pub sources: Vec<(&'static str, &'static str)>,
 }
@@ -276,6 +295,9 @@ impl Layer {
             whatsapp_api_url: text("whatsapp_api_url"),
             razorpay_api_url: text("razorpay_api_url"),
             backup_dir: text("backup_dir"),
+            twilio_account_sid: text("twilio_account_sid"),
+            twilio_auth_token: text("twilio_auth_token"),
+            twilio_from: text("twilio_from"),
         })
     }
 }
@@ -415,6 +437,15 @@ impl Config {
         }
         let backup_dir =
             pick!(layers, sources, backup_dir).map(PathBuf::from).unwrap_or_else(|| data_dir.join("backups"));
+        let twilio_account_sid = pick!(layers, sources, twilio_account_sid).unwrap_or_default();
+        let twilio_auth_token = pick!(layers, sources, twilio_auth_token).unwrap_or_default();
+        let twilio_from = pick!(layers, sources, twilio_from).unwrap_or_default();
+        if !twilio_account_sid.is_empty() && (twilio_auth_token.is_empty() || twilio_from.is_empty()) {
+            return Err(ConfigError::Invalid {
+                key: "twilio_account_sid",
+                message: "needs twilio_auth_token and twilio_from as well".into(),
+            });
+        }
         Ok(Config {
             retention_usage_days,
             retention_security_log_min_days,
@@ -428,6 +459,9 @@ impl Config {
             whatsapp_api_url,
             razorpay_api_url,
             backup_dir,
+            twilio_account_sid,
+            twilio_auth_token,
+            twilio_from,
             data_dir,
             database_url,
             listen,
@@ -486,6 +520,9 @@ impl Config {
             ("whatsapp_api_url", self.whatsapp_api_url.clone()),
             ("razorpay_api_url", self.razorpay_api_url.clone()),
             ("backup_dir", self.backup_dir.display().to_string()),
+            ("twilio_account_sid", self.twilio_account_sid.clone()),
+            ("twilio_auth_token", if self.twilio_auth_token.is_empty() { String::new() } else { "****".into() }),
+            ("twilio_from", self.twilio_from.clone()),
         ];
         let mut out = String::new();
         for (key, value) in rows {

@@ -110,5 +110,14 @@ pub fn build_app(config: &Config, store: Store, master_key: MasterKey, port: Opt
         ..AppSettings::default()
     };
     let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
-    App::new(store, settings, master_key, mailer).map_err(|e| StartError::Egress(e.to_string()))
+    let mut app = App::new(store, settings, master_key, mailer).map_err(|e| StartError::Egress(e.to_string()))?;
+    if !config.twilio_account_sid.is_empty() {
+        app.sms = Some(std::sync::Arc::new(steward_app::messaging::twilio::Twilio {
+            base_url: config.twilio_api_url.clone(),
+            account_sid: config.twilio_account_sid.clone(),
+            auth_token: config.twilio_auth_token.clone().into(),
+            from: config.twilio_from.clone(),
+        }));
+    }
+    Ok(app)
 }

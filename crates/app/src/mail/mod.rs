@@ -108,10 +108,15 @@ pub fn send_in_background(app: &App, tenant: TenantId, mail: OutgoingMail) {
     send_with_fields(app, tenant, mail, &["member.email", "member.name", "business.name", "link"]);
 }
 
-/// Mail to a customer of `tenant` (a privacy request's code, an export link): what it
-/// carries is the customer's address, the business's name and a link.
-pub fn send_to_customer_in_background(app: &App, tenant: TenantId, mail: OutgoingMail) {
-    send_with_fields(app, tenant, mail, &["customer.email", "business.name", "link"]);
+/// Mail to a customer of `tenant` (a privacy request's code, an export link), declaring
+/// the fields it carries for the egress record.
+pub fn send_to_customer_in_background(
+    app: &App,
+    tenant: TenantId,
+    mail: OutgoingMail,
+    fields: &'static [&'static str],
+) {
+    send_with_fields(app, tenant, mail, fields);
 }
 
 fn send_with_fields(app: &App, tenant: TenantId, mail: OutgoingMail, fields: &'static [&'static str]) {

@@ -198,6 +198,7 @@ pub async fn answer_access(app: &App, who: &Principal, request: Uuid) -> Result<
                 ),
                 link,
             },
+            &["customer.email", "business.name", "link"],
         );
     }
     requests::get(app, who, request).await

@@ -224,8 +224,8 @@ pub struct Ticket {
 }
 
 /// Someone asks on the privacy page. If the email or phone matches a customer of this
-/// business, a request is stored (unverified) and a code goes to the email on file; either
-/// way the answer is the same ticket-shaped reply.
+/// business, a request is stored (unverified) and a code goes to the phone or email on
+/// file; either way the answer is the same ticket-shaped reply.
 /// Where a person asked: the business's own privacy page, or the operator's, naming the
 /// business (DSR-1: the request is forwarded into that business's inbox).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,13 +269,17 @@ pub async fn ask(
     } else {
         (vec![Phone::parse("contact", contact, &code)?.as_str().to_string()], Vec::new())
     };
+    let typed_phone = !phones.is_empty();
     let found = customer_rows::find_by_phones_or_emails(&mut tx, &phones, &emails).await?;
-    // One match only: a phone shared by two records proves neither person.
+    // One match only: a phone shared by two records proves neither person. The code goes to
+    // what the business has on file: by SMS to the phone if a phone was typed and SMS is
+    // set up, otherwise to the email.
     let matched = match found.as_slice() {
-        [(id, _, Some(email))] => Some((*id, email.clone())),
+        [(id, Some(phone), _)] if typed_phone && app.sms.is_some() => Some((*id, CodeTo::Phone(phone.clone()))),
+        [(id, _, Some(email))] => Some((*id, CodeTo::Email(email.clone()))),
         _ => None,
     };
-    let Some((customer, email)) = matched else {
+    let Some((customer, code_to)) = matched else {
         tx.commit().await?;
         // The same reply as for a match, so the form reveals nothing.
         return Ok(Ticket { ticket: Uuid::now_v7() });
@@ -306,6 +310,21 @@ pub async fn ask(
     };
     rows::insert(&mut tx, &row).await?;
     tx.commit().await?;
+    let email = match code_to {
+        CodeTo::Email(email) => email,
+        CodeTo::Phone(phone) => {
+            send_code_by_sms(
+                app,
+                tenant.id,
+                phone,
+                format!(
+                    "{code} is your code for your request to {}. It expires in {CODE_MINUTES} minutes.",
+                    tenant.name
+                ),
+            );
+            return Ok(Ticket { ticket: row.id });
+        }
+    };
     mail::send_to_customer_in_background(
         app,
         tenant.id,
@@ -326,8 +345,34 @@ pub async fn ask(
             ),
             link: app.link(&format!("/p/{}", tenant.slug)),
         },
+        &["customer.email", "business.name", "one_time_code", "link"],
     );
     Ok(Ticket { ticket: row.id })
+}
+
+/// Where a one-time code goes.
+enum CodeTo {
+    Email(String),
+    Phone(String),
+}
+
+/// Sends a code by SMS without making the asker wait (so timing says nothing either); a
+/// failure is logged without the number.
+fn send_code_by_sms(app: &App, tenant: TenantId, phone: String, body: String) {
+    let Some(sms) = app.sms.clone() else { return };
+    let app = app.clone();
+    tokio::spawn(async move {
+        let message = crate::messaging::Sms {
+            tenant,
+            to: &phone,
+            body: &body,
+            purpose: "privacy request code",
+            fields: &["customer.phone", "business.name", "one_time_code"],
+        };
+        if let Err(error) = sms.send(&app, message).await {
+            tracing::warn!(%error, "a privacy request code was not sent by SMS");
+        }
+    });
 }
 
 fn code_hash(tenant: TenantId, code: &str) -> Vec<u8> {

@@ -178,6 +178,8 @@ pub struct Options {
     pub slow_request_ms: Option<u64>,
     /// Where the sub-processors' APIs are (local fake servers); default: the real ones.
     pub processor_endpoints: Option<Vec<(String, String)>>,
+    /// The operator's SMS account (a Twilio client pointed at a fake server).
+    pub sms: Option<std::sync::Arc<dyn steward_app::messaging::SmsProvider>>,
 }
 
 /// A running Steward.
@@ -215,6 +217,7 @@ impl TestServer {
         if let Some(clock) = options.clock {
             app.clock = clock;
         }
+        app.sms = options.sms;
         let router = steward_web::router(app.clone(), steward_web::WebSettings::default());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(steward_web::serve(listener, router, async move {

@@ -338,3 +338,97 @@ async fn a_member_gets_their_own_data_through_their_administrator() {
         "through the administrator"
     );
 }
+
+fn twilio_at(uri: &str, account: &str) -> std::sync::Arc<dyn steward_app::messaging::SmsProvider> {
+    std::sync::Arc::new(steward_app::messaging::twilio::Twilio {
+        base_url: uri.to_string(),
+        account_sid: account.to_string(),
+        auth_token: "test-auth-token".to_string().into(),
+        from: "+15005550006".into(),
+    })
+}
+
+#[tokio::test]
+async fn a_phone_on_file_gets_its_code_by_sms_through_twilio() {
+    // promise: DSR-2
+    // promise: EGR-1
+    use wiremock::matchers::{basic_auth, body_string_contains, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let twilio = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/2010-04-01/Accounts/AC0123/Messages.json"))
+        .and(basic_auth("AC0123", "test-auth-token"))
+        .and(body_string_contains("To=%2B919845044444"))
+        .and(body_string_contains("From=%2B15005550006"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "sid": "SM0001", "status": "queued" })))
+        .expect(1)
+        .mount(&twilio)
+        .await;
+    // Twilio's own answer for a number it cannot send to.
+    Mock::given(method("POST"))
+        .and(path("/2010-04-01/Accounts/AC0999/Messages.json"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "code": 21211, "message": "The 'To' number +910000 is not a valid phone number.",
+            "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400
+        })))
+        .mount(&twilio)
+        .await;
+    let server = TestServer::start_with(Options {
+        processor_endpoints: Some(vec![("twilio".into(), twilio.uri())]),
+        sms: Some(twilio_at(&twilio.uri(), "AC0123")),
+        ..Options::default()
+    })
+    .await;
+    let shop = server.tenant("sms-shop").await;
+    allergies_field(&server, &shop).await;
+    person(&server, &shop, "Sunil Phone", "98450 44444", "sunil@phone.example", "dust").await;
+
+    let mut visitor = server.browser();
+    let csrf = visitor.get("/p/sms-shop").await.csrf();
+    let asked = visitor
+        .post("/p/sms-shop/requests", &[("csrf", &csrf), ("kind", "erasure"), ("contact", "098450-44444")])
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let confirm = asked.body.split("action=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    let mut code = None;
+    for _ in 0..100 {
+        let received = twilio.received_requests().await.unwrap_or_default();
+        code = received.iter().find_map(|r| {
+            let body = String::from_utf8_lossy(&r.body).to_string();
+            body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_string)
+        });
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    if code.is_none() {
+        let records = steward_app::egress::recent(&server.app, &shop.owner).await.unwrap();
+        panic!("no SMS reached Twilio; egress records: {records:?}");
+    }
+    let right = visitor.post(&confirm, &[("csrf", &csrf), ("code", &code.unwrap_or_default())]).await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+    let records = steward_app::egress::recent(&server.app, &shop.owner).await.unwrap();
+    let sms = records.iter().find(|r| r.processor == "twilio").expect("the SMS is recorded");
+    assert_eq!(sms.outcome, "answered 201");
+    assert!(sms.fields.contains(&"customer.phone".to_string()) && sms.fields.contains(&"one_time_code".to_string()));
+
+    let refused = twilio_at(&twilio.uri(), "AC0999")
+        .send(
+            &server.app,
+            steward_app::messaging::Sms {
+                tenant: shop.tenant,
+                to: "+910000",
+                body: "x",
+                purpose: "test",
+                fields: &["customer.phone"],
+            },
+        )
+        .await;
+    match refused {
+        Err(steward_app::messaging::SmsError::Refused { status: 400, code: 21211, message }) => {
+            assert!(message.contains("not a valid phone number"))
+        }
+        other => panic!("Twilio's refusal was not understood: {other:?}"),
+    }
+}

@@ -1,0 +1,71 @@
+//! Twilio's Programmable Messaging API: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`
+//! with HTTP basic authentication (account SID and auth token) and a form body of `To`,
+//! `From` and `Body`; `201 Created` with the message's `sid`, or an error object with
+//! Twilio's `code`, `message` and `status` (e.g. 21211, an invalid `To` number).
+
+use super::{Accepted, SendFuture, Sms, SmsError, SmsProvider};
+use crate::App;
+use crate::egress::{self, Call};
+use secrecy::{ExposeSecret, SecretString};
+
+/// The operator's (or a business's) Twilio account.
+pub struct Twilio {
+    pub base_url: String,
+    pub account_sid: String,
+    pub auth_token: SecretString,
+    /// The sending number (E.164) or a messaging service SID (`MG…`).
+    pub from: String,
+}
+
+impl std::fmt::Debug for Twilio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sid = &self.account_sid;
+        let shown = format!("{}****{}", &sid[..sid.len().min(2)], &sid[sid.len().saturating_sub(4)..]);
+        f.debug_struct("Twilio").field("account_sid", &shown).field("auth_token", &"****").finish()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Created {
+    sid: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Failure {
+    code: Option<i64>,
+    message: Option<String>,
+}
+
+impl SmsProvider for Twilio {
+    fn send<'a>(&'a self, app: &'a App, sms: Sms<'a>) -> SendFuture<'a> {
+        Box::pin(async move {
+            let url = format!(
+                "{}/2010-04-01/Accounts/{}/Messages.json",
+                self.base_url.trim_end_matches('/'),
+                self.account_sid
+            );
+            let sender = if self.from.starts_with("MG") { "MessagingServiceSid" } else { "From" };
+            let request = app
+                .egress
+                .request(reqwest::Method::POST, &url)
+                .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
+                .form(&[("To", sms.to), (sender, self.from.as_str()), ("Body", sms.body)]);
+            let call = Call { tenant: sms.tenant, processor: "twilio", purpose: sms.purpose, fields: sms.fields };
+            let response = egress::send(app, call, request).await?;
+            let status = response.status().as_u16();
+            let body = response.bytes().await.unwrap_or_default();
+            if status == 201 || status == 200 {
+                let created: Created = serde_json::from_slice(&body).map_err(|_| SmsError::Unexpected { status })?;
+                return Ok(Accepted { provider_id: created.sid });
+            }
+            match serde_json::from_slice::<Failure>(&body) {
+                Ok(failure) => Err(SmsError::Refused {
+                    status,
+                    code: failure.code.unwrap_or(0),
+                    message: failure.message.unwrap_or_default(),
+                }),
+                Err(_) => Err(SmsError::Unexpected { status }),
+            }
+        })
+    }
+}
