@@ -12,7 +12,7 @@ use steward_app::booking::setup;
 use steward_app::privacy::{person, requests};
 use steward_app::tenancy;
 use steward_domain::ids::CustomerId;
-use steward_store::{Store, Value};
+use steward_store::Value;
 
 pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), String> {
     let mut customer_count: usize = 100_000;
@@ -33,16 +33,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     if !std::path::Path::new(&steward).exists() {
         return Err(format!("{steward} not found: build it first with cargo build --release"));
     }
-    let data_dir = std::env::temp_dir().join(format!("steward-bench-privacy-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&data_dir).map_err(|e| e.to_string())?;
-    let url = format!("sqlite://{}", data_dir.join("steward.db").display());
-    {
-        let store = Store::open(&url, 2).await.map_err(|e| e.to_string())?;
-        store.migrate().await.map_err(|e| e.to_string())?;
-        store.publish_policy_versions().await.map_err(|e| e.to_string())?;
-        store.close().await;
-    }
-    let (store, app) = seed::open_app(&data_dir, None, 4).await?;
+    let (data_dir, store, app) = seed::fresh_sqlite("privacy").await?;
     let (tenant, _) = tenancy::create_tenant(&app, seed::new_tenant("rights")).await.map_err(|e| e.to_string())?;
     let csv = data_dir.join("customers.csv");
     customers::write_csv(&csv, customer_count, 6_000_000_000)?;

@@ -108,16 +108,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     if !std::path::Path::new(&steward).exists() {
         return Err(format!("{steward} not found: build it first with cargo build --release"));
     }
-    let data_dir = std::env::temp_dir().join(format!("steward-bench-retention-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&data_dir).map_err(|e| e.to_string())?;
-    let url = format!("sqlite://{}", data_dir.join("steward.db").display());
-    {
-        let store = Store::open(&url, 2).await.map_err(|e| e.to_string())?;
-        store.migrate().await.map_err(|e| e.to_string())?;
-        store.publish_policy_versions().await.map_err(|e| e.to_string())?;
-        store.close().await;
-    }
-    let (store, app) = seed::open_app(&data_dir, None, 4).await?;
+    let (data_dir, store, app) = seed::fresh_sqlite("retention").await?;
     let started = Instant::now();
     let mut tenants = Vec::with_capacity(tenant_count);
     for index in 0..tenant_count {

@@ -193,3 +193,16 @@ pub async fn start_server(
     crate::http::wait_until_up(&address).await?;
     Ok((server, address))
 }
+
+/// A new SQLite deployment in a temporary folder, migrated, with Steward's services on it.
+pub async fn fresh_sqlite(label: &str) -> Result<(std::path::PathBuf, Store, App), String> {
+    let data_dir = std::env::temp_dir().join(format!("steward-bench-{label}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&data_dir).map_err(|e| e.to_string())?;
+    let url = format!("sqlite://{}", data_dir.join("steward.db").display());
+    let store = Store::open(&url, 2).await.map_err(|e| e.to_string())?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    store.publish_policy_versions().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    let (store, app) = open_app(&data_dir, None, 4).await?;
+    Ok((data_dir, store, app))
+}
