@@ -76,6 +76,10 @@ async fn only_declared_processors_receive_personal_data_and_every_call_is_record
     let sent_record = records.iter().find(|r| r["outcome"] == "answered 201").unwrap();
     assert_eq!(sent_record["processor"], "twilio");
     assert_eq!(sent_record["fields"], serde_json::json!(["customer.phone"]));
+    let mut browser = server.browser();
+    browser.log_in("egress-shop", "owner@egress-shop.example", crate::harness::PASSWORD).await;
+    let page = browser.get("/app/settings/data").await;
+    assert!(page.body.contains("id=\"outbound-calls\"") && page.body.contains("answered 201"), "{}", page.body);
     // wiremock checks on drop that the tracker saw nothing and Twilio exactly one call.
 }
 

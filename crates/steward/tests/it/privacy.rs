@@ -180,6 +180,13 @@ async fn an_erasure_leaves_no_trace_of_the_person_and_touches_no_one_else() {
     allergies_field(&server, &other).await;
     let twin = person(&server, &other, "Different Name", "98450 22222", "zara@erase.example", "pollen").await;
 
+    let mut browser = server.browser();
+    browser.log_in("erase-shop", "owner@erase-shop.example", crate::harness::PASSWORD).await;
+    let page = browser.get(&format!("/app/customers/{}", zara.id)).await;
+    assert!(
+        page.body.contains(&format!("/app/privacy/requests?customer_id={}", zara.id)),
+        "the customer page offers a request"
+    );
     let opened = api
         .call(
             Method::POST,

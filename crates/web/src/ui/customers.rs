@@ -306,6 +306,8 @@ pub struct CustomerPageView {
     pub can_book: bool,
     pub appointments: Vec<steward_app::booking::appointments::AppointmentView>,
     pub no_shows: i64,
+    /// Whether the reader answers privacy requests (a request can be opened from here).
+    pub can_manage_privacy: bool,
 }
 
 pub async fn show(
@@ -340,6 +342,7 @@ async fn customer_page(
     let page = CustomerPageView {
         can_see_bookings,
         can_book: who.has(Permission::BookingsManage),
+        can_manage_privacy: who.has(Permission::PrivacyManage),
         appointments,
         no_shows,
         chrome,

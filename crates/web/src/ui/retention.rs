@@ -27,6 +27,8 @@ pub struct DataPage {
     pub can_manage_privacy: bool,
     pub is_owner: bool,
     pub processors: Vec<(&'static str, &'static str, String)>,
+    /// The latest outbound calls, for members who may read the audit log.
+    pub egress: Option<Vec<steward_app::egress::EgressView>>,
 }
 
 async fn page(
@@ -55,6 +57,11 @@ async fn page(
         can_manage_privacy,
         is_owner: who.role == "owner",
         processors,
+        egress: if who.has(Permission::AuditRead) {
+            Some(steward_app::egress::recent(&state.app, who).await?.into_iter().take(50).collect())
+        } else {
+            None
+        },
     };
     Ok(render(super::status_for(error), &template))
 }
