@@ -17,6 +17,7 @@ pub mod privacy;
 pub mod rate_limit;
 pub mod retention;
 pub mod schedule;
+pub mod telemetry;
 pub mod tenancy;
 pub mod usage;
 
@@ -96,6 +97,8 @@ pub struct App {
     pub privacy_limiter: Arc<rate_limit::RateLimiter>,
     /// The operator's SMS account, when one is configured.
     pub sms: Option<Arc<dyn messaging::SmsProvider>>,
+    /// The OpenTelemetry exporter, when an OTLP endpoint is configured.
+    pub telemetry: Option<telemetry::Telemetry>,
 }
 
 impl App {
@@ -130,6 +133,7 @@ impl App {
             egress,
             privacy_limiter: Arc::new(rate_limit::RateLimiter::new(5, 600)),
             sms: None,
+            telemetry: None,
         })
     }
 

@@ -157,6 +157,12 @@ pub const KEYS: &[Key] = &[
         secret: false,
         doc: "The sending number (E.164) or messaging service SID (MG…).",
     },
+    Key {
+        name: "otlp_endpoint",
+        default: "",
+        secret: false,
+        doc: "An OpenTelemetry collector's OTLP/HTTP address (e.g. http://127.0.0.1:4318): one span per request, routes and ids only. Empty: no export.",
+    },
     Key { name: "backup_dir", default: "", secret: false, doc: "Folder for backups. Empty: <data_dir>/backups." },
 ];
 
@@ -192,6 +198,7 @@ pub struct Layer {
     pub twilio_account_sid: Option<String>,
     pub twilio_auth_token: Option<String>,
     pub twilio_from: Option<String>,
+    pub otlp_endpoint: Option<String>,
 }
 
 /// The effective configuration.
@@ -225,6 +232,7 @@ pub struct Config {
     pub twilio_account_sid: String,
     pub twilio_auth_token: String,
     pub twilio_from: String,
+    pub otlp_endpoint: Option<String>,
     /// Where each key's value came from, for `steward config`.
     pub sources: Vec<(&'static str, &'static str)>,
 }
@@ -298,6 +306,7 @@ impl Layer {
             twilio_account_sid: text("twilio_account_sid"),
             twilio_auth_token: text("twilio_auth_token"),
             twilio_from: text("twilio_from"),
+            otlp_endpoint: text("otlp_endpoint"),
         })
     }
 }
@@ -440,6 +449,15 @@ impl Config {
         let twilio_account_sid = pick!(layers, sources, twilio_account_sid).unwrap_or_default();
         let twilio_auth_token = pick!(layers, sources, twilio_auth_token).unwrap_or_default();
         let twilio_from = pick!(layers, sources, twilio_from).unwrap_or_default();
+        let otlp_endpoint = pick!(layers, sources, otlp_endpoint).filter(|e| !e.is_empty());
+        if let Some(endpoint) = &otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "otlp_endpoint",
+                message: "must start with http:// or https://".into(),
+            });
+        }
         if !twilio_account_sid.is_empty() && (twilio_auth_token.is_empty() || twilio_from.is_empty()) {
             return Err(ConfigError::Invalid {
                 key: "twilio_account_sid",
@@ -462,6 +480,7 @@ impl Config {
             twilio_account_sid,
             twilio_auth_token,
             twilio_from,
+            otlp_endpoint,
             data_dir,
             database_url,
             listen,
@@ -523,6 +542,7 @@ impl Config {
             ("twilio_account_sid", self.twilio_account_sid.clone()),
             ("twilio_auth_token", if self.twilio_auth_token.is_empty() { String::new() } else { "****".into() }),
             ("twilio_from", self.twilio_from.clone()),
+            ("otlp_endpoint", self.otlp_endpoint.clone().unwrap_or_default()),
         ];
         let mut out = String::new();
         for (key, value) in rows {

@@ -119,5 +119,8 @@ pub fn build_app(config: &Config, store: Store, master_key: MasterKey, port: Opt
             from: config.twilio_from.clone(),
         }));
     }
+    if let Some(endpoint) = &config.otlp_endpoint {
+        app.telemetry = Some(steward_app::telemetry::Telemetry::start(endpoint, app.egress.plain_client(), "steward"));
+    }
     Ok(app)
 }

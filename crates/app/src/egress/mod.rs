@@ -107,6 +107,12 @@ impl Egress {
         self.hosts.get(processor).map_or(&[], Vec::as_slice)
     }
 
+    /// The client itself, for calls that carry no personal data by construction (spans to
+    /// the operator's own OTLP collector); everything else goes through [`send`].
+    pub fn plain_client(&self) -> reqwest::Client {
+        self.http.clone()
+    }
+
     /// Starts a request; send it with [`send`].
     pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
         self.http.request(method, url)

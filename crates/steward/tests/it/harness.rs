@@ -180,6 +180,8 @@ pub struct Options {
     pub processor_endpoints: Option<Vec<(String, String)>>,
     /// The operator's SMS account (a Twilio client pointed at a fake server).
     pub sms: Option<std::sync::Arc<dyn steward_app::messaging::SmsProvider>>,
+    /// An OTLP collector to export spans to.
+    pub otlp_endpoint: Option<String>,
 }
 
 /// A running Steward.
@@ -218,6 +220,10 @@ impl TestServer {
             app.clock = clock;
         }
         app.sms = options.sms;
+        if let Some(endpoint) = &options.otlp_endpoint {
+            app.telemetry =
+                Some(steward_app::telemetry::Telemetry::start(endpoint, app.egress.plain_client(), "steward-test"));
+        }
         let router = steward_web::router(app.clone(), steward_web::WebSettings::default());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(steward_web::serve(listener, router, async move {

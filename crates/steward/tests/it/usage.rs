@@ -111,3 +111,51 @@ async fn each_business_sees_its_own_slow_and_failed_requests_by_request_id() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&request_id), "{}", page.body);
 }
+
+#[tokio::test]
+async fn requests_are_exported_as_otlp_spans_with_routes_and_no_personal_values() {
+    // promise: ISO-2
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let collector = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/traces"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&collector)
+        .await;
+    let server =
+        TestServer::start_with(crate::harness::Options { otlp_endpoint: Some(collector.uri()), ..Default::default() })
+            .await;
+    let shop = server.tenant("traced-shop").await;
+    let api = server.api(&shop.owner_token);
+    api.get("/api/v1/me").await;
+    let customer = api
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/customers",
+            Some(serde_json::json!({ "name": "Traced Person", "email": "traced@person.example" })),
+        )
+        .await;
+    let id = customer.json()["id"].as_str().unwrap().to_string();
+    api.get(&format!("/api/v1/customers/{id}")).await;
+    let mut exported = String::new();
+    for _ in 0..100 {
+        exported = collector
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).to_string())
+            .collect();
+        if exported.contains("/api/v1/customers/{customer_id}") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(exported.contains("resourceSpans") && exported.contains("GET /api/v1/me"), "{exported}");
+    assert!(exported.contains("GET /api/v1/customers/{customer_id}"), "routes, not paths: {exported}");
+    assert!(exported.contains(&shop.tenant.to_string()), "spans carry the tenant id");
+    for personal in ["Traced Person", "traced@person.example", "owner@traced-shop.example", id.as_str()] {
+        assert!(!exported.contains(personal), "a span carries {personal}");
+    }
+}
