@@ -8,6 +8,7 @@ pub mod master_key;
 pub mod password;
 pub mod seal;
 pub mod token;
+pub mod webhook;
 
 /// What can go wrong in Steward's cryptography.
 #[derive(Debug, thiserror::Error)]
