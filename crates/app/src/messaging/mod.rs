@@ -1,8 +1,10 @@
-//! Messages to customers by SMS, behind [`SmsProvider`] so the provider can be swapped and
-//! faked. Every send goes through egress (declared processor, declared fields, recorded).
-//! Today it carries the one-time codes of privacy requests; reminders build on it.
+//! Messages to customers by SMS and WhatsApp, behind [`SmsProvider`] and the WhatsApp
+//! client, so providers can be swapped and faked. Every send goes through egress (declared
+//! processor, declared fields, recorded). Today SMS carries the one-time codes of privacy
+//! requests; reminders build on both.
 
 pub mod twilio;
+pub mod whatsapp;
 
 use crate::App;
 use crate::egress::EgressError;
@@ -28,18 +30,37 @@ pub struct Accepted {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum SmsError {
+pub enum SendError {
     /// The provider refused the message, with its own code and words.
-    #[error("the SMS provider refused the message ({status}, code {code}): {message}")]
+    #[error("the provider refused the message ({status}, code {code}): {message}")]
     Refused { status: u16, code: i64, message: String },
     /// The answer was not what the provider's API documents.
-    #[error("the SMS provider answered {status} in a form Steward does not know")]
+    #[error("the provider answered {status} in a form Steward does not know")]
     Unexpected { status: u16 },
     #[error(transparent)]
     Egress(#[from] EgressError),
 }
 
-pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Accepted, SmsError>> + Send + 'a>>;
+impl SendError {
+    /// Whether sending the same message again later can succeed: rate limits, the
+    /// provider's own failures and the network, but not a bad number or a template the
+    /// provider does not know.
+    pub fn retry_helps(&self) -> bool {
+        match self {
+            SendError::Refused { status, code, .. } => {
+                *status == 429
+                    || *status >= 500
+                    // Twilio: too many requests; WhatsApp: throughput, pair rate limit, unknown error.
+                    || matches!(code, 20429 | 130429 | 131056 | 131000 | 131016)
+            }
+            SendError::Unexpected { status } => *status >= 500,
+            SendError::Egress(EgressError::Transport { .. }) => true,
+            SendError::Egress(_) => false,
+        }
+    }
+}
+
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Accepted, SendError>> + Send + 'a>>;
 
 /// A way to send SMS.
 pub trait SmsProvider: Send + Sync {

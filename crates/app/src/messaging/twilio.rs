@@ -3,7 +3,7 @@
 //! `From` and `Body`; `201 Created` with the message's `sid`, or an error object with
 //! Twilio's `code`, `message` and `status` (e.g. 21211, an invalid `To` number).
 
-use super::{Accepted, SendFuture, Sms, SmsError, SmsProvider};
+use super::{Accepted, SendError, SendFuture, Sms, SmsProvider};
 use crate::App;
 use crate::egress::{self, Call};
 use secrecy::{ExposeSecret, SecretString};
@@ -55,16 +55,16 @@ impl SmsProvider for Twilio {
             let status = response.status().as_u16();
             let body = response.bytes().await.unwrap_or_default();
             if status == 201 || status == 200 {
-                let created: Created = serde_json::from_slice(&body).map_err(|_| SmsError::Unexpected { status })?;
+                let created: Created = serde_json::from_slice(&body).map_err(|_| SendError::Unexpected { status })?;
                 return Ok(Accepted { provider_id: created.sid });
             }
             match serde_json::from_slice::<Failure>(&body) {
-                Ok(failure) => Err(SmsError::Refused {
+                Ok(failure) => Err(SendError::Refused {
                     status,
                     code: failure.code.unwrap_or(0),
                     message: failure.message.unwrap_or_default(),
                 }),
-                Err(_) => Err(SmsError::Unexpected { status }),
+                Err(_) => Err(SendError::Unexpected { status }),
             }
         })
     }

@@ -111,3 +111,79 @@ async fn member_mail_leaves_only_through_the_declared_relay_and_is_recorded() {
         "records name fields, never values"
     );
 }
+
+#[tokio::test]
+async fn whatsapp_template_messages_are_what_the_cloud_api_accepts_and_its_refusals_are_understood() {
+    // promise: EGR-1
+    use steward_app::messaging::whatsapp::{Purpose, Template, WhatsApp};
+    use wiremock::matchers::{body_json, header};
+    let meta = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v21.0/1055/messages"))
+        .and(header("authorization", "Bearer wa-test-token"))
+        .and(body_json(serde_json::json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": "919845011111",
+            "type": "template",
+            "template": {
+                "name": "appointment_reminder",
+                "language": { "code": "hi" },
+                "components": [{ "type": "body", "parameters": [
+                    { "type": "text", "text": "Priya" }, { "type": "text", "text": "कल 10:00" }
+                ] }]
+            }
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{ "input": "919845011111", "wa_id": "919845011111" }],
+            "messages": [{ "id": "wamid.HBgLOTE5ODQ1MDExMTExFQIAERgSMEE=" }]
+        })))
+        .expect(1)
+        .mount(&meta)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v21.0/2066/messages"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({ "error": {
+            "message": "(#132001) Template name does not exist in the translation",
+            "type": "OAuthException", "code": 132001,
+            "error_data": { "messaging_product": "whatsapp", "details": "template name (x) does not exist in hi" },
+            "fbtrace_id": "AbCdEf"
+        } })))
+        .mount(&meta)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v21.0/3077/messages"))
+        .respond_with(ResponseTemplate::new(429).set_body_json(serde_json::json!({ "error": {
+            "message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429, "fbtrace_id": "AbCdEg"
+        } })))
+        .mount(&meta)
+        .await;
+    let server = TestServer::start_with(Options {
+        processor_endpoints: Some(vec![("whatsapp".into(), meta.uri())]),
+        ..Options::default()
+    })
+    .await;
+    let shop = server.tenant("wa-shop").await;
+    let sender = |id: &str| WhatsApp {
+        base_url: meta.uri(),
+        phone_number_id: id.to_string(),
+        access_token: "wa-test-token".to_string().into(),
+    };
+    let template = Template { name: "appointment_reminder", language: "hi", body: &["Priya", "कल 10:00"] };
+    let why = Purpose {
+        tenant: shop.tenant,
+        purpose: "appointment reminder",
+        fields: &["customer.phone", "customer.first_name", "appointment.time"],
+    };
+    let sent = sender("1055").send_template(&server.app, "+919845011111", template, why).await.expect("accepted");
+    assert!(sent.provider_id.starts_with("wamid."));
+
+    let missing = sender("2066").send_template(&server.app, "+919845011111", template, why).await.unwrap_err();
+    assert!(matches!(missing, steward_app::messaging::SendError::Refused { code: 132001, .. }), "{missing:?}");
+    assert!(!missing.retry_helps(), "a template that does not exist will not exist on retry");
+    let limited = sender("3077").send_template(&server.app, "+919845011111", template, why).await.unwrap_err();
+    assert!(limited.retry_helps(), "a rate limit passes: {limited:?}");
+    let records = steward_app::egress::recent(&server.app, &shop.owner).await.unwrap();
+    assert_eq!(records.iter().filter(|r| r.processor == "whatsapp").count(), 3, "every call is recorded");
+}

@@ -433,7 +433,7 @@ async fn a_phone_on_file_gets_its_code_by_sms_through_twilio() {
         )
         .await;
     match refused {
-        Err(steward_app::messaging::SmsError::Refused { status: 400, code: 21211, message }) => {
+        Err(steward_app::messaging::SendError::Refused { status: 400, code: 21211, message }) => {
             assert!(message.contains("not a valid phone number"))
         }
         other => panic!("Twilio's refusal was not understood: {other:?}"),
