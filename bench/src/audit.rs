@@ -11,6 +11,7 @@ use steward_app::tenancy::{self, NewTenant};
 use steward_app::{App, AppSettings};
 use steward_crypto::master_key::MasterKey;
 use steward_domain::audit::{AuditEvent, GENESIS};
+use steward_domain::ids::TenantId;
 use steward_store::audit::{NewAuditEvent, append};
 use steward_store::{Store, args};
 
@@ -88,6 +89,25 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let plain_median = crate::median_f64(plain);
     let audited_median = crate::median_f64(audited);
 
+    // 1b. What `POST /api/v1/customers` writes (the business's fields and country read, the
+    // customer with its search terms, a consent), with and without its audit event.
+    let mut customer_plain = Vec::new();
+    let mut customer_audited = Vec::new();
+    let mut made = 0u64;
+    for _ in 0..runs {
+        for with_audit in [false, true] {
+            let started = Instant::now();
+            for n in 0..writes {
+                made += 1;
+                create_customer(&store, writer.id, made, with_audit.then_some(n as i64)).await?;
+            }
+            let per_second = writes as f64 / started.elapsed().as_secs_f64();
+            if with_audit { customer_audited.push(per_second) } else { customer_plain.push(per_second) }
+        }
+    }
+    let customer_plain_median = crate::median_f64(customer_plain);
+    let customer_audited_median = crate::median_f64(customer_audited);
+
     // 2. A long log, written straight into the table (chained exactly as Steward does).
     let (long, _) = tenancy::create_tenant(&app, tenant("audit-long")).await.map_err(|e| e.to_string())?;
     let fill_started = Instant::now();
@@ -118,10 +138,13 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
          | measure | value |\n|---|---|\n\
          | profile write transactions without / with their audit event (median of {runs} rounds of {writes}) | {plain_median:.0} / {audited_median:.0} per s |\n\
          | cost of the audit event | {:.1}% of write throughput |\n\
+         | create-customer write transactions without / with their audit event | {customer_plain_median:.0} / {customer_audited_median:.0} per s |\n\
+         | cost of the audit event on create-customer | {customer_cost:.1}% of write throughput |\n\
          | `steward audit verify` over {events} events (whole process, median of {runs}) | {verify_median:.2} s |\n\
          | (filling the {events}-event log took {fill_seconds:.1} s) | |\n",
         args.join(" "),
         (1.0 - audited_median / plain_median) * 100.0,
+        customer_cost = (1.0 - customer_audited_median / customer_plain_median) * 100.0,
     );
     println!("{report}");
     use std::io::Write;
@@ -129,6 +152,63 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     file.write_all(report.as_bytes()).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// One customer as the API's create writes it, in its own transaction; with `audit_at`,
+/// its audit event too.
+async fn create_customer(store: &Store, tenant: TenantId, n: u64, audit_at: Option<i64>) -> Result<(), String> {
+    use steward_domain::customers::search::{name_key, terms};
+    use steward_domain::ids::{ConsentId, CustomerId};
+    use steward_store::customers::consents::{self, ConsentRow};
+    use steward_store::customers::records::{self, CustomerValues, NewCustomer};
+    let text = |e: steward_store::StoreError| e.to_string();
+    let mut tx = store.begin_tenant(tenant).await.map_err(text)?;
+    steward_store::customers::fields::list(&mut tx).await.map_err(text)?;
+    let business = steward_store::tenancy::tenants::current(&mut tx).await.map_err(text)?;
+    let name = format!("Bench Customer {n}");
+    let phone = format!("+9198{n:08}");
+    let id = CustomerId::generate();
+    let customer = NewCustomer {
+        id,
+        values: CustomerValues {
+            name_key: name_key(&name),
+            phone: Some(phone.clone()),
+            email: None,
+            address: None,
+            date_of_birth: None,
+            source: "walk_in".into(),
+            preferred_channel: None,
+            name: name.clone(),
+        },
+        terms: terms(&name, None, Some(&phone), &business.country, &[]),
+        tags: Vec::new(),
+        created_by: None,
+    };
+    records::insert_many(&mut tx, &[customer], n as i64).await.map_err(text)?;
+    let consent = ConsentRow {
+        id: ConsentId::generate(),
+        customer_id: id,
+        channel: "sms".into(),
+        purpose: "reminders".into(),
+        granted: true,
+        source: "form".into(),
+        recorded_by: None,
+        recorded_by_name: None,
+        recorded_at: n as i64,
+    };
+    consents::insert(&mut tx, &consent).await.map_err(text)?;
+    if let Some(at) = audit_at {
+        let event = NewAuditEvent {
+            actor_type: "member",
+            action: "customer.created",
+            target_type: Some("customer"),
+            target_id: Some(id.to_string()),
+            details: r#"{"fields":["name","phone"]}"#.into(),
+            ..Default::default()
+        };
+        append(&mut tx, event, at).await.map_err(text)?;
+    }
+    tx.commit().await.map_err(text)
 }
 
 /// Appends `events` chained events to a tenant's log in large transactions.

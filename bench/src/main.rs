@@ -15,6 +15,7 @@
 //!        steward-bench booking [--postgres ADMIN_URL] [--runs N] ...      (see bench/src/booking.rs)
 //!        steward-bench privacy [--customers N] [--appointments N] [--people N] (see bench/src/privacy.rs)
 //!        steward-bench retention [--tenants N] [--rows N] [--customers N] ... (see bench/src/retention.rs)
+//!        steward-bench messaging [--reminders N] [--tenants N] [--runs N]   (see bench/src/messaging.rs)
 //!        steward-bench [--postgres ADMIN_URL] [--steward PATH] [--seconds N] [--runs N]
 //!        [--connections N] [--tenants N] [--results FILE] [--wrk]
 
@@ -22,6 +23,7 @@ mod audit;
 mod booking;
 mod customers;
 mod http;
+mod messaging;
 mod privacy;
 mod retention;
 mod seed;
@@ -114,37 +116,20 @@ fn median_u64(mut values: Vec<u64>) -> u64 {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
-    if arguments.first().map(String::as_str) == Some("customers") {
-        if let Err(e) = customers::run(&arguments[1..], &default_binary(), "bench/results.md").await {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-        return;
-    }
-    if arguments.first().map(String::as_str) == Some("booking") {
-        if let Err(e) = booking::run(&arguments[1..], &default_binary(), "bench/results.md").await {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-        return;
-    }
-    if arguments.first().map(String::as_str) == Some("privacy") {
-        if let Err(e) = privacy::run(&arguments[1..], &default_binary(), "bench/results.md").await {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-        return;
-    }
-    if arguments.first().map(String::as_str) == Some("retention") {
-        if let Err(e) = retention::run(&arguments[1..], &default_binary(), "bench/results.md").await {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-        return;
-    }
-    if arguments.first().map(String::as_str) == Some("audit") {
-        let results = "bench/results.md".to_string();
-        if let Err(e) = audit::run(&arguments[1..], &default_binary(), &results).await {
+    let results = "bench/results.md";
+    let binary = default_binary();
+    let rest = arguments.get(1..).unwrap_or_default();
+    let measured = match arguments.first().map(String::as_str) {
+        Some("customers") => Some(customers::run(rest, &binary, results).await),
+        Some("booking") => Some(booking::run(rest, &binary, results).await),
+        Some("privacy") => Some(privacy::run(rest, &binary, results).await),
+        Some("retention") => Some(retention::run(rest, &binary, results).await),
+        Some("messaging") => Some(messaging::run(rest, &binary, results).await),
+        Some("audit") => Some(audit::run(rest, &binary, results).await),
+        _ => None,
+    };
+    if let Some(outcome) = measured {
+        if let Err(e) = outcome {
             eprintln!("error: {e}");
             std::process::exit(1);
         }

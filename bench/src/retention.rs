@@ -216,7 +216,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         add_subject_keys(&store, tenant.id, &ids, now).await?;
         lifecycle::terminate(&app, tenant.id, Actor::Operator, Some("benchmark")).await.map_err(|e| e.to_string())?;
         let started = Instant::now();
-        let report = lifecycle::purge(&app, tenant.id, Actor::Operator, &|_, _| {}).await.map_err(|e| e.to_string())?;
+        let report = lifecycle::purge(&app, tenant.id, &|_, _| {}).await.map_err(|e| e.to_string())?;
         let total = started.elapsed().as_secs_f64();
         let removed: u64 = report.rows_removed.iter().map(|(_, n)| n).sum();
         println!(

@@ -175,6 +175,16 @@ pub async fn start_server(
     data_dir: &Path,
     runtime_url: Option<&str>,
 ) -> Result<(crate::Server, String), String> {
+    start_server_with(steward, data_dir, runtime_url, &[]).await
+}
+
+/// [`start_server`] with extra environment (configuration keys as `STEWARD_…`).
+pub async fn start_server_with(
+    steward: &str,
+    data_dir: &Path,
+    runtime_url: Option<&str>,
+    env: &[(&str, &str)],
+) -> Result<(crate::Server, String), String> {
     let port =
         std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
     let mut command = std::process::Command::new(steward);
@@ -185,6 +195,7 @@ pub async fn start_server(
         .arg(format!("127.0.0.1:{port}"))
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(data_dir.join("server.log")).map_err(|e| e.to_string())?);
+    command.envs(env.iter().copied());
     if let Some(url) = runtime_url {
         command.arg("--database-url").arg(url);
     }

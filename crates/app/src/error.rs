@@ -37,6 +37,9 @@ pub enum AppError {
     /// The request would break a rule about the current state ("the last owner").
     #[error("{0}")]
     NotAllowed(String),
+    /// A provider callback whose signature is missing or does not match.
+    #[error("the request's signature is missing or does not match")]
+    BadSignature,
     #[error("storage: {0}")]
     Store(#[from] StoreError),
     #[error("cryptography: {0}")]

@@ -68,7 +68,7 @@ fn key_from(bytes: Vec<u8>) -> Result<Key, AppError> {
 }
 
 /// The tenant's key, unwrapped, from the cache or the key store (`None` if it has none yet).
-async fn tenant_key_in(app: &App, tx: &mut TenantTx) -> Result<Option<Key>, AppError> {
+pub(crate) async fn tenant_key_in(app: &App, tx: &mut TenantTx) -> Result<Option<Key>, AppError> {
     let tenant = tx.tenant();
     if let Some(key) = app.keys.cached(tenant) {
         return Ok(Some(key));
@@ -81,7 +81,7 @@ async fn tenant_key_in(app: &App, tx: &mut TenantTx) -> Result<Option<Key>, AppE
 }
 
 /// The tenant's key, created (and committed) first if it has none.
-async fn tenant_key(app: &App, tenant: TenantId) -> Result<Key, AppError> {
+pub(crate) async fn tenant_key(app: &App, tenant: TenantId) -> Result<Key, AppError> {
     if let Some(key) = app.keys.cached(tenant) {
         return Ok(key);
     }

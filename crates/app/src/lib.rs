@@ -45,6 +45,9 @@ pub struct AppSettings {
     /// Base URLs of the sub-processors' APIs, by processor id (the SMTP relay comes from the
     /// mailer). Egress refuses every other host.
     pub processor_endpoints: Vec<(String, String)>,
+    /// How long the message worker's claim on a message lasts; a claim left by a process
+    /// that died is taken up again after this.
+    pub message_lease_seconds: i64,
 }
 
 /// The sub-processors' real API addresses.
@@ -69,6 +72,7 @@ impl Default for AppSettings {
             slow_request_ms: 1_000,
             retention: steward_domain::retention::Limits::default(),
             processor_endpoints: default_processor_endpoints(),
+            message_lease_seconds: 60,
         }
     }
 }

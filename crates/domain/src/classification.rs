@@ -217,6 +217,29 @@ registry! {
         "tenant_id": Operational, "id": Operational, "at": SecurityLog, "processor": SecurityLog,
         "purpose": SecurityLog, "fields": SecurityLog, "host": SecurityLog, "outcome": SecurityLog,
     }
+    "messaging_settings" {
+        "tenant_id": Operational, "reminder_minutes": Config, "channel_order": Config, "quiet_from": Config,
+        "quiet_until": Config, "services": Config, "send_confirmation": Config, "send_changes": Config,
+        "follow_up_minutes": Config, "language": Config, "updated_by": Operational, "updated_at": Operational,
+    }
+    "messaging_channels" {
+        "tenant_id": Operational, "channel": Config, "account": Config, "sender": Config, "secret_sealed": Secret,
+        "secret_hint": Config, "callback_secret_sealed": Secret, "verify_token": Secret, "updated_by": Operational,
+        "updated_at": Operational,
+    }
+    "message_templates" {
+        "tenant_id": Operational, "kind": Config, "language": Config, "body": Config, "whatsapp_template": Config,
+        "updated_by": Operational, "updated_at": Operational,
+    }
+    "messages" {
+        "tenant_id": Operational, "id": Operational, "customer_id": Operational, "appointment_id": Operational,
+        "kind": Personal, "rule": Operational, "channel": Personal, "language": Personal,
+        "idempotency_key": Operational, "status": Personal, "attempts": Operational, "due_at": Operational,
+        "next_attempt_at": Operational, "claimed_until": Operational, "provider_id": Personal, "error": Operational,
+        "created_at": Operational, "sent_at": Personal, "delivered_at": Personal, "read_at": Personal,
+        "updated_at": Operational,
+    }
+    "message_wakeups" { "tenant_id": Operational, "due_at": Operational }
     "policy_acceptances" {
         "tenant_id": Operational, "id": Operational, "member_id": Account, "policy_version": Account,
         "accepted_at": Account, "ip": SecurityLog,

@@ -11,6 +11,7 @@ pub mod customers;
 pub mod error;
 pub mod gstin;
 pub mod ids;
+pub mod messaging;
 pub mod password_policy;
 pub mod permissions;
 pub mod policy;

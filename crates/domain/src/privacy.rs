@@ -155,6 +155,7 @@ pub const ERASURE_TABLES: &[ErasureTable] = &[
     ErasureTable { table: "customer_field_values", by: "customer_id", treatments: &[Treatment::Delete] },
     ErasureTable { table: "appointments", by: "customer_id", treatments: &[Treatment::Delete, Treatment::Anonymize] },
     ErasureTable { table: "privacy_requests", by: "customer_id", treatments: &[Treatment::ClearText] },
+    ErasureTable { table: "messages", by: "customer_id", treatments: &[Treatment::Delete] },
     ErasureTable { table: "customers", by: "id", treatments: &[Treatment::Delete] },
 ];
 

@@ -207,6 +207,13 @@ impl Stage {
     pub fn parse(name: &str) -> Option<Stage> {
         [Stage::Active, Stage::Cancelled, Stage::Terminated, Stage::Purged].into_iter().find(|s| s.name() == name)
     }
+
+    /// Whether a business in this stored status still has an account: people can sign
+    /// in, ask it about their data, and be mailed for it (active, or cancelled within the
+    /// grace period).
+    pub fn is_open(status: &str) -> bool {
+        matches!(Stage::parse(status), Some(Stage::Active | Stage::Cancelled))
+    }
 }
 
 /// A tenant's lifecycle dates, in microseconds.

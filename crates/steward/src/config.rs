@@ -163,6 +163,12 @@ pub const KEYS: &[Key] = &[
         secret: false,
         doc: "An OpenTelemetry collector's OTLP/HTTP address (e.g. http://127.0.0.1:4318): one span per request, routes and ids only. Empty: no export.",
     },
+    Key {
+        name: "message_lease_seconds",
+        default: "60",
+        secret: false,
+        doc: "How long the message worker's claim on a message lasts; messages a stopped process was sending are sent again (same idempotency key) after this.",
+    },
     Key { name: "backup_dir", default: "", secret: false, doc: "Folder for backups. Empty: <data_dir>/backups." },
 ];
 
@@ -199,6 +205,7 @@ pub struct Layer {
     pub twilio_auth_token: Option<String>,
     pub twilio_from: Option<String>,
     pub otlp_endpoint: Option<String>,
+    pub message_lease_seconds: Option<i64>,
 }
 
 /// The effective configuration.
@@ -233,6 +240,7 @@ pub struct Config {
     pub twilio_auth_token: String,
     pub twilio_from: String,
     pub otlp_endpoint: Option<String>,
+    pub message_lease_seconds: i64,
     /// Where each key's value came from, for `steward config`.
     pub sources: Vec<(&'static str, &'static str)>,
 }
@@ -307,6 +315,7 @@ impl Layer {
             twilio_auth_token: text("twilio_auth_token"),
             twilio_from: text("twilio_from"),
             otlp_endpoint: text("otlp_endpoint"),
+            message_lease_seconds: number("message_lease_seconds", text("message_lease_seconds"))?,
         })
     }
 }
@@ -397,6 +406,7 @@ impl Config {
         let retention_sweep_minutes = pick!(layers, sources, retention_sweep_minutes).unwrap_or(60);
         let backup_keep_days = pick!(layers, sources, backup_keep_days).unwrap_or(14);
         let key_backup_keep_days = pick!(layers, sources, key_backup_keep_days).unwrap_or(3);
+        let message_lease_seconds = pick!(layers, sources, message_lease_seconds).unwrap_or(60);
         for (key, value, low) in [
             ("retention_usage_days", retention_usage_days, 1),
             ("retention_security_log_min_days", retention_security_log_min_days, 1),
@@ -406,6 +416,7 @@ impl Config {
             ("retention_sweep_minutes", retention_sweep_minutes, 0),
             ("backup_keep_days", backup_keep_days, 1),
             ("key_backup_keep_days", key_backup_keep_days, 1),
+            ("message_lease_seconds", message_lease_seconds, 1),
         ] {
             if !(low..=36_500).contains(&value) {
                 return Err(ConfigError::Invalid { key, message: format!("must be between {low} and 36500") });
@@ -465,6 +476,7 @@ impl Config {
             });
         }
         Ok(Config {
+            message_lease_seconds,
             retention_usage_days,
             retention_security_log_min_days,
             retention_personal_min_days,

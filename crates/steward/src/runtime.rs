@@ -102,6 +102,7 @@ pub fn build_app(config: &Config, store: Store, master_key: MasterKey, port: Opt
         session_idle_minutes: config.session_idle_minutes,
         login_attempts_per_minute: config.login_attempts_per_minute,
         retention: config.retention_limits(),
+        message_lease_seconds: config.message_lease_seconds,
         processor_endpoints: vec![
             ("twilio".into(), config.twilio_api_url.clone()),
             ("whatsapp".into(), config.whatsapp_api_url.clone()),

@@ -27,6 +27,12 @@ pub async fn insert(tx: &mut TenantTx, row: &EgressRow) -> Result<(), StoreError
     Ok(())
 }
 
+/// The outcome of a call, once it is known.
+pub async fn set_outcome(tx: &mut TenantTx, id: Uuid, outcome: &str) -> Result<(), StoreError> {
+    tx.execute("UPDATE egress_records SET outcome = $3 WHERE tenant_id = $1 AND id = $2", args![id, outcome]).await?;
+    Ok(())
+}
+
 /// The latest records, newest first.
 pub async fn recent(tx: &mut TenantTx, limit: i64) -> Result<Vec<EgressRow>, StoreError> {
     let rows = tx

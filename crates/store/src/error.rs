@@ -30,6 +30,9 @@ pub enum StoreError {
     /// A value in a row could not be read as the expected type.
     #[error("column {column}: {source}")]
     Decode { column: String, source: sqlx::Error },
+    /// Stored data that is not in the form Steward writes it (an edited row, say).
+    #[error("stored data is not as Steward wrote it: {0}")]
+    Corrupt(String),
     #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
     #[error(transparent)]

@@ -17,6 +17,7 @@ pub mod customers;
 pub mod egress;
 pub mod error;
 pub mod keystore;
+pub mod messaging;
 pub mod migrations;
 pub mod postgres;
 pub mod privacy;

@@ -34,6 +34,8 @@ pub const SQLITE: &[Migration] = &[
         name: "privacy_requests",
         sql: include_str!("../migrations/sqlite/0008_privacy_requests.sql"),
     },
+    Migration { version: 9, name: "messaging", sql: include_str!("../migrations/sqlite/0009_messaging.sql") },
+    Migration { version: 10, name: "audit_append", sql: include_str!("../migrations/sqlite/0010_audit_append.sql") },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -53,6 +55,8 @@ pub const POSTGRES: &[Migration] = &[
         name: "privacy_requests",
         sql: include_str!("../migrations/postgres/0008_privacy_requests.sql"),
     },
+    Migration { version: 9, name: "messaging", sql: include_str!("../migrations/postgres/0009_messaging.sql") },
+    Migration { version: 10, name: "audit_append", sql: include_str!("../migrations/postgres/0010_audit_append.sql") },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

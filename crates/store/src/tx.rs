@@ -39,6 +39,9 @@ pub struct Store {
     /// SQLite's busy handler, which sleeps between retries and collapses throughput when
     /// many requests write at once.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Each tenant's audit head as this process last wrote it (SQLite), so an append is
+    /// one statement; the database checks it and a stale one falls back to reading it.
+    audit_heads: std::sync::Arc<crate::audit::HeadCache>,
 }
 
 #[derive(Clone, Debug)]
@@ -58,7 +61,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        Ok(Store { backend, writer: Default::default() })
+        Ok(Store { backend, writer: Default::default(), audit_heads: Default::default() })
     }
 
     pub fn kind(&self) -> StoreKind {
@@ -73,14 +76,15 @@ impl Store {
     /// fails half-way on a lock upgrade.
     pub async fn begin_tenant(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
         let txn = self.begin(Some(tenant), false).await?;
-        Ok(TenantTx { txn, tenant })
+        let heads = matches!(self.backend, Backend::Sqlite(_)).then(|| self.audit_heads.clone());
+        Ok(TenantTx { txn, tenant, heads })
     }
 
     /// Opens a read-only transaction scoped to one tenant: the cheap path for pages and
     /// API reads, which never waits for SQLite's single writer.
     pub async fn begin_tenant_read(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
         let txn = self.begin(Some(tenant), true).await?;
-        Ok(TenantTx { txn, tenant })
+        Ok(TenantTx { txn, tenant, heads: None })
     }
 
     /// Opens a transaction on the platform tables, which belong to no tenant.
@@ -274,6 +278,8 @@ impl Txn {
 pub struct TenantTx {
     txn: Txn,
     tenant: TenantId,
+    /// The audit head cache, in SQLite write transactions.
+    pub(crate) heads: Option<std::sync::Arc<crate::audit::HeadCache>>,
 }
 
 impl TenantTx {

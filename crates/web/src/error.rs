@@ -52,6 +52,7 @@ pub fn describe(error: &AppError) -> Failure {
             retry_after: Some(*seconds),
             ..Failure::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", error.to_string())
         },
+        AppError::BadSignature => Failure::new(StatusCode::FORBIDDEN, "bad_signature", error.to_string()),
         AppError::LinkInvalid => Failure::new(StatusCode::GONE, "link_invalid", error.to_string()),
         AppError::SlotTaken { message, next_free } => Failure {
             next_free: Some(Box::new(next_free.clone())),

@@ -52,7 +52,7 @@ fn schemas() -> Value {
             "kind": { "type": "string", "enum": ["error", "slow"] } } },
         "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
     });
-    for more in [customer_schemas(), booking_schemas(), privacy_schemas()] {
+    for more in [customer_schemas(), booking_schemas(), privacy_schemas(), messaging_schemas()] {
         if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), more) {
             all.extend(more);
         }
@@ -61,6 +61,58 @@ fn schemas() -> Value {
 }
 
 /// Retention, legal holds, the lifecycle, egress, and people's privacy requests.
+fn messaging_schemas() -> Value {
+    let id = json!({ "type": "string", "format": "uuid" });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
+    let opt_text = json!({ "type": ["string", "null"] });
+    let channel = json!({ "type": "string", "enum": ["sms", "whatsapp", "email"] });
+    let kind =
+        json!({ "type": "string", "enum": ["confirmation", "reminder", "rescheduled", "cancelled", "follow_up"] });
+    let rules = json!({ "type": "object", "additionalProperties": false,
+        "required": ["reminders", "channel_order", "quiet_from", "quiet_until", "language"], "properties": {
+        "reminders": { "type": "string", "description": "before the appointment: 24h, 2h (at most 4, up to 30 days)" },
+        "channel_order": { "type": "string", "description": "channels in the order tried: whatsapp, sms, email" },
+        "quiet_from": { "type": "string", "description": "21:00 in the business's zone" }, "quiet_until": { "type": "string" },
+        "services": { "type": "array", "items": id.clone(), "description": "reminders only for these; empty for all" },
+        "send_confirmation": { "type": "boolean" }, "send_changes": { "type": "boolean" },
+        "follow_up_hours": { "type": ["string", "null"] }, "language": { "type": "string", "enum": ["en", "hi"] } } });
+    let channel_view = json!({ "type": "object", "properties": { "channel": channel.clone(), "account": { "type": "string" },
+        "sender": { "type": "string" }, "secret_hint": { "type": "string" }, "has_callback_secret": { "type": "boolean" },
+        "status_url": { "type": "string" }, "inbound_url": opt_text.clone(), "verify_token": opt_text.clone() } });
+    json!({
+        "MessagingRules": rules,
+        "MessagingSettings": { "type": "object", "properties": { "rules": { "$ref": "#/components/schemas/MessagingRules" },
+            "channels": { "type": "array", "items": channel_view.clone() }, "ready": { "type": "array", "items": channel.clone() } } },
+        "MessagingChannel": channel_view,
+        "MessagingChannelNew": { "type": "object", "additionalProperties": false, "required": ["channel", "account", "sender", "secret"], "properties": {
+            "channel": { "type": "string", "enum": ["sms", "whatsapp"] },
+            "account": { "type": "string", "description": "Twilio account SID (AC…) or WhatsApp phone number id" },
+            "sender": { "type": "string", "description": "sending number (E.164) or messaging service SID (MG…); for WhatsApp the number customers see" },
+            "secret": { "type": "string", "description": "Twilio auth token or WhatsApp access token; sealed, never returned" },
+            "callback_secret": { "type": "string", "description": "WhatsApp: the app secret webhooks are signed with" } } },
+        "MessageTemplate": { "type": "object", "properties": { "kind": kind.clone(), "kind_label": { "type": "string" },
+            "language": { "type": "string" }, "body": { "type": "string" }, "whatsapp_template": { "type": "string" },
+            "custom": { "type": "boolean" }, "preview": { "type": "string" } } },
+        "MessageTemplateChange": { "type": "object", "additionalProperties": false, "required": ["kind", "language", "body"], "properties": {
+            "kind": kind, "language": { "type": "string", "enum": ["en", "hi"] },
+            "body": { "type": "string", "maxLength": 1500, "description": "placeholders: {first_name} {business} {service} {staff} {time} {link}" },
+            "whatsapp_template": { "type": "string" } } },
+        "TemplatePreview": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string" } } },
+        "TemplatePreviewText": { "type": "object", "properties": { "text": { "type": "string" } } },
+        "MessageTest": { "type": "object", "additionalProperties": false, "required": ["channel", "to"], "properties": {
+            "channel": channel.clone(), "to": { "type": "string" } } },
+        "MessageTestResult": { "type": "object", "properties": { "channel": channel.clone(), "sent": { "type": "boolean" },
+            "provider_id": opt_text.clone(), "error": opt_text.clone() } },
+        "Message": { "type": "object", "properties": { "id": id.clone(), "customer_id": id, "appointment_id": { "type": ["string", "null"], "format": "uuid" },
+            "kind": { "type": "string" }, "kind_label": { "type": "string" }, "channel": { "type": ["string", "null"] },
+            "status": { "type": "string", "enum": ["pending", "sending", "sent", "delivered", "read", "failed", "withdrawn", "skipped"] },
+            "attempts": { "type": "integer" }, "provider_id": opt_text.clone(), "error": opt_text,
+            "due_at": time.clone(), "next_attempt_at": time.clone(), "created_at": time, "sent_at": opt_time.clone(),
+            "delivered_at": opt_time.clone(), "read_at": opt_time } },
+    })
+}
+
 fn privacy_schemas() -> Value {
     let id = json!({ "type": "string", "format": "uuid" });
     let time = json!({ "type": "string", "format": "date-time" });

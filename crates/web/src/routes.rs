@@ -3,7 +3,7 @@
 //! are built from this table and nothing else.
 
 use crate::guard::{GuardState, guard};
-use crate::{AppState, api, assets, health, metrics, openapi, security, ui};
+use crate::{AppState, api, assets, health, hooks, metrics, openapi, security, ui};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
@@ -113,6 +113,11 @@ pub fn all() -> Vec<RouteSpec> {
         ),
         page(M::GET, "/p/{tenant_slug}/exports/{token}", Public, "A person's archive, by the link mailed to them", get(ui::privacy::export_download)),
         page(M::POST, "/privacy/requests", Public, "Ask a named business, through the operator", post(ui::privacy::ask_platform)),
+        // Provider callbacks, accepted only with the provider's signature.
+        page(M::POST, "/hooks/twilio/{tenant_slug}/status", Public, "Twilio's delivery reports", post(hooks::twilio_status)),
+        page(M::POST, "/hooks/twilio/{tenant_slug}/inbound", Public, "SMS replies (STOP withdraws consent)", post(hooks::twilio_inbound)),
+        page(M::GET, "/hooks/whatsapp/{tenant_slug}", Public, "WhatsApp's webhook subscription check", get(hooks::whatsapp_handshake)),
+        page(M::POST, "/hooks/whatsapp/{tenant_slug}", Public, "WhatsApp's delivery reports and replies", post(hooks::whatsapp_events)),
         page(M::GET, "/b/{tenant_slug}", Public, "A business's services, to book", get(ui::book::services)),
         page(
             M::GET,
@@ -122,6 +127,8 @@ pub fn all() -> Vec<RouteSpec> {
             get(ui::book::slots),
         ),
         page(M::POST, "/b/{tenant_slug}/hold", Public, "Hold a free time for a few minutes", post(ui::book::hold)),
+        page(M::GET, "/b/{tenant_slug}/manage/{token}", Public, "A customer's own appointment, by the link in their messages", get(ui::book::manage)),
+        page(M::POST, "/b/{tenant_slug}/manage/{token}", Public, "The customer cancels their appointment", post(ui::book::cancel_own)),
         page(M::GET, "/b/{tenant_slug}/hold/{hold_id}", Public, "Details form, or the confirmation", get(ui::book::details)),
         page(M::POST, "/b/{tenant_slug}/hold/{hold_id}", Public, "Book the held time", post(ui::book::confirm)),
         page(
@@ -340,6 +347,21 @@ pub fn all() -> Vec<RouteSpec> {
             "Close a privacy request",
             post(ui::privacy::close),
         ),
+        page(M::GET, "/app/settings/messaging", Permission(P::TenantRead), "Reminders & channels", get(ui::messaging::show)),
+        page(M::POST, "/app/settings/messaging/rules", Permission(P::TenantManage), "Set the reminder rules", post(ui::messaging::save_rules)),
+        page(M::POST, "/app/settings/messaging/channels", Permission(P::TenantManage), "Connect a provider account", post(ui::messaging::connect)),
+        page(
+            M::POST,
+            "/app/settings/messaging/channels/{channel}/disconnect",
+            Permission(P::TenantManage),
+            "Disconnect a provider account",
+            post(ui::messaging::disconnect),
+        ),
+        page(M::POST, "/app/settings/messaging/templates", Permission(P::TenantManage), "Save a template", post(ui::messaging::save_template)),
+        page(M::POST, "/app/settings/messaging/preview", Permission(P::TenantRead), "Preview a template", post(ui::messaging::preview)),
+        page(M::POST, "/app/settings/messaging/test", Permission(P::TenantManage), "Send a test message", post(ui::messaging::send_test)),
+        page(M::GET, "/app/messages", Permission(P::CustomersRead), "The message log", get(ui::messaging::log_page)),
+        page(M::POST, "/app/messages/{message_id}/retry", Permission(P::BookingsManage), "Send a failed message again", post(ui::messaging::retry)),
         page(M::POST, "/app/settings/data/rules", Permission(P::PrivacyManage), "Change a retention rule", post(ui::retention::set_rule)),
         page(M::POST, "/app/settings/data/holds", Permission(P::PrivacyManage), "Set a legal hold", post(ui::retention::set_hold)),
         page(
@@ -711,6 +733,119 @@ pub fn all() -> Vec<RouteSpec> {
             false,
             get(api::retention::export),
         ),
+        api(
+            M::GET,
+            "/api/v1/messaging",
+            Permission(P::TenantRead),
+            "Reminder rules, connected provider accounts (secrets masked) and the channels that can send now",
+            None,
+            Some("MessagingSettings"),
+            false,
+            get(api::messaging::show),
+        ),
+        api(
+            M::PUT,
+            "/api/v1/messaging/rules",
+            Permission(P::TenantManage),
+            "Set when reminders go, the channel order with fallback, quiet hours, services and notices",
+            Some("MessagingRules"),
+            Some("MessagingRules"),
+            false,
+            put(api::messaging::set_rules),
+        ),
+        api(
+            M::POST,
+            "/api/v1/messaging/channels",
+            Permission(P::TenantManage),
+            "Connect the business's own Twilio or WhatsApp account; secrets are sealed and never returned",
+            Some("MessagingChannelNew"),
+            Some("MessagingChannel"),
+            false,
+            post(api::messaging::connect),
+        ),
+        api(
+            M::DELETE,
+            "/api/v1/messaging/channels/{channel}",
+            Permission(P::TenantManage),
+            "Disconnect a provider account",
+            None,
+            None,
+            false,
+            delete(api::messaging::disconnect),
+        ),
+        api(
+            M::GET,
+            "/api/v1/messaging/templates",
+            Permission(P::TenantRead),
+            "Every kind of message in every language, with a preview",
+            None,
+            Some("MessageTemplate"),
+            true,
+            get(api::messaging::templates),
+        ),
+        api(
+            M::PUT,
+            "/api/v1/messaging/templates",
+            Permission(P::TenantManage),
+            "Write a template; only the declared fields may be used",
+            Some("MessageTemplateChange"),
+            Some("MessageTemplate"),
+            false,
+            put(api::messaging::save_template),
+        ),
+        api(
+            M::POST,
+            "/api/v1/messaging/templates/preview",
+            Permission(P::TenantRead),
+            "What a template would send, with made-up values",
+            Some("TemplatePreview"),
+            Some("TemplatePreviewText"),
+            false,
+            post(api::messaging::preview),
+        )
+        .with_status(200),
+        api(
+            M::POST,
+            "/api/v1/messaging/test",
+            Permission(P::TenantManage),
+            "Send a test message now on one channel, to an address you type",
+            Some("MessageTest"),
+            Some("MessageTestResult"),
+            false,
+            post(api::messaging::send_test),
+        )
+        .with_status(200),
+        api(
+            M::GET,
+            "/api/v1/messages",
+            Permission(P::CustomersRead),
+            "The business's latest messages with status, channel and the provider's id",
+            None,
+            Some("Message"),
+            true,
+            get(api::messaging::messages),
+        ),
+        api(
+            M::GET,
+            "/api/v1/customers/{customer_id}/messages",
+            Permission(P::CustomersRead),
+            "A customer's messages, newest first",
+            None,
+            Some("Message"),
+            true,
+            get(api::messaging::of_customer),
+        ),
+        api(
+            M::POST,
+            "/api/v1/messages/{message_id}/retry",
+            Permission(P::BookingsManage),
+            "Send a failed message again",
+            None,
+            Some("Message"),
+            false,
+            post(api::messaging::retry),
+        )
+        .with_status(200),
         api(
             M::GET,
             "/api/v1/egress",
@@ -1321,7 +1456,9 @@ pub fn build_router(state: AppState, body_limit: usize) -> Router {
         let guard_state = GuardState {
             state: state.clone(),
             access: spec.access,
-            api: spec.path.starts_with("/api/v1/"),
+            // Provider callbacks are signed by the provider, not sent by a browser: no
+            // session, no CSRF token, no Origin (the app layer checks the signature).
+            api: spec.path.starts_with("/api/v1/") || spec.path.starts_with("/hooks/"),
             route: spec.path,
         };
         let guarded = spec.handler.route_layer(axum::middleware::from_fn_with_state(guard_state, guard));

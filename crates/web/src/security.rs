@@ -61,7 +61,6 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
     let started = Instant::now();
-    let started_wall = std::time::SystemTime::now();
     // One event per request, written when it ends, rather than a span entered on every
     // poll: the same fields for a fraction of the cost (docs/benchmarks.md).
     let mut response = next.run(req).await;
@@ -86,15 +85,16 @@ pub async fn request_context(
         app.problems.observe(tenant_id, app.now(), &request_id, method.as_str(), route, status, latency_us, slow);
     }
     if let Some(telemetry) = &state.app.telemetry {
-        let start = started_wall.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let end = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let duration = u128::from(latency_us) * 1_000;
         telemetry.record(steward_app::telemetry::RequestSpan {
             method: method.to_string(),
             route,
             status,
             request_id: request_id.clone(),
             tenant_id: tenant_id.map(|t| t.as_uuid()),
-            start_unix_nanos: start,
-            end_unix_nanos: start + u128::from(latency_us) * 1_000,
+            start_unix_nanos: end.saturating_sub(duration),
+            end_unix_nanos: end,
         });
     }
     match response.extensions().get::<InternalError>() {

@@ -19,6 +19,7 @@ use steward_domain::contact::Email;
 use steward_domain::ids::{MemberId, SessionId, TenantId};
 use steward_domain::password_policy::{MAX_PASSWORD_BYTES, check_password};
 use steward_domain::permissions::Permission;
+use steward_domain::retention::Stage;
 use steward_store::TenantTx;
 use steward_store::access::member_tokens::{self, TokenPurpose};
 use steward_store::access::members::{self, MemberRow};
@@ -108,7 +109,7 @@ pub async fn log_in(
         verify_off_runtime(password.to_string(), None).await?;
         return Err(AppError::BadCredentials);
     };
-    if matches!(tenant.status.as_str(), "terminated" | "purged") {
+    if !Stage::is_open(&tenant.status) {
         return Err(AppError::NotAllowed(
             "this business's account is closed; its data is being deleted as its owner was told".into(),
         ));
@@ -160,11 +161,29 @@ pub async fn log_in(
     {
         sessions::delete(&mut tx, old.id).await?;
     }
+    // A device is new when the member has signed in before, but never with this browser.
+    let device_is_new = member.last_login_at.is_some()
+        && !steward_store::audit::has_login_from(&mut tx, member.id.as_uuid(), client.user_agent.as_deref()).await?;
     audit::record(app, &mut tx, audit::by_member_id(member.id, client, "member.login", None, serde_json::json!({})))
         .await?;
     let issued = open_session(app, &mut tx, member.id, client).await?;
     tx.commit().await?;
     tracing::info!(tenant = %tenant.id, member = %member.id, "login");
+    if device_is_new {
+        let (browser, os) =
+            steward_domain::user_agent::browser_and_os(client.user_agent.as_deref().unwrap_or_default());
+        let device = format!("{} on {}", browser.unwrap_or("an unknown browser"), os.unwrap_or("an unknown system"));
+        let mail = templates::new_sign_in(
+            &member.email,
+            &member.name,
+            &tenant.name,
+            &device,
+            client.ip.as_deref().unwrap_or("unknown"),
+            &crate::clock::format_instant(now),
+            app.link("/app/account"),
+        );
+        crate::mail::send_in_background(app, tenant.id, mail);
+    }
     Ok(issued)
 }
 
@@ -341,9 +360,7 @@ pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: 
         return Err(AppError::RateLimited(wait));
     }
     let email = Email::parse("email", email)?;
-    let Some(tenant) =
-        crate::tenancy::find_by_slug(app, slug).await?.filter(|t| matches!(t.status.as_str(), "active" | "cancelled"))
-    else {
+    let Some(tenant) = crate::tenancy::find_by_slug(app, slug).await?.filter(|t| Stage::is_open(&t.status)) else {
         return Ok(());
     };
     let mut tx = app.store.begin_tenant(tenant.id).await?;
@@ -421,7 +438,11 @@ pub async fn change_password(app: &App, who: &Principal, current: &str, new_pass
     members::set_password_hash(&mut tx, who.member, &hash, app.now()).await?;
     sessions::delete_for_member(&mut tx, who.member, who.session_id()).await?;
     audit::record(app, &mut tx, audit::by(who, "member.password_changed", None, serde_json::json!({}))).await?;
+    let tenant = tenants::current(&mut tx).await?;
     tx.commit().await?;
+    let at = crate::clock::format_instant(app.now());
+    let mail = templates::password_changed(&who.email, &who.name, &tenant.name, &at, app.link("/forgot"));
+    crate::mail::send_in_background(app, who.tenant, mail);
     Ok(())
 }
 

@@ -90,7 +90,18 @@ pub async fn create(
     let details = serde_json::json!({ "scopes": row.scopes, "expires_at": row.expires_at });
     audit::record(app, &mut tx, audit::by(who, "api_token.created", Some(("api_token", row.id.to_string())), details))
         .await?;
+    let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
     tx.commit().await?;
+    let at = crate::clock::format_instant(row.created_at);
+    let mail = crate::mail::templates::token_created(
+        &who.email,
+        &who.name,
+        &tenant.name,
+        &row.name,
+        &at,
+        app.link("/app/tokens"),
+    );
+    crate::mail::send_in_background(app, who.tenant, mail);
     Ok(CreatedToken { token, view: row.into() })
 }
 

@@ -13,6 +13,7 @@ use crate::access::principal::Principal;
 use crate::clock::format_instant;
 use crate::customers::consents::CheckedConsent;
 use crate::customers::records::{CustomerInput, find_or_create_by_contact};
+use crate::messaging::outbox::{About, Planner};
 use crate::{App, AppError, audit};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -371,6 +372,7 @@ pub(crate) async fn write(
     };
     let now = app.now();
     let offer = &prepared.offer;
+    let planner = Planner::load(tx).await?;
     let mut written = Written { booked: Vec::new(), refused: Vec::new(), views: Vec::new() };
     for (start, plan) in &prepared.plans {
         let (staff, location) = match plan {
@@ -416,6 +418,13 @@ pub(crate) async fn write(
             actor.event("appointment.booked", Some(("appointment", appointment.id.to_string())), details),
         )
         .await?;
+        let about = About {
+            appointment: appointment.id,
+            customer,
+            service: offer.service.id,
+            starts_at: appointment.starts_at,
+        };
+        planner.booked(tx, &about, now).await?;
         written.booked.push(appointment.id);
         if let Some(name) = &prepared.customer_name {
             written.views.push(view_of(&appointment, offer, name, now));
@@ -672,6 +681,10 @@ pub async fn change(
         changed.push("notes");
     }
     let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if after.starts_at != current.starts_at || after.staff_id != current.staff_id {
+        let planner = Planner::load(&mut tx).await?;
+        planner.moved(&mut tx, &about(&after), now).await?;
+    }
     let details = json!({
         "fields": changed,
         "start": { "old": format_instant(current.starts_at), "new": format_instant(after.starts_at) },
@@ -728,12 +741,24 @@ pub async fn set_status(
     if next == Status::Completed {
         rows::mark_visit(&mut tx, current.customer_id, current.starts_at).await?;
     }
+    let planner = Planner::load(&mut tx).await?;
+    match next {
+        Status::Cancelled => planner.cancelled(&mut tx, &about(&current), now).await.map(|_| ())?,
+        Status::Completed => planner.completed(&mut tx, &about(&current), now).await.map(|_| ())?,
+        Status::NoShow => planner.closed(&mut tx, &about(&current), now).await?,
+        _ => {}
+    }
     let action = if next == Status::Cancelled { "appointment.cancelled" } else { "appointment.status_changed" };
     let details = json!({ "status": { "old": status.name(), "new": next.name() } });
     audit::record(app, &mut tx, audit::by(who, action, Some(("appointment", id.to_string())), details)).await?;
     let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(view(&after))
+}
+
+/// What the outbox needs to know about an appointment.
+fn about(row: &AppointmentRow) -> About {
+    About { appointment: row.id, customer: row.customer_id, service: row.service_id, starts_at: row.starts_at }
 }
 
 /// Every appointment of a recurring series.

@@ -5,6 +5,7 @@
 pub mod appointments;
 pub mod availability;
 pub mod feed;
+pub mod manage;
 pub mod public;
 pub mod setup;
 

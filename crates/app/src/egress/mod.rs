@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use steward_domain::ids::TenantId;
 use steward_domain::processors::{self, Processor};
+use steward_store::TenantTx;
 use steward_store::egress::{self as rows, EgressRow};
 use uuid::Uuid;
 
@@ -122,11 +123,16 @@ impl Egress {
 /// Checks and records a call that is not made over HTTP (mail), before it is made. Returns
 /// the record's id so the outcome can be written afterwards.
 pub async fn admit(app: &App, call: Call<'_>, host: &str) -> Result<Uuid, EgressError> {
+    admit_to(app, call, host).await.map(|(id, _)| id)
+}
+
+/// [`admit`], also naming the declared processor the call was let through to.
+async fn admit_to(app: &App, call: Call<'_>, host: &str) -> Result<(Uuid, &'static Processor), EgressError> {
     match app.egress.permit(call.processor, host, call.fields) {
-        Ok(_) => {
+        Ok(processor) => {
             let id = Uuid::now_v7();
             write(app, call, id, host, "sent".into()).await?;
-            Ok(id)
+            Ok((id, processor))
         }
         Err(refusal) => {
             refuse(app, call, host, &refusal).await;
@@ -143,8 +149,8 @@ pub async fn send(
 ) -> Result<reqwest::Response, EgressError> {
     let request = request.build().map_err(|e| EgressError::Transport { processor: "http", message: e.to_string() })?;
     let host = host_of(request.url().as_str()).ok_or(EgressError::NoHost)?;
-    let id = admit(app, call, &host).await?;
-    let processor = app.egress.permit(call.processor, &host, call.fields)?.id;
+    let (id, processor) = admit_to(app, call, &host).await?;
+    let processor = processor.id;
     match app.egress.http.execute(request).await {
         Ok(response) => {
             finish(app, call.tenant, id, &format!("answered {}", response.status().as_u16())).await;
@@ -159,15 +165,63 @@ pub async fn send(
     }
 }
 
+/// A call checked and recorded inside the caller's transaction, so a batch of calls (the
+/// outbox worker's) costs one write before and one after; send it with [`execute`] and
+/// write its outcome with [`steward_store::egress::set_outcome`].
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    pub id: Uuid,
+    pub processor: &'static str,
+    host: String,
+}
+
+/// Checks a call and records it (outcome `sending`) in `tx`; a refusal is recorded there too.
+pub async fn admit_in(app: &App, tx: &mut TenantTx, call: Call<'_>, url: &str) -> Result<Admitted, EgressError> {
+    let host = host_of(url).ok_or(EgressError::NoHost)?;
+    let (outcome, result) = match app.egress.permit(call.processor, &host, call.fields) {
+        Ok(processor) => ("sending".to_string(), Ok(processor)),
+        Err(refusal) => {
+            tracing::warn!(processor = call.processor, host, reason = %refusal, "outbound call refused");
+            (format!("refused: {refusal}"), Err(refusal))
+        }
+    };
+    let id = Uuid::now_v7();
+    rows::insert(tx, &record(app, call, id, &host, outcome)).await.map_err(AppError::from)?;
+    result.map(|processor| Admitted { id, processor: processor.id, host })
+}
+
+/// Sends a request admitted with [`admit_in`]; refuses it if it goes anywhere else.
+/// Answers the response, or the transport's failure, with the outcome to record.
+pub async fn execute(
+    app: &App,
+    admitted: &Admitted,
+    request: reqwest::RequestBuilder,
+) -> Result<(reqwest::Response, String), (EgressError, String)> {
+    let processor = admitted.processor;
+    let request = request.build().map_err(|e| {
+        (EgressError::Transport { processor, message: e.to_string() }, "not sent: the request was not valid".into())
+    })?;
+    if host_of(request.url().as_str()).as_deref() != Some(admitted.host.as_str()) {
+        let host = host_of(request.url().as_str()).unwrap_or_default();
+        return Err((EgressError::UndeclaredHost { processor, host }, "refused: not the admitted host".into()));
+    }
+    match app.egress.http.execute(request).await {
+        Ok(response) => {
+            let outcome = format!("answered {}", response.status().as_u16());
+            Ok((response, outcome))
+        }
+        Err(error) => {
+            let message = if error.is_timeout() { "timed out" } else { "connection failed" };
+            Err((EgressError::Transport { processor, message: message.into() }, message.into()))
+        }
+    }
+}
+
 /// Writes a call's outcome on its record; a failure here is logged, never fatal to the call.
 pub async fn finish(app: &App, tenant: TenantId, id: Uuid, outcome: &str) {
     let result = async {
         let mut tx = app.store.begin_tenant(tenant).await?;
-        tx.execute(
-            "UPDATE egress_records SET outcome = $3 WHERE tenant_id = $1 AND id = $2",
-            steward_store::args![id, outcome],
-        )
-        .await?;
+        rows::set_outcome(&mut tx, id, outcome).await?;
         tx.commit().await?;
         Ok::<(), AppError>(())
     }
@@ -184,21 +238,21 @@ async fn refuse(app: &App, call: Call<'_>, host: &str, refusal: &EgressError) {
     }
 }
 
+fn record(app: &App, call: Call<'_>, id: Uuid, host: &str, outcome: String) -> EgressRow {
+    EgressRow {
+        id,
+        at: app.now(),
+        processor: call.processor.to_string(),
+        purpose: call.purpose.to_string(),
+        fields: call.fields.join(","),
+        host: host.to_string(),
+        outcome,
+    }
+}
+
 async fn write(app: &App, call: Call<'_>, id: Uuid, host: &str, outcome: String) -> Result<(), AppError> {
     let mut tx = app.store.begin_tenant(call.tenant).await?;
-    rows::insert(
-        &mut tx,
-        &EgressRow {
-            id,
-            at: app.now(),
-            processor: call.processor.to_string(),
-            purpose: call.purpose.to_string(),
-            fields: call.fields.join(","),
-            host: host.to_string(),
-            outcome,
-        },
-    )
-    .await?;
+    rows::insert(&mut tx, &record(app, call, id, host, outcome)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -35,6 +35,8 @@ pub enum MailError {
     BadSender(String),
     #[error("the message could not be built: {0}")]
     Build(String),
+    #[error("the mail was not let out: {0}")]
+    Refused(String),
     #[error("the SMTP server refused or could not be reached: {0}")]
     Send(String),
 }
@@ -71,6 +73,12 @@ impl Mailer {
     }
 
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
+        self.send_as(mail, None).await
+    }
+
+    /// Sends with a fixed `Message-ID` (the outbox's idempotency key), so a message sent
+    /// again after a crash is the same message to every server that handles it.
+    pub async fn send_as(&self, mail: &OutgoingMail, message_id: Option<&str>) -> Result<(), MailError> {
         match self {
             Mailer::Console => {
                 // Only the kind and the link: the subject names people.
@@ -84,6 +92,7 @@ impl Mailer {
                     .from(from.clone())
                     .to(to)
                     .subject(&mail.subject)
+                    .message_id(message_id.map(|id| format!("<{id}@steward>")))
                     .header(ContentType::TEXT_PLAIN)
                     .body(mail.text.clone())
                     .map_err(|e| MailError::Build(e.to_string()))?;
@@ -105,43 +114,33 @@ impl Mailer {
 /// the relay goes through egress (checked and recorded, EGR-1); a failure is logged with
 /// the kind of mail only.
 pub fn send_in_background(app: &App, tenant: TenantId, mail: OutgoingMail) {
-    send_with_fields(app, tenant, mail, &["member.email", "member.name", "business.name", "link"]);
+    send_carrying(app, tenant, mail, &["member.email", "member.name", "business.name", "link"]);
 }
 
-/// Mail to a customer of `tenant` (a privacy request's code, an export link), declaring
-/// the fields it carries for the egress record.
-pub fn send_to_customer_in_background(
-    app: &App,
-    tenant: TenantId,
-    mail: OutgoingMail,
-    fields: &'static [&'static str],
-) {
-    send_with_fields(app, tenant, mail, fields);
-}
-
-fn send_with_fields(app: &App, tenant: TenantId, mail: OutgoingMail, fields: &'static [&'static str]) {
+/// Mail for `tenant` (to a customer: a privacy request's code, an export link), declaring
+/// the fields it carries for the egress record; sent without making the caller wait.
+pub fn send_carrying(app: &App, tenant: TenantId, mail: OutgoingMail, fields: &'static [&'static str]) {
     let app = app.clone();
     tokio::spawn(async move {
-        let record = match app.mailer.relay_host() {
-            Some(host) => {
-                let call = egress::Call { tenant, processor: processors::SMTP_RELAY.id, purpose: mail.kind, fields };
-                match egress::admit(&app, call, host).await {
-                    Ok(id) => Some(id),
-                    Err(error) => {
-                        tracing::warn!(kind = mail.kind, %error, "mail was not sent");
-                        return;
-                    }
-                }
-            }
-            None => None,
-        };
-        let outcome = app.mailer.send(&mail).await;
-        if let Err(error) = &outcome {
+        if let Err(error) = send_now(&app, tenant, &mail, fields).await {
             tracing::warn!(kind = mail.kind, %error, "mail was not sent");
         }
-        if let Some(id) = record {
-            let outcome = if outcome.is_ok() { "accepted by the relay" } else { "not sent" };
-            egress::finish(&app, tenant, id, outcome).await;
-        }
     });
+}
+
+/// Sends mail for `tenant` now: through the relay, checked and recorded by egress (EGR-1),
+/// or to the console when there is no relay.
+pub async fn send_now(app: &App, tenant: TenantId, mail: &OutgoingMail, fields: &[&str]) -> Result<(), MailError> {
+    let record = match app.mailer.relay_host() {
+        Some(host) => {
+            let call = egress::Call { tenant, processor: processors::SMTP_RELAY.id, purpose: mail.kind, fields };
+            Some(egress::admit(app, call, host).await.map_err(|e| MailError::Refused(e.to_string()))?)
+        }
+        None => None,
+    };
+    let outcome = app.mailer.send(mail).await;
+    if let Some(id) = record {
+        egress::finish(app, tenant, id, if outcome.is_ok() { "accepted by the relay" } else { "not sent" }).await;
+    }
+    outcome
 }

@@ -41,3 +41,53 @@ pub fn password_reset(to: &str, name: &str, business: &str, link: String) -> Out
         link,
     }
 }
+
+/// A sign-in from a device the member has not signed in from before (MSG-2). "From" is
+/// the network address: Steward keeps no location database, so it names no city.
+pub fn new_sign_in(
+    to: &str,
+    name: &str,
+    business: &str,
+    device: &str,
+    ip: &str,
+    at: &str,
+    link: String,
+) -> OutgoingMail {
+    OutgoingMail {
+        kind: "new sign-in alert",
+        to: to.to_string(),
+        subject: format!("New sign-in to {business} on Steward"),
+        text: format!(
+            "Hello {name},\n\nYour account was used to sign in to {business} on Steward from a device it has not used before:\n\n\
+             Device: {device}\nNetwork address: {ip}\nTime: {at} (UTC)\n\n\
+             If this was you, there is nothing to do. If it was not, change your password now; that ends every other session:\n\n{link}\n"
+        ),
+        link,
+    }
+}
+
+pub fn password_changed(to: &str, name: &str, business: &str, at: &str, link: String) -> OutgoingMail {
+    OutgoingMail {
+        kind: "password changed alert",
+        to: to.to_string(),
+        subject: format!("Your Steward password for {business} was changed"),
+        text: format!(
+            "Hello {name},\n\nThe password of your account at {business} was changed at {at} (UTC), and your other sessions were ended.\n\n\
+             If you did not do this, reset your password now and tell the business's owner:\n\n{link}\n"
+        ),
+        link,
+    }
+}
+
+pub fn token_created(to: &str, name: &str, business: &str, token_name: &str, at: &str, link: String) -> OutgoingMail {
+    OutgoingMail {
+        kind: "api token alert",
+        to: to.to_string(),
+        subject: format!("A new API token was created on your Steward account for {business}"),
+        text: format!(
+            "Hello {name},\n\nAn API token named \"{token_name}\" was created on your account at {business} at {at} (UTC).\n\n\
+             If you did not create it, revoke it here and change your password:\n\n{link}\n"
+        ),
+        link,
+    }
+}

@@ -1,13 +1,19 @@
 //! Messages to customers by SMS and WhatsApp, behind [`SmsProvider`] and the WhatsApp
 //! client, so providers can be swapped and faked. Every send goes through egress (declared
-//! processor, declared fields, recorded). Today SMS carries the one-time codes of privacy
-//! requests; reminders build on both.
+//! processor, declared fields, recorded). Booking changes queue messages in the
+//! [`outbox`]; the [`worker`] sends them on the channels each business set up in
+//! [`settings`]; [`callbacks`] take delivery reports and opt-outs; [`log`] shows them.
 
+pub mod callbacks;
+pub mod log;
+pub mod outbox;
+pub mod settings;
 pub mod twilio;
 pub mod whatsapp;
+pub mod worker;
 
 use crate::App;
-use crate::egress::EgressError;
+use crate::egress::{self, Call, EgressError};
 use std::future::Future;
 use std::pin::Pin;
 use steward_domain::ids::TenantId;
@@ -20,12 +26,16 @@ pub struct Sms<'a> {
     pub body: &'a str,
     pub purpose: &'a str,
     pub fields: &'a [&'a str],
+    /// The outbox's key for this message on this channel, sent as `Idempotency-Key`.
+    pub idempotency_key: Option<&'a str>,
+    /// Where the provider reports delivery.
+    pub status_callback: Option<&'a str>,
 }
 
 /// What the provider said when it took the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
-    /// The provider's id for the message (Twilio's `SM…` sid).
+    /// The provider's id for the message (Twilio's `SM…` sid, WhatsApp's `wamid…`).
     pub provider_id: String,
 }
 
@@ -62,7 +72,29 @@ impl SendError {
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Accepted, SendError>> + Send + 'a>>;
 
-/// A way to send SMS.
+/// A way to send SMS: the request that sends one, and how to read the answer. Sending
+/// itself goes through egress, one call at a time ([`SmsProvider::send`]) or as part of
+/// the outbox worker's batch.
 pub trait SmsProvider: Send + Sync {
-    fn send<'a>(&'a self, app: &'a App, sms: Sms<'a>) -> SendFuture<'a>;
+    /// The processor id egress records the call under.
+    fn processor(&self) -> &'static str;
+    /// The request that sends `sms`, not yet sent.
+    fn request(&self, app: &App, sms: &Sms<'_>) -> reqwest::RequestBuilder;
+    /// The provider's answer, read.
+    fn read_answer(&self, status: u16, body: &[u8]) -> Result<Accepted, SendError>;
+    /// The secret the provider signs its callbacks with.
+    fn callback_secret(&self) -> &str;
+
+    /// Sends one SMS through egress, recorded on its own.
+    fn send<'a>(&'a self, app: &'a App, sms: Sms<'a>) -> SendFuture<'a> {
+        Box::pin(async move {
+            let request = self.request(app, &sms);
+            let call =
+                Call { tenant: sms.tenant, processor: self.processor(), purpose: sms.purpose, fields: sms.fields };
+            let response = egress::send(app, call, request).await?;
+            let status = response.status().as_u16();
+            let body = response.bytes().await.unwrap_or_default();
+            self.read_answer(status, &body)
+        })
+    }
 }

@@ -1,11 +1,11 @@
 //! Twilio's Programmable Messaging API: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`
 //! with HTTP basic authentication (account SID and auth token) and a form body of `To`,
 //! `From` and `Body`; `201 Created` with the message's `sid`, or an error object with
-//! Twilio's `code`, `message` and `status` (e.g. 21211, an invalid `To` number).
+//! Twilio's `code`, `message` and `status` (e.g. 21211, an invalid `To` number). A
+//! `StatusCallback` URL asks Twilio to report delivery there, signed with the auth token.
 
-use super::{Accepted, SendError, SendFuture, Sms, SmsProvider};
+use super::{Accepted, SendError, Sms, SmsProvider};
 use crate::App;
-use crate::egress::{self, Call};
 use secrecy::{ExposeSecret, SecretString};
 
 /// The operator's (or a business's) Twilio account.
@@ -37,35 +37,45 @@ struct Failure {
 }
 
 impl SmsProvider for Twilio {
-    fn send<'a>(&'a self, app: &'a App, sms: Sms<'a>) -> SendFuture<'a> {
-        Box::pin(async move {
-            let url = format!(
-                "{}/2010-04-01/Accounts/{}/Messages.json",
-                self.base_url.trim_end_matches('/'),
-                self.account_sid
-            );
-            let sender = if self.from.starts_with("MG") { "MessagingServiceSid" } else { "From" };
-            let request = app
-                .egress
-                .request(reqwest::Method::POST, &url)
-                .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
-                .form(&[("To", sms.to), (sender, self.from.as_str()), ("Body", sms.body)]);
-            let call = Call { tenant: sms.tenant, processor: "twilio", purpose: sms.purpose, fields: sms.fields };
-            let response = egress::send(app, call, request).await?;
-            let status = response.status().as_u16();
-            let body = response.bytes().await.unwrap_or_default();
-            if status == 201 || status == 200 {
-                let created: Created = serde_json::from_slice(&body).map_err(|_| SendError::Unexpected { status })?;
-                return Ok(Accepted { provider_id: created.sid });
-            }
-            match serde_json::from_slice::<Failure>(&body) {
-                Ok(failure) => Err(SendError::Refused {
-                    status,
-                    code: failure.code.unwrap_or(0),
-                    message: failure.message.unwrap_or_default(),
-                }),
-                Err(_) => Err(SendError::Unexpected { status }),
-            }
-        })
+    fn processor(&self) -> &'static str {
+        "twilio"
+    }
+
+    fn request(&self, app: &App, sms: &Sms<'_>) -> reqwest::RequestBuilder {
+        let url =
+            format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base_url.trim_end_matches('/'), self.account_sid);
+        let sender = if self.from.starts_with("MG") { "MessagingServiceSid" } else { "From" };
+        let mut form = vec![("To", sms.to), (sender, self.from.as_str()), ("Body", sms.body)];
+        if let Some(callback) = sms.status_callback {
+            form.push(("StatusCallback", callback));
+        }
+        let mut request = app
+            .egress
+            .request(reqwest::Method::POST, &url)
+            .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
+            .form(&form);
+        if let Some(key) = sms.idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request
+    }
+
+    fn read_answer(&self, status: u16, body: &[u8]) -> Result<Accepted, SendError> {
+        if status == 201 || status == 200 {
+            let created: Created = serde_json::from_slice(body).map_err(|_| SendError::Unexpected { status })?;
+            return Ok(Accepted { provider_id: created.sid });
+        }
+        match serde_json::from_slice::<Failure>(body) {
+            Ok(failure) => Err(SendError::Refused {
+                status,
+                code: failure.code.unwrap_or(0),
+                message: failure.message.unwrap_or_default(),
+            }),
+            Err(_) => Err(SendError::Unexpected { status }),
+        }
+    }
+
+    fn callback_secret(&self) -> &str {
+        self.auth_token.expose_secret()
     }
 }

@@ -88,29 +88,34 @@ pub struct Purpose<'a> {
 }
 
 impl WhatsApp {
-    pub async fn send_template(
+    /// The request that sends a template message, not yet sent.
+    pub fn request(
         &self,
         app: &App,
         to: &str,
         template: Template<'_>,
-        why: Purpose<'_>,
-    ) -> Result<Accepted, SendError> {
+        idempotency_key: Option<&str>,
+    ) -> reqwest::RequestBuilder {
         let url = format!("{}/{API_VERSION}/{}/messages", self.base_url.trim_end_matches('/'), self.phone_number_id);
-        let request = app
+        let mut request = app
             .egress
             .request(reqwest::Method::POST, &url)
             .bearer_auth(self.access_token.expose_secret())
             .json(&template_body(to, template));
-        let call = Call { tenant: why.tenant, processor: "whatsapp", purpose: why.purpose, fields: why.fields };
-        let response = egress::send(app, call, request).await?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.unwrap_or_default();
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request
+    }
+
+    /// The Cloud API's answer, read.
+    pub fn read_answer(status: u16, body: &[u8]) -> Result<Accepted, SendError> {
         if status == 200 {
-            let sent: Sent = serde_json::from_slice(&body).map_err(|_| SendError::Unexpected { status })?;
+            let sent: Sent = serde_json::from_slice(body).map_err(|_| SendError::Unexpected { status })?;
             let id = sent.messages.into_iter().next().ok_or(SendError::Unexpected { status })?.id;
             return Ok(Accepted { provider_id: id });
         }
-        match serde_json::from_slice::<Failure>(&body) {
+        match serde_json::from_slice::<Failure>(body) {
             Ok(failure) => Err(SendError::Refused {
                 status,
                 code: failure.error.code.unwrap_or(0),
@@ -118,5 +123,21 @@ impl WhatsApp {
             }),
             Err(_) => Err(SendError::Unexpected { status }),
         }
+    }
+
+    /// Sends one template message through egress, recorded on its own.
+    pub async fn send_template(
+        &self,
+        app: &App,
+        to: &str,
+        template: Template<'_>,
+        why: Purpose<'_>,
+    ) -> Result<Accepted, SendError> {
+        let request = self.request(app, to, template, None);
+        let call = Call { tenant: why.tenant, processor: "whatsapp", purpose: why.purpose, fields: why.fields };
+        let response = egress::send(app, call, request).await?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.unwrap_or_default();
+        Self::read_answer(status, &body)
     }
 }

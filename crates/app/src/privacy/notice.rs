@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use steward_domain::classification::{COLUMNS, DataClass};
 use steward_domain::processors;
+use steward_domain::retention::Stage;
 use steward_store::customers::fields as field_rows;
 
 /// One kind of data and where it is held.
@@ -113,7 +114,7 @@ pub fn operator(app: &App) -> Notice {
 pub async fn of_business(app: &App, slug: &str) -> Result<Notice, AppError> {
     let tenant = crate::tenancy::find_by_slug(app, slug)
         .await?
-        .filter(|t| matches!(t.status.as_str(), "active" | "cancelled"))
+        .filter(|t| Stage::is_open(&t.status))
         .ok_or(AppError::NotFound)?;
     let mut tx = app.store.begin_tenant_read(tenant.id).await?;
     let fields = field_rows::list(&mut tx).await?;

@@ -8,11 +8,10 @@
 use super::requests::{self, RequestView, open_request};
 use super::zip;
 use crate::access::principal::Principal;
-use crate::retention::export::{open_sensitive, to_json};
+use crate::retention::export::row_object;
 use crate::{App, AppError, audit};
 use serde::Serialize;
-use serde_json::{Map, Value as Json, json};
-use steward_domain::classification::{DataClass, class_of};
+use serde_json::{Value as Json, json};
 use steward_domain::ids::{CustomerId, TenantId};
 use steward_domain::permissions::Permission;
 use steward_domain::privacy::{self, RequestKind, Treatment};
@@ -36,24 +35,7 @@ async fn collect(
     for table in PERSON_TABLES {
         let mut objects = Vec::new();
         for row in rows::rows(tx, table, person).await? {
-            let values = row.values();
-            let mut object = Map::new();
-            for (column, value) in &values {
-                if column == "tenant_id" {
-                    continue;
-                }
-                match class_of(table.table, column) {
-                    Some(DataClass::Secret) => {}
-                    Some(DataClass::Sensitive) => {
-                        let opened = open_sensitive(app, tx, tenant, table.table, column, &values).await?;
-                        object.insert(column.clone(), opened);
-                    }
-                    _ => {
-                        object.insert(column.clone(), to_json(value));
-                    }
-                }
-            }
-            objects.push(Json::Object(object));
+            objects.push(Json::Object(row_object(app, tx, tenant, table.table, &row.values()).await?));
         }
         out.push((table.table, objects));
     }
@@ -185,7 +167,7 @@ pub async fn answer_access(app: &App, who: &Principal, request: Uuid) -> Result<
     .await?;
     tx.commit().await?;
     if let Some(email) = customer.email {
-        crate::mail::send_to_customer_in_background(
+        crate::mail::send_carrying(
             app,
             who.tenant,
             crate::mail::OutgoingMail {

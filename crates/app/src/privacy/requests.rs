@@ -16,6 +16,7 @@ use steward_domain::contact::{Email, Phone};
 use steward_domain::ids::{CustomerId, TenantId};
 use steward_domain::permissions::Permission;
 use steward_domain::privacy::{self, CODE_MINUTES, Jurisdiction, RequestKind};
+use steward_domain::retention::Stage;
 use steward_store::TenantTx;
 use steward_store::access::members;
 use steward_store::customers::records as customer_rows;
@@ -248,7 +249,7 @@ pub async fn ask(
     let now = app.now();
     let tenant = crate::tenancy::find_by_slug(app, slug)
         .await?
-        .filter(|t| matches!(t.status.as_str(), "active" | "cancelled"))
+        .filter(|t| Stage::is_open(&t.status))
         .ok_or(AppError::NotFound)?;
     let contact = contact.trim();
     if contact.is_empty() {
@@ -325,7 +326,7 @@ pub async fn ask(
             return Ok(Ticket { ticket: row.id });
         }
     };
-    mail::send_to_customer_in_background(
+    mail::send_carrying(
         app,
         tenant.id,
         OutgoingMail {
@@ -368,6 +369,8 @@ fn send_code_by_sms(app: &App, tenant: TenantId, phone: String, body: String) {
             body: &body,
             purpose: "privacy request code",
             fields: &["customer.phone", "business.name", "one_time_code"],
+            idempotency_key: None,
+            status_callback: None,
         };
         if let Err(error) = sms.send(&app, message).await {
             tracing::warn!(%error, "a privacy request code was not sent by SMS");
@@ -384,7 +387,7 @@ pub async fn confirm(app: &App, slug: &str, ticket: Uuid, code: &str) -> Result<
     let now = app.now();
     let tenant = crate::tenancy::find_by_slug(app, slug)
         .await?
-        .filter(|t| matches!(t.status.as_str(), "active" | "cancelled"))
+        .filter(|t| Stage::is_open(&t.status))
         .ok_or(AppError::NotFound)?;
     let code = code.trim();
     let mut tx = app.store.begin_tenant(tenant.id).await?;
@@ -462,7 +465,7 @@ pub async fn send_reminders(app: &App) -> Result<usize, AppError> {
     let all = tenants::list(&mut platform).await?;
     platform.commit().await?;
     let mut reminded = 0;
-    for tenant in all.into_iter().filter(|t| matches!(t.status.as_str(), "active" | "cancelled")) {
+    for tenant in all.into_iter().filter(|t| Stage::is_open(&t.status)) {
         let mut tx = app.store.begin_tenant(tenant.id).await?;
         let due = rows::needing_reminder(&mut tx, now, crate::clock::MICROS_PER_DAY).await?;
         if due.is_empty() {

@@ -71,26 +71,38 @@ async fn chunk_in(app: &App, tx: &mut TenantTx, tenant: TenantId, index: usize) 
     // Parents before children, the reverse of the purge's order.
     let Some(table) = TABLES.iter().rev().nth(index - 1) else { return Ok(out) };
     for row in tx.fetch_all(table.select_all, steward_store::args![]).await? {
-        let values = row.values();
-        let mut object = Map::new();
-        for (column, value) in &values {
-            if column == "tenant_id" {
-                continue;
-            }
-            match class_of(table.name, column) {
-                Some(DataClass::Secret) => continue,
-                Some(DataClass::Sensitive) => {
-                    object.insert(column.clone(), open_sensitive(app, tx, tenant, table.name, column, &values).await?);
-                }
-                _ => {
-                    object.insert(column.clone(), to_json(value));
-                }
-            }
-        }
+        let object = row_object(app, tx, tenant, table.name, &row.values()).await?;
         out.push_str(&json!({ "table": table.name, "row": object }).to_string());
         out.push('\n');
     }
     Ok(out)
+}
+
+/// One row as an export shows it: the tenant id and secrets left out (by the data-class
+/// registry), sensitive values opened with their subject's key.
+pub(crate) async fn row_object(
+    app: &App,
+    tx: &mut TenantTx,
+    tenant: TenantId,
+    table: &'static str,
+    values: &[(String, Value)],
+) -> Result<Map<String, Json>, AppError> {
+    let mut object = Map::new();
+    for (column, value) in values {
+        if column == "tenant_id" {
+            continue;
+        }
+        match class_of(table, column) {
+            Some(DataClass::Secret) => {}
+            Some(DataClass::Sensitive) => {
+                object.insert(column.clone(), open_sensitive(app, tx, tenant, table, column, values).await?);
+            }
+            _ => {
+                object.insert(column.clone(), to_json(value));
+            }
+        }
+    }
+    Ok(object)
 }
 
 pub(crate) fn to_json(value: &Value) -> Json {
@@ -113,7 +125,7 @@ fn uuid_of(values: &[(String, Value)], column: &str) -> Option<Uuid> {
 /// A sensitive value opened with its subject's key; `null` when there is none, a note when
 /// the key was destroyed. A sensitive column the export does not know stops the export:
 /// it never hands out ciphertext or skips a value silently.
-pub(crate) async fn open_sensitive(
+async fn open_sensitive(
     app: &App,
     tx: &mut TenantTx,
     tenant: TenantId,

@@ -98,16 +98,10 @@ pub async fn set(app: &App, tenant: TenantId, by: Actor<'_>, hold: NewHold) -> R
         _ => return Err(AppError::invalid("scope", "is tenant, customer or class")),
     };
     let mut tx = app.store.begin_tenant(tenant).await?;
-    if let Some(customer) = customer_id {
-        let exists = tx
-            .fetch_optional(
-                "SELECT 1 AS found FROM customers WHERE tenant_id = $1 AND id = $2",
-                steward_store::args![customer],
-            )
-            .await?;
-        if exists.is_none() {
-            return Err(AppError::invalid("customer_id", "no customer of this business has that id"));
-        }
+    if let Some(customer) = customer_id
+        && steward_store::customers::records::find(&mut tx, steward_domain::ids::CustomerId(customer)).await?.is_none()
+    {
+        return Err(AppError::invalid("customer_id", "no customer of this business has that id"));
     }
     let row = HoldRow {
         id: Uuid::now_v7(),

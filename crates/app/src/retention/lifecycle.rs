@@ -208,7 +208,6 @@ pub struct PurgeReport {
 pub async fn purge(
     app: &App,
     tenant: TenantId,
-    _by: Actor<'_>,
     progress: &(dyn Fn(&'static str, u64) + Sync),
 ) -> Result<PurgeReport, AppError> {
     let started = std::time::Instant::now();

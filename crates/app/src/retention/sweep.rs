@@ -197,7 +197,7 @@ async fn sweep_tenant(
                     tx.commit().await?;
                     outcome.removed.insert("all_rows".into(), rows);
                 } else {
-                    let report = lifecycle::purge(app, tenant.id, Actor::System, &|_, _| {}).await?;
+                    let report = lifecycle::purge(app, tenant.id, &|_, _| {}).await?;
                     outcome.removed.insert("all_rows".into(), report.rows_removed.iter().map(|(_, n)| n).sum());
                 }
                 outcome.lifecycle = Some("purged".into());

@@ -117,6 +117,7 @@ async fn demo_customers(app: &App) -> Result<(), StartError> {
             notes::NoteInput { body: "Generated example note: prefers weekend mornings.".into(), private: false };
         notes::add(app, &owner, customer.id, &note).await?;
     }
+    demo_messaging(app, &owner).await?;
     demo_booking(app, &owner, &customers).await?;
     auth::log_out(app, &owner).await?;
     Ok(())
@@ -127,6 +128,41 @@ async fn demo_customers(app: &App) -> Result<(), StartError> {
 /// as the calendar, and the past two weeks as history (completed, a no-show, a
 /// cancellation), so the calendar, the customer pages and the dashboard have something
 /// to show.
+/// Reminders as a salon in India sends them: WhatsApp first, then SMS, then email, 24 and
+/// 2 hours before, quiet from 21:00 to 08:00, with the salon's own words in English and
+/// Hindi. No provider account is connected, so the message log shows what would be sent.
+async fn demo_messaging(app: &App, owner: &steward_app::access::principal::Principal) -> Result<(), StartError> {
+    use steward_app::messaging::settings::{self, RulesInput, TemplateInput};
+    let rules = RulesInput {
+        reminders: "24h, 2h".into(),
+        channel_order: "whatsapp, sms, email".into(),
+        quiet_from: "21:00".into(),
+        quiet_until: "08:00".into(),
+        send_confirmation: true,
+        send_changes: true,
+        follow_up_hours: Some("24".into()),
+        language: "en".into(),
+        services: Vec::new(),
+    };
+    settings::save_rules(app, owner, &rules).await?;
+    for (language, body) in [
+        (
+            "en",
+            "Hi {first_name}! See you at {business} on {time} for your {service} with {staff}. To change it: {link}",
+        ),
+        ("hi", "नमस्ते {first_name}! {business} में {time} पर {staff} के साथ आपकी {service} की बुकिंग है। बदलने के लिए: {link}"),
+    ] {
+        let template = TemplateInput {
+            kind: "reminder".into(),
+            language: language.into(),
+            body: body.into(),
+            whatsapp_template: Some(format!("asha_salon_reminder_{language}")),
+        };
+        settings::save_template(app, owner, &template).await?;
+    }
+    Ok(())
+}
+
 async fn demo_booking(
     app: &App,
     owner: &steward_app::access::principal::Principal,

@@ -127,7 +127,7 @@ pub async fn tenant(config: &Config, command: TenantCommand) -> Result<(), Start
             let tenant = find_tenant(&app, &slug).await?;
             let bar = ProgressBar::new(super::progress::TABLE_COUNT, Unit::Count("tables"));
             let tables_done = std::sync::Mutex::new(Vec::<&str>::new());
-            let report = lifecycle::purge(&app, tenant.id, Actor::Operator, &|table, _| {
+            let report = lifecycle::purge(&app, tenant.id, &|table, _| {
                 if let Ok(mut done) = tables_done.lock() {
                     if !done.contains(&table) {
                         done.push(table);

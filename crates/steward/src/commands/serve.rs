@@ -32,12 +32,14 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
         let every = std::time::Duration::from_secs(config.retention_sweep_minutes as u64 * 60);
         tokio::spawn(steward_app::schedule::run(app.clone(), every))
     });
+    let messenger = tokio::spawn(steward_app::messaging::worker::run(app.clone(), std::time::Duration::from_secs(5)));
     let web = steward_web::WebSettings { body_limit_bytes: config.body_limit_bytes };
     let router = steward_web::router(app, web);
     steward_web::serve(listener, router, shutdown_signal()).await?;
     if let Some(sweeper) = sweeper {
         sweeper.abort();
     }
+    messenger.abort();
     store.close().await;
     println!("Steward stopped.");
     Ok(())

@@ -224,3 +224,39 @@ async fn the_log_filters_by_actor_target_and_date() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("from: must be a date"));
 }
+
+#[tokio::test]
+async fn appends_from_two_processes_and_after_a_rollback_keep_one_unbroken_chain() {
+    // promise: SEC-3
+    use steward_store::audit::{NewAuditEvent, append};
+    let server = TestServer::start().await;
+    let fixture = server.tenant("two-writers").await;
+    // A second store on the same database stands for a second process (`steward` commands
+    // beside `serve`): each keeps its own idea of the head.
+    let other = steward_store::Store::open(&server.raw_url, 2).await.unwrap();
+    let event = |action: &'static str| NewAuditEvent {
+        actor_type: "system",
+        action,
+        details: "{}".into(),
+        ..Default::default()
+    };
+    for round in 0..3 {
+        for store in [&server.app.store, &other] {
+            let mut tx = store.begin_tenant(fixture.tenant).await.unwrap();
+            append(&mut tx, event("test.appended"), round).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        // An append whose transaction is rolled back leaves no event and no advanced head.
+        let mut tx = server.app.store.begin_tenant(fixture.tenant).await.unwrap();
+        append(&mut tx, event("test.rolled_back"), round).await.unwrap();
+        drop(tx);
+    }
+    let verification = steward_app::audit::verify_tenant(&server.app, fixture.tenant).await.unwrap();
+    assert!(verification.intact, "{verification:?}");
+    let api = server.api(&fixture.owner_token);
+    let all = events(&server, &fixture.owner_token).await;
+    assert_eq!(all.iter().filter(|e| e["action"] == "test.appended").count(), 6);
+    assert!(all.iter().all(|e| e["action"] != "test.rolled_back"));
+    assert_eq!(api.get("/api/v1/audit/verify").await.json()["intact"], true);
+    other.close().await;
+}

@@ -413,3 +413,104 @@ async fn a_customer_asks_for_erasure_on_the_privacy_page_and_the_admin_carries_i
     );
     let _ = client.close().await;
 }
+
+#[tokio::test]
+async fn an_owner_connects_sms_edits_a_template_with_preview_and_sees_the_delivered_message_on_the_timeline() {
+    // promise: MSG-1
+    use crate::messaging::{ACCOUNT, AUTH_TOKEN, FakeTwilio};
+    use serde_json::json;
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let (twilio, fake) = FakeTwilio::new().start().await;
+    let server = TestServer::start_with(Options {
+        host: Some("localhost"),
+        clock: Some(steward_app::clock::Clock::fixed(crate::booking::JUNE_FIRST)),
+        processor_endpoints: Some(vec![("twilio".into(), twilio.uri())]),
+        ..Default::default()
+    })
+    .await;
+    let fixture = server.tenant("rose-studio").await;
+    let salon = crate::booking::open_salon(&server, &fixture, "Asia/Kolkata").await;
+    let api = server.api(&fixture.owner_token);
+    let customer = api
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/customers",
+            Some(json!({ "name": "Asha Timeline", "phone": "9845077777",
+                         "consents": [{ "channel": "sms", "purpose": "reminders", "granted": true }] })),
+        )
+        .await
+        .json();
+    let customer = customer["id"].as_str().unwrap().to_string();
+    let Some((_driver, _profile, client)) = start_browser().await else { return };
+    client.goto(&format!("{}/login", server.base)).await.unwrap();
+    fill(&client, "workspace", "rose-studio").await;
+    fill(&client, "email", "owner@rose-studio.example").await;
+    fill(&client, "password", PASSWORD).await;
+    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Welcome,").await;
+
+    client.find(Locator::LinkText("Reminders & channels")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "No channel can send yet").await;
+    fill(&client, "account", ACCOUNT).await;
+    fill(&client, "sender", "+15005550006").await;
+    fill(&client, "secret", AUTH_TOKEN).await;
+    client.find(Locator::Id("connect-channel")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "The secret is sealed").await;
+    wait_for_text(&client, "••••0001").await;
+    assert!(!client.source().await.unwrap().contains(AUTH_TOKEN), "the token is never shown again");
+    fill(&client, "channel_order", "sms").await;
+    fill(&client, "quiet_from", "00:00").await;
+    fill(&client, "quiet_until", "00:00").await;
+    client.find(Locator::Id("save-rules")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Saved.").await;
+
+    // The confirmation's words, with the preview following the typing.
+    client.find(Locator::Css("#template-confirmation-en summary")).await.unwrap().click().await.unwrap();
+    fill(&client, "body-confirmation-en", "Hello {first_name}, see you at {business} on {time}.").await;
+    wait_for_text(&client, "Hello Asha, see you at Business rose-studio on Mon 1 Dec, 10:30 AM.").await;
+    fill(&client, "body-confirmation-en", "Hello {first_name}, your {notes}").await;
+    wait_for_text(&client, "{notes} is not a field a message may use").await;
+    fill(&client, "body-confirmation-en", "Hello {first_name}, see you at {business} on {time}.").await;
+    wait_for_text(&client, "Hello Asha, see you at Business rose-studio on Mon 1 Dec, 10:30 AM.").await;
+    client.find(Locator::Css("#template-confirmation-en button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Saved.").await;
+
+    let booked = api
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/appointments",
+            Some(json!({ "customer_id": customer, "service_id": salon.service, "staff_id": salon.staff[0], "start": "2026-06-03T10:00" })),
+        )
+        .await;
+    assert_eq!(booked.status, reqwest::StatusCode::CREATED, "{}", booked.body);
+    steward_app::messaging::worker::dispatch_due(&server.app).await.unwrap();
+    let (_, sid, _, body) = fake.taken.lock().unwrap().first[0].clone();
+    assert_eq!(body, "Hello Asha, see you at Business rose-studio on Wed 3 Jun, 10:00 AM.");
+    // The fake provider confirms delivery, signed as Twilio signs it.
+    let path = "/hooks/twilio/rose-studio/status";
+    let params = vec![("MessageSid".to_string(), sid.clone()), ("MessageStatus".to_string(), "delivered".to_string())];
+    let signature = steward_crypto::webhook::twilio_signature(AUTH_TOKEN, &server.app.link(path), &params);
+    let reported = crate::harness::client()
+        .post(format!("{}{path}", server.base))
+        .header("X-Twilio-Signature", signature)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reported.status(), reqwest::StatusCode::NO_CONTENT);
+
+    client.goto(&format!("{}/app/customers/{customer}", server.base)).await.unwrap();
+    wait_for_text(&client, "Booking confirmation · sms").await;
+    let status = client
+        .find(Locator::Css("#customer-messages li[data-kind=confirmation] .message-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "delivered");
+    let _ = client.close().await;
+}

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
-fn steward() -> Command {
+pub(crate) fn steward() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_steward"));
     for (key, _) in std::env::vars() {
         if key.starts_with("STEWARD_") {
@@ -29,14 +29,14 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// A running `steward serve` or `demo`, its stdout lines arriving on a channel.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     lines: Receiver<String>,
     base: String,
 }
 
 impl Running {
-    fn start(mut command: Command) -> Self {
+    pub(crate) fn start(mut command: Command) -> Self {
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start steward");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, lines) = channel();
@@ -74,14 +74,14 @@ impl Running {
         }
     }
 
-    fn terminate(mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         let status = self.child.wait().expect("wait");
         std::mem::forget(self);
         status
     }
 
-    fn kill_hard(mut self) {
+    pub(crate) fn kill_hard(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
         std::mem::forget(self);

@@ -97,7 +97,8 @@ async fn member_mail_leaves_only_through_the_declared_relay_and_is_recorded() {
     let mut recorded = Vec::new();
     for _ in 0..50 {
         recorded = steward_app::egress::recent(&server.app, &shop.owner).await.unwrap();
-        if recorded.iter().any(|r| r.outcome == "accepted by the relay") {
+        // Other mail (the owner's sign-in alert) may settle first: wait for the invitation's.
+        if recorded.iter().any(|r| r.purpose == "invitation" && r.outcome == "accepted by the relay") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

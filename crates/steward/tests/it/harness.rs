@@ -568,14 +568,21 @@ impl SmtpServer {
     /// Waits for a message to `to` whose text contains `needle`; returns the first link
     /// into Steward in it.
     pub async fn wait_for_link(&self, to: &str, needle: &str) -> String {
+        let text = self.wait_for_text(to, needle).await;
+        match text.split_whitespace().find(|w| w.starts_with("http://")) {
+            Some(link) => link.trim().to_string(),
+            None => panic!("the mail to {to} containing '{needle}' has no link: {text}"),
+        }
+    }
+
+    /// Waits for a message to `to` whose text contains `needle`; returns it whole, with
+    /// quoted-printable soft line breaks undone.
+    pub async fn wait_for_text(&self, to: &str, needle: &str) -> String {
         for _ in 0..200 {
             for message in self.messages() {
                 let unfolded = message.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-                if unfolded.contains(to)
-                    && unfolded.contains(needle)
-                    && let Some(link) = unfolded.split_whitespace().find(|w| w.starts_with("http://"))
-                {
-                    return link.trim().to_string();
+                if unfolded.contains(to) && unfolded.contains(needle) {
+                    return unfolded;
                 }
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -103,7 +103,24 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         .await;
     assert_eq!(time_off.status, StatusCode::CREATED, "{}", time_off.body);
     let time_off = time_off.json()["id"].as_str().unwrap().to_string();
+    steward_app::messaging::settings::connect(
+        &server.app,
+        &a.owner,
+        &steward_app::messaging::settings::ChannelInput {
+            channel: "whatsapp".into(),
+            account: "100200300400".into(),
+            sender: "+919845000001".into(),
+            secret: "whatsapp-secret-of-tenant-a".into(),
+            callback_secret: Some("app-secret-of-tenant-a".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let message = steward_app::messaging::log::recent(&server.app, &a.owner, None).await.unwrap()[0].id;
     let ids = BTreeMap::from([
+        // B connects only SMS (its sample body), so A's WhatsApp is what B must not reach.
+        ("channel", "whatsapp".to_string()),
+        ("message_id", message.to_string()),
         ("location_id", salon.location.clone()),
         ("service_id", salon.service.clone()),
         ("staff_id", salon.staff[0].clone()),
@@ -122,6 +139,8 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
     ]);
     let mut secrets: Vec<String> = ids.values().cloned().collect();
     secrets.extend([
+        "whatsapp-secret-of-tenant-a".into(),
+        "app-secret-of-tenant-a".into(),
         "staff@tenant-a.example".into(),
         "Sita Staffer".into(),
         "future@tenant-a.example".into(),
@@ -140,6 +159,8 @@ async fn victim(server: &TestServer) -> (crate::harness::Fixture, Victim) {
         "hold-reason-of-tenant-a".into(),
         "request-note-of-tenant-a".into(),
     ]);
+    // A channel is named by its kind, which every page may mention.
+    secrets.retain(|s| s != "whatsapp");
     (a, Victim { ids, secrets })
 }
 
@@ -177,6 +198,15 @@ fn sample_body(schema: &str) -> Value {
         "PrivacyRequestClose" => json!({ "outcome": "done", "note": "closed by b" }),
         "ErasureChoice" => json!({ "keep_appointments_anonymized": false }),
         "PrivacySettings" => json!({ "jurisdiction": "gdpr" }),
+        "MessagingRules" => {
+            json!({ "reminders": "24h", "channel_order": "sms", "quiet_from": "21:00", "quiet_until": "08:00", "language": "en" })
+        }
+        "MessagingChannelNew" => {
+            json!({ "channel": "sms", "account": format!("AC{}", "b".repeat(32)), "sender": "+15005550007", "secret": "twilio-secret-of-b-0000" })
+        }
+        "MessageTemplateChange" => json!({ "kind": "reminder", "language": "en", "body": "Hi {first_name}, from b" }),
+        "TemplatePreview" => json!({ "body": "Hi {first_name}" }),
+        "MessageTest" => json!({ "channel": "email", "to": "someone@tenant-b.example" }),
         other => panic!("the cross-tenant suite has no sample body for schema {other}: add one"),
     }
 }

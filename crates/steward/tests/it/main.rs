@@ -17,6 +17,7 @@ mod customers;
 mod egress;
 mod isolation;
 mod mail;
+mod messaging;
 mod privacy;
 mod retention;
 mod routes;

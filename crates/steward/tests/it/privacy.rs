@@ -429,6 +429,8 @@ async fn a_phone_on_file_gets_its_code_by_sms_through_twilio() {
                 body: "x",
                 purpose: "test",
                 fields: &["customer.phone"],
+                idempotency_key: None,
+                status_callback: None,
             },
         )
         .await;

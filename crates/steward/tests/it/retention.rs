@@ -313,7 +313,7 @@ async fn a_purge_stopped_half_way_finishes_when_run_again_and_a_hold_stops_it() 
     )
     .await
     .unwrap();
-    let refused = lifecycle::purge(&server.app, closing.tenant, Actor::Operator, &|_, _| {}).await;
+    let refused = lifecycle::purge(&server.app, closing.tenant, &|_, _| {}).await;
     assert!(matches!(refused, Err(steward_app::AppError::NotAllowed(_))));
     assert!(rows_in(&snapshot(&server, closing.tenant).await, "customers") == 30);
     holds::lift(&server.app, closing.tenant, Actor::Operator, hold.id, "settled").await.unwrap();
@@ -323,7 +323,7 @@ async fn a_purge_stopped_half_way_finishes_when_run_again_and_a_hold_stops_it() 
     let app = server.app.clone();
     let tenant = closing.tenant;
     let running = tokio::spawn(async move {
-        lifecycle::purge(&app, tenant, Actor::Operator, &move |table, _| {
+        lifecycle::purge(&app, tenant, &move |table, _| {
             let _ = seen.send(table);
         })
         .await

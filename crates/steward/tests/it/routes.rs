@@ -52,6 +52,9 @@ fn only_sign_in_booking_pages_assets_and_health_are_public() {
         "/privacy",
         "/privacy/requests",
         "/p/",
+        // Provider callbacks (delivery reports, replies), accepted only with the
+        // provider's signature made with the business's own secret.
+        "/hooks/",
     ];
     for spec in steward_web::routes::all() {
         if spec.access == Access::Public {

@@ -33,15 +33,74 @@ pub async fn start_chain(tx: &mut TenantTx) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Appends an event to the tenant's chain, in the caller's transaction (two statements): the event exists
-/// if and only if the change it records commits. Locking the head row serialises appends
-/// within a tenant; tenants never wait for each other.
+/// Each tenant's audit head (sequence number and hash) as this process last appended it.
+#[derive(Debug, Default)]
+pub(crate) struct HeadCache(std::sync::Mutex<std::collections::HashMap<steward_domain::ids::TenantId, (i64, Vec<u8>)>>);
+
+impl HeadCache {
+    fn get(&self, tenant: steward_domain::ids::TenantId) -> Option<(i64, Vec<u8>)> {
+        self.0.lock().ok()?.get(&tenant).cloned()
+    }
+
+    fn set(&self, tenant: steward_domain::ids::TenantId, seq: i64, hash: Vec<u8>) {
+        if let Ok(mut heads) = self.0.lock() {
+            heads.insert(tenant, (seq, hash));
+        }
+    }
+
+    fn forget(&self, tenant: steward_domain::ids::TenantId) {
+        if let Ok(mut heads) = self.0.lock() {
+            heads.remove(&tenant);
+        }
+    }
+}
+
+/// Appends an event to the tenant's chain, in the caller's transaction: the event exists
+/// if and only if the change it records commits.
+///
+/// On SQLite, with the head this process last wrote, it is one statement: the insert,
+/// whose trigger (migration 10) advances the head only if the event follows it and
+/// aborts the statement otherwise (another process appended, or a transaction that
+/// appended was rolled back); then, as on PostgreSQL, the head row is locked and advanced
+/// first and the event inserted after it. Tenants never wait for each other.
 pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<AuditEvent, StoreError> {
+    let tenant = tx.tenant();
+    if let Some(heads) = tx.heads.clone()
+        && let Some((seq, prev_hash)) = heads.get(tenant)
+    {
+        let event = new_event(seq + 1, new.clone(), at);
+        let hash = event.chain_hash(&prev_hash).to_vec();
+        match insert_event(tx, &event, prev_hash, hash.clone()).await {
+            Ok(()) => {
+                heads.set(tenant, event.seq, hash);
+                return Ok(event);
+            }
+            Err(error) if head_moved(&error) => heads.forget(tenant),
+            Err(error) => return Err(error),
+        }
+    }
     let head =
         tx.fetch_one("UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq, hash", args![]).await?;
-    let seq: i64 = head.get("seq")?;
+    let event = new_event(head.get("seq")?, new, at);
     let prev_hash: Vec<u8> = head.get("hash")?;
-    let event = AuditEvent {
+    let hash = event.chain_hash(&prev_hash).to_vec();
+    insert_event(tx, &event, prev_hash, hash.clone()).await?;
+    if let Some(heads) = &tx.heads {
+        heads.set(tenant, event.seq, hash);
+    }
+    Ok(event)
+}
+
+/// Whether an append failed because the head was not where this process thought.
+fn head_moved(error: &StoreError) -> bool {
+    match error {
+        StoreError::Duplicate { .. } => true,
+        other => other.to_string().contains("audit head moved"),
+    }
+}
+
+fn new_event(seq: i64, new: NewAuditEvent, at: Micros) -> AuditEvent {
+    AuditEvent {
         seq,
         id: Uuid::now_v7(),
         at,
@@ -54,8 +113,15 @@ pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result
         request_id: new.request_id,
         ip: new.ip,
         user_agent: new.user_agent,
-    };
-    let hash = event.chain_hash(&prev_hash).to_vec();
+    }
+}
+
+async fn insert_event(
+    tx: &mut TenantTx,
+    event: &AuditEvent,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit_events (tenant_id, id, seq, at, actor_type, actor_id, action, target_type, target_id, details,
                                    request_id, ip, user_agent, prev_hash, hash)
@@ -74,12 +140,11 @@ pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result
             event.ip.clone(),
             event.user_agent.clone(),
             prev_hash,
-            hash.clone()
+            hash
         ],
     )
     .await?;
-    // The head's hash is advanced by the audit_events_advance_head trigger (migration 3).
-    Ok(event)
+    Ok(())
 }
 
 /// The columns every read selects, in the order `from_row` decodes them by position
@@ -112,7 +177,28 @@ fn from_row(row: &Row) -> Result<StoredAuditEvent, StoreError> {
 }
 
 /// Events after `after_seq`, oldest first, at most `limit` (a verification batch).
+/// Whether the member has signed in before from this browser (the same user agent), for
+/// the new-device alert. A partial index keeps this to the member's own logins.
+pub async fn has_login_from(
+    tx: &mut TenantTx,
+    member: uuid::Uuid,
+    user_agent: Option<&str>,
+) -> Result<bool, StoreError> {
+    let found = tx
+        .fetch_optional(
+            "SELECT 1 AS found FROM audit_events
+             WHERE tenant_id = $1 AND actor_id = $2 AND action = 'member.login' AND COALESCE(user_agent, '') = COALESCE($3, '')
+             LIMIT 1",
+            args![member, user_agent],
+        )
+        .await?;
+    Ok(found.is_some())
+}
+
 pub async fn read_after(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    if tx.kind() == crate::StoreKind::Sqlite {
+        return read_after_packed(tx, after_seq, limit).await;
+    }
     let rows = tx
         .fetch_all(
             concat!(
@@ -124,6 +210,102 @@ pub async fn read_after(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Result
         )
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// One event as SQLite packs it: the columns of `audit_columns!`, blobs in hex.
+type PackedEvent = (
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+/// [`read_after`] on SQLite: SQLite packs the whole batch into one JSON text, read as one
+/// row. Verification reads millions of rows, and handing SQLite rows over one at a time
+/// from sqlx's worker thread cost more than everything else verify does.
+async fn read_after_packed(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    let row = tx
+        .fetch_one(
+            "SELECT json_group_array(json_array(hex(id), seq, at, actor_type, hex(actor_id), action, target_type,
+                    target_id, details, request_id, ip, user_agent, hex(prev_hash), hex(hash))) AS batch
+             FROM (SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)",
+            args![after_seq, limit],
+        )
+        .await?;
+    let text: String = row.get("batch")?;
+    let packed: Vec<PackedEvent> =
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("audit batch: {e}")))?;
+    let bad = |what: &str| StoreError::Corrupt(format!("audit event: {what} is not what Steward wrote"));
+    let mut events = Vec::with_capacity(packed.len());
+    for (
+        id,
+        seq,
+        at,
+        actor_type,
+        actor_id,
+        action,
+        target_type,
+        target_id,
+        details,
+        request_id,
+        ip,
+        user_agent,
+        prev,
+        hash,
+    ) in packed
+    {
+        events.push(StoredAuditEvent {
+            event: AuditEvent {
+                id: Uuid::try_parse(&id).map_err(|_| bad("id"))?,
+                seq,
+                at,
+                actor_type,
+                actor_id: if actor_id.is_empty() {
+                    None
+                } else {
+                    Some(Uuid::try_parse(&actor_id).map_err(|_| bad("actor_id"))?)
+                },
+                action,
+                target_type,
+                target_id,
+                details,
+                request_id,
+                ip,
+                user_agent,
+            },
+            prev_hash: from_hex(&prev).ok_or_else(|| bad("prev_hash"))?,
+            hash: from_hex(&hash).ok_or_else(|| bad("hash"))?,
+        });
+    }
+    // The aggregate follows the subquery's order in practice; the chain must not depend on it.
+    if !events.is_sorted_by_key(|e| e.event.seq) {
+        events.sort_by_key(|e| e.event.seq);
+    }
+    Ok(events)
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    bytes.chunks(2).map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?)).collect()
 }
 
 /// What the viewer filters by; every part optional.

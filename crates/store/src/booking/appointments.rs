@@ -146,6 +146,20 @@ pub async fn find(tx: &mut TenantTx, id: AppointmentId) -> Result<Option<Appoint
     tx.fetch_optional(SQL, args![id]).await?.as_ref().map(from_row).transpose()
 }
 
+/// Several appointments at once (the message worker's batch); missing ones are left out.
+pub async fn find_many(tx: &mut TenantTx, ids: &[AppointmentId]) -> Result<Vec<AppointmentRow>, StoreError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(200) {
+        let list = (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(select_appointments!("WHERE a.tenant_id = $1 AND a.id IN ({})"), list);
+        let rows = tx.fetch_all_assembled(sql, chunk.iter().map(|id| crate::Value::from(*id)).collect()).await?;
+        for row in &rows {
+            found.push(from_row(row)?);
+        }
+    }
+    Ok(found)
+}
+
 /// Appointments starting in `[from, until)`, of one staff member or location if given,
 /// earliest first.
 pub async fn in_range(

@@ -50,6 +50,25 @@ pub async fn insert(tx: &mut TenantTx, consent: &ConsentRow) -> Result<(), Store
     Ok(())
 }
 
+/// Every consent record of several customers, oldest first (the message worker's batch).
+pub async fn history_of_many(tx: &mut TenantTx, customers: &[CustomerId]) -> Result<Vec<ConsentRow>, StoreError> {
+    let mut found = Vec::new();
+    for chunk in customers.chunks(200) {
+        let list = (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT k.id, k.customer_id, k.channel, k.purpose, k.granted, k.source, k.recorded_by,
+                    m.name AS recorded_by_name, k.recorded_at
+             FROM customer_consents k LEFT JOIN members m ON m.tenant_id = k.tenant_id AND m.id = k.recorded_by
+             WHERE k.tenant_id = $1 AND k.customer_id IN ({list}) ORDER BY k.recorded_at, k.id"
+        );
+        let rows = tx.fetch_all_assembled(sql, chunk.iter().map(|id| crate::Value::from(*id)).collect()).await?;
+        for row in &rows {
+            found.push(from_row(row)?);
+        }
+    }
+    Ok(found)
+}
+
 /// Every consent record of a customer, oldest first.
 pub async fn history(tx: &mut TenantTx, customer: CustomerId) -> Result<Vec<ConsentRow>, StoreError> {
     let rows = tx

@@ -187,6 +187,20 @@ pub async fn find(tx: &mut TenantTx, id: CustomerId) -> Result<Option<CustomerRo
     row.as_ref().map(from_row).transpose()
 }
 
+/// Several customers at once (the message worker's batch); missing ones are left out.
+pub async fn find_many(tx: &mut TenantTx, ids: &[CustomerId]) -> Result<Vec<CustomerRow>, StoreError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH * 5) {
+        let list = (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(select_customers!("WHERE c.tenant_id = $1 AND c.id IN ({})"), list);
+        let rows = tx.fetch_all_assembled(sql, chunk.iter().map(|id| Value::from(*id)).collect()).await?;
+        for row in &rows {
+            found.push(from_row(row)?);
+        }
+    }
+    Ok(found)
+}
+
 pub async fn tags_of(tx: &mut TenantTx, id: CustomerId) -> Result<Vec<String>, StoreError> {
     let rows = tx
         .fetch_all("SELECT tag FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2 ORDER BY tag", args![id])
@@ -482,6 +496,8 @@ pub async fn find_by_phones_or_emails(
 /// record does not have, tags), for a merge. Field values both have stay `to`'s.
 pub async fn move_links(tx: &mut TenantTx, from: CustomerId, to: CustomerId) -> Result<(), StoreError> {
     tx.execute("UPDATE customer_notes SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2", args![from, to])
+        .await?;
+    tx.execute("UPDATE messages SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2", args![from, to])
         .await?;
     tx.execute(
         "UPDATE customer_consents SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2",

@@ -34,6 +34,7 @@ person_tables![
     ("customer_field_values", "customer_id"),
     ("appointments", "customer_id"),
     ("privacy_requests", "customer_id"),
+    ("messages", "customer_id"),
     ("customers", "id"),
 ];
 

@@ -41,6 +41,11 @@ macro_rules! tables {
 }
 
 tables![
+    ("message_wakeups", "tenant_id"),
+    ("messages", "id"),
+    ("message_templates", "kind, language"),
+    ("messaging_channels", "channel"),
+    ("messaging_settings", "tenant_id"),
     ("slot_holds", "id"),
     ("appointments", "id"),
     ("staff_time_off", "id"),

@@ -6,6 +6,7 @@ pub mod booking;
 pub mod customers;
 pub mod me;
 pub mod members;
+pub mod messaging;
 pub mod privacy;
 pub mod retention;
 pub mod roles;

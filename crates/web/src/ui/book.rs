@@ -247,3 +247,44 @@ fn calendar_response(text: String, name: &str) -> Response {
     )
         .into_response()
 }
+
+#[derive(Template)]
+#[template(path = "book_manage.html")]
+pub struct ManagePage {
+    pub chrome: Chrome,
+    pub manage: steward_app::booking::manage::ManageView,
+    pub token: String,
+}
+
+/// A customer's own appointment, by the link in their messages.
+pub async fn manage(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, token)): Path<(String, String)>,
+) -> Response {
+    let (csrf, cookie) = public_csrf(&headers);
+    match steward_app::booking::manage::show(&state.app, &slug, &token).await {
+        Ok(manage) => {
+            let chrome = Chrome::public("Your appointment", &csrf);
+            with_cookie(render(StatusCode::OK, &ManagePage { chrome, manage, token }), cookie)
+        }
+        Err(error) => error_response(&error),
+    }
+}
+
+/// The customer cancels from that page.
+pub async fn cancel_own(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    Path((slug, token)): Path<(String, String)>,
+) -> Response {
+    let (csrf, _) = public_csrf(&headers);
+    match steward_app::booking::manage::cancel(&state.app, &slug, &token, &client).await {
+        Ok(manage) => {
+            let chrome = Chrome::public("Your appointment", &csrf).with_notice(Some("appointment_cancelled"));
+            render(StatusCode::OK, &ManagePage { chrome, manage, token })
+        }
+        Err(error) => error_response(&error),
+    }
+}

@@ -306,6 +306,8 @@ pub struct CustomerPageView {
     pub can_book: bool,
     pub appointments: Vec<steward_app::booking::appointments::AppointmentView>,
     pub no_shows: i64,
+    /// Reminders and notices sent (or not) to this customer.
+    pub messages: Vec<steward_app::messaging::log::MessageView>,
     /// Whether the reader answers privacy requests (a request can be opened from here).
     pub can_manage_privacy: bool,
 }
@@ -339,7 +341,9 @@ async fn customer_page(
     } else {
         (Vec::new(), 0)
     };
+    let messages = steward_app::messaging::log::of_customer(&state.app, who, id).await?;
     let page = CustomerPageView {
+        messages,
         can_see_bookings,
         can_book: who.has(Permission::BookingsManage),
         can_manage_privacy: who.has(Permission::PrivacyManage),

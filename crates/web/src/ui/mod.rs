@@ -13,6 +13,7 @@ pub mod business;
 pub mod customers;
 pub mod dashboard;
 pub mod members;
+pub mod messaging;
 pub mod privacy;
 pub mod retention;
 pub mod roles;
@@ -73,7 +74,7 @@ impl Chrome {
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;
-        let candidates: [(&'static str, &'static str, Option<Permission>); 13] = [
+        let candidates: [(&'static str, &'static str, Option<Permission>); 15] = [
             ("/app", "Dashboard", None),
             ("/app/calendar", "Calendar", Some(Permission::BookingsRead)),
             ("/app/customers", "Customers", Some(Permission::CustomersRead)),
@@ -81,6 +82,8 @@ impl Chrome {
             ("/app/members", "Members", Some(Permission::MembersRead)),
             ("/app/roles", "Roles", Some(Permission::MembersRead)),
             ("/app/business", "Business", Some(Permission::TenantRead)),
+            ("/app/messages", "Messages", Some(Permission::CustomersRead)),
+            ("/app/settings/messaging", "Reminders & channels", Some(Permission::TenantRead)),
             ("/app/settings/data", "Data & retention", Some(Permission::TenantRead)),
             ("/app/privacy/requests", "Privacy requests", Some(Permission::PrivacyManage)),
             ("/app/audit", "Audit log", Some(Permission::AuditRead)),
@@ -137,6 +140,10 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "saved" => "Saved.",
         "hold_set" => "The legal hold is in force: nothing it covers will be deleted until it is lifted.",
         "hold_lifted" => "The legal hold was lifted.",
+        "connected" => "Connected. The secret is sealed; only its last four characters are shown.",
+        "disconnected" => "Disconnected.",
+        "retrying" => "The message will be sent again in a moment.",
+        "appointment_cancelled" => "Your appointment is cancelled. The business has been told.",
         "cancelled" => {
             "Your business is cancelled. Nothing is deleted yet; the dates below apply, and we mailed them to you."
         }

@@ -1,0 +1,111 @@
+//! The message log: per customer (on their timeline) and per business, with status, the
+//! channel, the provider's id and why a message failed or was not sent; a failed message
+//! can be sent again by hand.
+
+use crate::access::principal::Principal;
+use crate::clock::format_instant;
+use crate::{App, AppError, audit};
+use serde::Serialize;
+use serde_json::json;
+use steward_domain::ids::CustomerId;
+use steward_domain::messaging::{Kind, Status};
+use steward_domain::permissions::Permission;
+use steward_store::messaging::outbox::{self as rows, MessageRow};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub id: uuid::Uuid,
+    pub customer_id: CustomerId,
+    pub appointment_id: Option<uuid::Uuid>,
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub channel: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub provider_id: Option<String>,
+    /// Why it failed, or why it was not sent.
+    pub error: Option<String>,
+    pub due_at: String,
+    pub next_attempt_at: String,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub delivered_at: Option<String>,
+    pub read_at: Option<String>,
+}
+
+impl MessageView {
+    pub fn can_retry(&self) -> bool {
+        self.status == Status::Failed.name()
+    }
+}
+
+pub fn view(row: &MessageRow) -> MessageView {
+    MessageView {
+        id: row.id,
+        customer_id: row.customer_id,
+        appointment_id: row.appointment_id.map(|a| a.0),
+        kind: row.kind.clone(),
+        kind_label: Kind::parse("kind", &row.kind).map(Kind::label).unwrap_or("Message"),
+        channel: row.channel.clone(),
+        status: row.status.clone(),
+        attempts: row.attempts,
+        provider_id: row.provider_id.clone(),
+        error: row.error.clone(),
+        due_at: format_instant(row.due_at),
+        next_attempt_at: format_instant(row.next_attempt_at),
+        created_at: format_instant(row.created_at),
+        sent_at: row.sent_at.map(format_instant),
+        delivered_at: row.delivered_at.map(format_instant),
+        read_at: row.read_at.map(format_instant),
+    }
+}
+
+/// A customer's messages, newest first.
+pub async fn of_customer(app: &App, who: &Principal, customer: CustomerId) -> Result<Vec<MessageView>, AppError> {
+    who.require(Permission::CustomersRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    steward_store::customers::records::find(&mut tx, customer).await?.ok_or(AppError::NotFound)?;
+    let found = rows::of_customer(&mut tx, customer, 200).await?;
+    tx.commit().await?;
+    Ok(found.iter().map(view).collect())
+}
+
+/// The business's latest messages, optionally of one status.
+pub async fn recent(app: &App, who: &Principal, status: Option<&str>) -> Result<Vec<MessageView>, AppError> {
+    who.require(Permission::CustomersRead)?;
+    let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(word) => Some(
+            Status::from_name(word)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "status",
+                        "must be one of: pending, sending, sent, delivered, read, failed, withdrawn, skipped",
+                    )
+                })?
+                .name(),
+        ),
+        None => None,
+    };
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let found = rows::recent(&mut tx, status, 200).await?;
+    tx.commit().await?;
+    Ok(found.iter().map(view).collect())
+}
+
+/// Sends a failed message again, from its channel onwards.
+pub async fn retry(app: &App, who: &Principal, id: uuid::Uuid) -> Result<MessageView, AppError> {
+    who.require(Permission::BookingsManage)?;
+    let mut tx = app.store.begin_tenant(who.tenant).await?;
+    let found = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if !rows::retry(&mut tx, id, app.now()).await? {
+        return Err(AppError::NotAllowed(format!(
+            "only a failed message can be sent again; this one is {}",
+            found.status
+        )));
+    }
+    audit::record(app, &mut tx, audit::by(who, "message.retried", Some(("message", id.to_string())), json!({})))
+        .await?;
+    let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(view(&after))
+}

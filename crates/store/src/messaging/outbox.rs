@@ -1,0 +1,418 @@
+//! The outbox: messages written in the same transaction as the booking change that causes
+//! them, claimed by the worker under a lease, and settled with the provider's answer.
+//!
+//! A message moves `pending` → `sending` (claimed, lease until `claimed_until`) → `sent` →
+//! `delivered` → `read`, or to `failed`, `withdrawn` (a reschedule or cancellation) or
+//! `skipped` (no channel the customer agreed to). A claim whose lease ran out (the process
+//! died mid-send) is claimed again with the same idempotency key.
+
+use crate::{Micros, PlatformTx, Row, StoreError, StoreKind, TenantTx, args};
+use steward_domain::ids::{AppointmentId, CustomerId, TenantId};
+use uuid::Uuid;
+
+/// A message to queue.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub id: Uuid,
+    pub customer_id: CustomerId,
+    pub appointment_id: Option<AppointmentId>,
+    pub kind: &'static str,
+    pub rule: String,
+    /// Fixed for a test message or a retry on one channel; `None` lets the worker choose.
+    pub channel: Option<String>,
+    pub language: String,
+    pub idempotency_key: String,
+    pub due_at: Micros,
+    pub send_at: Micros,
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    pub id: Uuid,
+    pub customer_id: CustomerId,
+    pub appointment_id: Option<AppointmentId>,
+    pub kind: String,
+    pub rule: String,
+    pub channel: Option<String>,
+    pub language: String,
+    pub idempotency_key: String,
+    pub status: String,
+    pub attempts: i64,
+    pub due_at: Micros,
+    pub next_attempt_at: Micros,
+    pub provider_id: Option<String>,
+    pub error: Option<String>,
+    pub created_at: Micros,
+    pub sent_at: Option<Micros>,
+    pub delivered_at: Option<Micros>,
+    pub read_at: Option<Micros>,
+    pub updated_at: Micros,
+}
+
+/// `SELECT` of every message column, followed by `$tail`.
+macro_rules! select_messages {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, customer_id, appointment_id, kind, rule, channel, language, idempotency_key, status, attempts,
+                    due_at, next_attempt_at, provider_id, error, created_at, sent_at, delivered_at, read_at, updated_at
+             FROM messages ",
+            $tail
+        )
+    };
+}
+
+fn from_row(row: &Row) -> Result<MessageRow, StoreError> {
+    Ok(MessageRow {
+        id: row.get("id")?,
+        customer_id: CustomerId(row.get("customer_id")?),
+        appointment_id: row.get::<Option<Uuid>>("appointment_id")?.map(AppointmentId),
+        kind: row.get("kind")?,
+        rule: row.get("rule")?,
+        channel: row.get("channel")?,
+        language: row.get("language")?,
+        idempotency_key: row.get("idempotency_key")?,
+        status: row.get("status")?,
+        attempts: row.get("attempts")?,
+        due_at: row.get("due_at")?,
+        next_attempt_at: row.get("next_attempt_at")?,
+        provider_id: row.get("provider_id")?,
+        error: row.get("error")?,
+        created_at: row.get("created_at")?,
+        sent_at: row.get("sent_at")?,
+        delivered_at: row.get("delivered_at")?,
+        read_at: row.get("read_at")?,
+        updated_at: row.get("updated_at")?,
+    })
+}
+
+/// Queues several messages in one statement, leaving out those whose idempotency key is
+/// queued already; answers how many were new, and wakes the worker for the soonest.
+pub async fn insert_many(tx: &mut TenantTx, messages: &[NewMessage], now: Micros) -> Result<u64, StoreError> {
+    let Some(soonest) = messages.iter().map(|m| m.send_at).min() else { return Ok(0) };
+    let mut sql = String::from(
+        "INSERT INTO messages (tenant_id, id, customer_id, appointment_id, kind, rule, channel, language,
+                idempotency_key, status, due_at, next_attempt_at, created_at, updated_at) VALUES ",
+    );
+    let mut values = Vec::with_capacity(messages.len() * 10 + 1);
+    values.push(crate::Value::from(now));
+    for (i, message) in messages.iter().enumerate() {
+        let at = 3 + i * 10;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', ${}, ${}, $2, $2)",
+            at,
+            at + 1,
+            at + 2,
+            at + 3,
+            at + 4,
+            at + 5,
+            at + 6,
+            at + 7,
+            at + 8,
+            at + 9
+        ));
+        values.extend(args![
+            message.id,
+            message.customer_id,
+            message.appointment_id,
+            message.kind,
+            &message.rule,
+            message.channel.clone(),
+            &message.language,
+            &message.idempotency_key,
+            message.due_at,
+            message.send_at
+        ]);
+    }
+    sql.push_str(" ON CONFLICT (tenant_id, idempotency_key) DO NOTHING");
+    let inserted = tx.execute_assembled(sql, values).await?;
+    if inserted > 0 {
+        wake(tx, soonest).await?;
+    }
+    Ok(inserted)
+}
+
+/// Makes sure the worker visits this tenant by `at`.
+pub async fn wake(tx: &mut TenantTx, at: Micros) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO message_wakeups (tenant_id, due_at) VALUES ($1, $2)
+         ON CONFLICT (tenant_id) DO UPDATE SET due_at =
+             CASE WHEN excluded.due_at < message_wakeups.due_at THEN excluded.due_at ELSE message_wakeups.due_at END",
+        args![at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Withdraws an appointment's messages that have not gone out, of the given kinds.
+pub async fn withdraw_pending(
+    tx: &mut TenantTx,
+    appointment: AppointmentId,
+    kinds: &[&str],
+    now: Micros,
+) -> Result<u64, StoreError> {
+    let mut withdrawn = 0;
+    for kind in kinds {
+        withdrawn += tx
+            .execute(
+                "UPDATE messages SET status = 'withdrawn', updated_at = $4
+                 WHERE tenant_id = $1 AND appointment_id = $2 AND kind = $3 AND status = 'pending'",
+                args![appointment, *kind, now],
+            )
+            .await?;
+    }
+    Ok(withdrawn)
+}
+
+/// Tenants with a message due by `now`, soonest first.
+pub async fn due_tenants(tx: &mut PlatformTx, now: Micros, limit: i64) -> Result<Vec<TenantId>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            "SELECT tenant_id FROM message_wakeups WHERE due_at <= $1 ORDER BY due_at LIMIT $2",
+            args![now, limit],
+        )
+        .await?;
+    rows.iter().map(|row| Ok(TenantId(row.get("tenant_id")?))).collect()
+}
+
+/// The soonest wakeup of any tenant, so the worker can sleep until then.
+pub async fn next_wakeup(tx: &mut PlatformTx) -> Result<Option<Micros>, StoreError> {
+    let row = tx.fetch_optional("SELECT MIN(due_at) AS due FROM message_wakeups", args![]).await?;
+    Ok(match row {
+        Some(row) => row.get("due")?,
+        None => None,
+    })
+}
+
+const CLAIMABLE_SQLITE: &str = "SELECT id FROM messages
+     WHERE tenant_id = $1 AND ((status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND claimed_until <= $2))
+     ORDER BY next_attempt_at LIMIT $3";
+// Several `serve` processes may share one PostgreSQL: each claims rows the others have not locked.
+const CLAIMABLE_POSTGRES: &str = "SELECT id FROM messages
+     WHERE tenant_id = $1 AND ((status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND claimed_until <= $2))
+     ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED";
+
+/// Claims up to `limit` due messages (and ones whose earlier claim lapsed) until `lease_until`.
+pub async fn claim(
+    tx: &mut TenantTx,
+    now: Micros,
+    lease_until: Micros,
+    limit: i64,
+) -> Result<Vec<MessageRow>, StoreError> {
+    let sql = match tx.kind() {
+        StoreKind::Sqlite => CLAIMABLE_SQLITE,
+        StoreKind::Postgres => CLAIMABLE_POSTGRES,
+    };
+    let ids: Vec<Uuid> =
+        tx.fetch_all(sql, args![now, limit]).await?.iter().map(|r| r.get("id")).collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = placeholders(4, ids.len());
+    let mut values = args![lease_until, now];
+    values.extend(ids.iter().map(|id| crate::Value::from(*id)));
+    tx.execute_assembled(
+        format!(
+            "UPDATE messages SET status = 'sending', claimed_until = $2, attempts = attempts + 1, updated_at = $3
+             WHERE tenant_id = $1 AND id IN ({list})"
+        ),
+        values,
+    )
+    .await?;
+    let mut values = Vec::with_capacity(ids.len());
+    values.extend(ids.iter().map(|id| crate::Value::from(*id)));
+    let rows = tx
+        .fetch_all_assembled(
+            format!(select_messages!("WHERE tenant_id = $1 AND id IN ({})"), placeholders(2, ids.len())),
+            values,
+        )
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Resets the tenant's wakeup to its next due message, or removes it. Locks the wakeup
+/// first, so a message queued meanwhile (which also takes that lock) is never missed.
+pub async fn rewind_wakeup(tx: &mut TenantTx) -> Result<(), StoreError> {
+    tx.execute("UPDATE message_wakeups SET due_at = due_at WHERE tenant_id = $1", args![]).await?;
+    let row = tx
+        .fetch_one(
+            "SELECT MIN(CASE WHEN status = 'pending' THEN next_attempt_at ELSE claimed_until END) AS due
+             FROM messages WHERE tenant_id = $1 AND status IN ('pending', 'sending')",
+            args![],
+        )
+        .await?;
+    match row.get::<Option<Micros>>("due")? {
+        Some(due) => {
+            tx.execute(
+                "INSERT INTO message_wakeups (tenant_id, due_at) VALUES ($1, $2)
+                 ON CONFLICT (tenant_id) DO UPDATE SET due_at = excluded.due_at",
+                args![due],
+            )
+            .await?;
+        }
+        None => {
+            tx.execute("DELETE FROM message_wakeups WHERE tenant_id = $1", args![]).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What became of one send.
+#[derive(Debug, Clone)]
+pub enum Settled {
+    Sent {
+        channel: String,
+        provider_id: String,
+    },
+    Retry {
+        at: Micros,
+        error: String,
+    },
+    /// Refused on one channel in a way a retry cannot mend: try the next one now.
+    Fallback {
+        channel: String,
+        error: String,
+    },
+    Failed {
+        channel: Option<String>,
+        error: String,
+    },
+    Skipped {
+        reason: String,
+    },
+}
+
+pub async fn settle(tx: &mut TenantTx, id: Uuid, outcome: &Settled, now: Micros) -> Result<(), StoreError> {
+    match outcome {
+        Settled::Sent { channel, provider_id } => {
+            tx.execute(
+                "UPDATE messages SET status = 'sent', channel = $3, provider_id = $4, sent_at = $5, error = NULL,
+                        claimed_until = NULL, updated_at = $5
+                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
+                args![id, channel, provider_id, now],
+            )
+            .await?
+        }
+        Settled::Retry { at, error } => {
+            tx.execute(
+                "UPDATE messages SET status = 'pending', next_attempt_at = $3, error = $4, claimed_until = NULL,
+                        updated_at = $5
+                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
+                args![id, *at, error, now],
+            )
+            .await?
+        }
+        Settled::Fallback { channel, error } => {
+            tx.execute(
+                "UPDATE messages SET status = 'pending', channel = $3, next_attempt_at = $5, error = $4,
+                        claimed_until = NULL, updated_at = $5
+                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
+                args![id, channel, error, now],
+            )
+            .await?
+        }
+        Settled::Failed { channel, error } => {
+            tx.execute(
+                "UPDATE messages SET status = 'failed', channel = COALESCE($3, channel), error = $4,
+                        claimed_until = NULL, updated_at = $5
+                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
+                args![id, channel.clone(), error, now],
+            )
+            .await?
+        }
+        Settled::Skipped { reason } => {
+            tx.execute(
+                "UPDATE messages SET status = 'skipped', error = $3, claimed_until = NULL, updated_at = $4
+                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
+                args![id, reason, now],
+            )
+            .await?
+        }
+    };
+    Ok(())
+}
+
+pub async fn find(tx: &mut TenantTx, id: Uuid) -> Result<Option<MessageRow>, StoreError> {
+    let row = tx.fetch_optional(select_messages!("WHERE tenant_id = $1 AND id = $2"), args![id]).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn find_by_provider_id(tx: &mut TenantTx, provider_id: &str) -> Result<Option<MessageRow>, StoreError> {
+    let row =
+        tx.fetch_optional(select_messages!("WHERE tenant_id = $1 AND provider_id = $2"), args![provider_id]).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A delivery report: the new status, when, and the provider's reason for a failure.
+pub async fn report_delivery(
+    tx: &mut TenantTx,
+    id: Uuid,
+    status: &str,
+    error: Option<String>,
+    at: Micros,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE messages SET status = $3, error = COALESCE($4, error),
+                delivered_at = CASE WHEN $3 IN ('delivered', 'read') AND delivered_at IS NULL THEN $5 ELSE delivered_at END,
+                read_at = CASE WHEN $3 = 'read' THEN $5 ELSE read_at END, updated_at = $5
+         WHERE tenant_id = $1 AND id = $2",
+        args![id, status, error, at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sends a failed message again, from its first channel.
+pub async fn retry(tx: &mut TenantTx, id: Uuid, now: Micros) -> Result<bool, StoreError> {
+    let changed = tx
+        .execute(
+            "UPDATE messages SET status = 'pending', next_attempt_at = $3, attempts = 0, error = NULL, updated_at = $3
+             WHERE tenant_id = $1 AND id = $2 AND status = 'failed'",
+            args![id, now],
+        )
+        .await?;
+    if changed > 0 {
+        wake(tx, now).await?;
+    }
+    Ok(changed > 0)
+}
+
+/// A customer's messages, newest first.
+pub async fn of_customer(tx: &mut TenantTx, customer: CustomerId, limit: i64) -> Result<Vec<MessageRow>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            select_messages!("WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3"),
+            args![customer, limit],
+        )
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The tenant's messages, newest first, optionally of one status.
+pub async fn recent(tx: &mut TenantTx, status: Option<&str>, limit: i64) -> Result<Vec<MessageRow>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            select_messages!(
+                "WHERE tenant_id = $1 AND ($2 IS NULL OR status = $2)
+             ORDER BY created_at DESC, id DESC LIMIT $3"
+            ),
+            args![status, limit],
+        )
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// How many messages are in each status.
+pub async fn counts(tx: &mut TenantTx) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = tx
+        .fetch_all("SELECT status, COUNT(*) AS n FROM messages WHERE tenant_id = $1 GROUP BY status", args![])
+        .await?;
+    rows.iter().map(|row| Ok((row.get("status")?, row.get("n")?))).collect()
+}
