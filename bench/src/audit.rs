@@ -150,7 +150,11 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(results).map_err(|e| e.to_string())?;
     file.write_all(report.as_bytes()).map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("STEWARD_BENCH_KEEP").is_some() {
+        println!("kept the data in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }
 

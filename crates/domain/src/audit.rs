@@ -45,34 +45,100 @@ fn put(out: &mut Vec<u8>, field: Option<&[u8]>) {
     }
 }
 
+/// An audit event's fields borrowed from wherever they were read: verification reads
+/// millions and has no need to copy each field into its own allocation first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditEventRef<'a> {
+    pub seq: i64,
+    pub id: Uuid,
+    pub at: i64,
+    pub actor_type: &'a str,
+    pub actor_id: Option<Uuid>,
+    pub action: &'a str,
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<&'a str>,
+    pub details: &'a str,
+    pub request_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+impl AuditEventRef<'_> {
+    /// Appends the canonical encoding to `out`: a version byte, then each field in order,
+    /// each as a presence byte (0 absent, 1 present), a big-endian u64 length and the
+    /// bytes. Integers are big-endian i64; the UUIDs their 16 bytes; text UTF-8.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.push(1);
+        put(out, Some(&self.seq.to_be_bytes()));
+        put(out, Some(self.id.as_bytes()));
+        put(out, Some(&self.at.to_be_bytes()));
+        put(out, Some(self.actor_type.as_bytes()));
+        put(out, self.actor_id.as_ref().map(|id| id.as_bytes().as_slice()));
+        put(out, Some(self.action.as_bytes()));
+        put(out, self.target_type.map(str::as_bytes));
+        put(out, self.target_id.map(str::as_bytes));
+        put(out, Some(self.details.as_bytes()));
+        put(out, self.request_id.map(str::as_bytes));
+        put(out, self.ip.map(str::as_bytes));
+        put(out, self.user_agent.map(str::as_bytes));
+    }
+
+    /// Copies the fields into an owned event.
+    pub fn to_owned_event(&self) -> AuditEvent {
+        AuditEvent {
+            seq: self.seq,
+            id: self.id,
+            at: self.at,
+            actor_type: self.actor_type.to_string(),
+            actor_id: self.actor_id,
+            action: self.action.to_string(),
+            target_type: self.target_type.map(str::to_string),
+            target_id: self.target_id.map(str::to_string),
+            details: self.details.to_string(),
+            request_id: self.request_id.map(str::to_string),
+            ip: self.ip.map(str::to_string),
+            user_agent: self.user_agent.map(str::to_string),
+        }
+    }
+}
+
+/// SHA-256 over `previous` and `encoding`.
+fn hash_after(previous: &[u8], encoding: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    hasher.update(encoding);
+    hasher.finalize().into()
+}
+
 impl AuditEvent {
-    /// The canonical encoding: a version byte, then each field in order, each as a
-    /// presence byte (0 absent, 1 present), a big-endian u64 length and the bytes.
-    /// Integers are big-endian i64; the UUIDs their 16 bytes; text UTF-8.
+    /// The event's fields, borrowed.
+    pub fn borrowed(&self) -> AuditEventRef<'_> {
+        AuditEventRef {
+            seq: self.seq,
+            id: self.id,
+            at: self.at,
+            actor_type: &self.actor_type,
+            actor_id: self.actor_id,
+            action: &self.action,
+            target_type: self.target_type.as_deref(),
+            target_id: self.target_id.as_deref(),
+            details: &self.details,
+            request_id: self.request_id.as_deref(),
+            ip: self.ip.as_deref(),
+            user_agent: self.user_agent.as_deref(),
+        }
+    }
+
+    /// The canonical encoding (see [`AuditEventRef::encode_into`]).
     pub fn canonical(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
-        out.push(1);
-        put(&mut out, Some(&self.seq.to_be_bytes()));
-        put(&mut out, Some(self.id.as_bytes()));
-        put(&mut out, Some(&self.at.to_be_bytes()));
-        put(&mut out, Some(self.actor_type.as_bytes()));
-        put(&mut out, self.actor_id.as_ref().map(|id| id.as_bytes().as_slice()));
-        put(&mut out, Some(self.action.as_bytes()));
-        put(&mut out, self.target_type.as_deref().map(str::as_bytes));
-        put(&mut out, self.target_id.as_deref().map(str::as_bytes));
-        put(&mut out, Some(self.details.as_bytes()));
-        put(&mut out, self.request_id.as_deref().map(str::as_bytes));
-        put(&mut out, self.ip.as_deref().map(str::as_bytes));
-        put(&mut out, self.user_agent.as_deref().map(str::as_bytes));
+        self.borrowed().encode_into(&mut out);
         out
     }
 
     /// This event's hash, following `previous`.
     pub fn chain_hash(&self, previous: &[u8]) -> [u8; 32] {
-        let mut hasher = Sha256::new();
-        hasher.update(previous);
-        hasher.update(self.canonical());
-        hasher.finalize().into()
+        hash_after(previous, &self.canonical())
     }
 }
 
@@ -94,40 +160,60 @@ pub struct ChainVerifier {
     last_seq: i64,
     last_hash: Vec<u8>,
     pub checked: u64,
+    /// The encoding of the event being checked, kept to be reused.
+    encoding: Vec<u8>,
 }
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { last_seq: 0, last_hash: GENESIS.to_vec(), checked: 0 }
+        Self::after(0, GENESIS.to_vec())
     }
 }
 
 impl ChainVerifier {
     /// Starts after a checkpoint (the last event removed under a retention rule).
     pub fn after(seq: i64, hash: Vec<u8>) -> Self {
-        Self { last_seq: seq, last_hash: hash, checked: 0 }
+        Self { last_seq: seq, last_hash: hash, checked: 0, encoding: Vec::with_capacity(512) }
     }
 
     /// Checks the next event, given the previous hash and hash stored with it.
     pub fn check(&mut self, event: &AuditEvent, stored_prev: &[u8], stored_hash: &[u8]) -> Result<(), ChainBreak> {
+        self.check_borrowed(event.borrowed(), stored_prev, stored_hash)
+    }
+
+    /// [`ChainVerifier::check`] for borrowed fields.
+    pub fn check_borrowed(
+        &mut self,
+        event: AuditEventRef<'_>,
+        stored_prev: &[u8],
+        stored_hash: &[u8],
+    ) -> Result<(), ChainBreak> {
         if event.seq != self.last_seq + 1 {
             return Err(ChainBreak::Gap { previous: self.last_seq, found: event.seq });
         }
         if stored_prev != self.last_hash.as_slice() {
             return Err(ChainBreak::Link { seq: event.seq, id: event.id });
         }
-        let computed = event.chain_hash(stored_prev);
+        self.encoding.clear();
+        event.encode_into(&mut self.encoding);
+        let computed = hash_after(stored_prev, &self.encoding);
         if computed.as_slice() != stored_hash {
             return Err(ChainBreak::Altered { seq: event.seq, id: event.id });
         }
         self.last_seq = event.seq;
-        self.last_hash = computed.to_vec();
+        self.last_hash.clear();
+        self.last_hash.extend_from_slice(&computed);
         self.checked += 1;
         Ok(())
     }
 
     pub fn last_seq(&self) -> i64 {
         self.last_seq
+    }
+
+    /// The hash of the last event checked (or of the starting point).
+    pub fn last_hash(&self) -> &[u8] {
+        &self.last_hash
     }
 }
 

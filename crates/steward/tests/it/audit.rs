@@ -260,3 +260,41 @@ async fn appends_from_two_processes_and_after_a_rollback_keep_one_unbroken_chain
     assert_eq!(api.get("/api/v1/audit/verify").await.json()["intact"], true);
     other.close().await;
 }
+
+#[tokio::test]
+async fn a_long_log_checked_in_stretches_still_names_the_first_broken_event() {
+    // promise: SEC-3
+    // Long enough for verification to read it in stretches at once (each of 10,000-event
+    // batches); what it finds wrong there is named by the careful pass in one read.
+    use steward_store::audit::{NewAuditEvent, append};
+    let server = TestServer::start().await;
+    let fixture = server.tenant("long-log").await;
+    for round in 0..9 {
+        let mut tx = server.app.store.begin_tenant(fixture.tenant).await.unwrap();
+        for n in 0..5_000 {
+            let event = NewAuditEvent {
+                actor_type: "system",
+                action: "test.appended",
+                details: format!("{{\"n\":{}}}", round * 5_000 + n),
+                ..Default::default()
+            };
+            append(&mut tx, event, round * 5_000 + n).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    let intact = steward_app::audit::verify_tenant(&server.app, fixture.tenant).await.unwrap();
+    assert!(intact.intact, "{intact:?}");
+    assert!(intact.checked > 45_000, "{intact:?}");
+
+    server.tamper("UPDATE audit_events SET details = '{\"n\":-1}' WHERE seq = 30000").await;
+    let edited = steward_app::audit::verify_tenant(&server.app, fixture.tenant).await.unwrap();
+    assert!(!edited.intact);
+    assert_eq!(edited.first_broken_seq, Some(30_000), "{edited:?}");
+    assert!(edited.first_break.unwrap_or_default().contains("was changed after it was written"));
+
+    server.tamper("DELETE FROM audit_events WHERE seq = 10000").await;
+    let cut = steward_app::audit::verify_tenant(&server.app, fixture.tenant).await.unwrap();
+    assert!(!cut.intact);
+    assert_eq!(cut.first_broken_seq, Some(10_001), "{cut:?}");
+    assert_eq!(cut.checked, 9_999, "{cut:?}");
+}

@@ -2,7 +2,7 @@
 //! transaction, and reading events back in order for verification and viewing.
 
 use crate::{Micros, Row, StoreError, TenantTx, args};
-use steward_domain::audit::{AuditEvent, GENESIS};
+use steward_domain::audit::{AuditEvent, AuditEventRef, GENESIS};
 use uuid::Uuid;
 
 /// What a service records; the sequence number, time and hashes are added here.
@@ -176,7 +176,6 @@ fn from_row(row: &Row) -> Result<StoredAuditEvent, StoreError> {
     })
 }
 
-/// Events after `after_seq`, oldest first, at most `limit` (a verification batch).
 /// Whether the member has signed in before from this browser (the same user agent), for
 /// the new-device alert. A partial index keeps this to the member's own logins.
 pub async fn has_login_from(
@@ -195,86 +194,187 @@ pub async fn has_login_from(
     Ok(found.is_some())
 }
 
+/// Events after `after_seq`, oldest first, at most `limit` (a verification batch).
 pub async fn read_after(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    read_range(tx, after_seq, i64::MAX, limit).await
+}
+
+/// Events with `after_seq < seq <= until_seq`, oldest first, at most `limit`.
+pub async fn read_range(
+    tx: &mut TenantTx,
+    after_seq: i64,
+    until_seq: i64,
+    limit: i64,
+) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    let batch = read_batch(tx, after_seq, until_seq, limit).await?;
+    Ok(batch
+        .events()?
+        .iter()
+        .map(|stored| StoredAuditEvent {
+            event: stored.event.to_owned_event(),
+            prev_hash: stored.prev_hash.to_vec(),
+            hash: stored.hash.to_vec(),
+        })
+        .collect())
+}
+
+/// A stored event borrowed from an [`AuditBatch`].
+#[derive(Debug, Clone, Copy)]
+pub struct StoredAuditRef<'a> {
+    pub event: AuditEventRef<'a>,
+    pub prev_hash: &'a [u8],
+    pub hash: &'a [u8],
+}
+
+/// Events as one read handed them over; [`AuditBatch::events`] borrows them in order.
+pub struct AuditBatch(BatchInner);
+
+enum BatchInner {
+    /// SQLite: one blob (see [`read_batch`]).
+    Packed(Vec<u8>),
+    Rows(Vec<StoredAuditEvent>),
+}
+
+impl AuditBatch {
+    /// The events, oldest first.
+    pub fn events(&self) -> Result<Vec<StoredAuditRef<'_>>, StoreError> {
+        match &self.0 {
+            BatchInner::Rows(rows) => Ok(rows
+                .iter()
+                .map(|stored| StoredAuditRef {
+                    event: stored.event.borrowed(),
+                    prev_hash: &stored.prev_hash,
+                    hash: &stored.hash,
+                })
+                .collect()),
+            BatchInner::Packed(bytes) => {
+                let mut events = unpack(bytes)?;
+                // The aggregate follows the subquery's order in practice; the chain must not depend on it.
+                if !events.is_sorted_by_key(|e| e.event.seq) {
+                    events.sort_by_key(|e| e.event.seq);
+                }
+                Ok(events)
+            }
+        }
+    }
+}
+
+/// Events with `after_seq < seq <= until_seq`, at most `limit`, as one batch to borrow
+/// from (verification reads millions and copies none of them).
+pub async fn read_batch(
+    tx: &mut TenantTx,
+    after_seq: i64,
+    until_seq: i64,
+    limit: i64,
+) -> Result<AuditBatch, StoreError> {
     if tx.kind() == crate::StoreKind::Sqlite {
-        return read_after_packed(tx, after_seq, limit).await;
+        return read_range_packed(tx, after_seq, until_seq, limit).await;
     }
     let rows = tx
         .fetch_all(
             concat!(
                 "SELECT ",
                 audit_columns!(),
-                " FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+                " FROM audit_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4"
             ),
-            args![after_seq, limit],
+            args![after_seq, until_seq, limit],
         )
         .await?;
-    rows.iter().map(from_row).collect()
+    Ok(AuditBatch(BatchInner::Rows(rows.iter().map(from_row).collect::<Result<_, _>>()?)))
 }
 
-/// One event as SQLite packs it: the columns of `audit_columns!`, blobs in hex.
-type PackedEvent = (
-    String,
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-);
-
-/// [`read_after`] on SQLite: SQLite packs the whole batch into one JSON text, read as one
-/// row. Verification reads millions of rows, and handing SQLite rows over one at a time
-/// from sqlx's worker thread cost more than everything else verify does.
-async fn read_after_packed(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
+/// The lowest and highest sequence numbers the tenant's log holds now, if it holds any.
+pub async fn seq_bounds(tx: &mut TenantTx) -> Result<Option<(i64, i64)>, StoreError> {
     let row = tx
-        .fetch_one(
-            "SELECT json_group_array(json_array(hex(id), seq, at, actor_type, hex(actor_id), action, target_type,
-                    target_id, details, request_id, ip, user_agent, hex(prev_hash), hex(hash))) AS batch
-             FROM (SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)",
-            args![after_seq, limit],
-        )
+        .fetch_one("SELECT MIN(seq) AS low, MAX(seq) AS high FROM audit_events WHERE tenant_id = $1", args![])
         .await?;
-    let text: String = row.get("batch")?;
-    let packed: Vec<PackedEvent> =
-        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("audit batch: {e}")))?;
-    let bad = |what: &str| StoreError::Corrupt(format!("audit event: {what} is not what Steward wrote"));
-    let mut events = Vec::with_capacity(packed.len());
-    for (
-        id,
-        seq,
-        at,
-        actor_type,
-        actor_id,
-        action,
-        target_type,
-        target_id,
-        details,
-        request_id,
-        ip,
-        user_agent,
-        prev,
-        hash,
-    ) in packed
-    {
-        events.push(StoredAuditEvent {
-            event: AuditEvent {
-                id: Uuid::try_parse(&id).map_err(|_| bad("id"))?,
+    let low: Option<i64> = row.get("low")?;
+    let high: Option<i64> = row.get("high")?;
+    Ok(low.zip(high))
+}
+
+/// One column as [`read_range_packed`] packs it: its length in bytes (none for NULL), a
+/// colon, and its bytes (blobs as they are, numbers as decimal text).
+macro_rules! packed {
+    ($column:literal) => {
+        concat!("octet_length(", $column, "), ':', ", $column)
+    };
+}
+
+/// [`read_range`] on SQLite: SQLite packs the whole batch into one blob, read as one row.
+/// Verification reads millions of rows; handing SQLite rows over one at a time from
+/// sqlx's worker thread cost more than everything else verify does, and packing them as
+/// JSON (hex blobs, escaped text) cost more than reading them. Lengths need no escaping,
+/// and one `concat` per row copies each value once.
+async fn read_range_packed(
+    tx: &mut TenantTx,
+    after_seq: i64,
+    until_seq: i64,
+    limit: i64,
+) -> Result<AuditBatch, StoreError> {
+    const SQL: &str = concat!(
+        "SELECT CAST(group_concat(concat(",
+        packed!("id"),
+        ", ",
+        packed!("seq"),
+        ", ",
+        packed!("at"),
+        ", ",
+        packed!("actor_type"),
+        ", ",
+        packed!("actor_id"),
+        ", ",
+        packed!("action"),
+        ", ",
+        packed!("target_type"),
+        ", ",
+        packed!("target_id"),
+        ", ",
+        packed!("details"),
+        ", ",
+        packed!("request_id"),
+        ", ",
+        packed!("ip"),
+        ", ",
+        packed!("user_agent"),
+        ", ",
+        packed!("prev_hash"),
+        ", ",
+        packed!("hash"),
+        "), '') AS BLOB) AS batch
+         FROM (SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4)"
+    );
+    let row = tx.fetch_one(SQL, args![after_seq, until_seq, limit]).await?;
+    let packed: Option<Vec<u8>> = row.get("batch")?;
+    Ok(AuditBatch(BatchInner::Packed(packed.unwrap_or_default())))
+}
+
+/// Reads what [`read_range_packed`] packed.
+fn unpack(bytes: &[u8]) -> Result<Vec<StoredAuditRef<'_>>, StoreError> {
+    let mut packed = Packed(bytes);
+    let mut events = Vec::new();
+    while !packed.0.is_empty() {
+        let id = packed.uuid("id")?.ok_or_else(|| not_written("id"))?;
+        let seq = packed.number("seq")?;
+        let at = packed.number("at")?;
+        let actor_type = packed.required_text("actor_type")?;
+        let actor_id = packed.uuid("actor_id")?;
+        let action = packed.required_text("action")?;
+        let target_type = packed.text("target_type")?;
+        let target_id = packed.text("target_id")?;
+        let details = packed.required_text("details")?;
+        let request_id = packed.text("request_id")?;
+        let ip = packed.text("ip")?;
+        let user_agent = packed.text("user_agent")?;
+        let prev_hash = packed.field("prev_hash")?.ok_or_else(|| not_written("prev_hash"))?;
+        let hash = packed.field("hash")?.ok_or_else(|| not_written("hash"))?;
+        events.push(StoredAuditRef {
+            event: AuditEventRef {
+                id,
                 seq,
                 at,
                 actor_type,
-                actor_id: if actor_id.is_empty() {
-                    None
-                } else {
-                    Some(Uuid::try_parse(&actor_id).map_err(|_| bad("actor_id"))?)
-                },
+                actor_id,
                 action,
                 target_type,
                 target_id,
@@ -283,29 +383,52 @@ async fn read_after_packed(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Res
                 ip,
                 user_agent,
             },
-            prev_hash: from_hex(&prev).ok_or_else(|| bad("prev_hash"))?,
-            hash: from_hex(&hash).ok_or_else(|| bad("hash"))?,
+            prev_hash,
+            hash,
         });
-    }
-    // The aggregate follows the subquery's order in practice; the chain must not depend on it.
-    if !events.is_sorted_by_key(|e| e.event.seq) {
-        events.sort_by_key(|e| e.event.seq);
     }
     Ok(events)
 }
 
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
-    let bytes = text.as_bytes();
-    if !bytes.len().is_multiple_of(2) {
-        return None;
+fn not_written(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("audit event: {what} is not what Steward wrote"))
+}
+
+/// The unread rest of a packed batch.
+struct Packed<'a>(&'a [u8]);
+
+impl<'a> Packed<'a> {
+    fn field(&mut self, what: &str) -> Result<Option<&'a [u8]>, StoreError> {
+        if let Some(rest) = self.0.strip_prefix(b":") {
+            self.0 = rest;
+            return Ok(None);
+        }
+        let colon = self.0.iter().position(|b| *b == b':').ok_or_else(|| not_written(what))?;
+        let length: usize = std::str::from_utf8(&self.0[..colon])
+            .ok()
+            .and_then(|digits| digits.parse().ok())
+            .ok_or_else(|| not_written(what))?;
+        let value = self.0.get(colon + 1..colon + 1 + length).ok_or_else(|| not_written(what))?;
+        self.0 = &self.0[colon + 1 + length..];
+        Ok(Some(value))
     }
-    bytes.chunks(2).map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?)).collect()
+
+    fn text(&mut self, what: &str) -> Result<Option<&'a str>, StoreError> {
+        self.field(what)?.map(|v| std::str::from_utf8(v).map_err(|_| not_written(what))).transpose()
+    }
+
+    fn required_text(&mut self, what: &str) -> Result<&'a str, StoreError> {
+        self.text(what)?.ok_or_else(|| not_written(what))
+    }
+
+    fn number(&mut self, what: &str) -> Result<i64, StoreError> {
+        let digits = self.field(what)?.ok_or_else(|| not_written(what))?;
+        std::str::from_utf8(digits).ok().and_then(|d| d.parse().ok()).ok_or_else(|| not_written(what))
+    }
+
+    fn uuid(&mut self, what: &str) -> Result<Option<Uuid>, StoreError> {
+        self.field(what)?.map(|v| Uuid::from_slice(v).map_err(|_| not_written(what))).transpose()
+    }
 }
 
 /// What the viewer filters by; every part optional.
