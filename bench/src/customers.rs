@@ -3,10 +3,13 @@
 //!   and the process's peak memory (VmHWM), the median of several runs, each into a fresh
 //!   tenant while other tenants' customers are present;
 //! - search through the API over those customers: name prefixes and phone digits, p50/p99;
-//! - creating customers through the API (each with its audit event): requests per second.
+//! - creating customers through the API (each with its audit event): requests per second;
+//! - with `--unaudited PATH` (a build made with `RUSTFLAGS="--cfg steward_unaudited"`, which
+//!   writes no audit events), what the audit event costs that request: both builds in turn
+//!   on the same data, the median of each.
 //!
 //! Usage: steward-bench customers [--postgres ADMIN_URL] [--rows N] [--runs N] [--seconds N]
-//!        [--connections N] [--steward PATH]
+//!        [--connections N] [--steward PATH] [--unaudited PATH]
 
 use crate::{http, median_f64, median_u64, rss_kib, seed};
 use std::process::{Command, Stdio};
@@ -112,6 +115,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let mut seconds: u64 = 5;
     let mut connections: usize = 16;
     let mut steward = steward.to_string();
+    let mut unaudited: Option<String> = None;
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
         let value = iter.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -122,6 +126,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
             "--seconds" => seconds = value.parse().map_err(|_| "--seconds: a whole number")?,
             "--connections" => connections = value.parse().map_err(|_| "--connections: a whole number")?,
             "--steward" => steward = value.clone(),
+            "--unaudited" => unaudited = Some(value.clone()),
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -166,7 +171,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let token = tokens::create(&app, &owner, "crm bench", &scopes, None).await.map_err(|e| e.to_string())?.token;
     store.close().await;
 
-    let (_server, address) = seed::start_server(&steward, &data_dir, url.as_deref()).await?;
+    let (server, address) = seed::start_server(&steward, &data_dir, url.as_deref()).await?;
 
     // Search: name prefixes and phone digits, as someone types them.
     let queries: Vec<String> = FIRST
@@ -246,6 +251,34 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         }
         create_rps.push(result.per_second);
     }
+    drop(server);
+
+    // The audit event's cost to the same request: the same creates against a build that
+    // writes no audit events, alternating with the real one, on the same data.
+    let mut with_audit = Vec::new();
+    let mut without_audit = Vec::new();
+    if let Some(unaudited) = &unaudited {
+        for run in 1..=runs {
+            for (binary, audited) in [(steward.as_str(), true), (unaudited.as_str(), false)] {
+                let (server, address) = seed::start_server(binary, &data_dir, url.as_deref()).await?;
+                let offset = 1_000 + run * 100 + usize::from(audited) * 50;
+                let make = create.clone();
+                let varied: http::RequestMaker = std::sync::Arc::new(move |c, n| make(c + offset, n));
+                http::load_varied(&address, varied.clone(), connections, Duration::from_secs(1)).await?; // warm-up
+                let result = http::load_varied(&address, varied, connections, Duration::from_secs(seconds)).await?;
+                drop(server);
+                if result.errors > 0 {
+                    return Err(format!("{} creates failed", result.errors));
+                }
+                println!(
+                    "create {} audit, run {run}: {:.0} customers/s",
+                    if audited { "with" } else { "without" },
+                    result.per_second
+                );
+                if audited { with_audit.push(result.per_second) } else { without_audit.push(result.per_second) }
+            }
+        }
+    }
     seeded.cleanup().await;
     let _ = std::fs::remove_dir_all(&data_dir);
 
@@ -256,7 +289,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
          | import through the CLI | {rate:.0} rows/s |\n\
          | import peak memory (VmHWM) | {peak:.0} MiB |\n\
          | search (name prefix / phone digits), {connections} connections | {srps:.0} req/s, p50 {sp50:.2} ms, p99 {sp99:.2} ms |\n\
-         | create through the API with audit, {connections} connections | {crps:.0} customers/s |\n",
+         | create through the API with audit, {connections} connections | {crps:.0} customers/s |\n{audit_cost}",
         backend = seeded.backend,
         date = jiff::Zoned::now().date(),
         pg = if postgres.is_some() { " --postgres ADMIN_URL" } else { "" },
@@ -267,6 +300,15 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         sp50 = median_u64(search_p50) as f64 / 1000.0,
         sp99 = median_u64(search_p99) as f64 / 1000.0,
         crps = median_f64(create_rps),
+        audit_cost = if with_audit.is_empty() {
+            String::new()
+        } else {
+            let (with, without) = (median_f64(with_audit), median_f64(without_audit));
+            format!(
+                "| create through the API, a build without / with the audit event, alternating | {without:.0} / {with:.0} customers/s ({:.1}% less) |\n",
+                (1.0 - with / without) * 100.0
+            )
+        },
     );
     println!("{summary}");
     use std::io::Write;

@@ -41,7 +41,7 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::S
             })
         })
         .test_before_acquire(false)
-        .max_connections(max_connections.max(2))
+        .max_connections(max_connections.max(1))
         .min_connections(1)
         .connect_with(options)
         .await?;

@@ -39,6 +39,11 @@ pub struct Store {
     /// SQLite's busy handler, which sleeps between retries and collapses throughput when
     /// many requests write at once.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the one connection every write transaction uses. A connection's page cache
+    /// is thrown away whenever another connection has written since its last transaction;
+    /// with writes spread over the pool, every write began by re-reading its pages. One
+    /// writing connection keeps its cache warm. Reads use the pool in `backend`.
+    sqlite_writer: Option<sqlx::SqlitePool>,
     /// Each tenant's audit head as this process last wrote it (SQLite), so an append is
     /// one statement; the database checks it and a stale one falls back to reading it.
     audit_heads: std::sync::Arc<crate::audit::HeadCache>,
@@ -54,14 +59,15 @@ impl Store {
     /// Opens the database named by `url`: `sqlite://path` (created if missing) or
     /// `postgres://...`. `max_connections` bounds the pool.
     pub async fn open(url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite(crate::sqlite::open_pool(url, max_connections).await?)
+        let (backend, sqlite_writer) = if url.starts_with("sqlite:") {
+            let readers = crate::sqlite::open_pool(url, max_connections.max(2)).await?;
+            (Backend::Sqlite(readers), Some(crate::sqlite::open_pool(url, 1).await?))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres(crate::postgres::open_pool(url, max_connections).await?)
+            (Backend::Postgres(crate::postgres::open_pool(url, max_connections).await?), None)
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        Ok(Store { backend, writer: Default::default(), audit_heads: Default::default() })
+        Ok(Store { backend, writer: Default::default(), sqlite_writer, audit_heads: Default::default() })
     }
 
     pub fn kind(&self) -> StoreKind {
@@ -98,8 +104,9 @@ impl Store {
             (Backend::Sqlite(pool), _) if read_only => {
                 Txn::Sqlite { tx: Guard::begin(pool, "BEGIN".into()).await?, _turn: None }
             }
-            (Backend::Sqlite(pool), _) => {
+            (Backend::Sqlite(readers), _) => {
                 let turn = self.writer.clone().lock_owned().await;
+                let pool = self.sqlite_writer.as_ref().unwrap_or(readers);
                 Txn::Sqlite { tx: Guard::begin(pool, "BEGIN IMMEDIATE".into()).await?, _turn: Some(turn) }
             }
             (Backend::Postgres(pool), Some(tenant)) => {
@@ -120,7 +127,12 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite(pool) => pool.close().await,
+            Backend::Sqlite(pool) => {
+                if let Some(writer) = &self.sqlite_writer {
+                    writer.close().await;
+                }
+                pool.close().await
+            }
             Backend::Postgres(pool) => pool.close().await,
         }
     }

@@ -27,6 +27,9 @@ pub async fn prepare(config: &Config) -> Result<(TcpListener, App), StartError> 
 }
 
 pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(), StartError> {
+    if steward_app::audit::UNAUDITED_BUILD {
+        eprintln!("WARNING: this is the benchmark build that writes no audit events; never serve anyone with it.");
+    }
     let store = app.store.clone();
     let sweeper = (config.retention_sweep_minutes > 0).then(|| {
         let every = std::time::Duration::from_secs(config.retention_sweep_minutes as u64 * 60);
