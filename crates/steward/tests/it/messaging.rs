@@ -154,6 +154,16 @@ async fn on_june_first_with_twilio() -> (MockServer, FakeTwilio, TestServer) {
     (twilio, fake, server)
 }
 
+/// Steward on 1 June 2026, its SMS going to `twilio` and its WhatsApp messages to `meta`.
+async fn on_june_first_with_twilio_and(twilio: &MockServer, meta: &MockServer) -> TestServer {
+    TestServer::start_with(Options {
+        clock: Some(Clock::fixed(JUNE_FIRST)),
+        processor_endpoints: Some(vec![("twilio".into(), twilio.uri()), ("whatsapp".into(), meta.uri())]),
+        ..Options::default()
+    })
+    .await
+}
+
 async fn created(api: &crate::harness::Api, path: &str, body: Value) -> Value {
     let page = api.call(Method::POST, path, Some(body)).await;
     assert_eq!(page.status, StatusCode::CREATED, "POST {path}: {}", page.body);
@@ -359,12 +369,7 @@ async fn a_refusal_a_retry_cannot_mend_falls_back_and_a_rate_limit_retries_later
             "code": 132001, "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam" } })))
         .mount(&meta)
         .await;
-    let server = TestServer::start_with(Options {
-        clock: Some(Clock::fixed(JUNE_FIRST)),
-        processor_endpoints: Some(vec![("twilio".into(), twilio.uri()), ("whatsapp".into(), meta.uri())]),
-        ..Options::default()
-    })
-    .await;
+    let server = on_june_first_with_twilio_and(&twilio, &meta).await;
     let shop = server.tenant("fallback-shop").await;
     let salon = open_salon(&server, &shop, "Asia/Kolkata").await;
     let api = server.api(&shop.owner_token);
@@ -438,12 +443,7 @@ async fn opt_outs_withdraw_consent_at_once_and_whatsapp_webhooks_need_the_token_
             "contacts": [{ "input": "919845022222", "wa_id": "919845022222" }], "messages": [{ "id": "wamid.HBgLMTY0NjcwNDM1OTUVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA" }] })))
         .mount(&meta)
         .await;
-    let server = TestServer::start_with(Options {
-        clock: Some(Clock::fixed(JUNE_FIRST)),
-        processor_endpoints: Some(vec![("twilio".into(), twilio.uri()), ("whatsapp".into(), meta.uri())]),
-        ..Options::default()
-    })
-    .await;
+    let server = on_june_first_with_twilio_and(&twilio, &meta).await;
     let shop = server.tenant("optout-shop").await;
     let salon = open_salon(&server, &shop, "Asia/Kolkata").await;
     let api = server.api(&shop.owner_token);
