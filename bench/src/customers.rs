@@ -280,7 +280,12 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         }
     }
     seeded.cleanup().await;
-    let _ = std::fs::remove_dir_all(&data_dir);
+    // STEWARD_BENCH_KEEP=1 keeps the data folder for a closer look.
+    if std::env::var_os("STEWARD_BENCH_KEEP").is_some() {
+        println!("kept the data in {}", data_dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&data_dir);
+    }
 
     let summary = format!(
         "\n## Customers, {backend}, {date}\n\n`steward-bench customers{pg}` (release build; {rows} customers per tenant, {others} other tenants' \
