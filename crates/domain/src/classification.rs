@@ -123,7 +123,7 @@ registry! {
         "preferred_channel": Personal, "last_visit_at": Personal, "created_by": Operational,
         "created_at": Operational, "updated_at": Operational,
     }
-    "customer_search_terms" { "tenant_id": Operational, "term": Personal, "customer_id": Operational }
+    "customer_search_terms" { "tenant_id": Operational, "term": Personal, "customer_id": Operational, "name_key": Personal }
     "customer_tags" { "tenant_id": Operational, "customer_id": Operational, "tag": Personal }
     "customer_notes" {
         "tenant_id": Operational, "id": Operational, "customer_id": Operational, "author_id": Operational,

@@ -36,6 +36,11 @@ pub const SQLITE: &[Migration] = &[
     },
     Migration { version: 9, name: "messaging", sql: include_str!("../migrations/sqlite/0009_messaging.sql") },
     Migration { version: 10, name: "audit_append", sql: include_str!("../migrations/sqlite/0010_audit_append.sql") },
+    Migration {
+        version: 11,
+        name: "search_sort_key",
+        sql: include_str!("../migrations/sqlite/0011_search_sort_key.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -57,6 +62,11 @@ pub const POSTGRES: &[Migration] = &[
     },
     Migration { version: 9, name: "messaging", sql: include_str!("../migrations/postgres/0009_messaging.sql") },
     Migration { version: 10, name: "audit_append", sql: include_str!("../migrations/postgres/0010_audit_append.sql") },
+    Migration {
+        version: 11,
+        name: "search_sort_key",
+        sql: include_str!("../migrations/postgres/0011_search_sort_key.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

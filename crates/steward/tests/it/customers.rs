@@ -152,6 +152,48 @@ async fn customers_are_created_found_changed_paged_and_deleted() {
 }
 
 #[tokio::test]
+async fn a_search_pages_in_name_order_each_customer_once_and_follows_a_rename() {
+    // promise: CRM-1
+    let server = TestServer::start().await;
+    let a = server.tenant("crm-pages").await;
+    let api = server.api(&a.owner_token);
+    let mut ids = Vec::new();
+    // "Sara Sarin" matches "sar" by both words; "Kabir Sarkar" only by his surname; the
+    // others not at all.
+    for name in ["Zara Sarkar", "Sara Sarin", "Kabir Sarkar", "Sarah Khan", "Meera Rao", "Sarita Nair"] {
+        let page = api.call(Method::POST, "/api/v1/customers", Some(json!({ "name": name }))).await;
+        assert_eq!(page.status, StatusCode::CREATED, "{}", page.body);
+        ids.push(page.json()["id"].as_str().unwrap().to_string());
+    }
+    let pages = |query: &'static str| {
+        let api = &api;
+        async move {
+            let mut seen = Vec::new();
+            let mut url = format!("/api/v1/customers?q={query}&limit=2");
+            loop {
+                let page = api.get(&url).await;
+                assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+                let json = page.json();
+                seen.extend(
+                    json["customers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()),
+                );
+                match json["next_cursor"].as_str() {
+                    Some(cursor) => url = format!("/api/v1/customers?q={query}&limit=2&cursor={cursor}"),
+                    None => break seen,
+                }
+            }
+        }
+    };
+    assert_eq!(pages("sar").await, ["Kabir Sarkar", "Sara Sarin", "Sarah Khan", "Sarita Nair", "Zara Sarkar"]);
+    let renamed = api
+        .call(Method::PATCH, &format!("/api/v1/customers/{}", ids[2]), Some(json!({ "name": "Aarav Sarkar" })))
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(pages("sar").await, ["Aarav Sarkar", "Sara Sarin", "Sarah Khan", "Sarita Nair", "Zara Sarkar"]);
+    assert_eq!(pages("kab").await, Vec::<String>::new(), "the old name is no longer found");
+}
+
+#[tokio::test]
 async fn only_members_with_the_sensitive_permission_see_sensitive_values_and_each_read_is_audited() {
     // promise: CRM-2
     // promise: ACC-3

@@ -112,13 +112,35 @@ pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micr
     }
     // All the terms of the whole slice in key order: each statement then touches
     // neighbouring index pages.
-    let mut terms: Vec<(CustomerId, String)> =
-        customers.iter().flat_map(|c| c.terms.iter().map(|t| (c.id, t.clone()))).collect();
-    terms.sort_by(|a, b| a.1.cmp(&b.1));
-    insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", &terms).await?;
+    let mut terms: Vec<(CustomerId, &str, &str)> =
+        customers.iter().flat_map(|c| c.terms.iter().map(|t| (c.id, t.as_str(), c.values.name_key.as_str()))).collect();
+    terms.sort_by(|a, b| (a.1, a.2).cmp(&(b.1, b.2)));
+    insert_terms(tx, &terms).await?;
     let tags: Vec<(CustomerId, String)> =
         customers.iter().flat_map(|c| c.tags.iter().map(|t| (c.id, t.clone()))).collect();
     insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", &tags).await?;
+    Ok(())
+}
+
+/// Inserts search terms as (customer, term, the customer's sort key).
+async fn insert_terms(tx: &mut TenantTx, terms: &[(CustomerId, &str, &str)]) -> Result<(), StoreError> {
+    for chunk in terms.chunks(BATCH * 2) {
+        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (id, term, name_key) in chunk {
+            let n = args.len() + 2;
+            rows.push(format!("($1, ${}, ${}, ${})", n, n + 1, n + 2));
+            args.extend(args![*id, term.to_string(), name_key.to_string()]);
+        }
+        tx.execute_assembled(
+            format!(
+                "INSERT INTO customer_search_terms (tenant_id, customer_id, term, name_key) VALUES {}",
+                rows.join(", ")
+            ),
+            args,
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -174,8 +196,9 @@ pub async fn update(
     }
     tx.execute("DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id = $2", args![id]).await?;
     tx.execute("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2", args![id]).await?;
-    let terms: Vec<(CustomerId, String)> = terms.iter().map(|t| (id, t.clone())).collect();
-    insert_pairs(tx, "customer_search_terms (tenant_id, customer_id, term)", &terms).await?;
+    let terms: Vec<(CustomerId, &str, &str)> =
+        terms.iter().map(|t| (id, t.as_str(), values.name_key.as_str())).collect();
+    insert_terms(tx, &terms).await?;
     let tags: Vec<(CustomerId, String)> = tags.iter().map(|t| (id, t.clone())).collect();
     insert_pairs(tx, "customer_tags (tenant_id, customer_id, tag)", &tags).await?;
     Ok(true)
@@ -272,6 +295,13 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
     let short = |group: &TermGroup| group.iter().all(|(start, _)| start.chars().count() <= 4);
     if !query.groups.is_empty() {
         tx.plan_for_values().await?;
+    }
+    if let [group] = query.groups.as_slice()
+        && query.sort == SortOrder::Name
+        && query.tag.is_none()
+        && query.field.is_none()
+    {
+        return list_by_name_from_terms(tx, group, query).await;
     }
     let mut dense = !query.groups.is_empty() && query.groups.iter().all(short);
     for group in &query.groups {
@@ -381,6 +411,60 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
             SortOrder::LastVisit => After::Instant(last.last_visit_at.unwrap_or(0), last.id),
             SortOrder::Created => After::Id(last.id),
         }),
+        _ => None,
+    };
+    Ok((customers, after))
+}
+
+/// A one-group search in name order (what typing into the search box asks): each term
+/// carries its customer's sort key, so the page is read from the term index alone,
+/// sorted there, and only its own customers are visited. However many customers match,
+/// however late in the alphabet they sort.
+async fn list_by_name_from_terms(
+    tx: &mut TenantTx,
+    group: &TermGroup,
+    query: &ListQuery,
+) -> Result<(Vec<CustomerRow>, Option<After>), StoreError> {
+    let mut args: Vec<Value> = Vec::new();
+    let mut next = |value: Value| {
+        args.push(value);
+        format!("${}", args.len() + 1)
+    };
+    let ranges: Vec<String> = group
+        .iter()
+        .map(|(start, end)| {
+            let (s, e) = (next(start.clone().into()), next(end.clone().into()));
+            format!(
+                "SELECT t.name_key, t.customer_id FROM customer_search_terms t
+                 WHERE t.tenant_id = $1 AND t.term >= {s} AND t.term < {e}"
+            )
+        })
+        .collect();
+    let after = match &query.after {
+        Some(After::Name(name, id)) => {
+            let (k, i) = (next(name.clone().into()), next((*id).into()));
+            format!("WHERE (u.name_key, u.customer_id) > ({k}, {i})")
+        }
+        _ => String::new(),
+    };
+    let limit = query.limit.clamp(1, 500);
+    let l = next((limit + 1).into());
+    let sql = format!(
+        "WITH m AS MATERIALIZED (
+             SELECT DISTINCT u.name_key, u.customer_id FROM ({}) AS u {after}
+             ORDER BY u.name_key, u.customer_id LIMIT {l})
+         SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
+                c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
+         FROM m CROSS JOIN customers c WHERE c.tenant_id = $1 AND c.id = m.customer_id
+         ORDER BY m.name_key, m.customer_id",
+        ranges.join(" UNION ALL ")
+    );
+    let rows = tx.fetch_all_assembled(sql, args).await?;
+    let mut customers = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    let more = customers.len() as i64 > limit;
+    customers.truncate(limit as usize);
+    let after = match (more, customers.last()) {
+        (true, Some(last)) => Some(After::Name(last.name_key.clone(), last.id)),
         _ => None,
     };
     Ok((customers, after))
