@@ -185,6 +185,9 @@ async fn a_search_pages_in_name_order_each_customer_once_and_follows_a_rename() 
         }
     };
     assert_eq!(pages("sar").await, ["Kabir Sarkar", "Sara Sarin", "Sarah Khan", "Sarita Nair", "Zara Sarkar"]);
+    // Several words: every one must match one of the customer's words.
+    assert_eq!(pages("k+sar").await, ["Kabir Sarkar", "Sarah Khan"]);
+    assert_eq!(pages("sarah+k").await, ["Sarah Khan"]);
     let renamed = api
         .call(Method::PATCH, &format!("/api/v1/customers/{}", ids[2]), Some(json!({ "name": "Aarav Sarkar" })))
         .await;

@@ -296,12 +296,8 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
     if !query.groups.is_empty() {
         tx.plan_for_values().await?;
     }
-    if let [group] = query.groups.as_slice()
-        && query.sort == SortOrder::Name
-        && query.tag.is_none()
-        && query.field.is_none()
-    {
-        return list_by_name_from_terms(tx, group, query).await;
+    if !query.groups.is_empty() && query.sort == SortOrder::Name && query.tag.is_none() && query.field.is_none() {
+        return list_by_name_from_terms(tx, query).await;
     }
     let mut dense = !query.groups.is_empty() && query.groups.iter().all(short);
     for group in &query.groups {
@@ -416,21 +412,43 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
     Ok((customers, after))
 }
 
-/// A one-group search in name order (what typing into the search box asks): each term
-/// carries its customer's sort key, so the page is read from the term index alone,
-/// sorted there, and only its own customers are visited. However many customers match,
-/// however late in the alphabet they sort.
+/// A search in name order (what typing into the search box asks): each term carries its
+/// customer's sort key, so the page is read from the term index, sorted there, and only
+/// its own customers are visited, however many match and however late in the alphabet
+/// they sort. With several words, the one with the longest prefix (the fewest matches,
+/// as a rule) drives, and each of the others must match among the customer's own terms.
 async fn list_by_name_from_terms(
     tx: &mut TenantTx,
-    group: &TermGroup,
     query: &ListQuery,
 ) -> Result<(Vec<CustomerRow>, Option<After>), StoreError> {
+    let shortest = |group: &TermGroup| group.iter().map(|(start, _)| start.chars().count()).min().unwrap_or(0);
+    let Some((driver, driving)) = query.groups.iter().enumerate().max_by_key(|(_, group)| shortest(group)) else {
+        return Ok((Vec::new(), None));
+    };
     let mut args: Vec<Value> = Vec::new();
     let mut next = |value: Value| {
         args.push(value);
         format!("${}", args.len() + 1)
     };
-    let ranges: Vec<String> = group
+    let mut also = Vec::new();
+    for (index, group) in query.groups.iter().enumerate() {
+        if index == driver {
+            continue;
+        }
+        let ranges: Vec<String> = group
+            .iter()
+            .map(|(start, end)| {
+                let (s, e) = (next(start.clone().into()), next(end.clone().into()));
+                format!("(o.term >= {s} AND o.term < {e})")
+            })
+            .collect();
+        also.push(format!(
+            "EXISTS (SELECT 1 FROM customer_search_terms o WHERE o.tenant_id = $1 AND o.customer_id = u.customer_id
+                     AND ({}))",
+            ranges.join(" OR ")
+        ));
+    }
+    let ranges: Vec<String> = driving
         .iter()
         .map(|(start, end)| {
             let (s, e) = (next(start.clone().into()), next(end.clone().into()));
@@ -440,13 +458,11 @@ async fn list_by_name_from_terms(
             )
         })
         .collect();
-    let after = match &query.after {
-        Some(After::Name(name, id)) => {
-            let (k, i) = (next(name.clone().into()), next((*id).into()));
-            format!("WHERE (u.name_key, u.customer_id) > ({k}, {i})")
-        }
-        _ => String::new(),
-    };
+    if let Some(After::Name(name, id)) = &query.after {
+        let (k, i) = (next(name.clone().into()), next((*id).into()));
+        also.push(format!("(u.name_key, u.customer_id) > ({k}, {i})"));
+    }
+    let after = if also.is_empty() { String::new() } else { format!("WHERE {}", also.join(" AND ")) };
     let limit = query.limit.clamp(1, 500);
     let l = next((limit + 1).into());
     let sql = format!(
