@@ -146,15 +146,8 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         (1.0 - audited_median / plain_median) * 100.0,
         customer_cost = (1.0 - customer_audited_median / customer_plain_median) * 100.0,
     );
-    println!("{report}");
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(results).map_err(|e| e.to_string())?;
-    file.write_all(report.as_bytes()).map_err(|e| e.to_string())?;
-    if std::env::var_os("STEWARD_BENCH_KEEP").is_some() {
-        println!("kept the data in {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    crate::record_results(results, &report)?;
+    crate::remove_data(&dir);
     Ok(())
 }
 

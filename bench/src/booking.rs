@@ -347,12 +347,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         return Err(format!("colliding requests stored {booked} appointments for 10 slots"));
     }
     seeded.cleanup().await;
-    // STEWARD_BENCH_KEEP=1 keeps the data folder and the server's log for a closer look.
-    if std::env::var_os("STEWARD_BENCH_KEEP").is_none() {
-        let _ = std::fs::remove_dir_all(&data_dir);
-    } else {
-        println!("kept {}", data_dir.display());
-    }
+    crate::remove_data(&data_dir);
 
     let summary = format!(
         "\n## Booking, {backend}, {date}\n\n`steward-bench booking{pg}` (release build; {STAFF} staff, {EXISTING} appointments over 30 days, \
@@ -375,9 +370,5 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         brps = median_f64(book_rps),
         bp99 = median_u64(book_p99) as f64 / 1000.0,
     );
-    println!("{summary}");
-    use std::io::Write;
-    let mut out = std::fs::OpenOptions::new().append(true).create(true).open(results).map_err(|e| e.to_string())?;
-    out.write_all(summary.as_bytes()).map_err(|e| e.to_string())?;
-    Ok(())
+    crate::record_results(results, &summary)
 }

@@ -280,12 +280,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         }
     }
     seeded.cleanup().await;
-    // STEWARD_BENCH_KEEP=1 keeps the data folder for a closer look.
-    if std::env::var_os("STEWARD_BENCH_KEEP").is_some() {
-        println!("kept the data in {}", data_dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&data_dir);
-    }
+    crate::remove_data(&data_dir);
 
     let summary = format!(
         "\n## Customers, {backend}, {date}\n\n`steward-bench customers{pg}` (release build; {rows} customers per tenant, {others} other tenants' \
@@ -315,11 +310,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
             )
         },
     );
-    println!("{summary}");
-    use std::io::Write;
-    let mut out = std::fs::OpenOptions::new().append(true).create(true).open(results).map_err(|e| e.to_string())?;
-    out.write_all(summary.as_bytes()).map_err(|e| e.to_string())?;
-    Ok(())
+    crate::record_results(results, &summary)
 }
 
 /// Enough URL encoding for the generated queries (letters, digits, apostrophes, ë).

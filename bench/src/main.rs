@@ -103,6 +103,25 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[index.min(sorted.len() - 1)]
 }
 
+/// Prints a run's report and appends it to the results file.
+fn record_results(results: &str, report: &str) -> Result<(), String> {
+    use std::io::Write;
+    println!("{report}");
+    let mut file =
+        std::fs::OpenOptions::new().create(true).append(true).open(results).map_err(|e| format!("{results}: {e}"))?;
+    file.write_all(report.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// Removes a benchmark's data folder, unless `STEWARD_BENCH_KEEP` is set: then it is kept
+/// (with the server's log) for a closer look, and its place is printed.
+fn remove_data(dir: &std::path::Path) {
+    if std::env::var_os("STEWARD_BENCH_KEEP").is_some() {
+        println!("kept the data in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 fn median_f64(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     values.get(values.len() / 2).copied().unwrap_or(0.0)
@@ -320,15 +339,8 @@ async fn run(options: Options) -> Result<(), String> {
         hwm = hwm / 1024,
         audit_cost = (1.0 - with_audit / without_audit) * 100.0,
     );
-    println!("{report}");
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&options.results)
-        .map_err(|e| format!("{}: {e}", options.results))?;
-    file.write_all(report.as_bytes()).map_err(|e| e.to_string())?;
+    record_results(&options.results, &report)?;
     seeded.cleanup().await;
-    let _ = std::fs::remove_dir_all(&data_dir);
+    remove_data(&data_dir);
     Ok(())
 }

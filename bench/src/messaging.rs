@@ -354,9 +354,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         p99_during.push(during.p99_us as f64 / 1000.0);
         p99_idle.push(idle.p99_us as f64 / 1000.0);
         duplicates.push(repeats);
-        if std::env::var("STEWARD_BENCH_KEEP").is_err() {
-            let _ = std::fs::remove_dir_all(&data_dir);
-        }
+        crate::remove_data(&data_dir);
     }
     let report = format!(
         "\n## Messaging, {date} (SQLite, {runs} runs, medians)\n\n\
@@ -371,8 +369,5 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         during = median_f64(p99_during),
         idle = median_f64(p99_idle),
     );
-    println!("{report}");
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(results).map_err(|e| e.to_string())?;
-    file.write_all(report.as_bytes()).map_err(|e| e.to_string())
+    crate::record_results(results, &report)
 }

@@ -150,12 +150,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         erase = median_f64(erase_ms.clone()),
         erase_worst = worst(&erase_ms),
     );
-    println!("{report}");
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(results).map_err(|e| e.to_string())?;
-    file.write_all(report.as_bytes()).map_err(|e| e.to_string())?;
-    if std::env::var("STEWARD_BENCH_KEEP").is_err() {
-        let _ = std::fs::remove_dir_all(&data_dir);
-    }
+    crate::record_results(results, &report)?;
+    crate::remove_data(&data_dir);
     Ok(())
 }

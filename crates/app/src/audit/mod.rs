@@ -194,7 +194,7 @@ async fn check_stretch(
 async fn verify_in_stretches(app: &App, tenant: TenantId) -> Result<Option<Verification>, AppError> {
     let mut first_tx = app.store.begin_tenant_read(tenant).await?;
     let checkpoint = rows::latest_checkpoint(&mut first_tx).await?;
-    let Some((_, high)) = rows::seq_bounds(&mut first_tx).await? else { return Ok(None) };
+    let Some(high) = rows::last_seq(&mut first_tx).await? else { return Ok(None) };
     let start = match &checkpoint {
         Some(checkpoint) if checkpoint_signature(app, tenant, checkpoint) != checkpoint.signature => return Ok(None),
         Some(checkpoint) => ChainVerifier::after(checkpoint.seq, checkpoint.hash.clone()),

@@ -164,6 +164,15 @@ async fn on_june_first_with_twilio_and(twilio: &MockServer, meta: &MockServer) -
     .await
 }
 
+/// A new customer who agreed to reminders on `channels`; answers their id. `details`
+/// holds the rest of the record (name, phone, email, ...).
+async fn customer_agreeing(api: &crate::harness::Api, mut details: Value, channels: &[&str]) -> String {
+    details["consents"] =
+        channels.iter().map(|channel| json!({ "channel": channel, "purpose": "reminders", "granted": true })).collect();
+    let customer = created(api, "/api/v1/customers", details).await;
+    customer["id"].as_str().unwrap().to_string()
+}
+
 async fn created(api: &crate::harness::Api, path: &str, body: Value) -> Value {
     let page = api.call(Method::POST, path, Some(body)).await;
     assert_eq!(page.status, StatusCode::CREATED, "POST {path}: {}", page.body);
@@ -376,15 +385,8 @@ async fn a_refusal_a_retry_cannot_mend_falls_back_and_a_rate_limit_retries_later
     sms_only(&api).await;
     connect_whatsapp(&api).await;
     set_rules(&api, "", "whatsapp, sms", "en").await;
-    let consents = json!([{ "channel": "whatsapp", "purpose": "reminders", "granted": true },
-                          { "channel": "sms", "purpose": "reminders", "granted": true }]);
-    let customer = created(
-        &api,
-        "/api/v1/customers",
-        json!({ "name": "Ravi Kumar", "phone": "9845011111", "consents": consents }),
-    )
-    .await;
-    let customer = customer["id"].as_str().unwrap().to_string();
+    let customer =
+        customer_agreeing(&api, json!({ "name": "Ravi Kumar", "phone": "9845011111" }), &["whatsapp", "sms"]).await;
     // Twilio first says "too many requests" for this number.
     fake.taken.lock().unwrap().refusals.insert(
         "+919845011111".into(),
@@ -412,13 +414,7 @@ async fn a_refusal_a_retry_cannot_mend_falls_back_and_a_rate_limit_retries_later
     assert_eq!(fake.bodies().len(), 1);
 
     // A number Twilio calls invalid fails for good (no channel left) and can be retried by hand.
-    let customer = created(
-        &api,
-        "/api/v1/customers",
-        json!({ "name": "Bad Number", "phone": "+999 1234 5678", "consents": [{ "channel": "sms", "purpose": "reminders", "granted": true }] }),
-    )
-    .await;
-    let customer = customer["id"].as_str().unwrap().to_string();
+    let customer = customer_agreeing(&api, json!({ "name": "Bad Number", "phone": "+999 1234 5678" }), &["sms"]).await;
     book(&api, &customer, &salon.service, &salon.staff[1], "2026-06-03T11:00").await;
     worker::dispatch_due(&server.app).await.unwrap();
     let failed = messages_of(&api, &customer).await;
@@ -450,15 +446,8 @@ async fn opt_outs_withdraw_consent_at_once_and_whatsapp_webhooks_need_the_token_
     sms_only(&api).await;
     let whatsapp = connect_whatsapp(&api).await;
     let verify_token = whatsapp["verify_token"].as_str().unwrap().to_string();
-    let consents = json!([{ "channel": "whatsapp", "purpose": "reminders", "granted": true },
-                          { "channel": "sms", "purpose": "reminders", "granted": true }]);
-    let customer = created(
-        &api,
-        "/api/v1/customers",
-        json!({ "name": "Meena Iyer", "phone": "9845022222", "consents": consents }),
-    )
-    .await;
-    let customer = customer["id"].as_str().unwrap().to_string();
+    let customer =
+        customer_agreeing(&api, json!({ "name": "Meena Iyer", "phone": "9845022222" }), &["whatsapp", "sms"]).await;
     set_rules(&api, "", "whatsapp, sms", "hi").await;
     book(&api, &customer, &salon.service, &salon.staff[0], "2026-06-03T10:00").await;
     worker::dispatch_due(&server.app).await.unwrap();
@@ -617,14 +606,12 @@ async fn reminders_by_email_go_through_a_real_smtp_server_once() {
     let salon = open_salon(&server, &shop, "Asia/Kolkata").await;
     let api = server.api(&shop.owner_token);
     set_rules(&api, "", "email", "en").await;
-    let customer = created(
+    let customer = customer_agreeing(
         &api,
-        "/api/v1/customers",
-        json!({ "name": "Kiran Rao", "email": "kiran@customers.example", "address": "99 Hidden Road",
-                "consents": [{ "channel": "email", "purpose": "reminders", "granted": true }] }),
+        json!({ "name": "Kiran Rao", "email": "kiran@customers.example", "address": "99 Hidden Road" }),
+        &["email"],
     )
     .await;
-    let customer = customer["id"].as_str().unwrap().to_string();
     book(&api, &customer, &salon.service, &salon.staff[0], "2026-06-03T10:00").await;
     let report = worker::dispatch_due(&server.app).await.unwrap();
     assert_eq!(report.sent, 1);
@@ -962,14 +949,7 @@ async fn the_link_in_a_message_lets_the_customer_see_and_cancel_their_appointmen
     let salon = open_salon(&server, &shop, "Asia/Kolkata").await;
     let api = server.api(&shop.owner_token);
     sms_only(&api).await;
-    let customer = created(
-        &api,
-        "/api/v1/customers",
-        json!({ "name": "Lata Link", "phone": "9845066666",
-                "consents": [{ "channel": "sms", "purpose": "reminders", "granted": true }] }),
-    )
-    .await;
-    let customer = customer["id"].as_str().unwrap().to_string();
+    let customer = customer_agreeing(&api, json!({ "name": "Lata Link", "phone": "9845066666" }), &["sms"]).await;
     book(&api, &customer, &salon.service, &salon.staff[0], "2026-06-03T10:00").await;
     worker::dispatch_due(&server.app).await.unwrap();
     let text = fake.bodies()[0].clone();

@@ -194,19 +194,9 @@ pub async fn has_login_from(
     Ok(found.is_some())
 }
 
-/// Events after `after_seq`, oldest first, at most `limit` (a verification batch).
+/// Events after `after_seq`, oldest first, at most `limit`, as owned values.
 pub async fn read_after(tx: &mut TenantTx, after_seq: i64, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
-    read_range(tx, after_seq, i64::MAX, limit).await
-}
-
-/// Events with `after_seq < seq <= until_seq`, oldest first, at most `limit`.
-pub async fn read_range(
-    tx: &mut TenantTx,
-    after_seq: i64,
-    until_seq: i64,
-    limit: i64,
-) -> Result<Vec<StoredAuditEvent>, StoreError> {
-    let batch = read_batch(tx, after_seq, until_seq, limit).await?;
+    let batch = read_batch(tx, after_seq, i64::MAX, limit).await?;
     Ok(batch
         .events()?
         .iter()
@@ -283,14 +273,9 @@ pub async fn read_batch(
     Ok(AuditBatch(BatchInner::Rows(rows.iter().map(from_row).collect::<Result<_, _>>()?)))
 }
 
-/// The lowest and highest sequence numbers the tenant's log holds now, if it holds any.
-pub async fn seq_bounds(tx: &mut TenantTx) -> Result<Option<(i64, i64)>, StoreError> {
-    let row = tx
-        .fetch_one("SELECT MIN(seq) AS low, MAX(seq) AS high FROM audit_events WHERE tenant_id = $1", args![])
-        .await?;
-    let low: Option<i64> = row.get("low")?;
-    let high: Option<i64> = row.get("high")?;
-    Ok(low.zip(high))
+/// The highest sequence number the tenant's log holds now, if it holds any.
+pub async fn last_seq(tx: &mut TenantTx) -> Result<Option<i64>, StoreError> {
+    tx.fetch_one("SELECT MAX(seq) AS high FROM audit_events WHERE tenant_id = $1", args![]).await?.get("high")
 }
 
 /// One column as [`read_range_packed`] packs it: its length in bytes (none for NULL), a
@@ -301,7 +286,7 @@ macro_rules! packed {
     };
 }
 
-/// [`read_range`] on SQLite: SQLite packs the whole batch into one blob, read as one row.
+/// [`read_batch`] on SQLite: SQLite packs the whole batch into one blob, read as one row.
 /// Verification reads millions of rows; handing SQLite rows over one at a time from
 /// sqlx's worker thread cost more than everything else verify does, and packing them as
 /// JSON (hex blobs, escaped text) cost more than reading them. Lengths need no escaping,
