@@ -33,10 +33,17 @@ pub enum StoreError {
     /// Stored data that is not in the form Steward writes it (an edited row, say).
     #[error("stored data is not as Steward wrote it: {0}")]
     Corrupt(String),
+    /// The SQLite writer thread ended before a write it was given finished: the process
+    /// is shutting down.
+    #[error("the database writer has stopped; the server is shutting down")]
+    WriterStopped,
     #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
     #[error(transparent)]
     Database(sqlx::Error),
+    /// A failure on SQLite's writing connection that is none of the above.
+    #[error("database error: {0}")]
+    Sqlite(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -28,6 +28,7 @@ pub mod tenancy;
 pub mod tx;
 pub mod usage;
 pub mod value;
+mod writer_thread;
 
 pub use error::StoreError;
 pub use tx::{PlatformTx, Store, StoreKind, TenantTx};

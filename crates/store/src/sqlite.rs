@@ -48,6 +48,13 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::S
     Ok(pool)
 }
 
+/// Opens SQLite's writing connection (`writer_thread.rs`) for the database named by `url`.
+pub(crate) fn open_writer(url: &str) -> Result<crate::writer_thread::SqliteWriter, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)?;
+    let path = options.get_filename();
+    crate::writer_thread::SqliteWriter::start(path, &keystore_path(path))
+}
+
 /// Where the key store of the database at `database` lives: `x.db` -> `x.keys.db`.
 pub fn keystore_path(database: &std::path::Path) -> String {
     let text = database.display().to_string();

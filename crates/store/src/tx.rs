@@ -11,6 +11,7 @@
 
 use crate::StoreError;
 use crate::value::{Row, RowInner, Value};
+use crate::writer_thread::{SqliteWriter, Sql, WriteTxn};
 use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 use steward_domain::ids::TenantId;
@@ -39,11 +40,12 @@ pub struct Store {
     /// SQLite's busy handler, which sleeps between retries and collapses throughput when
     /// many requests write at once.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// SQLite: the one connection every write transaction uses. A connection's page cache
-    /// is thrown away whenever another connection has written since its last transaction;
-    /// with writes spread over the pool, every write began by re-reading its pages. One
-    /// writing connection keeps its cache warm. Reads use the pool in `backend`.
-    sqlite_writer: Option<sqlx::SqlitePool>,
+    /// SQLite: the one connection every write transaction uses, on its own thread
+    /// (`writer_thread.rs`). A connection's page cache is thrown away whenever another
+    /// connection has written since its last transaction; with writes spread over the pool,
+    /// every write began by re-reading its pages. One writing connection keeps its cache
+    /// warm. Reads use the pool in `backend`.
+    sqlite_writer: Option<std::sync::Arc<SqliteWriter>>,
     /// Each tenant's audit head as this process last wrote it (SQLite), so an append is
     /// one statement; the database checks it and a stale one falls back to reading it.
     audit_heads: std::sync::Arc<crate::audit::HeadCache>,
@@ -61,13 +63,26 @@ impl Store {
     pub async fn open(url: &str, max_connections: u32) -> Result<Store, StoreError> {
         let (backend, sqlite_writer) = if url.starts_with("sqlite:") {
             let readers = crate::sqlite::open_pool(url, max_connections.max(2)).await?;
-            (Backend::Sqlite(readers), Some(crate::sqlite::open_pool(url, 1).await?))
+            (Backend::Sqlite(readers), Some(std::sync::Arc::new(crate::sqlite::open_writer(url)?)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres(crate::postgres::open_pool(url, max_connections).await?), None)
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
         Ok(Store { backend, writer: Default::default(), sqlite_writer, audit_heads: Default::default() })
+    }
+
+    /// Runs `work`, a whole write transaction from begin to commit, where writes run best:
+    /// on SQLite on the writer thread (see `writer_thread.rs`), on PostgreSQL right here.
+    /// `work` runs to its end even if the caller stops waiting.
+    pub async fn on_writer<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        match &self.sqlite_writer {
+            Some(writer) => writer.run(work).await,
+            None => Ok(work.await),
+        }
     }
 
     pub fn kind(&self) -> StoreKind {
@@ -101,14 +116,14 @@ impl Store {
 
     async fn begin(&self, tenant: Option<TenantId>, read_only: bool) -> Result<Txn, StoreError> {
         Ok(match (&self.backend, tenant) {
-            (Backend::Sqlite(pool), _) if read_only => {
-                Txn::Sqlite { tx: Guard::begin(pool, "BEGIN".into()).await?, _turn: None }
-            }
-            (Backend::Sqlite(readers), _) => {
-                let turn = self.writer.clone().lock_owned().await;
-                let pool = self.sqlite_writer.as_ref().unwrap_or(readers);
-                Txn::Sqlite { tx: Guard::begin(pool, "BEGIN IMMEDIATE".into()).await?, _turn: Some(turn) }
-            }
+            (Backend::Sqlite(pool), _) if read_only => Txn::Sqlite(Guard::begin(pool, "BEGIN".into()).await?),
+            (Backend::Sqlite(pool), _) => match &self.sqlite_writer {
+                Some(writer) => {
+                    let turn = self.writer.clone().lock_owned().await;
+                    Txn::SqliteWriter(SqliteWriter::begin(writer, turn).await?)
+                }
+                None => Txn::Sqlite(Guard::begin(pool, "BEGIN IMMEDIATE".into()).await?),
+            },
             (Backend::Postgres(pool), Some(tenant)) => {
                 Txn::Postgres(Guard::begin(pool, crate::postgres::begin_statement(tenant, read_only)).await?)
             }
@@ -127,12 +142,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite(pool) => {
-                if let Some(writer) = &self.sqlite_writer {
-                    writer.close().await;
-                }
-                pool.close().await
-            }
+            Backend::Sqlite(pool) => pool.close().await,
             Backend::Postgres(pool) => pool.close().await,
         }
     }
@@ -211,11 +221,10 @@ where
 }
 
 pub(crate) enum Txn {
-    /// A SQLite transaction, and for a writer its turn (released when the transaction ends).
-    Sqlite {
-        tx: Guard<Sqlite>,
-        _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-    },
+    /// A read transaction on one of SQLite's reading connections.
+    Sqlite(Guard<Sqlite>),
+    /// A write transaction on SQLite's writing connection, holding the write turn.
+    SqliteWriter(WriteTxn),
     Postgres(Guard<Postgres>),
 }
 
@@ -235,27 +244,35 @@ macro_rules! bind_all {
     }};
 }
 
+/// A statement for sqlx: `$query` is `sqlx::query::<DB>` applied to the text.
+macro_rules! sqlx_query {
+    ($db:ty, $sql:expr, $args:expr) => {
+        match $sql {
+            Sql::Fixed(text) => bind_all!(sqlx::query::<$db>(text), $args),
+            Sql::Assembled(text) => bind_all!(sqlx::query::<$db>(AssertSqlSafe(text)), $args),
+        }
+    };
+}
+
 impl Txn {
-    async fn execute(&mut self, sql: impl sqlx::SqlSafeStr, args: Vec<Value>) -> Result<u64, StoreError> {
+    async fn execute(&mut self, sql: Sql, args: Vec<Value>) -> Result<u64, StoreError> {
         Ok(match self {
-            Txn::Sqlite { tx, .. } => {
-                bind_all!(sqlx::query::<Sqlite>(sql), args).execute(tx.conn()?).await?.rows_affected()
-            }
-            Txn::Postgres(tx) => {
-                bind_all!(sqlx::query::<Postgres>(sql), args).execute(tx.conn()?).await?.rows_affected()
-            }
+            Txn::Sqlite(tx) => sqlx_query!(Sqlite, sql, args).execute(tx.conn()?).await?.rows_affected(),
+            Txn::SqliteWriter(tx) => tx.execute(sql, args).await?,
+            Txn::Postgres(tx) => sqlx_query!(Postgres, sql, args).execute(tx.conn()?).await?.rows_affected(),
         })
     }
 
-    async fn fetch_all(&mut self, sql: impl sqlx::SqlSafeStr, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
+    async fn fetch_all(&mut self, sql: Sql, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
-            Txn::Sqlite { tx, .. } => bind_all!(sqlx::query::<Sqlite>(sql), args)
+            Txn::Sqlite(tx) => sqlx_query!(Sqlite, sql, args)
                 .fetch_all(tx.conn()?)
                 .await?
                 .into_iter()
                 .map(|r| Row(RowInner::Sqlite(r)))
                 .collect(),
-            Txn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
+            Txn::SqliteWriter(tx) => tx.fetch_all(sql, args).await?,
+            Txn::Postgres(tx) => sqlx_query!(Postgres, sql, args)
                 .fetch_all(tx.conn()?)
                 .await?
                 .into_iter()
@@ -266,10 +283,10 @@ impl Txn {
 
     async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
         Ok(match self {
-            Txn::Sqlite { tx, .. } => bind_all!(sqlx::query::<Sqlite>(sql), args)
-                .fetch_optional(tx.conn()?)
-                .await?
-                .map(|r| Row(RowInner::Sqlite(r))),
+            Txn::Sqlite(tx) => {
+                bind_all!(sqlx::query::<Sqlite>(sql), args).fetch_optional(tx.conn()?).await?.map(|r| Row(RowInner::Sqlite(r)))
+            }
+            Txn::SqliteWriter(tx) => tx.fetch_all(Sql::Fixed(sql), args).await?.into_iter().next(),
             Txn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
                 .fetch_optional(tx.conn()?)
                 .await?
@@ -277,9 +294,20 @@ impl Txn {
         })
     }
 
+    /// Runs a statement that binds nothing and answers nothing (`SET LOCAL`, savepoints).
+    async fn run_plain(&mut self, sql: &'static str) -> Result<(), StoreError> {
+        match self {
+            Txn::Sqlite(tx) => sqlx::raw_sql(sql).execute(tx.conn()?).await.map(|_| ())?,
+            Txn::SqliteWriter(tx) => tx.execute(Sql::Fixed(sql), Vec::new()).await.map(|_| ())?,
+            Txn::Postgres(tx) => sqlx::raw_sql(sql).execute(tx.conn()?).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
     async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Txn::Sqlite { tx, .. } => tx.commit().await?,
+            Txn::Sqlite(tx) => tx.commit().await?,
+            Txn::SqliteWriter(tx) => tx.commit().await?,
             Txn::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -301,7 +329,7 @@ impl TenantTx {
 
     pub fn kind(&self) -> StoreKind {
         match self.txn {
-            Txn::Sqlite { .. } => StoreKind::Sqlite,
+            Txn::Sqlite(_) | Txn::SqliteWriter(_) => StoreKind::Sqlite,
             Txn::Postgres(_) => StoreKind::Postgres,
         }
     }
@@ -319,12 +347,12 @@ impl TenantTx {
     /// Runs a statement; `$1` is the tenant id, `args` bind from `$2` on.
     pub async fn execute(&mut self, sql: &'static str, args: Vec<Value>) -> Result<u64, StoreError> {
         let args = self.scoped(sql, args)?;
-        self.txn.execute(sql, args).await
+        self.txn.execute(Sql::Fixed(sql), args).await
     }
 
     pub async fn fetch_all(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
         let args = self.scoped(sql, args)?;
-        self.txn.fetch_all(sql, args).await
+        self.txn.fetch_all(Sql::Fixed(sql), args).await
     }
 
     pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
@@ -336,8 +364,8 @@ impl TenantTx {
     /// a generic plan cached after a few runs: a search's ranges decide its best plan, and a
     /// generic one can be thousands of times slower. SQLite always plans per statement.
     pub async fn plan_for_values(&mut self) -> Result<(), StoreError> {
-        if let Txn::Postgres(tx) = &mut self.txn {
-            sqlx::raw_sql("SET LOCAL plan_cache_mode = force_custom_plan").execute(tx.conn()?).await?;
+        if let Txn::Postgres(_) = &self.txn {
+            self.txn.run_plain("SET LOCAL plan_cache_mode = force_custom_plan").await?;
         }
         Ok(())
     }
@@ -346,12 +374,12 @@ impl TenantTx {
     /// placeholders), never from input; the same `$1` rule holds.
     pub async fn execute_assembled(&mut self, sql: String, args: Vec<Value>) -> Result<u64, StoreError> {
         let args = self.scoped_assembled(&sql, args)?;
-        self.txn.execute(AssertSqlSafe(sql), args).await
+        self.txn.execute(Sql::Assembled(sql), args).await
     }
 
     pub async fn fetch_all_assembled(&mut self, sql: String, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
         let args = self.scoped_assembled(&sql, args)?;
-        self.txn.fetch_all(AssertSqlSafe(sql), args).await
+        self.txn.fetch_all(Sql::Assembled(sql), args).await
     }
 
     fn scoped_assembled(&self, sql: &str, args: Vec<Value>) -> Result<Vec<Value>, StoreError> {
@@ -368,17 +396,17 @@ impl TenantTx {
     /// whole transaction on an error (a refused overlapping appointment, say); inside a
     /// savepoint only that statement is undone. SQLite already undoes just the statement.
     pub async fn savepoint(&mut self) -> Result<(), StoreError> {
-        if let Txn::Postgres(tx) = &mut self.txn {
-            sqlx::raw_sql("SAVEPOINT steward_step").execute(tx.conn()?).await?;
+        if let Txn::Postgres(_) = &self.txn {
+            self.txn.run_plain("SAVEPOINT steward_step").await?;
         }
         Ok(())
     }
 
     /// Ends the savepoint: kept if `ok`, undone otherwise.
     pub async fn end_savepoint(&mut self, ok: bool) -> Result<(), StoreError> {
-        if let Txn::Postgres(tx) = &mut self.txn {
+        if let Txn::Postgres(_) = &self.txn {
             let sql = if ok { "RELEASE SAVEPOINT steward_step" } else { "ROLLBACK TO SAVEPOINT steward_step" };
-            sqlx::raw_sql(sql).execute(tx.conn()?).await?;
+            self.txn.run_plain(sql).await?;
         }
         Ok(())
     }
@@ -391,7 +419,7 @@ impl TenantTx {
     /// row-level security stops a query with no tenant filter.
     #[doc(hidden)]
     pub async fn fetch_all_unfiltered_for_isolation_test(&mut self, sql: &'static str) -> Result<Vec<Row>, StoreError> {
-        self.txn.fetch_all(sql, Vec::new()).await
+        self.txn.fetch_all(Sql::Fixed(sql), Vec::new()).await
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
@@ -406,10 +434,10 @@ pub struct PlatformTx {
 
 impl PlatformTx {
     pub async fn execute(&mut self, sql: &'static str, args: Vec<Value>) -> Result<u64, StoreError> {
-        self.txn.execute(sql, args).await
+        self.txn.execute(Sql::Fixed(sql), args).await
     }
     pub async fn fetch_all(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
-        self.txn.fetch_all(sql, args).await
+        self.txn.fetch_all(Sql::Fixed(sql), args).await
     }
     pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
         self.txn.fetch_optional(sql, args).await

@@ -82,14 +82,127 @@ macro_rules! args {
 }
 
 /// A type both backends can decode.
-pub trait DbValue: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> {}
-impl<T> DbValue for T where T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> {}
+pub trait DbValue:
+    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> + FromDirect
+{
+}
+impl<T> DbValue for T where
+    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> + FromDirect
+{
+}
+
+/// A type read from a value of SQLite's writing connection (`writer_thread.rs`), decoded
+/// as sqlx decodes it from SQLite: booleans are integers, UUIDs 16-byte blobs.
+pub trait FromDirect: Sized {
+    fn from_direct(value: &SqlValue) -> Result<Self, String>;
+}
+
+use rusqlite::types::Value as SqlValue;
+
+fn mismatch(wanted: &str, found: &SqlValue) -> String {
+    format!("expected {wanted}, found {:?}", found.data_type())
+}
+
+impl FromDirect for i64 {
+    fn from_direct(value: &SqlValue) -> Result<Self, String> {
+        match value {
+            SqlValue::Integer(v) => Ok(*v),
+            other => Err(mismatch("an integer", other)),
+        }
+    }
+}
+
+impl FromDirect for i32 {
+    fn from_direct(value: &SqlValue) -> Result<Self, String> {
+        i32::try_from(i64::from_direct(value)?).map_err(|e| e.to_string())
+    }
+}
+
+impl FromDirect for i16 {
+    fn from_direct(value: &SqlValue) -> Result<Self, String> {
+        i16::try_from(i64::from_direct(value)?).map_err(|e| e.to_string())
+    }
+}
+
+impl FromDirect for bool {
+    fn from_direct(value: &SqlValue) -> Result<Self, String> {
+        Ok(i64::from_direct(value)? != 0)
+    }
+}
+
+impl FromDirect for f64 {
+    fn from_direct(value: &SqlValue) -> Result<Self, String> {
+        match value {
+            SqlValue::Real(v) => Ok(*v),
+            SqlValue::Integer(v) => Ok(*v as f64),
+            other => Err(mismatch("a number", other)),
+        }
+    }
+}
+
+impl FromDirect for String {
+    fn from_direct(value: &SqlValue) -> Result<Self, String> {
+        match value {
+            SqlValue::Text(v) => Ok(v.clone()),
+            other => Err(mismatch("text", other)),
+        }
+    }
+}
+
+impl FromDirect for Vec<u8> {
+    fn from_direct(value: &SqlValue) -> Result<Self, String> {
+        match value {
+            SqlValue::Blob(v) => Ok(v.clone()),
+            SqlValue::Text(v) => Ok(v.as_bytes().to_vec()),
+            other => Err(mismatch("a blob", other)),
+        }
+    }
+}
+
+impl FromDirect for Uuid {
+    fn from_direct(value: &SqlValue) -> Result<Self, String> {
+        match value {
+            SqlValue::Blob(v) => Uuid::from_slice(v).map_err(|e| e.to_string()),
+            other => Err(mismatch("a UUID", other)),
+        }
+    }
+}
+
+impl<T: FromDirect> FromDirect for Option<T> {
+    fn from_direct(value: &SqlValue) -> Result<Self, String> {
+        match value {
+            SqlValue::Null => Ok(None),
+            other => T::from_direct(other).map(Some),
+        }
+    }
+}
+
+/// A row read on SQLite's writing connection.
+pub(crate) struct DirectRow {
+    pub(crate) columns: std::sync::Arc<[Box<str>]>,
+    pub(crate) values: Vec<SqlValue>,
+}
+
+impl DirectRow {
+    fn get<T: FromDirect>(&self, index: usize) -> Result<T, sqlx::Error> {
+        let value = self.values.get(index).ok_or_else(|| sqlx::Error::ColumnIndexOutOfBounds {
+            index,
+            len: self.values.len(),
+        })?;
+        T::from_direct(value).map_err(|message| sqlx::Error::Decode(message.into()))
+    }
+
+    fn position(&self, name: &str) -> Result<usize, sqlx::Error> {
+        self.columns.iter().position(|c| &**c == name).ok_or_else(|| sqlx::Error::ColumnNotFound(name.to_string()))
+    }
+}
 
 /// One result row from either backend.
 pub struct Row(pub(crate) RowInner);
 
 pub(crate) enum RowInner {
     Sqlite(sqlx::sqlite::SqliteRow),
+    Direct(DirectRow),
     Postgres(sqlx::postgres::PgRow),
 }
 
@@ -99,6 +212,7 @@ impl Row {
         use sqlx::Row as _;
         let result = match &self.0 {
             RowInner::Sqlite(row) => row.try_get::<T, _>(index),
+            RowInner::Direct(row) => row.get::<T>(index),
             RowInner::Postgres(row) => row.try_get::<T, _>(index),
         };
         result.map_err(|source| StoreError::Decode { column: format!("#{index}"), source })
@@ -109,6 +223,7 @@ impl Row {
         use sqlx::Row as _;
         let result = match &self.0 {
             RowInner::Sqlite(row) => row.try_get::<T, _>(name),
+            RowInner::Direct(row) => row.position(name).and_then(|index| row.get::<T>(index)),
             RowInner::Postgres(row) => row.try_get::<T, _>(name),
         };
         result.map_err(|source| StoreError::Decode { column: name.to_string(), source })
@@ -144,6 +259,24 @@ impl Row {
                         },
                     };
                     (name, value)
+                })
+                .collect(),
+            RowInner::Direct(row) => row
+                .columns
+                .iter()
+                .zip(&row.values)
+                .map(|(name, value)| {
+                    let value = match value {
+                        SqlValue::Null => Value::Text(None),
+                        SqlValue::Integer(v) => Value::I64(Some(*v)),
+                        SqlValue::Real(v) => Value::Text(Some(v.to_string())),
+                        SqlValue::Text(v) => Value::Text(Some(v.clone())),
+                        SqlValue::Blob(bytes) if is_id(name) && bytes.len() == 16 => {
+                            Value::Uuid(Uuid::from_slice(bytes).ok())
+                        }
+                        SqlValue::Blob(bytes) => Value::Bytes(Some(bytes.clone())),
+                    };
+                    (name.to_string(), value)
                 })
                 .collect(),
             RowInner::Postgres(row) => row

@@ -66,6 +66,9 @@ pub fn describe(error: &AppError) -> Failure {
         AppError::Store(StoreError::Busy) => {
             Failure::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Steward is busy; try again in a moment")
         }
+        AppError::Store(StoreError::WriterStopped) => {
+            Failure::new(StatusCode::SERVICE_UNAVAILABLE, "stopping", "Steward is restarting; try again in a moment")
+        }
         AppError::Store(_) | AppError::Crypto(_) | AppError::Internal(_) => Failure {
             internal: Some(error.to_string()),
             ..Failure::new(

@@ -512,13 +512,21 @@ pub async fn book(app: &App, who: &Principal, input: &BookingInput) -> Result<Bo
         crate::access::principal::Credential::Session { .. } => "staff",
     };
     let prepared = prepare(app, who.tenant, input, None).await?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let written = write(app, &mut tx, Actor::Member(who), &prepared, via, &[]).await?;
-    if written.booked.is_empty() {
-        drop(tx);
-    } else {
-        tx.commit().await?;
-    }
+    // The write transaction runs where the store runs writes best (`Store::on_writer`).
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    let (prepared, written) = app
+        .store
+        .on_writer(async move {
+            let mut tx = writer_app.store.begin_tenant(writer_who.tenant).await?;
+            let written = write(&writer_app, &mut tx, Actor::Member(&writer_who), &prepared, via, &[]).await?;
+            if written.booked.is_empty() {
+                drop(tx);
+            } else {
+                tx.commit().await?;
+            }
+            Ok::<_, AppError>((prepared, written))
+        })
+        .await??;
     finish(app, who.tenant, &prepared, written).await
 }
 

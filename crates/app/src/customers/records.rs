@@ -16,13 +16,14 @@ use steward_domain::contact::{Email, Phone, parse_name};
 use steward_domain::customers::fields::{FieldKind, normalize_value};
 use steward_domain::customers::search::{SearchQuery, name_key, terms};
 use steward_domain::customers::{Channel, MAX_ADDRESS, MAX_NAME, Source, parse_date_of_birth, parse_tags, parse_text};
-use steward_domain::ids::{CustomerId, FieldId};
+use steward_domain::ids::{ConsentId, CustomerId, FieldId};
 use steward_domain::permissions::Permission;
 use steward_store::TenantTx;
 use steward_store::customers::fields::{self as field_rows, FieldRow};
 use steward_store::customers::records::{
     self as rows, After, CustomerRow, CustomerValues, FieldMatch, ListQuery, NewCustomer, SortOrder,
 };
+use steward_store::customers::consents::ConsentRow;
 use steward_store::customers::{consents as consent_rows, notes as note_rows};
 use steward_store::keystore;
 
@@ -297,9 +298,16 @@ fn sensitive_labels(writes: &[(FieldRow, Option<String>)]) -> Vec<String> {
     writes.iter().filter(|(f, _)| f.data_class == "sensitive").map(|(f, _)| f.label.clone()).collect()
 }
 
-/// Creates a customer (with its fields, tags and first consents).
+/// Creates a customer (with its fields, tags and first consents). The write transaction
+/// runs where the store runs writes best ([`steward_store::Store::on_writer`]).
 pub async fn create(app: &App, who: &Principal, input: &CustomerInput) -> Result<CustomerDetail, AppError> {
     who.require(Permission::CustomersWrite)?;
+    let (app, who, input) = (app.clone(), who.clone(), input.clone());
+    let store = app.store.clone();
+    store.on_writer(async move { create_now(&app, &who, &input).await }).await?
+}
+
+async fn create_now(app: &App, who: &Principal, input: &CustomerInput) -> Result<CustomerDetail, AppError> {
     let id = CustomerId::generate();
     let now = app.now();
     let mut tx = app.store.begin_tenant(who.tenant).await?;
@@ -317,20 +325,84 @@ pub async fn create(app: &App, who: &Principal, input: &CustomerInput) -> Result
         None
     };
     let terms = checked.terms(&code);
-    rows::insert_many(
-        &mut tx,
-        &[NewCustomer {
-            id,
-            values: checked.values.clone(),
-            terms,
-            tags: checked.tags.clone(),
-            created_by: Some(who.member),
-        }],
-        now,
-    )
-    .await?;
+    let customer = NewCustomer {
+        id,
+        values: checked.values.clone(),
+        terms,
+        tags: checked.tags.clone(),
+        created_by: Some(who.member),
+    };
+    rows::insert_many(&mut tx, std::slice::from_ref(&customer), now).await?;
     let written = Written { id, checked: &checked, consents: &consents, key: key.as_ref(), now };
-    finish_write(app, tx, who, input, written, "customer.created").await
+    record_written(app, &mut tx, who, input, &written, "customer.created").await?;
+    // The answer comes from what was just written: only the possible duplicates are read.
+    let row = CustomerRow {
+        id,
+        name: customer.values.name,
+        name_key: customer.values.name_key,
+        phone: customer.values.phone,
+        email: customer.values.email,
+        address: customer.values.address,
+        date_of_birth: customer.values.date_of_birth,
+        source: customer.values.source,
+        preferred_channel: customer.values.preferred_channel,
+        last_visit_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let duplicates = rows::duplicates_of(&mut tx, &row).await?;
+    tx.commit().await?;
+    let mut tags = customer.tags;
+    tags.sort();
+    let history: Vec<ConsentRow> = consents
+        .iter()
+        .map(|c| ConsentRow {
+            id: ConsentId::generate(),
+            customer_id: id,
+            channel: c.channel.name().to_string(),
+            purpose: c.purpose.name().to_string(),
+            granted: c.granted,
+            source: c.source.clone(),
+            recorded_by: Some(who.member),
+            recorded_by_name: Some(who.name.clone()),
+            recorded_at: now,
+        })
+        .collect();
+    let fields = fields
+        .iter()
+        .map(|field| {
+            let stored = checked.field_writes.iter().find_map(|(f, v)| (f.id == field.id).then_some(v.as_ref())).flatten();
+            let sensitive = field.data_class == "sensitive";
+            Ok(FieldValueView {
+                field_id: field.id,
+                label: field.label.clone(),
+                kind: FieldKind::parse("kind", &field.kind)?,
+                data_class: if sensitive { DataClass::Sensitive } else { DataClass::Personal },
+                // As a read without revealing shows it: a sensitive value exists, unseen.
+                value: if sensitive { None } else { stored.cloned() },
+                present: stored.is_some(),
+                hidden: sensitive && stored.is_some(),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(CustomerDetail {
+        id,
+        name: row.name,
+        phone: row.phone,
+        email: row.email,
+        address: row.address,
+        date_of_birth: row.date_of_birth,
+        source: row.source,
+        preferred_channel: row.preferred_channel,
+        tags,
+        last_visit_at: None,
+        created_at: format_instant(now),
+        updated_at: format_instant(now),
+        fields,
+        notes: Vec::new(),
+        consents: super::consents::current(&history),
+        possible_duplicates: duplicates.iter().map(CustomerSummary::from).collect(),
+    })
 }
 
 /// One customer. A member who may read sensitive values gets them decrypted, and the read
@@ -492,10 +564,14 @@ pub async fn update(
     let terms = checked.terms(&code);
     rows::update(&mut tx, id, &checked.values, &terms, &checked.tags, now).await?;
     let written = Written { id, checked: &checked, consents: &consents, key: key.as_ref(), now };
-    finish_write(app, tx, who, input, written, "customer.updated").await
+    record_written(app, &mut tx, who, input, &written, "customer.updated").await?;
+    let detail = load_detail(app, &mut tx, who, id, false).await?;
+    tx.commit().await?;
+    Ok(detail)
 }
 
 /// What a create or change wrote to the customer's own row.
+#[derive(Clone, Copy)]
 struct Written<'a> {
     id: CustomerId,
     checked: &'a Checked,
@@ -504,33 +580,30 @@ struct Written<'a> {
     now: i64,
 }
 
-/// The rest of a create or change: field values (sensitive ones sealed), consents, the
-/// audit records (one more, naming the fields, when a sensitive value was written), and the
-/// record as it now is.
-async fn finish_write(
+/// The rest of a create or change: field values (sensitive ones sealed), consents, and the
+/// audit records (one more, naming the fields, when a sensitive value was written).
+async fn record_written(
     app: &App,
-    mut tx: TenantTx,
+    tx: &mut TenantTx,
     who: &Principal,
     input: &CustomerInput,
-    written: Written<'_>,
+    written: &Written<'_>,
     action: &'static str,
-) -> Result<CustomerDetail, AppError> {
-    let Written { id, checked, consents, key, now } = written;
-    write_fields(&mut tx, id, &checked.field_writes, key, Some(who), now).await?;
+) -> Result<(), AppError> {
+    let Written { id, checked, consents, key, now } = *written;
+    write_fields(tx, id, &checked.field_writes, key, Some(who), now).await?;
     for consent in consents {
-        super::consents::insert(&mut tx, id, consent, Some(who.member), now).await?;
+        super::consents::insert(tx, id, consent, Some(who.member), now).await?;
     }
     let target = Some(("customer", id.to_string()));
     let details = json!({ "fields": checked.changed_names(input), "consents": consents.len() });
-    audit::record(app, &mut tx, audit::by(who, action, target.clone(), details)).await?;
+    audit::record(app, tx, audit::by(who, action, target.clone(), details)).await?;
     let sensitive = sensitive_labels(&checked.field_writes);
     if !sensitive.is_empty() {
         let details = json!({ "fields": sensitive });
-        audit::record(app, &mut tx, audit::by(who, "customer.sensitive.written", target, details)).await?;
+        audit::record(app, tx, audit::by(who, "customer.sensitive.written", target, details)).await?;
     }
-    let detail = load_detail(app, &mut tx, who, id, false).await?;
-    tx.commit().await?;
-    Ok(detail)
+    Ok(())
 }
 
 /// Deletes a customer with their notes, consents, tags, field values and key. (Erasure

@@ -55,17 +55,26 @@ pub async fn run(config: &Config, command: ImportCommand) -> Result<(), StartErr
     let found = tenancy::find_by_slug(&app, &tenant)
         .await?
         .ok_or_else(|| usage(format!("no tenant has the slug '{tenant}'")))?;
-    let bar = ProgressBar::new(total, Unit::Megabytes);
+    let bar = std::sync::Arc::new(ProgressBar::new(total, Unit::Megabytes));
     let started = std::time::Instant::now();
-    let result = import::import(
-        &app,
-        Importer::Operator { tenant: found.id },
-        std::io::BufReader::with_capacity(256 * 1024, opened),
-        format,
-        &options,
-        &|done| bar.show(done),
-    )
-    .await;
+    // The import is one write transaction: it runs on the store's writer (`Store::on_writer`).
+    let (writer_app, writer_bar, tenant_id) = (app.clone(), bar.clone(), found.id);
+    let result = app
+        .store
+        .on_writer(async move {
+            import::import(
+                &writer_app,
+                Importer::Operator { tenant: tenant_id },
+                std::io::BufReader::with_capacity(256 * 1024, opened),
+                format,
+                &options,
+                &|done| writer_bar.show(done),
+            )
+            .await
+        })
+        .await
+        .map_err(steward_app::AppError::from)
+        .and_then(|imported| imported);
     bar.finish();
     app.store.close().await;
     let report = result.map_err(|e| usage(format!("{}: {e}", file.display())))?;

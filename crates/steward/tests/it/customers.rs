@@ -152,6 +152,48 @@ async fn customers_are_created_found_changed_paged_and_deleted() {
 }
 
 #[tokio::test]
+async fn the_answer_to_a_create_is_the_record_a_later_read_shows() {
+    // promise: CRM-2
+    // A create answers from what it wrote instead of reading the record back; a read by a
+    // member without the sensitive permission must show exactly the same record.
+    let server = TestServer::start().await;
+    let a = server.tenant("crm-answer").await;
+    let api = server.api(&a.owner_token);
+    for (label, kind, class) in [("Referred by", "text", "personal"), ("Allergies", "text", "sensitive")] {
+        let field = api
+            .call(Method::POST, "/api/v1/customer-fields", Some(json!({ "label": label, "kind": kind, "data_class": class })))
+            .await;
+        assert_eq!(field.status, StatusCode::CREATED, "{}", field.body);
+    }
+    let first = api
+        .call(Method::POST, "/api/v1/customers", Some(json!({ "name": "Meera Iyer", "phone": "98450 55555" })))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let created = api
+        .call(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({
+                "name": "Meera  Iyer", "phone": "+91 98450 55555", "email": "meera@answer.example",
+                "tags": ["vip", "bridal"], "fields": { "Referred by": "Anika", "Allergies": "latex" },
+                "consents": [
+                    { "channel": "sms", "purpose": "reminders", "granted": true, "source": "form" },
+                    { "channel": "whatsapp", "purpose": "marketing", "granted": false, "source": "verbal" }
+                ]
+            })),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let answer = created.json();
+    assert_eq!(answer["possible_duplicates"][0]["id"], first.json()["id"], "the same phone is a possible duplicate");
+    assert!(!answer.to_string().contains("latex"), "a create answers without the sensitive value");
+    let staff = server.api(&staff_token(&server, &a).await);
+    let read = staff.get(&format!("/api/v1/customers/{}", answer["id"].as_str().unwrap())).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(read.json(), answer);
+}
+
+#[tokio::test]
 async fn a_search_pages_in_name_order_each_customer_once_and_follows_a_rename() {
     // promise: CRM-1
     let server = TestServer::start().await;

@@ -2,6 +2,7 @@
 //! export.
 
 use crate::AppState;
+use steward_app::AppError;
 use crate::error::{ApiResult, Failure};
 use crate::extract::{ApiQuery, Auth, JsonBody, parse_id};
 use axum::Json;
@@ -275,7 +276,14 @@ pub async fn import(
         bad_rows: query.bad_rows.unwrap_or_default(),
         dry_run: query.dry_run.unwrap_or(false),
     };
-    let report = import::import(&state.app, Importer::Member(&who), &body[..], format, &options, &|_| {}).await?;
+    // One write transaction: it runs on the store's writer (`Store::on_writer`).
+    let app = state.app.clone();
+    let report = state
+        .app
+        .store
+        .on_writer(async move { import::import(&app, Importer::Member(&who), &body[..], format, &options, &|_| {}).await })
+        .await
+        .map_err(AppError::from)??;
     Ok(Json(report))
 }
 

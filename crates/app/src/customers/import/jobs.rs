@@ -92,8 +92,17 @@ pub fn start(
     }
     let app = app.clone();
     tokio::spawn(async move {
-        let progress = |done: u64| job.done.store(done, Ordering::Relaxed);
-        let result = import(&app, Importer::Member(&job.who), &job.file[..], format, &options, &progress).await;
+        let store = app.store.clone();
+        let writing = job.clone();
+        // One write transaction: it runs on the store's writer (`Store::on_writer`).
+        let result = store
+            .on_writer(async move {
+                let progress = |done: u64| writing.done.store(done, Ordering::Relaxed);
+                import(&app, Importer::Member(&writing.who), &writing.file[..], format, &options, &progress).await
+            })
+            .await
+            .map_err(AppError::from)
+            .and_then(|imported| imported);
         let outcome = result.map_err(|e| match e {
             AppError::Invalid(v) => format!("{}: {}", v.field, v.message),
             other => other.to_string(),

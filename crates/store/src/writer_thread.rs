@@ -1,0 +1,306 @@
+//! SQLite's one writing connection, driven directly on a thread of its own.
+//!
+//! SQLite takes one write transaction at a time, so how long a write transaction holds
+//! the write turn bounds how many writes per second Steward can take. Through sqlx, every
+//! statement was a hand-off to the connection's worker thread and back to the request
+//! runtime, where the task holding the turn waited behind every other ready request: under
+//! load the turn was held mostly by waiting (perf: half the machine idle, a third of the
+//! rest waking threads). Here the writing connection lives on a thread whose runtime runs
+//! only write transactions; a transaction handed over with [`Store::on_writer`] runs its
+//! statements right there, without any hand-off. A write transaction begun elsewhere still
+//! works: each of its statements is sent to the thread and answered, as before.
+//!
+//! The connection is opened with the same settings as the readers' pool (WAL, foreign
+//! keys, busy timeout, secure delete, the key store attached).
+//!
+//! [`Store::on_writer`]: crate::Store::on_writer
+
+use crate::StoreError;
+use crate::value::{DirectRow, Row, RowInner, Value};
+use rusqlite::Connection;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The writing connection and the thread that drives it. Dropped with the last
+/// [`Store`](crate::Store) that shares it, which ends the thread.
+#[derive(Debug)]
+pub(crate) struct SqliteWriter {
+    runtime: tokio::runtime::Handle,
+    thread: std::thread::ThreadId,
+    connection: Arc<Mutex<Writer>>,
+    /// Dropping it ends the thread (and cancels what still runs there).
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The connection, and for each statement text the `$N` number of each of its parameters
+/// in SQLite's order (asking SQLite a parameter's name costs a scan of all of them, which
+/// made binding a 400-parameter insert quadratic).
+struct Writer {
+    connection: Connection,
+    parameter_numbers: HashMap<Box<str>, Arc<[usize]>>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
+}
+
+/// A statement's text: fixed in the code, or assembled from fixed fragments.
+pub(crate) enum Sql {
+    Fixed(&'static str),
+    Assembled(String),
+}
+
+impl Sql {
+    fn text(&self) -> &str {
+        match self {
+            Sql::Fixed(text) => text,
+            Sql::Assembled(text) => text,
+        }
+    }
+}
+
+/// What a statement is run for.
+#[derive(Clone, Copy)]
+enum Want {
+    Count,
+    Rows,
+}
+
+enum Answer {
+    Count(u64),
+    Rows(Vec<Row>),
+}
+
+impl SqliteWriter {
+    /// Opens the writing connection for the database file `path` (its key store beside it)
+    /// and starts its thread.
+    pub(crate) fn start(path: &std::path::Path, keystore: &str) -> Result<SqliteWriter, StoreError> {
+        let connection = open(path, keystore).map_err(map_error)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::UnsafeSetup(format!("cannot start the SQLite writer thread: {e}")))?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("steward-sqlite-writer".into())
+            .spawn(move || {
+                // A stop or the sender's drop ends the wait; both mean "no Store is left".
+                let _ = runtime.block_on(stopped);
+            })
+            .map_err(|e| StoreError::UnsafeSetup(format!("cannot start the SQLite writer thread: {e}")))?;
+        Ok(SqliteWriter {
+            runtime: handle,
+            thread: thread.thread().id(),
+            connection: Arc::new(Mutex::new(Writer { connection, parameter_numbers: HashMap::new() })),
+            _stop: stop,
+        })
+    }
+
+    /// Runs `work` on the writer thread and waits for its result. The work runs to its end
+    /// even if the caller stops waiting (a client that hung up), so a transaction is never
+    /// left half-driven.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        if self.on_thread() {
+            return Ok(work.await);
+        }
+        self.runtime.spawn(work).await.map_err(|_| StoreError::WriterStopped)
+    }
+
+    fn on_thread(&self) -> bool {
+        std::thread::current().id() == self.thread
+    }
+
+    /// Runs `job` with the connection: right here on the writer thread, otherwise sent there.
+    async fn with_connection<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Writer) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        if self.on_thread() {
+            return job(&mut lock(&self.connection));
+        }
+        let connection = self.connection.clone();
+        self.runtime.spawn(async move { job(&mut lock(&connection)) }).await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Begins a write transaction; the caller holds the write turn.
+    pub(crate) async fn begin(
+        writer: &Arc<SqliteWriter>,
+        turn: tokio::sync::OwnedMutexGuard<()>,
+    ) -> Result<WriteTxn, StoreError> {
+        writer
+            .with_connection(|w| {
+                // A transaction left open by a rollback that failed is ended first.
+                if !w.connection.is_autocommit() {
+                    w.connection.execute_batch("ROLLBACK").map_err(map_error)?;
+                }
+                w.connection.execute_batch("BEGIN IMMEDIATE").map_err(map_error)
+            })
+            .await?;
+        Ok(WriteTxn { writer: writer.clone(), turn: Some(turn) })
+    }
+}
+
+fn lock(connection: &Mutex<Writer>) -> MutexGuard<'_, Writer> {
+    // A panic while holding it left at most an open transaction, which `begin` ends.
+    connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn open(path: &std::path::Path, keystore: &str) -> rusqlite::Result<Connection> {
+    let connection = Connection::open(path)?;
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    connection.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON; PRAGMA cache_size = -65536;",
+    )?;
+    connection.execute("ATTACH DATABASE ?1 AS keystore", [keystore])?;
+    connection.execute_batch(
+        "PRAGMA keystore.journal_mode = WAL; PRAGMA keystore.synchronous = NORMAL; PRAGMA keystore.secure_delete = ON;",
+    )?;
+    connection.set_prepared_statement_cache_capacity(256);
+    Ok(connection)
+}
+
+impl Writer {
+    fn run(&mut self, sql: &str, args: &[Value], want: Want) -> Result<Answer, StoreError> {
+        let numbers = match self.parameter_numbers.get(sql) {
+            Some(numbers) => numbers.clone(),
+            None => {
+                let statement = self.connection.prepare_cached(sql).map_err(map_error)?;
+                let numbers: Arc<[usize]> = (1..=statement.parameter_count())
+                    .map(|index| {
+                        statement
+                            .parameter_name(index)
+                            .and_then(|name| name.strip_prefix('$'))
+                            .and_then(|number| number.parse::<usize>().ok())
+                            .ok_or_else(|| StoreError::Corrupt(format!("a statement parameter is not $N: {sql}")))
+                    })
+                    .collect::<Result<_, _>>()?;
+                // Assembled statements come in a few shapes per batch size; keep the map bounded.
+                if self.parameter_numbers.len() > 1024 {
+                    self.parameter_numbers.clear();
+                }
+                self.parameter_numbers.insert(sql.into(), numbers.clone());
+                numbers
+            }
+        };
+        let mut statement = self.connection.prepare_cached(sql).map_err(map_error)?;
+        for (index, number) in numbers.iter().enumerate() {
+            // As sqlx did: a parameter without an argument stays NULL.
+            let Some(value) = args.get(number - 1) else { continue };
+            let position = index + 1;
+            match value {
+                Value::Text(v) => statement.raw_bind_parameter(position, v.as_deref()),
+                Value::I64(v) => statement.raw_bind_parameter(position, v),
+                Value::Bool(v) => statement.raw_bind_parameter(position, v.map(i64::from)),
+                Value::Uuid(v) => statement.raw_bind_parameter(position, v.as_ref().map(|u| &u.as_bytes()[..])),
+                Value::Bytes(v) => statement.raw_bind_parameter(position, v.as_deref()),
+            }
+            .map_err(map_error)?;
+        }
+        let columns: Arc<[Box<str>]> = match want {
+            Want::Rows => statement.column_names().into_iter().map(Box::from).collect(),
+            Want::Count => Arc::from(Vec::new()),
+        };
+        let width = statement.column_count();
+        let mut rows = statement.raw_query();
+        let mut found = Vec::new();
+        while let Some(row) = rows.next().map_err(map_error)? {
+            if let Want::Rows = want {
+                let values = (0..width)
+                    .map(|i| row.get::<_, rusqlite::types::Value>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(map_error)?;
+                found.push(Row(RowInner::Direct(DirectRow { columns: columns.clone(), values })));
+            }
+        }
+        drop(rows);
+        Ok(match want {
+            Want::Count => Answer::Count(self.connection.changes()),
+            Want::Rows => Answer::Rows(found),
+        })
+    }
+}
+
+/// A write transaction on the writing connection. Dropped without [`WriteTxn::commit`],
+/// it rolls back before the write turn passes on.
+pub(crate) struct WriteTxn {
+    writer: Arc<SqliteWriter>,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    async fn statement(&mut self, sql: Sql, args: Vec<Value>, want: Want) -> Result<Answer, StoreError> {
+        self.writer.with_connection(move |w| w.run(sql.text(), &args, want)).await
+    }
+
+    pub(crate) async fn execute(&mut self, sql: Sql, args: Vec<Value>) -> Result<u64, StoreError> {
+        match self.statement(sql, args, Want::Count).await? {
+            Answer::Count(count) => Ok(count),
+            Answer::Rows(rows) => Ok(rows.len() as u64),
+        }
+    }
+
+    pub(crate) async fn fetch_all(&mut self, sql: Sql, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
+        match self.statement(sql, args, Want::Rows).await? {
+            Answer::Rows(rows) => Ok(rows),
+            Answer::Count(_) => Ok(Vec::new()),
+        }
+    }
+
+    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        let result = self.writer.with_connection(|w| w.connection.execute_batch("COMMIT").map_err(map_error)).await;
+        if result.is_ok() {
+            // Committed: nothing for `drop` to undo.
+            self.turn.take();
+        }
+        result
+    }
+}
+
+impl Drop for WriteTxn {
+    fn drop(&mut self) {
+        let Some(turn) = self.turn.take() else { return };
+        let connection = self.writer.connection.clone();
+        let roll_back = move || {
+            let w = lock(&connection);
+            if !w.connection.is_autocommit() {
+                // If this fails, the next `begin` ends the transaction.
+                let _ = w.connection.execute_batch("ROLLBACK");
+            }
+            drop(turn);
+        };
+        if self.writer.on_thread() {
+            roll_back();
+        } else {
+            // After any statement of this transaction still queued there.
+            drop(self.writer.runtime.spawn(async move { roll_back() }));
+        }
+    }
+}
+
+/// The store's error for a SQLite error on the writing connection, told apart as the
+/// readers' errors are (see `error.rs`).
+pub(crate) fn map_error(error: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(failure, message) = &error {
+        let message = message.clone().unwrap_or_default();
+        match failure.extended_code {
+            2067 | 1555 => {
+                let constraint =
+                    message.split("failed: ").nth(1).map(str::to_string).unwrap_or_else(|| "key".to_string());
+                return StoreError::Duplicate { constraint };
+            }
+            787 => return StoreError::MissingReference,
+            _ if message.contains("appointment_overlap") => return StoreError::Overlap,
+            5 | 517 => return StoreError::Busy,
+            _ => {}
+        }
+    }
+    StoreError::Sqlite(error.to_string())
+}
