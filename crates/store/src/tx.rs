@@ -11,7 +11,7 @@
 
 use crate::StoreError;
 use crate::value::{Row, RowInner, Value};
-use crate::writer_thread::{SqliteWriter, Sql, WriteTxn};
+use crate::writer_thread::{Sql, SqliteWriter, WriteTxn};
 use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 use steward_domain::ids::TenantId;
@@ -283,9 +283,10 @@ impl Txn {
 
     async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
         Ok(match self {
-            Txn::Sqlite(tx) => {
-                bind_all!(sqlx::query::<Sqlite>(sql), args).fetch_optional(tx.conn()?).await?.map(|r| Row(RowInner::Sqlite(r)))
-            }
+            Txn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+                .fetch_optional(tx.conn()?)
+                .await?
+                .map(|r| Row(RowInner::Sqlite(r))),
             Txn::SqliteWriter(tx) => tx.fetch_all(Sql::Fixed(sql), args).await?.into_iter().next(),
             Txn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
                 .fetch_optional(tx.conn()?)

@@ -185,10 +185,10 @@ pub(crate) struct DirectRow {
 
 impl DirectRow {
     fn get<T: FromDirect>(&self, index: usize) -> Result<T, sqlx::Error> {
-        let value = self.values.get(index).ok_or_else(|| sqlx::Error::ColumnIndexOutOfBounds {
-            index,
-            len: self.values.len(),
-        })?;
+        let value = self
+            .values
+            .get(index)
+            .ok_or_else(|| sqlx::Error::ColumnIndexOutOfBounds { index, len: self.values.len() })?;
         T::from_direct(value).map_err(|message| sqlx::Error::Decode(message.into()))
     }
 

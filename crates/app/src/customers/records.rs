@@ -19,11 +19,11 @@ use steward_domain::customers::{Channel, MAX_ADDRESS, MAX_NAME, Source, parse_da
 use steward_domain::ids::{ConsentId, CustomerId, FieldId};
 use steward_domain::permissions::Permission;
 use steward_store::TenantTx;
+use steward_store::customers::consents::ConsentRow;
 use steward_store::customers::fields::{self as field_rows, FieldRow};
 use steward_store::customers::records::{
     self as rows, After, CustomerRow, CustomerValues, FieldMatch, ListQuery, NewCustomer, SortOrder,
 };
-use steward_store::customers::consents::ConsentRow;
 use steward_store::customers::{consents as consent_rows, notes as note_rows};
 use steward_store::keystore;
 
@@ -371,7 +371,8 @@ async fn create_now(app: &App, who: &Principal, input: &CustomerInput) -> Result
     let fields = fields
         .iter()
         .map(|field| {
-            let stored = checked.field_writes.iter().find_map(|(f, v)| (f.id == field.id).then_some(v.as_ref())).flatten();
+            let stored =
+                checked.field_writes.iter().find_map(|(f, v)| (f.id == field.id).then_some(v.as_ref())).flatten();
             let sensitive = field.data_class == "sensitive";
             Ok(FieldValueView {
                 field_id: field.id,

@@ -161,7 +161,11 @@ async fn the_answer_to_a_create_is_the_record_a_later_read_shows() {
     let api = server.api(&a.owner_token);
     for (label, kind, class) in [("Referred by", "text", "personal"), ("Allergies", "text", "sensitive")] {
         let field = api
-            .call(Method::POST, "/api/v1/customer-fields", Some(json!({ "label": label, "kind": kind, "data_class": class })))
+            .call(
+                Method::POST,
+                "/api/v1/customer-fields",
+                Some(json!({ "label": label, "kind": kind, "data_class": class })),
+            )
             .await;
         assert_eq!(field.status, StatusCode::CREATED, "{}", field.body);
     }

@@ -2,7 +2,6 @@
 //! export.
 
 use crate::AppState;
-use steward_app::AppError;
 use crate::error::{ApiResult, Failure};
 use crate::extract::{ApiQuery, Auth, JsonBody, parse_id};
 use axum::Json;
@@ -12,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use steward_app::AppError;
 use steward_app::customers::consents::{self, ConsentInput, ConsentView};
 use steward_app::customers::export::{self, ExportFormat};
 use steward_app::customers::fields::{self, FieldChange, FieldInput, FieldView};
@@ -281,7 +281,9 @@ pub async fn import(
     let report = state
         .app
         .store
-        .on_writer(async move { import::import(&app, Importer::Member(&who), &body[..], format, &options, &|_| {}).await })
+        .on_writer(
+            async move { import::import(&app, Importer::Member(&who), &body[..], format, &options, &|_| {}).await },
+        )
         .await
         .map_err(AppError::from)??;
     Ok(Json(report))
