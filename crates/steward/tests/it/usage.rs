@@ -46,15 +46,18 @@ async fn the_usage_page_shows_features_and_pages_to_admins_only() {
     let server = TestServer::start().await;
     let fixture = server.tenant("usage-page").await;
     let api = server.api(&fixture.owner_token);
-    api.call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "new@usage-page.example", "role": "staff" })))
+    let invited = api
+        .call(Method::POST, "/api/v1/invitations", Some(json!({ "email": "new@usage-page.example", "role": "staff" })))
         .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
     let mut browser = server.browser();
     browser.log_in("usage-page", "owner@usage-page.example", PASSWORD).await;
     browser.get("/app/members").await;
     let mut page = browser.get("/app/usage").await;
-    // Page views are counted after the response; on a loaded machine that takes a moment.
+    // Page views and features are counted after the response; on a loaded machine that
+    // takes a moment.
     for _ in 0..100 {
-        if page.body.contains("/app/members") {
+        if page.body.contains("<code>/app/members</code>") && page.body.contains("<code>invitation.created</code>") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -427,6 +427,13 @@ async fn list_by_name_from_terms(
     let Some((driver, driving)) = query.groups.iter().enumerate().max_by_key(|(_, group)| shortest(group)) else {
         return Ok((Vec::new(), None));
     };
+    // A range that holds one distinct term (most typed prefixes: "sha" is only "sharma")
+    // lists straight from the term index, already in name order: the page stops after
+    // `limit` rows instead of sorting every match ("d'so" walked 5,000 D'Souzas).
+    let single_term = match driving.as_slice() {
+        [(start, end)] => only_term_in(tx, start, end).await?,
+        _ => None,
+    };
     let mut args: Vec<Value> = Vec::new();
     let mut next = |value: Value| {
         args.push(value);
@@ -449,6 +456,25 @@ async fn list_by_name_from_terms(
                      AND ({}))",
             ranges.join(" OR ")
         ));
+    }
+    if let Some(term) = single_term {
+        let term = next(term.into());
+        if let Some(After::Name(name, id)) = &query.after {
+            let (k, i) = (next(name.clone().into()), next((*id).into()));
+            also.push(format!("(u.name_key, u.customer_id) > ({k}, {i})"));
+        }
+        let limit = query.limit.clamp(1, 500);
+        let l = next((limit + 1).into());
+        let filters: String = also.iter().map(|f| format!(" AND {f}")).collect();
+        let sql = format!(
+            "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
+                    c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
+             FROM customer_search_terms u CROSS JOIN customers c
+             WHERE u.tenant_id = $1 AND u.term = {term}{filters}
+               AND c.tenant_id = $1 AND c.id = u.customer_id
+             ORDER BY u.name_key, u.customer_id LIMIT {l}"
+        );
+        return page_of(tx.fetch_all_assembled(sql, args).await?, limit);
     }
     let ranges: Vec<String> = driving
         .iter()
@@ -477,7 +503,11 @@ async fn list_by_name_from_terms(
          ORDER BY m.name_key, m.customer_id",
         ranges.join(" UNION ALL ")
     );
-    let rows = tx.fetch_all_assembled(sql, args).await?;
+    page_of(tx.fetch_all_assembled(sql, args).await?, limit)
+}
+
+/// A page in name order from up to `limit + 1` rows, and where the next page starts.
+fn page_of(rows: Vec<Row>, limit: i64) -> Result<(Vec<CustomerRow>, Option<After>), StoreError> {
     let mut customers = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     let more = customers.len() as i64 > limit;
     customers.truncate(limit as usize);
@@ -486,6 +516,19 @@ async fn list_by_name_from_terms(
         _ => None,
     };
     Ok((customers, after))
+}
+
+/// The one term in `[start, end)`, if the range holds exactly one distinct term: its first
+/// and last terms, each one index seek.
+async fn only_term_in(tx: &mut TenantTx, start: &str, end: &str) -> Result<Option<String>, StoreError> {
+    const SQL: &str = "SELECT (SELECT term FROM customer_search_terms WHERE tenant_id = $1 AND term >= $2 AND term < $3
+                               ORDER BY term LIMIT 1) AS first_term,
+                              (SELECT term FROM customer_search_terms WHERE tenant_id = $1 AND term >= $2 AND term < $3
+                               ORDER BY term DESC LIMIT 1) AS last_term";
+    let row = tx.fetch_one(SQL, args![start, end]).await?;
+    let first: Option<String> = row.get("first_term")?;
+    let last: Option<String> = row.get("last_term")?;
+    Ok(first.filter(|first| Some(first) == last.as_ref()))
 }
 
 /// Matches per group from which a search walks the sort order instead.
