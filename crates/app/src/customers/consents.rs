@@ -77,22 +77,30 @@ pub(crate) async fn insert(
     by: Option<MemberId>,
     now: i64,
 ) -> Result<(), AppError> {
-    rows::insert(
-        tx,
-        &ConsentRow {
-            id: ConsentId::generate(),
-            customer_id: customer,
-            channel: consent.channel.name().to_string(),
-            purpose: consent.purpose.name().to_string(),
-            granted: consent.granted,
-            source: consent.source.clone(),
-            recorded_by: by,
-            recorded_by_name: None,
-            recorded_at: now,
-        },
-    )
-    .await?;
+    rows::insert(tx, &new_row(customer, consent, by, None, now)).await?;
     Ok(())
+}
+
+/// The record of a consent given or withdrawn now; `by_name` is the member's name as a
+/// read of the history shows it.
+pub(crate) fn new_row(
+    customer: CustomerId,
+    consent: &CheckedConsent,
+    by: Option<MemberId>,
+    by_name: Option<String>,
+    now: i64,
+) -> ConsentRow {
+    ConsentRow {
+        id: ConsentId::generate(),
+        customer_id: customer,
+        channel: consent.channel.name().to_string(),
+        purpose: consent.purpose.name().to_string(),
+        granted: consent.granted,
+        source: consent.source.clone(),
+        recorded_by: by,
+        recorded_by_name: by_name,
+        recorded_at: now,
+    }
 }
 
 /// The latest record per channel and purpose, from a history ordered oldest first.

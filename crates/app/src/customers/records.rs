@@ -16,7 +16,7 @@ use steward_domain::contact::{Email, Phone, parse_name};
 use steward_domain::customers::fields::{FieldKind, normalize_value};
 use steward_domain::customers::search::{SearchQuery, name_key, terms};
 use steward_domain::customers::{Channel, MAX_ADDRESS, MAX_NAME, Source, parse_date_of_birth, parse_tags, parse_text};
-use steward_domain::ids::{ConsentId, CustomerId, FieldId};
+use steward_domain::ids::{CustomerId, FieldId};
 use steward_domain::permissions::Permission;
 use steward_store::TenantTx;
 use steward_store::customers::consents::ConsentRow;
@@ -356,17 +356,7 @@ async fn create_now(app: &App, who: &Principal, input: &CustomerInput) -> Result
     tags.sort();
     let history: Vec<ConsentRow> = consents
         .iter()
-        .map(|c| ConsentRow {
-            id: ConsentId::generate(),
-            customer_id: id,
-            channel: c.channel.name().to_string(),
-            purpose: c.purpose.name().to_string(),
-            granted: c.granted,
-            source: c.source.clone(),
-            recorded_by: Some(who.member),
-            recorded_by_name: Some(who.name.clone()),
-            recorded_at: now,
-        })
+        .map(|c| super::consents::new_row(id, c, Some(who.member), Some(who.name.clone()), now))
         .collect();
     let fields = fields
         .iter()
