@@ -146,6 +146,16 @@ impl App {
         self.clock.now()
     }
 
+    /// Runs `work`, a whole write transaction from begin to commit, where the store runs
+    /// writes best ([`Store::on_writer`]: SQLite's writer thread); it runs to its end even
+    /// if the caller stops waiting.
+    pub async fn on_writer<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+    ) -> Result<T, AppError> {
+        self.store.on_writer(work).await?
+    }
+
     /// A link into Steward, for mail.
     pub fn link(&self, path: &str) -> String {
         format!("{}{}", self.settings.base_url.trim_end_matches('/'), path)

@@ -33,7 +33,7 @@ impl Store {
     /// Copies the data (without keys) to `data_file` and the key store to `keys_file`, each
     /// as one consistent snapshot, while the deployment keeps running.
     pub async fn backup_sqlite(&self, data_file: &Path, keys_file: &Path) -> Result<(), BackupError> {
-        let Backend::Sqlite(pool) = &self.backend else { return Err(BackupError::NotSqlite) };
+        let Backend::Sqlite(pool, _) = &self.backend else { return Err(BackupError::NotSqlite) };
         let mut conn = pool.acquire().await.map_err(StoreError::from)?;
         sqlx::query("VACUUM main INTO ?")
             .bind(data_file.to_string_lossy().into_owned())

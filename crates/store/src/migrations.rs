@@ -142,7 +142,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
         let mut report = MigrationReport::default();
         match &self.backend {
-            Backend::Sqlite(pool) => apply_all(pool, SQLITE, "BEGIN IMMEDIATE", &mut report).await?,
+            Backend::Sqlite(pool, _) => apply_all(pool, SQLITE, "BEGIN IMMEDIATE", &mut report).await?,
             // One migrator at a time, even when several servers start together.
             Backend::Postgres(pool) => {
                 apply_all(pool, POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(7120143)", &mut report).await?
@@ -155,7 +155,7 @@ impl Store {
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         let query = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
         let result = match &self.backend {
-            Backend::Sqlite(pool) => sqlx::query_scalar::<_, i64>(query).fetch_one(pool).await,
+            Backend::Sqlite(pool, _) => sqlx::query_scalar::<_, i64>(query).fetch_one(pool).await,
             Backend::Postgres(pool) => sqlx::query_scalar::<_, i64>(query).fetch_one(pool).await,
         };
         match result {
@@ -168,7 +168,7 @@ impl Store {
     /// The newest migration this binary carries.
     pub fn latest_known_version(&self) -> i64 {
         let list = match self.backend {
-            Backend::Sqlite(_) => SQLITE,
+            Backend::Sqlite(..) => SQLITE,
             Backend::Postgres(_) => POSTGRES,
         };
         list.iter().map(|m| m.version).max().unwrap_or(0)

@@ -10,7 +10,7 @@ impl Store {
     /// Every (table, column) of Steward's schema, sorted; the migration ledger excluded.
     pub async fn columns(&self) -> Result<Vec<(String, String)>, StoreError> {
         let mut columns: Vec<(String, String)> = match &self.backend {
-            Backend::Sqlite(pool) => {
+            Backend::Sqlite(pool, _) => {
                 sqlx::query_as(
                     "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
                      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'

@@ -36,16 +36,6 @@ impl StoreKind {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) backend: Backend,
-    /// SQLite has one writer at a time. Writers queue here, in order, instead of in
-    /// SQLite's busy handler, which sleeps between retries and collapses throughput when
-    /// many requests write at once.
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// SQLite: the one connection every write transaction uses, on its own thread
-    /// (`writer_thread.rs`). A connection's page cache is thrown away whenever another
-    /// connection has written since its last transaction; with writes spread over the pool,
-    /// every write began by re-reading its pages. One writing connection keeps its cache
-    /// warm. Reads use the pool in `backend`.
-    sqlite_writer: Option<std::sync::Arc<SqliteWriter>>,
     /// Each tenant's audit head as this process last wrote it (SQLite), so an append is
     /// one statement; the database checks it and a stale one falls back to reading it.
     audit_heads: std::sync::Arc<crate::audit::HeadCache>,
@@ -53,7 +43,12 @@ pub struct Store {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Backend {
-    Sqlite(sqlx::SqlitePool),
+    /// SQLite: sqlx's pool for reads, and the one connection every write transaction uses,
+    /// on its own thread (`writer_thread.rs`). A connection's page cache is thrown away
+    /// whenever another connection has written since its last transaction; with writes
+    /// spread over the pool, every write began by re-reading its pages. One writing
+    /// connection keeps its cache warm.
+    Sqlite(sqlx::SqlitePool, std::sync::Arc<SqliteWriter>),
     Postgres(sqlx::PgPool),
 }
 
@@ -61,15 +56,15 @@ impl Store {
     /// Opens the database named by `url`: `sqlite://path` (created if missing) or
     /// `postgres://...`. `max_connections` bounds the pool.
     pub async fn open(url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        let (backend, sqlite_writer) = if url.starts_with("sqlite:") {
+        let backend = if url.starts_with("sqlite:") {
             let readers = crate::sqlite::open_pool(url, max_connections.max(2)).await?;
-            (Backend::Sqlite(readers), Some(std::sync::Arc::new(crate::sqlite::open_writer(url)?)))
+            Backend::Sqlite(readers, std::sync::Arc::new(crate::sqlite::open_writer(url)?))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Backend::Postgres(crate::postgres::open_pool(url, max_connections).await?), None)
+            Backend::Postgres(crate::postgres::open_pool(url, max_connections).await?)
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        Ok(Store { backend, writer: Default::default(), sqlite_writer, audit_heads: Default::default() })
+        Ok(Store { backend, audit_heads: Default::default() })
     }
 
     /// Runs `work`, a whole write transaction from begin to commit, where writes run best:
@@ -79,15 +74,15 @@ impl Store {
         &self,
         work: impl std::future::Future<Output = T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        match &self.sqlite_writer {
-            Some(writer) => writer.run(work).await,
-            None => Ok(work.await),
+        match &self.backend {
+            Backend::Sqlite(_, writer) => writer.run(work).await,
+            Backend::Postgres(_) => Ok(work.await),
         }
     }
 
     pub fn kind(&self) -> StoreKind {
         match self.backend {
-            Backend::Sqlite(_) => StoreKind::Sqlite,
+            Backend::Sqlite(..) => StoreKind::Sqlite,
             Backend::Postgres(_) => StoreKind::Postgres,
         }
     }
@@ -97,7 +92,7 @@ impl Store {
     /// fails half-way on a lock upgrade.
     pub async fn begin_tenant(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
         let txn = self.begin(Some(tenant), false).await?;
-        let heads = matches!(self.backend, Backend::Sqlite(_)).then(|| self.audit_heads.clone());
+        let heads = matches!(self.backend, Backend::Sqlite(..)).then(|| self.audit_heads.clone());
         Ok(TenantTx { txn, tenant, heads })
     }
 
@@ -116,14 +111,8 @@ impl Store {
 
     async fn begin(&self, tenant: Option<TenantId>, read_only: bool) -> Result<Txn, StoreError> {
         Ok(match (&self.backend, tenant) {
-            (Backend::Sqlite(pool), _) if read_only => Txn::Sqlite(Guard::begin(pool, "BEGIN".into()).await?),
-            (Backend::Sqlite(pool), _) => match &self.sqlite_writer {
-                Some(writer) => {
-                    let turn = self.writer.clone().lock_owned().await;
-                    Txn::SqliteWriter(SqliteWriter::begin(writer, turn).await?)
-                }
-                None => Txn::Sqlite(Guard::begin(pool, "BEGIN IMMEDIATE".into()).await?),
-            },
+            (Backend::Sqlite(pool, _), _) if read_only => Txn::Sqlite(Guard::begin(pool, "BEGIN".into()).await?),
+            (Backend::Sqlite(_, writer), _) => Txn::SqliteWriter(SqliteWriter::begin(writer).await?),
             (Backend::Postgres(pool), Some(tenant)) => {
                 Txn::Postgres(Guard::begin(pool, crate::postgres::begin_statement(tenant, read_only)).await?)
             }
@@ -134,7 +123,7 @@ impl Store {
     /// Answers when the database does (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         match &self.backend {
-            Backend::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
+            Backend::Sqlite(pool, _) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
             Backend::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
         }
         Ok(())
@@ -142,7 +131,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite(pool) => pool.close().await,
+            Backend::Sqlite(pool, _) => pool.close().await,
             Backend::Postgres(pool) => pool.close().await,
         }
     }

@@ -33,6 +33,9 @@ pub(crate) struct SqliteWriter {
     runtime: tokio::runtime::Handle,
     thread: std::thread::ThreadId,
     connection: Arc<Mutex<Writer>>,
+    /// The write turn: writers queue here, in order, instead of in SQLite's busy handler,
+    /// which sleeps between retries and collapses throughput when many requests write.
+    turn: Arc<tokio::sync::Mutex<()>>,
     /// Dropping it ends the thread (and cancels what still runs there).
     _stop: tokio::sync::oneshot::Sender<()>,
     /// Dropping it ends the checkpoint thread.
@@ -68,16 +71,11 @@ impl Sql {
     }
 }
 
-/// What a statement is run for.
-#[derive(Clone, Copy)]
+/// What a statement is run for: how many rows it changed, or the rows it answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Want {
     Count,
     Rows,
-}
-
-enum Answer {
-    Count(u64),
-    Rows(Vec<Row>),
 }
 
 impl SqliteWriter {
@@ -108,6 +106,7 @@ impl SqliteWriter {
             runtime: handle,
             thread: thread.thread().id(),
             connection: Arc::new(Mutex::new(Writer { connection, parameter_numbers: HashMap::new() })),
+            turn: Default::default(),
             _stop: stop,
             _stop_checkpoints: stop_checkpoints,
         })
@@ -135,18 +134,13 @@ impl SqliteWriter {
         &self,
         job: impl FnOnce(&mut Writer) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        if self.on_thread() {
-            return job(&mut lock(&self.connection));
-        }
         let connection = self.connection.clone();
-        self.runtime.spawn(async move { job(&mut lock(&connection)) }).await.map_err(|_| StoreError::WriterStopped)?
+        self.run(async move { job(&mut lock(&connection)) }).await?
     }
 
-    /// Begins a write transaction; the caller holds the write turn.
-    pub(crate) async fn begin(
-        writer: &Arc<SqliteWriter>,
-        turn: tokio::sync::OwnedMutexGuard<()>,
-    ) -> Result<WriteTxn, StoreError> {
+    /// Waits for the write turn, then begins a write transaction.
+    pub(crate) async fn begin(writer: &Arc<SqliteWriter>) -> Result<WriteTxn, StoreError> {
+        let turn = writer.turn.clone().lock_owned().await;
         writer
             .with_connection(|w| {
                 // A transaction left open by a rollback that failed is ended first.
@@ -171,12 +165,9 @@ fn checkpoint_until_stopped(connection: &Connection, stopped: &std::sync::mpsc::
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
         stopped.recv_timeout(std::time::Duration::from_millis(250))
     {
-        for schema in ["main", "keystore"] {
-            let sql = if schema == "main" {
-                "PRAGMA main.wal_checkpoint(PASSIVE)"
-            } else {
-                "PRAGMA keystore.wal_checkpoint(PASSIVE)"
-            };
+        for (schema, sql) in
+            [("main", "PRAGMA main.wal_checkpoint(PASSIVE)"), ("keystore", "PRAGMA keystore.wal_checkpoint(PASSIVE)")]
+        {
             if let Err(error) = connection.query_row(sql, [], |_| Ok(())) {
                 tracing::warn!(schema, %error, "a WAL checkpoint failed; the next one retries");
             }
@@ -200,11 +191,13 @@ fn open(path: &std::path::Path, keystore: &str) -> rusqlite::Result<Connection> 
 }
 
 impl Writer {
-    fn run(&mut self, sql: &str, args: &[Value], want: Want) -> Result<Answer, StoreError> {
-        let numbers = match self.parameter_numbers.get(sql) {
+    /// Runs one statement: how many rows it changed, and its rows when `want` asks.
+    fn run(&mut self, sql: &str, args: &[Value], want: Want) -> Result<(u64, Vec<Row>), StoreError> {
+        let Writer { connection, parameter_numbers } = self;
+        let mut statement = connection.prepare_cached(sql).map_err(map_error)?;
+        let numbers = match parameter_numbers.get(sql) {
             Some(numbers) => numbers.clone(),
             None => {
-                let statement = self.connection.prepare_cached(sql).map_err(map_error)?;
                 let numbers: Arc<[usize]> = (1..=statement.parameter_count())
                     .map(|index| {
                         statement
@@ -215,14 +208,13 @@ impl Writer {
                     })
                     .collect::<Result<_, _>>()?;
                 // Assembled statements come in a few shapes per batch size; keep the map bounded.
-                if self.parameter_numbers.len() > 1024 {
-                    self.parameter_numbers.clear();
+                if parameter_numbers.len() > 1024 {
+                    parameter_numbers.clear();
                 }
-                self.parameter_numbers.insert(sql.into(), numbers.clone());
+                parameter_numbers.insert(sql.into(), numbers.clone());
                 numbers
             }
         };
-        let mut statement = self.connection.prepare_cached(sql).map_err(map_error)?;
         for (index, number) in numbers.iter().enumerate() {
             // As sqlx did: a parameter without an argument stays NULL.
             let Some(value) = args.get(number - 1) else { continue };
@@ -244,7 +236,7 @@ impl Writer {
         let mut rows = statement.raw_query();
         let mut found = Vec::new();
         while let Some(row) = rows.next().map_err(map_error)? {
-            if let Want::Rows = want {
+            if want == Want::Rows {
                 let values = (0..width)
                     .map(|i| row.get::<_, rusqlite::types::Value>(i))
                     .collect::<rusqlite::Result<Vec<_>>>()
@@ -253,10 +245,7 @@ impl Writer {
             }
         }
         drop(rows);
-        Ok(match want {
-            Want::Count => Answer::Count(self.connection.changes()),
-            Want::Rows => Answer::Rows(found),
-        })
+        Ok((connection.changes(), found))
     }
 }
 
@@ -268,22 +257,16 @@ pub(crate) struct WriteTxn {
 }
 
 impl WriteTxn {
-    async fn statement(&mut self, sql: Sql, args: Vec<Value>, want: Want) -> Result<Answer, StoreError> {
+    async fn statement(&mut self, sql: Sql, args: Vec<Value>, want: Want) -> Result<(u64, Vec<Row>), StoreError> {
         self.writer.with_connection(move |w| w.run(sql.text(), &args, want)).await
     }
 
     pub(crate) async fn execute(&mut self, sql: Sql, args: Vec<Value>) -> Result<u64, StoreError> {
-        match self.statement(sql, args, Want::Count).await? {
-            Answer::Count(count) => Ok(count),
-            Answer::Rows(rows) => Ok(rows.len() as u64),
-        }
+        Ok(self.statement(sql, args, Want::Count).await?.0)
     }
 
     pub(crate) async fn fetch_all(&mut self, sql: Sql, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
-        match self.statement(sql, args, Want::Rows).await? {
-            Answer::Rows(rows) => Ok(rows),
-            Answer::Count(_) => Ok(Vec::new()),
-        }
+        Ok(self.statement(sql, args, Want::Rows).await?.1)
     }
 
     pub(crate) async fn commit(mut self) -> Result<(), StoreError> {

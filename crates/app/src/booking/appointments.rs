@@ -512,10 +512,9 @@ pub async fn book(app: &App, who: &Principal, input: &BookingInput) -> Result<Bo
         crate::access::principal::Credential::Session { .. } => "staff",
     };
     let prepared = prepare(app, who.tenant, input, None).await?;
-    // The write transaction runs where the store runs writes best (`Store::on_writer`).
+    // The write transaction runs where the store runs writes best (`App::on_writer`).
     let (writer_app, writer_who) = (app.clone(), who.clone());
     let (prepared, written) = app
-        .store
         .on_writer(async move {
             let mut tx = writer_app.store.begin_tenant(writer_who.tenant).await?;
             let written = write(&writer_app, &mut tx, Actor::Member(&writer_who), &prepared, via, &[]).await?;
@@ -524,9 +523,9 @@ pub async fn book(app: &App, who: &Principal, input: &BookingInput) -> Result<Bo
             } else {
                 tx.commit().await?;
             }
-            Ok::<_, AppError>((prepared, written))
+            Ok((prepared, written))
         })
-        .await??;
+        .await?;
     finish(app, who.tenant, &prepared, written).await
 }
 

@@ -299,12 +299,11 @@ fn sensitive_labels(writes: &[(FieldRow, Option<String>)]) -> Vec<String> {
 }
 
 /// Creates a customer (with its fields, tags and first consents). The write transaction
-/// runs where the store runs writes best ([`steward_store::Store::on_writer`]).
+/// runs where the store runs writes best ([`App::on_writer`]).
 pub async fn create(app: &App, who: &Principal, input: &CustomerInput) -> Result<CustomerDetail, AppError> {
     who.require(Permission::CustomersWrite)?;
-    let (app, who, input) = (app.clone(), who.clone(), input.clone());
-    let store = app.store.clone();
-    store.on_writer(async move { create_now(&app, &who, &input).await }).await?
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.on_writer(async move { create_now(&writer_app, &who, &input).await }).await
 }
 
 async fn create_now(app: &App, who: &Principal, input: &CustomerInput) -> Result<CustomerDetail, AppError> {
@@ -363,17 +362,9 @@ async fn create_now(app: &App, who: &Principal, input: &CustomerInput) -> Result
         .map(|field| {
             let stored =
                 checked.field_writes.iter().find_map(|(f, v)| (f.id == field.id).then_some(v.as_ref())).flatten();
-            let sensitive = field.data_class == "sensitive";
-            Ok(FieldValueView {
-                field_id: field.id,
-                label: field.label.clone(),
-                kind: FieldKind::parse("kind", &field.kind)?,
-                data_class: if sensitive { DataClass::Sensitive } else { DataClass::Personal },
-                // As a read without revealing shows it: a sensitive value exists, unseen.
-                value: if sensitive { None } else { stored.cloned() },
-                present: stored.is_some(),
-                hidden: sensitive && stored.is_some(),
-            })
+            // As a read without revealing shows it: a sensitive value exists, unseen.
+            let hidden = field.data_class == "sensitive" && stored.is_some();
+            field_value_view(field, if hidden { None } else { stored.cloned() }, stored.is_some(), hidden)
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(CustomerDetail {
@@ -434,8 +425,6 @@ async fn load_detail(
     let mut field_views_out = Vec::new();
     for field in &fields {
         let stored = values.iter().find(|v| v.field_id == field.id);
-        let kind = FieldKind::parse("kind", &field.kind)?;
-        let class = if field.data_class == "sensitive" { DataClass::Sensitive } else { DataClass::Personal };
         let (value, hidden) = match stored {
             None => (None, false),
             Some(v) => {
@@ -446,15 +435,7 @@ async fn load_detail(
                 shown
             }
         };
-        field_views_out.push(FieldValueView {
-            field_id: field.id,
-            label: field.label.clone(),
-            kind,
-            data_class: class,
-            value,
-            present: stored.is_some(),
-            hidden,
-        });
+        field_views_out.push(field_value_view(field, value, stored.is_some(), hidden)?);
     }
     let mut note_views = Vec::new();
     let mut private_read = 0;
@@ -499,6 +480,24 @@ async fn load_detail(
         notes: note_views,
         consents: super::consents::current(&history),
         possible_duplicates: duplicates.iter().map(CustomerSummary::from).collect(),
+    })
+}
+
+/// A field's value on one customer as its reader sees it.
+fn field_value_view(
+    field: &FieldRow,
+    value: Option<String>,
+    present: bool,
+    hidden: bool,
+) -> Result<FieldValueView, AppError> {
+    Ok(FieldValueView {
+        field_id: field.id,
+        label: field.label.clone(),
+        kind: FieldKind::parse("kind", &field.kind)?,
+        data_class: if field.data_class == "sensitive" { DataClass::Sensitive } else { DataClass::Personal },
+        value,
+        present,
+        hidden,
     })
 }
 

@@ -57,10 +57,9 @@ pub async fn run(config: &Config, command: ImportCommand) -> Result<(), StartErr
         .ok_or_else(|| usage(format!("no tenant has the slug '{tenant}'")))?;
     let bar = std::sync::Arc::new(ProgressBar::new(total, Unit::Megabytes));
     let started = std::time::Instant::now();
-    // The import is one write transaction: it runs on the store's writer (`Store::on_writer`).
+    // The import is one write transaction: it runs on the store's writer (`App::on_writer`).
     let (writer_app, writer_bar, tenant_id) = (app.clone(), bar.clone(), found.id);
     let result = app
-        .store
         .on_writer(async move {
             import::import(
                 &writer_app,
@@ -72,9 +71,7 @@ pub async fn run(config: &Config, command: ImportCommand) -> Result<(), StartErr
             )
             .await
         })
-        .await
-        .map_err(steward_app::AppError::from)
-        .and_then(|imported| imported);
+        .await;
     bar.finish();
     app.store.close().await;
     let report = result.map_err(|e| usage(format!("{}: {e}", file.display())))?;

@@ -159,16 +159,15 @@ async fn the_answer_to_a_create_is_the_record_a_later_read_shows() {
     let server = TestServer::start().await;
     let a = server.tenant("crm-answer").await;
     let api = server.api(&a.owner_token);
-    for (label, kind, class) in [("Referred by", "text", "personal"), ("Allergies", "text", "sensitive")] {
-        let field = api
-            .call(
-                Method::POST,
-                "/api/v1/customer-fields",
-                Some(json!({ "label": label, "kind": kind, "data_class": class })),
-            )
-            .await;
-        assert_eq!(field.status, StatusCode::CREATED, "{}", field.body);
-    }
+    crate::harness::allergies_field(&server, &a).await;
+    let field = api
+        .call(
+            Method::POST,
+            "/api/v1/customer-fields",
+            Some(json!({ "label": "Referred by", "kind": "text", "data_class": "personal" })),
+        )
+        .await;
+    assert_eq!(field.status, StatusCode::CREATED, "{}", field.body);
     let first = api
         .call(Method::POST, "/api/v1/customers", Some(json!({ "name": "Meera Iyer", "phone": "98450 55555" })))
         .await;

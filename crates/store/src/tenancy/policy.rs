@@ -21,7 +21,7 @@ impl Store {
                    ON CONFLICT (version) DO NOTHING";
         for policy in POLICY_VERSIONS {
             match &self.backend {
-                Backend::Sqlite(pool) => {
+                Backend::Sqlite(pool, _) => {
                     sqlx::query(sql)
                         .bind(policy.version)
                         .bind(policy.published_on)

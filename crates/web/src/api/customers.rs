@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use steward_app::AppError;
 use steward_app::customers::consents::{self, ConsentInput, ConsentView};
 use steward_app::customers::export::{self, ExportFormat};
 use steward_app::customers::fields::{self, FieldChange, FieldInput, FieldView};
@@ -276,16 +275,14 @@ pub async fn import(
         bad_rows: query.bad_rows.unwrap_or_default(),
         dry_run: query.dry_run.unwrap_or(false),
     };
-    // One write transaction: it runs on the store's writer (`Store::on_writer`).
+    // One write transaction: it runs on the store's writer (`App::on_writer`).
     let app = state.app.clone();
     let report = state
         .app
-        .store
         .on_writer(
             async move { import::import(&app, Importer::Member(&who), &body[..], format, &options, &|_| {}).await },
         )
-        .await
-        .map_err(AppError::from)??;
+        .await?;
     Ok(Json(report))
 }
 

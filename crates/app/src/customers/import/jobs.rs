@@ -92,17 +92,15 @@ pub fn start(
     }
     let app = app.clone();
     tokio::spawn(async move {
-        let store = app.store.clone();
-        let writing = job.clone();
-        // One write transaction: it runs on the store's writer (`Store::on_writer`).
-        let result = store
+        let (writer_app, writing) = (app.clone(), job.clone());
+        // One write transaction: it runs on the store's writer (`App::on_writer`).
+        let result = app
             .on_writer(async move {
                 let progress = |done: u64| writing.done.store(done, Ordering::Relaxed);
-                import(&app, Importer::Member(&writing.who), &writing.file[..], format, &options, &progress).await
+                import(&writer_app, Importer::Member(&writing.who), &writing.file[..], format, &options, &progress)
+                    .await
             })
-            .await
-            .map_err(AppError::from)
-            .and_then(|imported| imported);
+            .await;
         let outcome = result.map_err(|e| match e {
             AppError::Invalid(v) => format!("{}: {}", v.field, v.message),
             other => other.to_string(),
