@@ -48,6 +48,30 @@ pub async fn insert(tx: &mut TenantTx, note: &NoteRow) -> Result<(), StoreError>
 
 /// Inserts plain notes in multi-row statements (an import's notes column).
 pub async fn insert_many(tx: &mut TenantTx, notes: &[NoteRow]) -> Result<(), StoreError> {
+    let row_args = |note: &NoteRow| {
+        args![
+            note.id,
+            note.customer_id,
+            note.author_id,
+            note.private,
+            note.body.clone(),
+            note.body_sealed.clone(),
+            note.created_at
+        ]
+    };
+    // One prepared single-row statement per note on SQLite, as for customers
+    // (`records::insert_many` says why).
+    if tx.kind() == crate::StoreKind::Sqlite {
+        for note in notes {
+            tx.execute(
+                "INSERT INTO customer_notes (tenant_id, id, customer_id, author_id, private, body, body_sealed, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                row_args(note),
+            )
+            .await?;
+        }
+        return Ok(());
+    }
     for chunk in notes.chunks(40) {
         let mut args: Vec<crate::Value> = Vec::with_capacity(chunk.len() * 7);
         let mut rows = Vec::with_capacity(chunk.len());
@@ -55,15 +79,7 @@ pub async fn insert_many(tx: &mut TenantTx, notes: &[NoteRow]) -> Result<(), Sto
             let n = args.len() + 2;
             let placeholders: Vec<String> = (n..n + 7).map(|i| format!("${i}")).collect();
             rows.push(format!("($1, {})", placeholders.join(", ")));
-            args.extend(args![
-                note.id,
-                note.customer_id,
-                note.author_id,
-                note.private,
-                note.body.clone(),
-                note.body_sealed.clone(),
-                note.created_at
-            ]);
+            args.extend(row_args(note));
         }
         tx.execute_assembled(
             format!(

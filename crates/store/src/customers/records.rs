@@ -76,61 +76,90 @@ pub struct NewCustomer {
 /// stay far below either backend's limit on bound parameters.
 const BATCH: usize = 40;
 
-/// Inserts customers with their tags and search terms in as few statements as possible.
+const INSERT_CUSTOMER: &str =
+    "INSERT INTO customers (tenant_id, id, name, name_key, phone, email, address, date_of_birth, source,
+                            preferred_channel, created_by, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
+const INSERT_TERM: &str =
+    "INSERT INTO customer_search_terms (tenant_id, customer_id, term, name_key) VALUES ($1, $2, $3, $4)";
+const INSERT_TAG: &str = "INSERT INTO customer_tags (tenant_id, customer_id, tag) VALUES ($1, $2, $3)";
+
+fn customer_args(c: &NewCustomer, now: Micros) -> Vec<Value> {
+    let v = &c.values;
+    args![
+        c.id,
+        v.name.clone(),
+        v.name_key.clone(),
+        v.phone.clone(),
+        v.email.clone(),
+        v.address.clone(),
+        v.date_of_birth.clone(),
+        v.source.clone(),
+        v.preferred_channel.clone(),
+        c.created_by,
+        now
+    ]
+}
+
+/// Inserts customers with their tags and search terms.
+///
+/// SQLite gets one prepared statement per row: a statement that writes a single row needs
+/// no statement journal (a multi-row insert first copies every page it touches into one,
+/// which was a fifth of an import), and nothing is formatted per row. PostgreSQL gets
+/// multi-row statements, which save it round trips.
 pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micros) -> Result<(), StoreError> {
-    for chunk in customers.chunks(BATCH) {
-        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 11);
-        let mut rows = Vec::with_capacity(chunk.len());
-        for c in chunk {
-            let n = args.len() + 2;
-            let placeholders: Vec<String> = (n..n + 11).chain([n + 10]).map(|i| format!("${i}")).collect();
-            rows.push(format!("($1, {})", placeholders.join(", ")));
-            let v = &c.values;
-            args.extend(args![
-                c.id,
-                v.name.clone(),
-                v.name_key.clone(),
-                v.phone.clone(),
-                v.email.clone(),
-                v.address.clone(),
-                v.date_of_birth.clone(),
-                v.source.clone(),
-                v.preferred_channel.clone(),
-                c.created_by,
-                now
-            ]);
+    if tx.kind() == crate::StoreKind::Sqlite {
+        for c in customers {
+            tx.execute(INSERT_CUSTOMER, customer_args(c, now)).await?;
         }
-        tx.execute_assembled(
-            format!(
-                "INSERT INTO customers (tenant_id, id, name, name_key, phone, email, address, date_of_birth, source,
-                                        preferred_channel, created_by, created_at, updated_at) VALUES {}",
-                rows.join(", ")
-            ),
-            args,
-        )
-        .await?;
+    } else {
+        for chunk in customers.chunks(BATCH) {
+            let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 11);
+            let mut rows = Vec::with_capacity(chunk.len());
+            for c in chunk {
+                let n = args.len() + 2;
+                let placeholders: Vec<String> = (n..n + 11).chain([n + 10]).map(|i| format!("${i}")).collect();
+                rows.push(format!("($1, {})", placeholders.join(", ")));
+                args.extend(customer_args(c, now));
+            }
+            tx.execute_assembled(
+                format!(
+                    "INSERT INTO customers (tenant_id, id, name, name_key, phone, email, address, date_of_birth,
+                                            source, preferred_channel, created_by, created_at, updated_at) VALUES {}",
+                    rows.join(", ")
+                ),
+                args,
+            )
+            .await?;
+        }
     }
-    // All the terms of the whole slice in key order: each statement then touches
-    // neighbouring index pages.
+    // All the terms of the whole slice in key order: each insert then touches the
+    // neighbouring index pages of the one before.
     let mut terms: Vec<(CustomerId, &str, &str)> =
         customers.iter().flat_map(|c| c.terms.iter().map(|t| (c.id, t.as_str(), c.values.name_key.as_str()))).collect();
     terms.sort_by(|a, b| (a.1, a.2).cmp(&(b.1, b.2)));
     insert_terms(tx, &terms).await?;
-    let tags: Vec<(CustomerId, String)> =
-        customers.iter().flat_map(|c| c.tags.iter().map(|t| (c.id, t.clone()))).collect();
+    let tags: Vec<(CustomerId, &str)> =
+        customers.iter().flat_map(|c| c.tags.iter().map(|t| (c.id, t.as_str()))).collect();
     insert_tags(tx, &tags).await?;
     Ok(())
 }
 
 /// Inserts search terms as (customer, term, the customer's sort key).
 async fn insert_terms(tx: &mut TenantTx, terms: &[(CustomerId, &str, &str)]) -> Result<(), StoreError> {
+    if tx.kind() == crate::StoreKind::Sqlite {
+        for (id, term, name_key) in terms {
+            tx.execute(INSERT_TERM, args![*id, *term, *name_key]).await?;
+        }
+        return Ok(());
+    }
     for chunk in terms.chunks(BATCH * 2) {
         let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
         let mut rows = Vec::with_capacity(chunk.len());
         for (id, term, name_key) in chunk {
             let n = args.len() + 2;
             rows.push(format!("($1, ${}, ${}, ${})", n, n + 1, n + 2));
-            args.extend(args![*id, term.to_string(), name_key.to_string()]);
+            args.extend(args![*id, *term, *name_key]);
         }
         tx.execute_assembled(
             format!(
@@ -144,14 +173,20 @@ async fn insert_terms(tx: &mut TenantTx, terms: &[(CustomerId, &str, &str)]) -> 
     Ok(())
 }
 
-async fn insert_tags(tx: &mut TenantTx, pairs: &[(CustomerId, String)]) -> Result<(), StoreError> {
+async fn insert_tags(tx: &mut TenantTx, pairs: &[(CustomerId, &str)]) -> Result<(), StoreError> {
+    if tx.kind() == crate::StoreKind::Sqlite {
+        for (id, tag) in pairs {
+            tx.execute(INSERT_TAG, args![*id, *tag]).await?;
+        }
+        return Ok(());
+    }
     for chunk in pairs.chunks(BATCH * 2) {
         let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
         let mut rows = Vec::with_capacity(chunk.len());
         for (id, text) in chunk {
             let n = args.len() + 2;
             rows.push(format!("($1, ${}, ${})", n, n + 1));
-            args.extend(args![*id, text.clone()]);
+            args.extend(args![*id, *text]);
         }
         tx.execute_assembled(
             format!("INSERT INTO customer_tags (tenant_id, customer_id, tag) VALUES {}", rows.join(", ")),
@@ -199,7 +234,7 @@ pub async fn update(
     let terms: Vec<(CustomerId, &str, &str)> =
         terms.iter().map(|t| (id, t.as_str(), values.name_key.as_str())).collect();
     insert_terms(tx, &terms).await?;
-    let tags: Vec<(CustomerId, String)> = tags.iter().map(|t| (id, t.clone())).collect();
+    let tags: Vec<(CustomerId, &str)> = tags.iter().map(|t| (id, t.as_str())).collect();
     insert_tags(tx, &tags).await?;
     Ok(true)
 }
