@@ -142,9 +142,14 @@ pub(crate) fn new_tenant(slug: &str) -> NewTenant {
 }
 
 impl Seeded {
-    /// Drops the benchmark's PostgreSQL database.
+    /// Drops the benchmark's PostgreSQL database, unless `STEWARD_BENCH_KEEP` is set (as
+    /// with the data folder): then its name is printed for a closer look.
     pub async fn cleanup(&self) {
         if let Some((admin, name)) = &self.postgres {
+            if std::env::var_os("STEWARD_BENCH_KEEP").is_some() {
+                println!("kept the PostgreSQL database {name}");
+                return;
+            }
             let _ = admin_sql(admin, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
         }
     }

@@ -345,6 +345,22 @@ impl TenantTx {
         self.txn.fetch_all(Sql::Fixed(sql), args).await
     }
 
+    /// Runs one statement once for each set of arguments (`$1` the tenant id, each set
+    /// binding from `$2` on): how many rows they changed together. SQLite's writing
+    /// connection prepares it once and binds set after set, the cheapest way it has to
+    /// write many rows; elsewhere each set is a statement of its own.
+    pub async fn execute_each(&mut self, sql: &'static str, each: Vec<Vec<Value>>) -> Result<u64, StoreError> {
+        let each = each.into_iter().map(|args| self.scoped(sql, args)).collect::<Result<Vec<_>, _>>()?;
+        if let Txn::SqliteWriter(tx) = &mut self.txn {
+            return tx.execute_each(Sql::Fixed(sql), each).await;
+        }
+        let mut changed = 0;
+        for args in each {
+            changed += self.txn.execute(Sql::Fixed(sql), args).await?;
+        }
+        Ok(changed)
+    }
+
     pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
         let args = self.scoped(sql, args)?;
         self.txn.fetch_optional(sql, args).await

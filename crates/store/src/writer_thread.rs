@@ -195,39 +195,8 @@ impl Writer {
     fn run(&mut self, sql: &str, args: &[Value], want: Want) -> Result<(u64, Vec<Row>), StoreError> {
         let Writer { connection, parameter_numbers } = self;
         let mut statement = connection.prepare_cached(sql).map_err(map_error)?;
-        let numbers = match parameter_numbers.get(sql) {
-            Some(numbers) => numbers.clone(),
-            None => {
-                let numbers: Arc<[usize]> = (1..=statement.parameter_count())
-                    .map(|index| {
-                        statement
-                            .parameter_name(index)
-                            .and_then(|name| name.strip_prefix('$'))
-                            .and_then(|number| number.parse::<usize>().ok())
-                            .ok_or_else(|| StoreError::Corrupt(format!("a statement parameter is not $N: {sql}")))
-                    })
-                    .collect::<Result<_, _>>()?;
-                // Assembled statements come in a few shapes per batch size; keep the map bounded.
-                if parameter_numbers.len() > 1024 {
-                    parameter_numbers.clear();
-                }
-                parameter_numbers.insert(sql.into(), numbers.clone());
-                numbers
-            }
-        };
-        for (index, number) in numbers.iter().enumerate() {
-            // As sqlx did: a parameter without an argument stays NULL.
-            let Some(value) = args.get(number - 1) else { continue };
-            let position = index + 1;
-            match value {
-                Value::Text(v) => statement.raw_bind_parameter(position, v.as_deref()),
-                Value::I64(v) => statement.raw_bind_parameter(position, v),
-                Value::Bool(v) => statement.raw_bind_parameter(position, v.map(i64::from)),
-                Value::Uuid(v) => statement.raw_bind_parameter(position, v.as_ref().map(|u| &u.as_bytes()[..])),
-                Value::Bytes(v) => statement.raw_bind_parameter(position, v.as_deref()),
-            }
-            .map_err(map_error)?;
-        }
+        let numbers = numbers_of(parameter_numbers, &statement, sql)?;
+        bind(&mut statement, &numbers, args)?;
         let columns: Arc<[Box<str>]> = match want {
             Want::Rows => statement.column_names().into_iter().map(Box::from).collect(),
             Want::Count => Arc::from(Vec::new()),
@@ -247,6 +216,67 @@ impl Writer {
         drop(rows);
         Ok((connection.changes(), found))
     }
+
+    /// Runs one statement once for each set of arguments, prepared and looked up once:
+    /// how many rows they changed together.
+    fn run_each(&mut self, sql: &str, each: &[Vec<Value>]) -> Result<u64, StoreError> {
+        let Writer { connection, parameter_numbers } = self;
+        let mut statement = connection.prepare_cached(sql).map_err(map_error)?;
+        let numbers = numbers_of(parameter_numbers, &statement, sql)?;
+        let mut changed = 0;
+        for args in each {
+            bind(&mut statement, &numbers, args)?;
+            let mut rows = statement.raw_query();
+            while rows.next().map_err(map_error)?.is_some() {}
+            drop(rows);
+            changed += connection.changes();
+        }
+        Ok(changed)
+    }
+}
+
+/// Which `$N` each of a statement's parameters is, in SQLite's order: made once per
+/// statement text (asking SQLite each parameter's name on every run scanned all of them).
+fn numbers_of(
+    parameter_numbers: &mut HashMap<Box<str>, Arc<[usize]>>,
+    statement: &rusqlite::Statement<'_>,
+    sql: &str,
+) -> Result<Arc<[usize]>, StoreError> {
+    if let Some(numbers) = parameter_numbers.get(sql) {
+        return Ok(numbers.clone());
+    }
+    let numbers: Arc<[usize]> = (1..=statement.parameter_count())
+        .map(|index| {
+            statement
+                .parameter_name(index)
+                .and_then(|name| name.strip_prefix('$'))
+                .and_then(|number| number.parse::<usize>().ok())
+                .ok_or_else(|| StoreError::Corrupt(format!("a statement parameter is not $N: {sql}")))
+        })
+        .collect::<Result<_, _>>()?;
+    // Assembled statements come in a few shapes per batch size; keep the map bounded.
+    if parameter_numbers.len() > 1024 {
+        parameter_numbers.clear();
+    }
+    parameter_numbers.insert(sql.into(), numbers.clone());
+    Ok(numbers)
+}
+
+/// Binds every parameter; one without an argument is NULL, as sqlx did.
+fn bind(statement: &mut rusqlite::Statement<'_>, numbers: &[usize], args: &[Value]) -> Result<(), StoreError> {
+    for (index, number) in numbers.iter().enumerate() {
+        let position = index + 1;
+        match args.get(number - 1) {
+            None => statement.raw_bind_parameter(position, rusqlite::types::Null),
+            Some(Value::Text(v)) => statement.raw_bind_parameter(position, v.as_deref()),
+            Some(Value::I64(v)) => statement.raw_bind_parameter(position, v),
+            Some(Value::Bool(v)) => statement.raw_bind_parameter(position, v.map(i64::from)),
+            Some(Value::Uuid(v)) => statement.raw_bind_parameter(position, v.as_ref().map(|u| &u.as_bytes()[..])),
+            Some(Value::Bytes(v)) => statement.raw_bind_parameter(position, v.as_deref()),
+        }
+        .map_err(map_error)?;
+    }
+    Ok(())
 }
 
 /// A write transaction on the writing connection. Dropped without [`WriteTxn::commit`],
@@ -267,6 +297,10 @@ impl WriteTxn {
 
     pub(crate) async fn fetch_all(&mut self, sql: Sql, args: Vec<Value>) -> Result<Vec<Row>, StoreError> {
         Ok(self.statement(sql, args, Want::Rows).await?.1)
+    }
+
+    pub(crate) async fn execute_each(&mut self, sql: Sql, each: Vec<Vec<Value>>) -> Result<u64, StoreError> {
+        self.writer.with_connection(move |w| w.run_each(sql.text(), &each)).await
     }
 
     pub(crate) async fn commit(mut self) -> Result<(), StoreError> {

@@ -62,14 +62,12 @@ pub async fn insert_many(tx: &mut TenantTx, notes: &[NoteRow]) -> Result<(), Sto
     // One prepared single-row statement per note on SQLite, as for customers
     // (`records::insert_many` says why).
     if tx.kind() == crate::StoreKind::Sqlite {
-        for note in notes {
-            tx.execute(
-                "INSERT INTO customer_notes (tenant_id, id, customer_id, author_id, private, body, body_sealed, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                row_args(note),
-            )
-            .await?;
-        }
+        tx.execute_each(
+            "INSERT INTO customer_notes (tenant_id, id, customer_id, author_id, private, body, body_sealed, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            notes.iter().map(row_args).collect(),
+        )
+        .await?;
         return Ok(());
     }
     for chunk in notes.chunks(40) {
