@@ -304,6 +304,10 @@ impl Txn {
     }
 }
 
+/// Bound values per multi-row insert: a round trip saved per few hundred values, far below
+/// either backend's limit.
+const PARAMETERS_PER_INSERT: usize = 480;
+
 /// A transaction inside one tenant. Dropping it without [`TenantTx::commit`] rolls back.
 pub struct TenantTx {
     txn: Txn,
@@ -345,20 +349,32 @@ impl TenantTx {
         self.txn.fetch_all(Sql::Fixed(sql), args).await
     }
 
-    /// Runs one statement once for each set of arguments (`$1` the tenant id, each set
-    /// binding from `$2` on): how many rows they changed together. SQLite's writing
-    /// connection prepares it once and binds set after set, the cheapest way it has to
-    /// write many rows; elsewhere each set is a statement of its own.
-    pub async fn execute_each(&mut self, sql: &'static str, each: Vec<Vec<Value>>) -> Result<u64, StoreError> {
-        let each = each.into_iter().map(|args| self.scoped(sql, args)).collect::<Result<Vec<_>, _>>()?;
+    /// Inserts rows into `into`, a table and its columns (`customer_tags (tenant_id,
+    /// customer_id, tag)`): the first column is the tenant id, each row gives the others.
+    /// Returns how many rows were inserted.
+    ///
+    /// SQLite's writing connection prepares one single-row statement and binds it row after
+    /// row: a statement that writes one row needs no statement journal (a multi-row insert
+    /// first copies every page it touches into one, a fifth of an import's time), and
+    /// nothing is formatted per row. PostgreSQL gets multi-row statements, which save it
+    /// round trips.
+    pub async fn insert_rows(&mut self, into: &'static str, rows: Vec<Vec<Value>>) -> Result<u64, StoreError> {
+        let Some(width) = rows.first().map(Vec::len) else { return Ok(0) };
+        let placeholders = |first: usize| (first..first + width).map(|i| format!(", ${i}")).collect::<String>();
+        let tenant = self.tenant;
         if let Txn::SqliteWriter(tx) = &mut self.txn {
-            return tx.execute_each(Sql::Fixed(sql), each).await;
+            let sql = format!("INSERT INTO {into} VALUES ($1{})", placeholders(2));
+            let each = rows.into_iter().map(|args| [vec![Value::from(tenant)], args].concat()).collect();
+            return tx.execute_each(Sql::Assembled(sql), each).await;
         }
-        let mut changed = 0;
-        for args in each {
-            changed += self.txn.execute(Sql::Fixed(sql), args).await?;
+        let mut inserted = 0;
+        for chunk in rows.chunks((PARAMETERS_PER_INSERT / width).max(1)) {
+            let tuples: Vec<String> =
+                (0..chunk.len()).map(|row| format!("($1{})", placeholders(2 + row * width))).collect();
+            let sql = format!("INSERT INTO {into} VALUES {}", tuples.join(", "));
+            inserted += self.execute_assembled(sql, chunk.concat()).await?;
         }
-        Ok(changed)
+        Ok(inserted)
     }
 
     pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {

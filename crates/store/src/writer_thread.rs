@@ -299,6 +299,7 @@ impl WriteTxn {
         Ok(self.statement(sql, args, Want::Rows).await?.1)
     }
 
+    /// Runs one statement once for each set of arguments, prepared once.
     pub(crate) async fn execute_each(&mut self, sql: Sql, each: Vec<Vec<Value>>) -> Result<u64, StoreError> {
         self.writer.with_connection(move |w| w.run_each(sql.text(), &each)).await
     }

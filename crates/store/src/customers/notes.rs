@@ -28,67 +28,32 @@ fn from_row(row: &Row) -> Result<NoteRow, StoreError> {
     })
 }
 
+/// Inserts one note.
 pub async fn insert(tx: &mut TenantTx, note: &NoteRow) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO customer_notes (tenant_id, id, customer_id, author_id, private, body, body_sealed, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        args![
-            note.id,
-            note.customer_id,
-            note.author_id,
-            note.private,
-            note.body.clone(),
-            note.body_sealed.clone(),
-            note.created_at
-        ],
-    )
-    .await?;
-    Ok(())
+    insert_many(tx, std::slice::from_ref(note)).await
 }
 
-/// Inserts plain notes in multi-row statements (an import's notes column).
+/// Inserts notes (an import's notes column) as [`TenantTx::insert_rows`] does.
 pub async fn insert_many(tx: &mut TenantTx, notes: &[NoteRow]) -> Result<(), StoreError> {
-    let row_args = |note: &NoteRow| {
-        args![
-            note.id,
-            note.customer_id,
-            note.author_id,
-            note.private,
-            note.body.clone(),
-            note.body_sealed.clone(),
-            note.created_at
-        ]
-    };
-    // One prepared single-row statement per note on SQLite, as for customers
-    // (`records::insert_many` says why).
-    if tx.kind() == crate::StoreKind::Sqlite {
-        tx.execute_each(
-            "INSERT INTO customer_notes (tenant_id, id, customer_id, author_id, private, body, body_sealed, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            notes.iter().map(row_args).collect(),
-        )
-        .await?;
-        return Ok(());
-    }
-    for chunk in notes.chunks(40) {
-        let mut args: Vec<crate::Value> = Vec::with_capacity(chunk.len() * 7);
-        let mut rows = Vec::with_capacity(chunk.len());
-        for note in chunk {
-            let n = args.len() + 2;
-            let placeholders: Vec<String> = (n..n + 7).map(|i| format!("${i}")).collect();
-            rows.push(format!("($1, {})", placeholders.join(", ")));
-            args.extend(row_args(note));
-        }
-        tx.execute_assembled(
-            format!(
-                "INSERT INTO customer_notes (tenant_id, id, customer_id, author_id, private, body, body_sealed, created_at)
-                 VALUES {}",
-                rows.join(", ")
-            ),
-            args,
-        )
-        .await?;
-    }
+    let rows = notes
+        .iter()
+        .map(|note| {
+            args![
+                note.id,
+                note.customer_id,
+                note.author_id,
+                note.private,
+                note.body.clone(),
+                note.body_sealed.clone(),
+                note.created_at
+            ]
+        })
+        .collect();
+    tx.insert_rows(
+        "customer_notes (tenant_id, id, customer_id, author_id, private, body, body_sealed, created_at)",
+        rows,
+    )
+    .await?;
     Ok(())
 }
 

@@ -72,22 +72,13 @@ pub struct NewCustomer {
     pub created_by: Option<MemberId>,
 }
 
-/// Rows per multi-row statement: large enough to amortise a round trip, small enough to
+/// Values per `IN` list or multi-row statement: large enough to amortise a round trip, small enough to
 /// stay far below either backend's limit on bound parameters.
 const BATCH: usize = 40;
 
-const INSERT_CUSTOMER: &str =
-    "INSERT INTO customers (tenant_id, id, name, name_key, phone, email, address, date_of_birth, source,
-                            preferred_channel, created_by, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
-const INSERT_TERM: &str =
-    "INSERT INTO customer_search_terms (tenant_id, customer_id, term, name_key) VALUES ($1, $2, $3, $4)";
-const INSERT_TAG: &str = "INSERT INTO customer_tags (tenant_id, customer_id, tag) VALUES ($1, $2, $3)";
-
-fn customer_args(c: &NewCustomer, now: Micros) -> Vec<Value> {
-    let v = &c.values;
+/// A customer's own values as bound in an insert or an update, in column order.
+fn value_args(v: &CustomerValues) -> Vec<Value> {
     args![
-        c.id,
         v.name.clone(),
         v.name_key.clone(),
         v.phone.clone(),
@@ -95,42 +86,23 @@ fn customer_args(c: &NewCustomer, now: Micros) -> Vec<Value> {
         v.address.clone(),
         v.date_of_birth.clone(),
         v.source.clone(),
-        v.preferred_channel.clone(),
-        c.created_by,
-        now
+        v.preferred_channel.clone()
     ]
 }
 
-/// Inserts customers with their tags and search terms.
-///
-/// SQLite gets one prepared single-row statement, bound row after row: a statement that
-/// writes a single row needs no statement journal (a multi-row insert first copies every
-/// page it touches into one, which was a fifth of an import), and nothing is formatted per
-/// row. PostgreSQL gets multi-row statements, which save it round trips.
+/// Inserts customers with their tags and search terms (see [`TenantTx::insert_rows`] for
+/// how each backend is given the rows).
 pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micros) -> Result<(), StoreError> {
-    if tx.kind() == crate::StoreKind::Sqlite {
-        tx.execute_each(INSERT_CUSTOMER, customers.iter().map(|c| customer_args(c, now)).collect()).await?;
-    } else {
-        for chunk in customers.chunks(BATCH) {
-            let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 11);
-            let mut rows = Vec::with_capacity(chunk.len());
-            for c in chunk {
-                let n = args.len() + 2;
-                let placeholders: Vec<String> = (n..n + 11).chain([n + 10]).map(|i| format!("${i}")).collect();
-                rows.push(format!("($1, {})", placeholders.join(", ")));
-                args.extend(customer_args(c, now));
-            }
-            tx.execute_assembled(
-                format!(
-                    "INSERT INTO customers (tenant_id, id, name, name_key, phone, email, address, date_of_birth,
-                                            source, preferred_channel, created_by, created_at, updated_at) VALUES {}",
-                    rows.join(", ")
-                ),
-                args,
-            )
-            .await?;
-        }
-    }
+    let rows = customers
+        .iter()
+        .map(|c| [args![c.id], value_args(&c.values), args![c.created_by, now, now]].concat())
+        .collect();
+    tx.insert_rows(
+        "customers (tenant_id, id, name, name_key, phone, email, address, date_of_birth, source, preferred_channel,
+                    created_by, created_at, updated_at)",
+        rows,
+    )
+    .await?;
     // All the terms of the whole slice in key order: each insert then touches the
     // neighbouring index pages of the one before.
     let mut terms: Vec<(CustomerId, &str, &str)> =
@@ -145,50 +117,14 @@ pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micr
 
 /// Inserts search terms as (customer, term, the customer's sort key).
 async fn insert_terms(tx: &mut TenantTx, terms: &[(CustomerId, &str, &str)]) -> Result<(), StoreError> {
-    if tx.kind() == crate::StoreKind::Sqlite {
-        tx.execute_each(INSERT_TERM, terms.iter().map(|(id, term, name_key)| args![*id, *term, *name_key]).collect())
-            .await?;
-        return Ok(());
-    }
-    for chunk in terms.chunks(BATCH * 2) {
-        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
-        let mut rows = Vec::with_capacity(chunk.len());
-        for (id, term, name_key) in chunk {
-            let n = args.len() + 2;
-            rows.push(format!("($1, ${}, ${}, ${})", n, n + 1, n + 2));
-            args.extend(args![*id, *term, *name_key]);
-        }
-        tx.execute_assembled(
-            format!(
-                "INSERT INTO customer_search_terms (tenant_id, customer_id, term, name_key) VALUES {}",
-                rows.join(", ")
-            ),
-            args,
-        )
-        .await?;
-    }
+    let rows = terms.iter().map(|(id, term, name_key)| args![*id, *term, *name_key]).collect();
+    tx.insert_rows("customer_search_terms (tenant_id, customer_id, term, name_key)", rows).await?;
     Ok(())
 }
 
 async fn insert_tags(tx: &mut TenantTx, pairs: &[(CustomerId, &str)]) -> Result<(), StoreError> {
-    if tx.kind() == crate::StoreKind::Sqlite {
-        tx.execute_each(INSERT_TAG, pairs.iter().map(|(id, tag)| args![*id, *tag]).collect()).await?;
-        return Ok(());
-    }
-    for chunk in pairs.chunks(BATCH * 2) {
-        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
-        let mut rows = Vec::with_capacity(chunk.len());
-        for (id, text) in chunk {
-            let n = args.len() + 2;
-            rows.push(format!("($1, ${}, ${})", n, n + 1));
-            args.extend(args![*id, *text]);
-        }
-        tx.execute_assembled(
-            format!("INSERT INTO customer_tags (tenant_id, customer_id, tag) VALUES {}", rows.join(", ")),
-            args,
-        )
-        .await?;
-    }
+    let rows = pairs.iter().map(|(id, tag)| args![*id, *tag]).collect();
+    tx.insert_rows("customer_tags (tenant_id, customer_id, tag)", rows).await?;
     Ok(())
 }
 
@@ -207,18 +143,7 @@ pub async fn update(
             "UPDATE customers SET name = $3, name_key = $4, phone = $5, email = $6, address = $7, date_of_birth = $8,
                     source = $9, preferred_channel = $10, updated_at = $11
              WHERE tenant_id = $1 AND id = $2",
-            args![
-                id,
-                values.name.clone(),
-                values.name_key.clone(),
-                values.phone.clone(),
-                values.email.clone(),
-                values.address.clone(),
-                values.date_of_birth.clone(),
-                values.source.clone(),
-                values.preferred_channel.clone(),
-                now
-            ],
+            [args![id], value_args(values), args![now]].concat(),
         )
         .await?;
     if n == 0 {
