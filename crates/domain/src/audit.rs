@@ -68,8 +68,15 @@ impl AuditEventRef<'_> {
     /// each as a presence byte (0 absent, 1 present), a big-endian u64 length and the
     /// bytes. Integers are big-endian i64; the UUIDs their 16 bytes; text UTF-8.
     pub fn encode_into(&self, out: &mut Vec<u8>) {
-        out.push(1);
-        put(out, Some(&self.seq.to_be_bytes()));
+        out.extend_from_slice(&SEQ_PREFIX);
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        self.encode_after_seq(out);
+    }
+
+    /// Appends the encoding's part after the sequence number: everything a writer knows
+    /// before the event has its place in the chain. A database that assigns the sequence
+    /// number at commit hashes `SEQ_PREFIX`, the number and this.
+    pub fn encode_after_seq(&self, out: &mut Vec<u8>) {
         put(out, Some(self.id.as_bytes()));
         put(out, Some(&self.at.to_be_bytes()));
         put(out, Some(self.actor_type.as_bytes()));
@@ -101,6 +108,11 @@ impl AuditEventRef<'_> {
         }
     }
 }
+
+/// What the canonical encoding starts with: the version byte, then the sequence number's
+/// presence byte and length (an i64 follows, big-endian). PostgreSQL's migration 12
+/// writes the same bytes when it chains an event at commit.
+pub const SEQ_PREFIX: [u8; 10] = [1, 1, 0, 0, 0, 0, 0, 0, 0, 8];
 
 /// SHA-256 over `previous` and `encoding`.
 fn hash_after(previous: &[u8], encoding: &[u8]) -> [u8; 32] {
@@ -257,6 +269,20 @@ mod tests {
             verifier.check(e, prev, hash)?;
         }
         Ok(verifier.checked)
+    }
+
+    #[test]
+    fn the_encoding_is_the_sequence_prefix_the_number_and_the_rest() {
+        // promise: SEC-3
+        // PostgreSQL chains an event at commit from these three parts (migration 12): they
+        // must give the bytes, and so the hash, the verifier recomputes.
+        let e = event(300);
+        let mut rest = Vec::new();
+        e.borrowed().encode_after_seq(&mut rest);
+        let mut joined = vec![0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x08, 0, 0, 0, 0, 0, 0, 0x01, 0x2c];
+        joined.extend_from_slice(&rest);
+        assert_eq!(e.canonical(), joined);
+        assert_eq!(&rest[..9], &[0x01, 0, 0, 0, 0, 0, 0, 0, 0x10]);
     }
 
     #[test]

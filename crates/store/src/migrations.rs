@@ -41,6 +41,11 @@ pub const SQLITE: &[Migration] = &[
         name: "search_sort_key",
         sql: include_str!("../migrations/sqlite/0011_search_sort_key.sql"),
     },
+    Migration {
+        version: 12,
+        name: "shared_rows_at_commit",
+        sql: include_str!("../migrations/sqlite/0012_shared_rows_at_commit.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -66,6 +71,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 11,
         name: "search_sort_key",
         sql: include_str!("../migrations/postgres/0011_search_sort_key.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "shared_rows_at_commit",
+        sql: include_str!("../migrations/postgres/0012_shared_rows_at_commit.sql"),
     },
 ];
 

@@ -262,6 +262,49 @@ async fn appends_from_two_processes_and_after_a_rollback_keep_one_unbroken_chain
 }
 
 #[tokio::test]
+async fn concurrent_writers_of_one_business_leave_one_numbered_unbroken_chain() {
+    // promise: SEC-3
+    // On PostgreSQL an event is numbered and chained when its transaction commits
+    // (migration 12); transactions that overlap, write two events each, or roll back must
+    // still leave the sequence 1, 2, 3, ... with every link intact.
+    use steward_store::audit::{NewAuditEvent, append};
+    let server = TestServer::start().await;
+    let fixture = server.tenant("many-writers").await;
+    let before = steward_app::audit::verify_tenant(&server.app, fixture.tenant).await.unwrap().checked;
+    let event = |action: &'static str, n: usize| NewAuditEvent {
+        actor_type: "system",
+        action,
+        details: format!("{{\"n\":{n}}}"),
+        ..Default::default()
+    };
+    let writers = (0..24).map(|n| {
+        let store = server.app.store.clone();
+        let tenant = fixture.tenant;
+        tokio::spawn(async move {
+            let mut tx = store.begin_tenant(tenant).await.unwrap();
+            append(&mut tx, event("test.first", n), n as i64).await.unwrap();
+            tokio::task::yield_now().await;
+            append(&mut tx, event("test.second", n), n as i64).await.unwrap();
+            if n % 4 == 3 {
+                drop(tx);
+            } else {
+                tx.commit().await.unwrap();
+            }
+        })
+    });
+    for writer in writers.collect::<Vec<_>>() {
+        writer.await.unwrap();
+    }
+    let verification = steward_app::audit::verify_tenant(&server.app, fixture.tenant).await.unwrap();
+    assert!(verification.intact, "{verification:?}");
+    assert_eq!(verification.checked, before + 36, "18 committed writers, two events each: {verification:?}");
+    let mut tx = server.app.store.begin_tenant_read(fixture.tenant).await.unwrap();
+    let stored = steward_store::audit::read_after(&mut tx, i64::MIN, 1_000).await.unwrap();
+    let seqs: Vec<i64> = stored.iter().map(|e| e.event.seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "no gap and no provisional number left");
+}
+
+#[tokio::test]
 async fn a_long_log_checked_in_stretches_still_names_the_first_broken_event() {
     // promise: SEC-3
     // Long enough for verification to read it in stretches at once (each of 10,000-event

@@ -58,12 +58,19 @@ impl HeadCache {
 /// Appends an event to the tenant's chain, in the caller's transaction: the event exists
 /// if and only if the change it records commits.
 ///
+/// On PostgreSQL the event is written with a provisional number and takes its place in
+/// the chain when the transaction commits (migration 12): the head's row lock is held
+/// only while PostgreSQL commits, not through the rest of the caller's work.
+///
 /// On SQLite, with the head this process last wrote, it is one statement: the insert,
 /// whose trigger (migration 10) advances the head only if the event follows it and
 /// aborts the statement otherwise (another process appended, or a transaction that
-/// appended was rolled back); then, as on PostgreSQL, the head row is locked and advanced
-/// first and the event inserted after it. Tenants never wait for each other.
-pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<AuditEvent, StoreError> {
+/// appended was rolled back); then the head row is advanced first and the event inserted
+/// after it. Tenants never wait for each other.
+pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<(), StoreError> {
+    if tx.kind() == crate::StoreKind::Postgres {
+        return append_at_commit(tx, new, at).await;
+    }
     let tenant = tx.tenant();
     if let Some(heads) = tx.heads.clone()
         && let Some((seq, prev_hash)) = heads.get(tenant)
@@ -73,7 +80,7 @@ pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result
         match insert_event(tx, &event, prev_hash, hash.clone()).await {
             Ok(()) => {
                 heads.set(tenant, event.seq, hash);
-                return Ok(event);
+                return Ok(());
             }
             Err(error) if head_moved(&error) => heads.forget(tenant),
             Err(error) => return Err(error),
@@ -88,7 +95,19 @@ pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result
     if let Some(heads) = &tx.heads {
         heads.set(tenant, event.seq, hash);
     }
-    Ok(event)
+    Ok(())
+}
+
+/// PostgreSQL: the event with a provisional negative number (unique, from its id's random
+/// bits), an empty previous hash and, where its hash will go, the encoding after the
+/// number, which the commit-time trigger hashes behind the head.
+async fn append_at_commit(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<(), StoreError> {
+    let event = new_event(0, new, at);
+    let random_bits = (event.id.as_u128() as u64) & (u64::MAX >> 2);
+    let provisional = -1 - random_bits as i64;
+    let mut after_seq = Vec::with_capacity(256);
+    event.borrowed().encode_after_seq(&mut after_seq);
+    insert_event(tx, &AuditEvent { seq: provisional, ..event }, Vec::new(), after_seq).await
 }
 
 /// Whether an append failed because the head was not where this process thought.

@@ -129,7 +129,9 @@ pub async fn insert_many(tx: &mut TenantTx, messages: &[NewMessage], now: Micros
     }
     sql.push_str(" ON CONFLICT (tenant_id, idempotency_key) DO NOTHING");
     let inserted = tx.execute_assembled(sql, values).await?;
-    if inserted > 0 {
+    // PostgreSQL moves the wakeup when the transaction commits (migration 12), so the
+    // business's wakeup row is not locked through the rest of a booking.
+    if inserted > 0 && tx.kind() == crate::StoreKind::Sqlite {
         wake(tx, soonest).await?;
     }
     Ok(inserted)
