@@ -1,6 +1,6 @@
 -- Rows that many transactions of one business update (its audit head, its message wakeup,
--- a staff member's busy_version) are now updated when a transaction commits, not when it writes. A row
--- updated mid-transaction stays locked through the rest of the transaction and its round
+-- a staff member's busy_version) are now updated when a transaction commits, not when it
+-- writes. A row updated mid-transaction stays locked through the rest of the transaction and its round
 -- trips to Steward, and every other write of the business (or of that staff member)
 -- queued behind it: 334 bookings/s with 64 clients. Deferred triggers hold such a lock
 -- only while PostgreSQL commits.
@@ -11,7 +11,8 @@
 -- deferred trigger locks the head at commit, numbers the event, hashes it exactly as the
 -- verifier does, and moves the head. The lock is held only while PostgreSQL commits.
 
--- The immediate trigger keeps serving events written with their final number.
+-- The immediate trigger keeps serving events written with their final number, as a
+-- Steward process from before this migration writes them while an upgrade rolls out.
 DROP TRIGGER audit_events_advance_head ON audit_events;
 CREATE TRIGGER audit_events_advance_head AFTER INSERT ON audit_events
     FOR EACH ROW WHEN (NEW.seq > 0) EXECUTE FUNCTION audit_events_advance_head();
@@ -22,14 +23,15 @@ DECLARE
     head_hash BYTEA;
     event_hash BYTEA;
 BEGIN
-    UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = NEW.tenant_id RETURNING seq, hash INTO head_seq, head_hash;
+    -- Locked and read once, written once: one new version of the head per event.
+    SELECT seq + 1, hash INTO head_seq, head_hash FROM audit_heads WHERE tenant_id = NEW.tenant_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'steward: business % has no audit chain', NEW.tenant_id;
     END IF;
     event_hash := sha256(head_hash || '\x01010000000000000008'::bytea || int8send(head_seq) || NEW.hash);
     UPDATE audit_events SET seq = head_seq, prev_hash = head_hash, hash = event_hash
     WHERE tenant_id = NEW.tenant_id AND seq = NEW.seq;
-    UPDATE audit_heads SET hash = event_hash WHERE tenant_id = NEW.tenant_id;
+    UPDATE audit_heads SET seq = head_seq, hash = event_hash WHERE tenant_id = NEW.tenant_id;
     RETURN NULL;
 END
 $$;
