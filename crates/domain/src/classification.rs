@@ -120,7 +120,7 @@ registry! {
     "customers" {
         "tenant_id": Operational, "id": Operational, "name": Personal, "name_key": Personal, "phone": Personal,
         "email": Personal, "address": Personal, "date_of_birth": Personal, "source": Personal,
-        "preferred_channel": Personal, "last_visit_at": Personal, "created_by": Operational,
+        "preferred_channel": Personal, "last_visit_at": Personal, "search_terms": Personal, "created_by": Operational,
         "created_at": Operational, "updated_at": Operational,
     }
     "customer_search_terms" { "tenant_id": Operational, "term": Personal, "customer_id": Operational, "name_key": Personal }

@@ -46,6 +46,11 @@ pub const SQLITE: &[Migration] = &[
         name: "shared_rows_at_commit",
         sql: include_str!("../migrations/sqlite/0012_shared_rows_at_commit.sql"),
     },
+    Migration {
+        version: 13,
+        name: "term_list_on_customer",
+        sql: include_str!("../migrations/sqlite/0013_term_list_on_customer.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -76,6 +81,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 12,
         name: "shared_rows_at_commit",
         sql: include_str!("../migrations/postgres/0012_shared_rows_at_commit.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "term_list_on_customer",
+        sql: include_str!("../migrations/postgres/0013_term_list_on_customer.sql"),
     },
 ];
 

@@ -28,9 +28,13 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::P
 
 /// `BEGIN` and `SET LOCAL` in one round trip. The value is formatted from a parsed UUID,
 /// never from a caller's text, so it cannot carry SQL.
-pub(crate) fn begin_statement(tenant: TenantId, read_only: bool) -> String {
-    let mode = if read_only { " READ ONLY" } else { "" };
-    format!("BEGIN{mode}; SET LOCAL app.tenant_id = '{}'", tenant.as_uuid().hyphenated())
+pub(crate) fn begin_statement(tenant: TenantId, mode: crate::tx::Mode) -> String {
+    let (begin, planning) = match mode {
+        crate::tx::Mode::Write => ("BEGIN", ""),
+        crate::tx::Mode::Read => ("BEGIN READ ONLY", ""),
+        crate::tx::Mode::Search => ("BEGIN READ ONLY", "; SET LOCAL plan_cache_mode = force_custom_plan"),
+    };
+    format!("{begin}; SET LOCAL app.tenant_id = '{}'{planning}", tenant.as_uuid().hyphenated())
 }
 
 /// Whether a database role name is safe to put into a GRANT statement.

@@ -91,30 +91,40 @@ impl Store {
     /// lock up front (`BEGIN IMMEDIATE`), so a transaction that reads and then writes never
     /// fails half-way on a lock upgrade.
     pub async fn begin_tenant(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
-        let txn = self.begin(Some(tenant), false).await?;
+        let txn = self.begin(Some(tenant), Mode::Write).await?;
         let heads = matches!(self.backend, Backend::Sqlite(..)).then(|| self.audit_heads.clone());
-        Ok(TenantTx { txn, tenant, heads })
+        Ok(TenantTx { txn, tenant, heads, plans_for_values: false })
     }
 
     /// Opens a read-only transaction scoped to one tenant: the cheap path for pages and
     /// API reads, which never waits for SQLite's single writer.
     pub async fn begin_tenant_read(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
-        let txn = self.begin(Some(tenant), true).await?;
-        Ok(TenantTx { txn, tenant, heads: None })
+        let txn = self.begin(Some(tenant), Mode::Read).await?;
+        Ok(TenantTx { txn, tenant, heads: None, plans_for_values: false })
+    }
+
+    /// Opens a read-only transaction for a search: as [`Store::begin_tenant_read`], with
+    /// its statements planned for their values ([`TenantTx::plan_for_values`]) from the
+    /// start, asked for in the same round trip as the `BEGIN`.
+    pub async fn begin_tenant_search(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
+        let txn = self.begin(Some(tenant), Mode::Search).await?;
+        Ok(TenantTx { txn, tenant, heads: None, plans_for_values: true })
     }
 
     /// Opens a transaction on the platform tables, which belong to no tenant.
     pub async fn begin_platform(&self) -> Result<PlatformTx, StoreError> {
-        let txn = self.begin(None, false).await?;
+        let txn = self.begin(None, Mode::Write).await?;
         Ok(PlatformTx { txn })
     }
 
-    async fn begin(&self, tenant: Option<TenantId>, read_only: bool) -> Result<Txn, StoreError> {
+    async fn begin(&self, tenant: Option<TenantId>, mode: Mode) -> Result<Txn, StoreError> {
         Ok(match (&self.backend, tenant) {
-            (Backend::Sqlite(pool, _), _) if read_only => Txn::Sqlite(Guard::begin(pool, "BEGIN".into()).await?),
+            (Backend::Sqlite(pool, _), _) if mode != Mode::Write => {
+                Txn::Sqlite(Guard::begin(pool, "BEGIN".into()).await?)
+            }
             (Backend::Sqlite(_, writer), _) => Txn::SqliteWriter(SqliteWriter::begin(writer).await?),
             (Backend::Postgres(pool), Some(tenant)) => {
-                Txn::Postgres(Guard::begin(pool, crate::postgres::begin_statement(tenant, read_only)).await?)
+                Txn::Postgres(Guard::begin(pool, crate::postgres::begin_statement(tenant, mode)).await?)
             }
             (Backend::Postgres(pool), None) => Txn::Postgres(Guard::begin(pool, "BEGIN".into()).await?),
         })
@@ -308,12 +318,23 @@ impl Txn {
 /// either backend's limit.
 const PARAMETERS_PER_INSERT: usize = 480;
 
+/// What a transaction is begun for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Write,
+    Read,
+    /// A read whose statements PostgreSQL plans for their values.
+    Search,
+}
+
 /// A transaction inside one tenant. Dropping it without [`TenantTx::commit`] rolls back.
 pub struct TenantTx {
     txn: Txn,
     tenant: TenantId,
     /// The audit head cache, in SQLite write transactions.
     pub(crate) heads: Option<std::sync::Arc<crate::audit::HeadCache>>,
+    /// Whether PostgreSQL already plans this transaction's statements for their values.
+    plans_for_values: bool,
 }
 
 impl TenantTx {
@@ -386,8 +407,11 @@ impl TenantTx {
     /// a generic plan cached after a few runs: a search's ranges decide its best plan, and a
     /// generic one can be thousands of times slower. SQLite always plans per statement.
     pub async fn plan_for_values(&mut self) -> Result<(), StoreError> {
-        if let Txn::Postgres(_) = &self.txn {
+        if let Txn::Postgres(_) = &self.txn
+            && !self.plans_for_values
+        {
             self.txn.run_plain("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+            self.plans_for_values = true;
         }
         Ok(())
     }

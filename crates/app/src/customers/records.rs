@@ -653,9 +653,16 @@ pub async fn list(app: &App, who: &Principal, request: &ListRequest) -> Result<C
         .filter(|t| !t.trim().is_empty())
         .map(|t| steward_domain::customers::parse_tag("tag", t))
         .transpose()?;
-    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
-    let code = country_code(app, &mut tx).await?;
-    let query = SearchQuery::parse(request.q.as_deref().unwrap_or(""), &code);
+    let typed = request.q.as_deref().unwrap_or("");
+    let mut tx = if typed.trim().is_empty() {
+        app.store.begin_tenant_read(who.tenant).await?
+    } else {
+        app.store.begin_tenant_search(who.tenant).await?
+    };
+    // Each round trip counts in a search as you type: the business's country is read only
+    // when the query is a phone number.
+    let code = if SearchQuery::reads_calling_code(typed) { country_code(app, &mut tx).await? } else { String::new() };
+    let query = SearchQuery::parse(typed, &code);
     let field = match (&request.field_id, &request.field_value) {
         (Some(field_id), Some(value)) if !field_id.is_empty() => {
             let fields = field_rows::list(&mut tx).await?;

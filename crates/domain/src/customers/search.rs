@@ -91,9 +91,7 @@ impl SearchQuery {
             let tag = name_words(tag).join("-");
             return SearchQuery { groups: vec![vec![TermRange::prefix(format!("t:{tag}"))]] };
         }
-        let phone_like = text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-        if phone_like && digits.len() >= 3 {
+        if let Some(digits) = phone_digits(text) {
             let national = digits.trim_start_matches('0');
             let mut ranges = vec![TermRange::prefix(format!("r:{}", digits.chars().rev().collect::<String>()))];
             // Only zeros: no number starts with them once the trunk zero is gone.
@@ -118,6 +116,21 @@ impl SearchQuery {
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
     }
+
+    /// Whether [`SearchQuery::parse`] reads the business's calling code for `text`: only
+    /// for a phone number's digits, so a name search need not look it up.
+    pub fn reads_calling_code(text: &str) -> bool {
+        let text = text.trim();
+        !text.contains('@') && !text.starts_with('#') && phone_digits(text).is_some()
+    }
+}
+
+/// The digits of a query typed as a phone number (digits and `+-().` and spaces, at
+/// least three digits), or `None`.
+fn phone_digits(text: &str) -> Option<String> {
+    let phone_like = text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    (phone_like && digits.len() >= 3).then_some(digits)
 }
 
 #[cfg(test)]
@@ -146,6 +159,20 @@ mod tests {
         }
         for miss in ["zoey", "fernandez", "12", "77777", "amy@", "#regular", "ernandes"] {
             assert!(!matches(miss, &terms), "{miss}");
+        }
+    }
+
+    #[test]
+    fn only_a_phone_query_reads_the_calling_code() {
+        for phone in ["98123", " (0) 981-23 ", "+91 98123", "0091-98123"] {
+            assert!(SearchQuery::reads_calling_code(phone), "{phone}");
+        }
+        for typed_with_code in ["+91 98123", "0091-98123"] {
+            assert_ne!(SearchQuery::parse(typed_with_code, "+91"), SearchQuery::parse(typed_with_code, "+44"));
+        }
+        for other in ["zoe", "98", "zoe 98123", "zoe@98123.in", "#981", ""] {
+            assert!(!SearchQuery::reads_calling_code(other), "{other}");
+            assert_eq!(SearchQuery::parse(other, "+91"), SearchQuery::parse(other, "+44"), "{other}");
         }
     }
 }

@@ -149,6 +149,34 @@ async fn customers_are_created_found_changed_paged_and_deleted() {
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(api.get(&format!("/api/v1/customers/{}", ids[0])).await.status, StatusCode::NOT_FOUND);
     assert!(names(&api.get("/api/v1/customers?q=zoe").await).is_empty(), "search terms go with the record");
+    assert_eq!(names(&api.get("/api/v1/customers?q=arjun+k").await), vec!["Arjun K Mehta"]);
+
+    // The term rows are exactly those the remaining customers list on their rows: a change
+    // and a delete leave none behind (term rows have no foreign key since migration 13).
+    let mut tx = server.store.begin_tenant_read(a.tenant).await.unwrap();
+    let mut stored: Vec<(uuid::Uuid, String)> = tx
+        .fetch_all("SELECT customer_id, term FROM customer_search_terms WHERE tenant_id = $1", steward_store::args![])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("customer_id").unwrap(), r.get("term").unwrap()))
+        .collect();
+    let mut listed = Vec::new();
+    for row in tx
+        .fetch_all("SELECT id, search_terms FROM customers WHERE tenant_id = $1", steward_store::args![])
+        .await
+        .unwrap()
+    {
+        let id: uuid::Uuid = row.get("id").unwrap();
+        let list: String = row.get("search_terms").unwrap();
+        listed.extend(list.split('\n').filter(|t| !t.is_empty()).map(|t| (id, t.to_string())));
+    }
+    tx.commit().await.unwrap();
+    stored.sort();
+    listed.sort();
+    assert_eq!(stored, listed);
+    assert_eq!(stored.iter().filter(|(_, t)| t.starts_with("n:")).count(), 7, "three names left, seven words");
+    assert!(!stored.iter().any(|(_, t)| t == "e:arjun@crm.example"), "a cleared email is no longer a term");
 }
 
 #[tokio::test]

@@ -228,6 +228,7 @@ async fn an_erasure_leaves_no_trace_of_the_person_and_touches_no_one_else() {
         "zara-private-note",
         "zara-appointment-note",
         "zara-request-words",
+        "n:erasable",
     ];
     let mut tx = server.store.begin_tenant_read(shop.tenant).await.unwrap();
     for table in steward_store::retention::purge::TABLES {

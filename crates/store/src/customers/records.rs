@@ -1,5 +1,11 @@
 //! The customer row, its tags and search terms; listing with search, filters and keyset
 //! pagination; duplicate candidates.
+//!
+//! A customer's search terms live twice: as rows of `customer_search_terms`, keyed by term
+//! and name, which every search walks; and as a list on the customer's own row
+//! (`search_terms`), from which its term rows are found again to be deleted (by their
+//! primary key) and against which a second typed word is checked. No index by customer
+//! is kept on the term rows (migration 13).
 
 use crate::{Micros, Row, StoreError, TenantTx, Value, args};
 use steward_domain::ids::{CustomerId, FieldId, MemberId};
@@ -95,11 +101,11 @@ fn value_args(v: &CustomerValues) -> Vec<Value> {
 pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micros) -> Result<(), StoreError> {
     let rows = customers
         .iter()
-        .map(|c| [args![c.id], value_args(&c.values), args![c.created_by, now, now]].concat())
+        .map(|c| [args![c.id], value_args(&c.values), args![term_list(&c.terms), c.created_by, now, now]].concat())
         .collect();
     tx.insert_rows(
         "customers (tenant_id, id, name, name_key, phone, email, address, date_of_birth, source, preferred_channel,
-                    created_by, created_at, updated_at)",
+                    search_terms, created_by, created_at, updated_at)",
         rows,
     )
     .await?;
@@ -113,6 +119,85 @@ pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micr
         customers.iter().flat_map(|c| c.tags.iter().map(|t| (c.id, t.as_str()))).collect();
     insert_tags(tx, &tags).await?;
     Ok(())
+}
+
+/// The terms as listed on the customer's row: each after a newline, so that "one of the
+/// terms starts with P" is "the list contains a newline followed by P". Terms hold no
+/// newline (they are folded words, digits, a checked email address or a tag).
+fn term_list(terms: &[String]) -> String {
+    terms.iter().map(|term| format!("\n{term}")).collect()
+}
+
+/// The customer's sort key and listed terms, or `None` if there is no such customer. With
+/// `Lock::ForChange`, on PostgreSQL the row is locked first, so that a concurrent update
+/// cannot replace the list between this read and the caller's deletes (its term rows
+/// would be left behind).
+async fn listed_terms(
+    tx: &mut TenantTx,
+    id: CustomerId,
+    lock: Lock,
+) -> Result<Option<(String, Vec<String>)>, StoreError> {
+    let row = if lock == Lock::ForChange && tx.kind() == crate::StoreKind::Postgres {
+        tx.fetch_optional(
+            "SELECT name_key, search_terms FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+            args![id],
+        )
+        .await?
+    } else {
+        tx.fetch_optional("SELECT name_key, search_terms FROM customers WHERE tenant_id = $1 AND id = $2", args![id])
+            .await?
+    };
+    let Some(row) = row else { return Ok(None) };
+    let list: String = row.get("search_terms")?;
+    let terms = list.split('\n').filter(|t| !t.is_empty()).map(str::to_string).collect();
+    Ok(Some((row.get("name_key")?, terms)))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    ForChange,
+    ReadOnly,
+}
+
+/// The term rows of one customer, found by their primary key from the list on its row:
+/// `WHERE tenant_id = $1 AND name_key = $2 AND customer_id = $3 AND term IN (...)`.
+fn term_rows_where(name_key: &str, id: CustomerId, terms: &[String]) -> (String, Vec<Value>) {
+    let mut args: Vec<Value> = args![name_key, id];
+    let list: Vec<String> = terms
+        .iter()
+        .map(|term| {
+            args.push(term.clone().into());
+            format!("${}", args.len() + 1)
+        })
+        .collect();
+    let list = if list.is_empty() { "NULL".to_string() } else { list.join(", ") };
+    (format!("WHERE tenant_id = $1 AND name_key = $2 AND customer_id = $3 AND term IN ({list})"), args)
+}
+
+/// Deletes a customer's term rows (those its row lists); returns how many went.
+pub async fn delete_terms(tx: &mut TenantTx, id: CustomerId) -> Result<u64, StoreError> {
+    let Some((name_key, terms)) = listed_terms(tx, id, Lock::ForChange).await? else { return Ok(0) };
+    delete_listed(tx, id, &name_key, &terms).await
+}
+
+async fn delete_listed(tx: &mut TenantTx, id: CustomerId, name_key: &str, terms: &[String]) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    for chunk in terms.chunks(BATCH) {
+        let (filter, args) = term_rows_where(name_key, id, chunk);
+        deleted += tx.execute_assembled(format!("DELETE FROM customer_search_terms {filter}"), args).await?;
+    }
+    Ok(deleted)
+}
+
+/// A customer's term rows, as stored (for the person's access export).
+pub async fn term_rows(tx: &mut TenantTx, id: CustomerId) -> Result<Vec<Row>, StoreError> {
+    let Some((name_key, terms)) = listed_terms(tx, id, Lock::ReadOnly).await? else { return Ok(Vec::new()) };
+    let mut rows = Vec::with_capacity(terms.len());
+    for chunk in terms.chunks(BATCH) {
+        let (filter, args) = term_rows_where(&name_key, id, chunk);
+        rows.extend(tx.fetch_all_assembled(format!("SELECT * FROM customer_search_terms {filter}"), args).await?);
+    }
+    Ok(rows)
 }
 
 /// Inserts search terms as (customer, term, the customer's sort key).
@@ -138,22 +223,23 @@ pub async fn update(
     tags: &[String],
     now: Micros,
 ) -> Result<bool, StoreError> {
-    let n = tx
-        .execute(
-            "UPDATE customers SET name = $3, name_key = $4, phone = $5, email = $6, address = $7, date_of_birth = $8,
-                    source = $9, preferred_channel = $10, updated_at = $11
-             WHERE tenant_id = $1 AND id = $2",
-            [args![id], value_args(values), args![now]].concat(),
-        )
-        .await?;
-    if n == 0 {
-        return Ok(false);
+    let Some((old_key, old_terms)) = listed_terms(tx, id, Lock::ForChange).await? else { return Ok(false) };
+    tx.execute(
+        "UPDATE customers SET name = $3, name_key = $4, phone = $5, email = $6, address = $7, date_of_birth = $8,
+                source = $9, preferred_channel = $10, search_terms = $11, updated_at = $12
+         WHERE tenant_id = $1 AND id = $2",
+        [args![id], value_args(values), args![term_list(terms), now]].concat(),
+    )
+    .await?;
+    // A change that leaves the searchable values alone (an address, a date of birth)
+    // leaves the term rows alone too.
+    if old_key != values.name_key || old_terms != terms {
+        delete_listed(tx, id, &old_key, &old_terms).await?;
+        let terms: Vec<(CustomerId, &str, &str)> =
+            terms.iter().map(|t| (id, t.as_str(), values.name_key.as_str())).collect();
+        insert_terms(tx, &terms).await?;
     }
-    tx.execute("DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id = $2", args![id]).await?;
     tx.execute("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2", args![id]).await?;
-    let terms: Vec<(CustomerId, &str, &str)> =
-        terms.iter().map(|t| (id, t.as_str(), values.name_key.as_str())).collect();
-    insert_terms(tx, &terms).await?;
     let tags: Vec<(CustomerId, &str)> = tags.iter().map(|t| (id, t.as_str())).collect();
     insert_tags(tx, &tags).await?;
     Ok(true)
@@ -186,9 +272,10 @@ pub async fn tags_of(tx: &mut TenantTx, id: CustomerId) -> Result<Vec<String>, S
     rows.iter().map(|r| r.get("tag")).collect()
 }
 
-/// Deletes the customer; notes, consents, tags, terms, field values and appointments go
-/// with it (the foreign keys cascade).
+/// Deletes the customer and its search terms; notes, consents, tags, field values and
+/// appointments go with it (the foreign keys cascade).
 pub async fn delete(tx: &mut TenantTx, id: CustomerId) -> Result<bool, StoreError> {
+    delete_terms(tx, id).await?;
     Ok(tx.execute("DELETE FROM customers WHERE tenant_id = $1 AND id = $2", args![id]).await? > 0)
 }
 
@@ -399,20 +486,22 @@ async fn list_by_name_from_terms(
         if index == driver {
             continue;
         }
-        let ranges: Vec<String> = group
+        // Every range is a prefix range (`SearchQuery`: from P to P followed by the last
+        // character), so it matches a customer whose listed terms hold a newline and P.
+        let patterns: Vec<String> = group
             .iter()
-            .map(|(start, end)| {
-                let (s, e) = (next(start.clone().into()), next(end.clone().into()));
-                format!("(o.term >= {s} AND o.term < {e})")
+            .map(|(start, _)| {
+                let p = next(format!("%\n{}%", escape_like(start)).into());
+                format!("o.search_terms LIKE {p} ESCAPE '\\'")
             })
             .collect();
-        // A scalar subquery with LIMIT, not EXISTS: PostgreSQL would turn EXISTS into a
-        // semi-join that reads every customer the other words match (14,000 for "d" in
-        // "D'So", 45 ms) whenever its statistics are thin; this is one probe per row walked.
+        // A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a semi-join
+        // that reads every customer the other words match whenever its statistics are thin
+        // (14,000 for "d" in "D'So", 45 ms); this is one probe of the customer's row per
+        // row walked.
         also.push(format!(
-            "(SELECT 1 FROM customer_search_terms o WHERE o.tenant_id = $1 AND o.customer_id = u.customer_id
-                     AND ({}) LIMIT 1) IS NOT NULL",
-            ranges.join(" OR ")
+            "(SELECT 1 FROM customers o WHERE o.tenant_id = $1 AND o.id = u.customer_id AND ({})) IS NOT NULL",
+            patterns.join(" OR ")
         ));
     }
     if let Some(term) = single_term {

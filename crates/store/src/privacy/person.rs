@@ -2,7 +2,9 @@
 //! and how each finds the person come from the domain's erasure map; every statement here
 //! is written for one of them, and a test checks that each table of the map has its own.
 
+use crate::customers::records;
 use crate::{Row, StoreError, TenantTx, args};
+use steward_domain::ids::CustomerId;
 use uuid::Uuid;
 
 /// The statements for one table of the erasure map.
@@ -42,17 +44,30 @@ pub fn table(name: &str) -> Option<&'static PersonTable> {
     PERSON_TABLES.iter().find(|t| t.table == name)
 }
 
+/// The search terms have no index by customer: their rows are found from the list on the
+/// customer's row, by primary key (`customers::records`), not by the statements above.
+const SEARCH_TERMS: &str = "customer_search_terms";
+
 /// The person's rows in one table.
 pub async fn rows(tx: &mut TenantTx, table: &PersonTable, person: Uuid) -> Result<Vec<Row>, StoreError> {
+    if table.table == SEARCH_TERMS {
+        return records::term_rows(tx, CustomerId(person)).await;
+    }
     tx.fetch_all(table.select, args![person]).await
 }
 
 pub async fn count(tx: &mut TenantTx, table: &PersonTable, person: Uuid) -> Result<u64, StoreError> {
+    if table.table == SEARCH_TERMS {
+        return Ok(records::term_rows(tx, CustomerId(person)).await?.len() as u64);
+    }
     let n: i64 = tx.fetch_one(table.count, args![person]).await?.get("n")?;
     Ok(n.max(0) as u64)
 }
 
 pub async fn delete(tx: &mut TenantTx, table: &PersonTable, person: Uuid) -> Result<u64, StoreError> {
+    if table.table == SEARCH_TERMS {
+        return records::delete_terms(tx, CustomerId(person)).await;
+    }
     tx.execute(table.delete, args![person]).await
 }
 
