@@ -153,6 +153,8 @@ async fn listed_terms(
     Ok(Some((row.get("name_key")?, terms)))
 }
 
+/// Whether a customer's term list is read to change its term rows (and so, on
+/// PostgreSQL, with the customer's row locked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lock {
     ForChange,
@@ -160,7 +162,8 @@ enum Lock {
 }
 
 /// The term rows of one customer, found by their primary key from the list on its row:
-/// `WHERE tenant_id = $1 AND name_key = $2 AND customer_id = $3 AND term IN (...)`.
+/// `WHERE tenant_id = $1 AND name_key = $2 AND customer_id = $3 AND term IN (...)`, for a
+/// non-empty chunk of the list.
 fn term_rows_where(name_key: &str, id: CustomerId, terms: &[String]) -> (String, Vec<Value>) {
     let mut args: Vec<Value> = args![name_key, id];
     let list: Vec<String> = terms
@@ -170,8 +173,7 @@ fn term_rows_where(name_key: &str, id: CustomerId, terms: &[String]) -> (String,
             format!("${}", args.len() + 1)
         })
         .collect();
-    let list = if list.is_empty() { "NULL".to_string() } else { list.join(", ") };
-    (format!("WHERE tenant_id = $1 AND name_key = $2 AND customer_id = $3 AND term IN ({list})"), args)
+    (format!("WHERE tenant_id = $1 AND name_key = $2 AND customer_id = $3 AND term IN ({})", list.join(", ")), args)
 }
 
 /// Deletes a customer's term rows (those its row lists); returns how many went.

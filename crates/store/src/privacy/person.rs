@@ -7,68 +7,79 @@ use crate::{Row, StoreError, TenantTx, args};
 use steward_domain::ids::CustomerId;
 use uuid::Uuid;
 
-/// The statements for one table of the erasure map.
+/// One table of the erasure map and how the person's rows in it are found.
 #[derive(Debug, Clone, Copy)]
 pub struct PersonTable {
     pub table: &'static str,
-    select: &'static str,
-    count: &'static str,
-    delete: &'static str,
+    find: Find,
 }
 
-macro_rules! person_tables {
-    ($(($table:literal, $by:literal)),* $(,)?) => {
-        /// Every table the erasure map names, with its statements.
-        pub const PERSON_TABLES: &[PersonTable] = &[$(PersonTable {
+#[derive(Debug, Clone, Copy)]
+enum Find {
+    /// By a column holding the person's id, with these statements.
+    Column { select: &'static str, count: &'static str, delete: &'static str },
+    /// The search terms: no index by customer, so their rows are found by primary key from
+    /// the list on the customer's row (`customers::records`).
+    ListedOnCustomer,
+}
+
+macro_rules! person_table {
+    ($table:literal, listed_on_customer) => {
+        PersonTable { table: $table, find: Find::ListedOnCustomer }
+    };
+    ($table:literal, $by:literal) => {
+        PersonTable {
             table: $table,
-            select: concat!("SELECT * FROM ", $table, " WHERE tenant_id = $1 AND ", $by, " = $2"),
-            count: concat!("SELECT COUNT(*) AS n FROM ", $table, " WHERE tenant_id = $1 AND ", $by, " = $2"),
-            delete: concat!("DELETE FROM ", $table, " WHERE tenant_id = $1 AND ", $by, " = $2"),
-        }),*];
+            find: Find::Column {
+                select: concat!("SELECT * FROM ", $table, " WHERE tenant_id = $1 AND ", $by, " = $2"),
+                count: concat!("SELECT COUNT(*) AS n FROM ", $table, " WHERE tenant_id = $1 AND ", $by, " = $2"),
+                delete: concat!("DELETE FROM ", $table, " WHERE tenant_id = $1 AND ", $by, " = $2"),
+            },
+        }
     };
 }
 
-person_tables![
-    ("customer_search_terms", "customer_id"),
-    ("customer_tags", "customer_id"),
-    ("customer_notes", "customer_id"),
-    ("customer_consents", "customer_id"),
-    ("customer_field_values", "customer_id"),
-    ("appointments", "customer_id"),
-    ("privacy_requests", "customer_id"),
-    ("messages", "customer_id"),
-    ("customers", "id"),
+/// Every table the erasure map names, with how each finds the person. The terms come
+/// before the customer row, whose list finds them.
+pub const PERSON_TABLES: &[PersonTable] = &[
+    person_table!("customer_search_terms", listed_on_customer),
+    person_table!("customer_tags", "customer_id"),
+    person_table!("customer_notes", "customer_id"),
+    person_table!("customer_consents", "customer_id"),
+    person_table!("customer_field_values", "customer_id"),
+    person_table!("appointments", "customer_id"),
+    person_table!("privacy_requests", "customer_id"),
+    person_table!("messages", "customer_id"),
+    person_table!("customers", "id"),
 ];
 
 pub fn table(name: &str) -> Option<&'static PersonTable> {
     PERSON_TABLES.iter().find(|t| t.table == name)
 }
 
-/// The search terms have no index by customer: their rows are found from the list on the
-/// customer's row, by primary key (`customers::records`), not by the statements above.
-const SEARCH_TERMS: &str = "customer_search_terms";
-
 /// The person's rows in one table.
 pub async fn rows(tx: &mut TenantTx, table: &PersonTable, person: Uuid) -> Result<Vec<Row>, StoreError> {
-    if table.table == SEARCH_TERMS {
-        return records::term_rows(tx, CustomerId(person)).await;
+    match table.find {
+        Find::Column { select, .. } => tx.fetch_all(select, args![person]).await,
+        Find::ListedOnCustomer => records::term_rows(tx, CustomerId(person)).await,
     }
-    tx.fetch_all(table.select, args![person]).await
 }
 
 pub async fn count(tx: &mut TenantTx, table: &PersonTable, person: Uuid) -> Result<u64, StoreError> {
-    if table.table == SEARCH_TERMS {
-        return Ok(records::term_rows(tx, CustomerId(person)).await?.len() as u64);
+    match table.find {
+        Find::Column { count, .. } => {
+            let n: i64 = tx.fetch_one(count, args![person]).await?.get("n")?;
+            Ok(n.max(0) as u64)
+        }
+        Find::ListedOnCustomer => Ok(records::term_rows(tx, CustomerId(person)).await?.len() as u64),
     }
-    let n: i64 = tx.fetch_one(table.count, args![person]).await?.get("n")?;
-    Ok(n.max(0) as u64)
 }
 
 pub async fn delete(tx: &mut TenantTx, table: &PersonTable, person: Uuid) -> Result<u64, StoreError> {
-    if table.table == SEARCH_TERMS {
-        return records::delete_terms(tx, CustomerId(person)).await;
+    match table.find {
+        Find::Column { delete, .. } => tx.execute(delete, args![person]).await,
+        Find::ListedOnCustomer => records::delete_terms(tx, CustomerId(person)).await,
     }
-    tx.execute(table.delete, args![person]).await
 }
 
 /// Keeps the person's appointments for the business's statistics: moved to the tenant's
