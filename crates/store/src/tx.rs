@@ -314,9 +314,81 @@ impl Txn {
     }
 }
 
-/// Bound values per multi-row insert: a round trip saved per few hundred values, far below
-/// either backend's limit.
-const PARAMETERS_PER_INSERT: usize = 480;
+/// Rows given as columns, each one PostgreSQL array (`$2::text[]`, ...), for an insert
+/// through `UNNEST`.
+enum ColumnArray {
+    Text(Vec<Option<String>>),
+    I64(Vec<Option<i64>>),
+    Bool(Vec<Option<bool>>),
+    Uuid(Vec<Option<uuid::Uuid>>),
+    Bytes(Vec<Option<Vec<u8>>>),
+}
+
+struct ColumnArrays(Vec<ColumnArray>);
+
+impl ColumnArrays {
+    /// Splits rows into columns; each column takes its type from the first row, and a row
+    /// with a value of another type in that column is refused (written code, never input).
+    fn from_rows(rows: Vec<Vec<Value>>, width: usize) -> Result<Self, StoreError> {
+        let count = rows.len();
+        let mut columns: Vec<ColumnArray> = rows[0]
+            .iter()
+            .map(|value| match value {
+                Value::Text(_) => ColumnArray::Text(Vec::with_capacity(count)),
+                Value::I64(_) => ColumnArray::I64(Vec::with_capacity(count)),
+                Value::Bool(_) => ColumnArray::Bool(Vec::with_capacity(count)),
+                Value::Uuid(_) => ColumnArray::Uuid(Vec::with_capacity(count)),
+                Value::Bytes(_) => ColumnArray::Bytes(Vec::with_capacity(count)),
+            })
+            .collect();
+        for row in rows {
+            if row.len() != width {
+                return Err(StoreError::Corrupt(format!("an insert row of {} values, not {width}", row.len())));
+            }
+            for (column, value) in columns.iter_mut().zip(row) {
+                match (column, value) {
+                    (ColumnArray::Text(c), Value::Text(v)) => c.push(v),
+                    (ColumnArray::I64(c), Value::I64(v)) => c.push(v),
+                    (ColumnArray::Bool(c), Value::Bool(v)) => c.push(v),
+                    (ColumnArray::Uuid(c), Value::Uuid(v)) => c.push(v),
+                    (ColumnArray::Bytes(c), Value::Bytes(v)) => c.push(v),
+                    (_, value) => {
+                        return Err(StoreError::Corrupt(format!("an insert column mixes types: {value:?}")));
+                    }
+                }
+            }
+        }
+        Ok(ColumnArrays(columns))
+    }
+
+    /// `$2::text[], $3::uuid[], ...`: `$1` is the tenant id.
+    fn placeholders(&self) -> String {
+        let types = self.0.iter().map(|column| match column {
+            ColumnArray::Text(_) => "text",
+            ColumnArray::I64(_) => "int8",
+            ColumnArray::Bool(_) => "bool",
+            ColumnArray::Uuid(_) => "uuid",
+            ColumnArray::Bytes(_) => "bytea",
+        });
+        types.enumerate().map(|(i, t)| format!("${}::{t}[]", i + 2)).collect::<Vec<_>>().join(", ")
+    }
+
+    fn bind<'q>(
+        self,
+        mut query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+        for column in self.0 {
+            query = match column {
+                ColumnArray::Text(c) => query.bind(c),
+                ColumnArray::I64(c) => query.bind(c),
+                ColumnArray::Bool(c) => query.bind(c),
+                ColumnArray::Uuid(c) => query.bind(c),
+                ColumnArray::Bytes(c) => query.bind(c),
+            };
+        }
+        query
+    }
+}
 
 /// What a transaction is begun for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,8 +449,11 @@ impl TenantTx {
     /// SQLite's writing connection prepares one single-row statement and binds it row after
     /// row: a statement that writes one row needs no statement journal (a multi-row insert
     /// first copies every page it touches into one, a fifth of an import's time), and
-    /// nothing is formatted per row. PostgreSQL gets multi-row statements, which save it
-    /// round trips.
+    /// nothing is formatted per row. PostgreSQL gets one statement for all the rows, each
+    /// column bound as one array and spread back into rows by `UNNEST`: the same text
+    /// whatever the row count, so it is parsed and planned once per connection, and a
+    /// thousand rows are one round trip (multi-row `VALUES` lists of a few hundred
+    /// parameters were parsed and planned per statement, most of an import's server time).
     pub async fn insert_rows(&mut self, into: &'static str, rows: Vec<Vec<Value>>) -> Result<u64, StoreError> {
         let Some(width) = rows.first().map(Vec::len) else { return Ok(0) };
         let placeholders = |first: usize| (first..first + width).map(|i| format!(", ${i}")).collect::<String>();
@@ -388,14 +463,13 @@ impl TenantTx {
             let each = rows.into_iter().map(|args| [vec![Value::from(tenant)], args].concat()).collect();
             return tx.execute_each(Sql::Assembled(sql), each).await;
         }
-        let mut inserted = 0;
-        for chunk in rows.chunks((PARAMETERS_PER_INSERT / width).max(1)) {
-            let tuples: Vec<String> =
-                (0..chunk.len()).map(|row| format!("($1{})", placeholders(2 + row * width))).collect();
-            let sql = format!("INSERT INTO {into} VALUES {}", tuples.join(", "));
-            inserted += self.execute_assembled(sql, chunk.concat()).await?;
-        }
-        Ok(inserted)
+        let columns = ColumnArrays::from_rows(rows, width)?;
+        let sql = format!("INSERT INTO {into} SELECT $1, * FROM UNNEST({})", columns.placeholders());
+        let Txn::Postgres(tx) = &mut self.txn else {
+            return Err(StoreError::Corrupt("a PostgreSQL insert on another backend".into()));
+        };
+        let query = columns.bind(sqlx::query::<Postgres>(AssertSqlSafe(sql)).bind(tenant.0));
+        Ok(query.execute(tx.conn()?).await?.rows_affected())
     }
 
     pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {
@@ -414,6 +488,25 @@ impl TenantTx {
             self.plans_for_values = true;
         }
         Ok(())
+    }
+
+    /// Returns to PostgreSQL's usual plan caching after [`TenantTx::plan_for_values`]. A
+    /// transaction that writes many rows wants it: the foreign-key check behind each
+    /// inserted row runs a cached plan, which `force_custom_plan` plans again for every row
+    /// (it made an import's notes and tags three times slower).
+    pub async fn plan_generically(&mut self) -> Result<(), StoreError> {
+        if let Txn::Postgres(_) = &self.txn
+            && self.plans_for_values
+        {
+            self.txn.run_plain("SET LOCAL plan_cache_mode = auto").await?;
+            self.plans_for_values = false;
+        }
+        Ok(())
+    }
+
+    /// Whether [`TenantTx::plan_for_values`] is in force.
+    pub(crate) fn plans_for_values(&self) -> bool {
+        self.plans_for_values
     }
 
     /// Runs a statement assembled from fixed fragments (a multi-row insert, an `IN` list of

@@ -673,6 +673,12 @@ pub async fn find_by_phones_or_emails(
     phones: &[String],
     emails: &[String],
 ) -> Result<Vec<(CustomerId, Option<String>, Option<String>)>, StoreError> {
+    // An import's own rows are most of the table its transaction sees: a plan cached while
+    // the table was empty (a new deployment's first import) read every row for each
+    // batch, quadratic in the file. Planned for the values, the lookups use the phone and
+    // email indexes as soon as the table has grown.
+    let planned_for_values = tx.plans_for_values();
+    tx.plan_for_values().await?;
     let mut out = Vec::new();
     for (column, values) in [("phone", phones), ("email", emails)] {
         for chunk in values.chunks(BATCH * 2) {
@@ -686,6 +692,9 @@ pub async fn find_by_phones_or_emails(
                 out.push((CustomerId(row.get("id")?), row.get("phone")?, row.get("email")?));
             }
         }
+    }
+    if !planned_for_values {
+        tx.plan_generically().await?;
     }
     Ok(out)
 }
