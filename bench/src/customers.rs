@@ -3,6 +3,8 @@
 //!   and the process's peak memory (VmHWM), the median of several runs, each into a fresh
 //!   tenant while other tenants' customers are present;
 //! - search through the API over those customers: name prefixes and phone digits, p50/p99;
+//! - on SQLite, what SQLite alone takes to write the same rows (`sqlite_floor.rs`), in the
+//!   same database in the same run: the import's floor on this machine;
 //! - creating customers through the API (each with its audit event): requests per second;
 //! - with `--unaudited PATH` (a build made with `RUSTFLAGS="--cfg steward_unaudited"`, which
 //!   writes no audit events), what the audit event costs that request: both builds in turn
@@ -160,6 +162,16 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         peaks.push(imported.peak_kib);
     }
 
+    // SQLite alone writing the same rows, in the same database, in the same run: how much
+    // of the import's time is SQLite's own (see sqlite_floor.rs).
+    let mut floor = Vec::new();
+    if postgres.is_none() {
+        floor = crate::sqlite_floor::measure(&data_dir.join("steward.db"), rows, runs, FIRST, LAST)?;
+        for (run, rate) in floor.iter().enumerate() {
+            println!("SQLite alone, the same rows, run {}: {rate:.0} rows/s", run + 1);
+        }
+    }
+
     // A token that may read and write customers, for the API numbers on tenant bench-0000.
     let (store, app) = seed::open_app(&data_dir, url.as_deref(), 2).await?;
     let issued =
@@ -287,7 +299,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
          {rows} each present; median of {runs} runs)\n\n\
          | measure | result |\n|---|---|\n\
          | import through the CLI | {rate:.0} rows/s |\n\
-         | import peak memory (VmHWM) | {peak:.0} MiB |\n\
+         | import peak memory (VmHWM) | {peak:.0} MiB |\n{floor}\
          | search (name prefix / phone digits), {connections} connections | {srps:.0} req/s, p50 {sp50:.2} ms, p99 {sp99:.2} ms |\n\
          | create through the API with audit, {connections} connections | {crps:.0} customers/s |\n{audit_cost}",
         backend = seeded.backend,
@@ -295,6 +307,14 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         pg = if postgres.is_some() { " --postgres ADMIN_URL" } else { "" },
         others = 2,
         rate = median_f64(rates),
+        floor = if floor.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "| SQLite alone writing the same rows (no reading, checks, foreign keys or commit) | {:.0} rows/s |\n",
+                median_f64(floor)
+            )
+        },
         peak = median_u64(peaks) as f64 / 1024.0,
         srps = median_f64(search_rps),
         sp50 = median_u64(search_p50) as f64 / 1000.0,

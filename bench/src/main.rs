@@ -27,6 +27,7 @@ mod messaging;
 mod privacy;
 mod retention;
 mod seed;
+mod sqlite_floor;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
