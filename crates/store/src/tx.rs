@@ -331,7 +331,8 @@ impl ColumnArrays {
     /// with a value of another type in that column is refused (written code, never input).
     fn from_rows(rows: Vec<Vec<Value>>, width: usize) -> Result<Self, StoreError> {
         let count = rows.len();
-        let mut columns: Vec<ColumnArray> = rows[0]
+        let Some(first) = rows.first() else { return Ok(ColumnArrays(Vec::new())) };
+        let mut columns: Vec<ColumnArray> = first
             .iter()
             .map(|value| match value {
                 Value::Text(_) => ColumnArray::Text(Vec::with_capacity(count)),
@@ -583,5 +584,37 @@ impl PlatformTx {
     }
     pub async fn commit(self) -> Result<(), StoreError> {
         self.txn.commit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_become_one_typed_array_per_column() {
+        let id = uuid::Uuid::now_v7();
+        let rows = vec![
+            vec![Value::Uuid(Some(id)), Value::Text(Some("n:asha".into())), Value::I64(None), Value::Bool(Some(true))],
+            vec![Value::Uuid(Some(id)), Value::Text(None), Value::I64(Some(7)), Value::Bool(Some(false))],
+        ];
+        let columns = ColumnArrays::from_rows(rows, 4).expect("same types per column");
+        assert_eq!(columns.placeholders(), "$2::uuid[], $3::text[], $4::int8[], $5::bool[]");
+        match &columns.0[1] {
+            ColumnArray::Text(values) => assert_eq!(values, &vec![Some("n:asha".to_string()), None]),
+            _ => panic!("the second column is text"),
+        }
+        match &columns.0[2] {
+            ColumnArray::I64(values) => assert_eq!(values, &vec![None, Some(7)]),
+            _ => panic!("the third column is a number"),
+        }
+    }
+
+    #[test]
+    fn a_column_of_mixed_types_or_a_short_row_is_refused() {
+        let mixed = vec![vec![Value::Text(Some("a".into()))], vec![Value::I64(Some(1))]];
+        assert!(matches!(ColumnArrays::from_rows(mixed, 1), Err(StoreError::Corrupt(_))));
+        let short = vec![vec![Value::Text(Some("a".into())), Value::Bool(None)], vec![Value::Text(None)]];
+        assert!(matches!(ColumnArrays::from_rows(short, 2), Err(StoreError::Corrupt(_))));
     }
 }
