@@ -30,6 +30,10 @@ pub enum StoreError {
     /// A value in a row could not be read as the expected type.
     #[error("column {column}: {source}")]
     Decode { column: String, source: sqlx::Error },
+    /// A statement Steward put together does not fit the values given to it; written code,
+    /// never user input, causes this.
+    #[error("a statement does not fit its values: {0}")]
+    BadStatement(String),
     /// Stored data that is not in the form Steward writes it (an edited row, say).
     #[error("stored data is not as Steward wrote it: {0}")]
     Corrupt(String),

@@ -344,7 +344,7 @@ impl ColumnArrays {
             .collect();
         for row in rows {
             if row.len() != width {
-                return Err(StoreError::Corrupt(format!("an insert row of {} values, not {width}", row.len())));
+                return Err(StoreError::BadStatement(format!("an insert row of {} values, not {width}", row.len())));
             }
             for (column, value) in columns.iter_mut().zip(row) {
                 match (column, value) {
@@ -354,7 +354,7 @@ impl ColumnArrays {
                     (ColumnArray::Uuid(c), Value::Uuid(v)) => c.push(v),
                     (ColumnArray::Bytes(c), Value::Bytes(v)) => c.push(v),
                     (_, value) => {
-                        return Err(StoreError::Corrupt(format!("an insert column mixes types: {value:?}")));
+                        return Err(StoreError::BadStatement(format!("an insert column mixes types: {value:?}")));
                     }
                 }
             }
@@ -467,7 +467,7 @@ impl TenantTx {
         let columns = ColumnArrays::from_rows(rows, width)?;
         let sql = format!("INSERT INTO {into} SELECT $1, * FROM UNNEST({})", columns.placeholders());
         let Txn::Postgres(tx) = &mut self.txn else {
-            return Err(StoreError::Corrupt("a PostgreSQL insert on another backend".into()));
+            return Err(StoreError::BadStatement("a PostgreSQL insert on another backend".into()));
         };
         let query = columns.bind(sqlx::query::<Postgres>(AssertSqlSafe(sql)).bind(tenant.0));
         Ok(query.execute(tx.conn()?).await?.rows_affected())
@@ -510,7 +510,7 @@ impl TenantTx {
         self.plans_for_values
     }
 
-    /// Runs a statement assembled from fixed fragments (a multi-row insert, an `IN` list of
+    /// Runs a statement assembled from fixed fragments (an insert's column list, an `IN` list of
     /// placeholders), never from input; the same `$1` rule holds.
     pub async fn execute_assembled(&mut self, sql: String, args: Vec<Value>) -> Result<u64, StoreError> {
         let args = self.scoped_assembled(&sql, args)?;
@@ -613,8 +613,8 @@ mod tests {
     #[test]
     fn a_column_of_mixed_types_or_a_short_row_is_refused() {
         let mixed = vec![vec![Value::Text(Some("a".into()))], vec![Value::I64(Some(1))]];
-        assert!(matches!(ColumnArrays::from_rows(mixed, 1), Err(StoreError::Corrupt(_))));
+        assert!(matches!(ColumnArrays::from_rows(mixed, 1), Err(StoreError::BadStatement(_))));
         let short = vec![vec![Value::Text(Some("a".into())), Value::Bool(None)], vec![Value::Text(None)]];
-        assert!(matches!(ColumnArrays::from_rows(short, 2), Err(StoreError::Corrupt(_))));
+        assert!(matches!(ColumnArrays::from_rows(short, 2), Err(StoreError::BadStatement(_))));
     }
 }

@@ -78,8 +78,8 @@ pub struct NewCustomer {
     pub created_by: Option<MemberId>,
 }
 
-/// Values per `IN` list or multi-row statement: large enough to amortise a round trip, small enough to
-/// stay far below either backend's limit on bound parameters.
+/// Values per `IN` list: large enough to amortise a round trip, small enough to stay far
+/// below either backend's limit on bound parameters.
 const BATCH: usize = 40;
 
 /// A customer's own values as bound in an insert or an update, in column order.
