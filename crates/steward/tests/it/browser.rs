@@ -299,6 +299,8 @@ async fn a_customer_books_on_a_phone_and_the_appointment_is_on_the_staff_calenda
     client.find(Locator::Css("a.appointment")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Booked").await;
     wait_for_text(&client, "online").await;
+    // Chromium outlives a killed chromedriver unless the session is ended.
+    client.close().await.ok();
 }
 
 #[tokio::test]
