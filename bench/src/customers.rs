@@ -45,22 +45,46 @@ const LAST: &[&str] = &[
     "D'Souza",
 ];
 
-/// A generated (never real) customer list: unique phones and emails, names from a small set.
+/// The first phone number of the imported list.
+const PHONE_BASE: u64 = 9_000_000_000;
+
+/// One generated (never real) customer: row `i` of every benchmark's customer list.
+pub(crate) struct GeneratedCustomer {
+    pub(crate) name: String,
+    /// The national number (ten digits), written in the file as two groups of five.
+    pub(crate) phone: u64,
+    pub(crate) email: String,
+    pub(crate) tag: &'static str,
+    pub(crate) note: String,
+}
+
+pub(crate) fn generated_customer(i: usize, phone_base: u64) -> GeneratedCustomer {
+    GeneratedCustomer {
+        name: format!("{} {} {i}", FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]),
+        phone: phone_base + i as u64,
+        email: format!("customer{i}.{phone_base}@bench.example"),
+        tag: if i.is_multiple_of(7) { "vip" } else { "regular" },
+        note: format!("Generated row {i}"),
+    }
+}
+
+/// A generated customer list: unique phones and emails, names from a small set.
 pub(crate) fn write_csv(path: &std::path::Path, rows: usize, phone_base: u64) -> Result<u64, String> {
     use std::io::Write;
     let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
     let mut out = std::io::BufWriter::new(file);
     writeln!(out, "Name,Mobile,Email,Tags,Notes").map_err(|e| e.to_string())?;
     for i in 0..rows {
-        let first = FIRST[i % FIRST.len()];
-        let last = LAST[(i / FIRST.len()) % LAST.len()];
-        let phone = phone_base + i as u64;
+        let c = generated_customer(i, phone_base);
         writeln!(
             out,
-            "{first} {last} {i},{:05} {:05},customer{i}.{phone_base}@bench.example,{},\"Generated row {i}\"",
-            phone / 100_000,
-            phone % 100_000,
-            if i % 7 == 0 { "vip" } else { "regular" }
+            "{},{:05} {:05},{},{},\"{}\"",
+            c.name,
+            c.phone / 100_000,
+            c.phone % 100_000,
+            c.email,
+            c.tag,
+            c.note
         )
         .map_err(|e| e.to_string())?;
     }
@@ -141,7 +165,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let seeded = seed::seed(&data_dir, postgres.as_deref(), runs + 2).await?;
     let url = seeded.runtime_url.clone();
     let file = data_dir.join("customers.csv");
-    let bytes = write_csv(&file, rows, 9_000_000_000)?;
+    let bytes = write_csv(&file, rows, PHONE_BASE)?;
     println!("{} customers, {:.1} MB of CSV, on {}", rows, bytes as f64 / 1e6, seeded.backend);
 
     // Other tenants' customers first, so every later number runs beside them.
@@ -166,7 +190,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     // of the import's time is SQLite's own (see sqlite_floor.rs).
     let mut floor = None;
     if postgres.is_none() {
-        let measured = crate::sqlite_floor::measure(&data_dir.join("steward.db"), rows, runs, FIRST, LAST)?;
+        let measured = crate::sqlite_floor::measure(&data_dir.join("steward.db"), rows, runs, PHONE_BASE)?;
         for (run, (all, without)) in measured.all_rows.iter().zip(&measured.without_terms).enumerate() {
             println!(
                 "SQLite alone, the same rows, run {}: {all:.0} rows/s ({without:.0} without the search terms)",
@@ -194,7 +218,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         .iter()
         .map(|f| f.chars().take(3).collect::<String>())
         .chain(LAST.iter().map(|l| l.chars().take(4).collect::<String>()))
-        .chain((0..40).map(|i| format!("{}", 9_000_000_000u64 + (i * 2_477) as u64).chars().skip(4).take(5).collect()))
+        .chain((0..40).map(|i| format!("{}", PHONE_BASE + (i * 2_477) as u64).chars().skip(4).take(5).collect()))
         .chain((0..40).map(|i| format!("{:04}", (i * 2_477) % 10_000)))
         .collect();
     // Each query once, alone: the slowest shapes are named, so a slow p99 can be traced.

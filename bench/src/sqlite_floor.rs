@@ -10,10 +10,12 @@
 //! and no commit (the transaction is rolled back), so the time is a floor for the
 //! import, not an estimate of it.
 
+use crate::customers::generated_customer;
 use rusqlite::{Connection, params};
 use std::time::Instant;
 use steward_domain::customers::search;
 use steward_domain::ids::{CustomerId, NoteId, TenantId};
+use steward_store::customers::records;
 
 /// One customer's rows, as an import writes them.
 struct CustomerRows {
@@ -27,23 +29,23 @@ struct CustomerRows {
     note: String,
 }
 
-fn generate(rows: usize, first: &[&str], last: &[&str], phone_base: u64) -> Vec<CustomerRows> {
+/// The customers of the import's file (`customers::generated_customer`), as the import
+/// turns them into rows.
+fn generate(rows: usize, phone_base: u64) -> Vec<CustomerRows> {
     (0..rows)
         .map(|i| {
-            let name = format!("{} {} {i}", first[i % first.len()], last[(i / first.len()) % last.len()]);
-            let phone = format!("+91{}", phone_base + i as u64);
-            let email = format!("customer{i}.{phone_base}@bench.example");
-            let tag = if i % 7 == 0 { "vip" } else { "regular" };
-            let terms = search::terms(&name, Some(&email), Some(&phone), "91", &[tag.to_string()]);
+            let c = generated_customer(i, phone_base);
+            let phone = format!("+91{}", c.phone);
+            let terms = search::terms(&c.name, Some(&c.email), Some(&phone), "91", &[c.tag.to_string()]);
             CustomerRows {
                 id: CustomerId::generate(),
-                name_key: search::name_key(&name),
-                name,
+                name_key: search::name_key(&c.name),
+                name: c.name,
                 phone,
-                email,
+                email: c.email,
                 terms,
-                tag,
-                note: format!("Generated row {i}"),
+                tag: c.tag,
+                note: c.note,
             }
         })
         .collect()
@@ -80,7 +82,7 @@ fn write_once(connection: &mut Connection, customers: &[CustomerRows], with_term
             .map_err(|e| e.to_string())?;
         for batch in customers.chunks(1000) {
             for c in batch {
-                let list: String = c.terms.iter().map(|t| format!("\n{t}")).collect();
+                let list = records::term_list(&c.terms);
                 customer
                     .execute(params![tenant, &c.id.0.as_bytes()[..], c.name, c.name_key, c.phone, c.email, list, now])
                     .map_err(|e| e.to_string())?;
@@ -122,14 +124,8 @@ pub(crate) struct Floor {
 
 /// Writes `rows` generated customers `runs` times each way into the database at `path`
 /// (Steward's schema, the writer's settings).
-pub(crate) fn measure(
-    path: &std::path::Path,
-    rows: usize,
-    runs: usize,
-    first: &[&str],
-    last: &[&str],
-) -> Result<Floor, String> {
-    let customers = generate(rows, first, last, 9_000_000_000);
+pub(crate) fn measure(path: &std::path::Path, rows: usize, runs: usize, phone_base: u64) -> Result<Floor, String> {
+    let customers = generate(rows, phone_base);
     let mut connection = Connection::open(path).map_err(|e| e.to_string())?;
     connection
         .execute_batch(

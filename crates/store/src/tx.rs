@@ -457,10 +457,10 @@ impl TenantTx {
     /// parameters were parsed and planned per statement, most of an import's server time).
     pub async fn insert_rows(&mut self, into: &'static str, rows: Vec<Vec<Value>>) -> Result<u64, StoreError> {
         let Some(width) = rows.first().map(Vec::len) else { return Ok(0) };
-        let placeholders = |first: usize| (first..first + width).map(|i| format!(", ${i}")).collect::<String>();
         let tenant = self.tenant;
         if let Txn::SqliteWriter(tx) = &mut self.txn {
-            let sql = format!("INSERT INTO {into} VALUES ($1{})", placeholders(2));
+            let placeholders: String = (2..2 + width).map(|i| format!(", ${i}")).collect();
+            let sql = format!("INSERT INTO {into} VALUES ($1{placeholders})");
             let each = rows.into_iter().map(|args| [vec![Value::from(tenant)], args].concat()).collect();
             return tx.execute_each(Sql::Assembled(sql), each).await;
         }

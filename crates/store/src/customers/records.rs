@@ -124,7 +124,7 @@ pub async fn insert_many(tx: &mut TenantTx, customers: &[NewCustomer], now: Micr
 /// The terms as listed on the customer's row: each after a newline, so that "one of the
 /// terms starts with P" is "the list contains a newline followed by P". Terms hold no
 /// newline (they are folded words, digits, a checked email address or a tag).
-fn term_list(terms: &[String]) -> String {
+pub fn term_list(terms: &[String]) -> String {
     terms.iter().map(|term| format!("\n{term}")).collect()
 }
 
