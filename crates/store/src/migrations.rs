@@ -51,6 +51,11 @@ pub const SQLITE: &[Migration] = &[
         name: "term_list_on_customer",
         sql: include_str!("../migrations/sqlite/0013_term_list_on_customer.sql"),
     },
+    Migration {
+        version: 14,
+        name: "wake_once_per_transaction",
+        sql: include_str!("../migrations/sqlite/0014_wake_once_per_transaction.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -86,6 +91,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 13,
         name: "term_list_on_customer",
         sql: include_str!("../migrations/postgres/0013_term_list_on_customer.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "wake_once_per_transaction",
+        sql: include_str!("../migrations/postgres/0014_wake_once_per_transaction.sql"),
     },
 ];
 

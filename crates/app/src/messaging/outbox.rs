@@ -42,9 +42,7 @@ pub struct Planner {
 
 impl Planner {
     pub async fn load(tx: &mut TenantTx) -> Result<Planner, AppError> {
-        let rules = settings::rules(tx).await?;
-        let tenant = steward_store::tenancy::tenants::current(tx).await?;
-        let zone = jiff::tz::TimeZone::get(&tenant.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let (rules, zone) = settings::rules_and_zone(tx).await?;
         Ok(Planner { rules, zone })
     }
 

@@ -20,7 +20,23 @@ use steward_store::messaging::settings::{self as rows, ChannelRow, SettingsRow, 
 
 /// The rules in force: the business's, or Steward's defaults.
 pub async fn rules(tx: &mut TenantTx) -> Result<Rules, AppError> {
-    let Some(row) = rows::find(tx).await? else { return Ok(Rules::default()) };
+    match rows::find(tx).await? {
+        Some(row) => rules_of(&row),
+        None => Ok(Rules::default()),
+    }
+}
+
+/// The rules in force and the business's time zone (UTC if it names none Steward knows).
+pub async fn rules_and_zone(tx: &mut TenantTx) -> Result<(Rules, jiff::tz::TimeZone), AppError> {
+    let (row, zone) = rows::find_with_business_zone(tx).await?;
+    let rules = match row {
+        Some(row) => rules_of(&row)?,
+        None => Rules::default(),
+    };
+    Ok((rules, jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC)))
+}
+
+fn rules_of(row: &SettingsRow) -> Result<Rules, AppError> {
     Ok(Rules {
         reminder_minutes: parse_offsets("reminder_minutes", &row.reminder_minutes)?,
         channel_order: parse_channel_order("channel_order", &row.channel_order)?,

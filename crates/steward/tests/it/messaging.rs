@@ -978,3 +978,62 @@ async fn the_link_in_a_message_lets_the_customer_see_and_cancel_their_appointmen
     let again = visitor.post(&path, &[("csrf", &csrf)]).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
 }
+
+/// Queues messages for one customer in one transaction, each due at the given offset
+/// from `base`.
+async fn queue(server: &TestServer, tenant: steward_domain::ids::TenantId, base: i64, due_in: &[i64]) {
+    use steward_store::messaging::outbox::{self, NewMessage};
+    let customer = steward_domain::ids::CustomerId(uuid::Uuid::now_v7());
+    let messages: Vec<NewMessage> = due_in
+        .iter()
+        .map(|offset| NewMessage {
+            id: uuid::Uuid::now_v7(),
+            customer_id: customer,
+            appointment_id: None,
+            kind: "reminder",
+            rule: "24h".into(),
+            channel: None,
+            language: "en".into(),
+            idempotency_key: uuid::Uuid::now_v7().to_string(),
+            due_at: base + offset,
+            send_at: base + offset,
+        })
+        .collect();
+    let mut tx = server.store.begin_tenant(tenant).await.expect("begin");
+    outbox::insert_many(&mut tx, &messages, base).await.expect("queue");
+    tx.commit().await.expect("commit");
+}
+
+async fn wakeup(server: &TestServer) -> Option<i64> {
+    let mut platform = server.store.begin_platform().await.expect("begin");
+    let due = steward_store::messaging::outbox::next_wakeup(&mut platform).await.expect("wakeup");
+    platform.commit().await.expect("commit");
+    due
+}
+
+#[tokio::test]
+async fn the_wakeup_follows_the_soonest_message_however_a_transaction_queues_them() {
+    let server = TestServer::start().await;
+    let fixture = server.tenant("wakeup-order").await;
+    let base = JUNE_FIRST;
+    // Later first, then sooner, then later again: the soonest wins inside one transaction
+    // (PostgreSQL moves the wakeup once per transaction unless a message is sooner).
+    queue(&server, fixture.tenant, base, &[3 * HOUR, HOUR, 2 * HOUR]).await;
+    assert_eq!(wakeup(&server).await, Some(base + HOUR));
+    queue(&server, fixture.tenant, base, &[5 * HOUR]).await;
+    assert_eq!(wakeup(&server).await, Some(base + HOUR), "a later message leaves the wakeup");
+    queue(&server, fixture.tenant, base, &[4 * HOUR, 30 * 60_000_000]).await;
+    assert_eq!(wakeup(&server).await, Some(base + 30 * 60_000_000), "a sooner message moves it");
+
+    // The worker's rewind sets it to the soonest pending message, found by the index.
+    let mut tx = server.store.begin_tenant(fixture.tenant).await.expect("begin");
+    tx.execute(
+        "UPDATE messages SET status = 'skipped' WHERE tenant_id = $1 AND due_at <= $2",
+        steward_store::args![base + HOUR],
+    )
+    .await
+    .expect("skip the two soonest");
+    steward_store::messaging::outbox::rewind_wakeup(&mut tx).await.expect("rewind");
+    tx.commit().await.expect("commit");
+    assert_eq!(wakeup(&server).await, Some(base + 2 * HOUR));
+}

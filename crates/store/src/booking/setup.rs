@@ -183,30 +183,67 @@ pub async fn find_service(tx: &mut TenantTx, id: ServiceId) -> Result<Option<Ser
     row.as_ref().map(service).transpose()
 }
 
-/// The locations a service is offered at.
-pub async fn locations_of_service(tx: &mut TenantTx, service: ServiceId) -> Result<Vec<LocationRow>, StoreError> {
+/// A service and the locations it is offered at (name order), in one read: every booking
+/// and availability request needs both.
+pub async fn find_service_with_locations(
+    tx: &mut TenantTx,
+    id: ServiceId,
+) -> Result<Option<(ServiceRow, Vec<LocationRow>)>, StoreError> {
     let rows = tx
         .fetch_all(
-            "SELECT l.id, l.name, l.address, l.time_zone, l.created_at FROM locations l
-             JOIN service_locations sl ON sl.tenant_id = l.tenant_id AND sl.location_id = l.id
-             WHERE l.tenant_id = $1 AND sl.service_id = $2 ORDER BY l.name, l.id",
-            args![service],
+            "SELECT s.id, s.name, s.description, s.duration_minutes, s.buffer_before_minutes, s.buffer_after_minutes,
+                    s.slot_interval_minutes, s.min_notice_minutes, s.horizon_days, s.price_paise, s.gst_rate_bp,
+                    s.sac_code, s.active, s.created_at, s.updated_at,
+                    l.id AS location_id, l.name AS location_name, l.address AS location_address,
+                    l.time_zone AS location_time_zone, l.created_at AS location_created_at
+             FROM services s
+             LEFT JOIN service_locations sl ON sl.tenant_id = s.tenant_id AND sl.service_id = s.id
+             LEFT JOIN locations l ON l.tenant_id = sl.tenant_id AND l.id = sl.location_id
+             WHERE s.tenant_id = $1 AND s.id = $2 ORDER BY l.name, l.id",
+            args![id],
         )
         .await?;
-    rows.iter().map(location).collect()
+    let Some(first) = rows.first() else { return Ok(None) };
+    let found = service(first)?;
+    let mut locations = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(id) = row.get::<Option<uuid::Uuid>>("location_id")? {
+            locations.push(LocationRow {
+                id: LocationId(id),
+                name: row.get("location_name")?,
+                address: row.get("location_address")?,
+                time_zone: row.get("location_time_zone")?,
+                created_at: row.get("location_created_at")?,
+            });
+        }
+    }
+    Ok(Some((found, locations)))
 }
 
-/// The active staff who perform a service.
-pub async fn performers_of(tx: &mut TenantTx, service: ServiceId) -> Result<Vec<StaffRow>, StoreError> {
-    let rows = tx
-        .fetch_all(
+macro_rules! performers_sql {
+    ($only:literal) => {
+        concat!(
             "SELECT s.id, s.name, s.member_id, s.active, s.feed_token_hash IS NOT NULL AS has_feed, s.busy_version,
                     s.created_at, s.updated_at
              FROM staff s JOIN staff_services ss ON ss.tenant_id = s.tenant_id AND ss.staff_id = s.id
-             WHERE s.tenant_id = $1 AND ss.service_id = $2 AND s.active ORDER BY s.name, s.id",
-            args![service],
+             WHERE s.tenant_id = $1 AND ss.service_id = $2 AND s.active ",
+            $only,
+            " ORDER BY s.name, s.id"
         )
-        .await?;
+    };
+}
+
+/// The active staff who perform a service; with `only`, just that one (none if they do
+/// not perform it): a booking for one staff member reads one staff row, not all of them.
+pub async fn performers_of(
+    tx: &mut TenantTx,
+    service: ServiceId,
+    only: Option<StaffId>,
+) -> Result<Vec<StaffRow>, StoreError> {
+    let rows = match only {
+        Some(id) => tx.fetch_all(performers_sql!("AND s.id = $3"), args![service, id]).await?,
+        None => tx.fetch_all(performers_sql!(""), args![service]).await?,
+    };
     rows.iter().map(staff).collect()
 }
 
@@ -536,17 +573,32 @@ pub async fn delete_time_off(tx: &mut TenantTx, staff: StaffId, id: TimeOffId) -
 
 /// Everything about staff members' time that availability needs besides appointments:
 /// weekly hours, overrides from a date on, time off and others' unexpired holds around
-/// `[from, until)`, read in one statement (a booking is bound by its round trips).
+/// `[from, until)`, read in one statement (a booking is bound by its round trips); for
+/// one staff member, their appointments too when asked.
 #[derive(Debug, Default)]
 pub struct ScheduleRows {
     pub hours: Vec<HoursRow>,
     pub overrides: Vec<OverrideRow>,
     pub time_off: Vec<(StaffId, Micros, Micros)>,
     pub holds: Vec<(StaffId, Micros, Micros)>,
+    /// The blocked time of the staff member's appointments, when asked for.
+    pub appointments: Option<Vec<(Micros, Micros)>>,
+}
+
+/// Which appointments a one-staff schedule read also answers: those blocking time in
+/// `[from, until)` that are not cancelled, leaving out `except` (the one being moved).
+#[derive(Debug, Clone, Copy)]
+pub struct AppointmentsWindow {
+    pub from: Micros,
+    pub until: Micros,
+    pub except: Option<uuid::Uuid>,
 }
 
 macro_rules! schedule_sql {
     ($staff:literal) => {
+        schedule_sql!($staff, "")
+    };
+    ($staff:literal, $appointments:literal) => {
         concat!(
             "SELECT 'h' AS kind, staff_id, weekday AS a, start_minute AS b, end_minute AS c, location_id AS place,
                     CAST(NULL AS TEXT) AS day
@@ -568,7 +620,9 @@ macro_rules! schedule_sql {
              FROM slot_holds WHERE tenant_id = $1 ",
             $staff,
             " AND blocked_from > $6 AND blocked_from < $5
-               AND blocked_until > $4 AND expires_at > $7 AND appointment_id IS NULL AND ($8 IS NULL OR id <> $8)
+               AND blocked_until > $4 AND expires_at > $7 AND appointment_id IS NULL AND ($8 IS NULL OR id <> $8)",
+            $appointments,
+            "
              ORDER BY 1, 2, 7, 3"
         )
     };
@@ -584,16 +638,44 @@ pub async fn schedule_rows(
     longest_block: Micros,
     now: Micros,
     mine: Option<uuid::Uuid>,
+    appointments: Option<AppointmentsWindow>,
 ) -> Result<ScheduleRows, StoreError> {
-    let rows = match only {
-        Some(id) => {
+    let rows = match (only, appointments) {
+        (Some(id), Some(window)) => {
+            tx.fetch_all(
+                schedule_sql!(
+                    "AND staff_id = $2",
+                    "
+             UNION ALL
+             SELECT 'a', staff_id, blocked_from, blocked_until, CAST(NULL AS BIGINT), CAST(NULL AS UUID),
+                    CAST(NULL AS TEXT)
+             FROM appointments WHERE tenant_id = $1 AND staff_id = $2 AND blocked_from > $9 AND blocked_from < $10
+               AND blocked_until > $11 AND status <> 'cancelled' AND ($12 IS NULL OR id <> $12)"
+                ),
+                args![
+                    id,
+                    overrides_from,
+                    from,
+                    until,
+                    from - longest_block,
+                    now,
+                    mine,
+                    window.from - crate::booking::appointments::LONGEST_BLOCK,
+                    window.until,
+                    window.from,
+                    window.except
+                ],
+            )
+            .await?
+        }
+        (Some(id), None) => {
             tx.fetch_all(
                 schedule_sql!("AND staff_id = $2"),
                 args![id, overrides_from, from, until, from - longest_block, now, mine],
             )
             .await?
         }
-        None => {
+        (None, _) => {
             // $2 is unused here; it keeps the parameter numbers of the one-staff form.
             tx.fetch_all(
                 schedule_sql!("AND $2 IS NULL"),
@@ -602,7 +684,10 @@ pub async fn schedule_rows(
             .await?
         }
     };
-    let mut out = ScheduleRows::default();
+    let mut out = ScheduleRows {
+        appointments: appointments.filter(|_| only.is_some()).map(|_| Vec::new()),
+        ..ScheduleRows::default()
+    };
     for r in rows {
         let kind: String = r.get_at(0)?;
         let staff = StaffId(r.get_at(1)?);
@@ -628,6 +713,7 @@ pub async fn schedule_rows(
                 },
             }),
             "t" => out.time_off.push((staff, a.unwrap_or_default(), b.unwrap_or_default())),
+            "a" => out.appointments.get_or_insert_with(Vec::new).push((a.unwrap_or_default(), b.unwrap_or_default())),
             _ => out.holds.push((staff, a.unwrap_or_default(), b.unwrap_or_default())),
         }
     }

@@ -26,20 +26,37 @@ pub async fn find(tx: &mut TenantTx) -> Result<Option<SettingsRow>, StoreError> 
             args![],
         )
         .await?;
-    row.map(|row| {
-        Ok(SettingsRow {
-            reminder_minutes: row.get("reminder_minutes")?,
-            channel_order: row.get("channel_order")?,
-            quiet_from: row.get("quiet_from")?,
-            quiet_until: row.get("quiet_until")?,
-            services: row.get("services")?,
-            send_confirmation: row.get("send_confirmation")?,
-            send_changes: row.get("send_changes")?,
-            follow_up_minutes: row.get("follow_up_minutes")?,
-            language: row.get("language")?,
-        })
+    row.as_ref().map(settings_of).transpose()
+}
+
+/// The rules as stored and the business's time zone, in one read: every booking plans its
+/// messages with both.
+pub async fn find_with_business_zone(tx: &mut TenantTx) -> Result<(Option<SettingsRow>, String), StoreError> {
+    let row = tx
+        .fetch_one(
+            "SELECT t.time_zone, s.tenant_id IS NOT NULL AS configured, s.reminder_minutes, s.channel_order,
+                    s.quiet_from, s.quiet_until, s.services, s.send_confirmation, s.send_changes,
+                    s.follow_up_minutes, s.language
+             FROM tenants t LEFT JOIN messaging_settings s ON s.tenant_id = t.id WHERE t.id = $1",
+            args![],
+        )
+        .await?;
+    let settings = if row.get::<bool>("configured")? { Some(settings_of(&row)?) } else { None };
+    Ok((settings, row.get("time_zone")?))
+}
+
+fn settings_of(row: &Row) -> Result<SettingsRow, StoreError> {
+    Ok(SettingsRow {
+        reminder_minutes: row.get("reminder_minutes")?,
+        channel_order: row.get("channel_order")?,
+        quiet_from: row.get("quiet_from")?,
+        quiet_until: row.get("quiet_until")?,
+        services: row.get("services")?,
+        send_confirmation: row.get("send_confirmation")?,
+        send_changes: row.get("send_changes")?,
+        follow_up_minutes: row.get("follow_up_minutes")?,
+        language: row.get("language")?,
     })
-    .transpose()
 }
 
 pub async fn save(tx: &mut TenantTx, row: &SettingsRow, by: Option<Uuid>, now: Micros) -> Result<(), StoreError> {
