@@ -1037,3 +1037,52 @@ async fn the_wakeup_follows_the_soonest_message_however_a_transaction_queues_the
     tx.commit().await.expect("commit");
     assert_eq!(wakeup(&server).await, Some(base + 2 * HOUR));
 }
+
+#[tokio::test]
+async fn a_message_committed_while_the_worker_rewinds_is_never_left_behind_the_wakeup() {
+    let server = TestServer::start().await;
+    let fixture = server.tenant("wakeup-race").await;
+    let base = JUNE_FIRST;
+    queue(&server, fixture.tenant, base, &[HOUR, 10 * HOUR]).await;
+    assert_eq!(wakeup(&server).await, Some(base + HOUR));
+
+    // The worker settles the soonest message and rewinds, and has not committed yet.
+    let mut rewinding = server.store.begin_tenant(fixture.tenant).await.expect("begin");
+    rewinding
+        .execute(
+            "UPDATE messages SET status = 'skipped' WHERE tenant_id = $1 AND due_at = $2",
+            steward_store::args![base + HOUR],
+        )
+        .await
+        .expect("settle");
+    steward_store::messaging::outbox::rewind_wakeup(&mut rewinding).await.expect("rewind");
+
+    // Meanwhile a booking queues a message due before the rewound wakeup (10 h). When it
+    // commits it finds the wakeup early enough (1 h, as committed), unless it waits for the
+    // rewind: on PostgreSQL its commit waits for the rewind's lock, on SQLite its begin
+    // waits for the one writer.
+    let store = server.store.clone();
+    let tenant = fixture.tenant;
+    let booking = tokio::spawn(async move {
+        use steward_store::messaging::outbox::{self, NewMessage};
+        let message = NewMessage {
+            id: uuid::Uuid::now_v7(),
+            customer_id: steward_domain::ids::CustomerId(uuid::Uuid::now_v7()),
+            appointment_id: None,
+            kind: "reminder",
+            rule: "24h".into(),
+            channel: None,
+            language: "en".into(),
+            idempotency_key: uuid::Uuid::now_v7().to_string(),
+            due_at: base + 2 * HOUR,
+            send_at: base + 2 * HOUR,
+        };
+        let mut tx = store.begin_tenant(tenant).await.expect("begin");
+        outbox::insert_many(&mut tx, &[message], base).await.expect("queue");
+        tx.commit().await.expect("commit");
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    rewinding.commit().await.expect("commit the rewind");
+    booking.await.expect("the booking commits");
+    assert_eq!(wakeup(&server).await, Some(base + 2 * HOUR), "the worker is woken for the booking's message");
+}

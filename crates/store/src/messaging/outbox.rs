@@ -240,8 +240,14 @@ fn placeholders(first: usize, n: usize) -> String {
 }
 
 /// Resets the tenant's wakeup to its next due message, or removes it. Locks the wakeup
-/// first, so a message queued meanwhile (which also takes that lock) is never missed.
+/// first, so a message queued meanwhile is never missed: one that moves the wakeup takes
+/// the row's lock; on PostgreSQL one that found the wakeup early enough holds the
+/// business's wakeup advisory lock shared until it commits (migration 14), which this
+/// takes exclusively, so its message is committed before the soonest is looked for.
 pub async fn rewind_wakeup(tx: &mut TenantTx) -> Result<(), StoreError> {
+    if tx.kind() == StoreKind::Postgres {
+        tx.execute("SELECT pg_advisory_xact_lock(7120144, hashtext(CAST(CAST($1 AS UUID) AS TEXT)))", args![]).await?;
+    }
     tx.execute("UPDATE message_wakeups SET due_at = due_at WHERE tenant_id = $1", args![]).await?;
     // Two minimums, each the first entry of `messages_due` for its status: a business with
     // tens of thousands of reminders scheduled must not be read whole on every pass.
