@@ -586,7 +586,8 @@ pub struct ScheduleRows {
 }
 
 /// Which appointments a one-staff schedule read also answers: those blocking time in
-/// `[from, until)` that are not cancelled, leaving out `except` (the one being moved).
+/// `[from, until)` that are not cancelled, leaving out `except` (the one being moved);
+/// the same rows as `appointments::blocked` answers for one staff member.
 #[derive(Debug, Clone, Copy)]
 pub struct AppointmentsWindow {
     pub from: Micros,
