@@ -176,10 +176,10 @@ async fn dispatch_batch(app: &App, tenant: TenantId, report: &mut DispatchReport
             Err(outcome) => settled.push((message.id, outcome)),
         }
     }
-    for (id, outcome) in &settled {
-        rows::settle(&mut tx, *id, outcome, now).await?;
+    for (_, outcome) in &settled {
         count(report, outcome);
     }
+    rows::settle_all(&mut tx, &settled, now).await?;
     tx.commit().await?;
 
     let mut running = tokio::task::JoinSet::new();
@@ -202,16 +202,18 @@ async fn dispatch_batch(app: &App, tenant: TenantId, report: &mut DispatchReport
 
     let now = app.now();
     let mut tx = app.store.begin_tenant(tenant).await?;
+    let mut outcomes = Vec::with_capacity(finished.len());
     for (attempt, result, egress_outcome) in &finished {
         let mut outcome = settle_send(attempt, result, now);
         if matches!(outcome, Settled::Retry { .. }) && attempt.message.attempts >= MAX_ATTEMPTS {
             let error = format!("gave up after {} attempts: {}", attempt.message.attempts, describe(result));
             outcome = Settled::Failed { channel: Some(attempt.channel.name().into()), error };
         }
-        rows::settle(&mut tx, attempt.message.id, &outcome, now).await?;
         count(report, &outcome);
+        outcomes.push((attempt.message.id, outcome));
         steward_store::egress::set_outcome(&mut tx, attempt.admitted.id, egress_outcome).await?;
     }
+    rows::settle_all(&mut tx, &outcomes, now).await?;
     rows::rewind_wakeup(&mut tx).await?;
     tx.commit().await?;
     Ok(claimed.len())

@@ -1086,3 +1086,50 @@ async fn a_message_committed_while_the_worker_rewinds_is_never_left_behind_the_w
     booking.await.expect("the booking commits");
     assert_eq!(wakeup(&server).await, Some(base + 2 * HOUR), "the worker is woken for the booking's message");
 }
+
+#[tokio::test]
+async fn a_batch_is_claimed_lapsed_first_then_soonest_and_settled_by_outcome() {
+    use steward_store::messaging::outbox::{self, Settled};
+    let server = TestServer::start().await;
+    let fixture = server.tenant("settle-batch").await;
+    let base = JUNE_FIRST;
+    queue(&server, fixture.tenant, base, &[3 * HOUR, HOUR, 2 * HOUR, 30 * HOUR]).await;
+    let now = base + 4 * HOUR;
+
+    // The soonest two are claimed, and their claim lapses.
+    let mut tx = server.store.begin_tenant(fixture.tenant).await.expect("begin");
+    let first = outbox::claim(&mut tx, now, now + 60_000_000, 2).await.expect("claim");
+    tx.commit().await.expect("commit");
+    let mut due: Vec<i64> = first.iter().map(|m| m.due_at - base).collect();
+    due.sort_unstable();
+    assert_eq!(due, vec![HOUR, 2 * HOUR], "the soonest due first");
+
+    // After the lease, a claim takes the lapsed two, then the one still due; the one due
+    // in 30 hours is not due.
+    let later = now + 120_000_000;
+    let mut tx = server.store.begin_tenant(fixture.tenant).await.expect("begin");
+    let second = outbox::claim(&mut tx, later, later + 60_000_000, 10).await.expect("claim");
+    assert_eq!(second.len(), 3);
+    assert_eq!(second.iter().filter(|m| m.attempts == 2).count(), 2, "the lapsed claims are taken again");
+    let skipped = Settled::Skipped { reason: "no channel".into() };
+    let failed = Settled::Failed { channel: Some("sms".into()), error: "refused".into() };
+    let outcomes = vec![(second[0].id, skipped.clone()), (second[1].id, failed), (second[2].id, skipped)];
+    outbox::settle_all(&mut tx, &outcomes, later).await.expect("settle");
+    tx.commit().await.expect("commit");
+
+    let mut tx = server.store.begin_tenant_read(fixture.tenant).await.expect("begin");
+    let mut statuses = Vec::new();
+    for (id, _) in &outcomes {
+        let row = outbox::find(&mut tx, *id).await.expect("find").expect("stored");
+        statuses.push((row.status, row.error));
+    }
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        statuses,
+        vec![
+            ("skipped".to_string(), Some("no channel".to_string())),
+            ("failed".to_string(), Some("refused".to_string())),
+            ("skipped".to_string(), Some("no channel".to_string())),
+        ]
+    );
+}

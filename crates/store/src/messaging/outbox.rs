@@ -189,27 +189,43 @@ pub async fn next_wakeup(tx: &mut PlatformTx) -> Result<Option<Micros>, StoreErr
     })
 }
 
-const CLAIMABLE_SQLITE: &str = "SELECT id FROM messages
-     WHERE tenant_id = $1 AND ((status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND claimed_until <= $2))
-     ORDER BY next_attempt_at LIMIT $3";
+/// Claims whose lease ran out (their process died mid-send), oldest first.
+const LAPSED_SQLITE: &str = "SELECT id FROM messages
+     WHERE tenant_id = $1 AND status = 'sending' AND claimed_until <= $2 ORDER BY claimed_until LIMIT $3";
+/// Pending messages that are due, soonest first: walked in the order of `messages_due`
+/// and stopped at the limit, never gathered whole and sorted (a worker behind by
+/// thousands would sort them all on every batch), and an ordered index walk marks the
+/// entries of rows already settled as dead for the next one.
+const DUE_SQLITE: &str = "SELECT id FROM messages
+     WHERE tenant_id = $1 AND status = 'pending' AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3";
 // Several `serve` processes may share one PostgreSQL: each claims rows the others have not locked.
-const CLAIMABLE_POSTGRES: &str = "SELECT id FROM messages
-     WHERE tenant_id = $1 AND ((status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND claimed_until <= $2))
-     ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED";
+const LAPSED_POSTGRES: &str = "SELECT id FROM messages
+     WHERE tenant_id = $1 AND status = 'sending' AND claimed_until <= $2 ORDER BY claimed_until LIMIT $3
+     FOR UPDATE SKIP LOCKED";
+const DUE_POSTGRES: &str = "SELECT id FROM messages
+     WHERE tenant_id = $1 AND status = 'pending' AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3
+     FOR UPDATE SKIP LOCKED";
 
-/// Claims up to `limit` due messages (and ones whose earlier claim lapsed) until `lease_until`.
+/// Claims up to `limit` messages until `lease_until`: first those whose earlier claim
+/// lapsed, then the due ones, soonest first.
 pub async fn claim(
     tx: &mut TenantTx,
     now: Micros,
     lease_until: Micros,
     limit: i64,
 ) -> Result<Vec<MessageRow>, StoreError> {
-    let sql = match tx.kind() {
-        StoreKind::Sqlite => CLAIMABLE_SQLITE,
-        StoreKind::Postgres => CLAIMABLE_POSTGRES,
+    let (lapsed, due) = match tx.kind() {
+        StoreKind::Sqlite => (LAPSED_SQLITE, DUE_SQLITE),
+        StoreKind::Postgres => (LAPSED_POSTGRES, DUE_POSTGRES),
     };
-    let ids: Vec<Uuid> =
-        tx.fetch_all(sql, args![now, limit]).await?.iter().map(|r| r.get("id")).collect::<Result<_, _>>()?;
+    let mut ids: Vec<Uuid> =
+        tx.fetch_all(lapsed, args![now, limit]).await?.iter().map(|r| r.get("id")).collect::<Result<_, _>>()?;
+    let room = limit - ids.len() as i64;
+    if room > 0 {
+        for row in tx.fetch_all(due, args![now, room]).await? {
+            ids.push(row.get("id")?);
+        }
+    }
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -277,7 +293,7 @@ pub async fn rewind_wakeup(tx: &mut TenantTx) -> Result<(), StoreError> {
 }
 
 /// What became of one send.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settled {
     Sent {
         channel: String,
@@ -301,53 +317,60 @@ pub enum Settled {
     },
 }
 
-pub async fn settle(tx: &mut TenantTx, id: Uuid, outcome: &Settled, now: Micros) -> Result<(), StoreError> {
-    match outcome {
-        Settled::Sent { channel, provider_id } => {
-            tx.execute(
-                "UPDATE messages SET status = 'sent', channel = $3, provider_id = $4, sent_at = $5, error = NULL,
-                        claimed_until = NULL, updated_at = $5
-                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
-                args![id, channel, provider_id, now],
-            )
-            .await?
+/// Settles a batch: messages with the same outcome (a batch skipped for want of a
+/// connected channel, say) in one statement each, not one per message.
+pub async fn settle_all(tx: &mut TenantTx, outcomes: &[(Uuid, Settled)], now: Micros) -> Result<(), StoreError> {
+    let mut groups: Vec<(&Settled, Vec<Uuid>)> = Vec::new();
+    for (id, outcome) in outcomes {
+        match groups.iter_mut().find(|(same, _)| *same == outcome) {
+            Some((_, ids)) => ids.push(*id),
+            None => groups.push((outcome, vec![*id])),
         }
-        Settled::Retry { at, error } => {
-            tx.execute(
-                "UPDATE messages SET status = 'pending', next_attempt_at = $3, error = $4, claimed_until = NULL,
-                        updated_at = $5
-                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
-                args![id, *at, error, now],
-            )
-            .await?
+    }
+    for (outcome, ids) in groups {
+        for chunk in ids.chunks(BATCH_IDS) {
+            settle_group(tx, chunk, outcome, now).await?;
         }
-        Settled::Fallback { channel, error } => {
-            tx.execute(
-                "UPDATE messages SET status = 'pending', channel = $3, next_attempt_at = $5, error = $4,
-                        claimed_until = NULL, updated_at = $5
-                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
-                args![id, channel, error, now],
-            )
-            .await?
-        }
-        Settled::Failed { channel, error } => {
-            tx.execute(
-                "UPDATE messages SET status = 'failed', channel = COALESCE($3, channel), error = $4,
-                        claimed_until = NULL, updated_at = $5
-                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
-                args![id, channel.clone(), error, now],
-            )
-            .await?
-        }
+    }
+    Ok(())
+}
+
+/// Ids per statement: well inside every backend's limit on parameters.
+const BATCH_IDS: usize = 500;
+
+async fn settle_group(tx: &mut TenantTx, ids: &[Uuid], outcome: &Settled, now: Micros) -> Result<(), StoreError> {
+    let (set, mut values) = match outcome {
+        Settled::Sent { channel, provider_id } => (
+            "status = 'sent', channel = $2, provider_id = $3, sent_at = $4, error = NULL, claimed_until = NULL,
+             updated_at = $4",
+            args![channel, provider_id, now],
+        ),
+        Settled::Retry { at, error } => (
+            "status = 'pending', next_attempt_at = $2, error = $3, claimed_until = NULL, updated_at = $4",
+            args![*at, error, now],
+        ),
+        Settled::Fallback { channel, error } => (
+            "status = 'pending', channel = $2, next_attempt_at = $4, error = $3, claimed_until = NULL, updated_at = $4",
+            args![channel, error, now],
+        ),
+        Settled::Failed { channel, error } => (
+            "status = 'failed', channel = COALESCE($2, channel), error = $3, claimed_until = NULL, updated_at = $4",
+            args![channel.clone(), error, now],
+        ),
         Settled::Skipped { reason } => {
-            tx.execute(
-                "UPDATE messages SET status = 'skipped', error = $3, claimed_until = NULL, updated_at = $4
-                 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'",
-                args![id, reason, now],
-            )
-            .await?
+            ("status = 'skipped', error = $2, claimed_until = NULL, updated_at = $3", args![reason, now])
         }
     };
+    let first = values.len() + 2;
+    values.extend(ids.iter().map(|id| crate::Value::from(*id)));
+    tx.execute_assembled(
+        format!(
+            "UPDATE messages SET {set} WHERE tenant_id = $1 AND status = 'sending' AND id IN ({})",
+            placeholders(first, ids.len())
+        ),
+        values,
+    )
+    .await?;
     Ok(())
 }
 
