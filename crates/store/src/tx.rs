@@ -80,6 +80,12 @@ impl Store {
         }
     }
 
+    /// Whether the backend runs one write transaction at a time (SQLite's one writer), so
+    /// that reads which can run before a write should run outside it.
+    pub fn writes_one_at_a_time(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite(..))
+    }
+
     pub fn kind(&self) -> StoreKind {
         match self.backend {
             Backend::Sqlite(..) => StoreKind::Sqlite,

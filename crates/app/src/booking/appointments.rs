@@ -516,6 +516,17 @@ pub(crate) async fn finish(
     Ok(BookingResult { appointments, conflicts })
 }
 
+/// Commits a booking's write transaction if it booked anything; one that booked nothing
+/// (every start taken meanwhile) is rolled back.
+async fn commit_if_booked(tx: TenantTx, written: &Written) -> Result<(), AppError> {
+    if written.booked.is_empty() {
+        drop(tx);
+    } else {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
 /// Books an appointment, or a recurring series, for a member.
 pub async fn book(app: &App, who: &Principal, input: &BookingInput) -> Result<BookingResult, AppError> {
     who.require(Permission::BookingsManage)?;
@@ -523,18 +534,14 @@ pub async fn book(app: &App, who: &Principal, input: &BookingInput) -> Result<Bo
         crate::access::principal::Credential::ApiToken { .. } => "api",
         crate::access::principal::Credential::Session { .. } => "staff",
     };
-    if app.store.kind() == steward_store::StoreKind::Postgres {
-        // PostgreSQL has no single writer to keep the checks away from, and the rows every
+    if !app.store.writes_one_at_a_time() {
+        // No single writer to keep the checks away from (PostgreSQL), and the rows every
         // booking shares are locked only at commit (migration 12): checking and writing in
         // one transaction saves a transaction's begin and commit per booking.
         let mut tx = app.store.begin_tenant(who.tenant).await?;
         let prepared = prepare_in(app, &mut tx, input, None).await?;
         let written = write(app, &mut tx, Actor::Member(who), &prepared, via, &[]).await?;
-        if written.booked.is_empty() {
-            drop(tx);
-        } else {
-            tx.commit().await?;
-        }
+        commit_if_booked(tx, &written).await?;
         return finish(app, who.tenant, &prepared, written).await;
     }
     let prepared = prepare(app, who.tenant, input, None).await?;
@@ -544,11 +551,7 @@ pub async fn book(app: &App, who: &Principal, input: &BookingInput) -> Result<Bo
         .on_writer(async move {
             let mut tx = writer_app.store.begin_tenant(writer_who.tenant).await?;
             let written = write(&writer_app, &mut tx, Actor::Member(&writer_who), &prepared, via, &[]).await?;
-            if written.booked.is_empty() {
-                drop(tx);
-            } else {
-                tx.commit().await?;
-            }
+            commit_if_booked(tx, &written).await?;
             Ok((prepared, written))
         })
         .await?;

@@ -981,7 +981,7 @@ async fn the_link_in_a_message_lets_the_customer_see_and_cancel_their_appointmen
 
 /// Queues messages for one customer in one transaction, each due at the given offset
 /// from `base`.
-async fn queue(server: &TestServer, tenant: steward_domain::ids::TenantId, base: i64, due_in: &[i64]) {
+async fn queue(store: &steward_store::Store, tenant: steward_domain::ids::TenantId, base: i64, due_in: &[i64]) {
     use steward_store::messaging::outbox::{self, NewMessage};
     let customer = steward_domain::ids::CustomerId(uuid::Uuid::now_v7());
     let messages: Vec<NewMessage> = due_in
@@ -999,7 +999,7 @@ async fn queue(server: &TestServer, tenant: steward_domain::ids::TenantId, base:
             send_at: base + offset,
         })
         .collect();
-    let mut tx = server.store.begin_tenant(tenant).await.expect("begin");
+    let mut tx = store.begin_tenant(tenant).await.expect("begin");
     outbox::insert_many(&mut tx, &messages, base).await.expect("queue");
     tx.commit().await.expect("commit");
 }
@@ -1018,11 +1018,11 @@ async fn the_wakeup_follows_the_soonest_message_however_a_transaction_queues_the
     let base = JUNE_FIRST;
     // Later first, then sooner, then later again: the soonest wins inside one transaction
     // (PostgreSQL moves the wakeup once per transaction unless a message is sooner).
-    queue(&server, fixture.tenant, base, &[3 * HOUR, HOUR, 2 * HOUR]).await;
+    queue(&server.store, fixture.tenant, base, &[3 * HOUR, HOUR, 2 * HOUR]).await;
     assert_eq!(wakeup(&server).await, Some(base + HOUR));
-    queue(&server, fixture.tenant, base, &[5 * HOUR]).await;
+    queue(&server.store, fixture.tenant, base, &[5 * HOUR]).await;
     assert_eq!(wakeup(&server).await, Some(base + HOUR), "a later message leaves the wakeup");
-    queue(&server, fixture.tenant, base, &[4 * HOUR, 30 * 60_000_000]).await;
+    queue(&server.store, fixture.tenant, base, &[4 * HOUR, 30 * 60_000_000]).await;
     assert_eq!(wakeup(&server).await, Some(base + 30 * 60_000_000), "a sooner message moves it");
 
     // The worker's rewind sets it to the soonest pending message, found by the index.
@@ -1043,7 +1043,7 @@ async fn a_message_committed_while_the_worker_rewinds_is_never_left_behind_the_w
     let server = TestServer::start().await;
     let fixture = server.tenant("wakeup-race").await;
     let base = JUNE_FIRST;
-    queue(&server, fixture.tenant, base, &[HOUR, 10 * HOUR]).await;
+    queue(&server.store, fixture.tenant, base, &[HOUR, 10 * HOUR]).await;
     assert_eq!(wakeup(&server).await, Some(base + HOUR));
 
     // The worker settles the soonest message and rewinds, and has not committed yet.
@@ -1063,24 +1063,7 @@ async fn a_message_committed_while_the_worker_rewinds_is_never_left_behind_the_w
     // waits for the one writer.
     let store = server.store.clone();
     let tenant = fixture.tenant;
-    let booking = tokio::spawn(async move {
-        use steward_store::messaging::outbox::{self, NewMessage};
-        let message = NewMessage {
-            id: uuid::Uuid::now_v7(),
-            customer_id: steward_domain::ids::CustomerId(uuid::Uuid::now_v7()),
-            appointment_id: None,
-            kind: "reminder",
-            rule: "24h".into(),
-            channel: None,
-            language: "en".into(),
-            idempotency_key: uuid::Uuid::now_v7().to_string(),
-            due_at: base + 2 * HOUR,
-            send_at: base + 2 * HOUR,
-        };
-        let mut tx = store.begin_tenant(tenant).await.expect("begin");
-        outbox::insert_many(&mut tx, &[message], base).await.expect("queue");
-        tx.commit().await.expect("commit");
-    });
+    let booking = tokio::spawn(async move { queue(&store, tenant, base, &[2 * HOUR]).await });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     rewinding.commit().await.expect("commit the rewind");
     booking.await.expect("the booking commits");
@@ -1093,7 +1076,7 @@ async fn a_batch_is_claimed_lapsed_first_then_soonest_and_settled_by_outcome() {
     let server = TestServer::start().await;
     let fixture = server.tenant("settle-batch").await;
     let base = JUNE_FIRST;
-    queue(&server, fixture.tenant, base, &[3 * HOUR, HOUR, 2 * HOUR, 30 * HOUR]).await;
+    queue(&server.store, fixture.tenant, base, &[3 * HOUR, HOUR, 2 * HOUR, 30 * HOUR]).await;
     let now = base + 4 * HOUR;
 
     // The soonest two are claimed, and their claim lapses.
