@@ -56,6 +56,11 @@ pub const SQLITE: &[Migration] = &[
         name: "wake_once_per_transaction",
         sql: include_str!("../migrations/sqlite/0014_wake_once_per_transaction.sql"),
     },
+    Migration {
+        version: 15,
+        name: "seal_audit_after_commit",
+        sql: include_str!("../migrations/sqlite/0015_seal_audit_after_commit.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -96,6 +101,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 14,
         name: "wake_once_per_transaction",
         sql: include_str!("../migrations/postgres/0014_wake_once_per_transaction.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "seal_audit_after_commit",
+        sql: include_str!("../migrations/postgres/0015_seal_audit_after_commit.sql"),
     },
 ];
 

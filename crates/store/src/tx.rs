@@ -39,6 +39,8 @@ pub struct Store {
     /// Each tenant's audit head as this process last wrote it (SQLite), so an append is
     /// one statement; the database checks it and a stale one falls back to reading it.
     audit_heads: std::sync::Arc<crate::audit::HeadCache>,
+    /// Businesses whose committed events wait to be sealed into their chain (PostgreSQL).
+    unsealed: std::sync::Arc<crate::audit::UnsealedTenants>,
 }
 
 #[derive(Clone, Debug)]
@@ -64,7 +66,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        Ok(Store { backend, audit_heads: Default::default() })
+        Ok(Store { backend, audit_heads: Default::default(), unsealed: Default::default() })
     }
 
     /// Runs `work`, a whole write transaction from begin to commit, where writes run best:
@@ -86,6 +88,12 @@ impl Store {
         matches!(self.backend, Backend::Sqlite(..))
     }
 
+    /// The businesses with audit events committed and not yet sealed into their chain; a
+    /// sealer waits on it (PostgreSQL seals after commit, SQLite as it inserts).
+    pub fn unsealed_tenants(&self) -> std::sync::Arc<crate::audit::UnsealedTenants> {
+        self.unsealed.clone()
+    }
+
     pub fn kind(&self) -> StoreKind {
         match self.backend {
             Backend::Sqlite(..) => StoreKind::Sqlite,
@@ -99,14 +107,15 @@ impl Store {
     pub async fn begin_tenant(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
         let txn = self.begin(Some(tenant), Mode::Write).await?;
         let heads = matches!(self.backend, Backend::Sqlite(..)).then(|| self.audit_heads.clone());
-        Ok(TenantTx { txn, tenant, heads, plans_for_values: false })
+        let unsealed = matches!(self.backend, Backend::Postgres(..)).then(|| self.unsealed.clone());
+        Ok(TenantTx { txn, tenant, heads, unsealed, appended: false, plans_for_values: false })
     }
 
     /// Opens a read-only transaction scoped to one tenant: the cheap path for pages and
     /// API reads, which never waits for SQLite's single writer.
     pub async fn begin_tenant_read(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
         let txn = self.begin(Some(tenant), Mode::Read).await?;
-        Ok(TenantTx { txn, tenant, heads: None, plans_for_values: false })
+        Ok(TenantTx { txn, tenant, heads: None, unsealed: None, appended: false, plans_for_values: false })
     }
 
     /// Opens a read-only transaction for a search: as [`Store::begin_tenant_read`], with
@@ -114,7 +123,7 @@ impl Store {
     /// start, asked for in the same round trip as the `BEGIN`.
     pub async fn begin_tenant_search(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
         let txn = self.begin(Some(tenant), Mode::Search).await?;
-        Ok(TenantTx { txn, tenant, heads: None, plans_for_values: true })
+        Ok(TenantTx { txn, tenant, heads: None, unsealed: None, appended: false, plans_for_values: true })
     }
 
     /// Opens a transaction on the platform tables, which belong to no tenant.
@@ -412,6 +421,11 @@ pub struct TenantTx {
     tenant: TenantId,
     /// The audit head cache, in SQLite write transactions.
     pub(crate) heads: Option<std::sync::Arc<crate::audit::HeadCache>>,
+    /// Where a PostgreSQL write transaction reports, once committed, that it left events
+    /// to seal.
+    unsealed: Option<std::sync::Arc<crate::audit::UnsealedTenants>>,
+    /// Whether this transaction appended an event that is sealed after commit.
+    pub(crate) appended: bool,
     /// Whether PostgreSQL already plans this transaction's statements for their values.
     plans_for_values: bool,
 }
@@ -569,7 +583,13 @@ impl TenantTx {
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.txn.commit().await
+        self.txn.commit().await?;
+        if self.appended
+            && let Some(unsealed) = &self.unsealed
+        {
+            unsealed.mark(self.tenant);
+        }
+        Ok(())
     }
 }
 

@@ -415,6 +415,8 @@ pub async fn own_profile(app: &App, who: &Principal) -> Result<MemberView, AppEr
 /// Asking for it is audited.
 pub async fn own_data(app: &App, who: &Principal, member: MemberId) -> Result<serde_json::Value, AppError> {
     who.require(Permission::MembersManage)?;
+    // What they did is shown with its place in the log.
+    crate::audit::sealer::seal_now(app, who.tenant).await?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     if members::find(&mut tx, member).await?.is_none() {
         return Err(AppError::NotFound);

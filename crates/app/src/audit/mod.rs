@@ -16,6 +16,8 @@ use steward_domain::permissions::Permission;
 use steward_store::TenantTx;
 use steward_store::audit::{self as rows, NewAuditEvent};
 
+pub mod sealer;
+
 /// An event by a signed-in member (through a session or an API token).
 pub fn by(
     who: &Principal,
@@ -134,6 +136,7 @@ const VERIFY_BATCH: i64 = 10_000;
 /// whole log is checked again in order in one consistent read, which names the first
 /// broken event.
 pub async fn verify_tenant(app: &App, tenant: TenantId) -> Result<Verification, AppError> {
+    sealer::seal_now(app, tenant).await?;
     if let Some(verification) = verify_in_stretches(app, tenant).await? {
         return Ok(verification);
     }
@@ -409,6 +412,7 @@ impl AuditQuery {
 pub async fn recent(app: &App, who: &Principal, query: &AuditQuery) -> Result<Vec<AuditEventView>, AppError> {
     who.require(Permission::AuditRead)?;
     let filter = query.to_filter()?;
+    sealer::seal_now(app, who.tenant).await?;
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
     let found = rows::recent(&mut tx, &filter, query.limit.unwrap_or(100).clamp(1, 500)).await?;
     tx.commit().await?;
@@ -448,6 +452,8 @@ pub async fn start_export(app: &App, who: &Principal, format: &str) -> Result<()
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     record(app, &mut tx, by(who, "audit.exported", None, serde_json::json!({ "format": format }))).await?;
     tx.commit().await?;
+    // The batches read the sealed chain, this export's own event included.
+    sealer::seal_now(app, who.tenant).await?;
     Ok(())
 }
 

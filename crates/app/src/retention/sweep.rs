@@ -290,6 +290,10 @@ async fn remove(app: &App, tenant: TenantId, kind: Kind, bound: i64, dry_run: bo
 /// Removes the audit events recorded before `cutoff`, leaving a signed checkpoint first so
 /// the rest of the chain still verifies (and an interrupted removal is finished next time).
 async fn remove_audit_events(app: &App, tenant: TenantId, cutoff: i64, dry_run: bool) -> Result<u64, AppError> {
+    // Removal follows the sealed chain; a dry run changes nothing and counts what is sealed.
+    if !dry_run {
+        audit::sealer::seal_now(app, tenant).await?;
+    }
     let mut tx = app.store.begin_tenant(tenant).await?;
     let previous = audit_rows::latest_checkpoint(&mut tx).await?;
     let last_before = rows::last_audit_event_before(&mut tx, cutoff).await?;

@@ -36,6 +36,8 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
         tokio::spawn(steward_app::schedule::run(app.clone(), every))
     });
     let messenger = tokio::spawn(steward_app::messaging::worker::run(app.clone(), std::time::Duration::from_secs(5)));
+    let sealer = tokio::spawn(steward_app::audit::sealer::run(app.clone()));
+    let sealing = app.clone();
     let web = steward_web::WebSettings { body_limit_bytes: config.body_limit_bytes };
     let router = steward_web::router(app, web);
     steward_web::serve(listener, router, shutdown_signal()).await?;
@@ -43,6 +45,9 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
         sweeper.abort();
     }
     messenger.abort();
+    sealer.abort();
+    // What the last requests committed is sealed now rather than at the next start.
+    steward_app::audit::sealer::seal_marked(&sealing).await;
     store.close().await;
     println!("Steward stopped.");
     Ok(())

@@ -264,8 +264,8 @@ async fn appends_from_two_processes_and_after_a_rollback_keep_one_unbroken_chain
 #[tokio::test]
 async fn concurrent_writers_of_one_business_leave_one_numbered_unbroken_chain() {
     // promise: SEC-3
-    // On PostgreSQL an event is numbered and chained when its transaction commits
-    // (migration 12); transactions that overlap, write two events each, or roll back must
+    // On PostgreSQL an event is numbered and chained just after its transaction commits
+    // (migration 15); transactions that overlap, write two events each, or roll back must
     // still leave the sequence 1, 2, 3, ... with every link intact.
     use steward_store::audit::{NewAuditEvent, append};
     let server = TestServer::start().await;
@@ -302,6 +302,76 @@ async fn concurrent_writers_of_one_business_leave_one_numbered_unbroken_chain() 
     let stored = steward_store::audit::read_after(&mut tx, i64::MIN, 1_000).await.unwrap();
     let seqs: Vec<i64> = stored.iter().map(|e| e.event.seq).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "no gap and no provisional number left");
+}
+
+/// How many of the tenant's committed events wait to be sealed into its chain.
+async fn unsealed(server: &TestServer, tenant: steward_domain::ids::TenantId) -> i64 {
+    let mut tx = server.app.store.begin_tenant_read(tenant).await.unwrap();
+    let row = tx
+        .fetch_one("SELECT COUNT(*) AS n FROM audit_events WHERE tenant_id = $1 AND seq < 0", steward_store::args![])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    row.get("n").unwrap()
+}
+
+async fn until_all_sealed(server: &TestServer, tenant: steward_domain::ids::TenantId) {
+    for _ in 0..250 {
+        if unsealed(server, tenant).await == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{} events were left unsealed", unsealed(server, tenant).await);
+}
+
+#[tokio::test]
+async fn the_sealer_seals_what_commits_and_what_a_stopped_process_left_unsealed() {
+    // promise: SEC-3
+    // On PostgreSQL the background sealer chains events just after their commit; when it
+    // starts, it first seals what a process committed and stopped before sealing. Nothing
+    // here reads the log, which would seal it too.
+    use steward_store::audit::{NewAuditEvent, append};
+    let server = TestServer::start().await;
+    let fixture = server.tenant("sealed-co").await;
+    let before = steward_app::audit::verify_tenant(&server.app, fixture.tenant).await.unwrap().checked;
+    let write = |n: i64| {
+        let store = server.app.store.clone();
+        async move {
+            let mut tx = store.begin_tenant(fixture.tenant).await.unwrap();
+            let event = NewAuditEvent {
+                actor_type: "system",
+                action: "test.sealed",
+                details: "{}".into(),
+                ..Default::default()
+            };
+            append(&mut tx, event, n).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    for n in 0..5 {
+        write(n).await;
+    }
+    if server.kind() == steward_store::StoreKind::Postgres {
+        assert_eq!(unsealed(&server, fixture.tenant).await, 5, "committed, not yet sealed");
+    }
+    // The process that committed them stops: whatever it meant to seal is forgotten.
+    server.app.store.unsealed_tenants().take();
+    let sealer = tokio::spawn(steward_app::audit::sealer::run(server.app.clone()));
+    until_all_sealed(&server, fixture.tenant).await;
+    for n in 5..12 {
+        write(n).await;
+    }
+    until_all_sealed(&server, fixture.tenant).await;
+    sealer.abort();
+    let mut tx = server.app.store.begin_tenant_read(fixture.tenant).await.unwrap();
+    let stored = steward_store::audit::read_after(&mut tx, before as i64, 1_000).await.unwrap();
+    tx.commit().await.unwrap();
+    let times: Vec<i64> = stored.iter().map(|e| e.event.at).collect();
+    assert_eq!(times, (0..12).collect::<Vec<_>>(), "numbered in the order they happened");
+    let verification = steward_app::audit::verify_tenant(&server.app, fixture.tenant).await.unwrap();
+    assert!(verification.intact, "{verification:?}");
+    assert_eq!(verification.checked, before + 12);
 }
 
 #[tokio::test]

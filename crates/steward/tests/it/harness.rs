@@ -247,6 +247,11 @@ impl TestServer {
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect("tamper");
         } else {
             let mut conn = sqlx::PgConnection::connect(&self.raw_url).await.expect("connect as superuser");
+            // Events are sealed into their chain just after commit; tamper with the sealed log.
+            sqlx::query("SELECT audit_seal(tenant_id, 1000000) FROM audit_heads")
+                .execute(&mut conn)
+                .await
+                .expect("seal every chain");
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect("tamper");
         }
     }

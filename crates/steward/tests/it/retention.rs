@@ -30,6 +30,8 @@ fn removed(report: &SweepReport, kind: &str) -> u64 {
 
 /// Every row of a tenant, table by table, as text: equal before and after means untouched.
 async fn snapshot(server: &TestServer, tenant: TenantId) -> BTreeMap<&'static str, Vec<String>> {
+    // The data as it stands once the audit sealer (not running here) has sealed the log.
+    steward_app::audit::sealer::seal_now(&server.app, tenant).await.unwrap();
     let mut tx = server.store.begin_tenant_read(tenant).await.unwrap();
     let mut out = BTreeMap::new();
     for table in TABLES {

@@ -55,12 +55,59 @@ impl HeadCache {
     }
 }
 
+/// Businesses with audit events committed but not yet sealed into their chain (on
+/// PostgreSQL, [`seal`] runs after the commit). A committed transaction that appended
+/// marks its business; the sealer takes the marks and waits for more.
+#[derive(Debug, Default)]
+pub struct UnsealedTenants {
+    tenants: std::sync::Mutex<std::collections::HashSet<steward_domain::ids::TenantId>>,
+    marked: tokio::sync::Notify,
+}
+
+impl UnsealedTenants {
+    /// Notes that `tenant` has events to seal, and wakes the sealer.
+    pub fn mark(&self, tenant: steward_domain::ids::TenantId) {
+        if let Ok(mut tenants) = self.tenants.lock() {
+            tenants.insert(tenant);
+        }
+        self.marked.notify_one();
+    }
+
+    /// The businesses marked since the last call; each once however often it was marked.
+    pub fn take(&self) -> Vec<steward_domain::ids::TenantId> {
+        match self.tenants.lock() {
+            Ok(mut tenants) => tenants.drain().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Returns when a business has been marked since the last [`UnsealedTenants::take`]
+    /// (at once if one was marked while nobody waited).
+    pub async fn marked(&self) {
+        self.marked.notified().await;
+    }
+}
+
+/// Seals at most `at_most` of the tenant's committed, unsealed events into its chain, in
+/// the order they happened, and returns how many it sealed (fewer than `at_most`: none
+/// are left that were committed when it began). The head's lock is held until the
+/// caller's transaction commits; keep the transaction to this. On SQLite every event is
+/// chained as it is inserted, and this seals nothing.
+pub async fn seal(tx: &mut TenantTx, at_most: i64) -> Result<i64, StoreError> {
+    if tx.kind() == crate::StoreKind::Sqlite {
+        return Ok(0);
+    }
+    let at_most = at_most.clamp(1, i64::from(i32::MAX));
+    let row = tx.fetch_one("SELECT CAST(audit_seal($1, CAST($2 AS INT)) AS BIGINT) AS sealed", args![at_most]).await?;
+    row.get("sealed")
+}
+
 /// Appends an event to the tenant's chain, in the caller's transaction: the event exists
 /// if and only if the change it records commits.
 ///
 /// On PostgreSQL the event is written with a provisional number and takes its place in
-/// the chain when the transaction commits (migration 12): the head's row lock is held
-/// only while PostgreSQL commits, not through the rest of the caller's work.
+/// the chain just after the transaction commits ([`seal`], migration 15): appends of one
+/// business never wait for each other, not even while PostgreSQL commits.
 ///
 /// On SQLite, with the head this process last wrote, it is one statement: the insert,
 /// whose trigger (migration 10) advances the head only if the event follows it and
@@ -69,7 +116,7 @@ impl HeadCache {
 /// after it. Tenants never wait for each other.
 pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<(), StoreError> {
     if tx.kind() == crate::StoreKind::Postgres {
-        return append_at_commit(tx, new, at).await;
+        return append_unsealed(tx, new, at).await;
     }
     let tenant = tx.tenant();
     if let Some(heads) = tx.heads.clone()
@@ -100,8 +147,9 @@ pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result
 
 /// PostgreSQL: the event with a provisional negative number (unique, from its id's random
 /// bits), an empty previous hash and, where its hash will go, the encoding after the
-/// number, which the commit-time trigger hashes behind the head.
-async fn append_at_commit(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<(), StoreError> {
+/// number, which [`seal`] hashes behind the head once the transaction has committed.
+async fn append_unsealed(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<(), StoreError> {
+    tx.appended = true;
     let event = new_event(0, new, at);
     let random_bits = (event.id.as_u128() as u64) & (u64::MAX >> 2);
     let provisional = -1 - random_bits as i64;
@@ -457,7 +505,7 @@ pub async fn recent(tx: &mut TenantTx, filter: &AuditFilter, limit: i64) -> Resu
                 "SELECT ",
                 audit_columns!(),
                 " FROM audit_events
-             WHERE tenant_id = $1 AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR actor_id = $3)
+             WHERE tenant_id = $1 AND seq > 0 AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR actor_id = $3)
                AND ($4 IS NULL OR target_id = $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6)
                AND ($7 IS NULL OR seq < $7)
              ORDER BY seq DESC LIMIT $8"

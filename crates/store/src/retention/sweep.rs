@@ -69,7 +69,9 @@ impl Kind {
         }
         match self {
             Kind::UsageEvents => by_age!("usage_events", "id", "at < $2"),
-            Kind::AuditEvents => by_age!("audit_events", "seq", "seq <= $2"),
+            // Only sealed events (numbered from 1): one committed after the sweep sealed
+            // the log waits, unnumbered, for the sealer, not for removal.
+            Kind::AuditEvents => by_age!("audit_events", "seq", "seq > 0 AND seq <= $2"),
             Kind::EgressRecords => by_age!("egress_records", "id", "at < $2"),
             Kind::RetentionRuns => by_age!("retention_runs", "id", "started_at < $2"),
             Kind::ExpiredSessions => by_age!("sessions", "id", "expires_at < $2"),
@@ -93,11 +95,11 @@ pub async fn delete_batch(tx: &mut TenantTx, kind: Kind, bound: Micros) -> Resul
     tx.execute(sql, args![bound, BATCH]).await
 }
 
-/// The last audit event recorded before `cutoff`, as (sequence number, hash).
+/// The last sealed audit event recorded before `cutoff`, as (sequence number, hash).
 pub async fn last_audit_event_before(tx: &mut TenantTx, cutoff: Micros) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
     let row = tx
         .fetch_optional(
-            "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND at < $2 ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND seq > 0 AND at < $2 ORDER BY seq DESC LIMIT 1",
             args![cutoff],
         )
         .await?;
