@@ -185,6 +185,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let started = Instant::now();
     let setup = set_up(&app, &seeded).await?;
     store.close().await;
+    seeded.analyze().await?;
     println!(
         "{STAFF} staff, {EXISTING} appointments over 30 days, on {} (set up in {:.1} s)",
         seeded.backend,
@@ -352,9 +353,10 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     seeded.cleanup().await;
     crate::remove_data(&data_dir);
 
+    let analyzed = if postgres.is_some() { ", planner statistics gathered after the set-up" } else { "" };
     let summary = format!(
         "\n## Booking, {backend}, {date}\n\n`steward-bench booking{pg}` (release build; {STAFF} staff, {EXISTING} appointments over 30 days, \
-         2 other tenants present; median of {runs} runs)\n\n\
+         2 other tenants present{analyzed}; median of {runs} runs)\n\n\
          | measure | result |\n|---|---|\n\
          | availability, 1 service × {STAFF} staff (anyone) × 30 days, one client | p50 {ap50:.2} ms, p99 {ap99:.2} ms ({slots} start times) |\n\
          | availability right after a booking (one staff member's time read afresh) | p50 {wp50:.2} ms, p99 {wp99:.2} ms |\n\

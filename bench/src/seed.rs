@@ -142,6 +142,18 @@ pub(crate) fn new_tenant(slug: &str) -> NewTenant {
 }
 
 impl Seeded {
+    /// Gathers PostgreSQL's planner statistics for the seeded tables. A server with
+    /// autovacuum on (PostgreSQL's default) does this by itself within a minute or so of
+    /// a bulk load; without statistics the planner takes the tables for nearly empty and
+    /// reads a customer by id through the email index, among tens of customers. The
+    /// benchmark runs where autovacuum may be off, so it asks, and says so in its report.
+    pub async fn analyze(&self) -> Result<(), String> {
+        if let Some((admin, name)) = &self.postgres {
+            admin_sql(&url_for(admin, OWNER_ROLE, name), "ANALYZE".into()).await?;
+        }
+        Ok(())
+    }
+
     /// Drops the benchmark's PostgreSQL database, unless `STEWARD_BENCH_KEEP` is set (as
     /// with the data folder): then its name is printed for a closer look.
     pub async fn cleanup(&self) {
