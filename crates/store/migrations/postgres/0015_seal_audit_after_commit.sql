@@ -26,9 +26,14 @@ BEGIN
     IF NOT FOUND THEN
         RETURN 0;
     END IF;
-    -- Taken after the lock, so a pass sees every event committed before it began waiting.
+    -- Read after the lock is taken, so a pass sees every event committed before it began
+    -- waiting. The unsealed events are found in the order of their provisional numbers,
+    -- which only they have (ordered by time and limited in one step, PostgreSQL walks the
+    -- business's whole log by time to find them), and chained in the order they happened.
     FOR event IN
-        SELECT seq, hash FROM audit_events WHERE tenant_id = business AND seq < 0 ORDER BY at, id LIMIT at_most
+        SELECT seq, hash FROM (
+            SELECT seq, hash, at, id FROM audit_events WHERE tenant_id = business AND seq < 0 ORDER BY seq LIMIT at_most
+        ) batch ORDER BY at, id
     LOOP
         head_seq := head_seq + 1;
         previous := head_hash;
