@@ -21,6 +21,12 @@ DECLARE
     event RECORD;
     sealed INT := 0;
 BEGIN
+    -- Most calls (a reader of the log, a sealer that another beat to it) find nothing to
+    -- seal; they need not lock the head.
+    PERFORM seq FROM audit_events WHERE tenant_id = business AND seq < 0 ORDER BY seq LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
     SELECT seq, hash INTO head_seq, head_hash FROM audit_heads WHERE tenant_id = business FOR NO KEY UPDATE;
     -- A business purged at the end of its retention has no chain and nothing to seal.
     IF NOT FOUND THEN
