@@ -3,10 +3,11 @@
 //! reader of the log runs first, so it reads one whole chain.
 
 use crate::{App, AppError};
+use std::sync::Arc;
 use std::time::Duration;
 use steward_domain::ids::TenantId;
 use steward_store::StoreKind;
-use steward_store::audit as rows;
+use steward_store::audit::{self as rows, UnsealedTenants};
 
 /// Events sealed per transaction; a longer backlog takes several, so the head's lock is
 /// never held for long.
@@ -53,15 +54,32 @@ pub async fn run(app: App) {
 /// the next. Returns whether all were sealed. A stopping server calls it once more.
 pub async fn seal_marked(app: &App) -> bool {
     let unsealed = app.store.unsealed_tenants();
+    let mut pending = Pending { tenants: unsealed.take(), unsealed: unsealed.clone() };
     let mut all_sealed = true;
-    for tenant in unsealed.take() {
+    while let Some(&tenant) = pending.tenants.last() {
         if let Err(error) = seal_now(app, tenant).await {
             tracing::warn!(%tenant, %error, "audit events could not be sealed; trying again");
             unsealed.mark(tenant);
             all_sealed = false;
         }
+        pending.tenants.pop();
     }
     all_sealed
+}
+
+/// The businesses a pass took and has not sealed yet. A pass stopped half-way (the
+/// server stopping aborts the sealer) marks them again, so its last pass still seals them.
+struct Pending {
+    tenants: Vec<TenantId>,
+    unsealed: Arc<UnsealedTenants>,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        for tenant in self.tenants.drain(..) {
+            self.unsealed.mark(tenant);
+        }
+    }
 }
 
 async fn all_tenants(app: &App) -> Result<Vec<TenantId>, AppError> {
@@ -69,4 +87,23 @@ async fn all_tenants(app: &App) -> Result<Vec<TenantId>, AppError> {
     let tenants = steward_store::tenancy::tenants::list(&mut tx).await?;
     tx.commit().await?;
     Ok(tenants.into_iter().map(|t| t.id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pass_stopped_half_way_leaves_its_unsealed_businesses_marked() {
+        let unsealed = Arc::new(UnsealedTenants::default());
+        let (first, second) = (TenantId(uuid::Uuid::now_v7()), TenantId(uuid::Uuid::now_v7()));
+        unsealed.mark(first);
+        unsealed.mark(second);
+        let mut pending = Pending { tenants: unsealed.take(), unsealed: unsealed.clone() };
+        assert!(unsealed.take().is_empty(), "taken for the pass");
+        pending.tenants.pop();
+        let left = pending.tenants.clone();
+        drop(pending);
+        assert_eq!(unsealed.take(), left, "the one not sealed is marked again");
+    }
 }
