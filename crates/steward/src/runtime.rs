@@ -93,6 +93,14 @@ pub async fn open_store(config: &Config) -> Result<Store, StartError> {
     Ok(store)
 }
 
+/// Ends a command that ran Steward's services: seals the audit events it committed (on
+/// PostgreSQL a server's sealer would not know of them until it restarts or the log is
+/// read), then closes the store.
+pub async fn close_app(app: &App) {
+    steward_app::audit::sealer::seal_marked(app).await;
+    app.store.close().await;
+}
+
 /// Builds the services for a store.
 pub fn build_app(config: &Config, store: Store, master_key: MasterKey, port: Option<u16>) -> Result<App, StartError> {
     let base_url = config.base_url.clone().unwrap_or_else(|| format!("http://localhost:{}", port.unwrap_or(8080)));

@@ -73,7 +73,7 @@ pub async fn run(config: &Config, command: ImportCommand) -> Result<(), StartErr
         })
         .await;
     bar.finish();
-    app.store.close().await;
+    crate::runtime::close_app(&app).await;
     let report = result.map_err(|e| usage(format!("{}: {e}", file.display())))?;
     let seconds = started.elapsed().as_secs_f64();
     for rejected in &report.rejected {

@@ -147,7 +147,7 @@ pub async fn tenant(config: &Config, command: TenantCommand) -> Result<(), Start
             );
         }
     }
-    app.store.close().await;
+    crate::runtime::close_app(&app).await;
     Ok(())
 }
 
@@ -179,7 +179,7 @@ pub async fn member(config: &Config, command: MemberCommand) -> Result<(), Start
             }
         }
     }
-    app.store.close().await;
+    crate::runtime::close_app(&app).await;
     Ok(())
 }
 
@@ -194,7 +194,7 @@ pub async fn audit(config: &Config, command: AuditCommand) -> Result<(), StartEr
         .ok_or_else(|| StartError::Usage(format!("no tenant has the slug '{tenant}'")))?;
     let started = std::time::Instant::now();
     let outcome = steward_app::audit::verify_tenant(&app, found.id).await?;
-    app.store.close().await;
+    crate::runtime::close_app(&app).await;
     if outcome.intact {
         println!(
             "audit log of {} is intact: {} events checked in {:.2}s",

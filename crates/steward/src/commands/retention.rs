@@ -38,7 +38,7 @@ pub async fn run(config: &Config, command: RetentionCommand) -> Result<(), Start
     if let Some(bar) = bar.get() {
         bar.finish();
     }
-    app.store.close().await;
+    crate::runtime::close_app(&app).await;
     let report = report?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| StartError::Usage(e.to_string()))?);
@@ -104,6 +104,6 @@ pub async fn hold(config: &Config, command: HoldCommand) -> Result<(), StartErro
             }
         }
     }
-    app.store.close().await;
+    crate::runtime::close_app(&app).await;
     Ok(())
 }
