@@ -30,14 +30,13 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     if steward_app::audit::UNAUDITED_BUILD {
         eprintln!("WARNING: this is the benchmark build that writes no audit events; never serve anyone with it.");
     }
-    let store = app.store.clone();
     let sweeper = (config.retention_sweep_minutes > 0).then(|| {
         let every = std::time::Duration::from_secs(config.retention_sweep_minutes as u64 * 60);
         tokio::spawn(steward_app::schedule::run(app.clone(), every))
     });
     let messenger = tokio::spawn(steward_app::messaging::worker::run(app.clone(), std::time::Duration::from_secs(5)));
     let sealer = tokio::spawn(steward_app::audit::sealer::run(app.clone()));
-    let sealing = app.clone();
+    let stopping = app.clone();
     let web = steward_web::WebSettings { body_limit_bytes: config.body_limit_bytes };
     let router = steward_web::router(app, web);
     steward_web::serve(listener, router, shutdown_signal()).await?;
@@ -47,8 +46,7 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     messenger.abort();
     sealer.abort();
     // What the last requests committed is sealed now rather than at the next start.
-    steward_app::audit::sealer::seal_marked(&sealing).await;
-    store.close().await;
+    crate::runtime::close_app(&stopping).await;
     println!("Steward stopped.");
     Ok(())
 }
