@@ -27,6 +27,7 @@ pub async fn prepare(config: &Config) -> Result<(TcpListener, App), StartError> 
 }
 
 pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(), StartError> {
+    let stop = shutdown_signal();
     if steward_app::audit::UNAUDITED_BUILD {
         eprintln!("WARNING: this is the benchmark build that writes no audit events; never serve anyone with it.");
     }
@@ -39,7 +40,7 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     let stopping = app.clone();
     let web = steward_web::WebSettings { body_limit_bytes: config.body_limit_bytes };
     let router = steward_web::router(app, web);
-    steward_web::serve(listener, router, shutdown_signal()).await?;
+    steward_web::serve(listener, router, stop).await?;
     if let Some(sweeper) = sweeper {
         sweeper.abort();
     }
@@ -51,23 +52,33 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Listens for Ctrl-C and SIGTERM from the moment it is called, before the first request
+/// is served: a handler installed only when the server first polls its shutdown future
+/// left a moment after start in which SIGTERM killed the process outright, without the
+/// last seal and the store's close.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        async fn received(signal: Option<Signal>) {
+            match signal {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+        let terminate = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            tokio::select! {
+                _ = received(terminate) => {},
+                _ = received(interrupt) => {},
+            }
+        }
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
