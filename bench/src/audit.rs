@@ -40,7 +40,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         store.clone(),
         AppSettings::default(),
         key,
-        Mailer::new(None, "b <b@localhost>").map_err(|e| e.to_string())?,
+        Mailer::new(None, "b <b@localhost>", false).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
     let tenant = |slug: &str| NewTenant {

@@ -68,7 +68,7 @@ pub async fn seed(data_dir: &Path, postgres: Option<&str>, tenant_count: usize) 
     };
     let backend = if postgres.is_some() { "PostgreSQL" } else { "SQLite" };
     let key = MasterKey::load_or_create(&data_dir.join("master.key")).map_err(|e| e.to_string())?;
-    let mailer = Mailer::new(None, "bench <bench@localhost>").map_err(|e| e.to_string())?;
+    let mailer = Mailer::new(None, "bench <bench@localhost>", false).map_err(|e| e.to_string())?;
     let app = App::new(
         store.clone(),
         AppSettings { login_attempts_per_minute: 100_000, ..AppSettings::default() },
@@ -179,7 +179,7 @@ pub async fn open_app(data_dir: &Path, runtime_url: Option<&str>, connections: u
         store.clone(),
         AppSettings { login_attempts_per_minute: 100_000, ..AppSettings::default() },
         key,
-        Mailer::new(None, "bench <bench@localhost>").map_err(|e| e.to_string())?,
+        Mailer::new(None, "bench <bench@localhost>", false).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
     Ok((store, app))

@@ -86,6 +86,10 @@ pub struct App {
     pub mailer: mail::Mailer,
     pub clock: clock::Clock,
     pub login_limiter: Arc<rate_limit::RateLimiter>,
+    /// Sign-ups from the public page, per address, network and email.
+    pub signup_limits: Arc<rate_limit::SignupLimits>,
+    /// Log-ins from each trusted browser (`access/devices.rs`), which the lockout lets by.
+    pub device_limiter: Arc<rate_limit::RateLimiter>,
     pub token_cache: Arc<access::token_cache::TokenCache>,
     pub keys: Arc<keys::KeyRing>,
     pub import_jobs: Arc<customers::import::jobs::ImportJobs>,
@@ -128,6 +132,8 @@ impl App {
             mailer,
             clock: clock::Clock::system(),
             login_limiter,
+            signup_limits: Arc::default(),
+            device_limiter: Arc::new(rate_limit::RateLimiter::new(10, 15 * 60)),
             token_cache: Arc::default(),
             keys: Arc::default(),
             import_jobs: Arc::default(),

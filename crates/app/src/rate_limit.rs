@@ -49,9 +49,71 @@ impl RateLimiter {
     }
 }
 
+/// The network an address belongs to, for limits that a client with many addresses
+/// should share: its /24 (IPv4) or /64 (IPv6, one customer's usual allocation).
+pub fn network_of(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Err(_) => address.to_string(),
+    }
+}
+
+/// Sign-ups from the public page: each makes a business and mails whatever address was
+/// typed, so they are limited per address, per network and per email address (ACC-4).
+#[derive(Debug)]
+pub struct SignupLimits {
+    per_address: RateLimiter,
+    per_network: RateLimiter,
+    per_email: RateLimiter,
+}
+
+impl Default for SignupLimits {
+    fn default() -> Self {
+        SignupLimits {
+            per_address: RateLimiter::new(5, 3600),
+            per_network: RateLimiter::new(20, 3600),
+            per_email: RateLimiter::new(3, 24 * 3600),
+        }
+    }
+}
+
+impl SignupLimits {
+    /// Takes one sign-up for `address` and `email` at `now`; `Err(seconds)` to wait.
+    pub fn check(&self, address: &str, email: &str, now: i64) -> Result<(), u64> {
+        self.per_address.check(address, now)?;
+        self.per_network.check(&network_of(address), now)?;
+        self.per_email.check(email, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_ups_are_limited_per_address_network_and_email() {
+        let limits = SignupLimits::default();
+        for n in 0..5 {
+            assert!(limits.check("198.51.100.7", &format!("a{n}@x.example"), 0).is_ok());
+        }
+        assert!(limits.check("198.51.100.7", "new@x.example", 0).is_err(), "a sixth from one address");
+        for n in 0..15 {
+            assert!(limits.check(&format!("198.51.100.{}", 10 + n / 5), &format!("b{n}@x.example"), 0).is_ok());
+        }
+        assert!(limits.check("198.51.100.99", "c@x.example", 0).is_err(), "the network's twenty are used");
+        for n in 0..3 {
+            assert!(limits.check(&format!("203.0.{n}.1"), "same@x.example", 0).is_ok());
+        }
+        assert!(limits.check("192.0.2.1", "same@x.example", 0).is_err(), "a fourth mail to one address");
+        assert_eq!(network_of("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+    }
 
     #[test]
     fn allows_a_burst_then_refills() {

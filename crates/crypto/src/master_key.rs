@@ -70,9 +70,17 @@ fn unreachable_key() -> Hmac<Sha256> {
 #[cfg(unix)]
 fn write_private(path: &Path, contents: &str) -> Result<(), String> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create its folder: {e}"))?;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.is_dir()
+    {
+        // The data folder is usually made here, first of all: for Steward's user alone.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(|e| format!("cannot create its folder: {e}"))?;
     }
     let mut file = std::fs::OpenOptions::new()
         .write(true)

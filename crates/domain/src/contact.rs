@@ -154,12 +154,44 @@ pub fn parse_name(field: &str, raw: &str, max: usize) -> Result<String, Validati
     if name.chars().any(char::is_control) {
         return Err(ValidationError::new(field, "may not contain control characters"));
     }
+    refuse_hidden_formatting(field, name)?;
     Ok(name.to_string())
+}
+
+/// Whether `c` changes how text around it is shown without being seen itself: the
+/// bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) that
+/// make `moc.evil` read as `live.com` in a list or an export, and the invisible spaces and
+/// joiners that make two names look alike. The zero-width joiner and non-joiner stay:
+/// Hindi, Malayalam and other Indian scripts need them to spell words.
+pub fn is_hidden_formatting(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{061C}')
+}
+
+/// Refuses text carrying [`is_hidden_formatting`] characters, naming the field.
+pub fn refuse_hidden_formatting(field: &str, text: &str) -> Result<(), ValidationError> {
+    match text.chars().find(|c| is_hidden_formatting(*c)) {
+        Some(c) => Err(ValidationError::new(
+            field,
+            format!("may not contain the invisible formatting character U+{:04X}", u32::from(c)),
+        )),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_refuse_bidi_overrides_and_invisible_spaces_but_keep_indian_joiners() {
+        for spoof in ["Asha \u{202E}lahsA", "A\u{2066}b", "A\u{200B}sha", "\u{FEFF}Asha", "A\u{2069}"] {
+            let refused = parse_name("name", spoof, 80).unwrap_err();
+            assert_eq!(refused.field, "name");
+            assert!(refused.message.contains("U+"), "{}", refused.message);
+        }
+        assert!(parse_name("name", "क्\u{200D}ष", 80).is_ok());
+        assert!(parse_name("name", "ന്\u{200C}റ", 80).is_ok());
+    }
 
     #[test]
     fn emails_are_lowercased_and_checked() {

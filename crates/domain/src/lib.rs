@@ -7,6 +7,7 @@ pub mod audit;
 pub mod booking;
 pub mod classification;
 pub mod contact;
+pub mod csv_out;
 pub mod customers;
 pub mod error;
 pub mod gstin;

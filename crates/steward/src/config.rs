@@ -54,6 +54,12 @@ pub const KEYS: &[Key] = &[
     },
     Key { name: "mail_from", default: "Steward <no-reply@localhost>", secret: false, doc: "Sender of member mail." },
     Key {
+        name: "mail_links_on_console",
+        default: "false",
+        secret: false,
+        doc: "true: without smtp_url, print each mail's kind and link (password resets, export downloads: secrets) on the console, as `steward demo` does. false: such mail is not sent.",
+    },
+    Key {
         name: "default_country_code",
         default: "+91",
         secret: false,
@@ -64,6 +70,12 @@ pub const KEYS: &[Key] = &[
         default: "720",
         secret: false,
         doc: "Minutes a login session may be idle before it ends.",
+    },
+    Key {
+        name: "login_attempts_per_minute",
+        default: "10",
+        secret: false,
+        doc: "Log-in attempts one network address may make per minute (wrong passwords also lock an account for browsers its member never used).",
     },
     Key {
         name: "max_connections",
@@ -183,6 +195,7 @@ pub struct Layer {
     pub master_key_file: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub mail_links_on_console: Option<bool>,
     pub default_country_code: Option<String>,
     pub session_idle_minutes: Option<i64>,
     pub login_attempts_per_minute: Option<u32>,
@@ -218,6 +231,7 @@ pub struct Config {
     pub master_key_file: PathBuf,
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    pub mail_links_on_console: bool,
     pub default_country_code: String,
     pub session_idle_minutes: i64,
     pub login_attempts_per_minute: u32,
@@ -279,6 +293,18 @@ impl Layer {
                 })
                 .transpose()
         }
+        fn boolean(key: &str, value: Option<String>) -> Result<Option<bool>, ConfigError> {
+            value
+                .map(|v| match v.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" => Ok(true),
+                    "false" | "0" | "no" => Ok(false),
+                    _ => Err(ConfigError::Env {
+                        name: format!("STEWARD_{}", key.to_ascii_uppercase()),
+                        message: format!("'{v}' is not true or false"),
+                    }),
+                })
+                .transpose()
+        }
         Ok(Layer {
             data_dir: text("data_dir"),
             database_url: text("database_url"),
@@ -287,6 +313,7 @@ impl Layer {
             master_key_file: text("master_key_file"),
             smtp_url: text("smtp_url"),
             mail_from: text("mail_from"),
+            mail_links_on_console: boolean("mail_links_on_console", text("mail_links_on_console"))?,
             default_country_code: text("default_country_code"),
             session_idle_minutes: number("session_idle_minutes", text("session_idle_minutes"))?,
             login_attempts_per_minute: number("login_attempts_per_minute", text("login_attempts_per_minute"))?,
@@ -362,6 +389,7 @@ impl Config {
             pick!(layers, sources, master_key_file).map(PathBuf::from).unwrap_or_else(|| data_dir.join("master.key"));
         let smtp_url = pick!(layers, sources, smtp_url);
         let mail_from = pick!(layers, sources, mail_from).unwrap_or_else(|| "Steward <no-reply@localhost>".into());
+        let mail_links_on_console = pick!(layers, sources, mail_links_on_console).unwrap_or(false);
         let default_country_code = pick!(layers, sources, default_country_code).unwrap_or_else(|| "+91".into());
         if !default_country_code.starts_with('+')
             || default_country_code.len() < 2
@@ -500,6 +528,7 @@ impl Config {
             master_key_file,
             smtp_url,
             mail_from,
+            mail_links_on_console,
             default_country_code,
             session_idle_minutes,
             login_attempts_per_minute,
@@ -533,6 +562,7 @@ impl Config {
             ("master_key_file", self.master_key_file.display().to_string()),
             ("smtp_url", redacted_smtp),
             ("mail_from", self.mail_from.clone()),
+            ("mail_links_on_console", self.mail_links_on_console.to_string()),
             ("default_country_code", self.default_country_code.clone()),
             ("session_idle_minutes", self.session_idle_minutes.to_string()),
             ("login_attempts_per_minute", self.login_attempts_per_minute.to_string()),

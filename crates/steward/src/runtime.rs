@@ -118,7 +118,7 @@ pub fn build_app(config: &Config, store: Store, master_key: MasterKey, port: Opt
         ],
         ..AppSettings::default()
     };
-    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
+    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, config.mail_links_on_console)?;
     let mut app = App::new(store, settings, master_key, mailer).map_err(|e| StartError::Egress(e.to_string()))?;
     if !config.twilio_account_sid.is_empty() {
         app.sms = Some(std::sync::Arc::new(steward_app::messaging::twilio::Twilio {

@@ -34,6 +34,12 @@ impl Store {
     /// as one consistent snapshot, while the deployment keeps running.
     pub async fn backup_sqlite(&self, data_file: &Path, keys_file: &Path) -> Result<(), BackupError> {
         let Backend::Sqlite(pool, _) = &self.backend else { return Err(BackupError::NotSqlite) };
+        // VACUUM INTO writes into an empty file as it finds it: made private first, the
+        // copy is never readable by other local users, not even while it is written.
+        for file in [data_file, keys_file] {
+            crate::private_files::make_private_file(file)
+                .map_err(|e| BackupError::Unusable { path: file.display().to_string(), message: e.to_string() })?;
+        }
         let mut conn = pool.acquire().await.map_err(StoreError::from)?;
         sqlx::query("VACUUM main INTO ?")
             .bind(data_file.to_string_lossy().into_owned())

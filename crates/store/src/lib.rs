@@ -21,6 +21,7 @@ pub mod messaging;
 pub mod migrations;
 pub mod postgres;
 pub mod privacy;
+pub mod private_files;
 pub mod retention;
 pub mod schema;
 pub mod sqlite;

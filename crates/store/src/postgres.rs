@@ -116,6 +116,35 @@ impl Store {
     }
 }
 
+/// Vacuums each of `tables` (names such as `customers` or `keystore.subject_keys`) that
+/// the connected role owns, with index clean-up forced, so the dead versions of erased
+/// rows and their index entries are removed now rather than when autovacuum gets to them.
+/// Returns the tables it could not vacuum: the runtime role owns none (see
+/// [`Store::verify_isolation`]), so a server's sweep reports them and the operator's
+/// `steward retention run` with the owner's URL vacuums them.
+pub(crate) async fn vacuum_if_owner(pool: &sqlx::PgPool, tables: &[&str]) -> Result<Vec<String>, StoreError> {
+    let mut skipped = Vec::new();
+    for table in tables {
+        let plain = table.split('.').all(is_plain_identifier) && table.split('.').count() <= 2;
+        let owned: Option<(bool,)> = if plain {
+            sqlx::query_as(
+                "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass($1)",
+            )
+            .bind(*table)
+            .fetch_optional(pool)
+            .await?
+        } else {
+            None
+        };
+        if owned.is_some_and(|(owned,)| owned) {
+            sqlx::raw_sql(AssertSqlSafe(format!("VACUUM (INDEX_CLEANUP ON) {table}"))).execute(pool).await?;
+        } else {
+            skipped.push((*table).to_string());
+        }
+    }
+    Ok(skipped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,13 +22,19 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::S
         .busy_timeout(Duration::from_secs(10))
         .pragma("secure_delete", "ON")
         .pragma("cache_size", "-65536");
-    if let Some(parent) = std::path::Path::new(options.get_filename()).parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)
+    let database = options.get_filename().to_path_buf();
+    if let Some(parent) = database.parent() {
+        crate::private_files::create_private_folder(parent)
             .map_err(|e| StoreError::UnsafeSetup(format!("cannot create the folder {}: {e}", parent.display())))?;
     }
-    let keystore = keystore_path(options.get_filename());
+    let keystore = keystore_path(&database);
+    if !is_in_memory(&database) {
+        for file in [database.as_path(), std::path::Path::new(&keystore)] {
+            crate::private_files::make_private_database(file).map_err(|e| {
+                StoreError::UnsafeSetup(format!("cannot make {} readable by Steward alone: {e}", file.display()))
+            })?;
+        }
+    }
     let pool = SqlitePoolOptions::new()
         .after_connect(move |conn, _| {
             let keystore = keystore.clone();
@@ -46,6 +52,11 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::S
         .connect_with(options)
         .await?;
     Ok(pool)
+}
+
+/// An in-memory database (`sqlite::memory:`) has no file to protect.
+fn is_in_memory(database: &std::path::Path) -> bool {
+    database.as_os_str().is_empty() || database.to_string_lossy().starts_with(":memory:")
 }
 
 /// Opens SQLite's writing connection (`writer_thread.rs`) for the database named by `url`.

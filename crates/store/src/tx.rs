@@ -154,10 +154,43 @@ impl Store {
         Ok(())
     }
 
+    /// Closes the store. On SQLite the readers close first, then every committed page
+    /// is checkpointed into the files and both write-ahead logs are emptied, so nothing
+    /// erased survives in a log that a stopped server leaves on disk.
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite(pool, _) => pool.close().await,
+            Backend::Sqlite(pool, writer) => {
+                pool.close().await;
+                if let Err(error) = SqliteWriter::checkpoint_truncate(writer, std::time::Duration::from_secs(10)).await
+                {
+                    tracing::warn!(%error, "the last WAL checkpoint failed; the next start completes it");
+                }
+            }
             Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Removes what erased rows leave behind in the database's own files, soon after an
+    /// erasure or a purge committed (DSR-3, RET-2). On SQLite the erased cells are zeroed
+    /// by `secure_delete`; this empties the write-ahead logs, where their earlier page
+    /// versions stay until then. On PostgreSQL it vacuums every table that holds people
+    /// (and the key store's subject keys), which removes the dead row versions and their
+    /// index entries, when this role may (the tables' owner); it returns the tables it
+    /// could not vacuum, which autovacuum takes promptly (migration 16).
+    pub async fn scrub_after_erasure(&self) -> Result<Vec<String>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(_, writer) => {
+                SqliteWriter::checkpoint_truncate(writer, std::time::Duration::from_secs(5)).await?;
+                Ok(Vec::new())
+            }
+            Backend::Postgres(pool) => {
+                let tables: Vec<&str> = crate::privacy::person::PERSON_TABLES
+                    .iter()
+                    .map(|t| t.table)
+                    .chain(["keystore.subject_keys"])
+                    .collect();
+                crate::postgres::vacuum_if_owner(pool, &tables).await
+            }
         }
     }
 }

@@ -154,6 +154,44 @@ impl SqliteWriter {
     }
 }
 
+impl SqliteWriter {
+    /// Copies every committed page of the database and the key store into their files
+    /// and empties both write-ahead logs (`TRUNCATE`), between write transactions.
+    ///
+    /// With `secure_delete` on, an erased row is zeroed in the page that held it, but the
+    /// page's earlier versions stay in the log until it is rewritten from its start, and
+    /// a passive checkpoint neither waits for that nor shortens the file. After an erasure
+    /// and when the store closes, the old versions must go. A reader still on an older
+    /// snapshot holds the checkpoint back; it is tried again until `patience` runs out.
+    pub(crate) async fn checkpoint_truncate(
+        writer: &Arc<SqliteWriter>,
+        patience: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        let _turn = writer.turn.clone().lock_owned().await;
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            let blocked = writer
+                .with_connection(|w| {
+                    let mut blocked = false;
+                    for sql in ["PRAGMA main.wal_checkpoint(TRUNCATE)", "PRAGMA keystore.wal_checkpoint(TRUNCATE)"] {
+                        let busy: i64 = w.connection.query_row(sql, [], |row| row.get(0)).map_err(map_error)?;
+                        blocked |= busy != 0;
+                    }
+                    Ok(blocked)
+                })
+                .await;
+            match blocked {
+                Ok(false) => return Ok(()),
+                Ok(true) | Err(StoreError::Busy) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Ok(true) => return Err(StoreError::Busy),
+                Err(error) => return Err(error),
+            }
+        }
+    }
+}
+
 fn lock(connection: &Mutex<Writer>) -> MutexGuard<'_, Writer> {
     // A panic while holding it left at most an open transaction, which `begin` ends.
     connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -5,8 +5,11 @@
 //! login neither stalls other requests nor holds SQLite's write lock while argon2 works.
 //! Guessing is slowed twice: per IP address (in memory) and per account (in the database:
 //! five failures lock the account for a minute, doubling with each lockout up to an hour;
-//! failures older than 15 minutes and lockouts older than a day are forgotten).
+//! failures older than 15 minutes and lockouts older than a day are forgotten). The lock
+//! holds back browsers the member never signed in from; their own browsers still get in
+//! (`devices.rs`), and the member is mailed when a lock starts.
 
+use super::devices;
 use super::principal::{Credential, Principal};
 use super::{API_TOKEN_PREFIX, compose_secret, split_secret};
 use crate::audit;
@@ -77,6 +80,8 @@ pub struct IssuedSession {
     pub member: MemberId,
     pub tenant: TenantId,
     pub max_age_seconds: i64,
+    /// The `steward_device` cookie to set after a log-in with a password.
+    pub device_cookie: Option<String>,
 }
 
 /// Where a login comes from, for the rate limit and the session record.
@@ -97,6 +102,32 @@ pub async fn log_in(
     client: &ClientInfo,
     replacing: Option<&str>,
 ) -> Result<IssuedSession, AppError> {
+    log_in_on_device(app, LogIn { slug, email, password, client, replacing, device: None }).await
+}
+
+/// A log-in as the page submits it: the credentials, where they come from, and the
+/// cookies the browser already had.
+#[derive(Debug, Clone, Copy)]
+pub struct LogIn<'a> {
+    pub slug: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub client: &'a ClientInfo,
+    /// The session cookie the browser had, ended by the new session.
+    pub replacing: Option<&'a str>,
+    /// The `steward_device` cookie the browser had ([`devices`](super::devices)).
+    pub device: Option<&'a str>,
+}
+
+/// Logs a member in, trusting a browser they signed in from before (ACC-4).
+///
+/// Every refusal a stranger can cause is the same answer in about the same time, whether
+/// the address belongs to a member or not and whether the account is locked: a password
+/// hash is always checked, and a locked account answers "wrong credentials" like an
+/// unknown one. The lockout stops only browsers the member has not signed in from; a
+/// trusted browser's attempts are limited on their own ([`devices`](super::devices)).
+pub async fn log_in_on_device(app: &App, attempt: LogIn<'_>) -> Result<IssuedSession, AppError> {
+    let LogIn { slug, email, password, client, replacing, device } = attempt;
     let now = app.now();
     if let Err(wait) = app.login_limiter.check(client.ip.as_deref().unwrap_or("unknown"), now) {
         return Err(AppError::RateLimited(wait));
@@ -124,25 +155,39 @@ pub async fn log_in(
             return Err(AppError::BadCredentials);
         }
     };
-    if let Some(until) = member.locked_until
-        && until > now
-    {
-        return Err(AppError::RateLimited(((until - now) / 1_000_000).max(1) as u64));
-    }
+    // A trusted browser that guesses too often is trusted no more for a while.
+    let trusted = devices::trusted_for(app, device, tenant.id, member.id)
+        .filter(|d| app.device_limiter.check(&d.nonce, now).is_ok());
+    let locked = member.locked_until.is_some_and(|until| until > now);
     let matches = verify_off_runtime(password.to_string(), member.password_hash.clone()).await?;
+    if locked && trusted.is_none() {
+        tracing::info!(tenant = %tenant.id, member = %member.id, "login refused: the account is locked for new browsers");
+        return Err(AppError::BadCredentials);
+    }
     let mut tx = app.store.begin_tenant(tenant.id).await?;
     if !matches {
-        let outcome = after_failed_login(&member, now);
-        members::record_failed_login(
-            &mut tx,
-            member.id,
-            outcome.failed_count,
-            outcome.lockout_count,
-            outcome.locked_until,
-            now,
-        )
-        .await?;
-        let details = serde_json::json!({ "locked": outcome.locked_until.is_some() });
+        let outcome = match trusted {
+            // The member's own browser: its failures are limited by the device limiter.
+            Some(_) => FailureOutcome {
+                failed_count: member.failed_login_count,
+                lockout_count: member.lockout_count,
+                locked_until: None,
+            },
+            None => after_failed_login(&member, now),
+        };
+        if trusted.is_none() {
+            members::record_failed_login(
+                &mut tx,
+                member.id,
+                outcome.failed_count,
+                outcome.lockout_count,
+                outcome.locked_until,
+                now,
+            )
+            .await?;
+        }
+        let details =
+            serde_json::json!({ "locked": outcome.locked_until.is_some(), "trusted_device": trusted.is_some() });
         let target = Some(("member", member.id.to_string()));
         audit::record(
             app,
@@ -152,6 +197,16 @@ pub async fn log_in(
         .await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant.id, member = %member.id, locked = outcome.locked_until.is_some(), "login failed");
+        if let Some(until) = outcome.locked_until {
+            let mail = templates::account_locked(
+                &member.email,
+                &member.name,
+                &tenant.name,
+                &crate::clock::format_instant(until),
+                app.link("/forgot"),
+            );
+            crate::mail::send_in_background(app, tenant.id, mail);
+        }
         return Err(AppError::BadCredentials);
     }
     members::record_login(&mut tx, member.id, now).await?;
@@ -166,8 +221,9 @@ pub async fn log_in(
         && !steward_store::audit::has_login_from(&mut tx, member.id.as_uuid(), client.user_agent.as_deref()).await?;
     audit::record(app, &mut tx, audit::by_member_id(member.id, client, "member.login", None, serde_json::json!({})))
         .await?;
-    let issued = open_session(app, &mut tx, member.id, client).await?;
+    let mut issued = open_session(app, &mut tx, member.id, client).await?;
     tx.commit().await?;
+    issued.device_cookie = Some(devices::after_sign_in(app, device, tenant.id, member.id)?);
     tracing::info!(tenant = %tenant.id, member = %member.id, "login");
     if device_is_new {
         let (browser, os) =
@@ -217,6 +273,7 @@ pub async fn open_session(
         member,
         tenant: tx.tenant(),
         max_age_seconds: app.settings.session_idle_minutes * 60,
+        device_cookie: None,
     })
 }
 

@@ -7,6 +7,7 @@
 //! be found in its own tenant.
 
 pub mod auth;
+pub mod devices;
 pub mod hashing;
 pub mod members;
 pub mod principal;

@@ -12,6 +12,7 @@ use crate::{App, AppError};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
+use steward_domain::csv_out::CsvLine;
 use steward_domain::ids::CustomerId;
 use steward_domain::permissions::Permission;
 use steward_store::customers::fields as field_rows;
@@ -137,15 +138,9 @@ pub async fn page(
     Ok((records, next))
 }
 
-/// A CSV cell: quoted when needed, and neutralised when a spreadsheet would run it.
-pub fn csv_cell(value: &str) -> String {
-    let neutral =
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    if neutral.contains([',', '"', '\n', '\r']) { format!("\"{}\"", neutral.replace('"', "\"\"")) } else { neutral }
-}
-
+/// The header line of a customer export: the fixed columns, then the business's fields.
 pub fn csv_header(labels: &[String]) -> String {
-    let mut cells: Vec<String> = [
+    let fixed = [
         "id",
         "name",
         "phone",
@@ -156,30 +151,25 @@ pub fn csv_header(labels: &[String]) -> String {
         "preferred_channel",
         "tags",
         "created_at",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    cells.extend(labels.iter().map(|l| csv_cell(l)));
-    cells.join(",") + "\r\n"
+    ];
+    let line = fixed.iter().fold(CsvLine::new(), |line, name| line.plain(name));
+    labels.iter().fold(line, |line, label| line.text(label)).finish()
 }
 
+/// One customer as a CSV line, in [`csv_header`]'s order.
 pub fn csv_row(record: &ExportRecord, labels: &[String]) -> String {
-    let opt = |v: &Option<String>| v.as_deref().map(csv_cell).unwrap_or_default();
-    let mut cells = vec![
-        record.id.to_string(),
-        csv_cell(&record.name),
-        opt(&record.phone),
-        opt(&record.email),
-        opt(&record.address),
-        opt(&record.date_of_birth),
-        csv_cell(&record.source),
-        opt(&record.preferred_channel),
-        csv_cell(&record.tags.join(";")),
-        record.created_at.clone(),
-    ];
-    cells.extend(labels.iter().map(|l| record.fields.get(l).map(|v| csv_cell(v)).unwrap_or_default()));
-    cells.join(",") + "\r\n"
+    let line = CsvLine::new()
+        .plain(record.id)
+        .text(&record.name)
+        .optional(record.phone.as_deref())
+        .optional(record.email.as_deref())
+        .optional(record.address.as_deref())
+        .optional(record.date_of_birth.as_deref())
+        .text(&record.source)
+        .optional(record.preferred_channel.as_deref())
+        .text(&record.tags.join(";"))
+        .plain(&record.created_at);
+    labels.iter().fold(line, |line, label| line.optional(record.fields.get(label).map(String::as_str))).finish()
 }
 
 fn vcard_text(value: &str) -> String {
@@ -237,6 +227,7 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised_and_quotes_escaped() {
+        use steward_domain::csv_out::cell as csv_cell;
         assert_eq!(csv_cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
         assert_eq!(csv_cell("+919812345678"), "'+919812345678");
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");

@@ -1,8 +1,11 @@
 //! Mail to members: verification, invitations, password reset.
 //!
 //! With an SMTP server configured (`smtp://host:port`, `smtp://host?tls=required` for
-//! STARTTLS, `smtps://user:pass@host`), mail goes there. With none, Steward prints the
-//! subject and link on its console instead, which is how `steward demo` shows them. Mail
+//! STARTTLS, `smtps://user:pass@host`), mail goes there. With none, mail is not sent, and
+//! the log says which kind was dropped. Only when asked (`steward demo`, or the
+//! `mail_links_on_console` setting) does Steward print each mail's kind and link on its
+//! console instead: the links (password reset, an export's download) are bearer secrets
+//! that a shared terminal or a collected stdout would otherwise hand to anyone. Mail
 //! never decides whether a request succeeds: it is sent after the change commits, and a
 //! failure is logged (without the address) for the operator.
 
@@ -39,13 +42,22 @@ pub enum MailError {
     Refused(String),
     #[error("the SMTP server refused or could not be reached: {0}")]
     Send(String),
+    #[error("no mail server is configured (smtp_url)")]
+    NotConfigured,
 }
 
 /// Where mail goes.
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: Arc<AsyncSmtpTransport<Tokio1Executor>>, from: Mailbox, host: String },
+    Smtp {
+        transport: Arc<AsyncSmtpTransport<Tokio1Executor>>,
+        from: Mailbox,
+        host: String,
+    },
+    /// Prints each mail's kind and link on stdout (demo, or when asked for).
     Console,
+    /// No relay and no console: mail is dropped and the log names its kind.
+    Unconfigured,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -53,15 +65,17 @@ impl std::fmt::Debug for Mailer {
         match self {
             Mailer::Smtp { .. } => f.write_str("Mailer::Smtp"),
             Mailer::Console => f.write_str("Mailer::Console"),
+            Mailer::Unconfigured => f.write_str("Mailer::Unconfigured"),
         }
     }
 }
 
 impl Mailer {
-    /// An SMTP mailer for `url`, or the console mailer when there is no URL.
-    pub fn new(url: Option<&str>, from: &str) -> Result<Self, MailError> {
+    /// An SMTP mailer for `url`; without one, the console mailer when `links_on_console`
+    /// asks for it, otherwise none.
+    pub fn new(url: Option<&str>, from: &str, links_on_console: bool) -> Result<Self, MailError> {
         let Some(url) = url.filter(|u| !u.trim().is_empty()) else {
-            return Ok(Mailer::Console);
+            return Ok(if links_on_console { Mailer::Console } else { Mailer::Unconfigured });
         };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| MailError::BadUrl(e.to_string()))?
@@ -85,6 +99,7 @@ impl Mailer {
                 println!("\n  mail ({}): {}\n", mail.kind, mail.link);
                 Ok(())
             }
+            Mailer::Unconfigured => Err(MailError::NotConfigured),
             Mailer::Smtp { transport, from, .. } => {
                 let to: Mailbox =
                     mail.to.parse().map_err(|_| MailError::Build("recipient address is not valid".into()))?;
@@ -105,7 +120,7 @@ impl Mailer {
     pub fn relay_host(&self) -> Option<&str> {
         match self {
             Mailer::Smtp { host, .. } => Some(host),
-            Mailer::Console => None,
+            Mailer::Console | Mailer::Unconfigured => None,
         }
     }
 }

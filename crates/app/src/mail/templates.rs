@@ -66,6 +66,21 @@ pub fn new_sign_in(
     }
 }
 
+/// Too many wrong passwords from browsers the member never signed in from (ACC-4).
+pub fn account_locked(to: &str, name: &str, business: &str, until: &str, link: String) -> OutgoingMail {
+    OutgoingMail {
+        kind: "account locked alert",
+        to: to.to_string(),
+        subject: format!("Wrong passwords were tried on your Steward account for {business}"),
+        text: format!(
+            "Hello {name},\n\nSeveral wrong passwords were just tried on your account at {business}. Until {until} (UTC), \
+             only browsers you have signed in from before can sign in to it; yours still can.\n\n\
+             If this was not you, your password is still safe, but consider changing it:\n\n{link}\n"
+        ),
+        link,
+    }
+}
+
 pub fn password_changed(to: &str, name: &str, business: &str, at: &str, link: String) -> OutgoingMail {
     OutgoingMail {
         kind: "password changed alert",

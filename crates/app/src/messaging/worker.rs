@@ -14,7 +14,7 @@ use super::settings::{self, OpenChannel};
 use super::whatsapp::{self, WhatsApp};
 use super::{Accepted, SendError, Sms, SmsProvider};
 use crate::egress::{self, Admitted, Call};
-use crate::mail::OutgoingMail;
+use crate::mail::{MailError, OutgoingMail};
 use crate::{App, AppError};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -487,6 +487,10 @@ async fn deliver(app: &App, attempt: &Attempt) -> (Result<Accepted, SendError>, 
             };
             match app.mailer.send_as(&mail, Some(key)).await {
                 Ok(()) => (Ok(Accepted { provider_id: format!("<{key}@steward>") }), "accepted by the relay".into()),
+                // Trying again cannot help until the operator configures a relay.
+                Err(error @ MailError::NotConfigured) => {
+                    (Err(SendError::Refused { status: 400, code: 550, message: error.to_string() }), "not sent".into())
+                }
                 Err(error) => {
                     // SMTP refusals are 5xx (permanent) or 4xx (try later); lettre says which.
                     let message = error.to_string();

@@ -299,5 +299,12 @@ pub async fn erase(
     )
     .await?;
     tx.commit().await?;
+    // DSR-3: the erased values leave the database's own files now, not at some later
+    // checkpoint; a failure here leaves them for the store's close and the next sweep.
+    match app.store.scrub_after_erasure().await {
+        Ok(left) if !left.is_empty() => tracing::debug!(tables = left.len(), "erased rows left to autovacuum"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "the write-ahead log could not be emptied after an erasure"),
+    }
     Ok(report)
 }

@@ -60,6 +60,10 @@ pub struct SweepReport {
     pub as_of: String,
     pub dry_run: bool,
     pub tenants_checked: usize,
+    /// Tables whose removed rows this role may not vacuum (PostgreSQL's runtime role owns
+    /// none); autovacuum removes them promptly (migration 16).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_to_autovacuum: Vec<String>,
     /// Tenants where something was (or would be) removed or moved.
     pub tenants: Vec<TenantSweep>,
     /// Rows by kind across all tenants.
@@ -120,6 +124,13 @@ pub async fn run(
             report.tenants.push(outcome);
         }
         progress(done + 1, total);
+    }
+    if !options.dry_run && !report.totals.is_empty() {
+        // What the sweep deleted leaves the database's own files now (DSR-3, RET-6).
+        match app.store.scrub_after_erasure().await {
+            Ok(left) => report.left_to_autovacuum = left,
+            Err(error) => tracing::warn!(%error, "the files could not be scrubbed after the sweep"),
+        }
     }
     Ok(report)
 }

@@ -84,9 +84,16 @@ pub async fn create_tenant(app: &App, input: NewTenant) -> Result<(TenantView, M
     if !input.accepted_policy {
         return Err(AppError::invalid("accept_policy", "you must accept the terms and privacy policy to sign up"));
     }
+    let now = app.now();
+    // A sign-up from the public page (the operator's and the demo's owners are verified).
+    if let Some(address) = input.ip.as_deref().filter(|_| !input.owner_email_verified)
+        && let Err(wait) = app.signup_limits.check(address, email.as_str(), now)
+    {
+        tracing::info!("sign-up refused: too many from this address, network or email");
+        return Err(AppError::RateLimited(wait));
+    }
     let password_hash = access::auth::hash_password_off_runtime(input.owner_password.clone()).await?;
 
-    let now = app.now();
     let tenant_id = TenantId::generate();
     let owner_id = MemberId::generate();
     let row = TenantRow {

@@ -76,7 +76,9 @@ pub fn parse_options(field: &str, kind: FieldKind, raw: &[String]) -> Result<Vec
     }
     let mut options: Vec<String> = Vec::new();
     for option in raw.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
-        if option.chars().count() > MAX_LABEL || option.chars().any(char::is_control) {
+        if option.chars().count() > MAX_LABEL
+            || option.chars().any(|c| c.is_control() || crate::contact::is_hidden_formatting(c))
+        {
             return Err(ValidationError::new(
                 field,
                 format!("option '{}' is too long or has control characters", super::short(option)),

@@ -133,6 +133,7 @@ pub fn parse_text(field: &str, raw: &str, max: usize) -> Result<Option<String>, 
     if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
         return Err(ValidationError::new(field, "may not contain control characters"));
     }
+    crate::contact::refuse_hidden_formatting(field, text)?;
     Ok(Some(text.to_string()))
 }
 

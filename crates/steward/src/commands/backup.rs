@@ -44,7 +44,8 @@ pub async fn backup(
     let data_dir = to.unwrap_or_else(|| config.backup_dir.join("data"));
     let keys_dir = keys_to.unwrap_or_else(|| config.backup_dir.join("keys"));
     for dir in [&data_dir, &keys_dir] {
-        std::fs::create_dir_all(dir).map_err(|e| failed(format!("{}: {e}", dir.display())))?;
+        steward_store::private_files::create_private_folder(dir)
+            .map_err(|e| failed(format!("{}: {e}", dir.display())))?;
     }
     let store = crate::runtime::open_store(config).await?;
     let name = stamp(now)?;
@@ -130,10 +131,11 @@ pub async fn restore(config: &Config, from: &Path, keys: Option<&Path>) -> Resul
 fn replace_file(source: &Path, target: &Path) -> Result<(), StartError> {
     let io = |e: std::io::Error| failed(format!("{}: {e}", target.display()));
     if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
+        steward_store::private_files::create_private_folder(parent).map_err(io)?;
     }
     let staging = target.with_extension("restoring");
     std::fs::copy(source, &staging).map_err(io)?;
+    steward_store::private_files::make_private_file(&staging).map_err(io)?;
     std::fs::File::open(&staging).and_then(|f| f.sync_all()).map_err(io)?;
     for suffix in ["-wal", "-shm"] {
         let side = PathBuf::from(format!("{}{suffix}", target.display()));

@@ -14,6 +14,8 @@ pub const DEMO_PASSWORD: &str = "steward-demo-2026";
 const DEMO_OWNER: &str = "owner@asha-salon.example";
 
 pub async fn demo(config: &Config) -> Result<(), StartError> {
+    // The demo has no mail server; its mail (invitations, resets) is read on the console.
+    let config = &Config { mail_links_on_console: true, ..config.clone() };
     init_logging(config);
     let (listener, app) = prepare(config).await?;
     let created = ensure_demo_data(&app).await?;

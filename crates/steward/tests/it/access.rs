@@ -180,7 +180,10 @@ async fn wrong_passwords_lock_the_account_and_the_lock_decays() {
         clock.advance(7 * 1_000_000); // the per-IP bucket refills slowly
     }
     let locked = auth::log_in(&server.app, "lock-test", "owner@lock-test.example", PASSWORD, &client, None).await;
-    assert!(matches!(locked, Err(steward_app::AppError::RateLimited(_))), "the right password waits out the lock");
+    assert!(
+        matches!(locked, Err(steward_app::AppError::BadCredentials)),
+        "the right password from a new browser waits out the lock, told only that it was refused"
+    );
     let mut tx = server.store.begin_tenant_read(fixture.tenant).await.unwrap();
     let row = member_rows::find(&mut tx, fixture.owner.member).await.unwrap().unwrap();
     drop(tx);

@@ -81,6 +81,20 @@ impl Running {
         status
     }
 
+    /// Stops with SIGTERM: the rest of stdout's lines and the whole of stderr.
+    pub(crate) fn stop_and_collect(mut self) -> (Vec<String>, String) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+        let stderr =
+            self.child.stderr.take().map(|s| std::io::read_to_string(s).unwrap_or_default()).unwrap_or_default();
+        let mut lines = Vec::new();
+        // The reader thread ends at end of file, dropping its sender.
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            lines.push(line);
+        }
+        (lines, stderr)
+    }
+
     pub(crate) fn kill_hard(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -427,6 +441,7 @@ async fn a_whole_flow_leaves_no_personal_value_in_logs_console_or_audit() {
         .args(["--data-dir", &data, "--listen", "127.0.0.1:0", "serve"])
         .env("RUST_LOG", "debug,sqlx=warn,hyper=warn,h2=warn")
         .env("STEWARD_LOG_FORMAT", "json")
+        .env("STEWARD_MAIL_LINKS_ON_CONSOLE", "true")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -608,4 +623,34 @@ async fn a_backup_taken_before_an_erasure_no_longer_opens_the_erased_persons_val
     let refused = run(steward().args(["--database-url", &restored_url, "restore", "--from", &bogus.to_string_lossy()]));
     assert!(!refused.status.success());
     assert!(text(&refused.stderr).contains("bogus.db"), "{}", text(&refused.stderr));
+}
+
+#[tokio::test]
+async fn serve_without_a_mail_server_prints_no_link_unless_asked() {
+    // promise: SEC-2
+    // A reset or export link is a bearer secret: `serve` without SMTP drops the mail and
+    // logs its kind; it prints links only when the operator asks (demo does).
+    let dir = ScratchDir::new("no-smtp");
+    let mut command = steward();
+    command.args(["--data-dir", &dir.0.to_string_lossy(), "--listen", "127.0.0.1:0", "serve"]);
+    let running = Running::start(command);
+    let mut browser = Browser::new(&running.base);
+    let fields = [
+        ("business_name", "Quiet Salon"),
+        ("slug", "quiet-salon"),
+        ("country", "IN"),
+        ("time_zone", "Asia/Kolkata"),
+        ("name", "Generated Owner"),
+        ("email", "owner@quiet-salon.example"),
+        ("password", PASSWORD),
+        ("accept_policy", "yes"),
+    ];
+    assert_eq!(browser.submit("/signup", "/signup", &fields).await.status, StatusCode::SEE_OTHER);
+    browser.submit("/forgot", "/forgot", &[("workspace", "quiet-salon"), ("email", "owner@quiet-salon.example")]).await;
+    // Mail is sent in the background: give it time to be dropped (and logged) before stopping.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (console, stderr) = running.stop_and_collect();
+    let console = console.join("\n");
+    assert!(!console.contains("/verify/") && !console.contains("/reset/"), "{console}");
+    assert!(stderr.contains("no mail server is configured"), "the log says mail was dropped: {stderr}");
 }

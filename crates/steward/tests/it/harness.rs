@@ -214,7 +214,7 @@ impl TestServer {
         if let Some(endpoints) = options.processor_endpoints {
             settings.processor_endpoints = endpoints;
         }
-        let mailer = Mailer::new(options.smtp_url.as_deref(), "Steward <no-reply@steward.test>").expect("mailer");
+        let mailer = Mailer::new(options.smtp_url.as_deref(), "Steward <no-reply@steward.test>", true).expect("mailer");
         let mut app = App::new(store.clone(), settings, MasterKey::generate().expect("key"), mailer).expect("app");
         if let Some(clock) = options.clock {
             app.clock = clock;
@@ -472,7 +472,7 @@ pub fn form_encode(fields: &[(&str, &str)]) -> String {
     fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&")
 }
 
-fn urlencode(text: &str) -> String {
+pub fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),

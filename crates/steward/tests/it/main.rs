@@ -15,6 +15,7 @@ mod browser;
 mod cli;
 mod customers;
 mod egress;
+mod hardening;
 mod isolation;
 mod mail;
 mod messaging;

@@ -196,6 +196,9 @@ async fn an_erasure_leaves_no_trace_of_the_person_and_touches_no_one_else() {
         .await;
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.body);
     let id = opened.json()["id"].as_str().unwrap().to_string();
+    let mut tx = server.store.begin_tenant_read(shop.tenant).await.unwrap();
+    let wrapped_key = steward_store::keystore::subject_key(&mut tx, zara.id.as_uuid()).await.unwrap().unwrap().wrapped;
+    tx.commit().await.unwrap();
     let preview = api
         .call(
             Method::POST,
@@ -250,15 +253,39 @@ async fn an_erasure_leaves_no_trace_of_the_person_and_touches_no_one_else() {
         Some("pollen")
     );
 
-    // Nor do the database's files (SQLite: after a checkpoint; secure_delete is on).
+    // Nor does any file of the database, as soon as the erasure answered and without
+    // any help: the data file, its write-ahead log, the key store and its log (SQLite;
+    // secure_delete zeroes the cells, the erasure empties the logs). The destroyed key's
+    // wrapped bytes are gone too, so no copy of the folder opens the sealed values.
     if server.raw_url.starts_with("sqlite:") {
-        server.tamper("PRAGMA wal_checkpoint(TRUNCATE)").await;
         let file = server.raw_url.trim_start_matches("sqlite://").to_string();
-        for path in [file.clone(), format!("{file}-wal")] {
-            let bytes = std::fs::read(&path).unwrap_or_default();
-            for trace in ["Zara Erasable", "zara-private-note", "zara-appointment-note", "zara-request-words"] {
-                assert!(!bytes.windows(trace.len()).any(|w| w == trace.as_bytes()), "{path} still holds {trace}");
+        let folder = std::path::Path::new(&file).parent().unwrap().to_path_buf();
+        let scan = |when: &str| {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                for trace in
+                    ["Zara Erasable", "zara-private-note", "zara-appointment-note", "zara-request-words", "n:erasable"]
+                {
+                    assert!(
+                        !bytes.windows(trace.len()).any(|w| w == trace.as_bytes()),
+                        "{when}: {} still holds {trace}",
+                        path.display()
+                    );
+                }
+                assert!(
+                    !bytes.windows(wrapped_key.len()).any(|w| w == wrapped_key.as_slice()),
+                    "{when}: {} still holds the destroyed key",
+                    path.display()
+                );
             }
+        };
+        scan("after the erasure");
+        server.store.close().await;
+        scan("after the store closed");
+        for log in [format!("{file}-wal"), steward_store::sqlite::keystore_path(std::path::Path::new(&file)) + "-wal"] {
+            let length = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+            assert_eq!(length, 0, "{log} is emptied when the store closes");
         }
     }
 }

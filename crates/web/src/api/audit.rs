@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use steward_app::audit::{self, AuditEventView, Verification};
+use steward_domain::csv_out::CsvLine;
 
 pub async fn events(
     State(state): State<AppState>,
@@ -27,37 +28,47 @@ pub struct ExportQuery {
 }
 
 const EXPORT_BATCH: i64 = 5_000;
-const CSV_HEADER: &str =
-    "seq,id,at,actor_type,actor_id,action,target_type,target_id,details,request_id,ip,user_agent,prev_hash,hash\n";
+const CSV_COLUMNS: [&str; 14] = [
+    "seq",
+    "id",
+    "at",
+    "actor_type",
+    "actor_id",
+    "action",
+    "target_type",
+    "target_id",
+    "details",
+    "request_id",
+    "ip",
+    "user_agent",
+    "prev_hash",
+    "hash",
+];
 
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
+fn csv_header() -> String {
+    CSV_COLUMNS.iter().fold(CsvLine::new(), |line, name| line.plain(name)).finish()
 }
 
+/// One event as a CSV line. Every text cell goes through the neutralising writer: a
+/// failed log-in's `User-Agent` is whatever a stranger sent.
 fn csv_line(exported: &audit::ExportedEvent) -> String {
     let e = &exported.event;
-    let opt = |v: &Option<String>| v.as_deref().map(csv_field).unwrap_or_default();
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-        e.seq,
-        e.id,
-        e.at,
-        csv_field(&e.actor_type),
-        e.actor_id.map(|a| a.to_string()).unwrap_or_default(),
-        csv_field(&e.action),
-        opt(&e.target_type),
-        opt(&e.target_id),
-        csv_field(&e.details),
-        opt(&e.request_id),
-        opt(&e.ip),
-        opt(&e.user_agent),
-        exported.prev_hash,
-        exported.hash
-    )
+    CsvLine::new()
+        .plain(e.seq)
+        .plain(e.id)
+        .plain(&e.at)
+        .text(&e.actor_type)
+        .plain(e.actor_id.map(|a| a.to_string()).unwrap_or_default())
+        .text(&e.action)
+        .optional(e.target_type.as_deref())
+        .optional(e.target_id.as_deref())
+        .text(&e.details)
+        .optional(e.request_id.as_deref())
+        .optional(e.ip.as_deref())
+        .optional(e.user_agent.as_deref())
+        .plain(&exported.prev_hash)
+        .plain(&exported.hash)
+        .finish()
 }
 
 /// The whole log, streamed in batches: JSON lines (default) or CSV, with the chain.
@@ -92,7 +103,7 @@ pub async fn export(
             }
             let mut chunk = String::new();
             if after == 0 && csv {
-                chunk.push_str(CSV_HEADER);
+                chunk.push_str(&csv_header());
             }
             if after == 0 && !csv {
                 match audit::export_checkpoint(&app, &who).await {

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::auth::{self, IssuedSession};
+use steward_app::access::devices::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS};
 use steward_app::access::members::{self, InvitationPreview};
 use steward_app::tenancy::{self, NewTenant};
 use steward_domain::policy::current_policy;
@@ -19,13 +20,42 @@ fn status_of(error: &AppError) -> StatusCode {
     crate::error::describe(error).status
 }
 
-/// Where to go after logging in: only a path on this site.
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/app" }
+/// Where to go after logging in: only a path on this site, as a browser would resolve it.
+///
+/// Browsers drop tabs and line breaks anywhere in a URL and read `\\` as `/`, so
+/// `/\t/evil.example` is `//evil.example`, another site. `next` is therefore resolved
+/// against a stand-in for Steward's own origin with the WHATWG rules browsers follow, and
+/// only a result on that origin is kept: its path, query and fragment, re-serialised so
+/// the `Location` header carries no control character.
+pub(crate) fn safe_next(next: &str) -> String {
+    const FALLBACK: &str = "/app";
+    let Ok(own) = url::Url::parse("http://steward.invalid/") else { return FALLBACK.into() };
+    if !next.starts_with('/') {
+        return FALLBACK.into();
+    }
+    match own.join(next) {
+        Ok(resolved) if resolved.origin() == own.origin() && resolved.username().is_empty() => {
+            let mut path = resolved.path().to_string();
+            if let Some(query) = resolved.query() {
+                path.push('?');
+                path.push_str(query);
+            }
+            if let Some(fragment) = resolved.fragment() {
+                path.push('#');
+                path.push_str(fragment);
+            }
+            path
+        }
+        _ => FALLBACK.into(),
+    }
 }
 
 fn signed_in(issued: &IssuedSession, to: &str) -> Response {
-    with_cookie(see_other(to), Some(set_cookie(SESSION_COOKIE, &issued.cookie_value, issued.max_age_seconds)))
+    let response =
+        with_cookie(see_other(to), Some(set_cookie(SESSION_COOKIE, &issued.cookie_value, issued.max_age_seconds)));
+    let device =
+        issued.device_cookie.as_deref().map(|value| set_cookie(DEVICE_COOKIE, value, DEVICE_COOKIE_MAX_AGE_SECONDS));
+    with_cookie(response, device)
 }
 
 pub async fn front_door(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -128,7 +158,7 @@ pub async fn login_form(
     Query(query): Query<LoginQuery>,
 ) -> Response {
     if optional_principal(&state, &headers).await.is_some() {
-        return see_other(safe_next(query.next.as_deref().unwrap_or("/app")));
+        return see_other(&safe_next(query.next.as_deref().unwrap_or("/app")));
     }
     let (csrf, new_cookie) = public_csrf(&headers);
     let page = LoginPage {
@@ -147,17 +177,17 @@ pub async fn login(
     form: FormData,
 ) -> Response {
     let existing = cookie(&headers, SESSION_COOKIE);
-    match auth::log_in(
-        &state.app,
-        form.get("workspace"),
-        form.get("email"),
-        form.get("password"),
-        &client,
-        existing.as_deref(),
-    )
-    .await
-    {
-        Ok(issued) => signed_in(&issued, safe_next(form.get("next"))),
+    let device = cookie(&headers, DEVICE_COOKIE);
+    let attempt = auth::LogIn {
+        slug: form.get("workspace"),
+        email: form.get("email"),
+        password: form.get("password"),
+        client: &client,
+        replacing: existing.as_deref(),
+        device: device.as_deref(),
+    };
+    match auth::log_in_on_device(&state.app, attempt).await {
+        Ok(issued) => signed_in(&issued, &safe_next(form.get("next"))),
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
             let page = LoginPage {
@@ -321,5 +351,37 @@ pub async fn accept_invite(
             render(status_of(&error), &page)
         }
         Err(error) => error_response(&error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site_however_it_is_written() {
+        // promise: SEC-2
+        for hostile in [
+            "//evil.example/phish",
+            "/\\evil.example/phish",
+            "/\t/evil.example/phish",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "http://evil.example/",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "/\u{0B}/evil.example",
+            "",
+        ] {
+            let to = safe_next(hostile);
+            assert!(to.starts_with('/') && !to.starts_with("//") && !to.starts_with("/\\"), "{hostile:?} -> {to:?}");
+            assert!(!to.contains("evil.example") || to.starts_with("/%"), "{hostile:?} -> {to:?}");
+            assert!(!to.chars().any(char::is_control), "{hostile:?} -> {to:?}");
+        }
+        assert_eq!(safe_next("/app/customers?q=a b#top"), "/app/customers?q=a%20b#top");
+        assert_eq!(safe_next("/app/../app/x"), "/app/x");
+        assert_eq!(safe_next("/\u{0}x"), "/%00x");
     }
 }
