@@ -61,6 +61,7 @@ pub const SQLITE: &[Migration] = &[
         name: "seal_audit_after_commit",
         sql: include_str!("../migrations/sqlite/0015_seal_audit_after_commit.sql"),
     },
+    Migration { version: 16, name: "master_key_id", sql: include_str!("../migrations/sqlite/0016_master_key_id.sql") },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -106,6 +107,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 15,
         name: "seal_audit_after_commit",
         sql: include_str!("../migrations/postgres/0015_seal_audit_after_commit.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "master_key_id",
+        sql: include_str!("../migrations/postgres/0016_master_key_id.sql"),
     },
 ];
 
