@@ -58,21 +58,28 @@ pub async fn run(config: &Config, command: KeysCommand) -> Result<(), StartError
         );
         return Ok(());
     }
-    let current =
-        if from_env { "STEWARD_MASTER_KEY".to_string() } else { config.master_key_file.display().to_string() };
+    let make_current = if from_env {
+        format!("set STEWARD_MASTER_KEY to the contents of {}", new_master_key.display())
+    } else {
+        format!(
+            "move {} over {} (or set master_key_file to it)",
+            new_master_key.display(),
+            config.master_key_file.display()
+        )
+    };
     println!(
         "every tenant key is now wrapped by master key {new} (was {old}).\n\
          Next:\n  \
-         1. Make {file} the master key: set master_key_file (or STEWARD_MASTER_KEY) to it wherever Steward runs, \
-         or move it over {current}; then start `serve` again. Until then Steward refuses to open tenant keys, naming both keys.\n  \
-         2. Take a backup now (`steward backup`): data backups made before the rotation still open with the current key \
-         store and the new key, but key-store backups made before it open only with the old key.\n  \
-         3. Destroy the old key ({old}) once no key-store backup from before the rotation is needed: \
-         `shred -u` the file (and remove it from STEWARD_MASTER_KEY and any secret manager). It opens nothing in the \
-         current key store; mailed links signed before the rotation no longer work.",
+         1. Make the new key the master key wherever Steward runs: {make_current}; then start `serve` again. \
+         Until then Steward refuses to open tenant keys, naming both keys.\n  \
+         2. Take a backup now (`steward backup`): data backups made before the rotation still open with the current \
+         key store and the new key, but key-store backups made before it open only with the old key.\n  \
+         3. Destroy the old key ({old}) once no key-store backup from before the rotation is needed (they expire after \
+         key_backup_keep_days): `shred -u` its file and remove it from the environment and any secret manager. It opens \
+         nothing in the current key store. Links mailed before the rotation (a booking's manage link, an archive's \
+         download link) no longer work.",
         new = report.new_key,
         old = report.old_key,
-        file = new_master_key.display(),
     );
     Ok(())
 }

@@ -18,6 +18,7 @@ mod egress;
 mod isolation;
 mod mail;
 mod messaging;
+mod operator_rights;
 mod privacy;
 mod retention;
 mod routes;
