@@ -23,6 +23,9 @@ pub type Key = Arc<SecretBox<[u8; 32]>>;
 
 const KEY_VERSION: i64 = 1;
 
+/// The purpose the master key derives the tenant keys' wrapping key for.
+pub(crate) const TENANT_KEY_WRAP: &str = "tenant-key-wrap";
+
 /// Unwrapped tenant keys, so a request does not unwrap its tenant's key again.
 #[derive(Default)]
 pub struct KeyRing {
@@ -54,7 +57,7 @@ impl KeyRing {
     }
 }
 
-fn tenant_context(tenant: TenantId) -> Vec<u8> {
+pub(crate) fn tenant_context(tenant: TenantId) -> Vec<u8> {
     field_context(&tenant.to_string(), "keystore.tenant_keys", "wrapped", &tenant.to_string(), KEY_VERSION as u32)
 }
 
@@ -62,7 +65,7 @@ fn subject_context(tenant: TenantId, subject: Uuid) -> Vec<u8> {
     field_context(&tenant.to_string(), "keystore.subject_keys", "wrapped", &subject.to_string(), KEY_VERSION as u32)
 }
 
-fn key_from(bytes: Vec<u8>) -> Result<Key, AppError> {
+pub(crate) fn key_from(bytes: Vec<u8>) -> Result<Key, AppError> {
     let array: [u8; 32] = bytes.try_into().map_err(|_| AppError::Crypto(CryptoError::Unseal))?;
     Ok(Arc::new(SecretBox::new(Box::new(array))))
 }
@@ -74,8 +77,18 @@ pub(crate) async fn tenant_key_in(app: &App, tx: &mut TenantTx) -> Result<Option
         return Ok(Some(key));
     }
     let Some(stored) = keystore::tenant_key(tx).await? else { return Ok(None) };
-    let wrapping = app.master_key.derive("tenant-key-wrap");
-    let key = key_from(open(wrapping.expose_secret(), &tenant_context(tenant), &stored.wrapped)?)?;
+    let ours = app.master_key.fingerprint();
+    if let Some(theirs) = stored.master_key_id.as_deref().filter(|theirs| *theirs != ours) {
+        // Say which key is missing rather than "a sealed value could not be opened": the
+        // operator started this process with one master key while a rotation moved (or is
+        // moving) the tenant keys to another.
+        return Err(AppError::Internal(format!(
+            "this tenant's key is wrapped by master key {theirs}, but this process holds master key {ours}: \
+             start it with the new master key, or finish `steward keys rotate`"
+        )));
+    }
+    let wrapping = app.master_key.derive(TENANT_KEY_WRAP);
+    let key = key_from(open(wrapping.expose_secret(), &tenant_context(tenant), &stored.key.wrapped)?)?;
     app.keys.remember(tenant, key.clone());
     Ok(Some(key))
 }
@@ -88,9 +101,16 @@ pub(crate) async fn tenant_key(app: &App, tenant: TenantId) -> Result<Key, AppEr
     let mut tx = app.store.begin_tenant(tenant).await?;
     if keystore::tenant_key(&mut tx).await?.is_none() {
         let fresh = random_bytes::<32>()?;
-        let wrapping = app.master_key.derive("tenant-key-wrap");
+        let wrapping = app.master_key.derive(TENANT_KEY_WRAP);
         let wrapped = seal(wrapping.expose_secret(), &tenant_context(tenant), &fresh)?;
-        keystore::insert_tenant_key(&mut tx, &WrappedKey { key_version: KEY_VERSION, wrapped }, app.now()).await?;
+        let master_key_id = app.master_key.fingerprint();
+        keystore::insert_tenant_key(
+            &mut tx,
+            &WrappedKey { key_version: KEY_VERSION, wrapped },
+            &master_key_id,
+            app.now(),
+        )
+        .await?;
     }
     let key = tenant_key_in(app, &mut tx).await?.ok_or(AppError::Internal("tenant key missing after insert".into()))?;
     tx.commit().await?;

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod diagnostics;
 pub mod egress;
 pub mod error;
+pub mod key_rotation;
 pub mod keys;
 pub mod mail;
 pub mod messaging;

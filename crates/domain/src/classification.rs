@@ -142,7 +142,10 @@ registry! {
         "tenant_id": Operational, "customer_id": Operational, "field_id": Operational, "value": Personal,
         "value_sealed": Sensitive, "updated_by": Operational, "updated_at": Operational,
     }
-    "keystore.tenant_keys" { "tenant_id": Operational, "key_version": Operational, "wrapped": Secret, "created_at": Operational }
+    "keystore.tenant_keys" {
+        "tenant_id": Operational, "key_version": Operational, "wrapped": Secret, "created_at": Operational,
+        "master_key_id": Operational,
+    }
     "keystore.subject_keys" {
         "tenant_id": Operational, "subject_id": Operational, "key_version": Operational, "wrapped": Secret,
         "created_at": Operational,

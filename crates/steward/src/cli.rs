@@ -70,6 +70,13 @@ pub enum Command {
     /// Set, lift and list legal holds, which stop the sweep and purges deleting what they cover.
     #[command(subcommand)]
     Hold(HoldCommand),
+    /// Answer a person's request for their data on a business's instruction: export
+    /// everything the business holds about them, or erase them (audited as platform support).
+    #[command(subcommand)]
+    Dsar(DsarCommand),
+    /// Manage the master key: rotate it (re-wrap every tenant key under a new one).
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Back up the database and, separately, the key store; remove expired backups.
     Backup {
         /// Folder for data backups (default: backup_dir/data).
@@ -249,5 +256,73 @@ pub enum ImportCommand {
         /// nothing to ignore the column). Repeatable; other columns are guessed.
         #[arg(long = "map", value_name = "HEADER=TARGET")]
         mappings: Vec<String>,
+    },
+}
+
+/// Which customer of the business a request is about: exactly one of the three.
+#[derive(Args, Debug, Clone)]
+#[group(required = true, multiple = false)]
+pub struct PersonFlags {
+    /// The customer's id (as their page shows it).
+    #[arg(long, value_name = "ID")]
+    pub customer: Option<String>,
+    /// The customer's email address, as the business has it (case does not matter).
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// The customer's phone number, as the business has it (spaces and a missing country
+    /// code are fine). When several customers share it, the command lists their ids.
+    #[arg(long, value_name = "PHONE")]
+    pub phone: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DsarCommand {
+    /// Write everything the business holds about one customer as JSON: the same records as
+    /// the archive a privacy manager downloads, sensitive values opened, no secrets. It is
+    /// personal data: write it where only the business will collect it.
+    Export {
+        #[arg(long, value_name = "SLUG")]
+        tenant: String,
+        #[command(flatten)]
+        person: PersonFlags,
+        /// Write here (created with mode 0600; refused if it exists) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Erase one customer: every row of them in every table the erasure map names, and
+    /// their key, in one transaction with an audit event naming the operator. Refused while
+    /// a legal hold covers them.
+    Erase {
+        #[arg(long, value_name = "SLUG")]
+        tenant: String,
+        #[command(flatten)]
+        person: PersonFlags,
+        /// On whose instruction (a ticket, a letter): kept in the business's audit log, so
+        /// name the instruction, not the person.
+        #[arg(long)]
+        reason: String,
+        /// Keep their appointments, anonymized (moved to the business's "Anonymized"
+        /// record, notes cleared), for the business's statistics.
+        #[arg(long)]
+        keep_appointments: bool,
+        /// Show what would be erased and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Re-wrap every tenant key under a new master key, one tenant per transaction, without
+    /// touching the data. Reads the current key as every command does (master_key_file or
+    /// STEWARD_MASTER_KEY) and the new one from FILE (created, mode 0600, if missing).
+    /// Stopped half-way, running it again finishes. Stop `serve` first.
+    Rotate {
+        /// The new master key file (64 hexadecimal characters).
+        #[arg(long, value_name = "FILE")]
+        new_master_key: PathBuf,
+        /// Re-wrap at most this many tenant keys, then stop (run again to continue).
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
     },
 }

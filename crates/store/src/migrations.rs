@@ -66,6 +66,7 @@ pub const SQLITE: &[Migration] = &[
         name: "vacuum_erased_rows_promptly",
         sql: include_str!("../migrations/sqlite/0016_vacuum_erased_rows_promptly.sql"),
     },
+    Migration { version: 17, name: "master_key_id", sql: include_str!("../migrations/sqlite/0017_master_key_id.sql") },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -116,6 +117,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 16,
         name: "vacuum_erased_rows_promptly",
         sql: include_str!("../migrations/postgres/0016_vacuum_erased_rows_promptly.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "master_key_id",
+        sql: include_str!("../migrations/postgres/0017_master_key_id.sql"),
     },
 ];
 

@@ -322,8 +322,18 @@ async fn verify_in_one_read(app: &App, tenant: TenantId) -> Result<Verification,
 /// The signature over a checkpoint: a keyed hash (HMAC-SHA-256) with a key derived from the
 /// master key, so only this deployment can write a checkpoint that verifies.
 pub fn checkpoint_signature(app: &App, tenant: TenantId, checkpoint: &rows::Checkpoint) -> Vec<u8> {
+    checkpoint_signature_with(&app.master_key, tenant, checkpoint)
+}
+
+/// The signature under a given master key: a rotation checks each checkpoint under the old
+/// key and signs it again under the new one.
+pub fn checkpoint_signature_with(
+    master_key: &steward_crypto::master_key::MasterKey,
+    tenant: TenantId,
+    checkpoint: &rows::Checkpoint,
+) -> Vec<u8> {
     use secrecy::ExposeSecret;
-    let key = app.master_key.derive("audit-checkpoint");
+    let key = master_key.derive("audit-checkpoint");
     let message = format!(
         "{}|{}|{}|{}|{}",
         tenant,

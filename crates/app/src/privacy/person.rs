@@ -25,7 +25,7 @@ use steward_store::tenancy::tenants;
 use uuid::Uuid;
 
 /// Every row of the person, table by table, as JSON objects (secrets left out).
-async fn collect(
+pub(super) async fn collect(
     app: &App,
     tx: &mut TenantTx,
     tenant: TenantId,
@@ -238,13 +238,7 @@ pub async fn preview_erasure(
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
     let row = open_request(&mut tx, request).await?;
     let person = row.customer_id.ok_or(AppError::NotFound)?;
-    let mut report = ErasureReport { preview: true, found: vec![], done: vec![], kept: vec![], key_destroyed: false };
-    for table in PERSON_TABLES {
-        let n = rows::count(&mut tx, table, person).await?;
-        report.found.push((table.table.to_string(), n));
-        report.done.push((table.table.to_string(), treatment_for(table.table, keep_appointments), n));
-    }
-    report.key_destroyed = keystore::subject_key(&mut tx, person).await?.is_some();
+    let report = preview_in(&mut tx, person, keep_appointments).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -258,8 +252,6 @@ pub async fn erase(
     keep_appointments: bool,
 ) -> Result<ErasureReport, AppError> {
     who.require(Permission::PrivacyManage)?;
-    // DSR-3: a table holding people that erasure does not know stops it before any change.
-    privacy::check_registry().map_err(|e| AppError::NotAllowed(e.to_string()))?;
     let now = app.now();
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let row = open_request(&mut tx, request).await?;
@@ -267,27 +259,7 @@ pub async fn erase(
         return Err(AppError::NotAllowed(format!("this is a request for {}, not erasure", row.kind)));
     }
     let person = row.customer_id.ok_or(AppError::NotFound)?;
-    if holds::covers_customer(&mut tx, person).await? {
-        return Err(AppError::NotAllowed(
-            "a legal hold is in force on this customer's data; the erasure waits until it is lifted".into(),
-        ));
-    }
-    let mut report = ErasureReport { preview: false, found: vec![], done: vec![], kept: vec![], key_destroyed: false };
-    for table in PERSON_TABLES {
-        let n = rows::count(&mut tx, table, person).await?;
-        report.found.push((table.table.to_string(), n));
-        let treatment = treatment_for(table.table, keep_appointments);
-        let changed = match treatment {
-            Treatment::Delete => rows::delete(&mut tx, table, person).await?,
-            Treatment::Anonymize => {
-                let anonymous = rows::anonymous_customer(&mut tx, now).await?;
-                rows::anonymize_appointments(&mut tx, person, anonymous).await?
-            }
-            Treatment::ClearText => rows::clear_request_text(&mut tx, person).await?,
-        };
-        report.done.push((table.table.to_string(), treatment, changed));
-    }
-    report.key_destroyed = keystore::delete_subject_key(&mut tx, person).await?;
+    let report = erase_in(&mut tx, person, keep_appointments, now).await?;
     let stored = json!({ "outcome": "done", "erasure": &report });
     request_rows::close(&mut tx, request, "done", Some(who.member.as_uuid()), &stored.to_string(), now).await?;
     let details = json!({ "kind": "erasure", "rows": report.done.iter().map(|(_, _, n)| n).sum::<u64>(),
@@ -299,12 +271,68 @@ pub async fn erase(
     )
     .await?;
     tx.commit().await?;
-    // DSR-3: the erased values leave the database's own files now, not at some later
-    // checkpoint; a failure here leaves them for the store's close and the next sweep.
+    scrub_files(app).await;
+    Ok(report)
+}
+
+/// After an erasure committed: the erased values leave the database's own files now,
+/// not at some later checkpoint (DSR-3). A failure leaves them for the store's close and
+/// the next sweep, which scrub again.
+pub(super) async fn scrub_files(app: &App) {
     match app.store.scrub_after_erasure().await {
         Ok(left) if !left.is_empty() => tracing::debug!(tables = left.len(), "erased rows left to autovacuum"),
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "the write-ahead log could not be emptied after an erasure"),
     }
+}
+
+/// What erasing `person` would find and do, inside the caller's transaction; changes nothing.
+pub(super) async fn preview_in(
+    tx: &mut TenantTx,
+    person: Uuid,
+    keep_appointments: bool,
+) -> Result<ErasureReport, AppError> {
+    let mut report = ErasureReport { preview: true, found: vec![], done: vec![], kept: vec![], key_destroyed: false };
+    for table in PERSON_TABLES {
+        let n = rows::count(tx, table, person).await?;
+        report.found.push((table.table.to_string(), n));
+        report.done.push((table.table.to_string(), treatment_for(table.table, keep_appointments), n));
+    }
+    report.key_destroyed = keystore::subject_key(tx, person).await?.is_some();
+    Ok(report)
+}
+
+/// Erases `person` inside the caller's transaction: every table of the erasure map, then
+/// their key. Every way into an erasure (a member's answer, the operator's command) comes
+/// through here, so each one checks the registry and the legal holds the same way.
+pub(super) async fn erase_in(
+    tx: &mut TenantTx,
+    person: Uuid,
+    keep_appointments: bool,
+    now: i64,
+) -> Result<ErasureReport, AppError> {
+    // DSR-3: a table holding people that erasure does not know stops it before any change.
+    privacy::check_registry().map_err(|e| AppError::NotAllowed(e.to_string()))?;
+    if holds::covers_customer(tx, person).await? {
+        return Err(AppError::NotAllowed(
+            "a legal hold is in force on this customer's data; the erasure waits until it is lifted".into(),
+        ));
+    }
+    let mut report = ErasureReport { preview: false, found: vec![], done: vec![], kept: vec![], key_destroyed: false };
+    for table in PERSON_TABLES {
+        let n = rows::count(tx, table, person).await?;
+        report.found.push((table.table.to_string(), n));
+        let treatment = treatment_for(table.table, keep_appointments);
+        let changed = match treatment {
+            Treatment::Delete => rows::delete(tx, table, person).await?,
+            Treatment::Anonymize => {
+                let anonymous = rows::anonymous_customer(tx, now).await?;
+                rows::anonymize_appointments(tx, person, anonymous).await?
+            }
+            Treatment::ClearText => rows::clear_request_text(tx, person).await?,
+        };
+        report.done.push((table.table.to_string(), treatment, changed));
+    }
+    report.key_destroyed = keystore::delete_subject_key(tx, person).await?;
     Ok(report)
 }

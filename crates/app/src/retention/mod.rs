@@ -35,7 +35,12 @@ impl Actor<'_> {
         }
     }
 
-    fn event(&self, action: &'static str, target: Option<(&'static str, String)>, details: Value) -> NewAuditEvent {
+    pub(crate) fn event(
+        &self,
+        action: &'static str,
+        target: Option<(&'static str, String)>,
+        details: Value,
+    ) -> NewAuditEvent {
         match self {
             Actor::Member(who) => audit::by(who, action, target, details),
             Actor::Operator => {

@@ -2,7 +2,9 @@
 
 mod backup;
 mod demo;
+mod dsar;
 mod import;
+mod keys;
 mod operator;
 mod progress;
 mod retention;
@@ -23,6 +25,8 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         Command::Import(command) => import::run(&config, command).await,
         Command::Retention(command) => retention::run(&config, command).await,
         Command::Hold(command) => retention::hold(&config, command).await,
+        Command::Dsar(command) => dsar::run(&config, command).await,
+        Command::Keys(command) => keys::run(&config, command).await,
         Command::Backup { to, keys_to, now } => backup::backup(&config, to, keys_to, now.as_deref()).await,
         Command::Restore { from, keys } => backup::restore(&config, &from, keys.as_deref()).await,
         Command::Config { example } => {

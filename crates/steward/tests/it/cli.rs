@@ -125,6 +125,11 @@ fn every_command_has_help() {
         vec!["member", "list", "--help"],
         vec!["config", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["dsar", "--help"],
+        vec!["dsar", "export", "--help"],
+        vec!["dsar", "erase", "--help"],
+        vec!["keys", "--help"],
+        vec!["keys", "rotate", "--help"],
     ] {
         let output = run(steward().args(&args));
         assert!(output.status.success(), "{args:?}");

@@ -182,6 +182,9 @@ pub struct Options {
     pub sms: Option<std::sync::Arc<dyn steward_app::messaging::SmsProvider>>,
     /// An OTLP collector to export spans to.
     pub otlp_endpoint: Option<String>,
+    /// The master key (default: a fresh one), for tests that run the `steward` binary
+    /// against the same data and must hold the same key.
+    pub master_key: Option<MasterKey>,
 }
 
 /// A running Steward.
@@ -215,7 +218,8 @@ impl TestServer {
             settings.processor_endpoints = endpoints;
         }
         let mailer = Mailer::new(options.smtp_url.as_deref(), "Steward <no-reply@steward.test>", true).expect("mailer");
-        let mut app = App::new(store.clone(), settings, MasterKey::generate().expect("key"), mailer).expect("app");
+        let master_key = options.master_key.unwrap_or_else(|| MasterKey::generate().expect("key"));
+        let mut app = App::new(store.clone(), settings, master_key, mailer).expect("app");
         if let Some(clock) = options.clock {
             app.clock = clock;
         }
@@ -236,6 +240,15 @@ impl TestServer {
             }
         };
         TestServer { base, raw_url, app, store, shutdown: Some(tx), _db: db }
+    }
+
+    /// The URL the `steward` binary opens this test's data with: the SQLite file, or the
+    /// PostgreSQL runtime role (the binary refuses the superuser, as `serve` does).
+    pub fn cli_database_url(&self) -> String {
+        match &self._db {
+            TestDb::Sqlite(_) => self.raw_url.clone(),
+            TestDb::Postgres(pg) => pg.app_url.clone(),
+        }
     }
 
     /// Runs SQL straight against the database, around Steward, as an attacker with

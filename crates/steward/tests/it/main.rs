@@ -19,6 +19,7 @@ mod hardening;
 mod isolation;
 mod mail;
 mod messaging;
+mod operator_rights;
 mod privacy;
 mod retention;
 mod routes;

@@ -555,6 +555,37 @@ pub async fn latest_checkpoint(tx: &mut TenantTx) -> Result<Option<Checkpoint>, 
     .transpose()
 }
 
+/// Every checkpoint of the tenant, oldest first (a master key rotation signs them again).
+pub async fn checkpoints(tx: &mut TenantTx) -> Result<Vec<Checkpoint>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            "SELECT seq, hash, removed, at, signature FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY seq",
+            args![],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Checkpoint {
+                seq: row.get("seq")?,
+                hash: row.get("hash")?,
+                removed: row.get("removed")?,
+                at: row.get("at")?,
+                signature: row.get("signature")?,
+            })
+        })
+        .collect()
+}
+
+/// Replaces a checkpoint's signature, and nothing else about it.
+pub async fn set_checkpoint_signature(tx: &mut TenantTx, seq: i64, signature: &[u8]) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE audit_checkpoints SET signature = $3 WHERE tenant_id = $1 AND seq = $2",
+        args![seq, signature.to_vec()],
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn insert_checkpoint(tx: &mut TenantTx, checkpoint: &Checkpoint) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit_checkpoints (tenant_id, seq, hash, removed, at, signature) VALUES ($1, $2, $3, $4, $5, $6)",
