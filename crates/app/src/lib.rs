@@ -49,6 +49,10 @@ pub struct AppSettings {
     /// How long the message worker's claim on a message lasts; a claim left by a process
     /// that died is taken up again after this.
     pub message_lease_seconds: i64,
+    /// Days data backups are kept before they are overwritten (the notice says so).
+    pub backup_keep_days: i64,
+    /// Days key store backups are kept before they are overwritten.
+    pub key_backup_keep_days: i64,
 }
 
 /// The sub-processors' real API addresses.
@@ -74,6 +78,8 @@ impl Default for AppSettings {
             retention: steward_domain::retention::Limits::default(),
             processor_endpoints: default_processor_endpoints(),
             message_lease_seconds: 60,
+            backup_keep_days: 14,
+            key_backup_keep_days: 3,
         }
     }
 }

@@ -111,6 +111,8 @@ pub fn build_app(config: &Config, store: Store, master_key: MasterKey, port: Opt
         login_attempts_per_minute: config.login_attempts_per_minute,
         retention: config.retention_limits(),
         message_lease_seconds: config.message_lease_seconds,
+        backup_keep_days: config.backup_keep_days,
+        key_backup_keep_days: config.key_backup_keep_days,
         processor_endpoints: vec![
             ("twilio".into(), config.twilio_api_url.clone()),
             ("whatsapp".into(), config.whatsapp_api_url.clone()),

@@ -45,6 +45,30 @@ pub struct Notice {
     pub processors: Vec<ProcessorView>,
     pub cancellation_grace_days: i64,
     pub purge_delay_days: i64,
+    /// What an erasure leaves, where, and for how long, on this deployment's database.
+    pub after_erasure: Vec<String>,
+}
+
+/// What remains of a person after their erasure, said exactly for the database this
+/// deployment runs on (DSR-3, RET-5); docs/operations.md explains each part.
+fn after_erasure(app: &App) -> Vec<String> {
+    let settings = &app.settings;
+    let files = match app.store.kind() {
+        steward_store::StoreKind::Sqlite => {
+            "Erased records are overwritten with zeros in the database file, and the database's change log is emptied as the erasure completes, so nothing of them stays in the files on the server's disk.".to_string()
+        }
+        steward_store::StoreKind::Postgres => {
+            "Erased records can no longer be read through the service at once. Their old copies and index entries stay in the database's files until its maintenance (autovacuum) removes them, normally within minutes of the erasure; fragments can stay in the freed space until new records reuse it. The database's change log (its write-ahead log) keeps a copy until its files are reused for new changes, which takes as long as the server needs to write about a gigabyte. Until then they can be read only with direct access to the database server's disk.".to_string()
+        }
+    };
+    vec![
+        files,
+        "The key that protected the person's sensitive details is destroyed in the same step, so no copy anywhere, backups included, can open those details again.".to_string(),
+        format!(
+            "Backups made before the erasure keep the person's other details until they expire and are overwritten, after at most {} days; backups of keys expire after {} days.",
+            settings.backup_keep_days, settings.key_backup_keep_days
+        ),
+    ]
 }
 
 fn about(class: DataClass) -> &'static str {
@@ -107,6 +131,7 @@ pub fn operator(app: &App) -> Notice {
         processors: processor_views(app),
         cancellation_grace_days: limits.cancellation_grace_days,
         purge_delay_days: limits.purge_delay_days,
+        after_erasure: after_erasure(app),
     }
 }
 

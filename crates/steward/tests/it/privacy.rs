@@ -281,6 +281,8 @@ async fn an_erasure_leaves_no_trace_of_the_person_and_touches_no_one_else() {
             }
         };
         scan("after the erasure");
+        let notice = server.browser().get("/p/erase-shop").await;
+        assert!(notice.body.contains("overwritten with zeros") && notice.body.contains("after at most 14 days"));
         server.store.close().await;
         scan("after the store closed");
         for log in [format!("{file}-wal"), steward_store::sqlite::keystore_path(std::path::Path::new(&file)) + "-wal"] {
@@ -468,4 +470,78 @@ async fn a_phone_on_file_gets_its_code_by_sms_through_twilio() {
         }
         other => panic!("Twilio's refusal was not understood: {other:?}"),
     }
+}
+
+/// Index entries of `index` (every page but the meta page) whose key holds `text`.
+async fn index_entries_holding(conn: &mut sqlx::PgConnection, index: &str, text: &str) -> i64 {
+    // bt_page_items shows a key as hex bytes separated by spaces.
+    let spaced: Vec<String> = text.bytes().map(|b| format!("{b:02x}")).collect();
+    let pattern = format!("%{}%", spaced.join(" "));
+    let sql = format!(
+        "SELECT COUNT(*) FROM generate_series(1, (pg_relation_size('{index}') / 8192)::int - 1) AS page, \
+         LATERAL bt_page_items('{index}', page) AS item WHERE item.data LIKE $1"
+    );
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(pattern).fetch_one(conn).await.unwrap()
+}
+
+#[tokio::test]
+async fn on_postgresql_an_erasure_leaves_no_index_entry_once_its_tables_are_vacuumed() {
+    // promise: DSR-3
+    use sqlx::Connection;
+    if crate::harness::postgres_admin_url().is_none() {
+        return skip_or_fail("PostgreSQL (STEWARD_TEST_POSTGRES_ADMIN_URL)");
+    }
+    let server = TestServer::start_with(Options { postgres: true, ..Options::default() }).await;
+    let shop = server.tenant("vacuum-shop").await;
+    allergies_field(&server, &shop).await;
+    let wanda = person(&server, &shop, "Wanda Vacuumed", "98450 44444", "wanda@vacuum.example", "dust").await;
+    let api = server.api(&shop.owner_token);
+    let opened = api
+        .call(Method::POST, "/api/v1/privacy/requests", Some(json!({ "customer_id": wanda.id, "kind": "erasure" })))
+        .await;
+    let id = opened.json()["id"].as_str().unwrap().to_string();
+    let erased = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/privacy/requests/{id}/erase"),
+            Some(json!({ "keep_appointments_anonymized": false })),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{}", erased.body);
+
+    let mut admin = sqlx::PgConnection::connect(&server.raw_url).await.unwrap();
+    sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pageinspect").execute(&mut admin).await.unwrap();
+    let index: String = sqlx::query_scalar(
+        "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'customer_search_terms'::regclass AND indisprimary",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(
+        index_entries_holding(&mut admin, &index, "wanda@vacuum").await > 0,
+        "the deleted search terms are still in the index until a vacuum"
+    );
+    // Autovacuum takes the person tables at their first dead row (migration 16).
+    let options: Option<Vec<String>> =
+        sqlx::query_scalar("SELECT reloptions FROM pg_class WHERE oid = 'customer_search_terms'::regclass")
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    let options = options.unwrap_or_default();
+    for wanted in ["autovacuum_vacuum_threshold=0", "autovacuum_vacuum_scale_factor=0", "vacuum_index_cleanup=on"] {
+        assert!(options.iter().any(|o| o == wanted), "{wanted} in {options:?}");
+    }
+    // The runtime role owns no table, so it says what it left to autovacuum ...
+    let left = server.store.scrub_after_erasure().await.unwrap();
+    assert!(left.iter().any(|t| t == "customer_search_terms"), "{left:?}");
+    // ... and a role that may vacuum (the owner, as autovacuum does) removes the entries.
+    let owner = steward_store::Store::open(&server.raw_url, 2).await.unwrap();
+    assert_eq!(owner.scrub_after_erasure().await.unwrap(), Vec::<String>::new());
+    owner.close().await;
+    assert_eq!(index_entries_holding(&mut admin, &index, "wanda@vacuum").await, 0);
+
+    // The notice says what remains where, for this database.
+    let notice = server.browser().get("/p/vacuum-shop").await;
+    assert!(notice.body.contains("What an erasure leaves behind"), "{}", notice.body);
+    assert!(notice.body.contains("autovacuum") && notice.body.contains("after at most 14 days"));
 }
