@@ -14,6 +14,9 @@
 //!   follow the new key and links mailed before the rotation stop working. A rotation is
 //!   usually made because the old key may have leaked, and with it anyone could forge
 //!   those links; keeping them on the old key would keep that door open.
+//! - the `steward_device` cookies that let a member's own browser past a lockout are
+//!   signed with a key derived from it: after a rotation every browser is a new one until
+//!   its member signs in again, which only matters while an account is locked.
 //! - blind indexes and search terms are not derived from the master key (search terms are
 //!   plain normalised values), so nothing there changes.
 //!
