@@ -56,7 +56,7 @@ fn csv_line(exported: &audit::ExportedEvent) -> String {
     CsvLine::new()
         .plain(e.seq)
         .plain(e.id)
-        .plain(&e.at)
+        .plain(e.at)
         .text(&e.actor_type)
         .plain(e.actor_id.map(|a| a.to_string()).unwrap_or_default())
         .text(&e.action)
