@@ -659,3 +659,61 @@ async fn serve_without_a_mail_server_prints_no_link_unless_asked() {
     assert!(!console.contains("/verify/") && !console.contains("/reset/"), "{console}");
     assert!(stderr.contains("no mail server is configured"), "the log says mail was dropped: {stderr}");
 }
+
+#[tokio::test]
+async fn a_person_erased_while_serve_runs_is_in_no_file_of_the_data_folder_once_it_stops() {
+    // promise: DSR-3
+    // As an operator does it: serve runs, the person is erased (here by `steward dsar`,
+    // a second process on the same files), serve is stopped with SIGTERM, and every file
+    // of the data folder is read, the key store and both write-ahead logs included.
+    if crate::harness::suite_on_postgres() {
+        return;
+    }
+    let dir = ScratchDir::new("erase-on-disk");
+    let data = dir.0.join("data").to_string_lossy().to_string();
+    let created = run(steward()
+        .args(["--data-dir", &data, "tenant", "create", "--name", "Scrub Salon", "--slug", "scrub"])
+        .args(["--owner-email", "owner@scrub.example", "--owner-name", "Generated Owner"])
+        .env("STEWARD_OWNER_PASSWORD", PASSWORD));
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let file = dir.0.join("clients.csv");
+    std::fs::write(
+        &file,
+        "Name,Mobile,Email\nOttilie Scrubwell,98450 71717,ottilie@scrubwell.example\nBertram Keepwell,98450 72727,bertram@keepwell.example\n",
+    )
+    .unwrap();
+    let mut command = steward();
+    command.args(["--data-dir", &data, "--listen", "127.0.0.1:0", "serve"]);
+    let running = Running::start(command);
+    let health = crate::harness::client().get(format!("{}/readyz", running.base)).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    // Written while serve holds the files open, the person's pages go through the
+    // write-ahead log, where their old versions stay until the log is emptied.
+    let imported =
+        run(steward().args(["--data-dir", &data, "import", "customers", &file.to_string_lossy(), "--tenant", "scrub"]));
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let erased = run(steward().args(["--data-dir", &data, "dsar", "erase", "--tenant", "scrub"]).args([
+        "--email",
+        "ottilie@scrubwell.example",
+        "--reason",
+        "ticket 77 from the owner",
+    ]));
+    assert!(erased.status.success(), "{}", text(&erased.stderr));
+    let status = running.terminate();
+    assert!(status.success(), "{status:?}");
+
+    let mut kept_seen = false;
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let holds = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        for trace in ["Ottilie", "Scrubwell", "scrubwell", "9845071717", "ottilie@"] {
+            assert!(!holds(trace), "{} still holds {trace}", path.display());
+        }
+        kept_seen |= holds("Keepwell");
+    }
+    assert!(kept_seen, "the scan reads the files: the other customer is there");
+}
