@@ -12,6 +12,7 @@ use crate::{App, AppError};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
+use steward_domain::classification::DataClass;
 use steward_domain::csv_out::CsvLine;
 use steward_domain::ids::CustomerId;
 use steward_domain::permissions::Permission;
@@ -73,8 +74,12 @@ pub struct ExportRecord {
 pub async fn start(app: &App, who: &Principal, format: ExportFormat) -> Result<Vec<String>, AppError> {
     who.require(Permission::CustomersRead)?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let labels =
-        field_rows::list(&mut tx).await?.into_iter().filter(|f| f.data_class == "personal").map(|f| f.label).collect();
+    let labels = field_rows::list(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|f| f.data_class == DataClass::Personal)
+        .map(|f| f.label)
+        .collect();
     let name = match format {
         ExportFormat::Csv => "csv",
         ExportFormat::Vcard => "vcard",
@@ -117,7 +122,7 @@ pub async fn page(
                 .iter()
                 .filter(|(id, _, _)| *id == c.id)
                 .filter_map(|(_, field, value)| {
-                    let field = fields.iter().find(|f| f.id == *field && f.data_class == "personal")?;
+                    let field = fields.iter().find(|f| f.id == *field && f.data_class == DataClass::Personal)?;
                     Some((field.label.clone(), value.clone()))
                 })
                 .collect(),

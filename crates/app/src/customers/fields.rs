@@ -30,8 +30,8 @@ pub(crate) fn field_views(rows: &[FieldRow]) -> Result<Vec<FieldView>, AppError>
             Ok(FieldView {
                 id: f.id,
                 label: f.label.clone(),
-                kind: FieldKind::parse("kind", &f.kind)?,
-                data_class: parse_field_class("data_class", &f.data_class)?,
+                kind: f.kind,
+                data_class: f.data_class,
                 options: f.options.clone(),
                 position: f.position,
             })
@@ -81,13 +81,13 @@ pub async fn create(app: &App, who: &Principal, input: &FieldInput) -> Result<Fi
     let row = FieldRow {
         id: FieldId::generate(),
         label,
-        kind: kind.name().to_string(),
-        data_class: class.name().to_string(),
+        kind,
+        data_class: class,
         options,
         position: existing.iter().map(|f| f.position).max().unwrap_or(0) + 1,
     };
     rows::insert(&mut tx, &row, app.now()).await?;
-    let details = json!({ "label": row.label, "kind": row.kind, "data_class": row.data_class, "options": row.options });
+    let details = json!({ "label": row.label, "kind": row.kind.name(), "data_class": row.data_class.name(), "options": row.options });
     audit::record(
         app,
         &mut tx,
@@ -112,7 +112,7 @@ pub async fn update(app: &App, who: &Principal, id: FieldId, change: &FieldChang
         row.label = label;
     }
     if let Some(options) = &change.options {
-        row.options = parse_options("options", FieldKind::parse("kind", &row.kind)?, options)?;
+        row.options = parse_options("options", row.kind, options)?;
     }
     if let Some(position) = change.position {
         if !(0..=10_000).contains(&position) {
@@ -138,7 +138,7 @@ pub async fn delete(app: &App, who: &Principal, id: FieldId) -> Result<(), AppEr
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let row = rows::list(&mut tx).await?.into_iter().find(|f| f.id == id).ok_or(AppError::NotFound)?;
     rows::delete(&mut tx, id).await?;
-    let details = json!({ "label": row.label, "data_class": row.data_class });
+    let details = json!({ "label": row.label, "data_class": row.data_class.name() });
     audit::record(
         app,
         &mut tx,

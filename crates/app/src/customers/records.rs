@@ -139,7 +139,7 @@ impl Checked {
     }
 
     pub fn writes_sensitive(&self) -> bool {
-        self.field_writes.iter().any(|(f, _)| f.data_class == "sensitive")
+        self.field_writes.iter().any(|(f, _)| f.data_class == DataClass::Sensitive)
     }
 
     /// Names of what this input sets, for the audit record: column names and field labels,
@@ -240,7 +240,7 @@ pub(crate) fn check(
             Value::Array(_) => raw.to_string(),
             Value::Object(_) => return Err(AppError::invalid(&label, "must be text, a number, yes/no or a list")),
         };
-        let kind = FieldKind::parse(&label, &field.kind)?;
+        let kind = field.kind;
         field_writes.push((field.clone(), normalize_value(&label, kind, &field.options, &text)?));
     }
     let values = CustomerValues {
@@ -279,7 +279,7 @@ pub(crate) async fn write_fields(
             None => {
                 field_rows::delete_value(tx, customer, field.id).await?;
             }
-            Some(value) if field.data_class == "sensitive" => {
+            Some(value) if field.data_class == DataClass::Sensitive => {
                 let key = key.ok_or(AppError::Internal("no key for a sensitive value".into()))?;
                 let sealed = keys::seal_value(key, tenant, &value_place(customer, field.id), value)?;
                 field_rows::upsert_value(tx, customer, field.id, None, Some(sealed), who.map(|w| w.member), now)
@@ -295,7 +295,7 @@ pub(crate) async fn write_fields(
 }
 
 fn sensitive_labels(writes: &[(FieldRow, Option<String>)]) -> Vec<String> {
-    writes.iter().filter(|(f, _)| f.data_class == "sensitive").map(|(f, _)| f.label.clone()).collect()
+    writes.iter().filter(|(f, _)| f.data_class == DataClass::Sensitive).map(|(f, _)| f.label.clone()).collect()
 }
 
 /// Creates a customer (with its fields, tags and first consents). The write transaction
@@ -363,7 +363,7 @@ async fn create_now(app: &App, who: &Principal, input: &CustomerInput) -> Result
             let stored =
                 checked.field_writes.iter().find_map(|(f, v)| (f.id == field.id).then_some(v.as_ref())).flatten();
             // As a read without revealing shows it: a sensitive value exists, unseen.
-            let hidden = field.data_class == "sensitive" && stored.is_some();
+            let hidden = field.data_class == DataClass::Sensitive && stored.is_some();
             field_value_view(field, if hidden { None } else { stored.cloned() }, stored.is_some(), hidden)
         })
         .collect::<Result<Vec<_>, AppError>>()?;
@@ -493,8 +493,8 @@ fn field_value_view(
     Ok(FieldValueView {
         field_id: field.id,
         label: field.label.clone(),
-        kind: FieldKind::parse("kind", &field.kind)?,
-        data_class: if field.data_class == "sensitive" { DataClass::Sensitive } else { DataClass::Personal },
+        kind: field.kind,
+        data_class: field.data_class,
         value,
         present,
         hidden,
@@ -670,13 +670,13 @@ pub async fn list(app: &App, who: &Principal, request: &ListRequest) -> Result<C
                 .iter()
                 .find(|f| f.id.to_string() == *field_id || f.label.eq_ignore_ascii_case(field_id))
                 .ok_or_else(|| AppError::invalid("field_id", "is not a field of this business"))?;
-            if field.data_class == "sensitive" {
+            if field.data_class == DataClass::Sensitive {
                 return Err(AppError::invalid(
                     "field_id",
                     "is a sensitive field; sensitive values cannot be filtered on",
                 ));
             }
-            let kind = FieldKind::parse("field_id", &field.kind)?;
+            let kind = field.kind;
             let wanted = match kind {
                 FieldKind::MultiSelect => {
                     let option = field

@@ -144,13 +144,7 @@ pub async fn of_business(app: &App, slug: &str) -> Result<Notice, AppError> {
     let mut tx = app.store.begin_tenant_read(tenant.id).await?;
     let fields = field_rows::list(&mut tx).await?;
     tx.commit().await?;
-    let custom_fields = fields
-        .into_iter()
-        .map(|f| {
-            let class = if f.data_class == "sensitive" { "sensitive" } else { "personal" };
-            (f.label, class)
-        })
-        .collect();
+    let custom_fields = fields.into_iter().map(|f| (f.label, f.data_class.name())).collect();
     let mut notice = operator(app);
     notice.business = Some(tenant.name);
     notice.slug = Some(tenant.slug);

@@ -2,14 +2,17 @@
 //! `value_sealed` only; a personal field's in `value`.
 
 use crate::{Micros, Row, StoreError, TenantTx, args};
+use steward_domain::classification::DataClass;
+use steward_domain::customers::fields::FieldKind;
 use steward_domain::ids::{CustomerId, FieldId, MemberId};
 
 #[derive(Debug, Clone)]
 pub struct FieldRow {
     pub id: FieldId,
     pub label: String,
-    pub kind: String,
-    pub data_class: String,
+    pub kind: FieldKind,
+    /// `Personal` or `Sensitive`: the only classes a business may declare.
+    pub data_class: DataClass,
     pub options: Vec<String>,
     pub position: i64,
 }
@@ -19,11 +22,28 @@ fn from_row(row: &Row) -> Result<FieldRow, StoreError> {
     Ok(FieldRow {
         id: FieldId(row.get("id")?),
         label: row.get("label")?,
-        kind: row.get("kind")?,
-        data_class: row.get("data_class")?,
+        kind: kind_of(&row.get::<String>("kind")?)?,
+        data_class: class_of(&row.get::<String>("data_class")?)?,
         options: serde_json::from_str(&options).unwrap_or_default(),
         position: row.get("position")?,
     })
+}
+
+/// The stored kind, as the domain names it; anything else is a damaged row.
+fn kind_of(stored: &str) -> Result<FieldKind, StoreError> {
+    FieldKind::ALL
+        .into_iter()
+        .find(|k| k.name() == stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("custom_fields.kind '{stored}' is not a field kind")))
+}
+
+/// The stored class: a declared field is personal or sensitive, nothing else.
+fn class_of(stored: &str) -> Result<DataClass, StoreError> {
+    match stored {
+        "personal" => Ok(DataClass::Personal),
+        "sensitive" => Ok(DataClass::Sensitive),
+        other => Err(StoreError::Corrupt(format!("custom_fields.data_class '{other}' is not personal or sensitive"))),
+    }
 }
 
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<FieldRow>, StoreError> {
@@ -44,8 +64,8 @@ pub async fn insert(tx: &mut TenantTx, field: &FieldRow, now: Micros) -> Result<
         args![
             field.id,
             field.label.clone(),
-            field.kind.clone(),
-            field.data_class.clone(),
+            field.kind.name(),
+            field.data_class.name(),
             serde_json::to_string(&field.options).unwrap_or_else(|_| "[]".into()),
             field.position,
             now

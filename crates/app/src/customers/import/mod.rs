@@ -25,6 +25,7 @@ use crate::{App, AppError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
+use steward_domain::classification::DataClass;
 use steward_domain::customers::Source;
 use steward_domain::ids::{CustomerId, NoteId, TenantId};
 use steward_domain::permissions::Permission;
@@ -241,7 +242,7 @@ pub fn plan_mapping(
                     &format!("'{}' is not a field of this business", steward_domain::customers::short(label)),
                 )
             })?;
-            if field.data_class == "sensitive" {
+            if field.data_class == DataClass::Sensitive {
                 if chosen.contains_key(header) {
                     return Err(AppError::invalid(
                         "mapping",
@@ -283,7 +284,8 @@ pub async fn preview_csv(app: &App, who: &Principal, bytes: &[u8]) -> Result<Csv
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
     let fields = field_rows::list(&mut tx).await?;
     tx.commit().await?;
-    let labels: Vec<String> = fields.iter().filter(|f| f.data_class == "personal").map(|f| f.label.clone()).collect();
+    let labels: Vec<String> =
+        fields.iter().filter(|f| f.data_class == DataClass::Personal).map(|f| f.label.clone()).collect();
     let source = csv_source::CsvSource::open(bytes).map_err(|e| AppError::invalid("file", &e.0))?;
     let guessed = source.headers.iter().map(|h| csv_source::guess_target(h, &labels).map(|t| t.name())).collect();
     let headers = source.headers.clone();
