@@ -208,11 +208,17 @@ impl Stage {
         [Stage::Active, Stage::Cancelled, Stage::Terminated, Stage::Purged].into_iter().find(|s| s.name() == name)
     }
 
-    /// Whether a business in this stored status still has an account: people can sign
-    /// in, ask it about their data, and be mailed for it (active, or cancelled within the
-    /// grace period).
-    pub fn is_open(status: &str) -> bool {
-        matches!(Stage::parse(status), Some(Stage::Active | Stage::Cancelled))
+    /// Whether a business at this stage still has an account: people can sign in, ask it
+    /// about their data, and be mailed for it (active, or cancelled within the grace
+    /// period).
+    pub fn is_open(self) -> bool {
+        matches!(self, Stage::Active | Stage::Cancelled)
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -22,7 +22,6 @@ use steward_domain::contact::Email;
 use steward_domain::ids::{MemberId, SessionId, TenantId};
 use steward_domain::password_policy::{MAX_PASSWORD_BYTES, check_password};
 use steward_domain::permissions::Permission;
-use steward_domain::retention::Stage;
 use steward_store::TenantTx;
 use steward_store::access::member_tokens::{self, TokenPurpose};
 use steward_store::access::members::{self, MemberRow};
@@ -140,7 +139,7 @@ pub async fn log_in_on_device(app: &App, attempt: LogIn<'_>) -> Result<IssuedSes
         verify_off_runtime(password.to_string(), None).await?;
         return Err(AppError::BadCredentials);
     };
-    if !Stage::is_open(&tenant.status) {
+    if !tenant.status.is_open() {
         return Err(AppError::NotAllowed(
             "this business's account is closed; its data is being deleted as its owner was told".into(),
         ));
@@ -417,7 +416,7 @@ pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: 
         return Err(AppError::RateLimited(wait));
     }
     let email = Email::parse("email", email)?;
-    let Some(tenant) = crate::tenancy::find_by_slug(app, slug).await?.filter(|t| Stage::is_open(&t.status)) else {
+    let Some(tenant) = crate::tenancy::find_by_slug(app, slug).await?.filter(|t| t.status.is_open()) else {
         return Ok(());
     };
     let mut tx = app.store.begin_tenant(tenant.id).await?;

@@ -55,7 +55,7 @@ pub async fn revoke(app: &App, who: &Principal, staff: StaffId) -> Result<(), Ap
 /// half a year ahead. An unknown or revoked token is "not found".
 pub async fn feed(app: &App, slug: &str, secret: &str) -> Result<String, AppError> {
     let tenant = crate::tenancy::find_by_slug(app, slug).await?.ok_or(AppError::NotFound)?;
-    if tenant.status != "active" || secret.len() > 200 {
+    if tenant.status != steward_domain::retention::Stage::Active || secret.len() > 200 {
         return Err(AppError::NotFound);
     }
     let mut tx = app.store.begin_tenant_read(tenant.id).await?;

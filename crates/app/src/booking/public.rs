@@ -53,7 +53,7 @@ pub struct PublicService {
 
 async fn tenant_of(app: &App, slug: &str) -> Result<(TenantId, String, String), AppError> {
     let tenant = crate::tenancy::find_by_slug(app, slug).await?.ok_or(AppError::NotFound)?;
-    if tenant.status != "active" {
+    if tenant.status != steward_domain::retention::Stage::Active {
         return Err(AppError::NotFound);
     }
     Ok((tenant.id, tenant.slug, tenant.name))

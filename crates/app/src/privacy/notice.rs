@@ -10,7 +10,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use steward_domain::classification::{COLUMNS, DataClass};
 use steward_domain::processors;
-use steward_domain::retention::Stage;
 use steward_store::customers::fields as field_rows;
 
 /// One kind of data and where it is held.
@@ -137,10 +136,8 @@ pub fn operator(app: &App) -> Notice {
 
 /// A business's notice at `/p/{slug}`, with its own rules and fields.
 pub async fn of_business(app: &App, slug: &str) -> Result<Notice, AppError> {
-    let tenant = crate::tenancy::find_by_slug(app, slug)
-        .await?
-        .filter(|t| Stage::is_open(&t.status))
-        .ok_or(AppError::NotFound)?;
+    let tenant =
+        crate::tenancy::find_by_slug(app, slug).await?.filter(|t| t.status.is_open()).ok_or(AppError::NotFound)?;
     let mut tx = app.store.begin_tenant_read(tenant.id).await?;
     let fields = field_rows::list(&mut tx).await?;
     tx.commit().await?;

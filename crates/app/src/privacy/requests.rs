@@ -16,7 +16,6 @@ use steward_domain::contact::{Email, Phone};
 use steward_domain::ids::{CustomerId, TenantId};
 use steward_domain::permissions::Permission;
 use steward_domain::privacy::{self, CODE_MINUTES, Jurisdiction, RequestKind};
-use steward_domain::retention::Stage;
 use steward_store::TenantTx;
 use steward_store::access::members;
 use steward_store::customers::records as customer_rows;
@@ -247,10 +246,8 @@ pub async fn ask(
     let kind = kind_of(kind)?;
     let message = message_text(message)?;
     let now = app.now();
-    let tenant = crate::tenancy::find_by_slug(app, slug)
-        .await?
-        .filter(|t| Stage::is_open(&t.status))
-        .ok_or(AppError::NotFound)?;
+    let tenant =
+        crate::tenancy::find_by_slug(app, slug).await?.filter(|t| t.status.is_open()).ok_or(AppError::NotFound)?;
     let contact = contact.trim();
     if contact.is_empty() {
         return Err(AppError::invalid("contact", "give the email or phone number this business has for you"));
@@ -385,10 +382,8 @@ fn code_hash(tenant: TenantId, code: &str) -> Vec<u8> {
 /// The person types the code. Right: the request is open in the inbox, with its due date.
 pub async fn confirm(app: &App, slug: &str, ticket: Uuid, code: &str) -> Result<RequestKind, AppError> {
     let now = app.now();
-    let tenant = crate::tenancy::find_by_slug(app, slug)
-        .await?
-        .filter(|t| Stage::is_open(&t.status))
-        .ok_or(AppError::NotFound)?;
+    let tenant =
+        crate::tenancy::find_by_slug(app, slug).await?.filter(|t| t.status.is_open()).ok_or(AppError::NotFound)?;
     let code = code.trim();
     let mut tx = app.store.begin_tenant(tenant.id).await?;
     let Some(row) = rows::find(&mut tx, ticket).await?.filter(|r| r.status == "unverified") else {
@@ -465,7 +460,7 @@ pub async fn send_reminders(app: &App) -> Result<usize, AppError> {
     let all = tenants::list(&mut platform).await?;
     platform.commit().await?;
     let mut reminded = 0;
-    for tenant in all.into_iter().filter(|t| Stage::is_open(&t.status)) {
+    for tenant in all.into_iter().filter(|t| t.status.is_open()) {
         let mut tx = app.store.begin_tenant(tenant.id).await?;
         let due = rows::needing_reminder(&mut tx, now, crate::clock::MICROS_PER_DAY).await?;
         if due.is_empty() {

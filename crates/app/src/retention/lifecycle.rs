@@ -21,7 +21,7 @@ use steward_store::tenancy::tenants::{self, LifecycleRow};
 /// A tenant's lifecycle as the owner's page, the API and the operator see it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LifecycleView {
-    pub status: String,
+    pub status: Stage,
     pub cancelled_at: Option<String>,
     /// When a cancelled business is terminated unless its owner comes back.
     pub terminates_at: Option<String>,
@@ -37,7 +37,7 @@ impl From<&LifecycleRow> for LifecycleView {
     fn from(row: &LifecycleRow) -> Self {
         let d = row.dates;
         LifecycleView {
-            status: row.status.clone(),
+            status: row.status,
             cancelled_at: d.cancelled_at.map(format_instant),
             terminates_at: d.terminates_at.map(format_instant),
             terminated_at: d.terminated_at.map(format_instant),
@@ -50,7 +50,7 @@ impl From<&LifecycleRow> for LifecycleView {
 }
 
 fn stage_of(row: &LifecycleRow) -> Result<Stage, AppError> {
-    Stage::parse(&row.status).ok_or_else(|| AppError::Internal(format!("unknown tenant status {}", row.status)))
+    Ok(row.status)
 }
 
 fn step_refused(error: retention::StepError) -> AppError {
@@ -90,7 +90,7 @@ pub async fn cancel(app: &App, who: &Principal, reason: Option<&str>) -> Result<
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let row = tenants::lifecycle(&mut tx).await?;
     let dates = retention::cancel(stage_of(&row)?, &app.settings.retention, now).map_err(step_refused)?;
-    tenants::set_lifecycle(&mut tx, Stage::Cancelled.name(), &dates, reason.as_deref(), now).await?;
+    tenants::set_lifecycle(&mut tx, Stage::Cancelled, &dates, reason.as_deref(), now).await?;
     let details = json!({ "terminates_at": dates.terminates_at.map(format_instant), "purge_at": dates.purge_at.map(format_instant) });
     audit::record(app, &mut tx, Actor::Member(who).event("tenant.cancelled", None, details)).await?;
     let after = tenants::lifecycle(&mut tx).await?;
@@ -130,7 +130,7 @@ pub async fn reactivate(app: &App, who: &Principal) -> Result<LifecycleView, App
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let row = tenants::lifecycle(&mut tx).await?;
     let dates = retention::reactivate(stage_of(&row)?).map_err(step_refused)?;
-    tenants::set_lifecycle(&mut tx, Stage::Active.name(), &dates, None, now).await?;
+    tenants::set_lifecycle(&mut tx, Stage::Active, &dates, None, now).await?;
     audit::record(app, &mut tx, Actor::Member(who).event("tenant.reactivated", None, json!({}))).await?;
     let after = tenants::lifecycle(&mut tx).await?;
     tx.commit().await?;
@@ -151,7 +151,7 @@ pub async fn terminate(
     let row = tenants::lifecycle(&mut tx).await?;
     let dates = retention::terminate(stage_of(&row)?, row.dates, &app.settings.retention, now).map_err(step_refused)?;
     let reason = reason.or(row.reason.clone());
-    tenants::set_lifecycle(&mut tx, Stage::Terminated.name(), &dates, reason.as_deref(), now).await?;
+    tenants::set_lifecycle(&mut tx, Stage::Terminated, &dates, reason.as_deref(), now).await?;
     tx.execute("DELETE FROM sessions WHERE tenant_id = $1", steward_store::args![]).await?;
     tx.execute(
         "UPDATE api_tokens SET revoked_at = $2 WHERE tenant_id = $1 AND revoked_at IS NULL",
@@ -225,7 +225,7 @@ pub async fn purge(
             }
             report.keys_destroyed = rows::destroy_keys(&mut tx).await?;
             let dates = Dates { purged_at: Some(now), purge_finished_at: None, ..row.dates };
-            tenants::set_lifecycle(&mut tx, Stage::Purged.name(), &dates, row.reason.as_deref(), now).await?;
+            tenants::set_lifecycle(&mut tx, Stage::Purged, &dates, row.reason.as_deref(), now).await?;
             // No audit event: the chain is about to go with everything else; the dates on
             // the tenant's row are the lasting record of the purge.
             tx.commit().await?;

@@ -113,10 +113,7 @@ pub async fn run(
             for (kind, n) in &outcome.removed {
                 *report.totals.entry(kind.clone()).or_default() += n;
             }
-            if !options.dry_run
-                && Stage::parse(&tenant.status) != Some(Stage::Purged)
-                && outcome.lifecycle.as_deref() != Some("purged")
-            {
+            if !options.dry_run && tenant.status != Stage::Purged && outcome.lifecycle.as_deref() != Some("purged") {
                 record_run(app, tenant.id, options, started_at, &outcome).await?;
             }
             report.tenants.push(outcome);
@@ -183,7 +180,7 @@ async fn sweep_tenant(
 ) -> Result<TenantSweep, AppError> {
     let mut outcome =
         TenantSweep { tenant: tenant.id.to_string(), slug: tenant.slug.clone(), ..TenantSweep::default() };
-    let stage = Stage::parse(&tenant.status).unwrap_or(Stage::Active);
+    let stage = tenant.status;
     let mut tx = app.store.begin_tenant_read(tenant.id).await?;
     let holds = holds::in_force(&mut tx).await?;
     let rules = rules::in_force(app, &mut tx).await?;

@@ -12,6 +12,7 @@ use steward_domain::ids::{MemberId, RoleId, TenantId};
 use steward_domain::password_policy::check_password;
 use steward_domain::permissions::{BuiltinRole, Permission};
 use steward_domain::policy::current_policy;
+use steward_domain::retention::Stage;
 use steward_domain::slug::Slug;
 use steward_domain::time_zone::parse_time_zone;
 use steward_store::access::{members, roles};
@@ -43,7 +44,7 @@ pub struct TenantView {
     pub country: String,
     pub time_zone: String,
     pub gstin: Option<String>,
-    pub status: String,
+    pub status: Stage,
     pub created_at: String,
 }
 
@@ -103,7 +104,7 @@ pub async fn create_tenant(app: &App, input: NewTenant) -> Result<(TenantView, M
         country,
         time_zone,
         gstin: None,
-        status: "active".into(),
+        status: Stage::Active,
         created_at: now,
     };
     let mut tx = app.store.begin_tenant(tenant_id).await?;

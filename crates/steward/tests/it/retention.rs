@@ -292,7 +292,7 @@ async fn a_cancelled_business_is_terminated_and_purged_on_the_promised_dates_tou
         .unwrap();
     assert!(tenant_key.is_none(), "the tenant key is destroyed");
     let life = lifecycle::view(&server.app, leaving.tenant).await.unwrap();
-    assert_eq!(life.status, "purged");
+    assert_eq!(life.status, steward_domain::retention::Stage::Purged);
     assert!(life.purged_at.is_some() && life.purge_finished_at.is_some() && life.cancelled_at.is_some());
     assert!(records::get(&server.app, &leaving.owner, sealed.id).await.is_err());
     assert_eq!(snapshot(&server, staying.tenant).await, staying_before, "the other business is untouched");
@@ -334,7 +334,7 @@ async fn a_purge_stopped_half_way_finishes_when_run_again_and_a_hold_stops_it() 
     running.abort();
     let _ = running.await;
     let life = lifecycle::view(&server.app, closing.tenant).await.unwrap();
-    assert_eq!(life.status, "purged");
+    assert_eq!(life.status, steward_domain::retention::Stage::Purged);
     assert!(life.purge_finished_at.is_none(), "the purge was stopped before it finished");
 
     let report = sweep_now(&server, Some(closing.tenant), false).await;

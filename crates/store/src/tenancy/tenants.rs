@@ -2,7 +2,7 @@
 
 use crate::{Micros, PlatformTx, Row, StoreError, TenantTx, args};
 use steward_domain::ids::TenantId;
-use steward_domain::retention::Dates;
+use steward_domain::retention::{Dates, Stage};
 use uuid::Uuid;
 
 /// A tenant as stored.
@@ -14,7 +14,7 @@ pub struct TenantRow {
     pub country: String,
     pub time_zone: String,
     pub gstin: Option<String>,
-    pub status: String,
+    pub status: Stage,
     pub created_at: Micros,
 }
 
@@ -32,9 +32,15 @@ fn from_row(row: &Row) -> Result<TenantRow, StoreError> {
         country: row.get("country")?,
         time_zone: row.get("time_zone")?,
         gstin: row.get("gstin")?,
-        status: row.get("status")?,
+        status: stage_of(&row.get::<String>("status")?)?,
         created_at: row.get("created_at")?,
     })
+}
+
+/// The stored status as the lifecycle's stage; anything else is a damaged row.
+fn stage_of(stored: &str) -> Result<Stage, StoreError> {
+    Stage::parse(stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("tenants.status '{stored}' is not a lifecycle stage")))
 }
 
 /// Inserts the tenant row inside the new tenant's own transaction, so the tenant, its
@@ -49,7 +55,7 @@ pub async fn insert(tx: &mut TenantTx, tenant: &TenantRow) -> Result<(), StoreEr
             &tenant.country,
             &tenant.time_zone,
             tenant.gstin.clone(),
-            &tenant.status,
+            tenant.status.name(),
             tenant.created_at
         ],
     )
@@ -96,7 +102,7 @@ pub async fn list(tx: &mut PlatformTx) -> Result<Vec<TenantRow>, StoreError> {
 pub struct LifecycleRow {
     pub id: TenantId,
     pub slug: String,
-    pub status: String,
+    pub status: Stage,
     pub dates: Dates,
     pub reason: Option<String>,
 }
@@ -115,7 +121,7 @@ fn lifecycle_from_row(row: &Row) -> Result<LifecycleRow, StoreError> {
     Ok(LifecycleRow {
         id: TenantId(row.get::<Uuid>("id")?),
         slug: row.get("slug")?,
-        status: row.get("status")?,
+        status: stage_of(&row.get::<String>("status")?)?,
         dates: Dates {
             cancelled_at: row.get("cancelled_at")?,
             terminates_at: row.get("terminates_at")?,
@@ -140,7 +146,7 @@ pub async fn lifecycles(tx: &mut PlatformTx) -> Result<Vec<LifecycleRow>, StoreE
 /// Moves the current tenant to `status` with these dates.
 pub async fn set_lifecycle(
     tx: &mut TenantTx,
-    status: &str,
+    status: Stage,
     dates: &Dates,
     reason: Option<&str>,
     now: Micros,
@@ -150,7 +156,7 @@ pub async fn set_lifecycle(
                 purged_at = $7, purge_finished_at = $8, lifecycle_reason = $9, updated_at = $10
          WHERE id = $1",
         args![
-            status,
+            status.name(),
             dates.cancelled_at,
             dates.terminates_at,
             dates.terminated_at,
