@@ -3,10 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-pub const MICROS_PER_SECOND: i64 = 1_000_000;
-pub const MICROS_PER_MINUTE: i64 = 60 * MICROS_PER_SECOND;
-pub const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MINUTE;
-pub const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
+pub use steward_domain::micros::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 
 /// Where "now" comes from.
 #[derive(Clone, Debug)]

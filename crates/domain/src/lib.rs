@@ -13,6 +13,7 @@ pub mod error;
 pub mod gstin;
 pub mod ids;
 pub mod messaging;
+pub mod micros;
 pub mod password_policy;
 pub mod permissions;
 pub mod policy;

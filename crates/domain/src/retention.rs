@@ -9,7 +9,7 @@ use crate::classification::DataClass;
 use serde::Serialize;
 
 /// One day in microseconds, the unit instants are stored in.
-pub const DAY_MICROS: i64 = 86_400_000_000;
+pub const DAY_MICROS: i64 = crate::micros::MICROS_PER_DAY;
 
 /// The promised ceiling for keeping account data after a cancellation (RET-3: 6 months).
 pub const ACCOUNT_DATA_AFTER_CANCELLATION_MAX_DAYS: i64 = 180;

@@ -28,7 +28,7 @@ use steward_store::booking::appointments::{self as rows, AppointmentRow, NewAppo
 use steward_store::booking::setup as setup_rows;
 use steward_store::{StoreError, TenantTx};
 
-const DAY: i64 = 86_400_000_000;
+const DAY: i64 = crate::clock::MICROS_PER_DAY;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -165,7 +165,7 @@ pub(crate) async fn schedules(
     mine: Option<HoldId>,
 ) -> Result<Vec<StaffSchedule>, AppError> {
     let only = if staff.len() == 1 { Some(staff[0].id) } else { None };
-    let first_day = jiff::Timestamp::from_microsecond(from - 2 * 86_400_000_000)
+    let first_day = jiff::Timestamp::from_microsecond(from - 2 * crate::clock::MICROS_PER_DAY)
         .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
         .unwrap_or_default();
     let margin = appointment_rows::LONGEST_BLOCK;
@@ -173,8 +173,8 @@ pub(crate) async fn schedules(
         tx,
         only,
         &first_day,
-        from - 86_400_000_000,
-        until + 86_400_000_000,
+        from - crate::clock::MICROS_PER_DAY,
+        until + crate::clock::MICROS_PER_DAY,
         margin,
         now,
         mine.map(|m| m.0),
@@ -258,7 +258,7 @@ async fn busy_time(
     }
     let only = if missing.len() == 1 { Some(missing[0].id) } else { None };
     // A cached window reaches a week past what was asked, so paging through days hits it.
-    let until = if cache.is_some() { until + 7 * 86_400_000_000 } else { until };
+    let until = if cache.is_some() { until + 7 * crate::clock::MICROS_PER_DAY } else { until };
     let mut found: HashMap<StaffId, Vec<(i64, i64)>> =
         appointment_rows::blocked(tx, only, from, until, moving).await?.into_iter().collect();
     for person in missing {
@@ -293,7 +293,7 @@ pub(crate) async fn next_free(
     now: i64,
     count: usize,
 ) -> Result<Vec<Slot>, AppError> {
-    let until = after + 14 * 86_400_000_000;
+    let until = after + 14 * crate::clock::MICROS_PER_DAY;
     let schedules = schedules(tx, None, &offer.staff, after, until, now, None, None).await?;
     let mut slots = free(offer, &schedules, after, until, now);
     slots.truncate(count);
@@ -336,7 +336,7 @@ pub(crate) async fn compute(
     if first < today.checked_sub(1.day()).unwrap_or(today) {
         return Err(AppError::invalid("from", "is in the past"));
     }
-    let horizon_end = now + offer.timing.horizon_days * 86_400_000_000;
+    let horizon_end = now + offer.timing.horizon_days * crate::clock::MICROS_PER_DAY;
     let last = first.checked_add(days.days()).map_err(|_| AppError::invalid("from", "is out of range"))?;
     let (Some(from), Some(until)) = (day_start(first, &tz), day_start(last, &tz)) else {
         return Err(AppError::invalid("from", "is out of range"));

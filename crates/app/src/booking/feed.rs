@@ -16,7 +16,7 @@ use steward_domain::permissions::Permission;
 use steward_store::booking::appointments as appointment_rows;
 use steward_store::booking::setup as rows;
 
-const DAY: i64 = 86_400_000_000;
+const DAY: i64 = crate::clock::MICROS_PER_DAY;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedLink {

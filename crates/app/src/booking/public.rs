@@ -28,7 +28,7 @@ use steward_store::booking::setup as setup_rows;
 pub const HOLD_MINUTES: i64 = 10;
 /// How long the confirmation link of a booked hold keeps working.
 const CONFIRMATION_DAYS: i64 = 400;
-const DAY: i64 = 86_400_000_000;
+const DAY: i64 = crate::clock::MICROS_PER_DAY;
 
 /// The business as its booking page shows it.
 #[derive(Debug, Clone, Serialize)]

@@ -11,7 +11,7 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use uuid::Uuid;
 
-const MICROS_PER_DAY: i64 = 24 * 60 * MICROS_PER_MINUTE;
+use crate::micros::MICROS_PER_DAY;
 
 /// A place where services happen, with the zone its working hours are written in.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ pub mod recurrence;
 use crate::ValidationError;
 use serde::Serialize;
 
-pub const MICROS_PER_MINUTE: i64 = 60_000_000;
+pub use crate::micros::MICROS_PER_MINUTE;
 
 /// Where an appointment is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
