@@ -254,18 +254,16 @@ pub async fn open_session(
     let csrf_token = new_secret()?;
     let idle = app.settings.session_idle_minutes * MICROS_PER_MINUTE;
     let user_agent: Option<String> = client.user_agent.as_deref().map(|ua| ua.chars().take(300).collect());
-    sessions::insert(
-        tx,
-        SessionId::generate(),
+    let session = sessions::NewSession {
+        id: SessionId::generate(),
         member,
-        token_hash(&secret),
-        &csrf_token,
-        client.ip.as_deref(),
-        user_agent.as_deref(),
-        now,
-        now + idle,
-    )
-    .await?;
+        token_hash: token_hash(&secret),
+        csrf_token: &csrf_token,
+        ip: client.ip.as_deref(),
+        user_agent: user_agent.as_deref(),
+        expires_at: now + idle,
+    };
+    sessions::insert(tx, session, now).await?;
     Ok(IssuedSession {
         cookie_value: compose_secret(tx.tenant(), &secret),
         csrf_token,

@@ -118,17 +118,15 @@ pub async fn invite(app: &App, who: &Principal, email: &str, role: &str) -> Resu
     }
     let secret = new_secret()?;
     let id = InvitationId::generate();
-    invitations::insert(
-        &mut tx,
+    let invitation = invitations::NewInvitation {
         id,
-        email.as_str(),
-        role.id,
-        who.member,
-        token_hash(&secret),
-        now,
-        now + INVITATION_LIFETIME,
-    )
-    .await?;
+        email: email.as_str(),
+        role: role.id,
+        invited_by: who.member,
+        token_hash: token_hash(&secret),
+        expires_at: now + INVITATION_LIFETIME,
+    };
+    invitations::insert(&mut tx, invitation, now).await?;
     let details = serde_json::json!({ "role": role.name, "fields": ["email"] });
     audit::record(app, &mut tx, audit::by(who, "invitation.created", Some(("invitation", id.to_string())), details))
         .await?;

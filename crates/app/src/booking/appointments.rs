@@ -685,18 +685,15 @@ pub async fn change(
         let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
         let location = check_in_write(&mut tx, &placement, start, now, Some(id), None).await?;
         let blocked = offer.timing.blocked(start);
-        let moved = rows::reschedule(
-            &mut tx,
-            id,
+        let slot = rows::Slot {
             staff,
             location,
-            start,
-            offer.timing.end(start),
-            blocked.from,
-            blocked.until,
-            now,
-        )
-        .await;
+            starts_at: start,
+            ends_at: offer.timing.end(start),
+            blocked_from: blocked.from,
+            blocked_until: blocked.until,
+        };
+        let moved = rows::reschedule(&mut tx, id, &slot, now).await;
         match moved {
             Ok(_) => {}
             Err(StoreError::Overlap) => {

@@ -41,17 +41,19 @@ fn from_row(row: &Row) -> Result<InvitationRow, StoreError> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert(
-    tx: &mut TenantTx,
-    id: InvitationId,
-    email: &str,
-    role: RoleId,
-    invited_by: MemberId,
-    token_hash: Vec<u8>,
-    now: Micros,
-    expires_at: Micros,
-) -> Result<(), StoreError> {
+/// An invitation as it is sent: only the hash of its link's secret is stored.
+#[derive(Debug, Clone)]
+pub struct NewInvitation<'a> {
+    pub id: InvitationId,
+    pub email: &'a str,
+    pub role: RoleId,
+    pub invited_by: MemberId,
+    pub token_hash: Vec<u8>,
+    pub expires_at: Micros,
+}
+
+pub async fn insert(tx: &mut TenantTx, invitation: NewInvitation<'_>, now: Micros) -> Result<(), StoreError> {
+    let NewInvitation { id, email, role, invited_by, token_hash, expires_at } = invitation;
     // A new invitation for the same address replaces any still pending.
     tx.execute(
         "UPDATE invitations SET revoked_at = $3 WHERE tenant_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL",

@@ -26,18 +26,20 @@ fn from_row(row: &Row) -> Result<SessionRow, StoreError> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert(
-    tx: &mut TenantTx,
-    id: SessionId,
-    member: MemberId,
-    token_hash: Vec<u8>,
-    csrf_token: &str,
-    ip: Option<&str>,
-    user_agent: Option<&str>,
-    now: Micros,
-    expires_at: Micros,
-) -> Result<(), StoreError> {
+/// A session as it is opened: only the hash of its secret is stored.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    pub id: SessionId,
+    pub member: MemberId,
+    pub token_hash: Vec<u8>,
+    pub csrf_token: &'a str,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub expires_at: Micros,
+}
+
+pub async fn insert(tx: &mut TenantTx, session: NewSession<'_>, now: Micros) -> Result<(), StoreError> {
+    let NewSession { id, member, token_hash, csrf_token, ip, user_agent, expires_at } = session;
     tx.execute(
         "INSERT INTO sessions (tenant_id, id, member_id, token_hash, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",

@@ -278,19 +278,21 @@ pub async fn set_status(
         > 0)
 }
 
-/// Moves an appointment to another time, staff member or location.
-#[allow(clippy::too_many_arguments)]
-pub async fn reschedule(
-    tx: &mut TenantTx,
-    id: AppointmentId,
-    staff: StaffId,
-    location: LocationId,
-    starts_at: Micros,
-    ends_at: Micros,
-    blocked_from: Micros,
-    blocked_until: Micros,
-    now: Micros,
-) -> Result<bool, StoreError> {
+/// Where and when an appointment takes place, and the time it keeps its staff member
+/// busy (its buffers included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub staff: StaffId,
+    pub location: LocationId,
+    pub starts_at: Micros,
+    pub ends_at: Micros,
+    pub blocked_from: Micros,
+    pub blocked_until: Micros,
+}
+
+/// Moves an appointment to another slot: a time, staff member or location.
+pub async fn reschedule(tx: &mut TenantTx, id: AppointmentId, slot: &Slot, now: Micros) -> Result<bool, StoreError> {
+    let Slot { staff, location, starts_at, ends_at, blocked_from, blocked_until } = *slot;
     tx.savepoint().await?;
     let moved = tx
         .execute(
