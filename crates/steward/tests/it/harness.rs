@@ -182,6 +182,10 @@ pub struct Options {
     pub sms: Option<std::sync::Arc<dyn steward_app::messaging::SmsProvider>>,
     /// An OTLP collector to export spans to.
     pub otlp_endpoint: Option<String>,
+    /// The web layer's settings (trusted proxies, metrics token); default: Steward's.
+    pub web: Option<steward_web::WebSettings>,
+    /// The server's clocks and connection limit; default: Steward's.
+    pub server: Option<steward_web::ServerSettings>,
 }
 
 /// A running Steward.
@@ -224,9 +228,9 @@ impl TestServer {
             app.telemetry =
                 Some(steward_app::telemetry::Telemetry::start(endpoint, app.egress.plain_client(), "steward-test"));
         }
-        let router = steward_web::router(app.clone(), steward_web::WebSettings::default());
+        let router = steward_web::router(app.clone(), options.web.unwrap_or_default());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(steward_web::serve(listener, router, async move {
+        tokio::spawn(steward_web::serve(listener, router, options.server.unwrap_or_default(), async move {
             let _ = rx.await;
         }));
         let raw_url = match &db {

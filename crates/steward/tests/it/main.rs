@@ -15,6 +15,7 @@ mod browser;
 mod cli;
 mod customers;
 mod egress;
+mod http_hardening;
 mod isolation;
 mod mail;
 mod messaging;
