@@ -14,8 +14,11 @@
 //! before the response goes out, and when it cannot be, the response says
 //! `Connection: close`.
 //!
-//! Beyond the connection limit, new connections wait in the listen backlog until a
-//! connection ends; the timeouts make sure one does.
+//! At the connection limit, new connections wait in the listen backlog, and the
+//! connections with no request in flight are held to a one-second header and idle
+//! timeout until an eighth of the slots are free again (noticed at the next accept):
+//! idle keep-alives and slow heads make way within a second or so for a health check or
+//! a real client, while requests being answered are left alone.
 
 use crate::error::{ApiError, Failure};
 use axum::body::{Body, Bytes};
@@ -35,7 +38,10 @@ use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, TryAcquireError, mpsc, watch};
+
+/// The header and idle timeout while every connection slot is taken.
+const TIMEOUT_WHEN_FULL: Duration = Duration::from_secs(1);
 
 /// How the server treats its connections.
 #[derive(Debug, Clone)]
@@ -77,19 +83,32 @@ pub async fn serve(
     let settings = Arc::new(settings);
     let slots = Arc::new(Semaphore::new(settings.max_connections.max(1)));
     let (stopping, stop_seen) = watch::channel(false);
+    let (full, full_seen) = watch::channel(false);
     // Each connection holds a sender; the receiver learns that all have ended when the
     // last one is dropped.
     let (connection_alive, mut connections_ended) = mpsc::channel::<()>(1);
     tokio::pin!(shutdown);
     loop {
-        let slot = tokio::select! {
-            biased;
-            () = &mut shutdown => break,
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(TryAcquireError::Closed) => break,
+            Err(TryAcquireError::NoPermits) => {
+                full.send_replace(true);
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => break,
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break,
+                    },
+                }
+            }
         };
+        // Some room to spare before the short timeouts end, so that a stream of new
+        // connections does not find the server full again at once.
+        if slots.available_permits() >= (settings.max_connections / 8).max(1) {
+            full.send_if_modified(|full| std::mem::replace(full, false));
+        }
         let accepted = tokio::select! {
             biased;
             () = &mut shutdown => break,
@@ -110,6 +129,7 @@ pub async fn serve(
             router: router.clone(),
             settings: settings.clone(),
             stop_seen: stop_seen.clone(),
+            full_seen: full_seen.clone(),
             _slot: slot,
             _alive: connection_alive.clone(),
         };
@@ -132,6 +152,7 @@ struct Connection {
     router: axum::Router,
     settings: Arc<ServerSettings>,
     stop_seen: watch::Receiver<bool>,
+    full_seen: watch::Receiver<bool>,
     _slot: tokio::sync::OwnedSemaphorePermit,
     _alive: mpsc::Sender<()>,
 }
@@ -151,13 +172,17 @@ impl Connection {
         // kept-alive connection is the idle wait too; the clock below keeps the two apart.
         let connection = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, service);
         tokio::pin!(connection);
-        let header = self.settings.header_timeout;
-        let idle = self.settings.idle_timeout;
-        // Deadlines can move earlier (a head starts arriving on an idle connection), so
-        // the clock is looked at at least this often.
-        let look_again = (header.min(idle) / 2).max(Duration::from_millis(50));
         let mut stopping = false;
+        let mut full_seen_open = true;
         loop {
+            let (header, idle) = if *self.full_seen.borrow() {
+                (self.settings.header_timeout.min(TIMEOUT_WHEN_FULL), self.settings.idle_timeout.min(TIMEOUT_WHEN_FULL))
+            } else {
+                (self.settings.header_timeout, self.settings.idle_timeout)
+            };
+            // Deadlines can move earlier (a head starts arriving on an idle connection),
+            // so the clock is looked at at least this often.
+            let look_again = (header.min(idle) / 2).max(Duration::from_millis(50));
             let next_look = match clock.deadline(header, idle) {
                 Some(deadline) => deadline.min(Instant::now() + look_again),
                 None => Instant::now() + look_again,
@@ -174,6 +199,9 @@ impl Connection {
                     let _ = changed;
                     stopping = true;
                     connection.as_mut().graceful_shutdown();
+                }
+                changed = self.full_seen.changed(), if full_seen_open => {
+                    full_seen_open = changed.is_ok();
                 }
                 () = tokio::time::sleep_until(next_look.into()) => {
                     // The connection was polled first (biased), so bytes that arrived

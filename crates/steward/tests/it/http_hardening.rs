@@ -1,6 +1,6 @@
 //! The HTTP server under clients that misbehave, and behind a reverse proxy (issue 23):
-//! slow and idle connections are closed, a stalled body gets 408, connections beyond the
-//! limit wait, a request after an unread body is not lost, rate limits and the audit log
+//! slow and idle connections are closed, a stalled body gets 408, idle connections make
+//! room at the connection limit, a request after an unread body is not lost, rate limits and the audit log
 //! see the client behind a trusted proxy, and `/metrics` is not opened by the proxy.
 //!
 //! The server's clocks are set to a second or a few so the tests wait briefly; every
@@ -174,25 +174,33 @@ async fn a_stalled_body_gets_408_and_the_connection_closes() {
 }
 
 #[tokio::test]
-async fn connections_beyond_the_limit_wait_for_a_free_one() {
+async fn at_the_connection_limit_idle_connections_make_room() {
     // promise: SEC-2
-    let settings = ServerSettings { max_connections: 4, ..clocks(4, 4, 4) };
+    // Timeouts far longer than the test waits: only the limit can free the slots.
+    let settings = ServerSettings { max_connections: 4, ..clocks(60, 60, 60) };
     let server = TestServer::start_with(Options { server: Some(settings), ..Default::default() }).await;
     let mut held = Vec::new();
-    for _ in 0..4 {
-        held.push(connect(&server).await);
+    for n in 0..4 {
+        let mut stream = connect(&server).await;
+        if n % 2 == 0 {
+            assert!(send(&mut stream, HEALTHZ).await);
+            assert_eq!(read_response(&mut stream, GENEROUS).await.map(|r| r.status), Some(200));
+        } else {
+            assert!(send(&mut stream, b"GET /healthz HTTP/1.1\r\nHo").await);
+        }
+        held.push(stream);
     }
-    let mut waiting = connect(&server).await;
-    assert!(send(&mut waiting, READYZ).await);
-    assert!(
-        read_response(&mut waiting, Duration::from_millis(700)).await.is_none(),
-        "a fifth connection is not served while four are held"
-    );
-    let answer = read_response(&mut waiting, GENEROUS).await;
-    assert_eq!(answer.map(|r| r.status), Some(200), "it is served once the held ones time out");
+    let mut probe = connect(&server).await;
+    assert!(send(&mut probe, READYZ).await);
+    let soon = Duration::from_secs(10);
+    assert_eq!(read_response(&mut probe, soon).await.map(|r| r.status), Some(200), "a fifth connection is served");
+    let mut closed = 0;
     for stream in &mut held {
-        assert!(closed_within(stream, GENEROUS).await);
+        if closed_within(stream, Duration::from_secs(3)).await {
+            closed += 1;
+        }
     }
+    assert!(closed >= 1, "idle or slow connections made room, though their timeouts are a minute");
 }
 
 /// Sends a request whose body the server does not read, then a second request on the
