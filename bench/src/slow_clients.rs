@@ -138,7 +138,7 @@ async fn start(options: &Options, data_dir: &std::path::Path) -> Result<(crate::
         Some(limit) => {
             let mut shell = Command::new("sh");
             let script = if options.hard {
-                "ulimit -H -n \"$0\" && ulimit -S -n \"$0\" && exec \"$@\""
+                "ulimit -S -n \"$0\" && ulimit -H -n \"$0\" && exec \"$@\""
             } else {
                 "ulimit -S -n \"$0\" && exec \"$@\""
             };
