@@ -11,7 +11,9 @@ pub fn get_request(path: &str, token: &str) -> Vec<u8> {
 }
 
 /// Reads one response; returns status, headers (lowercased names) and body.
-async fn read_response(stream: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+pub async fn read_response(
+    stream: &mut BufReader<TcpStream>,
+) -> std::io::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
     let mut line = String::new();
     stream.read_line(&mut line).await?;
     let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);

@@ -16,6 +16,7 @@
 //!        steward-bench privacy [--customers N] [--appointments N] [--people N] (see bench/src/privacy.rs)
 //!        steward-bench retention [--tenants N] [--rows N] [--customers N] ... (see bench/src/retention.rs)
 //!        steward-bench messaging [--reminders N] [--tenants N] [--runs N]   (see bench/src/messaging.rs)
+//!        steward-bench slow-clients [--connections N] [--runs N] [--open-files N] (see bench/src/slow_clients.rs)
 //!        steward-bench [--postgres ADMIN_URL] [--steward PATH] [--seconds N] [--runs N]
 //!        [--connections N] [--tenants N] [--results FILE] [--wrk]
 
@@ -27,6 +28,7 @@ mod messaging;
 mod privacy;
 mod retention;
 mod seed;
+mod slow_clients;
 mod sqlite_floor;
 
 use std::process::{Child, Command, Stdio};
@@ -146,6 +148,7 @@ async fn main() {
         Some("retention") => Some(retention::run(rest, &binary, results).await),
         Some("messaging") => Some(messaging::run(rest, &binary, results).await),
         Some("audit") => Some(audit::run(rest, &binary, results).await),
+        Some("slow-clients") => Some(slow_clients::run(rest, &binary, results).await),
         _ => None,
     };
     if let Some(outcome) = measured {

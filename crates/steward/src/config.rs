@@ -6,6 +6,7 @@
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use steward_web::client_address::{ProxyHeader, TrustedProxies};
 
 /// One configuration key.
 pub struct Key {
@@ -84,6 +85,54 @@ pub const KEYS: &[Key] = &[
         doc: "Largest number of database connections in the pool.",
     },
     Key { name: "body_limit_bytes", default: "65536", secret: false, doc: "Largest request body accepted." },
+    Key {
+        name: "http_header_timeout_seconds",
+        default: "10",
+        secret: false,
+        doc: "Seconds a connection has to send a whole request head (from its start, or from the first byte of its next request); then it is closed.",
+    },
+    Key {
+        name: "http_body_timeout_seconds",
+        default: "30",
+        secret: false,
+        doc: "Longest pause while a request body arrives; then the request gets 408 and the connection is closed.",
+    },
+    Key {
+        name: "http_idle_timeout_seconds",
+        default: "60",
+        secret: false,
+        doc: "Seconds a kept-alive connection may wait for its next request before it is closed.",
+    },
+    Key {
+        name: "http_max_connections",
+        default: "4096",
+        secret: false,
+        doc: "Connections served at once; more wait to be accepted. Lowered at start to fit the open-file limit.",
+    },
+    Key {
+        name: "trusted_proxies",
+        default: "",
+        secret: false,
+        doc: "Comma-separated addresses or CIDR ranges of reverse proxies (e.g. \"127.0.0.1, 10.0.0.0/8\") whose proxy_header names the client, for rate limits and logs. Empty: the TCP peer is the client.",
+    },
+    Key {
+        name: "proxy_header",
+        default: "x-forwarded-for",
+        secret: false,
+        doc: "The header the trusted proxies append the client to: x-forwarded-for or forwarded (RFC 7239). Only this one is read.",
+    },
+    Key {
+        name: "metrics_listen",
+        default: "",
+        secret: false,
+        doc: "A separate address:port serving only /metrics, to anyone who reaches it (keep it private). Empty: /metrics on the main listener.",
+    },
+    Key {
+        name: "metrics_token",
+        default: "",
+        secret: true,
+        doc: "A bearer token that /metrics then requires (Authorization: Bearer ...), on either listener. Empty: the main listener answers /metrics to loopback only, and not at all while trusted_proxies or metrics_listen is set.",
+    },
     Key {
         name: "log_format",
         default: "text",
@@ -201,6 +250,14 @@ pub struct Layer {
     pub login_attempts_per_minute: Option<u32>,
     pub max_connections: Option<u32>,
     pub body_limit_bytes: Option<usize>,
+    pub http_header_timeout_seconds: Option<u64>,
+    pub http_body_timeout_seconds: Option<u64>,
+    pub http_idle_timeout_seconds: Option<u64>,
+    pub http_max_connections: Option<usize>,
+    pub trusted_proxies: Option<String>,
+    pub proxy_header: Option<String>,
+    pub metrics_listen: Option<String>,
+    pub metrics_token: Option<String>,
     pub log_format: Option<String>,
     pub retention_usage_days: Option<i64>,
     pub retention_security_log_min_days: Option<i64>,
@@ -237,6 +294,13 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     pub max_connections: u32,
     pub body_limit_bytes: usize,
+    pub http_header_timeout_seconds: u64,
+    pub http_body_timeout_seconds: u64,
+    pub http_idle_timeout_seconds: u64,
+    pub http_max_connections: usize,
+    pub trusted_proxies: TrustedProxies,
+    pub metrics_listen: Option<String>,
+    pub metrics_token: String,
     pub log_format: String,
     pub retention_usage_days: i64,
     pub retention_security_log_min_days: i64,
@@ -319,6 +383,14 @@ impl Layer {
             login_attempts_per_minute: number("login_attempts_per_minute", text("login_attempts_per_minute"))?,
             max_connections: number("max_connections", text("max_connections"))?,
             body_limit_bytes: number("body_limit_bytes", text("body_limit_bytes"))?,
+            http_header_timeout_seconds: number("http_header_timeout_seconds", text("http_header_timeout_seconds"))?,
+            http_body_timeout_seconds: number("http_body_timeout_seconds", text("http_body_timeout_seconds"))?,
+            http_idle_timeout_seconds: number("http_idle_timeout_seconds", text("http_idle_timeout_seconds"))?,
+            http_max_connections: number("http_max_connections", text("http_max_connections"))?,
+            trusted_proxies: text("trusted_proxies"),
+            proxy_header: text("proxy_header"),
+            metrics_listen: text("metrics_listen"),
+            metrics_token: text("metrics_token"),
             log_format: text("log_format"),
             retention_usage_days: number("retention_usage_days", text("retention_usage_days"))?,
             retention_security_log_min_days: number(
@@ -422,6 +494,42 @@ impl Config {
                 message: "must be between 1024 and 67108864".into(),
             });
         }
+        let http_header_timeout_seconds = pick!(layers, sources, http_header_timeout_seconds).unwrap_or(10);
+        let http_body_timeout_seconds = pick!(layers, sources, http_body_timeout_seconds).unwrap_or(30);
+        let http_idle_timeout_seconds = pick!(layers, sources, http_idle_timeout_seconds).unwrap_or(60);
+        for (key, value) in [
+            ("http_header_timeout_seconds", http_header_timeout_seconds),
+            ("http_body_timeout_seconds", http_body_timeout_seconds),
+            ("http_idle_timeout_seconds", http_idle_timeout_seconds),
+        ] {
+            if !(1..=3600).contains(&value) {
+                return Err(ConfigError::Invalid { key, message: "must be between 1 and 3600".into() });
+            }
+        }
+        let http_max_connections = pick!(layers, sources, http_max_connections).unwrap_or(4096);
+        if !(1..=1_000_000).contains(&http_max_connections) {
+            return Err(ConfigError::Invalid {
+                key: "http_max_connections",
+                message: "must be between 1 and 1000000".into(),
+            });
+        }
+        let proxy_header = pick!(layers, sources, proxy_header)
+            .unwrap_or_else(|| "x-forwarded-for".into())
+            .parse::<ProxyHeader>()
+            .map_err(|e| ConfigError::Invalid { key: "proxy_header", message: e.to_string() })?;
+        let trusted_proxies =
+            TrustedProxies::parse(&pick!(layers, sources, trusted_proxies).unwrap_or_default(), proxy_header)
+                .map_err(|e| ConfigError::Invalid { key: "trusted_proxies", message: e.to_string() })?;
+        let metrics_listen = pick!(layers, sources, metrics_listen).filter(|m| !m.is_empty());
+        if let Some(address) = &metrics_listen
+            && address.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(ConfigError::Invalid {
+                key: "metrics_listen",
+                message: format!("'{address}' is not an address:port such as 127.0.0.1:9090"),
+            });
+        }
+        let metrics_token = pick!(layers, sources, metrics_token).unwrap_or_default();
         let log_format = pick!(layers, sources, log_format).unwrap_or_else(|| "text".into());
         if log_format != "text" && log_format != "json" {
             return Err(ConfigError::Invalid { key: "log_format", message: "must be text or json".into() });
@@ -534,6 +642,13 @@ impl Config {
             login_attempts_per_minute,
             max_connections,
             body_limit_bytes,
+            http_header_timeout_seconds,
+            http_body_timeout_seconds,
+            http_idle_timeout_seconds,
+            http_max_connections,
+            trusted_proxies,
+            metrics_listen,
+            metrics_token,
             log_format,
             sources,
         })
@@ -568,6 +683,14 @@ impl Config {
             ("login_attempts_per_minute", self.login_attempts_per_minute.to_string()),
             ("max_connections", self.max_connections.to_string()),
             ("body_limit_bytes", self.body_limit_bytes.to_string()),
+            ("http_header_timeout_seconds", self.http_header_timeout_seconds.to_string()),
+            ("http_body_timeout_seconds", self.http_body_timeout_seconds.to_string()),
+            ("http_idle_timeout_seconds", self.http_idle_timeout_seconds.to_string()),
+            ("http_max_connections", self.http_max_connections.to_string()),
+            ("trusted_proxies", self.trusted_proxies.to_string()),
+            ("proxy_header", self.trusted_proxies.header().name().to_string()),
+            ("metrics_listen", self.metrics_listen.clone().unwrap_or_default()),
+            ("metrics_token", if self.metrics_token.is_empty() { String::new() } else { "****".into() }),
             ("log_format", self.log_format.clone()),
             ("retention_usage_days", self.retention_usage_days.to_string()),
             ("retention_security_log_min_days", self.retention_security_log_min_days.to_string()),

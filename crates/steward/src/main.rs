@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod config;
 mod logging;
+mod open_files;
 mod runtime;
 
 use clap::Parser;

@@ -1,13 +1,13 @@
 //! Extractors that turn a request into what a handler needs, with errors that name the
 //! field: JSON bodies, path ids, the signed-in principal, the client's address, cookies.
 
+use crate::client_address::ClientAddress;
 use crate::error::{ApiError, Failure};
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
 use steward_app::access::auth::ClientInfo;
 use steward_app::access::principal::Principal;
 
@@ -123,9 +123,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     }
 }
 
-/// The client's address, browser and this request's id.
+/// The client's address (as client_address.rs decided it), browser and this request's id.
 pub fn client_info(parts: &Parts) -> ClientInfo {
-    let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+    let ip = parts.extensions.get::<ClientAddress>().map(|ClientAddress(address)| address.to_string());
     let user_agent =
         parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|ua| ua.chars().take(300).collect());
     let request_id = parts.extensions.get::<crate::security::RequestId>().map(|id| id.0.clone());

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod client_address;
 pub mod error;
 pub mod extract;
 pub mod guard;
@@ -16,21 +17,36 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod security;
+pub mod server;
 pub mod ui;
 
 use std::sync::Arc;
 use steward_app::App;
+
+pub use server::{ServerSettings, serve};
 
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
 pub struct WebSettings {
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` or `Forwarded` header names the client.
+    pub trusted_proxies: client_address::TrustedProxies,
+    /// A bearer token that opens `/metrics` from anywhere.
+    pub metrics_token: Option<metrics::MetricsToken>,
+    /// `/metrics` has a listener of its own, so the main one does not answer it to the
+    /// machine itself any more.
+    pub metrics_elsewhere: bool,
 }
 
 impl Default for WebSettings {
     fn default() -> Self {
-        Self { body_limit_bytes: 64 * 1024 }
+        Self {
+            body_limit_bytes: 64 * 1024,
+            trusted_proxies: client_address::TrustedProxies::default(),
+            metrics_token: None,
+            metrics_elsewhere: false,
+        }
     }
 }
 
@@ -46,15 +62,4 @@ pub fn router(app: App, web: WebSettings) -> axum::Router {
     let limit = web.body_limit_bytes;
     let state = AppState { app, web: Arc::new(web) };
     routes::build_router(state, limit)
-}
-
-/// Serves until `shutdown` completes, then finishes the requests in flight.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
 }

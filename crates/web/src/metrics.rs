@@ -2,16 +2,50 @@
 //! status. Labels are the route as declared (`/api/v1/members/{member_id}`), never an id,
 //! a tenant or a person, so their number is bounded by the route table.
 //!
-//! `/metrics` answers only to the machine itself (loopback), so a Prometheus on the same
-//! host, or a sidecar, scrapes it; anyone else gets the same 404 as for any unknown page.
+//! Who may read them (issue 23, finding 6), anyone else getting the same 404 as for any
+//! unknown page:
+//! - with `metrics_token` set, whoever sends it as `Authorization: Bearer`, on the main
+//!   listener and on `metrics_listen`;
+//! - without it, whoever reaches `metrics_listen` (an address the operator keeps private);
+//! - without either, the machine itself (a loopback peer) on the main listener, but only
+//!   while no proxy is trusted: behind a proxy on the same host every visitor's
+//!   connection comes from loopback.
 
-use axum::extract::ConnectInfo;
-use axum::http::header;
+use crate::AppState;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::{Mutex, OnceLock};
+use steward_crypto::token::constant_time_eq;
+
+/// The bearer token that opens `/metrics`; never shown in debug output.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    /// A token; empty means none.
+    pub fn new(token: &str) -> Option<Self> {
+        let token = token.trim();
+        (!token.is_empty()).then(|| Self(token.to_string()))
+    }
+
+    fn presented_in(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| constant_time_eq(sent.trim().as_bytes(), self.0.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(****)")
+    }
+}
 
 const BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 
@@ -73,13 +107,36 @@ pub fn render() -> String {
     out
 }
 
-pub async fn endpoint(req: axum::extract::Request) -> Response {
-    match req.extensions().get::<ConnectInfo<SocketAddr>>() {
-        Some(ConnectInfo(address)) if address.ip().is_loopback() => {
-            ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], render()).into_response()
+fn exposition() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], render()).into_response()
+}
+
+/// `/metrics` on the main listener.
+pub async fn endpoint(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let web = &state.web;
+    let allowed = match &web.metrics_token {
+        Some(token) => token.presented_in(req.headers()),
+        None => {
+            !web.metrics_elsewhere
+                && web.trusted_proxies.is_empty()
+                && req.extensions().get::<ConnectInfo<SocketAddr>>().is_some_and(|peer| peer.0.ip().is_loopback())
         }
-        _ => crate::ui::not_found(axum::http::Uri::from_static("/metrics")).await,
-    }
+    };
+    if allowed { exposition() } else { crate::ui::not_found(axum::http::Uri::from_static("/metrics")).await }
+}
+
+/// The router of `metrics_listen`: `/metrics` and nothing else.
+pub fn router(token: Option<MetricsToken>) -> axum::Router {
+    let answer = move |headers: HeaderMap| {
+        let token = token.clone();
+        async move {
+            match token {
+                Some(token) if !token.presented_in(&headers) => StatusCode::NOT_FOUND.into_response(),
+                _ => exposition(),
+            }
+        }
+    };
+    axum::Router::new().route("/metrics", axum::routing::get(answer)).fallback(|| async { StatusCode::NOT_FOUND })
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ pub fn all() -> Vec<RouteSpec> {
         // Operations.
         page(M::GET, "/healthz", Public, "The process is up", get(health::healthz)),
         page(M::GET, "/readyz", Public, "The process and its database are up", get(health::readyz)),
-        page(M::GET, "/metrics", Public, "Prometheus metrics, to the machine itself only", get(metrics::endpoint)),
+        page(M::GET, "/metrics", Public, "Prometheus metrics, to the token holder or the machine itself", get(metrics::endpoint)),
         page(M::GET, "/assets/{name}", Public, "Stylesheet and scripts", get(assets::asset)),
         page(M::GET, "/api/v1/openapi.json", Public, "This API's OpenAPI document", get(openapi::document)),
         page(M::GET, "/api/docs", Public, "A readable view of the API document", get(openapi::viewer)),

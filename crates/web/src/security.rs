@@ -1,12 +1,14 @@
-//! What wraps every response: a request id, one structured log line (request id, tenant,
-//! method, route, status, latency, and the internal error if any; never the path itself,
-//! a query string, a body or a personal value), and the
-//! security headers with a strict Content-Security-Policy (SEC-2).
+//! What wraps every response: a request id, the client's address (client_address.rs), one
+//! structured log line (request id, tenant, method, route, status, latency, and the
+//! internal error if any; never the path itself, a query string, a body, an address or a
+//! personal value), and the security headers with a strict Content-Security-Policy (SEC-2).
 
-use axum::extract::Request;
+use crate::client_address::ClientAddress;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -59,6 +61,11 @@ pub async fn request_context(
 ) -> Response {
     let request_id = next_request_id();
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    // Decided once here, so every rate limit and record sees the same address.
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        let address = state.web.trusted_proxies.client_address(peer, req.headers());
+        req.extensions_mut().insert(ClientAddress(address));
+    }
     let method = req.method().clone();
     let started = Instant::now();
     // One event per request, written when it ends, rather than a span entered on every

@@ -38,9 +38,38 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     let messenger = tokio::spawn(steward_app::messaging::worker::run(app.clone(), std::time::Duration::from_secs(5)));
     let sealer = tokio::spawn(steward_app::audit::sealer::run(app.clone()));
     let stopping = app.clone();
-    let web = steward_web::WebSettings { body_limit_bytes: config.body_limit_bytes };
+    let server = server_settings(config);
+    let metrics_token = steward_web::metrics::MetricsToken::new(&config.metrics_token);
+    let web = steward_web::WebSettings {
+        body_limit_bytes: config.body_limit_bytes,
+        trusted_proxies: config.trusted_proxies.clone(),
+        metrics_token: metrics_token.clone(),
+        metrics_elsewhere: config.metrics_listen.is_some(),
+    };
     let router = steward_web::router(app, web);
-    steward_web::serve(listener, router, stop).await?;
+    // One signal stops both listeners.
+    let (stop_sender, stop_seen) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop.await;
+        let _ = stop_sender.send(true);
+    });
+    let stopped = |mut seen: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = seen.wait_for(|stopped| *stopped).await;
+    };
+    let metrics_server = match &config.metrics_listen {
+        Some(address) => {
+            let metrics_listener = TcpListener::bind(address)
+                .await
+                .map_err(|e| StartError::Usage(format!("cannot listen on {address} (metrics_listen): {e}")))?;
+            let router = steward_web::metrics::router(metrics_token);
+            Some(tokio::spawn(steward_web::serve(metrics_listener, router, server.clone(), stopped(stop_seen.clone()))))
+        }
+        None => None,
+    };
+    steward_web::serve(listener, router, server, stopped(stop_seen)).await?;
+    if let Some(metrics_server) = metrics_server {
+        let _ = metrics_server.await;
+    }
     if let Some(sweeper) = sweeper {
         sweeper.abort();
     }
@@ -50,6 +79,30 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     crate::runtime::close_app(&stopping).await;
     println!("Steward stopped.");
     Ok(())
+}
+
+/// The server's clocks and connection limit, the limit lowered to fit the open-file
+/// limit (raised first as far as the system allows).
+fn server_settings(config: &Config) -> steward_web::ServerSettings {
+    let open_files = crate::open_files::raise_to_hard_limit();
+    let max_connections =
+        crate::open_files::connections_that_fit(config.http_max_connections, open_files, config.max_connections);
+    if max_connections < config.http_max_connections {
+        tracing::warn!(
+            configured = config.http_max_connections,
+            serving = max_connections,
+            open_files,
+            "http_max_connections lowered to fit the open-file limit"
+        );
+    }
+    let seconds = std::time::Duration::from_secs;
+    steward_web::ServerSettings {
+        header_timeout: seconds(config.http_header_timeout_seconds),
+        body_timeout: seconds(config.http_body_timeout_seconds),
+        idle_timeout: seconds(config.http_idle_timeout_seconds),
+        max_connections,
+        drain_limit_bytes: config.body_limit_bytes,
+    }
 }
 
 /// Listens for Ctrl-C and SIGTERM from the moment it is called, before the first request

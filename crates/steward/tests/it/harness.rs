@@ -185,6 +185,10 @@ pub struct Options {
     /// The master key (default: a fresh one), for tests that run the `steward` binary
     /// against the same data and must hold the same key.
     pub master_key: Option<MasterKey>,
+    /// The web layer's settings (trusted proxies, metrics token); default: Steward's.
+    pub web: Option<steward_web::WebSettings>,
+    /// The server's clocks and connection limit; default: Steward's.
+    pub server: Option<steward_web::ServerSettings>,
 }
 
 /// A running Steward.
@@ -228,9 +232,9 @@ impl TestServer {
             app.telemetry =
                 Some(steward_app::telemetry::Telemetry::start(endpoint, app.egress.plain_client(), "steward-test"));
         }
-        let router = steward_web::router(app.clone(), steward_web::WebSettings::default());
+        let router = steward_web::router(app.clone(), options.web.unwrap_or_default());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(steward_web::serve(listener, router, async move {
+        tokio::spawn(steward_web::serve(listener, router, options.server.unwrap_or_default(), async move {
             let _ = rx.await;
         }));
         let raw_url = match &db {

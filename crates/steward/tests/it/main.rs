@@ -16,6 +16,7 @@ mod cli;
 mod customers;
 mod egress;
 mod hardening;
+mod http_hardening;
 mod isolation;
 mod mail;
 mod messaging;
