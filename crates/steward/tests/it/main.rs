@@ -25,4 +25,5 @@ mod retention;
 mod routes;
 mod schema;
 mod store;
+mod store_stories;
 mod usage;
