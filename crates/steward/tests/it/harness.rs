@@ -155,15 +155,19 @@ impl TestDb {
                 store.verify_isolation().await.expect("row-level security is enforced");
                 (TestDb::Postgres(db), store)
             }
-            None => {
-                let dir = ScratchDir::new("db");
-                let url = format!("sqlite://{}", dir.0.join("steward.db").display());
-                let store = Store::open(&url, 8).await.expect("open sqlite");
-                store.migrate().await.expect("migrate");
-                store.publish_policy_versions().await.expect("publish policies");
-                (TestDb::Sqlite(dir), store)
-            }
+            None => Self::sqlite().await,
         }
+    }
+
+    /// A fresh SQLite database, even when the suite runs on PostgreSQL: for tests that
+    /// compare the backends.
+    pub async fn sqlite() -> (Self, Store) {
+        let dir = ScratchDir::new("db");
+        let url = format!("sqlite://{}", dir.0.join("steward.db").display());
+        let store = Store::open(&url, 8).await.expect("open sqlite");
+        store.migrate().await.expect("migrate");
+        store.publish_policy_versions().await.expect("publish policies");
+        (TestDb::Sqlite(dir), store)
     }
 }
 

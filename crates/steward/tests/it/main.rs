@@ -26,4 +26,5 @@ mod retention;
 mod routes;
 mod schema;
 mod store;
+mod store_stories;
 mod usage;
