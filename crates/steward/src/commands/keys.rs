@@ -2,7 +2,7 @@
 //! `steward_app::key_rotation` for what changes and what does not), with a progress bar,
 //! and tells the operator what to do with the old key afterwards.
 
-use super::progress::{ProgressBar, Unit};
+use super::progress::LateBar;
 use crate::cli::KeysCommand;
 use crate::config::Config;
 use crate::runtime::{StartError, build_app, open_store};
@@ -28,14 +28,9 @@ pub async fn run(config: &Config, command: KeysCommand) -> Result<(), StartError
     }
     let store = open_store(config).await?;
     let app = build_app(config, store, old_key, None)?;
-    let bar = std::sync::OnceLock::<ProgressBar>::new();
-    let report = key_rotation::rotate(&app, &new_key, limit, &|done, total| {
-        bar.get_or_init(|| ProgressBar::new(total as u64, Unit::Count("tenants"))).show(done as u64);
-    })
-    .await;
-    if let Some(bar) = bar.get() {
-        bar.finish();
-    }
+    let bar = LateBar::default();
+    let report = key_rotation::rotate(&app, &new_key, limit, &|done, total| bar.show(done, total, "tenants")).await;
+    bar.finish();
     crate::runtime::close_app(&app).await;
     let report = report?;
     println!(

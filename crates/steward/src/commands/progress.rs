@@ -49,3 +49,22 @@ impl ProgressBar {
         }
     }
 }
+
+/// A bar for work whose size it learns with its first report (`done` of `total`
+/// tenants), as the sweep and a key rotation call it.
+#[derive(Default)]
+pub struct LateBar {
+    bar: std::sync::OnceLock<ProgressBar>,
+}
+
+impl LateBar {
+    pub fn show(&self, done: usize, total: usize, what: &'static str) {
+        self.bar.get_or_init(|| ProgressBar::new(total as u64, Unit::Count(what))).show(done as u64);
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish();
+        }
+    }
+}

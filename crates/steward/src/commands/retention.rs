@@ -1,7 +1,7 @@
 //! `steward retention run` and `steward hold set|lift|list`.
 
 use super::operator::{find_tenant, operator_app};
-use super::progress::{ProgressBar, Unit};
+use super::progress::LateBar;
 use crate::cli::{HoldCommand, RetentionCommand};
 use crate::config::Config;
 use crate::runtime::StartError;
@@ -29,15 +29,10 @@ pub async fn run(config: &Config, command: RetentionCommand) -> Result<(), Start
         None => None,
     };
     let options = SweepOptions { as_of: app.now(), dry_run, only, started_by: "cli" };
-    let bar = std::sync::OnceLock::<ProgressBar>::new();
+    let bar = LateBar::default();
     let started = std::time::Instant::now();
-    let report = sweep::run(&app, &options, &|done, total| {
-        bar.get_or_init(|| ProgressBar::new(total as u64, Unit::Count("tenants"))).show(done as u64);
-    })
-    .await;
-    if let Some(bar) = bar.get() {
-        bar.finish();
-    }
+    let report = sweep::run(&app, &options, &|done, total| bar.show(done, total, "tenants")).await;
+    bar.finish();
     crate::runtime::close_app(&app).await;
     let report = report?;
     if json {

@@ -543,16 +543,17 @@ pub async fn latest_checkpoint(tx: &mut TenantTx) -> Result<Option<Checkpoint>, 
             args![],
         )
         .await?;
-    row.map(|row| {
-        Ok(Checkpoint {
-            seq: row.get("seq")?,
-            hash: row.get("hash")?,
-            removed: row.get("removed")?,
-            at: row.get("at")?,
-            signature: row.get("signature")?,
-        })
+    row.as_ref().map(checkpoint_from_row).transpose()
+}
+
+fn checkpoint_from_row(row: &Row) -> Result<Checkpoint, StoreError> {
+    Ok(Checkpoint {
+        seq: row.get("seq")?,
+        hash: row.get("hash")?,
+        removed: row.get("removed")?,
+        at: row.get("at")?,
+        signature: row.get("signature")?,
     })
-    .transpose()
 }
 
 /// Every checkpoint of the tenant, oldest first (a master key rotation signs them again).
@@ -563,17 +564,7 @@ pub async fn checkpoints(tx: &mut TenantTx) -> Result<Vec<Checkpoint>, StoreErro
             args![],
         )
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Checkpoint {
-                seq: row.get("seq")?,
-                hash: row.get("hash")?,
-                removed: row.get("removed")?,
-                at: row.get("at")?,
-                signature: row.get("signature")?,
-            })
-        })
-        .collect()
+    rows.iter().map(checkpoint_from_row).collect()
 }
 
 /// Replaces a checkpoint's signature, and nothing else about it.
