@@ -67,6 +67,11 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0016_vacuum_erased_rows_promptly.sql"),
     },
     Migration { version: 17, name: "master_key_id", sql: include_str!("../migrations/sqlite/0017_master_key_id.sql") },
+    Migration {
+        version: 18,
+        name: "seal_in_time_order",
+        sql: include_str!("../migrations/sqlite/0018_seal_in_time_order.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -122,6 +127,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 17,
         name: "master_key_id",
         sql: include_str!("../migrations/postgres/0017_master_key_id.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "seal_in_time_order",
+        sql: include_str!("../migrations/postgres/0018_seal_in_time_order.sql"),
     },
 ];
 
