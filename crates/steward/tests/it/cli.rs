@@ -576,6 +576,15 @@ async fn a_backup_taken_before_an_erasure_no_longer_opens_the_erased_persons_val
     };
     let (data_before, keys_before) = (files(&data_dir)[0].clone(), files(&keys_dir)[0].clone());
     assert!(!std::fs::read(&data_before).unwrap().windows(10).any(|w| w == b"penicillin"), "sealed in the backup");
+    // Backups are for Steward's user alone (SEC-2): folders 0700, files 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        for (path, wanted) in [(&data_dir, 0o700), (&keys_dir, 0o700), (&data_before, 0o600), (&keys_before, 0o600)] {
+            assert_eq!(mode(path), wanted, "{}", path.display());
+        }
+    }
 
     // The person is erased: their key is destroyed.
     steward_app::customers::records::delete(&server.app, &shop.owner, person.id).await.unwrap();
