@@ -106,6 +106,7 @@ impl Store {
         let sql = format!(
             "GRANT USAGE ON SCHEMA public TO {role};
              GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+             GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role};
              REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM {role};
              REVOKE INSERT, UPDATE, DELETE ON policy_versions FROM {role};
              GRANT USAGE ON SCHEMA keystore TO {role};

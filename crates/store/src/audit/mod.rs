@@ -145,17 +145,38 @@ pub async fn append(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result
     Ok(())
 }
 
-/// PostgreSQL: the event with a provisional negative number (unique, from its id's random
-/// bits), an empty previous hash and, where its hash will go, the encoding after the
+/// PostgreSQL: the event with a provisional negative number (from a sequence, so they
+/// rise in the order events are written and [`seal`] chains the oldest first; migration
+/// 18), an empty previous hash and, where its hash will go, the encoding after the
 /// number, which [`seal`] hashes behind the head once the transaction has committed.
 async fn append_unsealed(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> Result<(), StoreError> {
     tx.appended = true;
     let event = new_event(0, new, at);
-    let random_bits = (event.id.as_u128() as u64) & (u64::MAX >> 2);
-    let provisional = -1 - random_bits as i64;
     let mut after_seq = Vec::with_capacity(256);
     event.borrowed().encode_after_seq(&mut after_seq);
-    insert_event(tx, &AuditEvent { seq: provisional, ..event }, Vec::new(), after_seq).await
+    tx.execute(
+        "INSERT INTO audit_events (tenant_id, id, seq, at, actor_type, actor_id, action, target_type, target_id, details,
+                                   request_id, ip, user_agent, prev_hash, hash)
+         VALUES ($1, $2, nextval('audit_provisional_numbers') - 4611686018427387904, $3, $4, $5, $6, $7, $8, $9, $10,
+                 $11, $12, $13, $14)",
+        args![
+            event.id,
+            event.at,
+            &event.actor_type,
+            event.actor_id,
+            &event.action,
+            event.target_type.clone(),
+            event.target_id.clone(),
+            &event.details,
+            event.request_id.clone(),
+            event.ip.clone(),
+            event.user_agent.clone(),
+            Vec::<u8>::new(),
+            after_seq
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Whether an append failed because the head was not where this process thought.
