@@ -154,30 +154,26 @@ async fn append_unsealed(tx: &mut TenantTx, new: NewAuditEvent, at: Micros) -> R
     let event = new_event(0, new, at);
     let mut after_seq = Vec::with_capacity(256);
     event.borrowed().encode_after_seq(&mut after_seq);
-    tx.execute(
-        "INSERT INTO audit_events (tenant_id, id, seq, at, actor_type, actor_id, action, target_type, target_id, details,
-                                   request_id, ip, user_agent, prev_hash, hash)
-         VALUES ($1, $2, nextval('audit_provisional_numbers') - 4611686018427387904, $3, $4, $5, $6, $7, $8, $9, $10,
-                 $11, $12, $13, $14)",
-        args![
-            event.id,
-            event.at,
-            &event.actor_type,
-            event.actor_id,
-            &event.action,
-            event.target_type.clone(),
-            event.target_id.clone(),
-            &event.details,
-            event.request_id.clone(),
-            event.ip.clone(),
-            event.user_agent.clone(),
-            Vec::<u8>::new(),
-            after_seq
-        ],
-    )
-    .await?;
-    Ok(())
+    // The sequence's numbers, shifted below zero: the event's `seq` is the offset.
+    insert_event_as(tx, INSERT_PROVISIONAL, &AuditEvent { seq: -(1 << 62), ..event }, Vec::new(), after_seq).await
 }
+
+/// An event's insert, with what its `seq` column gets.
+macro_rules! insert_event_sql {
+    ($seq:literal) => {
+        concat!(
+            "INSERT INTO audit_events (tenant_id, id, seq, at, actor_type, actor_id, action, target_type, target_id,
+                                       details, request_id, ip, user_agent, prev_hash, hash)
+             VALUES ($1, $2, ",
+            $seq,
+            ", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        )
+    };
+}
+
+const INSERT_SEALED: &str = insert_event_sql!("$3");
+/// PostgreSQL: a provisional number from the sequence of migration 18, offset by `$3`.
+const INSERT_PROVISIONAL: &str = insert_event_sql!("nextval('audit_provisional_numbers') + $3");
 
 /// Whether an append failed because the head was not where this process thought.
 fn head_moved(error: &StoreError) -> bool {
@@ -210,10 +206,18 @@ async fn insert_event(
     prev_hash: Vec<u8>,
     hash: Vec<u8>,
 ) -> Result<(), StoreError> {
+    insert_event_as(tx, INSERT_SEALED, event, prev_hash, hash).await
+}
+
+async fn insert_event_as(
+    tx: &mut TenantTx,
+    sql: &'static str,
+    event: &AuditEvent,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO audit_events (tenant_id, id, seq, at, actor_type, actor_id, action, target_type, target_id, details,
-                                   request_id, ip, user_agent, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        sql,
         args![
             event.id,
             event.seq,
