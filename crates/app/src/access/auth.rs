@@ -165,28 +165,19 @@ pub async fn log_in_on_device(app: &App, attempt: LogIn<'_>) -> Result<IssuedSes
     }
     let mut tx = app.store.begin_tenant(tenant.id).await?;
     if !matches {
-        let outcome = match trusted {
-            // The member's own browser: its failures are limited by the device limiter.
-            Some(_) => FailureOutcome {
-                failed_count: member.failed_login_count,
-                lockout_count: member.lockout_count,
-                locked_until: None,
-            },
-            None => after_failed_login(&member, now),
+        // The member's own browser counts nothing towards the lock: the device limiter
+        // holds it back instead.
+        let locked_until = match trusted {
+            Some(_) => None,
+            None => {
+                let outcome = after_failed_login(&member, now);
+                let FailureOutcome { failed_count, lockout_count, locked_until } = outcome;
+                members::record_failed_login(&mut tx, member.id, failed_count, lockout_count, locked_until, now)
+                    .await?;
+                locked_until
+            }
         };
-        if trusted.is_none() {
-            members::record_failed_login(
-                &mut tx,
-                member.id,
-                outcome.failed_count,
-                outcome.lockout_count,
-                outcome.locked_until,
-                now,
-            )
-            .await?;
-        }
-        let details =
-            serde_json::json!({ "locked": outcome.locked_until.is_some(), "trusted_device": trusted.is_some() });
+        let details = serde_json::json!({ "locked": locked_until.is_some(), "trusted_device": trusted.is_some() });
         let target = Some(("member", member.id.to_string()));
         audit::record(
             app,
@@ -195,8 +186,8 @@ pub async fn log_in_on_device(app: &App, attempt: LogIn<'_>) -> Result<IssuedSes
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(tenant = %tenant.id, member = %member.id, locked = outcome.locked_until.is_some(), "login failed");
-        if let Some(until) = outcome.locked_until {
+        tracing::info!(tenant = %tenant.id, member = %member.id, locked = locked_until.is_some(), "login failed");
+        if let Some(until) = locked_until {
             let mail = templates::account_locked(
                 &member.email,
                 &member.name,

@@ -33,17 +33,22 @@ pub struct TrustedDevice {
     pub nonce: String,
 }
 
-fn key(app: &App) -> secrecy::SecretBox<[u8; 32]> {
+type SigningKey = secrecy::SecretBox<[u8; 32]>;
+
+fn key(app: &App) -> SigningKey {
     app.master_key.derive("device-cookie")
 }
 
-fn sign(app: &App, tenant: TenantId, member: MemberId, nonce: &str) -> String {
-    let key = key(app);
+fn sign(key: &SigningKey, tenant: TenantId, member: MemberId, nonce: &str) -> String {
     signature(key.expose_secret(), &[tenant.to_string().as_bytes(), member.to_string().as_bytes(), nonce.as_bytes()])
 }
 
 /// The entries of a cookie value whose signatures hold; anything else is ignored.
 pub fn read(app: &App, cookie: &str) -> Vec<TrustedDevice> {
+    read_with(&key(app), cookie)
+}
+
+fn read_with(key: &SigningKey, cookie: &str) -> Vec<TrustedDevice> {
     cookie
         .split('~')
         .take(MAX_MEMBERS)
@@ -55,7 +60,7 @@ pub fn read(app: &App, cookie: &str) -> Vec<TrustedDevice> {
             }
             let tenant: TenantId = tenant.parse().ok()?;
             let member: MemberId = member.parse().ok()?;
-            let expected = sign(app, tenant, member, nonce);
+            let expected = sign(key, tenant, member, nonce);
             constant_time_eq(expected.as_bytes(), mac.as_bytes()).then(|| TrustedDevice {
                 tenant,
                 member,
@@ -73,7 +78,8 @@ pub fn trusted_for(app: &App, cookie: Option<&str>, tenant: TenantId, member: Me
 /// The cookie value after `member` signed in: their entry first (kept or new), then the
 /// others this browser already had, up to [`MAX_MEMBERS`].
 pub fn after_sign_in(app: &App, cookie: Option<&str>, tenant: TenantId, member: MemberId) -> Result<String, AppError> {
-    let existing = cookie.map(|c| read(app, c)).unwrap_or_default();
+    let key = key(app);
+    let existing = cookie.map(|c| read_with(&key, c)).unwrap_or_default();
     let mine = match existing.iter().find(|d| d.tenant == tenant && d.member == member) {
         Some(known) => known.clone(),
         None => TrustedDevice { tenant, member, nonce: to_hex(&random_bytes::<16>()?) },
@@ -81,7 +87,7 @@ pub fn after_sign_in(app: &App, cookie: Option<&str>, tenant: TenantId, member: 
     let entries = std::iter::once(mine.clone())
         .chain(existing.into_iter().filter(|d| *d != mine))
         .take(MAX_MEMBERS)
-        .map(|d| format!("{}.{}.{}.{}", d.tenant, d.member, d.nonce, sign(app, d.tenant, d.member, &d.nonce)))
+        .map(|d| format!("{}.{}.{}.{}", d.tenant, d.member, d.nonce, sign(&key, d.tenant, d.member, &d.nonce)))
         .collect::<Vec<_>>();
     Ok(entries.join("~"))
 }

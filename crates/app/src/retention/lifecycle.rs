@@ -49,10 +49,6 @@ impl From<&LifecycleRow> for LifecycleView {
     }
 }
 
-fn stage_of(row: &LifecycleRow) -> Result<Stage, AppError> {
-    Ok(row.status)
-}
-
 fn step_refused(error: retention::StepError) -> AppError {
     AppError::NotAllowed(error.to_string())
 }
@@ -89,7 +85,7 @@ pub async fn cancel(app: &App, who: &Principal, reason: Option<&str>) -> Result<
     let now = app.now();
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let row = tenants::lifecycle(&mut tx).await?;
-    let dates = retention::cancel(stage_of(&row)?, &app.settings.retention, now).map_err(step_refused)?;
+    let dates = retention::cancel(row.status, &app.settings.retention, now).map_err(step_refused)?;
     tenants::set_lifecycle(&mut tx, Stage::Cancelled, &dates, reason.as_deref(), now).await?;
     let details = json!({ "terminates_at": dates.terminates_at.map(format_instant), "purge_at": dates.purge_at.map(format_instant) });
     audit::record(app, &mut tx, Actor::Member(who).event("tenant.cancelled", None, details)).await?;
@@ -129,7 +125,7 @@ pub async fn reactivate(app: &App, who: &Principal) -> Result<LifecycleView, App
     let now = app.now();
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let row = tenants::lifecycle(&mut tx).await?;
-    let dates = retention::reactivate(stage_of(&row)?).map_err(step_refused)?;
+    let dates = retention::reactivate(row.status).map_err(step_refused)?;
     tenants::set_lifecycle(&mut tx, Stage::Active, &dates, None, now).await?;
     audit::record(app, &mut tx, Actor::Member(who).event("tenant.reactivated", None, json!({}))).await?;
     let after = tenants::lifecycle(&mut tx).await?;
@@ -149,7 +145,7 @@ pub async fn terminate(
     let now = app.now();
     let mut tx = app.store.begin_tenant(tenant).await?;
     let row = tenants::lifecycle(&mut tx).await?;
-    let dates = retention::terminate(stage_of(&row)?, row.dates, &app.settings.retention, now).map_err(step_refused)?;
+    let dates = retention::terminate(row.status, row.dates, &app.settings.retention, now).map_err(step_refused)?;
     let reason = reason.or(row.reason.clone());
     tenants::set_lifecycle(&mut tx, Stage::Terminated, &dates, reason.as_deref(), now).await?;
     tx.execute("DELETE FROM sessions WHERE tenant_id = $1", steward_store::args![]).await?;
@@ -214,7 +210,7 @@ pub async fn purge(
     let now = app.now();
     let mut tx = app.store.begin_tenant(tenant).await?;
     let row = tenants::lifecycle(&mut tx).await?;
-    let stage = stage_of(&row)?;
+    let stage = row.status;
     let mut report = PurgeReport::default();
     match stage {
         Stage::Terminated => {
