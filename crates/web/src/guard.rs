@@ -54,7 +54,7 @@ pub async fn guard(State(guard): State<GuardState>, req: Request, next: Next) ->
 async fn guarded(guard: GuardState, req: Request, next: Next) -> Response {
     let unsafe_page_request = !guard.api && changes_state(req.method());
     if unsafe_page_request && !same_origin(&req) {
-        return crate::ui::failure_page(Failure::new(
+        return crate::pages::failure_page(Failure::new(
             StatusCode::FORBIDDEN,
             "cross_site",
             "this form was sent from another site",
@@ -101,7 +101,7 @@ async fn guarded(guard: GuardState, req: Request, next: Next) -> Response {
         let expected = principal.csrf_token().map(str::to_string);
         // The one page that takes a file reads larger, multipart bodies.
         let (limit, multipart) = if guard.route == UPLOAD_ROUTE {
-            (crate::routes::IMPORT_BODY_LIMIT, true)
+            (crate::customers::IMPORT_BODY_LIMIT, true)
         } else {
             (guard.state.web.body_limit_bytes, false)
         };
@@ -123,7 +123,7 @@ async fn guarded(guard: GuardState, req: Request, next: Next) -> Response {
 }
 
 fn reject(api: bool, error: &AppError) -> Response {
-    if api { ApiError(describe(error)).into_response() } else { crate::ui::failure_page(describe(error)) }
+    if api { ApiError(describe(error)).into_response() } else { crate::pages::failure_page(describe(error)) }
 }
 
 fn bearer_token(headers: &axum::http::HeaderMap) -> Option<String> {
@@ -172,7 +172,7 @@ async fn check_csrf_in(
     multipart: bool,
 ) -> Result<Request, Response> {
     let refuse = || {
-        crate::ui::failure_page(Failure::new(
+        crate::pages::failure_page(Failure::new(
             StatusCode::FORBIDDEN,
             "csrf",
             "this form has expired or did not come from Steward; go back, reload the page and try again",
@@ -183,7 +183,7 @@ async fn check_csrf_in(
     };
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        crate::ui::failure_page(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the form is too large"))
+        crate::pages::failure_page(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the form is too large"))
     })?;
     let sent = parts
         .headers

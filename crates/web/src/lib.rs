@@ -1,24 +1,37 @@
 //! Steward's web server: the JSON API under `/api/v1` (described by the OpenAPI document
 //! generated from the route table) and the pages rendered on the server.
 //!
-//! Every route is declared once in [`routes`], with the access it needs; the router, the
-//! permission checks and the OpenAPI document are all built from that one table, so a
-//! route cannot exist without a declared permission.
+//! One folder per capability (`customers/`, `booking/`, ...) holds that capability's
+//! routes (its `mod.rs`), API handlers, page handlers and the templates they render. The
+//! frame around them: [`routes`] (how a route is declared, and the list of all of them),
+//! [`guard`] (sessions, tokens, CSRF, permissions), [`pages`] (the page layout and the
+//! error page), [`error`] (service errors to HTTP, once), [`openapi`] and [`server`].
+//!
+//! Every route is declared once, with the access it needs; the router, the permission
+//! checks, the OpenAPI document and the menu are all built from that one list, so a route
+//! cannot exist without a declared permission.
 
-pub mod api;
-pub mod assets;
+pub mod access;
+pub mod audit;
+pub mod booking;
 pub mod client_address;
+pub mod customers;
 pub mod error;
 pub mod extract;
 pub mod guard;
-pub mod health;
-pub mod hooks;
-pub mod metrics;
+pub mod messaging;
 pub mod openapi;
+pub mod operations;
+pub mod pages;
+pub mod privacy;
+pub mod retention;
 pub mod routes;
 pub mod security;
 pub mod server;
-pub mod ui;
+pub mod tenancy;
+pub mod usage;
+
+pub use operations::metrics;
 
 use std::sync::Arc;
 use steward_app::App;

@@ -1,1471 +1,250 @@
-//! The route table: every route Steward serves, with the access it needs and, for the
-//! API, how the OpenAPI document describes it. The router, the guards and the document
-//! are built from this table and nothing else.
+//! How a route is declared, and the one list of them all.
+//!
+//! Each capability folder declares its own routes in its `mod.rs`, one expression per
+//! route: the method is written once, by the function that starts the declaration
+//! (`get`, `post`, ...); the access comes next and must be named before the declaration is
+//! a [`Route`] at all; the API description and the place in the menu follow by name:
+//!
+//! ```ignore
+//! get("/api/v1/customers/{customer_id}", api::show).needs(CustomersRead).answers("Customer").about("One customer")
+//! ```
+//!
+//! [`all`] concatenates the capabilities' lists. The router, the guards, the OpenAPI
+//! document, the navigation, "no route without a declared permission" and the cross-tenant
+//! walk are all built from that one list.
 
 use crate::guard::{GuardState, guard};
-use crate::{AppState, api, assets, health, hooks, metrics, openapi, security, ui};
+use crate::{AppState, access, audit, booking, customers, messaging, openapi, operations, pages, privacy, security};
+use crate::{retention, tenancy, usage};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, patch, post, put};
-use steward_domain::permissions::{Access, Permission as P};
+use axum::routing::MethodRouter;
+use std::sync::LazyLock;
+use steward_domain::permissions::{Access, Permission};
 
 /// How the OpenAPI document describes an API route.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiDoc {
     /// Component schema of the request body, if it has one.
     pub request: Option<&'static str>,
-    /// Component schema of the success response; `None` for 204.
+    /// Component schema of the success response; `None` when it answers no JSON.
     pub response: Option<&'static str>,
     /// Whether the response is a list of `response`.
     pub list: bool,
     pub success_status: u16,
 }
 
+/// Where a signed-in page appears in the header menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MenuEntry {
+    /// Lower comes first; the tens leave room between neighbours.
+    pub place: u16,
+    pub label: &'static str,
+}
+
 /// One route.
-pub struct RouteSpec {
+pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
     pub summary: &'static str,
     pub api: Option<ApiDoc>,
+    pub menu: Option<MenuEntry>,
     pub handler: MethodRouter<AppState>,
+    /// Set by [`Route::status`]: the documented status no longer follows the method.
+    status_fixed: bool,
 }
 
-fn page(
+/// A route whose access is not declared yet: only a declaration of access makes it a
+/// [`Route`], so none can be served without one.
+pub struct Unguarded {
     method: Method,
     path: &'static str,
-    access: Access,
-    summary: &'static str,
     handler: MethodRouter<AppState>,
-) -> RouteSpec {
-    RouteSpec { method, path, access, summary, api: None, handler }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn api(
-    method: Method,
-    path: &'static str,
-    access: Access,
-    summary: &'static str,
-    request: Option<&'static str>,
-    response: Option<&'static str>,
-    list: bool,
-    handler: MethodRouter<AppState>,
-) -> RouteSpec {
-    let success_status = match (&method, response) {
-        (&Method::GET, None) => 200,
-        (_, None) => 204,
-        (&Method::POST, Some(_)) => 201,
-        _ => 200,
-    };
-    RouteSpec { method, path, access, summary, api: Some(ApiDoc { request, response, list, success_status }), handler }
+macro_rules! starts {
+    ($($name:ident => $method:ident),* $(,)?) => {$(
+        #[doc = concat!("Starts the declaration of a `", stringify!($method), "` route.")]
+        pub fn $name<H, T>(path: &'static str, handler: H) -> Unguarded
+        where
+            H: Handler<T, AppState>,
+            T: 'static,
+        {
+            Unguarded { method: Method::$method, path, handler: axum::routing::$name(handler) }
+        }
+    )*};
 }
 
-/// Largest file an import accepts over HTTP (the CLI streams files of any size).
-pub const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
+starts!(get => GET, post => POST, put => PUT, patch => PATCH, delete => DELETE);
 
-impl RouteSpec {
-    /// Overrides the documented success status (a POST that creates nothing answers 200).
-    fn with_status(mut self, status: u16) -> Self {
-        if let Some(api) = self.api.as_mut() {
-            api.success_status = status;
+impl Unguarded {
+    fn with(self, access: Access) -> Route {
+        Route {
+            method: self.method,
+            path: self.path,
+            access,
+            summary: "",
+            api: None,
+            menu: None,
+            handler: self.handler,
+            status_fixed: false,
+        }
+    }
+
+    /// Anyone may call it, signed in or not.
+    pub fn public(self) -> Route {
+        self.with(Access::Public)
+    }
+
+    /// Any signed-in member of the business may call it.
+    pub fn member(self) -> Route {
+        self.with(Access::Member)
+    }
+
+    /// Only a member whose role grants `permission` may call it.
+    pub fn needs(self, permission: Permission) -> Route {
+        self.with(Access::Permission(permission))
+    }
+}
+
+impl Route {
+    /// What the route does, in a line: shown in the OpenAPI document and in logs of denials.
+    pub fn about(mut self, summary: &'static str) -> Self {
+        self.summary = summary;
+        self
+    }
+
+    /// Accepts bodies up to `bytes` (the file imports), instead of the server's limit.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.handler = self.handler.layer(DefaultBodyLimit::max(bytes));
+        self
+    }
+
+    /// Lists the page in the header menu of members who may open it.
+    pub fn menu(mut self, place: u16, label: &'static str) -> Self {
+        self.menu = Some(MenuEntry { place, label });
+        self
+    }
+
+    /// An API route: takes a JSON body of the named component schema.
+    pub fn takes(mut self, schema: &'static str) -> Self {
+        self.api_doc().request = Some(schema);
+        self
+    }
+
+    /// An API route: answers the named component schema.
+    pub fn answers(self, schema: &'static str) -> Self {
+        self.answering(schema, false)
+    }
+
+    /// An API route: answers a list of the named component schema.
+    pub fn answers_list(self, schema: &'static str) -> Self {
+        self.answering(schema, true)
+    }
+
+    /// An API route that answers no JSON: 204, or a file for a `GET`.
+    pub fn answers_no_json(mut self) -> Self {
+        self.api_doc();
+        self
+    }
+
+    /// The documented success status, where it is not the method's usual one (a `POST` that
+    /// creates nothing answers 200).
+    pub fn status(mut self, status: u16) -> Self {
+        self.api_doc().success_status = status;
+        self.status_fixed = true;
+        self
+    }
+
+    fn answering(mut self, schema: &'static str, list: bool) -> Self {
+        let method = self.method.clone();
+        let status_fixed = self.status_fixed;
+        let doc = self.api_doc();
+        doc.response = Some(schema);
+        doc.list = list;
+        if !status_fixed {
+            doc.success_status = usual_status(&method, doc.response);
         }
         self
     }
+
+    fn api_doc(&mut self) -> &mut ApiDoc {
+        let method = self.method.clone();
+        self.api.get_or_insert_with(|| ApiDoc {
+            request: None,
+            response: None,
+            list: false,
+            success_status: usual_status(&method, None),
+        })
+    }
 }
 
-/// Every route. Add a route here and it is served, guarded and documented.
-pub fn all() -> Vec<RouteSpec> {
-    use Access::{Member, Permission, Public};
-    use Method as M;
-    vec![
-        // Operations.
-        page(M::GET, "/healthz", Public, "The process is up", get(health::healthz)),
-        page(M::GET, "/readyz", Public, "The process and its database are up", get(health::readyz)),
-        page(M::GET, "/metrics", Public, "Prometheus metrics, to the token holder or the machine itself", get(metrics::endpoint)),
-        page(M::GET, "/assets/{name}", Public, "Stylesheet and scripts", get(assets::asset)),
-        page(M::GET, "/api/v1/openapi.json", Public, "This API's OpenAPI document", get(openapi::document)),
-        page(M::GET, "/api/docs", Public, "A readable view of the API document", get(openapi::viewer)),
-        // Pages before signing in.
-        page(M::GET, "/", Public, "Front door", get(ui::auth::front_door)),
-        page(M::GET, "/signup", Public, "Sign-up form", get(ui::auth::signup_form)),
-        page(M::POST, "/signup", Public, "Create a business and its owner", post(ui::auth::signup)),
-        page(M::GET, "/login", Public, "Log-in form", get(ui::auth::login_form)),
-        page(M::POST, "/login", Public, "Log in", post(ui::auth::login)),
-        page(M::GET, "/forgot", Public, "Forgotten-password form", get(ui::auth::forgot_form)),
-        page(M::POST, "/forgot", Public, "Mail a password-reset link", post(ui::auth::forgot)),
-        page(M::GET, "/reset/{token}", Public, "Choose a new password", get(ui::auth::reset_form)),
-        page(M::POST, "/reset/{token}", Public, "Set the new password", post(ui::auth::reset)),
-        page(M::GET, "/verify/{token}", Public, "Confirm an email address", get(ui::auth::verify)),
-        page(M::GET, "/invite/{token}", Public, "Invitation to join a business", get(ui::auth::invite_form)),
-        page(M::POST, "/invite/{token}", Public, "Accept an invitation", post(ui::auth::accept_invite)),
-        // The public booking page of each business, and staff calendar feeds.
-        page(M::GET, "/privacy", Public, "This deployment's privacy notice, generated", get(ui::privacy::operator)),
-        page(M::GET, "/p/{tenant_slug}", Public, "A business's privacy notice, generated", get(ui::privacy::business)),
-        page(M::POST, "/p/{tenant_slug}/requests", Public, "Ask a business for access, correction or erasure", post(ui::privacy::ask)),
-        page(
-            M::POST,
-            "/p/{tenant_slug}/requests/{ticket}/confirm",
-            Public,
-            "Prove who asks with the code sent to the email on file",
-            post(ui::privacy::confirm),
-        ),
-        page(M::GET, "/p/{tenant_slug}/exports/{token}", Public, "A person's archive, by the link mailed to them", get(ui::privacy::export_download)),
-        page(M::POST, "/privacy/requests", Public, "Ask a named business, through the operator", post(ui::privacy::ask_platform)),
-        // Provider callbacks, accepted only with the provider's signature.
-        page(M::POST, "/hooks/twilio/{tenant_slug}/status", Public, "Twilio's delivery reports", post(hooks::twilio_status)),
-        page(M::POST, "/hooks/twilio/{tenant_slug}/inbound", Public, "SMS replies (STOP withdraws consent)", post(hooks::twilio_inbound)),
-        page(M::GET, "/hooks/whatsapp/{tenant_slug}", Public, "WhatsApp's webhook subscription check", get(hooks::whatsapp_handshake)),
-        page(M::POST, "/hooks/whatsapp/{tenant_slug}", Public, "WhatsApp's delivery reports and replies", post(hooks::whatsapp_events)),
-        page(M::GET, "/b/{tenant_slug}", Public, "A business's services, to book", get(ui::book::services)),
-        page(
-            M::GET,
-            "/b/{tenant_slug}/services/{service_id}",
-            Public,
-            "Free times of a service",
-            get(ui::book::slots),
-        ),
-        page(M::POST, "/b/{tenant_slug}/hold", Public, "Hold a free time for a few minutes", post(ui::book::hold)),
-        page(M::GET, "/b/{tenant_slug}/manage/{token}", Public, "A customer's own appointment, by the link in their messages", get(ui::book::manage)),
-        page(M::POST, "/b/{tenant_slug}/manage/{token}", Public, "The customer cancels their appointment", post(ui::book::cancel_own)),
-        page(M::GET, "/b/{tenant_slug}/hold/{hold_id}", Public, "Details form, or the confirmation", get(ui::book::details)),
-        page(M::POST, "/b/{tenant_slug}/hold/{hold_id}", Public, "Book the held time", post(ui::book::confirm)),
-        page(
-            M::GET,
-            "/b/{tenant_slug}/hold/{hold_id}/calendar.ics",
-            Public,
-            "The booked appointment as a calendar file",
-            get(ui::book::ics),
-        ),
-        page(M::GET, "/calendar/{tenant_slug}/{feed_file}", Public, "A staff member's calendar feed", get(ui::book::staff_feed)),
-        // Pages of a signed-in member.
-        page(M::POST, "/logout", Member, "Log out", post(ui::auth::logout)),
-        page(M::GET, "/app", Member, "Dashboard", get(ui::dashboard::show)),
-        page(
-            M::POST,
-            "/app/verify-email",
-            Member,
-            "Send the verification mail again",
-            post(ui::dashboard::resend_verification),
-        ),
-        page(M::GET, "/app/account", Member, "My account", get(ui::account::show)),
-        page(M::POST, "/app/account", Member, "Change my name and phone", post(ui::account::update)),
-        page(M::POST, "/app/account/password", Member, "Change my password", post(ui::account::change_password)),
-        page(M::GET, "/app/tokens", Member, "My API tokens", get(ui::tokens::show)),
-        page(M::POST, "/app/tokens", Member, "Create an API token", post(ui::tokens::create)),
-        page(M::POST, "/app/tokens/{token_id}/revoke", Member, "Revoke an API token", post(ui::tokens::revoke)),
-        page(M::GET, "/app/customers", Permission(P::CustomersRead), "Customers, with search", get(ui::customers::list)),
-        page(M::POST, "/app/customers", Permission(P::CustomersWrite), "Add a customer", post(ui::customers::create)),
-        page(M::GET, "/app/customers/new", Permission(P::CustomersWrite), "New-customer form", get(ui::customers::new_form)),
-        page(M::GET, "/app/customers/export", Permission(P::CustomersRead), "Download customers", get(ui::customers::export)),
-        page(
-            M::GET,
-            "/app/customers/duplicates",
-            Permission(P::CustomersRead),
-            "Customers that may be one person",
-            get(ui::customers::duplicates),
-        ),
-        page(M::GET, "/app/customers/fields", Permission(P::CustomersRead), "Customer fields", get(ui::customers::fields_show)),
-        page(M::POST, "/app/customers/fields", Permission(P::TenantManage), "Add a customer field", post(ui::customers::field_create)),
-        page(
-            M::POST,
-            "/app/customers/fields/{field_id}/delete",
-            Permission(P::TenantManage),
-            "Delete a customer field",
-            post(ui::customers::field_delete),
-        ),
-        page(M::GET, "/app/customers/import", Permission(P::CustomersWrite), "Import customers", get(ui::customers::import_form)),
-        page(
-            M::POST,
-            "/app/customers/import",
-            Permission(P::CustomersWrite),
-            "Upload a file and check it",
-            post(ui::customers::import_upload).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
-        ),
-        page(
-            M::GET,
-            "/app/customers/import/{job_id}",
-            Permission(P::CustomersWrite),
-            "An import's progress and report",
-            get(ui::customers::import_status),
-        ),
-        page(
-            M::POST,
-            "/app/customers/import/{job_id}",
-            Permission(P::CustomersWrite),
-            "Run an uploaded file again: another mapping, or for real",
-            post(ui::customers::import_again),
-        ),
-        page(M::GET, "/app/customers/{customer_id}", Permission(P::CustomersRead), "A customer", get(ui::customers::show)),
-        page(M::POST, "/app/customers/{customer_id}", Permission(P::CustomersWrite), "Change a customer", post(ui::customers::update)),
-        page(
-            M::GET,
-            "/app/customers/{customer_id}/edit",
-            Permission(P::CustomersWrite),
-            "Change-customer form",
-            get(ui::customers::edit_form),
-        ),
-        page(
-            M::POST,
-            "/app/customers/{customer_id}/notes",
-            Permission(P::CustomersWrite),
-            "Add a note",
-            post(ui::customers::add_note),
-        ),
-        page(
-            M::POST,
-            "/app/customers/{customer_id}/consents",
-            Permission(P::CustomersWrite),
-            "Record a consent",
-            post(ui::customers::record_consent),
-        ),
-        page(
-            M::POST,
-            "/app/customers/{customer_id}/delete",
-            Permission(P::CustomersWrite),
-            "Delete a customer",
-            post(ui::customers::delete),
-        ),
-        page(
-            M::GET,
-            "/app/customers/{customer_id}/merge",
-            Permission(P::CustomersWrite),
-            "What a merge would do",
-            get(ui::customers::merge_preview),
-        ),
-        page(
-            M::POST,
-            "/app/customers/{customer_id}/merge",
-            Permission(P::CustomersWrite),
-            "Merge another customer into this one",
-            post(ui::customers::merge_apply),
-        ),
-        page(M::GET, "/app/calendar", Permission(P::BookingsRead), "Calendar: day and week", get(ui::booking::calendar)),
-        page(M::GET, "/app/appointments/new", Permission(P::BookingsManage), "Booking form", get(ui::booking::new_form)),
-        page(M::POST, "/app/appointments", Permission(P::BookingsManage), "Book an appointment", post(ui::booking::create)),
-        page(M::GET, "/app/appointments/{appointment_id}", Permission(P::BookingsRead), "An appointment", get(ui::booking::show)),
-        page(
-            M::POST,
-            "/app/appointments/{appointment_id}",
-            Permission(P::BookingsManage),
-            "Move an appointment or change its notes",
-            post(ui::booking::change),
-        ),
-        page(
-            M::POST,
-            "/app/appointments/{appointment_id}/status",
-            Permission(P::BookingsManage),
-            "Change an appointment's status or cancel it",
-            post(ui::booking::set_status),
-        ),
-        page(M::GET, "/app/booking", Permission(P::BookingsRead), "Booking setup", get(ui::booking::setup_show)),
-        page(M::POST, "/app/booking/locations", Permission(P::TenantManage), "Add a location", post(ui::booking::location_create)),
-        page(M::POST, "/app/booking/services", Permission(P::TenantManage), "Add a service", post(ui::booking::service_create)),
-        page(M::GET, "/app/booking/services/{service_id}", Permission(P::BookingsRead), "A service", get(ui::booking::service_show)),
-        page(
-            M::POST,
-            "/app/booking/services/{service_id}",
-            Permission(P::TenantManage),
-            "Change a service",
-            post(ui::booking::service_update),
-        ),
-        page(M::POST, "/app/booking/staff", Permission(P::TenantManage), "Add a staff member", post(ui::booking::staff_create)),
-        page(M::GET, "/app/booking/staff/{staff_id}", Permission(P::BookingsRead), "A staff member", get(ui::booking::staff_show)),
-        page(
-            M::POST,
-            "/app/booking/staff/{staff_id}",
-            Permission(P::TenantManage),
-            "Change a staff member",
-            post(ui::booking::staff_update),
-        ),
-        page(
-            M::POST,
-            "/app/booking/staff/{staff_id}/hours",
-            Permission(P::TenantManage),
-            "Set weekly hours",
-            post(ui::booking::hours_update),
-        ),
-        page(
-            M::POST,
-            "/app/booking/staff/{staff_id}/overrides",
-            Permission(P::BookingsManage),
-            "Set a day that differs",
-            post(ui::booking::override_set),
-        ),
-        page(
-            M::POST,
-            "/app/booking/staff/{staff_id}/time-off",
-            Permission(P::BookingsManage),
-            "Add time off",
-            post(ui::booking::time_off_add),
-        ),
-        page(
-            M::POST,
-            "/app/booking/staff/{staff_id}/feed",
-            Permission(P::BookingsManage),
-            "Make a calendar feed address",
-            post(ui::booking::feed_rotate),
-        ),
-        page(
-            M::POST,
-            "/app/booking/staff/{staff_id}/feed/revoke",
-            Permission(P::BookingsManage),
-            "Turn a calendar feed off",
-            post(ui::booking::feed_revoke),
-        ),
-        page(M::GET, "/app/business", Permission(P::TenantRead), "Business profile", get(ui::business::show)),
-        page(M::GET, "/app/settings/data", Permission(P::TenantRead), "Data & retention", get(ui::retention::show)),
-        page(M::GET, "/app/privacy/requests", Permission(P::PrivacyManage), "Privacy requests", get(ui::privacy::inbox)),
-        page(M::POST, "/app/privacy/requests", Permission(P::PrivacyManage), "Open a privacy request at the counter", post(ui::privacy::open)),
-        page(M::POST, "/app/privacy/settings", Permission(P::PrivacyManage), "Choose the privacy jurisdiction", post(ui::privacy::set_jurisdiction)),
-        page(
-            M::GET,
-            "/app/privacy/requests/{request_id}",
-            Permission(P::PrivacyManage),
-            "One privacy request",
-            get(ui::privacy::show_request),
-        ),
-        page(
-            M::POST,
-            "/app/privacy/requests/{request_id}/answer",
-            Permission(P::PrivacyManage),
-            "Send a customer their archive",
-            post(ui::privacy::answer),
-        ),
-        page(
-            M::POST,
-            "/app/privacy/requests/{request_id}/erase",
-            Permission(P::PrivacyManage),
-            "Erase a customer",
-            post(ui::privacy::erase),
-        ),
-        page(
-            M::POST,
-            "/app/privacy/requests/{request_id}/close",
-            Permission(P::PrivacyManage),
-            "Close a privacy request",
-            post(ui::privacy::close),
-        ),
-        page(M::GET, "/app/settings/messaging", Permission(P::TenantRead), "Reminders & channels", get(ui::messaging::show)),
-        page(M::POST, "/app/settings/messaging/rules", Permission(P::TenantManage), "Set the reminder rules", post(ui::messaging::save_rules)),
-        page(M::POST, "/app/settings/messaging/channels", Permission(P::TenantManage), "Connect a provider account", post(ui::messaging::connect)),
-        page(
-            M::POST,
-            "/app/settings/messaging/channels/{channel}/disconnect",
-            Permission(P::TenantManage),
-            "Disconnect a provider account",
-            post(ui::messaging::disconnect),
-        ),
-        page(M::POST, "/app/settings/messaging/templates", Permission(P::TenantManage), "Save a template", post(ui::messaging::save_template)),
-        page(M::POST, "/app/settings/messaging/preview", Permission(P::TenantRead), "Preview a template", post(ui::messaging::preview)),
-        page(M::POST, "/app/settings/messaging/test", Permission(P::TenantManage), "Send a test message", post(ui::messaging::send_test)),
-        page(M::GET, "/app/messages", Permission(P::CustomersRead), "The message log", get(ui::messaging::log_page)),
-        page(M::POST, "/app/messages/{message_id}/retry", Permission(P::BookingsManage), "Send a failed message again", post(ui::messaging::retry)),
-        page(M::POST, "/app/settings/data/rules", Permission(P::PrivacyManage), "Change a retention rule", post(ui::retention::set_rule)),
-        page(M::POST, "/app/settings/data/holds", Permission(P::PrivacyManage), "Set a legal hold", post(ui::retention::set_hold)),
-        page(
-            M::POST,
-            "/app/settings/data/holds/{hold_id}/lift",
-            Permission(P::PrivacyManage),
-            "Lift a legal hold",
-            post(ui::retention::lift_hold),
-        ),
-        page(M::POST, "/app/settings/data/cancel", Permission(P::TenantManage), "Cancel the business", post(ui::retention::cancel)),
-        page(M::POST, "/app/settings/data/reactivate", Permission(P::TenantManage), "Reactivate the business", post(ui::retention::reactivate)),
-        page(
-            M::POST,
-            "/app/business",
-            Permission(P::TenantManage),
-            "Change the business profile",
-            post(ui::business::update),
-        ),
-        page(M::GET, "/app/members", Permission(P::MembersRead), "Members and invitations", get(ui::members::show)),
-        page(
-            M::POST,
-            "/app/members/invite",
-            Permission(P::MembersManage),
-            "Invite a member",
-            post(ui::members::invite),
-        ),
-        page(
-            M::POST,
-            "/app/members/{member_id}/role",
-            Permission(P::MembersManage),
-            "Change a member's role",
-            post(ui::members::change_role),
-        ),
-        page(
-            M::POST,
-            "/app/members/{member_id}/remove",
-            Permission(P::MembersManage),
-            "Remove a member",
-            post(ui::members::remove),
-        ),
-        page(
-            M::POST,
-            "/app/invitations/{invitation_id}/revoke",
-            Permission(P::MembersManage),
-            "Withdraw an invitation",
-            post(ui::members::revoke_invitation),
-        ),
-        page(M::GET, "/app/roles", Permission(P::MembersRead), "Roles and permissions", get(ui::roles::show)),
-        page(M::POST, "/app/roles", Permission(P::RolesManage), "Create a custom role", post(ui::roles::create)),
-        page(
-            M::POST,
-            "/app/roles/{role_id}",
-            Permission(P::RolesManage),
-            "Change a custom role",
-            post(ui::roles::update),
-        ),
-        page(
-            M::POST,
-            "/app/roles/{role_id}/delete",
-            Permission(P::RolesManage),
-            "Delete a custom role",
-            post(ui::roles::delete),
-        ),
-        page(M::GET, "/app/audit", Permission(P::AuditRead), "Audit log", get(ui::audit::show)),
-        page(M::GET, "/app/usage", Permission(P::AuditRead), "Features used and pages viewed, per day", get(ui::usage::show)),
-        page(M::GET, "/app/problems", Permission(P::AuditRead), "Recent failed and slow requests", get(ui::usage::problems)),
-        page(M::GET, "/app/audit/export", Permission(P::AuditRead), "Download the audit log", get(api::audit::export)),
-        page(M::POST, "/app/audit/verify", Permission(P::AuditRead), "Verify the audit log", post(ui::audit::verify)),
-        // The JSON API.
-        api(
-            M::GET,
-            "/api/v1/me",
-            Member,
-            "The member this token belongs to",
-            None,
-            Some("Me"),
-            false,
-            get(api::me::me),
-        ),
-        api(
-            M::GET,
-            "/api/v1/permissions",
-            Member,
-            "Every permission a role can hold",
-            None,
-            Some("Permission"),
-            true,
-            get(api::roles::permissions),
-        ),
-        api(
-            M::GET,
-            "/api/v1/tenant",
-            Permission(P::TenantRead),
-            "The business profile",
-            None,
-            Some("Tenant"),
-            false,
-            get(api::tenant::show),
-        ),
-        api(
-            M::PATCH,
-            "/api/v1/tenant",
-            Permission(P::TenantManage),
-            "Change the business profile",
-            Some("TenantChange"),
-            Some("Tenant"),
-            false,
-            patch(api::tenant::update),
-        ),
-        api(
-            M::GET,
-            "/api/v1/members",
-            Permission(P::MembersRead),
-            "Members of the business",
-            None,
-            Some("Member"),
-            true,
-            get(api::members::list),
-        ),
-        api(
-            M::GET,
-            "/api/v1/members/{member_id}",
-            Permission(P::MembersRead),
-            "One member",
-            None,
-            Some("Member"),
-            false,
-            get(api::members::show),
-        ),
-        api(
-            M::GET,
-            "/api/v1/members/{member_id}/data",
-            Permission(P::MembersManage),
-            "Everything Steward holds about a member (profile, sessions, tokens, what they did), for their administrator to hand them",
-            None,
-            Some("MemberData"),
-            false,
-            get(api::members::own_data),
-        ),
-        api(
-            M::PATCH,
-            "/api/v1/members/{member_id}",
-            Permission(P::MembersManage),
-            "Change a member's role",
-            Some("MemberChange"),
-            Some("Member"),
-            false,
-            patch(api::members::update),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/members/{member_id}",
-            Permission(P::MembersManage),
-            "Remove a member",
-            None,
-            None,
-            false,
-            delete(api::members::remove),
-        ),
-        api(
-            M::GET,
-            "/api/v1/invitations",
-            Permission(P::MembersRead),
-            "Pending invitations",
-            None,
-            Some("Invitation"),
-            true,
-            get(api::members::invitations),
-        ),
-        api(
-            M::POST,
-            "/api/v1/invitations",
-            Permission(P::MembersManage),
-            "Invite someone by email",
-            Some("InvitationNew"),
-            Some("Invitation"),
-            false,
-            post(api::members::invite),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/invitations/{invitation_id}",
-            Permission(P::MembersManage),
-            "Withdraw an invitation",
-            None,
-            None,
-            false,
-            delete(api::members::revoke_invitation),
-        ),
-        api(
-            M::GET,
-            "/api/v1/roles",
-            Permission(P::MembersRead),
-            "Roles of the business",
-            None,
-            Some("Role"),
-            true,
-            get(api::roles::list),
-        ),
-        api(
-            M::POST,
-            "/api/v1/roles",
-            Permission(P::RolesManage),
-            "Create a custom role",
-            Some("RoleNew"),
-            Some("Role"),
-            false,
-            post(api::roles::create),
-        ),
-        api(
-            M::GET,
-            "/api/v1/roles/{role_id}",
-            Permission(P::MembersRead),
-            "One role",
-            None,
-            Some("Role"),
-            false,
-            get(api::roles::show),
-        ),
-        api(
-            M::PATCH,
-            "/api/v1/roles/{role_id}",
-            Permission(P::RolesManage),
-            "Change a custom role",
-            Some("RoleChange"),
-            Some("Role"),
-            false,
-            patch(api::roles::update),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/roles/{role_id}",
-            Permission(P::RolesManage),
-            "Delete a custom role",
-            None,
-            None,
-            false,
-            delete(api::roles::remove),
-        ),
-        api(
-            M::GET,
-            "/api/v1/audit/events",
-            Permission(P::AuditRead),
-            "Audit events, newest first (query: action, before, limit)",
-            None,
-            Some("AuditEvent"),
-            true,
-            get(api::audit::events),
-        ),
-        api(
-            M::GET,
-            "/api/v1/audit/export",
-            Permission(P::AuditRead),
-            "The whole audit log with its chain, streamed (query: format=jsonl|csv)",
-            None,
-            None,
-            false,
-            get(api::audit::export),
-        ),
-        api(
-            M::GET,
-            "/api/v1/audit/verify",
-            Permission(P::AuditRead),
-            "Verify the tenant's whole audit chain",
-            None,
-            Some("AuditVerification"),
-            false,
-            get(api::audit::verify),
-        ),
-        api(
-            M::GET,
-            "/api/v1/retention/rules",
-            Permission(P::TenantRead),
-            "The retention rules in force, by data class (the tenant's choices and the operator's defaults)",
-            None,
-            Some("RetentionRule"),
-            true,
-            get(api::retention::rules),
-        ),
-        api(
-            M::PUT,
-            "/api/v1/retention/rules",
-            Permission(P::PrivacyManage),
-            "Choose how long a data class is kept, within the operator's limits, or go back to the default",
-            Some("RetentionRuleChange"),
-            Some("RetentionRule"),
-            true,
-            put(api::retention::set_rule),
-        ),
-        api(
-            M::GET,
-            "/api/v1/retention/runs",
-            Permission(P::PrivacyManage),
-            "The latest retention sweeps that removed something, with their reports",
-            None,
-            Some("RetentionRun"),
-            true,
-            get(api::retention::runs),
-        ),
-        api(
-            M::GET,
-            "/api/v1/legal-holds",
-            Permission(P::PrivacyManage),
-            "Legal holds, in force first",
-            None,
-            Some("LegalHold"),
-            true,
-            get(api::retention::holds),
-        ),
-        api(
-            M::POST,
-            "/api/v1/legal-holds",
-            Permission(P::PrivacyManage),
-            "Put the business, a customer or a data class on legal hold: nothing it covers is deleted",
-            Some("LegalHoldNew"),
-            Some("LegalHold"),
-            false,
-            post(api::retention::set_hold),
-        ),
-        api(
-            M::POST,
-            "/api/v1/legal-holds/{hold_id}/lift",
-            Permission(P::PrivacyManage),
-            "Lift a legal hold, with the reason",
-            Some("LegalHoldLift"),
-            None,
-            false,
-            post(api::retention::lift_hold),
-        ),
-        api(
-            M::GET,
-            "/api/v1/lifecycle",
-            Permission(P::TenantRead),
-            "Where the business is in its lifecycle, with every date that applies",
-            None,
-            Some("Lifecycle"),
-            false,
-            get(api::retention::lifecycle),
-        ),
-        api(
-            M::POST,
-            "/api/v1/lifecycle/cancel",
-            Permission(P::TenantManage),
-            "Cancel the business (owner only): nothing is deleted yet; the dates ahead are returned and mailed",
-            Some("Cancellation"),
-            Some("Lifecycle"),
-            false,
-            post(api::retention::cancel),
-        )
-        .with_status(200),
-        api(
-            M::POST,
-            "/api/v1/lifecycle/reactivate",
-            Permission(P::TenantManage),
-            "Come back during the grace period after a cancellation (owner only)",
-            None,
-            Some("Lifecycle"),
-            false,
-            post(api::retention::reactivate),
-        )
-        .with_status(200),
-        api(
-            M::GET,
-            "/api/v1/export",
-            Permission(P::TenantManage),
-            "Everything the business holds, as JSON lines, streamed (owner only; secrets left out, sensitive values opened)",
-            None,
-            None,
-            false,
-            get(api::retention::export),
-        ),
-        api(
-            M::GET,
-            "/api/v1/messaging",
-            Permission(P::TenantRead),
-            "Reminder rules, connected provider accounts (secrets masked) and the channels that can send now",
-            None,
-            Some("MessagingSettings"),
-            false,
-            get(api::messaging::show),
-        ),
-        api(
-            M::PUT,
-            "/api/v1/messaging/rules",
-            Permission(P::TenantManage),
-            "Set when reminders go, the channel order with fallback, quiet hours, services and notices",
-            Some("MessagingRules"),
-            Some("MessagingRules"),
-            false,
-            put(api::messaging::set_rules),
-        ),
-        api(
-            M::POST,
-            "/api/v1/messaging/channels",
-            Permission(P::TenantManage),
-            "Connect the business's own Twilio or WhatsApp account; secrets are sealed and never returned",
-            Some("MessagingChannelNew"),
-            Some("MessagingChannel"),
-            false,
-            post(api::messaging::connect),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/messaging/channels/{channel}",
-            Permission(P::TenantManage),
-            "Disconnect a provider account",
-            None,
-            None,
-            false,
-            delete(api::messaging::disconnect),
-        ),
-        api(
-            M::GET,
-            "/api/v1/messaging/templates",
-            Permission(P::TenantRead),
-            "Every kind of message in every language, with a preview",
-            None,
-            Some("MessageTemplate"),
-            true,
-            get(api::messaging::templates),
-        ),
-        api(
-            M::PUT,
-            "/api/v1/messaging/templates",
-            Permission(P::TenantManage),
-            "Write a template; only the declared fields may be used",
-            Some("MessageTemplateChange"),
-            Some("MessageTemplate"),
-            false,
-            put(api::messaging::save_template),
-        ),
-        api(
-            M::POST,
-            "/api/v1/messaging/templates/preview",
-            Permission(P::TenantRead),
-            "What a template would send, with made-up values",
-            Some("TemplatePreview"),
-            Some("TemplatePreviewText"),
-            false,
-            post(api::messaging::preview),
-        )
-        .with_status(200),
-        api(
-            M::POST,
-            "/api/v1/messaging/test",
-            Permission(P::TenantManage),
-            "Send a test message now on one channel, to an address you type",
-            Some("MessageTest"),
-            Some("MessageTestResult"),
-            false,
-            post(api::messaging::send_test),
-        )
-        .with_status(200),
-        api(
-            M::GET,
-            "/api/v1/messages",
-            Permission(P::CustomersRead),
-            "The business's latest messages with status, channel and the provider's id",
-            None,
-            Some("Message"),
-            true,
-            get(api::messaging::messages),
-        ),
-        api(
-            M::GET,
-            "/api/v1/customers/{customer_id}/messages",
-            Permission(P::CustomersRead),
-            "A customer's messages, newest first",
-            None,
-            Some("Message"),
-            true,
-            get(api::messaging::of_customer),
-        ),
-        api(
-            M::POST,
-            "/api/v1/messages/{message_id}/retry",
-            Permission(P::BookingsManage),
-            "Send a failed message again",
-            None,
-            Some("Message"),
-            false,
-            post(api::messaging::retry),
-        )
-        .with_status(200),
-        api(
-            M::GET,
-            "/api/v1/egress",
-            Permission(P::AuditRead),
-            "Outbound calls that carried personal data, or were refused: processor, purpose, field names, outcome",
-            None,
-            Some("EgressRecord"),
-            true,
-            get(api::retention::egress),
-        ),
-        api(
-            M::GET,
-            "/api/v1/privacy/requests",
-            Permission(P::PrivacyManage),
-            "The privacy inbox: open requests by due date, then the closed ones",
-            None,
-            Some("PrivacyRequest"),
-            true,
-            get(api::privacy::list),
-        ),
-        api(
-            M::POST,
-            "/api/v1/privacy/requests",
-            Permission(P::PrivacyManage),
-            "Open a request for a customer who asked at the counter; due by the business's jurisdiction",
-            Some("PrivacyRequestNew"),
-            Some("PrivacyRequest"),
-            false,
-            post(api::privacy::open),
-        ),
-        api(
-            M::GET,
-            "/api/v1/privacy/requests/{request_id}",
-            Permission(P::PrivacyManage),
-            "One privacy request",
-            None,
-            Some("PrivacyRequest"),
-            false,
-            get(api::privacy::show),
-        ),
-        api(
-            M::POST,
-            "/api/v1/privacy/requests/{request_id}/close",
-            Permission(P::PrivacyManage),
-            "Close a request as done (a correction made through the normal forms) or rejected, with a note",
-            Some("PrivacyRequestClose"),
-            Some("PrivacyRequest"),
-            false,
-            post(api::privacy::close),
-        )
-        .with_status(200),
-        api(
-            M::POST,
-            "/api/v1/privacy/requests/{request_id}/answer-access",
-            Permission(P::PrivacyManage),
-            "Answer an access request: done, and the person is mailed a link to their archive, good for 7 days",
-            None,
-            Some("PrivacyRequest"),
-            false,
-            post(api::privacy::answer_access),
-        )
-        .with_status(200),
-        api(
-            M::GET,
-            "/api/v1/privacy/requests/{request_id}/export",
-            Permission(P::PrivacyManage),
-            "The person's archive (ZIP: one JSON file per kind of record and a readable summary)",
-            None,
-            None,
-            false,
-            get(api::privacy::export),
-        ),
-        api(
-            M::POST,
-            "/api/v1/privacy/requests/{request_id}/erasure-preview",
-            Permission(P::PrivacyManage),
-            "What an erasure would find, do and keep, changing nothing",
-            Some("ErasureChoice"),
-            Some("ErasureReport"),
-            false,
-            post(api::privacy::preview_erasure),
-        )
-        .with_status(200),
-        api(
-            M::POST,
-            "/api/v1/privacy/requests/{request_id}/erase",
-            Permission(P::PrivacyManage),
-            "Erase the person: every row the registry says holds them deleted or anonymized, their key destroyed",
-            Some("ErasureChoice"),
-            Some("ErasureReport"),
-            false,
-            post(api::privacy::erase),
-        )
-        .with_status(200),
-        api(
-            M::GET,
-            "/api/v1/privacy/settings",
-            Permission(P::TenantRead),
-            "The jurisdiction privacy requests are answered under (it sets their due dates)",
-            None,
-            Some("PrivacySettings"),
-            false,
-            get(api::privacy::settings),
-        ),
-        api(
-            M::PUT,
-            "/api/v1/privacy/settings",
-            Permission(P::PrivacyManage),
-            "Choose the jurisdiction: gdpr (30 days), dpdp (90 days) or ccpa (45 days)",
-            Some("PrivacySettings"),
-            Some("PrivacySettings"),
-            false,
-            put(api::privacy::set_settings),
-        ),
-        api(
-            M::GET,
-            "/api/v1/usage/daily",
-            Permission(P::AuditRead),
-            "Features used and pages viewed, counted per day (query: from, to as YYYY-MM-DD, UTC)",
-            None,
-            Some("DailyUsage"),
-            true,
-            get(api::usage::daily),
-        ),
-        api(
-            M::GET,
-            "/api/v1/locations",
-            Permission(P::BookingsRead),
-            "Locations of the business",
-            None,
-            Some("Location"),
-            true,
-            get(api::booking::locations),
-        ),
-        api(
-            M::POST,
-            "/api/v1/locations",
-            Permission(P::TenantManage),
-            "Add a location",
-            Some("LocationNew"),
-            Some("Location"),
-            false,
-            post(api::booking::create_location),
-        ),
-        api(
-            M::GET,
-            "/api/v1/locations/{location_id}",
-            Permission(P::BookingsRead),
-            "One location",
-            None,
-            Some("Location"),
-            false,
-            get(api::booking::location),
-        ),
-        api(
-            M::PATCH,
-            "/api/v1/locations/{location_id}",
-            Permission(P::TenantManage),
-            "Change a location",
-            Some("LocationNew"),
-            Some("Location"),
-            false,
-            patch(api::booking::update_location),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/locations/{location_id}",
-            Permission(P::TenantManage),
-            "Delete a location nothing was booked at",
-            None,
-            None,
-            false,
-            delete(api::booking::delete_location),
-        ),
-        api(
-            M::GET,
-            "/api/v1/services",
-            Permission(P::BookingsRead),
-            "Services of the business",
-            None,
-            Some("Service"),
-            true,
-            get(api::booking::services),
-        ),
-        api(
-            M::POST,
-            "/api/v1/services",
-            Permission(P::TenantManage),
-            "Add a service",
-            Some("ServiceNew"),
-            Some("Service"),
-            false,
-            post(api::booking::create_service),
-        ),
-        api(
-            M::GET,
-            "/api/v1/services/{service_id}",
-            Permission(P::BookingsRead),
-            "One service",
-            None,
-            Some("Service"),
-            false,
-            get(api::booking::service),
-        ),
-        api(
-            M::PATCH,
-            "/api/v1/services/{service_id}",
-            Permission(P::TenantManage),
-            "Change a service (missing values stay)",
-            Some("ServiceNew"),
-            Some("Service"),
-            false,
-            patch(api::booking::update_service),
-        ),
-        api(
-            M::GET,
-            "/api/v1/staff",
-            Permission(P::BookingsRead),
-            "Staff, with services, weekly hours and coming overrides",
-            None,
-            Some("Staff"),
-            true,
-            get(api::booking::staff_list),
-        ),
-        api(
-            M::POST,
-            "/api/v1/staff",
-            Permission(P::TenantManage),
-            "Add a staff member (with or without a login)",
-            Some("StaffNew"),
-            Some("Staff"),
-            false,
-            post(api::booking::create_staff),
-        ),
-        api(
-            M::GET,
-            "/api/v1/staff/{staff_id}",
-            Permission(P::BookingsRead),
-            "One staff member",
-            None,
-            Some("Staff"),
-            false,
-            get(api::booking::staff),
-        ),
-        api(
-            M::PATCH,
-            "/api/v1/staff/{staff_id}",
-            Permission(P::TenantManage),
-            "Change a staff member",
-            Some("StaffNew"),
-            Some("Staff"),
-            false,
-            patch(api::booking::update_staff),
-        ),
-        api(
-            M::PUT,
-            "/api/v1/staff/{staff_id}/hours",
-            Permission(P::TenantManage),
-            "Replace the weekly hours (breaks are the gaps)",
-            Some("WeekHours"),
-            Some("Staff"),
-            false,
-            put(api::booking::set_hours),
-        ),
-        api(
-            M::POST,
-            "/api/v1/staff/{staff_id}/overrides",
-            Permission(P::BookingsManage),
-            "Set (or remove) the hours of one date; no ranges is a day off",
-            Some("OverrideNew"),
-            Some("Staff"),
-            false,
-            post(api::booking::set_override),
-        )
-        .with_status(200),
-        api(
-            M::GET,
-            "/api/v1/staff/{staff_id}/time-off",
-            Permission(P::BookingsRead),
-            "Coming time off",
-            None,
-            Some("TimeOff"),
-            true,
-            get(api::booking::time_off),
-        ),
-        api(
-            M::POST,
-            "/api/v1/staff/{staff_id}/time-off",
-            Permission(P::BookingsManage),
-            "Add time off",
-            Some("TimeOffNew"),
-            Some("TimeOff"),
-            false,
-            post(api::booking::add_time_off),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/staff/{staff_id}/time-off/{time_off_id}",
-            Permission(P::BookingsManage),
-            "Remove time off",
-            None,
-            None,
-            false,
-            delete(api::booking::remove_time_off),
-        ),
-        api(
-            M::POST,
-            "/api/v1/staff/{staff_id}/calendar-feed",
-            Permission(P::BookingsManage),
-            "Make a new private calendar feed address (the old one stops working)",
-            None,
-            Some("FeedLink"),
-            false,
-            post(api::booking::rotate_feed),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/staff/{staff_id}/calendar-feed",
-            Permission(P::BookingsManage),
-            "Turn the calendar feed off",
-            None,
-            None,
-            false,
-            delete(api::booking::revoke_feed),
-        ),
-        api(
-            M::GET,
-            "/api/v1/availability",
-            Permission(P::BookingsRead),
-            "Free start times (query: service_id, staff_id or anyone, location_id, from=YYYY-MM-DD, days, time_zone)",
-            None,
-            Some("Availability"),
-            false,
-            get(api::booking::availability),
-        ),
-        api(
-            M::GET,
-            "/api/v1/appointments",
-            Permission(P::BookingsRead),
-            "Appointments of some days (query: from=YYYY-MM-DD, days, staff_id, location_id, time_zone)",
-            None,
-            Some("Appointment"),
-            true,
-            get(api::booking::appointments),
-        ),
-        api(
-            M::POST,
-            "/api/v1/appointments",
-            Permission(P::BookingsManage),
-            "Book an appointment or a recurring series; a taken time is 409 with next_free",
-            Some("AppointmentNew"),
-            Some("BookingResult"),
-            false,
-            post(api::booking::book),
-        ),
-        api(
-            M::GET,
-            "/api/v1/appointments/{appointment_id}",
-            Permission(P::BookingsRead),
-            "One appointment",
-            None,
-            Some("Appointment"),
-            false,
-            get(api::booking::appointment),
-        ),
-        api(
-            M::PATCH,
-            "/api/v1/appointments/{appointment_id}",
-            Permission(P::BookingsManage),
-            "Move an appointment (same rules as booking) or change its notes",
-            Some("AppointmentChange"),
-            Some("Appointment"),
-            false,
-            patch(api::booking::change_appointment),
-        ),
-        api(
-            M::POST,
-            "/api/v1/appointments/{appointment_id}/status",
-            Permission(P::BookingsManage),
-            "Confirm, check in, complete, mark a no-show, or cancel with a reason",
-            Some("StatusChange"),
-            Some("Appointment"),
-            false,
-            post(api::booking::set_status),
-        )
-        .with_status(200),
-        api(
-            M::GET,
-            "/api/v1/customers/{customer_id}/appointments",
-            Permission(P::BookingsRead),
-            "A customer's appointments, latest first",
-            None,
-            Some("Appointment"),
-            true,
-            get(api::booking::customer_appointments),
-        ),
-        api(
-            M::GET,
-            "/api/v1/problems",
-            Permission(P::AuditRead),
-            "This business's recent failed (5xx) and slow requests, newest first, by request id",
-            None,
-            Some("Problem"),
-            true,
-            get(api::usage::problems),
-        ),
-        api(
-            M::GET,
-            "/api/v1/customers",
-            Permission(P::CustomersRead),
-            "Customers, searched and filtered (query: q, tag, field_id, field_value, sort=name|last_visit|created, cursor, limit)",
-            None,
-            Some("CustomerPage"),
-            false,
-            get(api::customers::list),
-        ),
-        api(
-            M::POST,
-            "/api/v1/customers",
-            Permission(P::CustomersWrite),
-            "Create a customer",
-            Some("CustomerNew"),
-            Some("Customer"),
-            false,
-            post(api::customers::create),
-        ),
-        api(
-            M::GET,
-            "/api/v1/customers/duplicates",
-            Permission(P::CustomersRead),
-            "Groups of customers that share a phone, an email or a name",
-            None,
-            Some("DuplicateGroup"),
-            true,
-            get(api::customers::duplicates),
-        ),
-        api(
-            M::GET,
-            "/api/v1/customers/export",
-            Permission(P::CustomersRead),
-            "Every customer, streamed (query: format=csv|vcard|json); sensitive values are never included",
-            None,
-            None,
-            false,
-            get(api::customers::export),
-        ),
-        api(
-            M::POST,
-            "/api/v1/customers/import",
-            Permission(P::CustomersWrite),
-            "Import customers from the CSV or vCard file in the body (query: format, dedupe_by, on_duplicate, bad_rows, dry_run, mapping)",
-            None,
-            Some("ImportReport"),
-            false,
-            post(api::customers::import).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
-        )
-        .with_status(200),
-        api(
-            M::POST,
-            "/api/v1/customers/import/preview",
-            Permission(P::CustomersWrite),
-            "The header, first rows and guessed column mapping of a CSV file",
-            None,
-            Some("ImportPreview"),
-            false,
-            post(api::customers::import_preview).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
-        )
-        .with_status(200),
-        api(
-            M::GET,
-            "/api/v1/customers/{customer_id}",
-            Permission(P::CustomersRead),
-            "One customer whole; sensitive values only with customers.sensitive.read (and the read is audited)",
-            None,
-            Some("Customer"),
-            false,
-            get(api::customers::show),
-        ),
-        api(
-            M::PATCH,
-            "/api/v1/customers/{customer_id}",
-            Permission(P::CustomersWrite),
-            "Change a customer (missing values stay, empty strings clear)",
-            Some("CustomerNew"),
-            Some("Customer"),
-            false,
-            patch(api::customers::update),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/customers/{customer_id}",
-            Permission(P::CustomersWrite),
-            "Delete a customer with their notes, consents, values and key",
-            None,
-            None,
-            false,
-            delete(api::customers::remove),
-        ),
-        api(
-            M::POST,
-            "/api/v1/customers/{customer_id}/notes",
-            Permission(P::CustomersWrite),
-            "Add a note (a private note is sealed and needs customers.sensitive.read)",
-            Some("NoteNew"),
-            Some("Note"),
-            false,
-            post(api::customers::add_note),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/customers/{customer_id}/notes/{note_id}",
-            Permission(P::CustomersWrite),
-            "Delete a note",
-            None,
-            None,
-            false,
-            delete(api::customers::delete_note),
-        ),
-        api(
-            M::POST,
-            "/api/v1/customers/{customer_id}/consents",
-            Permission(P::CustomersWrite),
-            "Record a consent or its withdrawal; answers the consents that now hold",
-            Some("ConsentNew"),
-            Some("Consent"),
-            true,
-            post(api::customers::record_consent),
-        ),
-        api(
-            M::POST,
-            "/api/v1/customers/{customer_id}/merge",
-            Permission(P::CustomersWrite),
-            "Merge another customer into this one (preview: true changes nothing)",
-            Some("MergeRequest"),
-            Some("MergeReport"),
-            false,
-            post(api::customers::merge),
-        )
-        .with_status(200),
-        api(
-            M::GET,
-            "/api/v1/customer-fields",
-            Permission(P::CustomersRead),
-            "The business's own customer fields",
-            None,
-            Some("CustomerField"),
-            true,
-            get(api::customers::list_fields),
-        ),
-        api(
-            M::POST,
-            "/api/v1/customer-fields",
-            Permission(P::TenantManage),
-            "Define a customer field, personal or sensitive (the class never changes)",
-            Some("CustomerFieldNew"),
-            Some("CustomerField"),
-            false,
-            post(api::customers::create_field),
-        ),
-        api(
-            M::PATCH,
-            "/api/v1/customer-fields/{field_id}",
-            Permission(P::TenantManage),
-            "Rename a field, change its options or place",
-            Some("CustomerFieldChange"),
-            Some("CustomerField"),
-            false,
-            patch(api::customers::update_field),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/customer-fields/{field_id}",
-            Permission(P::TenantManage),
-            "Delete a field and every value of it",
-            None,
-            None,
-            false,
-            delete(api::customers::delete_field),
-        ),
-        api(M::GET, "/api/v1/tokens", Member, "My API tokens", None, Some("Token"), true, get(api::tokens::list)),
-        api(
-            M::POST,
-            "/api/v1/tokens",
-            Member,
-            "Create an API token (the secret is in this response only)",
-            Some("TokenNew"),
-            Some("CreatedToken"),
-            false,
-            post(api::tokens::create),
-        ),
-        api(
-            M::DELETE,
-            "/api/v1/tokens/{token_id}",
-            Member,
-            "Revoke one of my API tokens",
-            None,
-            None,
-            false,
-            delete(api::tokens::revoke),
-        ),
+/// The success status a method usually answers: 201 for a `POST` that answers what it
+/// created, 204 for a change that answers nothing.
+fn usual_status(method: &Method, response: Option<&'static str>) -> u16 {
+    match (method, response) {
+        (&Method::GET, _) => 200,
+        (_, None) => 204,
+        (&Method::POST, Some(_)) => 201,
+        _ => 200,
+    }
+}
+
+/// Every route, capability by capability. A capability adds its list here once; its routes
+/// are then served, guarded, documented and, where they say so, in the menu.
+pub fn all() -> Vec<Route> {
+    [
+        operations::routes(),
+        openapi::routes(),
+        access::routes(),
+        tenancy::routes(),
+        customers::routes(),
+        booking::routes(),
+        messaging::routes(),
+        privacy::routes(),
+        retention::routes(),
+        audit::routes(),
+        usage::routes(),
     ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
-/// Builds the router from the table: each route behind its own guard.
+/// The header menu, in order: each entry with the access its page declared.
+pub fn menu() -> &'static [(MenuEntry, &'static str, Access)] {
+    static MENU: LazyLock<Vec<(MenuEntry, &'static str, Access)>> = LazyLock::new(|| {
+        let mut menu: Vec<_> = all()
+            .into_iter()
+            .filter(|route| route.method == Method::GET)
+            .filter_map(|route| route.menu.map(|entry| (entry, route.path, route.access)))
+            .collect();
+        menu.sort_by_key(|(entry, _, _)| entry.place);
+        menu
+    });
+    &MENU
+}
+
+/// Builds the router from the list: each route behind its own guard.
 pub fn build_router(state: AppState, body_limit: usize) -> Router {
     let mut router: Router<AppState> = Router::new();
-    for spec in all() {
+    for route in all() {
         let guard_state = GuardState {
             state: state.clone(),
-            access: spec.access,
+            access: route.access,
             // Provider callbacks are signed by the provider, not sent by a browser: no
             // session, no CSRF token, no Origin (the app layer checks the signature).
-            api: spec.path.starts_with("/api/v1/") || spec.path.starts_with("/hooks/"),
-            route: spec.path,
+            api: route.path.starts_with("/api/v1/") || route.path.starts_with("/hooks/"),
+            route: route.path,
         };
-        let guarded = spec.handler.route_layer(axum::middleware::from_fn_with_state(guard_state, guard));
-        router = router.route(spec.path, guarded);
+        let guarded = route.handler.route_layer(axum::middleware::from_fn_with_state(guard_state, guard));
+        router = router.route(route.path, guarded);
     }
     router
-        .fallback(ui::not_found)
+        .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::request_context))
         .with_state(state)

@@ -1,0 +1,52 @@
+//! My account: name, phone, password, and the policy versions I accepted.
+
+use crate::AppState;
+use crate::extract::Auth;
+use crate::pages::{Chrome, FormData, NoticeQuery, error_response, render, see_other};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use steward_app::access::auth;
+use steward_app::access::members::{self, MemberView};
+use steward_app::access::principal::Principal;
+use steward_app::{AppError, tenancy};
+
+#[derive(Template)]
+#[template(path = "access/account.html")]
+pub struct AccountPage {
+    pub chrome: Chrome,
+    pub member: MemberView,
+    pub acceptances: Vec<(String, String)>,
+}
+
+async fn page(
+    state: &AppState,
+    who: &Principal,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
+    let chrome =
+        Chrome::member(state, who, "My account", "/app/account").await?.with_notice(notice).with_error_opt(error);
+    let member = members::own_profile(&state.app, who).await?;
+    let acceptances = tenancy::policy_acceptances(&state.app, who).await?;
+    let status = crate::pages::status_for(error);
+    Ok(render(status, &AccountPage { chrome, member, acceptances }))
+}
+
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
+    page(&state, &who, query.notice.as_deref(), None).await.unwrap_or_else(|e| error_response(&e))
+}
+
+pub async fn update(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    match members::update_own_profile(&state.app, &who, form.get("name"), Some(form.get("phone"))).await {
+        Ok(_) => see_other("/app/account?notice=saved"),
+        Err(error) => page(&state, &who, None, Some(&error)).await.unwrap_or_else(|e| error_response(&e)),
+    }
+}
+
+pub async fn change_password(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    match auth::change_password(&state.app, &who, form.get("current_password"), form.get("new_password")).await {
+        Ok(()) => see_other("/app/account?notice=password_changed"),
+        Err(error) => page(&state, &who, None, Some(&error)).await.unwrap_or_else(|e| error_response(&e)),
+    }
+}

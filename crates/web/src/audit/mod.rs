@@ -1,0 +1,28 @@
+//! The audit log: reading, exporting and verifying the hash chain of a business's events.
+
+pub mod api;
+pub mod pages;
+
+use crate::routes::{Route, get, post};
+use steward_domain::permissions::Permission::AuditRead;
+
+/// The routes of this capability.
+pub fn routes() -> Vec<Route> {
+    vec![
+        get("/app/audit", pages::show).needs(AuditRead).menu(120, "Audit log").about("Audit log"),
+        get("/app/audit/export", api::export).needs(AuditRead).about("Download the audit log"),
+        post("/app/audit/verify", pages::verify).needs(AuditRead).about("Verify the audit log"),
+        get("/api/v1/audit/events", api::events)
+            .needs(AuditRead)
+            .answers_list("AuditEvent")
+            .about("Audit events, newest first (query: action, before, limit)"),
+        get("/api/v1/audit/export", api::export)
+            .needs(AuditRead)
+            .answers_no_json()
+            .about("The whole audit log with its chain, streamed (query: format=jsonl|csv)"),
+        get("/api/v1/audit/verify", api::verify)
+            .needs(AuditRead)
+            .answers("AuditVerification")
+            .about("Verify the tenant's whole audit chain"),
+    ]
+}

@@ -1,0 +1,854 @@
+//! Booking pages for members: the calendar (day and week, per staff member and
+//! location), an appointment's page with its status, move and cancel forms, the booking
+//! form, and the setup of locations, services and staff (hours, overrides, time off,
+//! calendar feed).
+
+use crate::AppState;
+use crate::extract::{Auth, parse_id};
+use crate::pages::{Chrome, FormData, error_response, failure_page, or_error_page, render, see_other};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use jiff::ToSpan;
+use serde::Deserialize;
+use steward_app::AppError;
+use steward_app::access::principal::Principal;
+use steward_app::booking::appointments::{
+    self, AppointmentChange, AppointmentView, BookingInput, ListRequest, RepeatInput, StatusChange,
+};
+use steward_app::booking::feed;
+use steward_app::booking::setup::{
+    self, HoursInput, LocationInput, LocationView, OverrideInput, RangeView, ServiceInput, ServiceView, StaffInput,
+    StaffView, TimeOffInput, TimeOffView, WeekInput,
+};
+use steward_app::customers::records::CustomerInput;
+use steward_domain::booking::{Status, WEEKDAYS};
+use steward_domain::ids::{AppointmentId, ServiceId, StaffId};
+use steward_domain::permissions::Permission;
+
+fn id_or_page<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, Box<Response>> {
+    parse_id::<T>(field, raw).map_err(|failure| Box::new(failure_page(failure)))
+}
+
+fn shown_error(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::Invalid(_) | AppError::Conflict { .. } | AppError::NotAllowed(_) | AppError::SlotTaken { .. }
+    )
+}
+
+// ---- Calendar ----
+
+/// One row of the calendar grid: a time of day and, per column, what starts then.
+pub struct CalendarRow {
+    pub time: String,
+    pub cells: Vec<CalendarCell>,
+}
+
+pub struct CalendarCell {
+    pub appointments: Vec<AppointmentView>,
+    /// Where a click on the empty cell books.
+    pub book_link: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking/calendar.html")]
+pub struct CalendarPage {
+    pub chrome: Chrome,
+    pub view: String,
+    pub date: String,
+    pub previous: String,
+    pub next: String,
+    pub staff_id: String,
+    pub location_id: String,
+    pub staff: Vec<StaffView>,
+    pub locations: Vec<LocationView>,
+    pub columns: Vec<String>,
+    pub rows: Vec<CalendarRow>,
+    pub count: usize,
+    pub can_book: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CalendarParams {
+    date: Option<String>,
+    view: Option<String>,
+    staff_id: Option<String>,
+    location_id: Option<String>,
+    notice: Option<String>,
+}
+
+fn calendar_link(view: &str, date: &str, staff: &str, location: &str) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("view", view).append_pair("date", date);
+    if !staff.is_empty() {
+        q.append_pair("staff_id", staff);
+    }
+    if !location.is_empty() {
+        q.append_pair("location_id", location);
+    }
+    format!("/app/calendar?{}", q.finish())
+}
+
+pub async fn calendar(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(params): Query<CalendarParams>,
+) -> Response {
+    or_error_page(calendar_page(&state, &who, params).await)
+}
+
+async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams) -> Result<Response, AppError> {
+    let app = &state.app;
+    let view = if params.view.as_deref() == Some("week") { "week" } else { "day" };
+    let staff_id = params.staff_id.clone().unwrap_or_default();
+    let location_id = params.location_id.clone().unwrap_or_default();
+    let tenant = steward_app::tenancy::profile(app, who).await.ok();
+    let zone_name = tenant.map(|t| t.time_zone).unwrap_or_else(|| "UTC".into());
+    let tz = steward_domain::booking::local_time::zone("time_zone", &zone_name)?;
+    let today = steward_domain::booking::local_time::zoned(app.now(), &tz).map(|z| z.date()).unwrap_or_default();
+    let date = match params.date.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => steward_domain::booking::local_time::parse_day("date", text)?,
+        _ => today,
+    };
+    let first = if view == "week" {
+        date.checked_sub((date.weekday().to_monday_zero_offset() as i64).days()).unwrap_or(date)
+    } else {
+        date
+    };
+    let days = if view == "week" { 7 } else { 1 };
+    let request = ListRequest {
+        from: Some(first.to_string()),
+        days: Some(days),
+        staff_id: params.staff_id.clone(),
+        location_id: params.location_id.clone(),
+        time_zone: Some(zone_name.clone()),
+    };
+    let found = appointments::list(app, who, &request).await?;
+    let staff: Vec<StaffView> = setup::staff_list(app, who).await?.into_iter().filter(|s| s.active).collect();
+    let locations = setup::locations(app, who).await?;
+    // Columns: staff members on a day, days in a week.
+    let columns: Vec<(String, String, Option<StaffId>)> = if view == "week" {
+        (0..7)
+            .filter_map(|i| first.checked_add((i as i64).days()).ok())
+            .map(|d| {
+                (format!("{} {}", &WEEKDAYS[d.weekday().to_monday_zero_offset() as usize][..3], d), d.to_string(), None)
+            })
+            .collect()
+    } else {
+        staff
+            .iter()
+            .filter(|s| staff_id.is_empty() || s.id.to_string() == staff_id)
+            .map(|s| (s.name.clone(), first.to_string(), Some(s.id)))
+            .collect()
+    };
+    let mut first_hour = 8;
+    let mut last_hour = 20;
+    for a in &found {
+        if let (Some(h), Some(e)) = (
+            a.start_time().get(..2).and_then(|h| h.parse::<i32>().ok()),
+            a.end_time().get(..2).and_then(|h| h.parse::<i32>().ok()),
+        ) {
+            first_hour = first_hour.min(h);
+            last_hour = last_hour.max(if a.end_time().ends_with(":00") { e } else { e + 1 }).min(24);
+        }
+    }
+    let mut rows = Vec::new();
+    for half in (first_hour * 2)..(last_hour * 2) {
+        let time = format!("{:02}:{:02}", half / 2, (half % 2) * 30);
+        let cells = columns
+            .iter()
+            .map(|(_, day, column_staff)| {
+                let appointments: Vec<AppointmentView> = found
+                    .iter()
+                    .filter(|a| a.start_date() == day)
+                    .filter(|a| column_staff.is_none_or(|s| a.staff_id == s))
+                    .filter(|a| {
+                        let t = a.start_time();
+                        t >= time.as_str() && t < format!("{:02}:{:02}", (half + 1) / 2, ((half + 1) % 2) * 30).as_str()
+                    })
+                    .cloned()
+                    .collect();
+                let mut q = form_urlencoded::Serializer::new(String::new());
+                q.append_pair("start", &format!("{day}T{time}"));
+                if let Some(s) = column_staff {
+                    q.append_pair("staff_id", &s.to_string());
+                } else if !staff_id.is_empty() {
+                    q.append_pair("staff_id", &staff_id);
+                }
+                CalendarCell { appointments, book_link: format!("/app/appointments/new?{}", q.finish()) }
+            })
+            .collect();
+        rows.push(CalendarRow { time, cells });
+    }
+    let step = if view == "week" { 7 } else { 1 };
+    let previous = first.checked_sub(step.days()).map(|d| d.to_string()).unwrap_or_default();
+    let next = first.checked_add(step.days()).map(|d| d.to_string()).unwrap_or_default();
+    let title = if view == "week" { format!("Week of {first}") } else { format!("Calendar, {first}") };
+    let chrome = Chrome::member(state, who, &title, "/app/calendar").await?.with_notice(params.notice.as_deref());
+    let page = CalendarPage {
+        chrome,
+        view: view.into(),
+        date: first.to_string(),
+        previous: calendar_link(view, &previous, &staff_id, &location_id),
+        next: calendar_link(view, &next, &staff_id, &location_id),
+        staff_id,
+        location_id,
+        staff,
+        locations,
+        columns: columns.into_iter().map(|(label, ..)| label).collect(),
+        count: found.len(),
+        rows,
+        can_book: who.has(Permission::BookingsManage),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+// ---- Booking form ----
+
+#[derive(Template)]
+#[template(path = "booking/appointment_form.html")]
+pub struct AppointmentFormPage {
+    pub chrome: Chrome,
+    pub services: Vec<ServiceView>,
+    pub staff: Vec<StaffView>,
+    pub values: BookingValues,
+    pub next_free: Vec<String>,
+}
+
+#[derive(Default, Deserialize)]
+pub struct BookingValues {
+    #[serde(default)]
+    pub service_id: String,
+    #[serde(default)]
+    pub staff_id: String,
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub customer_id: String,
+    #[serde(default)]
+    pub customer_name: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub every_weeks: String,
+    #[serde(default)]
+    pub count: String,
+}
+
+async fn booking_form(
+    state: &AppState,
+    who: &Principal,
+    mut values: BookingValues,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
+    let services: Vec<ServiceView> = setup::services(&state.app, who).await?.into_iter().filter(|s| s.active).collect();
+    let staff: Vec<StaffView> = setup::staff_list(&state.app, who).await?.into_iter().filter(|s| s.active).collect();
+    if values.customer_name.is_empty()
+        && let Ok(id) = values.customer_id.parse()
+        && let Ok(customer) = steward_app::customers::records::summary(&state.app, who, id).await
+    {
+        values.customer_name = customer.name;
+    }
+    let next_free = match error {
+        Some(AppError::SlotTaken { next_free, .. }) => {
+            next_free.iter().map(|s| s.get(..16).unwrap_or(s).to_string()).collect()
+        }
+        _ => Vec::new(),
+    };
+    let chrome = Chrome::member(state, who, "Book an appointment", "/app/calendar").await?.with_error_opt(error);
+    Ok(render(crate::pages::status_for(error), &AppointmentFormPage { chrome, services, staff, values, next_free }))
+}
+
+pub async fn new_form(State(state): State<AppState>, Auth(who): Auth, Query(values): Query<BookingValues>) -> Response {
+    or_error_page(booking_form(&state, &who, values, None).await)
+}
+
+fn booking_values(form: &FormData) -> BookingValues {
+    BookingValues {
+        service_id: form.get("service_id").into(),
+        staff_id: form.get("staff_id").into(),
+        start: form.get("start").into(),
+        customer_id: form.get("customer_id").into(),
+        customer_name: form.get("customer_name").into(),
+        name: form.get("name").into(),
+        phone: form.get("phone").into(),
+        email: form.get("email").into(),
+        notes: form.get("notes").into(),
+        every_weeks: form.get("every_weeks").into(),
+        count: form.get("count").into(),
+    }
+}
+
+fn number(field: &str, text: &str) -> Result<Option<i64>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| AppError::invalid(field, "must be a whole number"))
+}
+
+fn booking_input(values: &BookingValues) -> Result<BookingInput, AppError> {
+    let repeat = match number("every_weeks", &values.every_weeks)? {
+        Some(every_weeks) => {
+            Some(RepeatInput { every_weeks, until: None, count: number("count", &values.count)?.or(Some(1)) })
+        }
+        None => None,
+    };
+    Ok(BookingInput {
+        customer_id: Some(values.customer_id.clone()).filter(|c| !c.is_empty()),
+        customer: if values.customer_id.is_empty() {
+            Some(CustomerInput {
+                name: Some(values.name.clone()),
+                phone: Some(values.phone.clone()).filter(|p| !p.trim().is_empty()),
+                email: Some(values.email.clone()).filter(|e| !e.trim().is_empty()),
+                ..Default::default()
+            })
+        } else {
+            None
+        },
+        service_id: values.service_id.clone(),
+        staff_id: Some(values.staff_id.clone()),
+        start: values.start.clone(),
+        notes: Some(values.notes.clone()).filter(|n| !n.trim().is_empty()),
+        repeat,
+        ..Default::default()
+    })
+}
+
+pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let values = booking_values(&form);
+    let result = match booking_input(&values) {
+        Ok(input) => appointments::book(&state.app, &who, &input).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(result) => match result.appointments.first() {
+            Some(first) if result.conflicts.is_empty() => {
+                see_other(&format!("/app/appointments/{}?notice=created", first.id))
+            }
+            Some(first) => see_other(&format!("/app/appointments/{}?notice=series_conflicts", first.id)),
+            None => error_response(&AppError::Internal("a booking returned nothing".into())),
+        },
+        Err(error) if shown_error(&error) => or_error_page(booking_form(&state, &who, values, Some(&error)).await),
+        Err(error) => error_response(&error),
+    }
+}
+
+// ---- One appointment ----
+
+#[derive(Template)]
+#[template(path = "booking/appointment.html")]
+pub struct AppointmentPage {
+    pub chrome: Chrome,
+    pub appointment: AppointmentView,
+    pub series: Vec<AppointmentView>,
+    pub staff: Vec<StaffView>,
+    pub next_statuses: Vec<(&'static str, &'static str)>,
+    pub can_manage: bool,
+    pub open: bool,
+    pub start_local: String,
+    pub next_free: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeParams {
+    notice: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    Query(params): Query<NoticeParams>,
+) -> Response {
+    let id = match id_or_page::<AppointmentId>("appointment_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    or_error_page(appointment_page(&state, &who, id, params.notice.as_deref(), None).await)
+}
+
+async fn appointment_page(
+    state: &AppState,
+    who: &Principal,
+    id: AppointmentId,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
+    let appointment = appointments::get(&state.app, who, id).await?;
+    let series = match appointment.series_id {
+        Some(series) => appointments::series(&state.app, who, series).await?,
+        None => Vec::new(),
+    };
+    let staff = setup::staff_list(&state.app, who)
+        .await?
+        .into_iter()
+        .filter(|s| s.active && s.service_ids.contains(&appointment.service_id))
+        .collect();
+    let next_statuses = Status::ALL
+        .into_iter()
+        .filter(|s| *s != Status::Cancelled && appointment.status.can_become(*s))
+        .map(|s| (s.name(), s.label()))
+        .collect();
+    let next_free = match error {
+        Some(AppError::SlotTaken { next_free, .. }) => {
+            next_free.iter().map(|s| s.get(..16).unwrap_or(s).to_string()).collect()
+        }
+        _ => Vec::new(),
+    };
+    let title = format!("{} with {}", appointment.service_name, appointment.staff_name);
+    let chrome = Chrome::member(state, who, &title, "/app/calendar").await?.with_notice(notice).with_error_opt(error);
+    let page = AppointmentPage {
+        chrome,
+        start_local: appointment.start.get(..16).unwrap_or_default().to_string(),
+        open: appointment.status.is_open(),
+        series,
+        staff,
+        next_statuses,
+        can_manage: who.has(Permission::BookingsManage),
+        appointment,
+        next_free,
+    };
+    Ok(render(crate::pages::status_for(error), &page))
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match id_or_page::<AppointmentId>("appointment_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    let input = AppointmentChange {
+        start: Some(form.get("start").to_string()).filter(|s| !s.is_empty()),
+        staff_id: Some(form.get("staff_id").to_string()).filter(|s| !s.is_empty()),
+        notes: if form.0.iter().any(|(k, _)| k == "notes") { Some(form.get("notes").to_string()) } else { None },
+        ..Default::default()
+    };
+    match appointments::change(&state.app, &who, id, &input).await {
+        Ok(_) => see_other(&format!("/app/appointments/{id}?notice=saved")),
+        Err(error) if shown_error(&error) => {
+            or_error_page(appointment_page(&state, &who, id, None, Some(&error)).await)
+        }
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match id_or_page::<AppointmentId>("appointment_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    let input = StatusChange {
+        status: form.get("status").to_string(),
+        reason: Some(form.get("reason").to_string()).filter(|r| !r.trim().is_empty()),
+    };
+    match appointments::set_status(&state.app, &who, id, &input).await {
+        Ok(_) => see_other(&format!("/app/appointments/{id}?notice=saved")),
+        Err(error) if shown_error(&error) => {
+            or_error_page(appointment_page(&state, &who, id, None, Some(&error)).await)
+        }
+        Err(error) => error_response(&error),
+    }
+}
+
+// ---- Setup ----
+
+#[derive(Template)]
+#[template(path = "booking/booking_setup.html")]
+pub struct SetupPage {
+    pub chrome: Chrome,
+    pub locations: Vec<LocationView>,
+    pub services: Vec<ServiceView>,
+    pub staff: Vec<StaffView>,
+    pub can_manage: bool,
+    pub booking_link: String,
+}
+
+async fn setup_page(
+    state: &AppState,
+    who: &Principal,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
+    let chrome =
+        Chrome::member(state, who, "Booking setup", "/app/booking").await?.with_notice(notice).with_error_opt(error);
+    let slug = steward_app::tenancy::profile(&state.app, who).await.map(|t| t.slug).unwrap_or_default();
+    let page = SetupPage {
+        chrome,
+        locations: setup::locations(&state.app, who).await?,
+        services: setup::services(&state.app, who).await?,
+        staff: setup::staff_list(&state.app, who).await?,
+        can_manage: who.has(Permission::TenantManage),
+        booking_link: state.app.link(&format!("/b/{slug}")),
+    };
+    Ok(render(crate::pages::status_for(error), &page))
+}
+
+pub async fn setup_show(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(params): Query<NoticeParams>,
+) -> Response {
+    or_error_page(setup_page(&state, &who, params.notice.as_deref(), None).await)
+}
+
+async fn after_setup(state: &AppState, who: &Principal, result: Result<String, AppError>) -> Response {
+    match result {
+        Ok(to) => see_other(&to),
+        Err(error) if shown_error(&error) => or_error_page(setup_page(state, who, None, Some(&error)).await),
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn location_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let input = LocationInput {
+        name: Some(form.get("name").into()),
+        address: Some(form.get("address").into()),
+        time_zone: Some(form.get("time_zone").into()).filter(|z: &String| !z.trim().is_empty()),
+    };
+    let result =
+        setup::create_location(&state.app, &who, &input).await.map(|_| "/app/booking?notice=created".to_string());
+    after_setup(&state, &who, result).await
+}
+
+fn service_input(form: &FormData) -> Result<ServiceInput, AppError> {
+    let minutes = |name: &str| number(name, form.get(name));
+    Ok(ServiceInput {
+        name: Some(form.get("name").into()),
+        description: Some(form.get("description").into()),
+        duration_minutes: minutes("duration_minutes")?,
+        buffer_before_minutes: minutes("buffer_before_minutes")?,
+        buffer_after_minutes: minutes("buffer_after_minutes")?,
+        slot_interval_minutes: minutes("slot_interval_minutes")?,
+        min_notice_minutes: minutes("min_notice_minutes")?,
+        horizon_days: minutes("horizon_days")?,
+        price: Some(steward_app::booking::Amount::Text(form.get("price").into())),
+        gst_rate: Some(steward_app::booking::Amount::Text(form.get("gst_rate").into())),
+        sac_code: Some(form.get("sac_code").into()),
+        active: Some(form.get("active") != "no"),
+        location_ids: {
+            let ids = form.all("location_ids");
+            if ids.is_empty() && form.get("locations_shown").is_empty() { None } else { Some(ids) }
+        },
+    })
+}
+
+pub async fn service_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let result = match service_input(&form) {
+        Ok(input) => setup::create_service(&state.app, &who, &input)
+            .await
+            .map(|s| format!("/app/booking/services/{}?notice=created", s.id)),
+        Err(e) => Err(e),
+    };
+    after_setup(&state, &who, result).await
+}
+
+#[derive(Template)]
+#[template(path = "booking/booking_service.html")]
+pub struct ServicePage {
+    pub chrome: Chrome,
+    pub service: ServiceView,
+    pub locations: Vec<LocationView>,
+    pub can_manage: bool,
+    /// The timing fields: name, label, value.
+    pub numbers: Vec<(&'static str, &'static str, i64)>,
+}
+
+async fn service_page(
+    state: &AppState,
+    who: &Principal,
+    id: ServiceId,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
+    let service = setup::service(&state.app, who, id).await?;
+    let chrome =
+        Chrome::member(state, who, &service.name, "/app/booking").await?.with_notice(notice).with_error_opt(error);
+    let numbers = vec![
+        ("duration_minutes", "Length (minutes)", service.duration_minutes),
+        ("buffer_before_minutes", "Buffer before (minutes)", service.buffer_before_minutes),
+        ("buffer_after_minutes", "Buffer after (minutes)", service.buffer_after_minutes),
+        ("slot_interval_minutes", "Offer a start every (minutes)", service.slot_interval_minutes),
+        ("min_notice_minutes", "Minimum notice (minutes)", service.min_notice_minutes),
+        ("horizon_days", "Bookable how far ahead (days)", service.horizon_days),
+    ];
+    let page = ServicePage {
+        chrome,
+        service,
+        locations: setup::locations(&state.app, who).await?,
+        can_manage: who.has(Permission::TenantManage),
+        numbers,
+    };
+    Ok(render(crate::pages::status_for(error), &page))
+}
+
+pub async fn service_show(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    Query(params): Query<NoticeParams>,
+) -> Response {
+    match id_or_page::<ServiceId>("service_id", &id) {
+        Ok(id) => or_error_page(service_page(&state, &who, id, params.notice.as_deref(), None).await),
+        Err(page) => *page,
+    }
+}
+
+pub async fn service_update(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match id_or_page::<ServiceId>("service_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    let result = match service_input(&form) {
+        Ok(input) => setup::update_service(&state.app, &who, id, &input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => see_other(&format!("/app/booking/services/{id}?notice=saved")),
+        Err(error) if shown_error(&error) => or_error_page(service_page(&state, &who, id, None, Some(&error)).await),
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn staff_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let input = StaffInput {
+        name: Some(form.get("name").into()),
+        service_ids: Some(form.all("service_ids")),
+        ..Default::default()
+    };
+    let result = setup::create_staff(&state.app, &who, &input)
+        .await
+        .map(|s| format!("/app/booking/staff/{}?notice=created", s.id));
+    after_setup(&state, &who, result).await
+}
+
+/// A weekday's ranges as one line of the hours form: `09:00-13:00, 14:00-18:00`.
+pub struct DayHours {
+    pub weekday: &'static str,
+    pub label: String,
+    pub ranges: String,
+    pub location_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking/booking_staff.html")]
+pub struct StaffPage {
+    pub chrome: Chrome,
+    pub staff: StaffView,
+    pub services: Vec<ServiceView>,
+    pub locations: Vec<LocationView>,
+    pub week: Vec<DayHours>,
+    pub time_off: Vec<TimeOffView>,
+    pub feed_url: Option<String>,
+    pub can_setup: bool,
+    pub can_manage: bool,
+    pub location_names: Vec<(String, String)>,
+}
+
+async fn staff_page(
+    state: &AppState,
+    who: &Principal,
+    id: StaffId,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+    feed_url: Option<String>,
+) -> Result<Response, AppError> {
+    let staff = setup::staff(&state.app, who, id).await?;
+    let locations = setup::locations(&state.app, who).await?;
+    let week = WEEKDAYS
+        .iter()
+        .map(|day| {
+            let ranges: Vec<&HoursInput> = staff.hours.iter().filter(|h| h.weekday == *day).collect();
+            DayHours {
+                weekday: day,
+                label: format!("{}{}", day[..1].to_uppercase(), &day[1..]),
+                ranges: ranges.iter().map(|h| format!("{}-{}", h.start, h.end)).collect::<Vec<_>>().join(", "),
+                location_id: ranges.first().map(|h| h.location_id.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let time_off = setup::time_off(&state.app, who, id).await?;
+    let chrome =
+        Chrome::member(state, who, &staff.name, "/app/booking").await?.with_notice(notice).with_error_opt(error);
+    let page = StaffPage {
+        chrome,
+        location_names: locations.iter().map(|l| (l.id.to_string(), l.name.clone())).collect(),
+        services: setup::services(&state.app, who).await?,
+        locations,
+        week,
+        time_off,
+        feed_url,
+        can_setup: who.has(Permission::TenantManage),
+        can_manage: who.has(Permission::BookingsManage),
+        staff,
+    };
+    Ok(render(crate::pages::status_for(error), &page))
+}
+
+pub async fn staff_show(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    Query(params): Query<NoticeParams>,
+) -> Response {
+    match id_or_page::<StaffId>("staff_id", &id) {
+        Ok(id) => or_error_page(staff_page(&state, &who, id, params.notice.as_deref(), None, None).await),
+        Err(page) => *page,
+    }
+}
+
+async fn after_staff(state: &AppState, who: &Principal, id: StaffId, result: Result<(), AppError>) -> Response {
+    match result {
+        Ok(()) => see_other(&format!("/app/booking/staff/{id}?notice=saved")),
+        Err(error) if shown_error(&error) => or_error_page(staff_page(state, who, id, None, Some(&error), None).await),
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn staff_update(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match id_or_page::<StaffId>("staff_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    let input = StaffInput {
+        name: Some(form.get("name").into()),
+        active: Some(form.get("active") != "no"),
+        service_ids: Some(form.all("service_ids")),
+        ..Default::default()
+    };
+    let result = setup::update_staff(&state.app, &who, id, &input).await.map(|_| ());
+    after_staff(&state, &who, id, result).await
+}
+
+/// Reads `09:00-13:00, 14:00-18:00` into ranges.
+fn ranges_of(field: &str, text: &str, location: &str) -> Result<Vec<RangeView>, AppError> {
+    text.split([',', ';'])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            let (start, end) = r
+                .split_once(['-', '–'])
+                .ok_or_else(|| AppError::invalid(field, "write ranges like 09:00-13:00, 14:00-18:00"))?;
+            Ok(RangeView { start: start.trim().into(), end: end.trim().into(), location_id: location.to_string() })
+        })
+        .collect()
+}
+
+pub async fn hours_update(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match id_or_page::<StaffId>("staff_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    let result = async {
+        let mut hours = Vec::new();
+        for day in WEEKDAYS {
+            let location = form.get(&format!("{day}_location"));
+            for range in ranges_of(&format!("hours.{day}"), form.get(day), location)? {
+                hours.push(HoursInput {
+                    weekday: day.into(),
+                    start: range.start,
+                    end: range.end,
+                    location_id: range.location_id,
+                });
+            }
+        }
+        setup::set_hours(&state.app, &who, id, &WeekInput { hours }).await.map(|_| ())
+    }
+    .await;
+    after_staff(&state, &who, id, result).await
+}
+
+pub async fn override_set(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match id_or_page::<StaffId>("staff_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    let result = async {
+        let ranges = if form.get("day_off") == "yes" {
+            Vec::new()
+        } else {
+            ranges_of("ranges", form.get("ranges"), form.get("location_id"))?
+        };
+        let input = OverrideInput { date: form.get("date").into(), ranges, remove: form.get("remove") == "yes" };
+        setup::set_override(&state.app, &who, id, &input).await.map(|_| ())
+    }
+    .await;
+    after_staff(&state, &who, id, result).await
+}
+
+pub async fn time_off_add(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match id_or_page::<StaffId>("staff_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    let input = TimeOffInput {
+        starts_at: form.get("starts_at").into(),
+        ends_at: form.get("ends_at").into(),
+        time_zone: None,
+        reason: Some(form.get("reason").into()),
+    };
+    let result = setup::add_time_off(&state.app, &who, id, &input).await.map(|_| ());
+    after_staff(&state, &who, id, result).await
+}
+
+pub async fn feed_rotate(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
+    let id = match id_or_page::<StaffId>("staff_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    match feed::rotate(&state.app, &who, id).await {
+        Ok(link) => or_error_page(staff_page(&state, &who, id, None, None, Some(link.url)).await),
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn feed_revoke(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
+    let id = match id_or_page::<StaffId>("staff_id", &id) {
+        Ok(id) => id,
+        Err(page) => return *page,
+    };
+    let result = feed::revoke(&state.app, &who, id).await;
+    after_staff(&state, &who, id, result).await
+}

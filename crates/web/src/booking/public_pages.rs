@@ -1,0 +1,290 @@
+//! The public booking page of each business, at `/b/{slug}`: pick a service, a staff
+//! member or anyone, a free time (held for a few minutes), then name, phone, email and
+//! consents; a confirmation page with a calendar file follows. Every step is a plain
+//! link or form, so it works on a phone and without JavaScript.
+
+use crate::AppState;
+use crate::extract::{Client, parse_id};
+use crate::pages::{Chrome, FormData, error_response, public_csrf, render, see_other, with_cookie};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use steward_app::AppError;
+use steward_app::booking::availability::{AvailabilityRequest, AvailabilityView};
+use steward_app::booking::public::{self, BookingPage, ContactForm, HoldView, PublicService};
+use steward_domain::ids::HoldId;
+
+#[derive(Template)]
+#[template(path = "booking/book_services.html")]
+pub struct ServicesPage {
+    pub chrome: Chrome,
+    pub page: BookingPage,
+}
+
+pub async fn services(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Response {
+    let (csrf, cookie) = public_csrf(&headers);
+    match public::page(&state.app, &slug).await {
+        Ok(page) => {
+            let chrome = Chrome::public(&format!("Book with {}", page.business), &csrf);
+            with_cookie(render(StatusCode::OK, &ServicesPage { chrome, page }), cookie)
+        }
+        Err(error) => error_response(&error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "booking/book_slots.html")]
+pub struct SlotsPage {
+    pub chrome: Chrome,
+    pub slug: String,
+    pub service: PublicService,
+    pub staff_id: String,
+    pub location_id: String,
+    pub available: Option<AvailabilityView>,
+    pub later: String,
+    pub earlier: Option<String>,
+}
+
+impl SlotsPage {
+    fn location_name(&self, id: &steward_domain::ids::LocationId) -> String {
+        self.service.locations.iter().find(|(l, _)| l == id).map(|(_, name)| name.clone()).unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SlotParams {
+    staff_id: Option<String>,
+    location_id: Option<String>,
+    from: Option<String>,
+}
+
+pub async fn slots(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, service_id)): Path<(String, String)>,
+    Query(params): Query<SlotParams>,
+) -> Response {
+    let (csrf, cookie) = public_csrf(&headers);
+    let result = async {
+        let page = public::page(&state.app, &slug).await?;
+        let service =
+            page.services.iter().find(|s| s.id.to_string() == service_id).cloned().ok_or(AppError::NotFound)?;
+        let request = AvailabilityRequest {
+            service_id: service_id.clone(),
+            staff_id: params.staff_id.clone(),
+            location_id: params.location_id.clone().filter(|l| !l.is_empty()),
+            from: params.from.clone(),
+            days: Some(7),
+            ..Default::default()
+        };
+        let chrome = Chrome::public(&format!("{} at {}", service.name, page.business), &csrf);
+        let (available, chrome) = match public::slots(&state.app, &slug, &request).await {
+            Ok(found) => (Some(found), chrome),
+            Err(error @ AppError::Invalid(_)) => (None, chrome.with_error(&error)),
+            Err(error) => return Err(error),
+        };
+        let first = params
+            .from
+            .as_deref()
+            .and_then(|f| f.parse::<jiff::civil::Date>().ok())
+            .or_else(|| available.as_ref().and_then(|a| a.days.first()).and_then(|d| d.date.parse().ok()));
+        let staff = params.staff_id.clone().unwrap_or_default();
+        let place = params.location_id.clone().unwrap_or_default();
+        let link = |date: jiff::civil::Date| {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("from", &date.to_string());
+            if !staff.is_empty() {
+                q.append_pair("staff_id", &staff);
+            }
+            if !place.is_empty() {
+                q.append_pair("location_id", &place);
+            }
+            format!("/b/{slug}/services/{service_id}?{}", q.finish())
+        };
+        let today = jiff::Timestamp::from_microsecond(state.app.now())
+            .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+            .unwrap_or_default();
+        let start = first.unwrap_or(today);
+        let later = start.checked_add(jiff::Span::new().days(7)).map(link).unwrap_or_default();
+        let earlier = start.checked_sub(jiff::Span::new().days(7)).ok().filter(|d| *d >= today).map(link);
+        let status = if available.is_some() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+        Ok(render(
+            status,
+            &SlotsPage {
+                chrome,
+                slug: slug.clone(),
+                service,
+                staff_id: staff,
+                location_id: place.clone(),
+                available,
+                later,
+                earlier,
+            },
+        ))
+    }
+    .await;
+    match result {
+        Ok(response) => with_cookie(response, cookie),
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn hold(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Path(slug): Path<String>,
+    form: FormData,
+) -> Response {
+    match public::hold(&state.app, &slug, &client, form.get("service_id"), form.get("staff_id"), form.get("start"))
+        .await
+    {
+        Ok(id) => see_other(&format!("/b/{slug}/hold/{id}")),
+        Err(error) => error_response(&error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "booking/book_details.html")]
+pub struct DetailsPage {
+    pub chrome: Chrome,
+    pub hold: HoldView,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+fn hold_id(raw: &str) -> Result<HoldId, AppError> {
+    parse_id::<HoldId>("hold_id", raw).map_err(|_| AppError::NotFound)
+}
+
+pub async fn details(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, String)>,
+) -> Response {
+    let (csrf, cookie) = public_csrf(&headers);
+    let result = async {
+        let hold = public::held(&state.app, &slug, hold_id(&id)?).await?;
+        let title = if hold.appointment.is_some() { "You are booked" } else { "Your details" };
+        let chrome = Chrome::public(title, &csrf);
+        Ok::<_, AppError>(render(
+            StatusCode::OK,
+            &DetailsPage { chrome, hold, name: String::new(), phone: String::new(), email: String::new() },
+        ))
+    }
+    .await;
+    match result {
+        Ok(response) => with_cookie(response, cookie),
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    Path((slug, id)): Path<(String, String)>,
+    form: FormData,
+) -> Response {
+    let id = match hold_id(&id) {
+        Ok(id) => id,
+        Err(error) => return error_response(&error),
+    };
+    let contact = ContactForm {
+        name: form.get("name").into(),
+        phone: form.get("phone").into(),
+        email: form.get("email").into(),
+        reminders: form.all("reminders"),
+        marketing: form.get("marketing") == "yes",
+    };
+    match public::confirm(&state.app, &slug, &client, id, &contact).await {
+        Ok(_) => see_other(&format!("/b/{slug}/hold/{id}")),
+        Err(error @ (AppError::Invalid(_) | AppError::SlotTaken { .. } | AppError::NotAllowed(_))) => {
+            let (csrf, _) = public_csrf(&headers);
+            match public::held(&state.app, &slug, id).await {
+                Ok(hold) => {
+                    let chrome = Chrome::public("Your details", &csrf).with_error(&error);
+                    let page =
+                        DetailsPage { chrome, hold, name: contact.name, phone: contact.phone, email: contact.email };
+                    render(crate::pages::status_for(Some(&error)), &page)
+                }
+                Err(other) => error_response(&other),
+            }
+        }
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn ics(State(state): State<AppState>, Path((slug, id)): Path<(String, String)>) -> Response {
+    let result = async { public::confirmation_ics(&state.app, &slug, hold_id(&id)?).await }.await;
+    match result {
+        Ok(text) => calendar_response(text, "appointment.ics"),
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn staff_feed(State(state): State<AppState>, Path((slug, file)): Path<(String, String)>) -> Response {
+    let Some(secret) = file.strip_suffix(".ics") else {
+        return error_response(&AppError::NotFound);
+    };
+    match steward_app::booking::feed::feed(&state.app, &slug, secret).await {
+        Ok(text) => calendar_response(text, "calendar.ics"),
+        Err(error) => error_response(&error),
+    }
+}
+
+fn calendar_response(text: String, name: &str) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "booking/book_manage.html")]
+pub struct ManagePage {
+    pub chrome: Chrome,
+    pub manage: steward_app::booking::manage::ManageView,
+    pub token: String,
+}
+
+/// A customer's own appointment, by the link in their messages.
+pub async fn manage(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, token)): Path<(String, String)>,
+) -> Response {
+    let (csrf, cookie) = public_csrf(&headers);
+    match steward_app::booking::manage::show(&state.app, &slug, &token).await {
+        Ok(manage) => {
+            let chrome = Chrome::public("Your appointment", &csrf);
+            with_cookie(render(StatusCode::OK, &ManagePage { chrome, manage, token }), cookie)
+        }
+        Err(error) => error_response(&error),
+    }
+}
+
+/// The customer cancels from that page.
+pub async fn cancel_own(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    Path((slug, token)): Path<(String, String)>,
+) -> Response {
+    let (csrf, _) = public_csrf(&headers);
+    match steward_app::booking::manage::cancel(&state.app, &slug, &token, &client).await {
+        Ok(manage) => {
+            let chrome = Chrome::public("Your appointment", &csrf).with_notice(Some("appointment_cancelled"));
+            render(StatusCode::OK, &ManagePage { chrome, manage, token })
+        }
+        Err(error) => error_response(&error),
+    }
+}

@@ -1,0 +1,191 @@
+//! Reminders & channels: the rules, the business's own provider accounts (connect, send a
+//! test, disconnect), the templates with a live preview; and the message log with retry.
+
+use crate::AppState;
+use crate::extract::Auth;
+use crate::pages::{Chrome, FormData, NoticeQuery, error_response, render, see_other};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use steward_app::AppError;
+use steward_app::access::principal::Principal;
+use steward_app::messaging::log::{self, MessageView};
+use steward_app::messaging::settings::{
+    self, ChannelInput, RulesInput, SettingsView, TemplateInput, TemplateView, TestInput, TestResult,
+};
+use steward_domain::messaging::PLACEHOLDERS;
+use steward_domain::permissions::Permission;
+
+#[derive(Template)]
+#[template(path = "messaging/messaging.html")]
+pub struct SettingsPage {
+    pub chrome: Chrome,
+    pub settings: SettingsView,
+    pub templates: Vec<TemplateView>,
+    pub placeholders: &'static [(&'static str, &'static str)],
+    /// The business's services with whether reminders are sent for each (none ticked: all).
+    pub services: Vec<(String, String, bool)>,
+    pub can_manage: bool,
+    pub test: Option<TestResult>,
+}
+
+async fn page(
+    state: &AppState,
+    who: &Principal,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+    test: Option<TestResult>,
+) -> Result<Response, AppError> {
+    let chrome = Chrome::member(state, who, "Reminders & channels", "/app/settings/messaging")
+        .await?
+        .with_notice(notice)
+        .with_error_opt(error);
+    let settings = settings::settings(&state.app, who).await?;
+    let services = if who.has(Permission::BookingsRead) {
+        steward_app::booking::setup::services(&state.app, who)
+            .await?
+            .into_iter()
+            .map(|service| {
+                let id = service.id.to_string();
+                let chosen = settings.rules.services.contains(&id);
+                (id, service.name, chosen)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let template = SettingsPage {
+        chrome,
+        services,
+        settings,
+        templates: settings::templates(&state.app, who).await?,
+        placeholders: PLACEHOLDERS,
+        can_manage: who.has(Permission::TenantManage),
+        test,
+    };
+    Ok(render(crate::pages::status_for(error), &template))
+}
+
+async fn answer(state: &AppState, who: &Principal, outcome: Result<&'static str, AppError>) -> Response {
+    match outcome {
+        Ok(notice) => see_other(&format!("/app/settings/messaging?notice={notice}")),
+        Err(error) => page(state, who, None, Some(&error), None).await.unwrap_or_else(|e| error_response(&e)),
+    }
+}
+
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
+    page(&state, &who, query.notice.as_deref(), None, None).await.unwrap_or_else(|e| error_response(&e))
+}
+
+pub async fn save_rules(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let follow_up = form.get("follow_up_hours").trim().to_string();
+    let input = RulesInput {
+        reminders: form.get("reminders").to_string(),
+        channel_order: form.get("channel_order").to_string(),
+        quiet_from: form.get("quiet_from").to_string(),
+        quiet_until: form.get("quiet_until").to_string(),
+        services: form.all("services"),
+        send_confirmation: form.get("send_confirmation") == "yes",
+        send_changes: form.get("send_changes") == "yes",
+        follow_up_hours: Some(follow_up).filter(|f| !f.is_empty()),
+        language: form.get("language").to_string(),
+    };
+    let outcome = settings::save_rules(&state.app, &who, &input).await.map(|_| "saved");
+    answer(&state, &who, outcome).await
+}
+
+pub async fn connect(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let callback = form.get("callback_secret").trim().to_string();
+    let input = ChannelInput {
+        channel: form.get("channel").to_string(),
+        account: form.get("account").to_string(),
+        sender: form.get("sender").to_string(),
+        secret: form.get("secret").to_string(),
+        callback_secret: Some(callback).filter(|c| !c.is_empty()),
+    };
+    let outcome = settings::connect(&state.app, &who, &input).await.map(|_| "connected");
+    answer(&state, &who, outcome).await
+}
+
+pub async fn disconnect(State(state): State<AppState>, Auth(who): Auth, Path(channel): Path<String>) -> Response {
+    let outcome = settings::disconnect(&state.app, &who, &channel).await.map(|_| "disconnected");
+    answer(&state, &who, outcome).await
+}
+
+pub async fn save_template(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let name = form.get("whatsapp_template").trim().to_string();
+    let input = TemplateInput {
+        kind: form.get("kind").to_string(),
+        language: form.get("language").to_string(),
+        body: form.get("body").to_string(),
+        whatsapp_template: Some(name).filter(|n| !n.is_empty()),
+    };
+    let outcome = settings::save_template(&state.app, &who, &input).await.map(|_| "saved");
+    answer(&state, &who, outcome).await
+}
+
+/// The live preview under a template being edited (htmx swaps it in as the text changes).
+pub async fn preview(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let text = match settings::preview(&state.app, &who, form.get("body")).await {
+        Ok(text) => text,
+        Err(AppError::Invalid(error)) => format!("⚠ {}", error.message),
+        Err(error) => return error_response(&error),
+    };
+    let escaped = askama::filters::escape(&text, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default();
+    Html(format!("<output class=\"preview\" aria-live=\"polite\">{escaped}</output>")).into_response()
+}
+
+pub async fn send_test(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let input = TestInput { channel: form.get("channel").to_string(), to: form.get("to").to_string() };
+    match settings::send_test(&state.app, &who, &input).await {
+        Ok(result) => page(&state, &who, None, None, Some(result)).await.unwrap_or_else(|e| error_response(&e)),
+        Err(error) => page(&state, &who, None, Some(&error), None).await.unwrap_or_else(|e| error_response(&e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "messaging/messages.html")]
+pub struct LogPage {
+    pub chrome: Chrome,
+    pub messages: Vec<MessageView>,
+    pub status: String,
+    pub statuses: &'static [&'static str],
+    pub can_retry: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct LogQuery {
+    pub status: Option<String>,
+    pub notice: Option<String>,
+}
+
+pub async fn log_page(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<LogQuery>) -> Response {
+    let outcome = async {
+        let chrome =
+            Chrome::member(&state, &who, "Messages", "/app/messages").await?.with_notice(query.notice.as_deref());
+        let messages = log::recent(&state.app, &who, query.status.as_deref()).await?;
+        Ok::<_, AppError>(render(
+            axum::http::StatusCode::OK,
+            &LogPage {
+                chrome,
+                messages,
+                status: query.status.clone().unwrap_or_default(),
+                statuses: &["pending", "sent", "delivered", "read", "failed", "skipped", "withdrawn"],
+                can_retry: who.has(Permission::BookingsManage),
+            },
+        ))
+    }
+    .await;
+    outcome.unwrap_or_else(|e| error_response(&e))
+}
+
+pub async fn retry(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
+    let outcome = match uuid::Uuid::parse_str(&id) {
+        Ok(id) => log::retry(&state.app, &who, id).await,
+        Err(_) => Err(AppError::NotFound),
+    };
+    match outcome {
+        Ok(_) => see_other("/app/messages?notice=retrying"),
+        Err(error) => error_response(&error),
+    }
+}

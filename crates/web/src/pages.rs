@@ -1,0 +1,273 @@
+//! The pages, rendered on the server with askama; htmx (boosted links and forms) makes
+//! them smoother, and every page works without JavaScript.
+//!
+//! This module is the frame every capability's pages share: the layout's [`Chrome`] with
+//! the menu (built from the routes that declare a menu entry), rendering, the error page,
+//! and forms read with [`FormData`], which keeps repeated fields (checkbox lists) and never
+//! fails on odd input; validation belongs to the services.
+
+use crate::AppState;
+use crate::error::{Failure, describe};
+use crate::extract::{cookie, set_cookie};
+use crate::guard::CSRF_COOKIE;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use steward_app::AppError;
+use steward_app::access::principal::Principal;
+use steward_domain::permissions::Access;
+
+/// A link in the navigation.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The header of a signed-in page.
+pub struct Nav {
+    pub business: String,
+    pub member: String,
+    pub role: String,
+    pub links: Vec<NavLink>,
+}
+
+/// What the base layout shows around every page.
+pub struct Chrome {
+    pub title: String,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub error_field: String,
+}
+
+impl Chrome {
+    /// For a page before signing in.
+    pub fn public(title: &str, csrf: &str) -> Self {
+        Self {
+            title: title.into(),
+            nav: None,
+            csrf: csrf.into(),
+            notice: None,
+            error: None,
+            error_field: String::new(),
+        }
+    }
+
+    /// For a signed-in member's page, with the navigation their permissions allow.
+    pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
+        let business = steward_app::tenancy::business_name(&state.app, who).await?;
+        let links: Vec<NavLink> = crate::routes::menu()
+            .iter()
+            .filter(|(_, _, access)| match access {
+                Access::Permission(needed) => who.has(*needed),
+                Access::Member | Access::Public => true,
+            })
+            .map(|(entry, href, _)| NavLink { href, label: entry.label, current: *href == current })
+            .collect();
+        Ok(Self {
+            title: title.into(),
+            nav: Some(Nav { business, member: who.name.clone(), role: who.role.clone(), links }),
+            csrf: who.csrf_token().unwrap_or_default().to_string(),
+            notice: None,
+            error: None,
+            error_field: String::new(),
+        })
+    }
+
+    pub fn with_notice(mut self, notice: Option<&str>) -> Self {
+        self.notice = notice.and_then(notice_text).map(str::to_string);
+        self
+    }
+
+    /// Shows the error, if there is one.
+    pub fn with_error_opt(self, error: Option<&AppError>) -> Self {
+        match error {
+            Some(error) => self.with_error(error),
+            None => self,
+        }
+    }
+
+    /// Shows a service error above the form and marks the field it names.
+    pub fn with_error(mut self, error: &AppError) -> Self {
+        let failure = describe(error);
+        self.error = Some(failure.message);
+        self.error_field = failure.field.unwrap_or_default();
+        self
+    }
+}
+
+/// The status of a page shown after a form: the error's, or 200.
+pub fn status_for(error: Option<&AppError>) -> StatusCode {
+    error.map(|e| describe(e).status).unwrap_or(StatusCode::OK)
+}
+
+/// The fixed set of messages a redirect can ask the next page to show.
+fn notice_text(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "saved" => "Saved.",
+        "hold_set" => "The legal hold is in force: nothing it covers will be deleted until it is lifted.",
+        "hold_lifted" => "The legal hold was lifted.",
+        "connected" => "Connected. The secret is sealed; only its last four characters are shown.",
+        "disconnected" => "Disconnected.",
+        "retrying" => "The message will be sent again in a moment.",
+        "appointment_cancelled" => "Your appointment is cancelled. The business has been told.",
+        "cancelled" => {
+            "Your business is cancelled. Nothing is deleted yet; the dates below apply, and we mailed them to you."
+        }
+        "reactivated" => "Welcome back: your business is active again and no deletion is planned.",
+        "invited" => "Invitation sent.",
+        "role_changed" => "Role changed.",
+        "removed" => "Removed.",
+        "revoked" => "Withdrawn.",
+        "created" => "Created.",
+        "series_conflicts" => {
+            "Booked. Some dates of the series were already taken; the series below lists the ones booked."
+        }
+        "merged" => "Merged. The other record is gone; everything it held is here.",
+        "password_changed" => "Your password was changed; your other sessions were ended.",
+        "password_reset" => "Your password was set. Log in with it now.",
+        "verification_sent" => "We sent the link again.",
+        "logged_out" => "You have logged out.",
+        "welcome" => "Welcome to Steward. Check your inbox to confirm your email address.",
+        _ => return None,
+    })
+}
+
+/// Renders a template, or an error page if rendering fails.
+pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => failure_page(Failure {
+            internal: Some(format!("page could not be rendered: {error}")),
+            ..Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "this page could not be shown; it has been logged",
+            )
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/message.html")]
+pub struct MessagePage {
+    pub chrome: Chrome,
+    pub text: String,
+    pub link: Option<(String, String)>,
+}
+
+/// An error as a page of its own.
+pub fn failure_page(failure: Failure) -> Response {
+    let title = match failure.status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::GONE => "Link no longer valid",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+        StatusCode::UNAUTHORIZED => "Not signed in",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "That did not work",
+    };
+    let page = MessagePage {
+        chrome: Chrome::public(title, ""),
+        text: failure.message,
+        link: Some(("/app".into(), "Back to Steward".into())),
+    };
+    let mut response = match page.render() {
+        Ok(html) => (failure.status, Html(html)).into_response(),
+        Err(_) => (failure.status, title.to_string()).into_response(),
+    };
+    if let Some(seconds) = failure.retry_after
+        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    if let Some(internal) = failure.internal {
+        response.extensions_mut().insert(crate::security::InternalError(internal));
+    }
+    response
+}
+
+/// A service error on a page: sign-in errors go to the login form, the rest get a page.
+pub fn error_response(error: &AppError) -> Response {
+    match error {
+        AppError::Unauthenticated => Redirect::to("/login").into_response(),
+        other => failure_page(describe(other)),
+    }
+}
+
+/// The page a handler built, or the page for its error.
+pub fn or_error_page(result: Result<Response, AppError>) -> Response {
+    result.unwrap_or_else(|e| error_response(&e))
+}
+
+/// Anything Steward does not serve: JSON under the API, a page elsewhere.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    let failure = Failure::new(StatusCode::NOT_FOUND, "not_found", "nothing was found at this address");
+    if uri.path().starts_with("/api/") {
+        crate::error::ApiError(failure).into_response()
+    } else {
+        failure_page(failure)
+    }
+}
+
+/// The double-submit token for a form shown before signing in, and the cookie to set if
+/// the browser has none yet.
+pub fn public_csrf(headers: &HeaderMap) -> (String, Option<String>) {
+    match cookie(headers, CSRF_COOKIE).filter(|v| v.len() == 64) {
+        Some(existing) => (existing, None),
+        None => {
+            let fresh = steward_crypto::token::new_secret().unwrap_or_default();
+            let cookie = set_cookie(CSRF_COOKIE, &fresh, 60 * 60 * 24);
+            (fresh, Some(cookie))
+        }
+    }
+}
+
+/// Adds a `Set-Cookie` header to a response.
+pub fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+    if let Some(cookie) = cookie
+        && let Ok(value) = HeaderValue::from_str(&cookie)
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A redirect after a successful form: 303 so the browser follows with GET.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+/// A submitted form, with repeated fields kept.
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            failure_page(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the form is too large"))
+        })?;
+        Ok(FormData(form_urlencoded::parse(&bytes).into_owned().collect()))
+    }
+}
+
+/// The `notice` query parameter of a page.
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}

@@ -1,0 +1,299 @@
+//! Privacy pages. Public: the operator's notice at `/privacy` and each business's at
+//! `/p/{slug}`, both generated from the data-class registry, the retention rules in force
+//! and the declared sub-processors (POL-2), with the form that asks for access, correction
+//! or erasure and the page that takes the one-time code. For the business: the privacy
+//! inbox and each request, answered with an archive, an erasure or a note.
+
+use crate::AppState;
+use crate::extract::{Auth, Client};
+use crate::pages::{Chrome, FormData, NoticeQuery, error_response, public_csrf, render, see_other, with_cookie};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use steward_app::AppError;
+use steward_app::access::principal::Principal;
+use steward_app::privacy::notice::{self, Notice};
+use steward_app::privacy::person::{self, ErasureReport};
+use steward_app::privacy::requests::{self, AskedOn, RequestView};
+use steward_domain::privacy::{Jurisdiction, RequestKind};
+
+#[derive(Template)]
+#[template(path = "privacy/privacy.html")]
+pub struct NoticePage {
+    pub chrome: Chrome,
+    pub notice: Notice,
+}
+
+pub async fn operator(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (csrf, cookie) = public_csrf(&headers);
+    let chrome = Chrome::public("Privacy notice", &csrf);
+    with_cookie(render(StatusCode::OK, &NoticePage { chrome, notice: notice::operator(&state.app) }), cookie)
+}
+
+pub async fn business(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Response {
+    let (csrf, cookie) = public_csrf(&headers);
+    match notice::of_business(&state.app, &slug).await {
+        Ok(notice) => {
+            let title = format!("How {} handles your data", notice.business.clone().unwrap_or_default());
+            let chrome = Chrome::public(&title, &csrf);
+            with_cookie(render(StatusCode::OK, &NoticePage { chrome, notice }), cookie)
+        }
+        Err(error) => error_response(&error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "privacy/privacy_ask.html")]
+pub struct AskPage {
+    pub chrome: Chrome,
+    pub business: String,
+    pub slug: String,
+    pub ticket: Option<uuid::Uuid>,
+    pub confirmed: Option<&'static str>,
+}
+
+async fn business_name(state: &AppState, slug: &str) -> Result<String, AppError> {
+    steward_app::tenancy::find_by_slug(&state.app, slug).await?.map(|t| t.name).ok_or(AppError::NotFound)
+}
+
+async fn ask_with(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &steward_app::access::auth::ClientInfo,
+    slug: &str,
+    asked_on: AskedOn,
+    form: &FormData,
+) -> Response {
+    let (csrf, cookie) = public_csrf(headers);
+    let asked = requests::ask(
+        &state.app,
+        slug,
+        asked_on,
+        form.get("kind"),
+        form.get("contact"),
+        form.get("message"),
+        client.ip.as_deref(),
+    )
+    .await;
+    match asked {
+        Ok(ticket) => match business_name(state, slug).await {
+            Ok(business) => {
+                let chrome = Chrome::public("Confirm it is you", &csrf);
+                let page =
+                    AskPage { chrome, business, slug: slug.to_string(), ticket: Some(ticket.ticket), confirmed: None };
+                with_cookie(render(StatusCode::OK, &page), cookie)
+            }
+            Err(error) => error_response(&error),
+        },
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn ask(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    Path(slug): Path<String>,
+    form: FormData,
+) -> Response {
+    ask_with(&state, &headers, &client, &slug, AskedOn::PrivacyPage, &form).await
+}
+
+/// A request made on the operator's notice for a named business goes to that business.
+pub async fn ask_platform(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    form: FormData,
+) -> Response {
+    let slug = form.get("business").trim().to_ascii_lowercase();
+    ask_with(&state, &headers, &client, &slug, AskedOn::Platform, &form).await
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, ticket)): Path<(String, String)>,
+    form: FormData,
+) -> Response {
+    let (csrf, cookie) = public_csrf(&headers);
+    let Ok(ticket) = uuid::Uuid::parse_str(&ticket) else { return error_response(&AppError::NotFound) };
+    let business = match business_name(&state, &slug).await {
+        Ok(name) => name,
+        Err(error) => return error_response(&error),
+    };
+    match requests::confirm(&state.app, &slug, ticket, form.get("code")).await {
+        Ok(kind) => {
+            let chrome = Chrome::public("Request received", &csrf);
+            let confirmed = Some(match kind {
+                RequestKind::Access => "a copy of your data",
+                RequestKind::Correction => "a correction",
+                RequestKind::Erasure => "erasure",
+            });
+            let page = AskPage { chrome, business, slug, ticket: None, confirmed };
+            with_cookie(render(StatusCode::OK, &page), cookie)
+        }
+        Err(error) => {
+            let chrome = Chrome::public("Confirm it is you", &csrf).with_error_opt(Some(&error));
+            let page = AskPage { chrome, business, slug, ticket: Some(ticket), confirmed: None };
+            with_cookie(render(crate::pages::status_for(Some(&error)), &page), cookie)
+        }
+    }
+}
+
+pub async fn export_download(State(state): State<AppState>, Path((slug, token)): Path<(String, String)>) -> Response {
+    match person::archive_by_link(&state.app, &slug, &token).await {
+        Ok(bytes) => crate::privacy::api::zip_download(bytes),
+        Err(error) => error_response(&error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "privacy/privacy_inbox.html")]
+pub struct InboxPage {
+    pub chrome: Chrome,
+    pub requests: Vec<RequestView>,
+    pub jurisdiction: &'static str,
+    pub jurisdictions: Vec<(&'static str, &'static str)>,
+    pub customer_id: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct InboxQuery {
+    notice: Option<String>,
+    customer_id: Option<String>,
+}
+
+async fn inbox_page(
+    state: &AppState,
+    who: &Principal,
+    query: &InboxQuery,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
+    let chrome = Chrome::member(state, who, "Privacy requests", "/app/privacy/requests")
+        .await?
+        .with_notice(query.notice.as_deref())
+        .with_error_opt(error);
+    let page = InboxPage {
+        chrome,
+        requests: requests::inbox(&state.app, who).await?,
+        jurisdiction: requests::jurisdiction(&state.app, who).await?.name(),
+        jurisdictions: Jurisdiction::ALL.iter().map(|j| (j.name(), j.label())).collect(),
+        customer_id: query.customer_id.clone().unwrap_or_default(),
+    };
+    Ok(render(crate::pages::status_for(error), &page))
+}
+
+pub async fn inbox(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<InboxQuery>) -> Response {
+    inbox_page(&state, &who, &query, None).await.unwrap_or_else(|e| error_response(&e))
+}
+
+pub async fn open(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    let opened = match uuid::Uuid::parse_str(form.get("customer_id").trim()) {
+        Ok(id) => {
+            requests::open_for_customer(
+                &state.app,
+                &who,
+                steward_domain::ids::CustomerId(id),
+                form.get("kind"),
+                form.get("message"),
+            )
+            .await
+        }
+        Err(_) => Err(AppError::invalid("customer_id", "give the customer's id (from their page)")),
+    };
+    match opened {
+        Ok(request) => see_other(&format!("/app/privacy/requests/{}", request.id)),
+        Err(error) => {
+            inbox_page(&state, &who, &InboxQuery::default(), Some(&error)).await.unwrap_or_else(|e| error_response(&e))
+        }
+    }
+}
+
+pub async fn set_jurisdiction(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+    match requests::set_jurisdiction(&state.app, &who, form.get("jurisdiction")).await {
+        Ok(_) => see_other("/app/privacy/requests?notice=saved"),
+        Err(error) => {
+            inbox_page(&state, &who, &InboxQuery::default(), Some(&error)).await.unwrap_or_else(|e| error_response(&e))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "privacy/privacy_request.html")]
+pub struct RequestPage {
+    pub chrome: Chrome,
+    pub request: RequestView,
+    pub preview: Option<ErasureReport>,
+    pub erased: Option<ErasureReport>,
+}
+
+async fn request_page(
+    state: &AppState,
+    who: &Principal,
+    id: uuid::Uuid,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+    erased: Option<ErasureReport>,
+) -> Result<Response, AppError> {
+    let request = requests::get(&state.app, who, id).await?;
+    let chrome = Chrome::member(state, who, "Privacy request", "/app/privacy/requests")
+        .await?
+        .with_notice(notice)
+        .with_error_opt(error);
+    let preview = if request.kind == "erasure" && request.status == "open" {
+        Some(person::preview_erasure(&state.app, who, id, false).await?)
+    } else {
+        None
+    };
+    Ok(render(crate::pages::status_for(error), &RequestPage { chrome, request, preview, erased }))
+}
+
+fn request_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+pub async fn show_request(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    let result =
+        async { request_page(&state, &who, request_id(&id)?, query.notice.as_deref(), None, None).await }.await;
+    result.unwrap_or_else(|e| error_response(&e))
+}
+
+async fn after_action(
+    state: &AppState,
+    who: &Principal,
+    id: uuid::Uuid,
+    outcome: Result<Option<ErasureReport>, AppError>,
+) -> Response {
+    let shown = match outcome {
+        Ok(erased) => request_page(state, who, id, Some("saved"), None, erased).await,
+        Err(error) => request_page(state, who, id, None, Some(&error), None).await,
+    };
+    shown.unwrap_or_else(|e| error_response(&e))
+}
+
+pub async fn answer(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
+    let Ok(id) = request_id(&id) else { return error_response(&AppError::NotFound) };
+    let outcome = person::answer_access(&state.app, &who, id).await.map(|_| None);
+    after_action(&state, &who, id, outcome).await
+}
+
+pub async fn erase(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>, form: FormData) -> Response {
+    let Ok(id) = request_id(&id) else { return error_response(&AppError::NotFound) };
+    let keep = form.get("keep_appointments_anonymized") == "yes";
+    let outcome = person::erase(&state.app, &who, id, keep).await.map(Some);
+    after_action(&state, &who, id, outcome).await
+}
+
+pub async fn close(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>, form: FormData) -> Response {
+    let Ok(id) = request_id(&id) else { return error_response(&AppError::NotFound) };
+    let outcome = requests::close(&state.app, &who, id, form.get("outcome"), form.get("note")).await.map(|_| None);
+    after_action(&state, &who, id, outcome).await
+}

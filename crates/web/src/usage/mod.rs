@@ -1,0 +1,30 @@
+//! Usage and problems: daily counts of what a business uses, and recent failed or slow
+//! requests.
+
+pub mod api;
+pub mod pages;
+
+use crate::routes::{Route, get};
+use steward_domain::permissions::Permission::AuditRead;
+
+/// The routes of this capability.
+pub fn routes() -> Vec<Route> {
+    vec![
+        get("/app/usage", pages::show)
+            .needs(AuditRead)
+            .menu(130, "Usage")
+            .about("Features used and pages viewed, per day"),
+        get("/app/problems", pages::problems)
+            .needs(AuditRead)
+            .menu(140, "Problems")
+            .about("Recent failed and slow requests"),
+        get("/api/v1/usage/daily", api::daily)
+            .needs(AuditRead)
+            .answers_list("DailyUsage")
+            .about("Features used and pages viewed, counted per day (query: from, to as YYYY-MM-DD, UTC)"),
+        get("/api/v1/problems", api::problems)
+            .needs(AuditRead)
+            .answers_list("Problem")
+            .about("This business's recent failed (5xx) and slow requests, newest first, by request id"),
+    ]
+}
