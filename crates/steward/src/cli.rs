@@ -22,21 +22,10 @@ pub struct GlobalFlags {
     /// Configuration file (default: ./steward.toml if it exists).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Database: sqlite://PATH or postgres://USER@HOST/DB.
-    #[arg(long, global = true, value_name = "URL")]
-    pub database_url: Option<String>,
-    /// Folder for the SQLite database and the master key.
-    #[arg(long, global = true, value_name = "DIR")]
-    pub data_dir: Option<String>,
-    /// Address to serve on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
-    #[arg(long, global = true, value_name = "ADDR")]
-    pub listen: Option<String>,
-    /// Public address of Steward, for links in mail.
-    #[arg(long, global = true, value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Outgoing mail server, e.g. smtp://127.0.0.1:2525.
-    #[arg(long, global = true, value_name = "URL")]
-    pub smtp_url: Option<String>,
+    /// The configuration keys that have a flag (`--data-dir`, `--listen`, ...), declared
+    /// with the keys in `config.rs`.
+    #[command(flatten)]
+    pub keys: crate::config::KeyFlags,
 }
 
 #[derive(Subcommand, Debug)]

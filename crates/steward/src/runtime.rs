@@ -42,14 +42,7 @@ pub fn load_config(flags: &GlobalFlags) -> Result<Config, StartError> {
         None => Layer::from_file(Path::new("steward.toml"), false)?,
     };
     let env = Layer::from_env(|name| std::env::var(name).ok())?;
-    let flag_layer = Layer {
-        database_url: flags.database_url.clone(),
-        data_dir: flags.data_dir.clone(),
-        listen: flags.listen.clone(),
-        base_url: flags.base_url.clone(),
-        smtp_url: flags.smtp_url.clone(),
-        ..Layer::default()
-    };
+    let flag_layer = Layer::from_flags(&flags.keys)?;
     Ok(Config::resolve(&[("steward.toml", file), ("environment", env), ("flag", flag_layer)])?)
 }
 

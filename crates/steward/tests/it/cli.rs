@@ -280,6 +280,121 @@ fn configuration_layers_and_redaction() {
     assert!(text(&bad_env.stderr).contains("STEWARD_MAX_CONNECTIONS"));
 }
 
+/// The repository's root, where `steward.example.toml`, `README.md` and `docs/` live.
+fn repository_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The `key = value` lines of the example file, uncommented: every key a user can set,
+/// with its documented default.
+fn example_settings(example: &str) -> Vec<(String, String)> {
+    example
+        .lines()
+        .filter_map(|line| line.strip_prefix("# ")?.split_once(" = "))
+        .filter(|(key, _)| !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
+}
+
+/// `steward config` output as (key, value, source).
+fn effective_settings(out: &str) -> Vec<(String, String, String)> {
+    out.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (key, rest) = line.split_once(" = ")?;
+            let (value, source) = rest.rsplit_once("  # ")?;
+            Some((key.to_string(), value.to_string(), source.to_string()))
+        })
+        .collect()
+}
+
+/// The committed example file is what `steward config --example` prints (regenerate it
+/// with `cargo run -q -p steward -- config --example > steward.example.toml`), it names
+/// every key `steward config` knows, and read as a configuration file it changes nothing:
+/// each documented default is the real one. Each key with a default is also read from its
+/// environment variable.
+#[test]
+fn the_example_file_is_current_complete_and_states_the_real_defaults() {
+    let dir = ScratchDir::new("example");
+    let committed = std::fs::read_to_string(repository_root().join("steward.example.toml")).unwrap();
+    let generated = run(steward().current_dir(&dir.0).args(["config", "--example"]));
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    assert!(
+        text(&generated.stdout) == committed,
+        "steward.example.toml is out of date: cargo run -q -p steward -- config --example > steward.example.toml"
+    );
+
+    let documented = example_settings(&committed);
+    let defaults = run(steward().current_dir(&dir.0).arg("config"));
+    assert!(defaults.status.success(), "{}", text(&defaults.stderr));
+    let defaults = effective_settings(&text(&defaults.stdout));
+    let keys = |settings: &[(String, String, String)]| settings.iter().map(|(k, _, _)| k.clone()).collect::<Vec<_>>();
+    let documented_keys: Vec<String> = documented.iter().map(|(key, _)| key.clone()).collect();
+    assert_eq!(documented_keys, keys(&defaults), "every key steward config shows is in the example file");
+    assert!(documented_keys.iter().any(|key| key == "login_attempts_per_minute"));
+
+    let file = dir.0.join("example.toml");
+    let uncommented: String = documented.iter().map(|(key, value)| format!("{key} = {value}\n")).collect();
+    std::fs::write(&file, uncommented).unwrap();
+    let from_file = run(steward().current_dir(&dir.0).args(["--config", &file.to_string_lossy(), "config"]));
+    assert!(from_file.status.success(), "the example parses: {}", text(&from_file.stderr));
+    let from_file = effective_settings(&text(&from_file.stdout));
+    assert_eq!(keys(&from_file), keys(&defaults));
+    for ((key, value, source), (_, default, _)) in from_file.iter().zip(&defaults) {
+        assert_eq!(source, "steward.toml", "{key} is read from the file");
+        assert_eq!(value, default, "{key}: the example's default is the real one");
+    }
+
+    let mut command = steward();
+    command.current_dir(&dir.0).arg("config");
+    for (key, value) in &documented {
+        let value = value.trim_matches('"');
+        if !value.is_empty() {
+            command.env(format!("STEWARD_{}", key.to_ascii_uppercase()), value);
+        }
+    }
+    let from_env = run(&mut command);
+    assert!(from_env.status.success(), "{}", text(&from_env.stderr));
+    for ((key, value, source), (_, documented)) in effective_settings(&text(&from_env.stdout)).iter().zip(&documented) {
+        if documented != "\"\"" {
+            assert_eq!(source, "environment", "{key} is read from STEWARD_{}", key.to_ascii_uppercase());
+            assert_eq!(value, documented, "{key}");
+        }
+    }
+}
+
+/// Where the README or `docs/` name a key's default, as "`key` (N)" in prose or as a
+/// "| `key` | N |" table row, it is the default the example file states.
+#[test]
+fn the_docs_state_the_real_defaults() {
+    let root = repository_root();
+    let defaults = example_settings(&std::fs::read_to_string(root.join("steward.example.toml")).unwrap());
+    let mut pages = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push(path);
+        }
+    }
+    let mut checked = 0;
+    for page in pages {
+        let content = std::fs::read_to_string(&page).unwrap().replace('\n', " ");
+        for (key, default) in &defaults {
+            for (opening, closing) in [(format!("`{key}` ("), ")"), (format!("| `{key}` | "), " |")] {
+                for (at, _) in content.match_indices(&opening) {
+                    let rest = &content[at + opening.len()..];
+                    let stated = rest.split(closing).next().unwrap_or_default().replace(',', "");
+                    if !stated.is_empty() && stated.chars().all(|c| c.is_ascii_digit()) {
+                        assert_eq!(&stated, default, "{}: {key}", page.display());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 10, "the docs name defaults in these two forms ({checked} found)");
+}
+
 #[tokio::test]
 async fn serve_answers_and_stops_cleanly_on_sigterm() {
     let dir = ScratchDir::new("serve");
