@@ -174,13 +174,12 @@ fn query_of(method: &str, path: &str) -> Option<SchemaRef> {
     })
 }
 
-/// Twins of the types declared next to their handlers (and of the error body), described
-/// here until those types derive their own schema. Each twin carries the name, the fields
-/// and the serde attributes of its original; the unit tests below check that the
-/// original accepts what the twin documents.
 pub mod shapes {
-    //! Twins of handler-local types, for the document only: they are described, never
-    //! built, so their fields are never read.
+    //! Twins of the types declared next to their handlers (and of the error body),
+    //! described here until those types derive their own schema. Each twin carries the
+    //! name, the fields and the serde attributes of its original; the unit tests of
+    //! `openapi` check that the original accepts what the twin documents. Twins are
+    //! described, never built, so their fields are never read.
     #![allow(dead_code)]
 
     use schemars::JsonSchema;
@@ -448,13 +447,22 @@ impl Components {
         properties
             .iter()
             .map(|(name, property)| {
-                let mut parameter = json!({ "name": name, "in": "query", "required": required.contains(&name.as_str()) });
+                let mut parameter =
+                    json!({ "name": name, "in": "query", "required": required.contains(&name.as_str()) });
                 if let Some(description) = property.get("description") {
                     parameter["description"] = description.clone();
                 }
                 let mut property = property.clone();
                 if let Some(property) = property.as_object_mut() {
                     property.remove("description");
+                    // A query string cannot say null: a missing parameter is the `None`.
+                    if let Some(Value::Array(kinds)) = property.get_mut("type") {
+                        kinds.retain(|kind| kind != "null");
+                        if let [only] = kinds.as_slice() {
+                            let only = only.clone();
+                            property.insert("type".into(), only);
+                        }
+                    }
                 }
                 parameter["schema"] = property;
                 parameter
@@ -621,7 +629,13 @@ mod tests {
             let Some(doc) = spec.api else { continue };
             for name in doc.request.into_iter().chain(doc.response) {
                 let schema = named(name).unwrap_or_else(|| panic!("{} {}: no type for {name}", spec.method, spec.path));
-                assert_eq!((schema.name)(), name, "{} {}: the type of {name} is named otherwise", spec.method, spec.path);
+                assert_eq!(
+                    (schema.name)(),
+                    name,
+                    "{} {}: the type of {name} is named otherwise",
+                    spec.method,
+                    spec.path
+                );
             }
         }
     }
@@ -635,7 +649,9 @@ mod tests {
             let name = reference.strip_prefix("#/components/schemas/").expect("a component reference");
             assert!(components.contains_key(name), "{reference} points nowhere");
         }
-        assert!(document["paths"]["/api/v1/audit/events"]["get"]["parameters"].as_array().is_some_and(|p| !p.is_empty()));
+        assert!(
+            document["paths"]["/api/v1/audit/events"]["get"]["parameters"].as_array().is_some_and(|p| !p.is_empty())
+        );
     }
 
     #[test]
@@ -680,11 +696,15 @@ mod tests {
         let schema = resolve(&schema, &components);
         let name = Twin::schema_name();
         let properties = schema["properties"].as_object().expect("an object");
-        let required: Vec<&str> = schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let required: Vec<&str> =
+            schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
         let full: Map<String, Value> =
             properties.iter().map(|(key, property)| (key.clone(), example(property, &components))).collect();
-        let minimal: Map<String, Value> =
-            full.iter().filter(|(key, _)| required.contains(&key.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let minimal: Map<String, Value> = full
+            .iter()
+            .filter(|(key, _)| required.contains(&key.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let accepts = |object: &Map<String, Value>| serde_json::from_value::<Original>(Value::Object(object.clone()));
         assert!(accepts(&full).is_ok(), "{name}: {full:?} refused: {:?}", accepts(&full).err());
         assert!(accepts(&minimal).is_ok(), "{name}: {minimal:?} refused: {:?}", accepts(&minimal).err());

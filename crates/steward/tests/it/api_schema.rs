@@ -86,7 +86,10 @@ fn is_date_time(text: &str) -> bool {
         match time.rfind(['+', '-']) {
             Some(at) => {
                 let zone: Vec<&str> = time[at + 1..].split(':').collect();
-                (&time[..at], matches!(zone.as_slice(), [h, m] if h.len() == 2 && m.len() == 2 && digits(h) && digits(m)))
+                (
+                    &time[..at],
+                    matches!(zone.as_slice(), [h, m] if h.len() == 2 && m.len() == 2 && digits(h) && digits(m)),
+                )
             }
             None => (time, false),
         }
@@ -105,9 +108,10 @@ fn is_uuid(text: &str) -> bool {
         && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-impl Checker<'_> {
-    fn resolve(&self, reference: &str, pointer: &str) -> Result<&Value, Mismatch> {
-        let path = reference.strip_prefix('#').ok_or_else(|| mismatch(pointer, format!("$ref {reference} is not local")))?;
+impl<'a> Checker<'a> {
+    fn resolve(&self, reference: &str, pointer: &str) -> Result<&'a Value, Mismatch> {
+        let path =
+            reference.strip_prefix('#').ok_or_else(|| mismatch(pointer, format!("$ref {reference} is not local")))?;
         self.document.pointer(path).ok_or_else(|| mismatch(pointer, format!("$ref {reference} points nowhere")))
     }
 
@@ -139,30 +143,35 @@ impl Checker<'_> {
                 kind => kind.as_str().into_iter().collect(),
             };
             if !kinds.iter().any(|kind| is_kind(value, kind)) {
-                return Err(mismatch(pointer, format!("expected {}, found {} {value}", kinds.join(" or "), kind_of(value))));
+                return Err(mismatch(
+                    pointer,
+                    format!("expected {}, found {} {value}", kinds.join(" or "), kind_of(value)),
+                ));
             }
         }
-        if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-            if !allowed.contains(value) {
-                return Err(mismatch(pointer, format!("{value} is not one of {}", Value::Array(allowed.clone()))));
-            }
+        if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+            && !allowed.contains(value)
+        {
+            return Err(mismatch(pointer, format!("{value} is not one of {}", Value::Array(allowed.clone()))));
         }
-        if let Some(only) = schema.get("const") {
-            if only != value {
-                return Err(mismatch(pointer, format!("expected {only}, found {value}")));
-            }
+        if let Some(only) = schema.get("const")
+            && only != value
+        {
+            return Err(mismatch(pointer, format!("expected {only}, found {value}")));
         }
         for sub in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
             self.check(sub, value, pointer)?;
         }
         if let Some(options) = schema.get("anyOf").and_then(Value::as_array) {
-            let misses: Vec<Mismatch> = options.iter().filter_map(|sub| self.check(sub, value, pointer).err()).collect();
+            let misses: Vec<Mismatch> =
+                options.iter().filter_map(|sub| self.check(sub, value, pointer).err()).collect();
             if misses.len() == options.len() {
                 return Err(mismatch(pointer, format!("matches none of anyOf: {}", list(&misses))));
             }
         }
         if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
-            let misses: Vec<Mismatch> = options.iter().filter_map(|sub| self.check(sub, value, pointer).err()).collect();
+            let misses: Vec<Mismatch> =
+                options.iter().filter_map(|sub| self.check(sub, value, pointer).err()).collect();
             match options.len() - misses.len() {
                 1 => {}
                 0 => return Err(mismatch(pointer, format!("matches none of oneOf: {}", list(&misses)))),
@@ -212,7 +221,8 @@ impl Checker<'_> {
         pointer: &str,
     ) -> Result<(), Mismatch> {
         let bound = |key: &str| schema.get(key).and_then(Value::as_u64).map(|n| n as usize);
-        if bound("minItems").is_some_and(|min| items.len() < min) || bound("maxItems").is_some_and(|max| items.len() > max)
+        if bound("minItems").is_some_and(|min| items.len() < min)
+            || bound("maxItems").is_some_and(|max| items.len() > max)
         {
             return Err(mismatch(pointer, format!("{} items is outside the bounds", items.len())));
         }
@@ -252,7 +262,11 @@ fn check_string(schema: &serde_json::Map<String, Value>, text: &str, pointer: &s
     Ok(())
 }
 
-fn check_number(schema: &serde_json::Map<String, Value>, number: &serde_json::Number, pointer: &str) -> Result<(), Mismatch> {
+fn check_number(
+    schema: &serde_json::Map<String, Value>,
+    number: &serde_json::Number,
+    pointer: &str,
+) -> Result<(), Mismatch> {
     let Some(n) = number.as_f64() else { return Ok(()) };
     if schema.get("minimum").and_then(Value::as_f64).is_some_and(|min| n < min)
         || schema.get("maximum").and_then(Value::as_f64).is_some_and(|max| n > max)
@@ -329,7 +343,8 @@ fn check_exchange(document: &Value, operation: &Value, exchange: &Exchange<'_>) 
     let Some(documented) = documented else {
         return Err("the document lists no such status".into());
     };
-    let json = exchange.content_type.starts_with("application/json");
+    let media_type = exchange.content_type.split(';').next().unwrap_or_default().trim();
+    let json = media_type.eq_ignore_ascii_case("application/json");
     match (documented["content"]["application/json"].get("schema"), json) {
         (Some(schema), true) => {
             let body: Value = serde_json::from_str(exchange.body).map_err(|e| format!("the body is not JSON: {e}"))?;
@@ -341,11 +356,10 @@ fn check_exchange(document: &Value, operation: &Value, exchange: &Exchange<'_>) 
         (None, true) => return Err("a JSON body where the document promises none".into()),
         _ => {}
     }
-    let accepted = (200..300).contains(&exchange.status);
-    if let (true, Some(sent)) = (accepted, exchange.request) {
-        let schema = operation["requestBody"]["content"]["application/json"]["schema"].clone();
-        let schema = if schema.is_null() { json!(false) } else { schema };
-        check(&schema, sent, document).map_err(|m| format!("the accepted request body {m}"))?;
+    // An operation that documents no body ignores one; the suite sends `{}` to some.
+    let schema = operation["requestBody"]["content"]["application/json"].get("schema");
+    if let (true, Some(schema), Some(sent)) = ((200..300).contains(&exchange.status), schema, exchange.request) {
+        check(schema, sent, document).map_err(|m| format!("the accepted request body {m}"))?;
     }
     Ok(())
 }
