@@ -66,6 +66,7 @@ pub struct MeView {
     pub tenant_id: TenantId,
     pub member_id: MemberId,
     pub name: String,
+    #[schemars(extend("format" = "email"))]
     pub email: String,
     pub role: String,
     pub email_verified: bool,

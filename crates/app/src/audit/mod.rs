@@ -374,6 +374,7 @@ pub struct AuditEventView {
     pub action: String,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
+    /// What the event changed or concerned, as an object.
     pub details: Value,
     pub request_id: Option<String>,
     pub ip: Option<String>,

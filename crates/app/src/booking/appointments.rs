@@ -651,7 +651,10 @@ pub async fn of_customer(
 pub struct AppointmentChange {
     /// `2026-12-01T10:30` in `time_zone`, or with its offset: `2026-12-01T10:30+05:30`.
     pub start: Option<String>,
+    /// The staff member to move to.
+    #[schemars(with = "Option<steward_domain::ids::StaffId>")]
     pub staff_id: Option<String>,
+    #[schemars(with = "Option<steward_domain::ids::LocationId>")]
     pub location_id: Option<String>,
     pub time_zone: Option<String>,
     pub notes: Option<String>,

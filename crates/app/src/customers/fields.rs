@@ -20,6 +20,7 @@ pub struct FieldView {
     pub id: FieldId,
     pub label: String,
     pub kind: FieldKind,
+    /// `personal` or `sensitive`: a field never holds another class.
     pub data_class: DataClass,
     pub options: Vec<String>,
     pub position: i64,
