@@ -18,8 +18,9 @@ pub const PER_TENANT: usize = 200;
 /// Tenants kept at most; past this the oldest records are dropped wholesale.
 const TENANTS: usize = 10_000;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Problem {
+    #[schemars(extend("format" = "date-time"))]
     pub at: String,
     pub request_id: String,
     pub method: String,
@@ -27,6 +28,7 @@ pub struct Problem {
     pub status: u16,
     pub latency_ms: u64,
     /// `error` for a failure inside Steward, `slow` for a slow answer.
+    #[schemars(extend("enum" = ["error", "slow"]))]
     pub kind: &'static str,
 }
 

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 /// What kind of data a column holds, which decides how long it is kept and who may see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DataClass {
     /// About a member or the business account: name, work email, role.

@@ -42,6 +42,22 @@ macro_rules! typed_id {
                 Self(id)
             }
         }
+
+        /// On the wire every id is a bare UUID; inlined, so the API document does not
+        /// grow a component per kind of id.
+        impl schemars::JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "format": "uuid" })
+            }
+        }
     };
 }
 

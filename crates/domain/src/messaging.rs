@@ -12,8 +12,9 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 /// What a message is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "MessageKind")]
 pub enum Kind {
     Reminder,
     Confirmation,
@@ -364,8 +365,9 @@ impl Rules {
 }
 
 /// Where a message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "MessageStatus")]
 pub enum Status {
     Pending,
     Sending,

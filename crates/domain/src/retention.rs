@@ -185,7 +185,7 @@ pub fn parse_class(name: &str) -> Option<DataClass> {
 }
 
 /// Where a tenant is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Active,

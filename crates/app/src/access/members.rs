@@ -25,7 +25,8 @@ use steward_store::tenancy::tenants;
 const INVITATION_LIFETIME: i64 = 7 * crate::clock::MICROS_PER_DAY;
 
 /// A member as other members and the API see them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Member")]
 pub struct MemberView {
     pub id: MemberId,
     pub email: String,
@@ -34,7 +35,9 @@ pub struct MemberView {
     pub role_id: RoleId,
     pub role: String,
     pub email_verified: bool,
+    #[schemars(extend("format" = "date-time"))]
     pub last_login_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
 }
 
@@ -55,11 +58,13 @@ impl From<MemberRow> for MemberView {
 }
 
 /// A pending invitation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Invitation")]
 pub struct InvitationView {
     pub id: InvitationId,
     pub email: String,
     pub role: String,
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: String,
 }
 

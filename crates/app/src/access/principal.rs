@@ -60,11 +60,13 @@ impl Principal {
 }
 
 /// The member's own view of themselves (`GET /api/v1/me`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Me")]
 pub struct MeView {
     pub tenant_id: TenantId,
     pub member_id: MemberId,
     pub name: String,
+    #[schemars(extend("format" = "email"))]
     pub email: String,
     pub role: String,
     pub email_verified: bool,

@@ -11,7 +11,8 @@ use steward_domain::ids::RoleId;
 use steward_domain::permissions::{BuiltinRole, Permission, parse_permissions};
 use steward_store::access::roles::{self, RoleRow};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Role")]
 pub struct RoleView {
     pub id: RoleId,
     pub name: String,
@@ -26,7 +27,8 @@ impl From<RoleRow> for RoleView {
 }
 
 /// A permission as the roles page and `GET /api/v1/permissions` list it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Permission")]
 pub struct PermissionView {
     pub name: &'static str,
     pub about: &'static str,

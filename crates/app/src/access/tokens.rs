@@ -13,15 +13,19 @@ use steward_domain::ids::ApiTokenId;
 use steward_domain::permissions::parse_permissions;
 use steward_store::access::api_tokens::{self, ApiTokenRow};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Token")]
 pub struct TokenView {
     pub id: ApiTokenId,
     pub name: String,
     /// The last four characters, to tell tokens apart: `stw_****1a2b`.
     pub hint: String,
     pub scopes: Vec<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub last_used_at: Option<String>,
     pub revoked: bool,
 }
@@ -42,8 +46,9 @@ impl From<ApiTokenRow> for TokenView {
 }
 
 /// A new token, with the secret that is never shown again.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CreatedToken {
+    /// The secret, shown once.
     pub token: String,
     #[serde(flatten)]
     pub view: TokenView,

@@ -120,7 +120,8 @@ pub async fn record_denial(app: &App, who: &Principal, needed: &str, path: &str)
 }
 
 /// The outcome of checking a tenant's whole chain.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(rename = "AuditVerification")]
 pub struct Verification {
     pub intact: bool,
     pub checked: u64,
@@ -361,16 +362,19 @@ pub async fn verify(app: &App, who: &Principal) -> Result<Verification, AppError
 }
 
 /// An event as the viewer and the API show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "AuditEvent")]
 pub struct AuditEventView {
     pub seq: i64,
     pub id: uuid::Uuid,
+    #[schemars(extend("format" = "date-time"))]
     pub at: String,
     pub actor_type: String,
     pub actor_id: Option<uuid::Uuid>,
     pub action: String,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
+    /// What the event changed or concerned, as an object.
     pub details: Value,
     pub request_id: Option<String>,
     pub ip: Option<String>,
@@ -379,7 +383,7 @@ pub struct AuditEventView {
 }
 
 /// What the viewer and the API filter by, as a person writes it.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     pub action: Option<String>,

@@ -30,33 +30,42 @@ use steward_store::{StoreError, TenantTx};
 
 const DAY: i64 = crate::clock::MICROS_PER_DAY;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Repeat")]
 pub struct RepeatInput {
     pub every_weeks: i64,
+    /// The last day a visit may fall on, `YYYY-MM-DD`.
+    #[schemars(extend("format" = "date"))]
     pub until: Option<String>,
     pub count: Option<i64>,
 }
 
 /// A booking as a form or an API call asks for it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AppointmentNew")]
 pub struct BookingInput {
     /// An existing customer; or give `customer` (name, phone, email) to find or add one.
+    #[schemars(with = "Option<steward_domain::ids::CustomerId>")]
     pub customer_id: Option<String>,
     pub customer: Option<CustomerInput>,
+    #[schemars(with = "steward_domain::ids::ServiceId")]
     pub service_id: String,
     /// Empty or `anyone` lets Steward choose among the staff who perform the service.
     pub staff_id: Option<String>,
+    #[schemars(with = "Option<steward_domain::ids::LocationId>")]
     pub location_id: Option<String>,
     /// `2026-12-01T10:30` in `time_zone` (the location's by default), or with its offset.
     pub start: String,
+    /// IANA name; the location's by default.
     pub time_zone: Option<String>,
     pub notes: Option<String>,
     pub repeat: Option<RepeatInput>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Appointment")]
 pub struct AppointmentView {
     pub id: AppointmentId,
     pub customer_id: CustomerId,
@@ -76,6 +85,7 @@ pub struct AppointmentView {
     pub notes: Option<String>,
     pub series_id: Option<SeriesId>,
     pub cancel_reason: Option<String>,
+    #[schemars(extend("enum" = ["staff", "online", "api"]))]
     pub booked_via: String,
     pub created_at: String,
     pub updated_at: String,
@@ -124,14 +134,15 @@ pub(crate) fn view(a: &AppointmentRow) -> AppointmentView {
 }
 
 /// One occurrence of a series that could not be booked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "BookingConflict")]
 pub struct ConflictView {
     pub start: String,
     pub reason: String,
     pub next_free: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BookingResult {
     pub appointments: Vec<AppointmentView>,
     pub conflicts: Vec<ConflictView>,
@@ -566,8 +577,9 @@ pub async fn get(app: &App, who: &Principal, id: AppointmentId) -> Result<Appoin
     Ok(view(&found))
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AppointmentQuery")]
 pub struct ListRequest {
     /// First day, `YYYY-MM-DD` in `time_zone` (today by default).
     pub from: Option<String>,
@@ -634,11 +646,15 @@ pub async fn of_customer(
 }
 
 /// A change to an appointment: a new time (and staff member or location), or notes.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentChange {
+    /// `2026-12-01T10:30` in `time_zone`, or with its offset: `2026-12-01T10:30+05:30`.
     pub start: Option<String>,
+    /// The staff member to move to.
+    #[schemars(with = "Option<steward_domain::ids::StaffId>")]
     pub staff_id: Option<String>,
+    #[schemars(with = "Option<steward_domain::ids::LocationId>")]
     pub location_id: Option<String>,
     pub time_zone: Option<String>,
     pub notes: Option<String>,
@@ -728,9 +744,10 @@ pub async fn change(
     Ok(view(&after))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
+    #[schemars(with = "steward_domain::booking::Status")]
     pub status: String,
     /// Why, for a cancellation (required then).
     pub reason: Option<String>,

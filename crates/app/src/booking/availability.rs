@@ -22,8 +22,9 @@ use steward_store::booking::setup::{self as rows, LocationRow, ServiceRow, Staff
 /// Most days one availability request may cover.
 pub const MAX_DAYS: i64 = 62;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AvailabilityQuery")]
 pub struct AvailabilityRequest {
     pub service_id: String,
     /// A staff member's id; empty or `anyone` lets Steward choose.
@@ -36,7 +37,8 @@ pub struct AvailabilityRequest {
     pub time_zone: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Slot")]
 pub struct SlotView {
     pub start: String,
     pub staff_id: StaffId,
@@ -44,13 +46,15 @@ pub struct SlotView {
     pub location_id: LocationId,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "AvailableDay")]
 pub struct DayView {
     pub date: String,
     pub slots: Vec<SlotView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Availability")]
 pub struct AvailabilityView {
     pub service_id: ServiceId,
     pub time_zone: String,

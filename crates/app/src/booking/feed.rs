@@ -18,7 +18,7 @@ use steward_store::booking::setup as rows;
 
 const DAY: i64 = crate::clock::MICROS_PER_DAY;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FeedLink {
     /// Shown once: the address to subscribe to.
     pub url: String,

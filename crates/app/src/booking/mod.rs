@@ -46,7 +46,7 @@ impl Actor<'_> {
 }
 
 /// An amount given as text (`"499.50"`) or as a JSON number (`499.5`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Amount {
     Text(String),

@@ -30,15 +30,18 @@ const MAX_NAME: usize = 120;
 
 // ---- Locations ----
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "LocationNew")]
 pub struct LocationInput {
     pub name: Option<String>,
     pub address: Option<String>,
+    /// IANA name; the business's by default.
     pub time_zone: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Location")]
 pub struct LocationView {
     pub id: LocationId,
     pub name: String,
@@ -161,8 +164,9 @@ pub async fn delete_location(app: &App, who: &Principal, id: LocationId) -> Resu
 
 // ---- Services ----
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ServiceNew")]
 pub struct ServiceInput {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -176,13 +180,16 @@ pub struct ServiceInput {
     pub price: Option<super::Amount>,
     /// Percent: `18`, `"5"`.
     pub gst_rate: Option<super::Amount>,
+    /// Six digits starting with 99.
     pub sac_code: Option<String>,
     pub active: Option<bool>,
     /// Where it is offered; every location when none are given on creation.
+    #[schemars(with = "Option<Vec<steward_domain::ids::LocationId>>")]
     pub location_ids: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Service")]
 pub struct ServiceView {
     pub id: ServiceId,
     pub name: String,
@@ -193,8 +200,10 @@ pub struct ServiceView {
     pub slot_interval_minutes: i64,
     pub min_notice_minutes: i64,
     pub horizon_days: i64,
+    /// Rupees: `499.00`.
     pub price: String,
     pub price_paise: i64,
+    /// Percent.
     pub gst_rate: String,
     pub sac_code: Option<String>,
     pub active: bool,
@@ -409,33 +418,40 @@ pub async fn update_service(
 
 // ---- Staff ----
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "StaffNew")]
 pub struct StaffInput {
     pub name: Option<String>,
     /// The member who logs in as this person; empty to unlink.
     pub member_id: Option<String>,
     pub active: Option<bool>,
+    #[schemars(with = "Option<Vec<steward_domain::ids::ServiceId>>")]
     pub service_ids: Option<Vec<String>>,
 }
 
 /// One working range of a week, as written in forms and the API.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "WeeklyHours")]
 pub struct HoursInput {
+    #[schemars(extend("enum" = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]))]
     pub weekday: String,
     pub start: String,
     pub end: String,
+    #[schemars(with = "steward_domain::ids::LocationId")]
     pub location_id: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "WeekHours")]
 pub struct WeekInput {
     pub hours: Vec<HoursInput>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Staff")]
 pub struct StaffView {
     pub id: StaffId,
     pub name: String,
@@ -447,18 +463,23 @@ pub struct StaffView {
     pub has_calendar_feed: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "StaffOverride")]
 pub struct OverrideView {
     pub date: String,
     /// Empty: a day off.
     pub ranges: Vec<RangeView>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "HoursRange")]
 pub struct RangeView {
+    /// `09:30`.
     pub start: String,
+    /// `13:00` (`24:00` for midnight).
     pub end: String,
+    #[schemars(with = "steward_domain::ids::LocationId")]
     pub location_id: String,
 }
 
@@ -677,9 +698,12 @@ pub async fn set_hours(app: &App, who: &Principal, id: StaffId, week: &WeekInput
 }
 
 /// A date whose hours replace the weekly ones.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "OverrideNew")]
 pub struct OverrideInput {
+    /// `YYYY-MM-DD`.
+    #[schemars(extend("format" = "date"))]
     pub date: String,
     /// The day's ranges; empty for a day off.
     #[serde(default)]
@@ -731,17 +755,20 @@ pub async fn set_override(
 
 // ---- Time off ----
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TimeOffNew")]
 pub struct TimeOffInput {
     /// `2026-12-24T13:00` in `time_zone` (the business's by default), or with an offset.
     pub starts_at: String,
+    /// Like `starts_at`.
     pub ends_at: String,
     pub time_zone: Option<String>,
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "TimeOff")]
 pub struct TimeOffView {
     pub id: TimeOffId,
     pub staff_id: StaffId,

@@ -15,10 +15,13 @@ use steward_store::customers::consents::{self as rows, ConsentRow};
 use steward_store::customers::records;
 
 /// A consent given or withdrawn.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ConsentNew")]
 pub struct ConsentInput {
+    #[schemars(with = "steward_domain::customers::Channel")]
     pub channel: String,
+    #[schemars(with = "steward_domain::customers::Purpose")]
     pub purpose: String,
     pub granted: bool,
     /// How it was recorded: `form`, `verbal`, `paper`, `online_booking`, `import`, ...
@@ -35,13 +38,15 @@ pub struct CheckedConsent {
 }
 
 /// The consent that holds for a channel and purpose.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Consent")]
 pub struct ConsentView {
     pub channel: Channel,
     pub purpose: Purpose,
     pub granted: bool,
     pub source: String,
     pub recorded_by: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub recorded_at: String,
 }
 

@@ -14,11 +14,13 @@ use steward_domain::permissions::Permission;
 use steward_store::customers::fields::{self as rows, FieldRow};
 
 /// A field as forms and the API see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "CustomerField")]
 pub struct FieldView {
     pub id: FieldId,
     pub label: String,
     pub kind: FieldKind,
+    /// `personal` or `sensitive`: a field never holds another class.
     pub data_class: DataClass,
     pub options: Vec<String>,
     pub position: i64,
@@ -40,20 +42,24 @@ pub(crate) fn field_views(rows: &[FieldRow]) -> Result<Vec<FieldView>, AppError>
 }
 
 /// A new field.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CustomerFieldNew")]
 pub struct FieldInput {
     pub label: String,
+    #[schemars(with = "steward_domain::customers::fields::FieldKind")]
     pub kind: String,
     /// `personal` or `sensitive`.
+    #[schemars(extend("enum" = ["personal", "sensitive"]))]
     pub data_class: String,
     #[serde(default)]
     pub options: Vec<String>,
 }
 
 /// A change to a field: its label, options or place; never its kind or class.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CustomerFieldChange")]
 pub struct FieldChange {
     pub label: Option<String>,
     pub options: Option<Vec<String>>,

@@ -20,7 +20,7 @@ use steward_store::customers::{consents as consent_rows, notes as note_rows, rec
 use steward_store::keystore;
 
 /// What a merge does (or, previewed, would do).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MergeReport {
     pub kept: CustomerSummary,
     pub removed: CustomerSummary,

@@ -16,8 +16,9 @@ use steward_domain::permissions::Permission;
 use steward_store::customers::notes::{self as rows, NoteRow};
 use steward_store::customers::records;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "NoteNew")]
 pub struct NoteInput {
     pub body: String,
     #[serde(default)]

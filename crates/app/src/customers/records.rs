@@ -29,19 +29,24 @@ use steward_store::keystore;
 
 /// What a form or an API call says about a customer. On a change, a missing value leaves
 /// the stored one alone and an empty string clears it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CustomerNew")]
 pub struct CustomerInput {
     pub name: Option<String>,
+    /// Any format; stored as E.164, in the business's country by default.
     pub phone: Option<String>,
     pub email: Option<String>,
     pub address: Option<String>,
+    /// `YYYY-MM-DD` (also `DD/MM/YYYY` and `DD-MM-YYYY`).
     pub date_of_birth: Option<String>,
+    #[schemars(extend("enum" = ["walk_in", "phone", "online_booking", "import", "referral", "api", "other", null]))]
     pub source: Option<String>,
+    #[schemars(extend("enum" = ["sms", "whatsapp", "email", null]))]
     pub preferred_channel: Option<String>,
     pub tags: Option<Vec<String>>,
-    /// Field id or label -> value; an empty value clears it.
     #[serde(default)]
+    /// Field id or label to value; an empty value clears it.
     pub fields: BTreeMap<String, Value>,
     /// Consents given when the record is made (or changed).
     #[serde(default)]
@@ -49,13 +54,15 @@ pub struct CustomerInput {
 }
 
 /// A customer in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CustomerSummary {
     pub id: CustomerId,
     pub name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub last_visit_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
 }
 
@@ -73,7 +80,8 @@ impl From<&CustomerRow> for CustomerSummary {
 }
 
 /// A field's value on one customer, as the reader may see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "CustomerFieldValue")]
 pub struct FieldValueView {
     pub field_id: FieldId,
     pub label: String,
@@ -88,18 +96,21 @@ pub struct FieldValueView {
 }
 
 /// A note on the timeline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Note")]
 pub struct NoteView {
     pub id: steward_domain::ids::NoteId,
     pub author: Option<String>,
     pub private: bool,
     pub body: Option<String>,
     pub hidden: bool,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
 }
 
 /// One customer, whole.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Customer")]
 pub struct CustomerDetail {
     pub id: CustomerId,
     pub name: String,
@@ -110,8 +121,11 @@ pub struct CustomerDetail {
     pub source: String,
     pub preferred_channel: Option<String>,
     pub tags: Vec<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub last_visit_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub updated_at: String,
     pub fields: Vec<FieldValueView>,
     pub notes: Vec<NoteView>,
@@ -120,9 +134,10 @@ pub struct CustomerDetail {
 }
 
 /// One page of a list, and where the next starts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CustomerPage {
     pub customers: Vec<CustomerSummary>,
+    /// Pass as `cursor` for the next page.
     pub next_cursor: Option<String>,
 }
 
@@ -618,8 +633,9 @@ pub async fn delete(app: &App, who: &Principal, id: CustomerId) -> Result<(), Ap
 }
 
 /// How a list is asked for.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CustomerQuery")]
 pub struct ListRequest {
     /// What was typed: a name prefix, phone digits, an email, or `#tag`.
     pub q: Option<String>,
@@ -742,9 +758,10 @@ pub async fn form_fields(app: &App, who: &Principal) -> Result<Vec<FieldView>, A
 }
 
 /// Customers that may be one person, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DuplicateGroup {
     /// `phone`, `email` or `name`.
+    #[schemars(extend("enum" = ["phone", "email", "name"]))]
     pub reason: String,
     pub customers: Vec<CustomerSummary>,
 }

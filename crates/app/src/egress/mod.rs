@@ -290,9 +290,11 @@ mod tests {
 }
 
 /// An egress record as pages and the API show it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EgressRecord")]
 pub struct EgressView {
     pub id: Uuid,
+    #[schemars(extend("format" = "date-time"))]
     pub at: String,
     pub processor: String,
     pub purpose: String,

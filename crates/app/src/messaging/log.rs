@@ -12,7 +12,8 @@ use steward_domain::messaging::{Kind, Status};
 use steward_domain::permissions::Permission;
 use steward_store::messaging::outbox::{self as rows, MessageRow};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Message")]
 pub struct MessageView {
     pub id: uuid::Uuid,
     pub customer_id: CustomerId,
@@ -20,16 +21,23 @@ pub struct MessageView {
     pub kind: String,
     pub kind_label: &'static str,
     pub channel: Option<String>,
+    #[schemars(with = "steward_domain::messaging::Status")]
     pub status: String,
     pub attempts: i64,
     pub provider_id: Option<String>,
     /// Why it failed, or why it was not sent.
     pub error: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub due_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub next_attempt_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub sent_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub delivered_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub read_at: Option<String>,
 }
 

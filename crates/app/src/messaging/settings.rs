@@ -51,18 +51,20 @@ fn rules_of(row: &SettingsRow) -> Result<Rules, AppError> {
 }
 
 /// The rules as the settings page and the API show and take them.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "MessagingRules")]
 pub struct RulesInput {
-    /// Minutes, hours or days before the appointment: `24h, 2h`.
+    /// Before the appointment, in minutes, hours or days: `24h, 2h` (at most 4, up to 30 days).
     pub reminders: String,
-    /// `whatsapp, sms, email`.
+    /// Channels in the order tried: `whatsapp, sms, email`.
     pub channel_order: String,
-    /// `21:00`; the same as `quiet_until` for none.
+    /// `21:00` in the business's zone; the same as `quiet_until` for none.
     pub quiet_from: String,
     pub quiet_until: String,
-    /// Service ids reminders are sent for; empty for all.
     #[serde(default)]
+    /// Service ids reminders are sent for; empty for all.
+    #[schemars(with = "Vec<steward_domain::ids::ServiceId>")]
     pub services: Vec<String>,
     #[serde(default)]
     pub send_confirmation: bool,
@@ -71,6 +73,7 @@ pub struct RulesInput {
     /// Hours after a completed visit; empty for no follow-up.
     pub follow_up_hours: Option<String>,
     /// `en` or `hi`.
+    #[schemars(extend("enum" = ["en", "hi"]))]
     pub language: String,
 }
 
@@ -165,19 +168,28 @@ pub async fn save_rules(app: &App, who: &Principal, input: &RulesInput) -> Resul
 /// A provider account to connect. SMS: Twilio's account SID, auth token and sending
 /// number (or messaging service SID). WhatsApp: the phone number id, a permanent access
 /// token, the app secret that signs webhooks, and the number customers see.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "MessagingChannelNew")]
 pub struct ChannelInput {
+    /// `sms` or `whatsapp`.
+    #[schemars(extend("enum" = ["sms", "whatsapp"]))]
     pub channel: String,
+    /// Twilio account SID (`AC…`) or WhatsApp phone number id.
     pub account: String,
+    /// Sending number (E.164) or messaging service SID (`MG…`); for WhatsApp the number customers see.
     pub sender: String,
+    /// Twilio auth token or WhatsApp access token; sealed, never returned.
     pub secret: String,
+    /// WhatsApp: the app secret webhooks are signed with.
     pub callback_secret: Option<String>,
 }
 
 /// A connected account as pages show it: the secret only as its last four characters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "MessagingChannel")]
 pub struct ChannelView {
+    #[schemars(extend("enum" = ["sms", "whatsapp", "email"]))]
     pub channel: String,
     pub account: String,
     pub sender: String,
@@ -416,7 +428,8 @@ pub async fn open_channels(app: &App, tx: &mut TenantTx) -> Result<Vec<OpenChann
 }
 
 /// One template as the editor shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "MessageTemplate")]
 pub struct TemplateView {
     pub kind: Kind,
     pub kind_label: &'static str,
@@ -478,11 +491,16 @@ pub async fn templates(app: &App, who: &Principal) -> Result<Vec<TemplateView>, 
     Ok(views)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "MessageTemplateChange")]
 pub struct TemplateInput {
+    #[schemars(extend("enum" = ["confirmation", "reminder", "rescheduled", "cancelled", "follow_up"]))]
     pub kind: String,
+    #[schemars(extend("enum" = ["en", "hi"]))]
     pub language: String,
+    /// Placeholders: `{first_name}` `{business}` `{service}` `{staff}` `{time}` `{link}`.
+    #[schemars(length(max = 1500))]
     pub body: String,
     pub whatsapp_template: Option<String>,
 }
@@ -541,12 +559,14 @@ pub async fn save_template(app: &App, who: &Principal, input: &TemplateInput) ->
 }
 
 /// Everything the settings page shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "MessagingSettings")]
 pub struct SettingsView {
     pub rules: RulesInput,
     pub channels: Vec<ChannelView>,
     /// Channels that can send now: the business's own, the operator's shared SMS account,
     /// the operator's mail relay.
+    #[schemars(with = "Vec<steward_domain::customers::Channel>")]
     pub ready: Vec<String>,
 }
 
@@ -569,17 +589,21 @@ pub async fn settings(app: &App, who: &Principal) -> Result<SettingsView, AppErr
 }
 
 /// A test message to an address the member types (never a customer's).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "MessageTest")]
 pub struct TestInput {
+    #[schemars(extend("enum" = ["sms", "whatsapp", "email"]))]
     pub channel: String,
     /// A phone number for SMS and WhatsApp, an email address for email.
     pub to: String,
 }
 
 /// What the provider said about a test message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "MessageTestResult")]
 pub struct TestResult {
+    #[schemars(extend("enum" = ["sms", "whatsapp", "email"]))]
     pub channel: String,
     pub sent: bool,
     pub provider_id: Option<String>,

@@ -206,14 +206,14 @@ pub async fn archive_by_link(app: &App, slug: &str, token: &str) -> Result<Vec<u
 }
 
 /// What an erasure found, did and kept.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct ErasureReport {
     pub preview: bool,
-    /// Rows found, by table.
+    /// Rows found, by table: `[table, rows]`.
     pub found: Vec<(String, u64)>,
-    /// What was (or would be) done to each table's rows.
+    /// What was (or would be) done to each table's rows: `[table, treatment, rows]`.
     pub done: Vec<(String, Treatment, u64)>,
-    /// Records kept, with the reason (records the law makes the business keep).
+    /// Records kept, with the reason (records the law makes the business keep): `[record, reason]`.
     pub kept: Vec<(String, String)>,
     pub key_destroyed: bool,
 }

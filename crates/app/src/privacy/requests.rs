@@ -24,21 +24,29 @@ use steward_store::tenancy::tenants;
 use uuid::Uuid;
 
 /// A request as the inbox shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PrivacyRequest")]
 pub struct RequestView {
     pub id: Uuid,
+    #[schemars(extend("enum" = ["access", "correction", "erasure"]))]
     pub kind: String,
+    #[schemars(extend("enum" = ["open", "done", "rejected"]))]
     pub status: String,
+    #[schemars(extend("enum" = ["privacy_page", "counter", "platform"]))]
     pub source: String,
     pub customer_id: Option<Uuid>,
     /// The customer's name, while they exist.
     pub customer_name: Option<String>,
     pub message: Option<String>,
     pub jurisdiction: String,
+    #[schemars(extend("format" = "date-time"))]
     pub due_at: Option<String>,
     pub overdue: bool,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub verified_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub closed_at: Option<String>,
     pub report: Option<serde_json::Value>,
 }

@@ -14,28 +14,36 @@ use steward_store::retention::holds::{self as rows, HoldRow};
 use uuid::Uuid;
 
 /// What a new hold covers and why.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "LegalHoldNew")]
 pub struct NewHold {
     /// `tenant`, `customer` or `class`.
+    #[schemars(extend("enum" = ["tenant", "customer", "class"]))]
     pub scope: String,
+    #[schemars(with = "Option<steward_domain::ids::CustomerId>")]
     pub customer_id: Option<String>,
     pub data_class: Option<String>,
+    #[schemars(length(max = 500))]
     pub reason: String,
 }
 
 /// A hold as pages and the API show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "LegalHold")]
 pub struct HoldView {
     pub id: Uuid,
+    #[schemars(extend("enum" = ["tenant", "customer", "class"]))]
     pub scope: String,
     pub customer_id: Option<Uuid>,
     pub data_class: Option<String>,
     pub reason: String,
     pub set_by: String,
+    #[schemars(extend("format" = "date-time"))]
     pub set_at: String,
     pub in_force: bool,
     pub lifted_by: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub lifted_at: Option<String>,
     pub lift_reason: Option<String>,
 }

@@ -19,16 +19,23 @@ use steward_store::retention::{holds, purge as rows};
 use steward_store::tenancy::tenants::{self, LifecycleRow};
 
 /// A tenant's lifecycle as the owner's page, the API and the operator see it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(rename = "Lifecycle")]
 pub struct LifecycleView {
     pub status: Stage,
+    #[schemars(extend("format" = "date-time"))]
     pub cancelled_at: Option<String>,
     /// When a cancelled business is terminated unless its owner comes back.
+    #[schemars(extend("format" = "date-time"))]
     pub terminates_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub terminated_at: Option<String>,
     /// When every record of the business is deleted.
+    #[schemars(extend("format" = "date-time"))]
     pub purge_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub purged_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub purge_finished_at: Option<String>,
     pub reason: Option<String>,
 }

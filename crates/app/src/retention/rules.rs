@@ -13,10 +13,12 @@ use steward_store::TenantTx;
 use steward_store::retention::rules as rows;
 
 /// A rule as pages and the API show it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(rename = "RetentionRule")]
 pub struct RuleView {
+    #[schemars(extend("enum" = ["usage", "security_log", "personal"]))]
     pub data_class: &'static str,
-    /// `null`: while the account is active, or until deleted on request.
+    /// `null`: while the account is active (security logs) or until deleted on request (customer data).
     pub keep_days: Option<i64>,
     pub chosen: bool,
     pub meaning: String,

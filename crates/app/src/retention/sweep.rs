@@ -354,12 +354,16 @@ async fn remove_inactive_customers(app: &App, tenant: TenantId, cutoff: i64, dry
 }
 
 /// A sweep's record as pages and the API show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RetentionRun")]
 pub struct RunView {
     pub id: Uuid,
+    #[schemars(extend("format" = "date-time"))]
     pub started_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub as_of: String,
     pub started_by: String,
+    /// `removed`: rows by kind; `lifecycle`; `held`: what a legal hold kept.
     pub report: serde_json::Value,
 }
 

@@ -36,7 +36,8 @@ pub struct NewTenant {
 }
 
 /// A tenant as members and the API see it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(rename = "Tenant")]
 pub struct TenantView {
     pub id: TenantId,
     pub slug: String,
@@ -45,6 +46,7 @@ pub struct TenantView {
     pub time_zone: String,
     pub gstin: Option<String>,
     pub status: Stage,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
 }
 
@@ -199,13 +201,16 @@ pub async fn profile(app: &App, who: &Principal) -> Result<TenantView, AppError>
 
 /// Changes to the business profile; a `None` leaves a field as it is. An empty GSTIN
 /// clears it.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TenantChange")]
 pub struct ProfileChange {
     pub name: Option<String>,
     pub slug: Option<String>,
     pub country: Option<String>,
+    /// IANA name, e.g. `Asia/Kolkata`.
     pub time_zone: Option<String>,
+    /// 15 characters with a valid check character; empty to clear.
     pub gstin: Option<String>,
 }
 

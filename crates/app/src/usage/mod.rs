@@ -54,9 +54,10 @@ pub fn record_page_view(app: &App, who: &Principal, route: &'static str) {
 }
 
 /// One feature's count on one day.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct DailyUsage {
     /// `YYYY-MM-DD`, UTC.
+    #[schemars(extend("format" = "date"))]
     pub date: String,
     pub feature: String,
     pub count: i64,

@@ -14,8 +14,9 @@ use serde::Serialize;
 pub use crate::micros::MICROS_PER_MINUTE;
 
 /// Where an appointment is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "AppointmentStatus")]
 pub enum Status {
     Booked,
     Confirmed,

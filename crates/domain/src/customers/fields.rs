@@ -12,7 +12,7 @@ pub const MAX_TEXT_VALUE: usize = 2_000;
 pub const MAX_FIELDS: usize = 100;
 
 /// What a field holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,

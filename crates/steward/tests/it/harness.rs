@@ -510,22 +510,44 @@ pub struct Api {
 }
 
 impl Api {
+    /// Calls the API; the answer (and the body, if the API accepted it) must match the
+    /// served OpenAPI document (`api_schema`).
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Page {
-        let mut request = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
+        let mut request = self.http.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(body) = &body {
+            request = request.json(body);
         }
-        read(request.send().await.expect("API call")).await
+        let page = read(request.send().await.expect("API call")).await;
+        self.hold_to_document(&method, path, body.as_ref(), &page).await;
+        page
     }
 
     pub async fn raw(&self, method: Method, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let sent: Option<Value> =
+            if content_type.starts_with("application/json") { serde_json::from_slice(&body).ok() } else { None };
         let request = self
             .http
-            .request(method, format!("{}{path}", self.base))
+            .request(method.clone(), format!("{}{path}", self.base))
             .bearer_auth(&self.token)
             .header(CONTENT_TYPE, content_type)
             .body(body);
-        read(request.send().await.expect("API call")).await
+        let page = read(request.send().await.expect("API call")).await;
+        self.hold_to_document(&method, path, sent.as_ref(), &page).await;
+        page
+    }
+
+    async fn hold_to_document(&self, method: &Method, path: &str, sent: Option<&Value>, page: &Page) {
+        let content_type = page.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        crate::api_schema::hold_to_document(crate::api_schema::Exchange {
+            base: &self.base,
+            method: method.as_str(),
+            path,
+            request: sent,
+            status: page.status.as_u16(),
+            content_type,
+            body: &page.body,
+        })
+        .await;
     }
 
     pub async fn get(&self, path: &str) -> Page {

@@ -5,315 +5,552 @@
 //! path parameters are named by what they identify (`member_id`, `role_id`, ...): the
 //! cross-tenant test walks this document and fills each parameter with another tenant's
 //! id of that kind.
+//!
+//! # Schemas come from the types
+//!
+//! Every schema under `#/components/schemas/` is derived (with `schemars`) from the Rust
+//! type the handler actually deserializes or serializes, so the document cannot drift from
+//! what the API reads and writes. A route names a type through a [`SchemaRef`]:
+//!
+//! ```ignore
+//! api(M::POST, "/api/v1/roles", Permission(P::RolesManage), "Create a custom role", handler)
+//!     .request::<RoleNew>()          // schema_of::<RoleNew>()
+//!     .response::<RoleView>()        // or .list::<RoleView>() for an array
+//!     .query::<AuditQuery>()         // query parameters, one per property
+//! ```
+//!
+//! Those builder methods belong to the route table; all they need to store is
+//! [`schema_of::<T>()`](schema_of). Until the route table switches, it names components
+//! by string, and [`named`] maps each of those names to its type. The component name of a
+//! type is its schema name (`#[schemars(rename = "...")]` keeps the names clients already
+//! know), and a unit test holds every route's string to the name of the type it maps to,
+//! so the switch changes no name in the document.
+//!
+//! Request bodies are described as the type deserializes (a `#[serde(default)]` field is
+//! optional) and responses as it serializes (every field that is always written is
+//! required). A type used both ways whose two descriptions differ keeps its name for the
+//! request, which the cross-tenant test reads, and its response description is named
+//! `<Name>-Output`.
+//!
+//! Types declared next to their handler are described here by a [`shapes`] twin until
+//! they can derive their own schema; a unit test deserializes each twin's examples into
+//! the handler's type, so a twin that drifts fails the build's tests.
 
 use crate::routes::{ApiDoc, Route, all, get};
 use axum::Json;
 use axum::response::Html;
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
-fn schemas() -> Value {
-    let id = json!({ "type": "string", "format": "uuid" });
-    let time = json!({ "type": "string", "format": "date-time" });
-    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
-    let strings = json!({ "type": "array", "items": { "type": "string" } });
-    let mut schemas = json!({
-        "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
-            "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": ["string", "null"] } } } } },
-        "Me": { "type": "object", "properties": { "tenant_id": id, "member_id": id, "name": { "type": "string" }, "email": { "type": "string", "format": "email" },
-            "role": { "type": "string" }, "email_verified": { "type": "boolean" }, "permissions": strings } },
-        "Permission": { "type": "object", "properties": { "name": { "type": "string" }, "about": { "type": "string" } } },
-        "Tenant": { "type": "object", "properties": { "id": id, "slug": { "type": "string" }, "name": { "type": "string" }, "country": { "type": "string" },
-            "time_zone": { "type": "string" }, "gstin": { "type": ["string", "null"] }, "status": { "type": "string" }, "created_at": time } },
-        "TenantChange": { "type": "object", "additionalProperties": false, "properties": { "name": { "type": "string" }, "slug": { "type": "string" },
-            "country": { "type": "string" }, "time_zone": { "type": "string", "description": "IANA name, e.g. Asia/Kolkata" },
-            "gstin": { "type": "string", "description": "15 characters with a valid check character; empty to clear" } } },
-        "Member": { "type": "object", "properties": { "id": id, "email": { "type": "string" }, "name": { "type": "string" }, "phone": { "type": ["string", "null"] },
-            "role_id": id, "role": { "type": "string" }, "email_verified": { "type": "boolean" }, "last_login_at": opt_time, "created_at": time } },
-        "MemberChange": { "type": "object", "additionalProperties": false, "required": ["role"], "properties": { "role": { "type": "string", "description": "role id or name" } } },
-        "Invitation": { "type": "object", "properties": { "id": id, "email": { "type": "string" }, "role": { "type": "string" }, "expires_at": time } },
-        "InvitationNew": { "type": "object", "additionalProperties": false, "required": ["email", "role"], "properties": { "email": { "type": "string" }, "role": { "type": "string" } } },
-        "Role": { "type": "object", "properties": { "id": id, "name": { "type": "string" }, "permissions": strings, "builtin": { "type": "boolean" } } },
-        "RoleNew": { "type": "object", "additionalProperties": false, "required": ["name", "permissions"], "properties": { "name": { "type": "string" }, "permissions": strings } },
-        "RoleChange": { "type": "object", "additionalProperties": false, "properties": { "name": { "type": "string" }, "permissions": strings } },
-        "Token": { "type": "object", "properties": { "id": id, "name": { "type": "string" }, "hint": { "type": "string" }, "scopes": strings,
-            "created_at": time, "expires_at": opt_time, "last_used_at": opt_time, "revoked": { "type": "boolean" } } },
-        "TokenNew": { "type": "object", "additionalProperties": false, "required": ["name", "scopes"], "properties": { "name": { "type": "string" }, "scopes": strings,
-            "expires_in_days": { "type": ["integer", "null"], "minimum": 1, "maximum": 3650 } } },
-        "AuditEvent": { "type": "object", "properties": { "seq": { "type": "integer" }, "id": id, "at": time, "actor_type": { "type": "string" },
-            "actor_id": { "type": ["string", "null"] }, "action": { "type": "string" }, "target_type": { "type": ["string", "null"] },
-            "target_id": { "type": ["string", "null"] }, "details": { "type": "object" }, "request_id": { "type": ["string", "null"] },
-            "ip": { "type": ["string", "null"] }, "user_agent": { "type": ["string", "null"] }, "hash": { "type": "string" } } },
-        "AuditVerification": { "type": "object", "properties": { "intact": { "type": "boolean" }, "checked": { "type": "integer" },
-            "first_break": { "type": ["string", "null"] }, "first_broken_seq": { "type": ["integer", "null"] } } },
-        "DailyUsage": { "type": "object", "properties": { "date": { "type": "string", "format": "date" }, "feature": { "type": "string" },
-            "count": { "type": "integer" } } },
-        "Problem": { "type": "object", "properties": { "at": time, "request_id": { "type": "string" }, "method": { "type": "string" },
-            "route": { "type": "string" }, "status": { "type": "integer" }, "latency_ms": { "type": "integer" },
-            "kind": { "type": "string", "enum": ["error", "slow"] } } },
-        "CreatedToken": { "allOf": [ { "$ref": "#/components/schemas/Token" }, { "type": "object", "properties": { "token": { "type": "string", "description": "shown once" } } } ] },
-    });
-    for more in [customer_schemas(), booking_schemas(), privacy_schemas(), messaging_schemas()] {
-        if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), more) {
-            all.extend(more);
+/// A type the document describes: its component name, and how to add its schema (with
+/// every schema it refers to) to a generator.
+#[derive(Clone, Copy)]
+pub struct SchemaRef {
+    /// The component name under `#/components/schemas/`.
+    pub name: fn() -> Cow<'static, str>,
+    /// Adds the type's schema to the generator's components and answers the schema to
+    /// use in its place: a `$ref` to the component, or the schema itself for an inlined
+    /// type.
+    pub add: fn(&mut SchemaGenerator) -> Schema,
+}
+
+/// The document's reference to `T`.
+pub fn schema_of<T: JsonSchema>() -> SchemaRef {
+    SchemaRef { name: T::schema_name, add: SchemaGenerator::subschema_for::<T> }
+}
+
+/// The type each component name in the route table stands for. Goes away once every
+/// route names its types with [`schema_of`].
+pub fn named(name: &str) -> Option<SchemaRef> {
+    use steward_app::access::{members, principal, roles, tokens};
+    use steward_app::booking::{appointments, availability, feed, setup};
+    use steward_app::customers::{consents, fields, import, merge, notes, records};
+    use steward_app::messaging::{log, settings};
+    use steward_app::privacy::{person, requests};
+    use steward_app::retention::{holds, lifecycle, rules, sweep};
+    use steward_app::{audit, diagnostics, egress, tenancy, usage};
+    Some(match name {
+        "Error" => schema_of::<shapes::ErrorBody>(),
+        "Me" => schema_of::<principal::MeView>(),
+        "Permission" => schema_of::<roles::PermissionView>(),
+        "Tenant" => schema_of::<tenancy::TenantView>(),
+        "TenantChange" => schema_of::<tenancy::ProfileChange>(),
+        "Member" => schema_of::<members::MemberView>(),
+        "MemberData" => schema_of::<shapes::MemberData>(),
+        "MemberChange" => schema_of::<shapes::MemberChange>(),
+        "Invitation" => schema_of::<members::InvitationView>(),
+        "InvitationNew" => schema_of::<shapes::InvitationNew>(),
+        "Role" => schema_of::<roles::RoleView>(),
+        "RoleNew" => schema_of::<shapes::RoleNew>(),
+        "RoleChange" => schema_of::<shapes::RoleChange>(),
+        "Token" => schema_of::<tokens::TokenView>(),
+        "TokenNew" => schema_of::<shapes::TokenNew>(),
+        "CreatedToken" => schema_of::<tokens::CreatedToken>(),
+        "AuditEvent" => schema_of::<audit::AuditEventView>(),
+        "AuditVerification" => schema_of::<audit::Verification>(),
+        "DailyUsage" => schema_of::<usage::DailyUsage>(),
+        "Problem" => schema_of::<diagnostics::Problem>(),
+        "RetentionRule" => schema_of::<rules::RuleView>(),
+        "RetentionRuleChange" => schema_of::<shapes::RetentionRuleChange>(),
+        "RetentionRun" => schema_of::<sweep::RunView>(),
+        "LegalHold" => schema_of::<holds::HoldView>(),
+        "LegalHoldNew" => schema_of::<holds::NewHold>(),
+        "LegalHoldLift" => schema_of::<shapes::LegalHoldLift>(),
+        "Lifecycle" => schema_of::<lifecycle::LifecycleView>(),
+        "Cancellation" => schema_of::<shapes::Cancellation>(),
+        "EgressRecord" => schema_of::<egress::EgressView>(),
+        "MessagingSettings" => schema_of::<settings::SettingsView>(),
+        "MessagingRules" => schema_of::<settings::RulesInput>(),
+        "MessagingChannel" => schema_of::<settings::ChannelView>(),
+        "MessagingChannelNew" => schema_of::<settings::ChannelInput>(),
+        "MessageTemplate" => schema_of::<settings::TemplateView>(),
+        "MessageTemplateChange" => schema_of::<settings::TemplateInput>(),
+        "TemplatePreview" => schema_of::<shapes::TemplatePreview>(),
+        "TemplatePreviewText" => schema_of::<shapes::TemplatePreviewText>(),
+        "MessageTest" => schema_of::<settings::TestInput>(),
+        "MessageTestResult" => schema_of::<settings::TestResult>(),
+        "Message" => schema_of::<log::MessageView>(),
+        "PrivacyRequest" => schema_of::<requests::RequestView>(),
+        "PrivacyRequestNew" => schema_of::<shapes::PrivacyRequestNew>(),
+        "PrivacyRequestClose" => schema_of::<shapes::PrivacyRequestClose>(),
+        "ErasureChoice" => schema_of::<shapes::ErasureChoice>(),
+        "ErasureReport" => schema_of::<person::ErasureReport>(),
+        "PrivacySettings" => schema_of::<shapes::PrivacySettings>(),
+        "CustomerPage" => schema_of::<records::CustomerPage>(),
+        "CustomerNew" => schema_of::<records::CustomerInput>(),
+        "Customer" => schema_of::<records::CustomerDetail>(),
+        "DuplicateGroup" => schema_of::<records::DuplicateGroup>(),
+        "Note" => schema_of::<records::NoteView>(),
+        "NoteNew" => schema_of::<notes::NoteInput>(),
+        "Consent" => schema_of::<consents::ConsentView>(),
+        "ConsentNew" => schema_of::<consents::ConsentInput>(),
+        "MergeRequest" => schema_of::<shapes::MergeRequest>(),
+        "MergeReport" => schema_of::<merge::MergeReport>(),
+        "CustomerField" => schema_of::<fields::FieldView>(),
+        "CustomerFieldNew" => schema_of::<fields::FieldInput>(),
+        "CustomerFieldChange" => schema_of::<fields::FieldChange>(),
+        "ImportReport" => schema_of::<import::ImportReport>(),
+        "ImportPreview" => schema_of::<import::CsvPreview>(),
+        "Location" => schema_of::<setup::LocationView>(),
+        "LocationNew" => schema_of::<setup::LocationInput>(),
+        "Service" => schema_of::<setup::ServiceView>(),
+        "ServiceNew" => schema_of::<setup::ServiceInput>(),
+        "Staff" => schema_of::<setup::StaffView>(),
+        "StaffNew" => schema_of::<setup::StaffInput>(),
+        "WeekHours" => schema_of::<setup::WeekInput>(),
+        "OverrideNew" => schema_of::<setup::OverrideInput>(),
+        "TimeOff" => schema_of::<setup::TimeOffView>(),
+        "TimeOffNew" => schema_of::<setup::TimeOffInput>(),
+        "FeedLink" => schema_of::<feed::FeedLink>(),
+        "Availability" => schema_of::<availability::AvailabilityView>(),
+        "Appointment" => schema_of::<appointments::AppointmentView>(),
+        "AppointmentNew" => schema_of::<appointments::BookingInput>(),
+        "AppointmentChange" => schema_of::<appointments::AppointmentChange>(),
+        "StatusChange" => schema_of::<appointments::StatusChange>(),
+        "BookingResult" => schema_of::<appointments::BookingResult>(),
+        _ => return None,
+    })
+}
+
+/// The query-string type of the operations that read one. Goes away once routes name it
+/// with `.query::<T>()`.
+fn query_of(method: &str, path: &str) -> Option<SchemaRef> {
+    use steward_app::booking::{appointments, availability};
+    use steward_app::customers::records;
+    Some(match (method, path) {
+        ("get", "/api/v1/audit/events") => schema_of::<steward_app::audit::AuditQuery>(),
+        ("get", "/api/v1/audit/export") => schema_of::<shapes::AuditExportQuery>(),
+        ("get", "/api/v1/messages") => schema_of::<shapes::MessageQuery>(),
+        ("get", "/api/v1/usage/daily") => schema_of::<shapes::DailyUsageQuery>(),
+        ("get", "/api/v1/availability") => schema_of::<availability::AvailabilityRequest>(),
+        ("get", "/api/v1/appointments") => schema_of::<appointments::ListRequest>(),
+        ("get", "/api/v1/customers") => schema_of::<records::ListRequest>(),
+        ("get", "/api/v1/customers/export") => schema_of::<shapes::CustomerExportQuery>(),
+        ("post", "/api/v1/customers/import") => schema_of::<shapes::ImportQuery>(),
+        _ => return None,
+    })
+}
+
+pub mod shapes {
+    //! Twins of the types declared next to their handlers (and of the error body),
+    //! described here until those types derive their own schema. Each twin carries the
+    //! name, the fields and the serde attributes of its original; the unit tests of
+    //! `openapi` check that the original accepts what the twin documents. Twins are
+    //! described, never built, so their fields are never read.
+    #![allow(dead_code)]
+
+    use schemars::JsonSchema;
+    use steward_app::customers::import::{BadRows, DedupeBy, OnDuplicate};
+    use steward_domain::ids::CustomerId;
+
+    /// Every failure: `{"error": {"code", "message", "field"}}`.
+    #[derive(JsonSchema)]
+    #[schemars(rename = "Error")]
+    pub struct ErrorBody {
+        pub error: ErrorDetail,
+    }
+
+    #[derive(JsonSchema)]
+    pub struct ErrorDetail {
+        /// A stable word: `invalid`, `not_found`, `conflict`, `slot_taken`, ...
+        pub code: String,
+        pub message: String,
+        /// The field at fault, when one is.
+        pub field: Option<String>,
+        /// A taken time: the next free start times.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub next_free: Option<Vec<String>>,
+    }
+
+    /// One array of rows per table: `members`, `sessions`, `api_tokens`,
+    /// `policy_acceptances`, `audit_events`, `usage_events`.
+    #[derive(JsonSchema)]
+    #[schemars(rename = "MemberData")]
+    pub struct MemberData(pub std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>);
+
+    /// `api::members::MemberChange`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct MemberChange {
+        /// A role id or name.
+        pub role: String,
+    }
+
+    /// `api::members::InvitationNew`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct InvitationNew {
+        pub email: String,
+        /// A role id or name.
+        pub role: String,
+    }
+
+    /// `api::roles::RoleNew`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RoleNew {
+        pub name: String,
+        pub permissions: Vec<String>,
+    }
+
+    /// `api::roles::RoleChange`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RoleChange {
+        pub name: Option<String>,
+        pub permissions: Option<Vec<String>>,
+    }
+
+    /// `api::tokens::TokenNew`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct TokenNew {
+        pub name: String,
+        pub scopes: Vec<String>,
+        #[schemars(range(min = 1, max = 3650))]
+        pub expires_in_days: Option<i64>,
+    }
+
+    /// `api::retention::RuleChange`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RetentionRuleChange {
+        #[schemars(extend("enum" = ["usage", "security_log", "personal"]))]
+        pub data_class: String,
+        #[serde(default)]
+        #[schemars(range(min = 1))]
+        pub keep_days: Option<i64>,
+        /// Go back to the operator's default.
+        #[serde(default)]
+        pub default: bool,
+    }
+
+    /// `api::retention::HoldLift`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct LegalHoldLift {
+        #[schemars(length(max = 500))]
+        pub reason: String,
+    }
+
+    /// `api::retention::Cancellation`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Cancellation {
+        #[serde(default)]
+        #[schemars(length(max = 500))]
+        pub reason: Option<String>,
+    }
+
+    /// `api::messaging::PreviewInput`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct TemplatePreview {
+        pub body: String,
+    }
+
+    /// `api::messaging::PreviewText`.
+    #[derive(JsonSchema)]
+    pub struct TemplatePreviewText {
+        pub text: String,
+    }
+
+    /// `api::privacy::RequestNew`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct PrivacyRequestNew {
+        pub customer_id: CustomerId,
+        #[schemars(extend("enum" = ["access", "correction", "erasure"]))]
+        pub kind: String,
+        #[serde(default)]
+        #[schemars(length(max = 2000))]
+        pub message: String,
+    }
+
+    /// `api::privacy::RequestClose`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct PrivacyRequestClose {
+        #[schemars(extend("enum" = ["done", "rejected"]))]
+        pub outcome: String,
+        #[serde(default)]
+        pub note: String,
+    }
+
+    /// `api::privacy::ErasureChoice`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct ErasureChoice {
+        /// Keep the person's appointments for statistics, detached from them.
+        #[serde(default)]
+        pub keep_appointments_anonymized: bool,
+    }
+
+    /// `api::privacy::PrivacySettings`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct PrivacySettings {
+        #[schemars(extend("enum" = ["gdpr", "dpdp", "ccpa"]))]
+        pub jurisdiction: String,
+    }
+
+    /// `api::customers::MergeRequest`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct MergeRequest {
+        /// The record merged into this one and then deleted.
+        pub remove: CustomerId,
+        #[serde(default)]
+        pub preview: bool,
+    }
+
+    /// `api::audit::ExportQuery`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct AuditExportQuery {
+        /// `jsonl` (default) or `csv`.
+        pub format: Option<String>,
+    }
+
+    /// `api::customers::ExportQuery`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CustomerExportQuery {
+        /// `csv`, `vcard` or `json`.
+        pub format: Option<String>,
+    }
+
+    /// `api::customers::ImportQuery`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct ImportQuery {
+        /// `csv` (default) or `vcard`.
+        pub format: Option<String>,
+        pub dedupe_by: Option<DedupeBy>,
+        pub on_duplicate: Option<OnDuplicate>,
+        pub bad_rows: Option<BadRows>,
+        pub dry_run: Option<bool>,
+        /// A JSON object: CSV header -> target.
+        pub mapping: Option<String>,
+    }
+
+    /// `api::messaging::LogQuery`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct MessageQuery {
+        pub status: Option<String>,
+    }
+
+    /// `api::usage::DailyQuery`.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct DailyUsageQuery {
+        /// First day, `YYYY-MM-DD`, UTC.
+        pub from: Option<String>,
+        /// Last day, `YYYY-MM-DD`, UTC.
+        pub to: Option<String>,
+    }
+}
+
+/// Where component schemas live, for both generators.
+const COMPONENTS: &str = "/components/schemas";
+
+fn generator(settings: SchemaSettings) -> SchemaGenerator {
+    settings
+        .with(|settings| {
+            settings.definitions_path = COMPONENTS.into();
+            settings.meta_schema = None;
+        })
+        .into_generator()
+}
+
+/// Both descriptions of every component the document refers to: requests as their types
+/// deserialize, responses as they serialize.
+struct Components {
+    requests: SchemaGenerator,
+    responses: SchemaGenerator,
+}
+
+impl Components {
+    fn new() -> Self {
+        Self {
+            requests: generator(SchemaSettings::draft2020_12().for_deserialize()),
+            responses: generator(SchemaSettings::draft2020_12().for_serialize()),
         }
     }
-    schemas
+
+    fn request(&mut self, name: &str) -> Value {
+        match named(name) {
+            Some(schema) => (schema.add)(&mut self.requests).to_value(),
+            None => reference(name),
+        }
+    }
+
+    fn response(&mut self, name: &str) -> Value {
+        match named(name) {
+            Some(schema) => (schema.add)(&mut self.responses).to_value(),
+            None => reference(name),
+        }
+    }
+
+    /// One query parameter per property of the operation's query type.
+    fn query_parameters(&mut self, method: &str, path: &str) -> Vec<Value> {
+        let Some(query) = query_of(method, path) else { return Vec::new() };
+        let schema = (query.add)(&mut self.requests).to_value();
+        let schema = resolve(&schema, self.requests.definitions());
+        let required: Vec<&str> =
+            schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let Some(properties) = schema["properties"].as_object() else { return Vec::new() };
+        properties
+            .iter()
+            .map(|(name, property)| {
+                let mut parameter =
+                    json!({ "name": name, "in": "query", "required": required.contains(&name.as_str()) });
+                if let Some(description) = property.get("description") {
+                    parameter["description"] = description.clone();
+                }
+                let mut property = property.clone();
+                if let Some(property) = property.as_object_mut() {
+                    property.remove("description");
+                    // A query string cannot say null: a missing parameter is the `None`.
+                    if let Some(Value::Array(kinds)) = property.get_mut("type") {
+                        kinds.retain(|kind| kind != "null");
+                        if let [only] = kinds.as_slice() {
+                            let only = only.clone();
+                            property.insert("type".into(), only);
+                        }
+                    }
+                }
+                parameter["schema"] = property;
+                parameter
+            })
+            .collect()
+    }
+
+    /// The components, and the new names of the response descriptions that differ from
+    /// the request description of the same type.
+    fn finish(mut self) -> (Map<String, Value>, BTreeMap<String, String>) {
+        let mut components = self.requests.take_definitions(true);
+        let responses = self.responses.take_definitions(true);
+        let renamed: BTreeMap<String, String> = responses
+            .iter()
+            .filter(|(name, schema)| components.get(name.as_str()).is_some_and(|request| request != *schema))
+            .map(|(name, _)| (name.clone(), format!("{name}-Output")))
+            .collect();
+        for (name, mut schema) in responses {
+            rename_refs(&mut schema, &renamed);
+            let name = renamed.get(&name).cloned().unwrap_or(name);
+            components.insert(name, schema);
+        }
+        (components, renamed)
+    }
 }
 
-/// Retention, legal holds, the lifecycle, egress, and people's privacy requests.
-fn messaging_schemas() -> Value {
-    let id = json!({ "type": "string", "format": "uuid" });
-    let time = json!({ "type": "string", "format": "date-time" });
-    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
-    let opt_text = json!({ "type": ["string", "null"] });
-    let channel = json!({ "type": "string", "enum": ["sms", "whatsapp", "email"] });
-    let kind =
-        json!({ "type": "string", "enum": ["confirmation", "reminder", "rescheduled", "cancelled", "follow_up"] });
-    let rules = json!({ "type": "object", "additionalProperties": false,
-        "required": ["reminders", "channel_order", "quiet_from", "quiet_until", "language"], "properties": {
-        "reminders": { "type": "string", "description": "before the appointment: 24h, 2h (at most 4, up to 30 days)" },
-        "channel_order": { "type": "string", "description": "channels in the order tried: whatsapp, sms, email" },
-        "quiet_from": { "type": "string", "description": "21:00 in the business's zone" }, "quiet_until": { "type": "string" },
-        "services": { "type": "array", "items": id.clone(), "description": "reminders only for these; empty for all" },
-        "send_confirmation": { "type": "boolean" }, "send_changes": { "type": "boolean" },
-        "follow_up_hours": { "type": ["string", "null"] }, "language": { "type": "string", "enum": ["en", "hi"] } } });
-    let channel_view = json!({ "type": "object", "properties": { "channel": channel.clone(), "account": { "type": "string" },
-        "sender": { "type": "string" }, "secret_hint": { "type": "string" }, "has_callback_secret": { "type": "boolean" },
-        "status_url": { "type": "string" }, "inbound_url": opt_text.clone(), "verify_token": opt_text.clone() } });
-    json!({
-        "MessagingRules": rules,
-        "MessagingSettings": { "type": "object", "properties": { "rules": { "$ref": "#/components/schemas/MessagingRules" },
-            "channels": { "type": "array", "items": channel_view.clone() }, "ready": { "type": "array", "items": channel.clone() } } },
-        "MessagingChannel": channel_view,
-        "MessagingChannelNew": { "type": "object", "additionalProperties": false, "required": ["channel", "account", "sender", "secret"], "properties": {
-            "channel": { "type": "string", "enum": ["sms", "whatsapp"] },
-            "account": { "type": "string", "description": "Twilio account SID (AC…) or WhatsApp phone number id" },
-            "sender": { "type": "string", "description": "sending number (E.164) or messaging service SID (MG…); for WhatsApp the number customers see" },
-            "secret": { "type": "string", "description": "Twilio auth token or WhatsApp access token; sealed, never returned" },
-            "callback_secret": { "type": "string", "description": "WhatsApp: the app secret webhooks are signed with" } } },
-        "MessageTemplate": { "type": "object", "properties": { "kind": kind.clone(), "kind_label": { "type": "string" },
-            "language": { "type": "string" }, "body": { "type": "string" }, "whatsapp_template": { "type": "string" },
-            "custom": { "type": "boolean" }, "preview": { "type": "string" } } },
-        "MessageTemplateChange": { "type": "object", "additionalProperties": false, "required": ["kind", "language", "body"], "properties": {
-            "kind": kind, "language": { "type": "string", "enum": ["en", "hi"] },
-            "body": { "type": "string", "maxLength": 1500, "description": "placeholders: {first_name} {business} {service} {staff} {time} {link}" },
-            "whatsapp_template": { "type": "string" } } },
-        "TemplatePreview": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string" } } },
-        "TemplatePreviewText": { "type": "object", "properties": { "text": { "type": "string" } } },
-        "MessageTest": { "type": "object", "additionalProperties": false, "required": ["channel", "to"], "properties": {
-            "channel": channel.clone(), "to": { "type": "string" } } },
-        "MessageTestResult": { "type": "object", "properties": { "channel": channel.clone(), "sent": { "type": "boolean" },
-            "provider_id": opt_text.clone(), "error": opt_text.clone() } },
-        "Message": { "type": "object", "properties": { "id": id.clone(), "customer_id": id, "appointment_id": { "type": ["string", "null"], "format": "uuid" },
-            "kind": { "type": "string" }, "kind_label": { "type": "string" }, "channel": { "type": ["string", "null"] },
-            "status": { "type": "string", "enum": ["pending", "sending", "sent", "delivered", "read", "failed", "withdrawn", "skipped"] },
-            "attempts": { "type": "integer" }, "provider_id": opt_text.clone(), "error": opt_text,
-            "due_at": time.clone(), "next_attempt_at": time.clone(), "created_at": time, "sent_at": opt_time.clone(),
-            "delivered_at": opt_time.clone(), "read_at": opt_time } },
-    })
+/// The schema a `$ref` to a component points at, or the schema itself.
+fn resolve(schema: &Value, components: &Map<String, Value>) -> Value {
+    let target = schema["$ref"]
+        .as_str()
+        .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+        .and_then(|name| components.get(name));
+    target.unwrap_or(schema).clone()
 }
 
-fn privacy_schemas() -> Value {
-    let id = json!({ "type": "string", "format": "uuid" });
-    let time = json!({ "type": "string", "format": "date-time" });
-    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
-    let strings = json!({ "type": "array", "items": { "type": "string" } });
-    json!({
-        "RetentionRule": { "type": "object", "properties": { "data_class": { "type": "string", "enum": ["usage", "security_log", "personal"] },
-            "keep_days": { "type": ["integer", "null"], "description": "null: while the account is active (security logs) or until deleted on request (customer data)" },
-            "chosen": { "type": "boolean" }, "meaning": { "type": "string" } } },
-        "RetentionRuleChange": { "type": "object", "additionalProperties": false, "required": ["data_class"], "properties": {
-            "data_class": { "type": "string", "enum": ["usage", "security_log", "personal"] },
-            "keep_days": { "type": ["integer", "null"], "minimum": 1 }, "default": { "type": "boolean", "description": "go back to the operator's default" } } },
-        "RetentionRun": { "type": "object", "properties": { "id": id, "started_at": time, "as_of": time, "started_by": { "type": "string" },
-            "report": { "type": "object", "description": "removed: rows by kind; lifecycle; held: what a legal hold kept" } } },
-        "LegalHold": { "type": "object", "properties": { "id": id, "scope": { "type": "string", "enum": ["tenant", "customer", "class"] },
-            "customer_id": { "type": ["string", "null"], "format": "uuid" }, "data_class": { "type": ["string", "null"] }, "reason": { "type": "string" },
-            "set_by": { "type": "string" }, "set_at": time, "in_force": { "type": "boolean" }, "lifted_by": { "type": ["string", "null"] },
-            "lifted_at": opt_time, "lift_reason": { "type": ["string", "null"] } } },
-        "LegalHoldNew": { "type": "object", "additionalProperties": false, "required": ["scope", "reason"], "properties": {
-            "scope": { "type": "string", "enum": ["tenant", "customer", "class"] }, "customer_id": { "type": "string", "format": "uuid" },
-            "data_class": { "type": "string" }, "reason": { "type": "string", "maxLength": 500 } } },
-        "LegalHoldLift": { "type": "object", "additionalProperties": false, "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 500 } } },
-        "Lifecycle": { "type": "object", "properties": { "status": { "type": "string", "enum": ["active", "cancelled", "terminated", "purged"] },
-            "cancelled_at": opt_time, "terminates_at": opt_time, "terminated_at": opt_time, "purge_at": opt_time, "purged_at": opt_time,
-            "purge_finished_at": opt_time, "reason": { "type": ["string", "null"] } } },
-        "Cancellation": { "type": "object", "additionalProperties": false, "properties": { "reason": { "type": "string", "maxLength": 500 } } },
-        "EgressRecord": { "type": "object", "properties": { "id": id, "at": time, "processor": { "type": "string" }, "purpose": { "type": "string" },
-            "fields": strings, "host": { "type": "string" }, "outcome": { "type": "string" } } },
-        "MemberData": { "type": "object", "description": "one array of rows per table: members, sessions, api_tokens, policy_acceptances, audit_events, usage_events",
-            "additionalProperties": { "type": "array", "items": { "type": "object" } } },
-        "PrivacyRequest": { "type": "object", "properties": { "id": id, "kind": { "type": "string", "enum": ["access", "correction", "erasure"] },
-            "status": { "type": "string", "enum": ["open", "done", "rejected"] }, "source": { "type": "string", "enum": ["privacy_page", "counter", "platform"] },
-            "customer_id": { "type": ["string", "null"], "format": "uuid" }, "customer_name": { "type": ["string", "null"] },
-            "message": { "type": ["string", "null"] }, "jurisdiction": { "type": "string" }, "due_at": opt_time, "overdue": { "type": "boolean" },
-            "created_at": time, "verified_at": opt_time, "closed_at": opt_time, "report": { "type": ["object", "null"] } } },
-        "PrivacyRequestNew": { "type": "object", "additionalProperties": false, "required": ["customer_id", "kind"], "properties": {
-            "customer_id": id, "kind": { "type": "string", "enum": ["access", "correction", "erasure"] }, "message": { "type": "string", "maxLength": 2000 } } },
-        "PrivacyRequestClose": { "type": "object", "additionalProperties": false, "required": ["outcome"], "properties": {
-            "outcome": { "type": "string", "enum": ["done", "rejected"] }, "note": { "type": "string" } } },
-        "ErasureChoice": { "type": "object", "additionalProperties": false, "properties": {
-            "keep_appointments_anonymized": { "type": "boolean", "description": "keep the person's appointments for statistics, detached from them" } } },
-        "ErasureReport": { "type": "object", "properties": { "preview": { "type": "boolean" },
-            "found": { "type": "array", "items": { "type": "array" }, "description": "[table, rows]" },
-            "done": { "type": "array", "items": { "type": "array" }, "description": "[table, delete|anonymize|clear_text, rows]" },
-            "kept": { "type": "array", "items": { "type": "array" }, "description": "[record, reason]" }, "key_destroyed": { "type": "boolean" } } },
-        "PrivacySettings": { "type": "object", "additionalProperties": false, "required": ["jurisdiction"], "properties": {
-            "jurisdiction": { "type": "string", "enum": ["gdpr", "dpdp", "ccpa"] } } }
-    })
-}
-
-/// Customers, their fields, notes, consents, merges and imports.
-fn customer_schemas() -> Value {
-    let id = json!({ "type": "string", "format": "uuid" });
-    let time = json!({ "type": "string", "format": "date-time" });
-    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
-    let strings = json!({ "type": "array", "items": { "type": "string" } });
-    json!({
-        "CustomerSummary": { "type": "object", "properties": { "id": id, "name": { "type": "string" }, "phone": { "type": ["string", "null"] },
-            "email": { "type": ["string", "null"] }, "last_visit_at": opt_time, "created_at": time } },
-        "CustomerPage": { "type": "object", "properties": { "customers": { "type": "array", "items": { "$ref": "#/components/schemas/CustomerSummary" } },
-            "next_cursor": { "type": ["string", "null"], "description": "pass as cursor for the next page" } } },
-        "CustomerNew": { "type": "object", "additionalProperties": false, "properties": {
-            "name": { "type": "string" }, "phone": { "type": "string", "description": "any format; E.164 stored, the business's country by default" },
-            "email": { "type": "string" }, "address": { "type": "string" }, "date_of_birth": { "type": "string", "format": "date" },
-            "source": { "type": "string", "enum": ["walk_in", "phone", "online_booking", "import", "referral", "api", "other"] },
-            "preferred_channel": { "type": "string", "enum": ["sms", "whatsapp", "email"] }, "tags": strings,
-            "fields": { "type": "object", "description": "field id or label to value; empty clears", "additionalProperties": true },
-            "consents": { "type": "array", "items": { "$ref": "#/components/schemas/ConsentNew" } } } },
-        "Customer": { "type": "object", "properties": { "id": id, "name": { "type": "string" }, "phone": { "type": ["string", "null"] },
-            "email": { "type": ["string", "null"] }, "address": { "type": ["string", "null"] }, "date_of_birth": { "type": ["string", "null"] },
-            "source": { "type": "string" }, "preferred_channel": { "type": ["string", "null"] }, "tags": strings, "last_visit_at": opt_time,
-            "created_at": time, "updated_at": time,
-            "fields": { "type": "array", "items": { "type": "object", "properties": { "field_id": id, "label": { "type": "string" }, "kind": { "type": "string" },
-                "data_class": { "type": "string" }, "value": { "type": ["string", "null"] }, "present": { "type": "boolean" }, "hidden": { "type": "boolean" } } } },
-            "notes": { "type": "array", "items": { "$ref": "#/components/schemas/Note" } },
-            "consents": { "type": "array", "items": { "$ref": "#/components/schemas/Consent" } },
-            "possible_duplicates": { "type": "array", "items": { "$ref": "#/components/schemas/CustomerSummary" } } } },
-        "Note": { "type": "object", "properties": { "id": id, "author": { "type": ["string", "null"] }, "private": { "type": "boolean" },
-            "body": { "type": ["string", "null"] }, "hidden": { "type": "boolean" }, "created_at": time } },
-        "NoteNew": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string" }, "private": { "type": "boolean" } } },
-        "Consent": { "type": "object", "properties": { "channel": { "type": "string" }, "purpose": { "type": "string" }, "granted": { "type": "boolean" },
-            "source": { "type": "string" }, "recorded_by": { "type": ["string", "null"] }, "recorded_at": time } },
-        "ConsentNew": { "type": "object", "additionalProperties": false, "required": ["channel", "purpose", "granted"], "properties": {
-            "channel": { "type": "string", "enum": ["sms", "whatsapp", "email"] }, "purpose": { "type": "string", "enum": ["reminders", "marketing"] },
-            "granted": { "type": "boolean" }, "source": { "type": "string", "description": "form, verbal, paper, online_booking, ..." } } },
-        "MergeRequest": { "type": "object", "additionalProperties": false, "required": ["remove"], "properties": { "remove": id, "preview": { "type": "boolean" } } },
-        "MergeReport": { "type": "object", "properties": { "kept": { "$ref": "#/components/schemas/CustomerSummary" }, "removed": { "$ref": "#/components/schemas/CustomerSummary" },
-            "notes_moved": { "type": "integer" }, "consents_moved": { "type": "integer" }, "tags_added": strings, "details_filled": strings,
-            "fields_moved": strings, "fields_kept": strings, "applied": { "type": "boolean" } } },
-        "DuplicateGroup": { "type": "object", "properties": { "reason": { "type": "string", "enum": ["phone", "email", "name"] },
-            "customers": { "type": "array", "items": { "$ref": "#/components/schemas/CustomerSummary" } } } },
-        "CustomerField": { "type": "object", "properties": { "id": id, "label": { "type": "string" }, "kind": { "type": "string" },
-            "data_class": { "type": "string", "enum": ["personal", "sensitive"] }, "options": strings, "position": { "type": "integer" } } },
-        "CustomerFieldNew": { "type": "object", "additionalProperties": false, "required": ["label", "kind", "data_class"], "properties": {
-            "label": { "type": "string" }, "kind": { "type": "string", "enum": ["text", "number", "date", "select", "multi_select", "yes_no"] },
-            "data_class": { "type": "string", "enum": ["personal", "sensitive"] }, "options": strings } },
-        "CustomerFieldChange": { "type": "object", "additionalProperties": false, "properties": { "label": { "type": "string" }, "options": strings,
-            "position": { "type": "integer" } } },
-        "ImportReport": { "type": "object", "properties": { "rows_read": { "type": "integer" }, "created": { "type": "integer" }, "updated": { "type": "integer" },
-            "skipped_duplicates": { "type": "integer" }, "applied": { "type": "boolean" }, "dry_run": { "type": "boolean" },
-            "rejected": { "type": "array", "items": { "type": "object", "properties": { "line": { "type": "integer" }, "field": { "type": ["string", "null"] }, "reason": { "type": "string" } } } },
-            "mapping": { "type": "array", "items": { "type": "array", "items": { "type": "string" } } } } },
-        "ImportPreview": { "type": "object", "properties": { "headers": strings, "guessed": { "type": "array", "items": { "type": ["string", "null"] } },
-            "rows": { "type": "array", "items": strings } } },
-    })
-}
-
-/// Locations, services, staff, availability and appointments.
-fn booking_schemas() -> Value {
-    let id = json!({ "type": "string", "format": "uuid" });
-    let ids = json!({ "type": "array", "items": { "type": "string", "format": "uuid" } });
-    let text = json!({ "type": "string" });
-    let opt_text = json!({ "type": ["string", "null"] });
-    let int = json!({ "type": "integer" });
-    let local = json!({ "type": "string", "description": "2026-12-01T10:30 in time_zone, or with its offset: 2026-12-01T10:30+05:30" });
-    let amount = json!({ "type": ["string", "number"] });
-    let range = json!({ "type": "object", "additionalProperties": false, "required": ["start", "end", "location_id"], "properties": {
-        "start": { "type": "string", "description": "09:30" }, "end": { "type": "string", "description": "13:00 (24:00 for midnight)" }, "location_id": id } });
-    let hours = json!({ "type": "object", "additionalProperties": false, "required": ["weekday", "start", "end", "location_id"], "properties": {
-        "weekday": { "type": "string", "enum": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] },
-        "start": text, "end": text, "location_id": id } });
-    json!({
-        "Location": { "type": "object", "properties": { "id": id, "name": text, "address": opt_text, "time_zone": text, "created_at": text } },
-        "LocationNew": { "type": "object", "additionalProperties": false, "properties": { "name": text, "address": text,
-            "time_zone": { "type": "string", "description": "IANA name; the business's by default" } } },
-        "Service": { "type": "object", "properties": { "id": id, "name": text, "description": opt_text, "duration_minutes": int,
-            "buffer_before_minutes": int, "buffer_after_minutes": int, "slot_interval_minutes": int, "min_notice_minutes": int,
-            "horizon_days": int, "price": { "type": "string", "description": "rupees, 499.00" }, "price_paise": int,
-            "gst_rate": { "type": "string", "description": "percent" }, "sac_code": opt_text, "active": { "type": "boolean" },
-            "location_ids": ids, "staff_ids": ids } },
-        "ServiceNew": { "type": "object", "additionalProperties": false, "properties": { "name": text, "description": text,
-            "duration_minutes": int, "buffer_before_minutes": int, "buffer_after_minutes": int, "slot_interval_minutes": int,
-            "min_notice_minutes": int, "horizon_days": int, "price": amount, "gst_rate": amount,
-            "sac_code": { "type": "string", "description": "six digits starting with 99" }, "active": { "type": "boolean" }, "location_ids": ids } },
-        "Staff": { "type": "object", "properties": { "id": id, "name": text, "member_id": { "type": ["string", "null"], "format": "uuid" },
-            "active": { "type": "boolean" }, "service_ids": ids, "hours": { "type": "array", "items": hours },
-            "overrides": { "type": "array", "items": { "type": "object", "properties": { "date": text, "ranges": { "type": "array", "items": range } } } },
-            "has_calendar_feed": { "type": "boolean" } } },
-        "StaffNew": { "type": "object", "additionalProperties": false, "properties": { "name": text,
-            "member_id": { "type": "string", "description": "the member who logs in as this person; empty to unlink" },
-            "active": { "type": "boolean" }, "service_ids": ids } },
-        "WeekHours": { "type": "object", "additionalProperties": false, "required": ["hours"], "properties": { "hours": { "type": "array", "items": hours } } },
-        "OverrideNew": { "type": "object", "additionalProperties": false, "required": ["date"], "properties": {
-            "date": { "type": "string", "format": "date" }, "ranges": { "type": "array", "items": range },
-            "remove": { "type": "boolean", "description": "true: the weekly hours apply again" } } },
-        "TimeOff": { "type": "object", "properties": { "id": id, "staff_id": id, "starts_at": text, "ends_at": text, "reason": opt_text } },
-        "TimeOffNew": { "type": "object", "additionalProperties": false, "required": ["starts_at", "ends_at"], "properties": {
-            "starts_at": local, "ends_at": local, "time_zone": text, "reason": text } },
-        "FeedLink": { "type": "object", "properties": { "url": { "type": "string", "description": "shown once" } } },
-        "Availability": { "type": "object", "properties": { "service_id": id, "time_zone": text, "days": { "type": "array", "items": {
-            "type": "object", "properties": { "date": text, "slots": { "type": "array", "items": { "type": "object", "properties": {
-                "start": text, "staff_id": id, "staff_name": text, "location_id": id } } } } } } } },
-        "Appointment": { "type": "object", "properties": { "id": id, "customer_id": id, "customer_name": text, "service_id": id,
-            "service_name": text, "staff_id": id, "staff_name": text, "location_id": id, "location_name": text, "time_zone": text,
-            "start": text, "end": text, "status": { "type": "string", "enum": ["booked", "confirmed", "arrived", "completed", "no_show", "cancelled"] },
-            "price": text, "gst_rate": text, "notes": opt_text, "series_id": { "type": ["string", "null"], "format": "uuid" },
-            "cancel_reason": opt_text, "booked_via": { "type": "string", "enum": ["staff", "online", "api"] }, "created_at": text, "updated_at": text } },
-        "AppointmentNew": { "type": "object", "additionalProperties": false, "required": ["service_id", "start"], "properties": {
-            "customer_id": id, "customer": { "$ref": "#/components/schemas/CustomerNew" }, "service_id": id,
-            "staff_id": { "type": "string", "description": "an id, or empty/anyone" }, "location_id": id, "start": local,
-            "time_zone": { "type": "string", "description": "IANA name; the location's by default" }, "notes": text,
-            "repeat": { "type": "object", "additionalProperties": false, "required": ["every_weeks"], "properties": {
-                "every_weeks": int, "until": { "type": "string", "format": "date" }, "count": int } } } },
-        "BookingResult": { "type": "object", "properties": { "appointments": { "type": "array", "items": { "$ref": "#/components/schemas/Appointment" } },
-            "conflicts": { "type": "array", "items": { "type": "object", "properties": { "start": text, "reason": text,
-                "next_free": { "type": "array", "items": text } } } } } },
-        "AppointmentChange": { "type": "object", "additionalProperties": false, "properties": { "start": local, "staff_id": id,
-            "location_id": id, "time_zone": text, "notes": text } },
-        "StatusChange": { "type": "object", "additionalProperties": false, "required": ["status"], "properties": {
-            "status": { "type": "string", "enum": ["booked", "confirmed", "arrived", "completed", "no_show", "cancelled"] },
-            "reason": { "type": "string", "description": "required to cancel" } } },
-    })
+/// Points every `$ref` to a renamed component at its new name.
+fn rename_refs(schema: &mut Value, renamed: &BTreeMap<String, String>) {
+    match schema {
+        Value::Object(object) => {
+            for (key, value) in object.iter_mut() {
+                let target = value.as_str().and_then(|r| r.strip_prefix("#/components/schemas/"));
+                match (key.as_str(), target.and_then(|name| renamed.get(name))) {
+                    ("$ref", Some(new_name)) => *value = reference(new_name)["$ref"].clone(),
+                    _ => rename_refs(value, renamed),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| rename_refs(item, renamed)),
+        _ => {}
+    }
 }
 
 fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn operation(summary: &str, permission: &str, path: &str, doc: &ApiDoc) -> Value {
+fn operation(
+    summary: &str,
+    permission: &str,
+    method: &str,
+    path: &str,
+    doc: &ApiDoc,
+    components: &mut Components,
+) -> Value {
     let mut op = Map::new();
     op.insert("summary".into(), json!(summary));
     op.insert("x-steward-permission".into(), json!(permission));
-    let params: Vec<Value> = path
+    let mut params: Vec<Value> = path
         .split('/')
         .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }))
         .collect();
+    params.extend(components.query_parameters(method, path));
     if !params.is_empty() {
         op.insert("parameters".into(), Value::Array(params));
     }
     if let Some(request) = doc.request {
         op.insert(
             "requestBody".into(),
-            json!({ "required": true, "content": { "application/json": { "schema": reference(request) } } }),
+            json!({ "required": true, "content": { "application/json": { "schema": components.request(request) } } }),
         );
     }
-    let error = json!({ "content": { "application/json": { "schema": reference("Error") } } });
+    let error = json!({ "content": { "application/json": { "schema": components.response("Error") } } });
     let mut responses = Map::new();
     let success = match doc.response {
         Some(name) => {
-            let schema = if doc.list { json!({ "type": "array", "items": reference(name) }) } else { reference(name) };
+            let item = components.response(name);
+            let schema = if doc.list { json!({ "type": "array", "items": item }) } else { item };
             json!({ "description": "success", "content": { "application/json": { "schema": schema } } })
         }
         None if doc.success_status == 200 => json!({ "description": "a file: JSON lines or CSV" }),
@@ -326,6 +563,7 @@ fn operation(summary: &str, permission: &str, path: &str, doc: &ApiDoc) -> Value
         ("404", "not found in this tenant"),
         ("409", "conflicts with what is stored; a taken time lists `next_free` start times"),
         ("422", "a field is not valid; `field` names it"),
+        ("default", "any other failure: a malformed body, too large, too many requests, ..."),
     ] {
         let mut e = error.clone();
         if let Some(obj) = e.as_object_mut() {
@@ -340,16 +578,20 @@ fn operation(summary: &str, permission: &str, path: &str, doc: &ApiDoc) -> Value
 
 /// The document as JSON.
 pub fn build() -> Value {
+    let mut components = Components::new();
     let mut paths: Map<String, Value> = Map::new();
     for spec in all() {
         let Some(doc) = spec.api else { continue };
+        let method = spec.method.as_str().to_ascii_lowercase();
+        let op = operation(spec.summary, spec.access.describe(), &method, spec.path, &doc, &mut components);
         let entry = paths.entry(spec.path.to_string()).or_insert_with(|| json!({}));
         if let Some(methods) = entry.as_object_mut() {
-            methods.insert(
-                spec.method.as_str().to_ascii_lowercase(),
-                operation(spec.summary, spec.access.describe(), spec.path, &doc),
-            );
+            methods.insert(method, op);
         }
+    }
+    let (schemas, renamed) = components.finish();
+    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|methods| methods.values_mut()) {
+        rename_refs(&mut op["responses"], &renamed);
     }
     json!({
         "openapi": "3.1.0",
@@ -362,7 +604,7 @@ pub fn build() -> Value {
         "servers": [{ "url": "/" }],
         "paths": paths,
         "components": {
-            "schemas": schemas(),
+            "schemas": schemas,
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "an API token: stw_<tenant>_<secret>" } }
         }
     })
@@ -382,4 +624,131 @@ pub fn routes() -> Vec<Route> {
         get("/api/v1/openapi.json", document).public().about("This API's OpenAPI document"),
         get("/api/docs", viewer).public().about("A readable view of the API document"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+
+    #[test]
+    fn every_name_in_the_route_table_is_the_name_of_its_type() {
+        for spec in all() {
+            let Some(doc) = spec.api else { continue };
+            for name in doc.request.into_iter().chain(doc.response) {
+                let schema = named(name).unwrap_or_else(|| panic!("{} {}: no type for {name}", spec.method, spec.path));
+                assert_eq!(
+                    (schema.name)(),
+                    name,
+                    "{} {}: the type of {name} is named otherwise",
+                    spec.method,
+                    spec.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_reference_lands_on_a_component() {
+        let document = build();
+        let text = document.to_string();
+        let components = document["components"]["schemas"].as_object().expect("components");
+        for reference in text.split("\"$ref\":\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+            let name = reference.strip_prefix("#/components/schemas/").expect("a component reference");
+            assert!(components.contains_key(name), "{reference} points nowhere");
+        }
+        assert!(
+            document["paths"]["/api/v1/audit/events"]["get"]["parameters"].as_array().is_some_and(|p| !p.is_empty())
+        );
+    }
+
+    #[test]
+    fn ids_and_instants_have_their_formats() {
+        let document = build();
+        let member = &document["components"]["schemas"]["Member"];
+        assert_eq!(member["properties"]["id"], json!({ "type": "string", "format": "uuid" }));
+        assert_eq!(member["properties"]["created_at"]["format"], "date-time");
+        assert_eq!(document["components"]["schemas"]["TenantChange"]["additionalProperties"], json!(false));
+    }
+
+    /// A value of the schema's type, for the examples the twins are checked with.
+    fn example(schema: &Value, components: &Map<String, Value>) -> Value {
+        let schema = resolve(schema, components);
+        if let Some(first) = schema["enum"].as_array().and_then(|values| values.first()) {
+            return first.clone();
+        }
+        if let Some(first) = schema["anyOf"].as_array().or(schema["oneOf"].as_array()).and_then(|s| s.first()) {
+            return example(first, components);
+        }
+        let kind = match &schema["type"] {
+            Value::Array(kinds) => kinds.iter().find(|k| *k != "null").cloned().unwrap_or(Value::Null),
+            kind => kind.clone(),
+        };
+        match (kind.as_str(), schema["format"].as_str()) {
+            (Some("string"), Some("uuid")) => json!(uuid::Uuid::nil()),
+            (Some("string"), _) => json!("text"),
+            (Some("integer" | "number"), _) => json!(1),
+            (Some("boolean"), _) => json!(true),
+            (Some("array"), _) => json!([]),
+            (Some("object"), _) => json!({}),
+            _ => Value::Null,
+        }
+    }
+
+    /// The handler's own type accepts everything the twin documents, needs everything the
+    /// twin requires, and refuses a field the twin does not have.
+    fn twin_agrees<Twin: JsonSchema, Original: DeserializeOwned>() {
+        let mut generator = generator(SchemaSettings::draft2020_12().for_deserialize());
+        let schema = generator.subschema_for::<Twin>().to_value();
+        let components = generator.take_definitions(true);
+        let schema = resolve(&schema, &components);
+        let name = Twin::schema_name();
+        let properties = schema["properties"].as_object().expect("an object");
+        let required: Vec<&str> =
+            schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let full: Map<String, Value> =
+            properties.iter().map(|(key, property)| (key.clone(), example(property, &components))).collect();
+        let minimal: Map<String, Value> = full
+            .iter()
+            .filter(|(key, _)| required.contains(&key.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let accepts = |object: &Map<String, Value>| serde_json::from_value::<Original>(Value::Object(object.clone()));
+        assert!(accepts(&full).is_ok(), "{name}: {full:?} refused: {:?}", accepts(&full).err());
+        assert!(accepts(&minimal).is_ok(), "{name}: {minimal:?} refused: {:?}", accepts(&minimal).err());
+        for key in &required {
+            let mut without = full.clone();
+            without.remove(*key);
+            assert!(accepts(&without).is_err(), "{name}: {key} is documented as required but may be left out");
+        }
+        if schema["additionalProperties"] == json!(false) {
+            let mut more = full.clone();
+            more.insert("not_a_field".into(), json!(1));
+            assert!(accepts(&more).is_err(), "{name}: takes fields the document refuses");
+        }
+    }
+
+    #[test]
+    fn each_twin_describes_its_handlers_type() {
+        use crate::api;
+        twin_agrees::<shapes::MemberChange, api::members::MemberChange>();
+        twin_agrees::<shapes::InvitationNew, api::members::InvitationNew>();
+        twin_agrees::<shapes::RoleNew, api::roles::RoleNew>();
+        twin_agrees::<shapes::RoleChange, api::roles::RoleChange>();
+        twin_agrees::<shapes::TokenNew, api::tokens::TokenNew>();
+        twin_agrees::<shapes::RetentionRuleChange, api::retention::RuleChange>();
+        twin_agrees::<shapes::LegalHoldLift, api::retention::HoldLift>();
+        twin_agrees::<shapes::Cancellation, api::retention::Cancellation>();
+        twin_agrees::<shapes::TemplatePreview, api::messaging::PreviewInput>();
+        twin_agrees::<shapes::PrivacyRequestNew, api::privacy::RequestNew>();
+        twin_agrees::<shapes::PrivacyRequestClose, api::privacy::RequestClose>();
+        twin_agrees::<shapes::ErasureChoice, api::privacy::ErasureChoice>();
+        twin_agrees::<shapes::PrivacySettings, api::privacy::PrivacySettings>();
+        twin_agrees::<shapes::MergeRequest, api::customers::MergeRequest>();
+        twin_agrees::<shapes::AuditExportQuery, api::audit::ExportQuery>();
+        twin_agrees::<shapes::CustomerExportQuery, api::customers::ExportQuery>();
+        twin_agrees::<shapes::ImportQuery, api::customers::ImportQuery>();
+        twin_agrees::<shapes::MessageQuery, api::messaging::LogQuery>();
+        twin_agrees::<shapes::DailyUsageQuery, api::usage::DailyQuery>();
+    }
 }

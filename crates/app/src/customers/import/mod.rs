@@ -94,7 +94,7 @@ pub struct SourceRow {
     pub blank: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DedupeBy {
     #[default]
@@ -104,7 +104,7 @@ pub enum DedupeBy {
     None,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnDuplicate {
     #[default]
@@ -112,7 +112,7 @@ pub enum OnDuplicate {
     Update,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BadRows {
     #[default]
@@ -139,7 +139,7 @@ pub struct ImportOptions {
 }
 
 /// A row that was not imported, and why.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct RejectedRow {
     pub line: u64,
     pub field: Option<String>,
@@ -147,7 +147,7 @@ pub struct RejectedRow {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct ImportReport {
     pub rows_read: u64,
     pub created: u64,
@@ -272,7 +272,8 @@ pub fn plan_mapping(
 }
 
 /// The header and first rows of a CSV file with the guessed mapping, for the preview.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ImportPreview")]
 pub struct CsvPreview {
     pub headers: Vec<String>,
     pub guessed: Vec<Option<String>>,
