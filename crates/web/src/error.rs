@@ -4,7 +4,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 use steward_app::AppError;
 use steward_store::StoreError;
 
@@ -99,12 +99,7 @@ impl From<Failure> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let Failure { status, code, message, field, retry_after, next_free, internal } = self.0;
-        let body = match next_free {
-            Some(next_free) => {
-                json!({ "error": { "code": code, "message": message, "field": field, "next_free": next_free } })
-            }
-            None => json!({ "error": { "code": code, "message": message, "field": field } }),
-        };
+        let body = ErrorBody { error: ErrorDetail { code, message, field, next_free: next_free.map(|times| *times) } };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(internal) = internal {
             response.extensions_mut().insert(crate::security::InternalError(internal));
@@ -119,3 +114,23 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Every failure of the API: `{"error": {"code", "message", "field"}}`.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Error")]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for a program and for a person.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ErrorDetail {
+    /// A stable word: `invalid`, `not_found`, `conflict`, `slot_taken`, ...
+    pub code: &'static str,
+    pub message: String,
+    /// The field at fault, when one is.
+    pub field: Option<String>,
+    /// A taken time: the next free start times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_free: Option<Vec<String>>,
+}

@@ -6,7 +6,7 @@
 //! a [`Route`] at all; the API description and the place in the menu follow by name:
 //!
 //! ```ignore
-//! get("/api/v1/customers/{customer_id}", api::show).needs(CustomersRead).answers("Customer").about("One customer")
+//! get("/api/v1/customers/{customer_id}", api::show).needs(CustomersRead).answers::<CustomerDetail>().about("One customer")
 //! ```
 //!
 //! [`all`] concatenates the capabilities' lists. The router, the guards, the OpenAPI
@@ -14,6 +14,7 @@
 //! walk are all built from that one list.
 
 use crate::guard::{GuardState, guard};
+use crate::openapi::{SchemaRef, schema_of};
 use crate::{AppState, access, audit, booking, customers, messaging, openapi, operations, pages, privacy, security};
 use crate::{retention, tenancy, usage};
 use axum::Router;
@@ -21,16 +22,19 @@ use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::MethodRouter;
+use schemars::JsonSchema;
 use std::sync::LazyLock;
 use steward_domain::permissions::{Access, Permission};
 
 /// How the OpenAPI document describes an API route.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct ApiDoc {
-    /// Component schema of the request body, if it has one.
-    pub request: Option<&'static str>,
-    /// Component schema of the success response; `None` when it answers no JSON.
-    pub response: Option<&'static str>,
+    /// The type of the request body, if it has one.
+    pub request: Option<SchemaRef>,
+    /// The type of the query string, if it reads one.
+    pub query: Option<SchemaRef>,
+    /// The type of the success response; `None` when it answers no JSON.
+    pub response: Option<SchemaRef>,
     /// Whether the response is a list of `response`.
     pub list: bool,
     pub success_status: u16,
@@ -129,20 +133,26 @@ impl Route {
         self
     }
 
-    /// An API route: takes a JSON body of the named component schema.
-    pub fn takes(mut self, schema: &'static str) -> Self {
-        self.api_doc().request = Some(schema);
+    /// An API route: takes a JSON body of type `T`.
+    pub fn takes<T: JsonSchema>(mut self) -> Self {
+        self.api_doc().request = Some(schema_of::<T>());
         self
     }
 
-    /// An API route: answers the named component schema.
-    pub fn answers(self, schema: &'static str) -> Self {
-        self.answering(schema, false)
+    /// An API route: reads its query string into `T`, one parameter per field.
+    pub fn query<T: JsonSchema>(mut self) -> Self {
+        self.api_doc().query = Some(schema_of::<T>());
+        self
     }
 
-    /// An API route: answers a list of the named component schema.
-    pub fn answers_list(self, schema: &'static str) -> Self {
-        self.answering(schema, true)
+    /// An API route: answers a `T`.
+    pub fn answers<T: JsonSchema>(self) -> Self {
+        self.answering(schema_of::<T>(), false)
+    }
+
+    /// An API route: answers a list of `T`.
+    pub fn answers_list<T: JsonSchema>(self) -> Self {
+        self.answering(schema_of::<T>(), true)
     }
 
     /// An API route that answers no JSON: 204, or a file for a `GET`.
@@ -159,7 +169,7 @@ impl Route {
         self
     }
 
-    fn answering(mut self, schema: &'static str, list: bool) -> Self {
+    fn answering(mut self, schema: SchemaRef, list: bool) -> Self {
         let method = self.method.clone();
         let status_fixed = self.status_fixed;
         let doc = self.api_doc();
@@ -175,6 +185,7 @@ impl Route {
         let method = self.method.clone();
         self.api.get_or_insert_with(|| ApiDoc {
             request: None,
+            query: None,
             response: None,
             list: false,
             success_status: usual_status(&method, None),
@@ -184,7 +195,7 @@ impl Route {
 
 /// The success status a method usually answers: 201 for a `POST` that answers what it
 /// created, 204 for a change that answers nothing.
-fn usual_status(method: &Method, response: Option<&'static str>) -> u16 {
+fn usual_status(method: &Method, response: Option<SchemaRef>) -> u16 {
     match (method, response) {
         (&Method::GET, _) => 200,
         (_, None) => 204,

@@ -22,7 +22,7 @@ pub async fn show(
     Ok(Json(members::get(&state.app, &who, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberChange {
     /// A role id or name.
@@ -49,10 +49,11 @@ pub async fn invitations(State(state): State<AppState>, Auth(who): Auth) -> ApiR
     Ok(Json(members::pending_invitations(&state.app, &who).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvitationNew {
     email: String,
+    /// A role id or name.
     role: String,
 }
 
@@ -79,7 +80,17 @@ pub async fn own_data(
     State(state): State<AppState>,
     Auth(who): Auth,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<MemberData>> {
     let id = parse_id("member_id", &id)?;
-    Ok(Json(members::own_data(&state.app, &who, id).await?))
+    Ok(Json(MemberData(members::own_data(&state.app, &who, id).await?)))
 }
+
+/// Everything Steward holds about a member: one array of rows per table (`members`,
+/// `sessions`, `api_tokens`, `policy_acceptances`, `audit_events`, `usage_events`).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(transparent)]
+#[schemars(rename = "MemberData")]
+pub struct MemberData(
+    #[schemars(with = "std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>")]
+    serde_json::Value,
+);

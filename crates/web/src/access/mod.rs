@@ -12,6 +12,7 @@ pub mod tokens_api;
 pub mod tokens_pages;
 
 use crate::routes::{Route, delete, get, patch, post};
+use steward_app::access::{members, principal, roles, tokens};
 use steward_domain::permissions::Permission::{MembersManage, MembersRead, RolesManage};
 
 /// The routes of this capability.
@@ -45,23 +46,23 @@ pub fn routes() -> Vec<Route> {
         post("/app/roles", roles_pages::create).needs(RolesManage).about("Create a custom role"),
         post("/app/roles/{role_id}", roles_pages::update).needs(RolesManage).about("Change a custom role"),
         post("/app/roles/{role_id}/delete", roles_pages::delete).needs(RolesManage).about("Delete a custom role"),
-        get("/api/v1/me", me_api::me).member().answers("Me").about("The member this token belongs to"),
-        get("/api/v1/permissions", roles_api::permissions).member().answers_list("Permission").about("Every permission a role can hold"),
-        get("/api/v1/members", members_api::list).needs(MembersRead).answers_list("Member").about("Members of the business"),
-        get("/api/v1/members/{member_id}", members_api::show).needs(MembersRead).answers("Member").about("One member"),
-        get("/api/v1/members/{member_id}/data", members_api::own_data).needs(MembersManage).answers("MemberData").about("Everything Steward holds about a member (profile, sessions, tokens, what they did), for their administrator to hand them"),
-        patch("/api/v1/members/{member_id}", members_api::update).needs(MembersManage).takes("MemberChange").answers("Member").about("Change a member's role"),
+        get("/api/v1/me", me_api::me).member().answers::<principal::MeView>().about("The member this token belongs to"),
+        get("/api/v1/permissions", roles_api::permissions).member().answers_list::<roles::PermissionView>().about("Every permission a role can hold"),
+        get("/api/v1/members", members_api::list).needs(MembersRead).answers_list::<members::MemberView>().about("Members of the business"),
+        get("/api/v1/members/{member_id}", members_api::show).needs(MembersRead).answers::<members::MemberView>().about("One member"),
+        get("/api/v1/members/{member_id}/data", members_api::own_data).needs(MembersManage).answers::<members_api::MemberData>().about("Everything Steward holds about a member (profile, sessions, tokens, what they did), for their administrator to hand them"),
+        patch("/api/v1/members/{member_id}", members_api::update).needs(MembersManage).takes::<members_api::MemberChange>().answers::<members::MemberView>().about("Change a member's role"),
         delete("/api/v1/members/{member_id}", members_api::remove).needs(MembersManage).answers_no_json().about("Remove a member"),
-        get("/api/v1/invitations", members_api::invitations).needs(MembersRead).answers_list("Invitation").about("Pending invitations"),
-        post("/api/v1/invitations", members_api::invite).needs(MembersManage).takes("InvitationNew").answers("Invitation").about("Invite someone by email"),
+        get("/api/v1/invitations", members_api::invitations).needs(MembersRead).answers_list::<members::InvitationView>().about("Pending invitations"),
+        post("/api/v1/invitations", members_api::invite).needs(MembersManage).takes::<members_api::InvitationNew>().answers::<members::InvitationView>().about("Invite someone by email"),
         delete("/api/v1/invitations/{invitation_id}", members_api::revoke_invitation).needs(MembersManage).answers_no_json().about("Withdraw an invitation"),
-        get("/api/v1/roles", roles_api::list).needs(MembersRead).answers_list("Role").about("Roles of the business"),
-        post("/api/v1/roles", roles_api::create).needs(RolesManage).takes("RoleNew").answers("Role").about("Create a custom role"),
-        get("/api/v1/roles/{role_id}", roles_api::show).needs(MembersRead).answers("Role").about("One role"),
-        patch("/api/v1/roles/{role_id}", roles_api::update).needs(RolesManage).takes("RoleChange").answers("Role").about("Change a custom role"),
+        get("/api/v1/roles", roles_api::list).needs(MembersRead).answers_list::<roles::RoleView>().about("Roles of the business"),
+        post("/api/v1/roles", roles_api::create).needs(RolesManage).takes::<roles_api::RoleNew>().answers::<roles::RoleView>().about("Create a custom role"),
+        get("/api/v1/roles/{role_id}", roles_api::show).needs(MembersRead).answers::<roles::RoleView>().about("One role"),
+        patch("/api/v1/roles/{role_id}", roles_api::update).needs(RolesManage).takes::<roles_api::RoleChange>().answers::<roles::RoleView>().about("Change a custom role"),
         delete("/api/v1/roles/{role_id}", roles_api::remove).needs(RolesManage).answers_no_json().about("Delete a custom role"),
-        get("/api/v1/tokens", tokens_api::list).member().answers_list("Token").about("My API tokens"),
-        post("/api/v1/tokens", tokens_api::create).member().takes("TokenNew").answers("CreatedToken").about("Create an API token (the secret is in this response only)"),
+        get("/api/v1/tokens", tokens_api::list).member().answers_list::<tokens::TokenView>().about("My API tokens"),
+        post("/api/v1/tokens", tokens_api::create).member().takes::<tokens_api::TokenNew>().answers::<tokens::CreatedToken>().about("Create an API token (the secret is in this response only)"),
         delete("/api/v1/tokens/{token_id}", tokens_api::revoke).member().answers_no_json().about("Revoke one of my API tokens"),
     ]
 }

@@ -22,7 +22,7 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Path(id): Path
     Ok(Json(roles::get(&state.app, &who, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleNew {
     name: String,
@@ -37,7 +37,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(roles::create(&state.app, &who, &body.name, &body.permissions).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleChange {
     name: Option<String>,

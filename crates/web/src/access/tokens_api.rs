@@ -13,11 +13,12 @@ pub async fn list(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<J
     Ok(Json(tokens::list(&state.app, &who).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenNew {
     name: String,
     scopes: Vec<String>,
+    #[schemars(range(min = 1, max = 3650))]
     expires_in_days: Option<i64>,
 }
 

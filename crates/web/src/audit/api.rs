@@ -21,9 +21,11 @@ pub async fn verify(State(state): State<AppState>, Auth(who): Auth) -> ApiResult
     Ok(Json(audit::verify(&state.app, &who).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AuditExportQuery")]
 pub struct ExportQuery {
+    /// `jsonl` (default) or `csv`.
     format: Option<String>,
 }
 

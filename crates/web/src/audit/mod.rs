@@ -4,6 +4,7 @@ pub mod api;
 pub mod pages;
 
 use crate::routes::{Route, get, post};
+use steward_app::audit;
 use steward_domain::permissions::Permission::AuditRead;
 
 /// The routes of this capability.
@@ -14,15 +15,17 @@ pub fn routes() -> Vec<Route> {
         post("/app/audit/verify", pages::verify).needs(AuditRead).about("Verify the audit log"),
         get("/api/v1/audit/events", api::events)
             .needs(AuditRead)
-            .answers_list("AuditEvent")
+            .query::<audit::AuditQuery>()
+            .answers_list::<audit::AuditEventView>()
             .about("Audit events, newest first (query: action, before, limit)"),
         get("/api/v1/audit/export", api::export)
             .needs(AuditRead)
+            .query::<api::ExportQuery>()
             .answers_no_json()
             .about("The whole audit log with its chain, streamed (query: format=jsonl|csv)"),
         get("/api/v1/audit/verify", api::verify)
             .needs(AuditRead)
-            .answers("AuditVerification")
+            .answers::<audit::Verification>()
             .about("Verify the tenant's whole audit chain"),
     ]
 }

@@ -6,6 +6,7 @@ pub mod pages;
 pub mod public_pages;
 
 use crate::routes::{Route, delete, get, patch, post, put};
+use steward_app::booking::{appointments, availability, feed, setup};
 use steward_domain::permissions::Permission::{BookingsManage, BookingsRead, TenantManage};
 
 /// The routes of this capability.
@@ -61,21 +62,21 @@ pub fn routes() -> Vec<Route> {
             .about("Turn a calendar feed off"),
         get("/api/v1/locations", api::locations)
             .needs(BookingsRead)
-            .answers_list("Location")
+            .answers_list::<setup::LocationView>()
             .about("Locations of the business"),
         post("/api/v1/locations", api::create_location)
             .needs(TenantManage)
-            .takes("LocationNew")
-            .answers("Location")
+            .takes::<setup::LocationInput>()
+            .answers::<setup::LocationView>()
             .about("Add a location"),
         get("/api/v1/locations/{location_id}", api::location)
             .needs(BookingsRead)
-            .answers("Location")
+            .answers::<setup::LocationView>()
             .about("One location"),
         patch("/api/v1/locations/{location_id}", api::update_location)
             .needs(TenantManage)
-            .takes("LocationNew")
-            .answers("Location")
+            .takes::<setup::LocationInput>()
+            .answers::<setup::LocationView>()
             .about("Change a location"),
         delete("/api/v1/locations/{location_id}", api::delete_location)
             .needs(TenantManage)
@@ -83,53 +84,53 @@ pub fn routes() -> Vec<Route> {
             .about("Delete a location nothing was booked at"),
         get("/api/v1/services", api::services)
             .needs(BookingsRead)
-            .answers_list("Service")
+            .answers_list::<setup::ServiceView>()
             .about("Services of the business"),
         post("/api/v1/services", api::create_service)
             .needs(TenantManage)
-            .takes("ServiceNew")
-            .answers("Service")
+            .takes::<setup::ServiceInput>()
+            .answers::<setup::ServiceView>()
             .about("Add a service"),
-        get("/api/v1/services/{service_id}", api::service).needs(BookingsRead).answers("Service").about("One service"),
+        get("/api/v1/services/{service_id}", api::service).needs(BookingsRead).answers::<setup::ServiceView>().about("One service"),
         patch("/api/v1/services/{service_id}", api::update_service)
             .needs(TenantManage)
-            .takes("ServiceNew")
-            .answers("Service")
+            .takes::<setup::ServiceInput>()
+            .answers::<setup::ServiceView>()
             .about("Change a service (missing values stay)"),
         get("/api/v1/staff", api::staff_list)
             .needs(BookingsRead)
-            .answers_list("Staff")
+            .answers_list::<setup::StaffView>()
             .about("Staff, with services, weekly hours and coming overrides"),
         post("/api/v1/staff", api::create_staff)
             .needs(TenantManage)
-            .takes("StaffNew")
-            .answers("Staff")
+            .takes::<setup::StaffInput>()
+            .answers::<setup::StaffView>()
             .about("Add a staff member (with or without a login)"),
-        get("/api/v1/staff/{staff_id}", api::staff).needs(BookingsRead).answers("Staff").about("One staff member"),
+        get("/api/v1/staff/{staff_id}", api::staff).needs(BookingsRead).answers::<setup::StaffView>().about("One staff member"),
         patch("/api/v1/staff/{staff_id}", api::update_staff)
             .needs(TenantManage)
-            .takes("StaffNew")
-            .answers("Staff")
+            .takes::<setup::StaffInput>()
+            .answers::<setup::StaffView>()
             .about("Change a staff member"),
         put("/api/v1/staff/{staff_id}/hours", api::set_hours)
             .needs(TenantManage)
-            .takes("WeekHours")
-            .answers("Staff")
+            .takes::<setup::WeekInput>()
+            .answers::<setup::StaffView>()
             .about("Replace the weekly hours (breaks are the gaps)"),
         post("/api/v1/staff/{staff_id}/overrides", api::set_override)
             .needs(BookingsManage)
-            .takes("OverrideNew")
-            .answers("Staff")
+            .takes::<setup::OverrideInput>()
+            .answers::<setup::StaffView>()
             .status(200)
             .about("Set (or remove) the hours of one date; no ranges is a day off"),
         get("/api/v1/staff/{staff_id}/time-off", api::time_off)
             .needs(BookingsRead)
-            .answers_list("TimeOff")
+            .answers_list::<setup::TimeOffView>()
             .about("Coming time off"),
         post("/api/v1/staff/{staff_id}/time-off", api::add_time_off)
             .needs(BookingsManage)
-            .takes("TimeOffNew")
-            .answers("TimeOff")
+            .takes::<setup::TimeOffInput>()
+            .answers::<setup::TimeOffView>()
             .about("Add time off"),
         delete("/api/v1/staff/{staff_id}/time-off/{time_off_id}", api::remove_time_off)
             .needs(BookingsManage)
@@ -137,42 +138,42 @@ pub fn routes() -> Vec<Route> {
             .about("Remove time off"),
         post("/api/v1/staff/{staff_id}/calendar-feed", api::rotate_feed)
             .needs(BookingsManage)
-            .answers("FeedLink")
+            .answers::<feed::FeedLink>()
             .about("Make a new private calendar feed address (the old one stops working)"),
         delete("/api/v1/staff/{staff_id}/calendar-feed", api::revoke_feed)
             .needs(BookingsManage)
             .answers_no_json()
             .about("Turn the calendar feed off"),
-        get("/api/v1/availability", api::availability).needs(BookingsRead).answers("Availability").about(
+        get("/api/v1/availability", api::availability).needs(BookingsRead).query::<availability::AvailabilityRequest>().answers::<availability::AvailabilityView>().about(
             "Free start times (query: service_id, staff_id or anyone, location_id, from=YYYY-MM-DD, days, time_zone)",
         ),
         get("/api/v1/appointments", api::appointments)
-            .needs(BookingsRead)
-            .answers_list("Appointment")
+            .needs(BookingsRead).query::<appointments::ListRequest>()
+            .answers_list::<appointments::AppointmentView>()
             .about("Appointments of some days (query: from=YYYY-MM-DD, days, staff_id, location_id, time_zone)"),
         post("/api/v1/appointments", api::book)
             .needs(BookingsManage)
-            .takes("AppointmentNew")
-            .answers("BookingResult")
+            .takes::<appointments::BookingInput>()
+            .answers::<appointments::BookingResult>()
             .about("Book an appointment or a recurring series; a taken time is 409 with next_free"),
         get("/api/v1/appointments/{appointment_id}", api::appointment)
             .needs(BookingsRead)
-            .answers("Appointment")
+            .answers::<appointments::AppointmentView>()
             .about("One appointment"),
         patch("/api/v1/appointments/{appointment_id}", api::change_appointment)
             .needs(BookingsManage)
-            .takes("AppointmentChange")
-            .answers("Appointment")
+            .takes::<appointments::AppointmentChange>()
+            .answers::<appointments::AppointmentView>()
             .about("Move an appointment (same rules as booking) or change its notes"),
         post("/api/v1/appointments/{appointment_id}/status", api::set_status)
             .needs(BookingsManage)
-            .takes("StatusChange")
-            .answers("Appointment")
+            .takes::<appointments::StatusChange>()
+            .answers::<appointments::AppointmentView>()
             .status(200)
             .about("Confirm, check in, complete, mark a no-show, or cancel with a reason"),
         get("/api/v1/customers/{customer_id}/appointments", api::customer_appointments)
             .needs(BookingsRead)
-            .answers_list("Appointment")
+            .answers_list::<appointments::AppointmentView>()
             .about("A customer's appointments, latest first"),
     ]
 }

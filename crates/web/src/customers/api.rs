@@ -94,10 +94,11 @@ pub async fn record_consent(
     Ok((StatusCode::CREATED, Json(consents::record(&state.app, &who, id, &input).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeRequest {
     /// The record merged into this one and then deleted.
+    #[schemars(with = "steward_domain::ids::CustomerId")]
     remove: String,
     #[serde(default)]
     preview: bool,
@@ -153,9 +154,11 @@ pub async fn delete_field(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CustomerExportQuery")]
 pub struct ExportQuery {
+    /// `csv`, `vcard` or `json`.
     format: Option<String>,
 }
 
@@ -221,7 +224,7 @@ pub async fn export_response(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// `csv` (default) or `vcard`.

@@ -5,6 +5,7 @@ pub mod api;
 pub mod pages;
 
 use crate::routes::{Route, delete, get, patch, post};
+use steward_app::customers::{consents, fields, import, merge, notes, records};
 use steward_domain::permissions::Permission::{CustomersRead, CustomersWrite, TenantManage};
 
 /// Largest file an import accepts over HTTP (the CLI streams files of any size).
@@ -33,22 +34,22 @@ pub fn routes() -> Vec<Route> {
         post("/app/customers/{customer_id}/delete", pages::delete).needs(CustomersWrite).about("Delete a customer"),
         get("/app/customers/{customer_id}/merge", pages::merge_preview).needs(CustomersWrite).about("What a merge would do"),
         post("/app/customers/{customer_id}/merge", pages::merge_apply).needs(CustomersWrite).about("Merge another customer into this one"),
-        get("/api/v1/customers", api::list).needs(CustomersRead).answers("CustomerPage").about("Customers, searched and filtered (query: q, tag, field_id, field_value, sort=name|last_visit|created, cursor, limit)"),
-        post("/api/v1/customers", api::create).needs(CustomersWrite).takes("CustomerNew").answers("Customer").about("Create a customer"),
-        get("/api/v1/customers/duplicates", api::duplicates).needs(CustomersRead).answers_list("DuplicateGroup").about("Groups of customers that share a phone, an email or a name"),
-        get("/api/v1/customers/export", api::export).needs(CustomersRead).answers_no_json().about("Every customer, streamed (query: format=csv|vcard|json); sensitive values are never included"),
-        post("/api/v1/customers/import", api::import).needs(CustomersWrite).body_limit(IMPORT_BODY_LIMIT).answers("ImportReport").status(200).about("Import customers from the CSV or vCard file in the body (query: format, dedupe_by, on_duplicate, bad_rows, dry_run, mapping)"),
-        post("/api/v1/customers/import/preview", api::import_preview).needs(CustomersWrite).body_limit(IMPORT_BODY_LIMIT).answers("ImportPreview").status(200).about("The header, first rows and guessed column mapping of a CSV file"),
-        get("/api/v1/customers/{customer_id}", api::show).needs(CustomersRead).answers("Customer").about("One customer whole; sensitive values only with customers.sensitive.read (and the read is audited)"),
-        patch("/api/v1/customers/{customer_id}", api::update).needs(CustomersWrite).takes("CustomerNew").answers("Customer").about("Change a customer (missing values stay, empty strings clear)"),
+        get("/api/v1/customers", api::list).needs(CustomersRead).query::<records::ListRequest>().answers::<records::CustomerPage>().about("Customers, searched and filtered (query: q, tag, field_id, field_value, sort=name|last_visit|created, cursor, limit)"),
+        post("/api/v1/customers", api::create).needs(CustomersWrite).takes::<records::CustomerInput>().answers::<records::CustomerDetail>().about("Create a customer"),
+        get("/api/v1/customers/duplicates", api::duplicates).needs(CustomersRead).answers_list::<records::DuplicateGroup>().about("Groups of customers that share a phone, an email or a name"),
+        get("/api/v1/customers/export", api::export).needs(CustomersRead).query::<api::ExportQuery>().answers_no_json().about("Every customer, streamed (query: format=csv|vcard|json); sensitive values are never included"),
+        post("/api/v1/customers/import", api::import).needs(CustomersWrite).query::<api::ImportQuery>().body_limit(IMPORT_BODY_LIMIT).answers::<import::ImportReport>().status(200).about("Import customers from the CSV or vCard file in the body (query: format, dedupe_by, on_duplicate, bad_rows, dry_run, mapping)"),
+        post("/api/v1/customers/import/preview", api::import_preview).needs(CustomersWrite).body_limit(IMPORT_BODY_LIMIT).answers::<import::CsvPreview>().status(200).about("The header, first rows and guessed column mapping of a CSV file"),
+        get("/api/v1/customers/{customer_id}", api::show).needs(CustomersRead).answers::<records::CustomerDetail>().about("One customer whole; sensitive values only with customers.sensitive.read (and the read is audited)"),
+        patch("/api/v1/customers/{customer_id}", api::update).needs(CustomersWrite).takes::<records::CustomerInput>().answers::<records::CustomerDetail>().about("Change a customer (missing values stay, empty strings clear)"),
         delete("/api/v1/customers/{customer_id}", api::remove).needs(CustomersWrite).answers_no_json().about("Delete a customer with their notes, consents, values and key"),
-        post("/api/v1/customers/{customer_id}/notes", api::add_note).needs(CustomersWrite).takes("NoteNew").answers("Note").about("Add a note (a private note is sealed and needs customers.sensitive.read)"),
+        post("/api/v1/customers/{customer_id}/notes", api::add_note).needs(CustomersWrite).takes::<notes::NoteInput>().answers::<records::NoteView>().about("Add a note (a private note is sealed and needs customers.sensitive.read)"),
         delete("/api/v1/customers/{customer_id}/notes/{note_id}", api::delete_note).needs(CustomersWrite).answers_no_json().about("Delete a note"),
-        post("/api/v1/customers/{customer_id}/consents", api::record_consent).needs(CustomersWrite).takes("ConsentNew").answers_list("Consent").about("Record a consent or its withdrawal; answers the consents that now hold"),
-        post("/api/v1/customers/{customer_id}/merge", api::merge).needs(CustomersWrite).takes("MergeRequest").answers("MergeReport").status(200).about("Merge another customer into this one (preview: true changes nothing)"),
-        get("/api/v1/customer-fields", api::list_fields).needs(CustomersRead).answers_list("CustomerField").about("The business's own customer fields"),
-        post("/api/v1/customer-fields", api::create_field).needs(TenantManage).takes("CustomerFieldNew").answers("CustomerField").about("Define a customer field, personal or sensitive (the class never changes)"),
-        patch("/api/v1/customer-fields/{field_id}", api::update_field).needs(TenantManage).takes("CustomerFieldChange").answers("CustomerField").about("Rename a field, change its options or place"),
+        post("/api/v1/customers/{customer_id}/consents", api::record_consent).needs(CustomersWrite).takes::<consents::ConsentInput>().answers_list::<consents::ConsentView>().about("Record a consent or its withdrawal; answers the consents that now hold"),
+        post("/api/v1/customers/{customer_id}/merge", api::merge).needs(CustomersWrite).takes::<api::MergeRequest>().answers::<merge::MergeReport>().status(200).about("Merge another customer into this one (preview: true changes nothing)"),
+        get("/api/v1/customer-fields", api::list_fields).needs(CustomersRead).answers_list::<fields::FieldView>().about("The business's own customer fields"),
+        post("/api/v1/customer-fields", api::create_field).needs(TenantManage).takes::<fields::FieldInput>().answers::<fields::FieldView>().about("Define a customer field, personal or sensitive (the class never changes)"),
+        patch("/api/v1/customer-fields/{field_id}", api::update_field).needs(TenantManage).takes::<fields::FieldChange>().answers::<fields::FieldView>().about("Rename a field, change its options or place"),
         delete("/api/v1/customer-fields/{field_id}", api::delete_field).needs(TenantManage).answers_no_json().about("Delete a field and every value of it"),
     ]
 }

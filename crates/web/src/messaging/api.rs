@@ -55,13 +55,15 @@ pub async fn save_template(
     Ok(Json(settings::save_template(&state.app, &who, &input).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TemplatePreview")]
 pub struct PreviewInput {
     body: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "TemplatePreviewText")]
 pub struct PreviewText {
     text: String,
 }
@@ -82,8 +84,9 @@ pub async fn send_test(
     Ok(Json(settings::send_test(&state.app, &who, &input).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "MessageQuery")]
 pub struct LogQuery {
     status: Option<String>,
 }

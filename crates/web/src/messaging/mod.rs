@@ -6,6 +6,7 @@ pub mod pages;
 pub mod provider_hooks;
 
 use crate::routes::{Route, delete, get, post, put};
+use steward_app::messaging::{log, settings};
 use steward_domain::permissions::Permission::{BookingsManage, CustomersRead, TenantManage, TenantRead};
 
 /// The routes of this capability.
@@ -43,17 +44,17 @@ pub fn routes() -> Vec<Route> {
             .about("Send a failed message again"),
         get("/api/v1/messaging", api::show)
             .needs(TenantRead)
-            .answers("MessagingSettings")
+            .answers::<settings::SettingsView>()
             .about("Reminder rules, connected provider accounts (secrets masked) and the channels that can send now"),
         put("/api/v1/messaging/rules", api::set_rules)
             .needs(TenantManage)
-            .takes("MessagingRules")
-            .answers("MessagingRules")
+            .takes::<settings::RulesInput>()
+            .answers::<settings::RulesInput>()
             .about("Set when reminders go, the channel order with fallback, quiet hours, services and notices"),
         post("/api/v1/messaging/channels", api::connect)
             .needs(TenantManage)
-            .takes("MessagingChannelNew")
-            .answers("MessagingChannel")
+            .takes::<settings::ChannelInput>()
+            .answers::<settings::ChannelView>()
             .about("Connect the business's own Twilio or WhatsApp account; secrets are sealed and never returned"),
         delete("/api/v1/messaging/channels/{channel}", api::disconnect)
             .needs(TenantManage)
@@ -61,36 +62,37 @@ pub fn routes() -> Vec<Route> {
             .about("Disconnect a provider account"),
         get("/api/v1/messaging/templates", api::templates)
             .needs(TenantRead)
-            .answers_list("MessageTemplate")
+            .answers_list::<settings::TemplateView>()
             .about("Every kind of message in every language, with a preview"),
         put("/api/v1/messaging/templates", api::save_template)
             .needs(TenantManage)
-            .takes("MessageTemplateChange")
-            .answers("MessageTemplate")
+            .takes::<settings::TemplateInput>()
+            .answers::<settings::TemplateView>()
             .about("Write a template; only the declared fields may be used"),
         post("/api/v1/messaging/templates/preview", api::preview)
             .needs(TenantRead)
-            .takes("TemplatePreview")
-            .answers("TemplatePreviewText")
+            .takes::<api::PreviewInput>()
+            .answers::<api::PreviewText>()
             .status(200)
             .about("What a template would send, with made-up values"),
         post("/api/v1/messaging/test", api::send_test)
             .needs(TenantManage)
-            .takes("MessageTest")
-            .answers("MessageTestResult")
+            .takes::<settings::TestInput>()
+            .answers::<settings::TestResult>()
             .status(200)
             .about("Send a test message now on one channel, to an address you type"),
         get("/api/v1/messages", api::messages)
             .needs(CustomersRead)
-            .answers_list("Message")
+            .query::<api::LogQuery>()
+            .answers_list::<log::MessageView>()
             .about("The business's latest messages with status, channel and the provider's id"),
         get("/api/v1/customers/{customer_id}/messages", api::of_customer)
             .needs(CustomersRead)
-            .answers_list("Message")
+            .answers_list::<log::MessageView>()
             .about("A customer's messages, newest first"),
         post("/api/v1/messages/{message_id}/retry", api::retry)
             .needs(BookingsManage)
-            .answers("Message")
+            .answers::<log::MessageView>()
             .status(200)
             .about("Send a failed message again"),
     ]

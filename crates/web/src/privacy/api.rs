@@ -15,12 +15,16 @@ pub async fn list(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<J
     Ok(Json(requests::inbox(&state.app, &who).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "PrivacyRequestNew")]
 pub struct RequestNew {
+    #[schemars(with = "steward_domain::ids::CustomerId")]
     customer_id: String,
+    #[schemars(extend("enum" = ["access", "correction", "erasure"]))]
     kind: String,
     #[serde(default)]
+    #[schemars(length(max = 2000))]
     message: String,
 }
 
@@ -43,9 +47,11 @@ pub async fn show(
     Ok(Json(requests::get(&state.app, &who, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "PrivacyRequestClose")]
 pub struct RequestClose {
+    #[schemars(extend("enum" = ["done", "rejected"]))]
     outcome: String,
     #[serde(default)]
     note: String,
@@ -87,10 +93,11 @@ pub async fn export(State(state): State<AppState>, Auth(who): Auth, Path(id): Pa
     Ok(zip_download(person::archive_for(&state.app, &who, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErasureChoice {
     #[serde(default)]
+    /// Keep the person's appointments for statistics, detached from them.
     keep_appointments_anonymized: bool,
 }
 
@@ -114,9 +121,10 @@ pub async fn erase(
     Ok(Json(person::erase(&state.app, &who, id, body.keep_appointments_anonymized).await?))
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrivacySettings {
+    #[schemars(extend("enum" = ["gdpr", "dpdp", "ccpa"]))]
     jurisdiction: String,
 }
 

@@ -5,6 +5,7 @@ pub mod api;
 pub mod pages;
 
 use crate::routes::{Route, get, post, put};
+use steward_app::privacy::{person, requests};
 use steward_domain::permissions::Permission::{PrivacyManage, TenantRead};
 
 /// The routes of this capability.
@@ -42,26 +43,26 @@ pub fn routes() -> Vec<Route> {
             .about("Close a privacy request"),
         get("/api/v1/privacy/requests", api::list)
             .needs(PrivacyManage)
-            .answers_list("PrivacyRequest")
+            .answers_list::<requests::RequestView>()
             .about("The privacy inbox: open requests by due date, then the closed ones"),
         post("/api/v1/privacy/requests", api::open)
             .needs(PrivacyManage)
-            .takes("PrivacyRequestNew")
-            .answers("PrivacyRequest")
+            .takes::<api::RequestNew>()
+            .answers::<requests::RequestView>()
             .about("Open a request for a customer who asked at the counter; due by the business's jurisdiction"),
         get("/api/v1/privacy/requests/{request_id}", api::show)
             .needs(PrivacyManage)
-            .answers("PrivacyRequest")
+            .answers::<requests::RequestView>()
             .about("One privacy request"),
         post("/api/v1/privacy/requests/{request_id}/close", api::close)
             .needs(PrivacyManage)
-            .takes("PrivacyRequestClose")
-            .answers("PrivacyRequest")
+            .takes::<api::RequestClose>()
+            .answers::<requests::RequestView>()
             .status(200)
             .about("Close a request as done (a correction made through the normal forms) or rejected, with a note"),
         post("/api/v1/privacy/requests/{request_id}/answer-access", api::answer_access)
             .needs(PrivacyManage)
-            .answers("PrivacyRequest")
+            .answers::<requests::RequestView>()
             .status(200)
             .about("Answer an access request: done, and the person is mailed a link to their archive, good for 7 days"),
         get("/api/v1/privacy/requests/{request_id}/export", api::export)
@@ -70,26 +71,26 @@ pub fn routes() -> Vec<Route> {
             .about("The person's archive (ZIP: one JSON file per kind of record and a readable summary)"),
         post("/api/v1/privacy/requests/{request_id}/erasure-preview", api::preview_erasure)
             .needs(PrivacyManage)
-            .takes("ErasureChoice")
-            .answers("ErasureReport")
+            .takes::<api::ErasureChoice>()
+            .answers::<person::ErasureReport>()
             .status(200)
             .about("What an erasure would find, do and keep, changing nothing"),
         post("/api/v1/privacy/requests/{request_id}/erase", api::erase)
             .needs(PrivacyManage)
-            .takes("ErasureChoice")
-            .answers("ErasureReport")
+            .takes::<api::ErasureChoice>()
+            .answers::<person::ErasureReport>()
             .status(200)
             .about(
                 "Erase the person: every row the registry says holds them deleted or anonymized, their key destroyed",
             ),
         get("/api/v1/privacy/settings", api::settings)
             .needs(TenantRead)
-            .answers("PrivacySettings")
+            .answers::<api::PrivacySettings>()
             .about("The jurisdiction privacy requests are answered under (it sets their due dates)"),
         put("/api/v1/privacy/settings", api::set_settings)
             .needs(PrivacyManage)
-            .takes("PrivacySettings")
-            .answers("PrivacySettings")
+            .takes::<api::PrivacySettings>()
+            .answers::<api::PrivacySettings>()
             .about("Choose the jurisdiction: gdpr (30 days), dpdp (90 days) or ccpa (45 days)"),
     ]
 }

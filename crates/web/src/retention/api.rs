@@ -17,13 +17,17 @@ pub async fn rules(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<
     Ok(Json(rules::list(&state.app, &who).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "RetentionRuleChange")]
 pub struct RuleChange {
+    #[schemars(extend("enum" = ["usage", "security_log", "personal"]))]
     data_class: String,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     keep_days: Option<i64>,
     #[serde(default)]
+    /// Go back to the operator's default.
     default: bool,
 }
 
@@ -47,9 +51,11 @@ pub async fn set_hold(
     Ok((StatusCode::CREATED, Json(holds::set_by(&state.app, &who, body).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "LegalHoldLift")]
 pub struct HoldLift {
+    #[schemars(length(max = 500))]
     reason: String,
 }
 
@@ -72,10 +78,11 @@ pub async fn lifecycle(State(state): State<AppState>, Auth(who): Auth) -> ApiRes
     Ok(Json(lifecycle::of_member(&state.app, &who).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cancellation {
     #[serde(default)]
+    #[schemars(length(max = 500))]
     reason: Option<String>,
 }
 

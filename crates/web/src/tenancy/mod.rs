@@ -5,6 +5,7 @@ pub mod business_pages;
 pub mod dashboard_page;
 
 use crate::routes::{Route, get, patch, post};
+use steward_app::tenancy;
 use steward_domain::permissions::Permission::{TenantManage, TenantRead};
 
 /// The routes of this capability.
@@ -16,11 +17,14 @@ pub fn routes() -> Vec<Route> {
             .about("Send the verification mail again"),
         get("/app/business", business_pages::show).needs(TenantRead).menu(70, "Business").about("Business profile"),
         post("/app/business", business_pages::update).needs(TenantManage).about("Change the business profile"),
-        get("/api/v1/tenant", api::show).needs(TenantRead).answers("Tenant").about("The business profile"),
+        get("/api/v1/tenant", api::show)
+            .needs(TenantRead)
+            .answers::<tenancy::TenantView>()
+            .about("The business profile"),
         patch("/api/v1/tenant", api::update)
             .needs(TenantManage)
-            .takes("TenantChange")
-            .answers("Tenant")
+            .takes::<tenancy::ProfileChange>()
+            .answers::<tenancy::TenantView>()
             .about("Change the business profile"),
     ]
 }

@@ -8,10 +8,13 @@ use axum::extract::State;
 use serde::Deserialize;
 use steward_app::usage::{self, DailyUsage};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "DailyUsageQuery")]
 pub struct DailyQuery {
+    /// First day, `YYYY-MM-DD`, UTC.
     from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, UTC.
     to: Option<String>,
 }
 

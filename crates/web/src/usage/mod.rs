@@ -5,6 +5,8 @@ pub mod api;
 pub mod pages;
 
 use crate::routes::{Route, get};
+use steward_app::diagnostics;
+use steward_app::usage;
 use steward_domain::permissions::Permission::AuditRead;
 
 /// The routes of this capability.
@@ -20,11 +22,12 @@ pub fn routes() -> Vec<Route> {
             .about("Recent failed and slow requests"),
         get("/api/v1/usage/daily", api::daily)
             .needs(AuditRead)
-            .answers_list("DailyUsage")
+            .query::<api::DailyQuery>()
+            .answers_list::<usage::DailyUsage>()
             .about("Features used and pages viewed, counted per day (query: from, to as YYYY-MM-DD, UTC)"),
         get("/api/v1/problems", api::problems)
             .needs(AuditRead)
-            .answers_list("Problem")
+            .answers_list::<diagnostics::Problem>()
             .about("This business's recent failed (5xx) and slow requests, newest first, by request id"),
     ]
 }
