@@ -2,9 +2,10 @@
 //! them smoother, and every page works without JavaScript.
 //!
 //! This module is the frame every capability's pages share: the layout's [`Chrome`] with
-//! the menu (built from the routes that declare a menu entry), rendering, the error page,
-//! and forms read with [`FormData`], which keeps repeated fields (checkbox lists) and never
-//! fails on odd input; validation belongs to the services.
+//! the menu (built from the routes that declare a menu entry), rendering, the error page
+//! (which every handler's [`PageResult`] turns its errors into), and forms read with
+//! [`FormData`], which keeps repeated fields (checkbox lists) and never fails on odd input;
+//! validation belongs to the services.
 
 use crate::AppState;
 use crate::error::{Failure, describe};
@@ -17,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
+use steward_domain::ValidationError;
 use steward_domain::permissions::Access;
 
 /// A link in the navigation.
@@ -60,6 +62,12 @@ impl Chrome {
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;
+        Ok(Self::member_of(business, who, title, current))
+    }
+
+    /// As [`Chrome::member`], for a page that read the business's name along with the rest
+    /// of what it shows.
+    pub fn member_of(business: String, who: &Principal, title: &str, current: &str) -> Self {
         let links: Vec<NavLink> = crate::routes::menu()
             .iter()
             .filter(|(_, _, access)| match access {
@@ -68,14 +76,14 @@ impl Chrome {
             })
             .map(|(entry, href, _)| NavLink { href, label: entry.label, current: *href == current })
             .collect();
-        Ok(Self {
+        Self {
             title: title.into(),
             nav: Some(Nav { business, member: who.name.clone(), role: who.role.clone(), links }),
             csrf: who.csrf_token().unwrap_or_default().to_string(),
             notice: None,
             error: None,
             error_field: String::new(),
-        })
+        }
     }
 
     pub fn with_notice(mut self, notice: Option<&str>) -> Self {
@@ -191,17 +199,51 @@ pub fn failure_page(failure: Failure) -> Response {
     response
 }
 
-/// A service error on a page: sign-in errors go to the login form, the rest get a page.
-pub fn error_response(error: &AppError) -> Response {
-    match error {
-        AppError::Unauthenticated => Redirect::to("/login").into_response(),
-        other => failure_page(describe(other)),
+/// What a page handler answers: the page, or the reason it cannot be shown, so a handler
+/// reaches for `?` instead of matching every call's error by hand.
+pub type PageResult = Result<Response, PageError>;
+
+/// Why a page is not shown. A service's sign-in error redirects to the login form;
+/// everything else becomes the error page of [`failure_page`], with its status (and
+/// `Retry-After` when there is one).
+///
+/// A handler that shows the error inside a form instead (a field left empty, a name
+/// already taken) matches those errors itself and only lets the rest through here.
+#[derive(Debug)]
+pub enum PageError {
+    /// A service refused or failed.
+    Service(AppError),
+    /// A failure the web layer described itself, such as an id that does not parse.
+    Described(Failure),
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        PageError::Service(error)
     }
 }
 
-/// The page a handler built, or the page for its error.
-pub fn or_error_page(result: Result<Response, AppError>) -> Response {
-    result.unwrap_or_else(|e| error_response(&e))
+/// A rule broken in the domain is the service's "invalid", as it is everywhere else.
+impl From<ValidationError> for PageError {
+    fn from(error: ValidationError) -> Self {
+        PageError::Service(error.into())
+    }
+}
+
+impl From<Failure> for PageError {
+    fn from(failure: Failure) -> Self {
+        PageError::Described(failure)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Service(AppError::Unauthenticated) => Redirect::to("/login").into_response(),
+            PageError::Service(error) => failure_page(describe(&error)),
+            PageError::Described(failure) => failure_page(failure),
+        }
+    }
 }
 
 /// Anything Steward does not serve: JSON under the API, a page elsewhere.

@@ -639,9 +639,18 @@ pub async fn of_customer(
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
     // A customer of another tenant is "not found", not an empty history.
     steward_store::customers::records::find(&mut tx, customer).await?.ok_or(AppError::NotFound)?;
-    let found = rows::of_customer(&mut tx, customer, 200).await?;
-    let no_shows = rows::no_shows(&mut tx, customer).await?;
+    let history = of_customer_in(&mut tx, customer).await?;
     tx.commit().await?;
+    Ok(history)
+}
+
+/// What [`of_customer`] reads, in the caller's transaction, for a customer it has found.
+pub(crate) async fn of_customer_in(
+    tx: &mut TenantTx,
+    customer: CustomerId,
+) -> Result<(Vec<AppointmentView>, i64), AppError> {
+    let found = rows::of_customer(tx, customer, 200).await?;
+    let no_shows = rows::no_shows(tx, customer).await?;
     Ok((found.iter().map(view).collect(), no_shows))
 }
 

@@ -13,6 +13,7 @@ pub mod fields;
 pub mod import;
 pub mod merge;
 pub mod notes;
+pub mod overview;
 pub mod records;
 
 use crate::{App, AppError};

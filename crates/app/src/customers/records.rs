@@ -421,7 +421,7 @@ pub async fn get(app: &App, who: &Principal, id: CustomerId) -> Result<CustomerD
 
 /// Reads a customer whole. With `reveal`, sensitive values are opened and the read is
 /// audited (which needs a read-write transaction).
-async fn load_detail(
+pub(crate) async fn load_detail(
     app: &App,
     tx: &mut TenantTx,
     who: &Principal,

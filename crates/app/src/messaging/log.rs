@@ -10,6 +10,7 @@ use serde_json::json;
 use steward_domain::ids::CustomerId;
 use steward_domain::messaging::{Kind, Status};
 use steward_domain::permissions::Permission;
+use steward_store::TenantTx;
 use steward_store::messaging::outbox::{self as rows, MessageRow};
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -73,8 +74,14 @@ pub async fn of_customer(app: &App, who: &Principal, customer: CustomerId) -> Re
     who.require(Permission::CustomersRead)?;
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
     steward_store::customers::records::find(&mut tx, customer).await?.ok_or(AppError::NotFound)?;
-    let found = rows::of_customer(&mut tx, customer, 200).await?;
+    let found = of_customer_in(&mut tx, customer).await?;
     tx.commit().await?;
+    Ok(found)
+}
+
+/// What [`of_customer`] reads, in the caller's transaction, for a customer it has found.
+pub(crate) async fn of_customer_in(tx: &mut TenantTx, customer: CustomerId) -> Result<Vec<MessageView>, AppError> {
+    let found = rows::of_customer(tx, customer, 200).await?;
     Ok(found.iter().map(view).collect())
 }
 

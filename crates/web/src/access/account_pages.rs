@@ -2,10 +2,9 @@
 
 use crate::AppState;
 use crate::extract::Auth;
-use crate::pages::{Chrome, FormData, NoticeQuery, error_response, render, see_other};
+use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
 use steward_app::access::auth;
 use steward_app::access::members::{self, MemberView};
 use steward_app::access::principal::Principal;
@@ -19,12 +18,7 @@ pub struct AccountPage {
     pub acceptances: Vec<(String, String)>,
 }
 
-async fn page(
-    state: &AppState,
-    who: &Principal,
-    notice: Option<&str>,
-    error: Option<&AppError>,
-) -> Result<Response, AppError> {
+async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>) -> PageResult {
     let chrome =
         Chrome::member(state, who, "My account", "/app/account").await?.with_notice(notice).with_error_opt(error);
     let member = members::own_profile(&state.app, who).await?;
@@ -33,20 +27,20 @@ async fn page(
     Ok(render(status, &AccountPage { chrome, member, acceptances }))
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
-    page(&state, &who, query.notice.as_deref(), None).await.unwrap_or_else(|e| error_response(&e))
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> PageResult {
+    page(&state, &who, query.notice.as_deref(), None).await
 }
 
-pub async fn update(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn update(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     match members::update_own_profile(&state.app, &who, form.get("name"), Some(form.get("phone"))).await {
-        Ok(_) => see_other("/app/account?notice=saved"),
-        Err(error) => page(&state, &who, None, Some(&error)).await.unwrap_or_else(|e| error_response(&e)),
+        Ok(_) => Ok(see_other("/app/account?notice=saved")),
+        Err(error) => page(&state, &who, None, Some(&error)).await,
     }
 }
 
-pub async fn change_password(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn change_password(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     match auth::change_password(&state.app, &who, form.get("current_password"), form.get("new_password")).await {
-        Ok(()) => see_other("/app/account?notice=password_changed"),
-        Err(error) => page(&state, &who, None, Some(&error)).await.unwrap_or_else(|e| error_response(&e)),
+        Ok(()) => Ok(see_other("/app/account?notice=password_changed")),
+        Err(error) => page(&state, &who, None, Some(&error)).await,
     }
 }

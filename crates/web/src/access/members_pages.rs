@@ -2,10 +2,9 @@
 
 use crate::AppState;
 use crate::extract::{Auth, parse_id};
-use crate::pages::{Chrome, FormData, NoticeQuery, error_response, failure_page, or_error_page, render, see_other};
+use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::members::{self, InvitationView, MemberView};
 use steward_app::access::principal::Principal;
@@ -30,7 +29,7 @@ async fn page(
     notice: Option<&str>,
     error: Option<&AppError>,
     invite_email: &str,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let chrome = Chrome::member(state, who, "Members", "/app/members").await?.with_notice(notice).with_error_opt(error);
     let business = chrome.nav.as_ref().map(|n| n.business.clone()).unwrap_or_default();
     let page = MembersPage {
@@ -46,20 +45,20 @@ async fn page(
     Ok(render(status, &page))
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
-    or_error_page(page(&state, &who, query.notice.as_deref(), None, "").await)
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> PageResult {
+    page(&state, &who, query.notice.as_deref(), None, "").await
 }
 
-pub async fn invite(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn invite(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     match members::invite(&state.app, &who, form.get("email"), form.get("role")).await {
-        Ok(_) => see_other("/app/members?notice=invited"),
+        Ok(_) => Ok(see_other("/app/members?notice=invited")),
         Err(
             error @ (AppError::Invalid(_)
             | AppError::Conflict { .. }
             | AppError::NotAllowed(_)
             | AppError::Forbidden(_)),
-        ) => or_error_page(page(&state, &who, None, Some(&error), form.get("email")).await),
-        Err(error) => error_response(&error),
+        ) => page(&state, &who, None, Some(&error), form.get("email")).await,
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -68,37 +67,26 @@ pub async fn change_role(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match parse_id("member_id", &id) {
-        Ok(id) => id,
-        Err(failure) => return failure_page(failure),
-    };
+) -> PageResult {
+    let id = parse_id("member_id", &id)?;
     match members::change_role(&state.app, &who, id, form.get("role")).await {
-        Ok(_) => see_other("/app/members?notice=role_changed"),
-        Err(AppError::NotFound) => error_response(&AppError::NotFound),
-        Err(error) => or_error_page(page(&state, &who, None, Some(&error), "").await),
+        Ok(_) => Ok(see_other("/app/members?notice=role_changed")),
+        Err(AppError::NotFound) => Err(AppError::NotFound.into()),
+        Err(error) => page(&state, &who, None, Some(&error), "").await,
     }
 }
 
-pub async fn remove(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match parse_id("member_id", &id) {
-        Ok(id) => id,
-        Err(failure) => return failure_page(failure),
-    };
+pub async fn remove(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = parse_id("member_id", &id)?;
     match members::remove(&state.app, &who, id).await {
-        Ok(()) => see_other("/app/members?notice=removed"),
-        Err(AppError::NotFound) => error_response(&AppError::NotFound),
-        Err(error) => or_error_page(page(&state, &who, None, Some(&error), "").await),
+        Ok(()) => Ok(see_other("/app/members?notice=removed")),
+        Err(AppError::NotFound) => Err(AppError::NotFound.into()),
+        Err(error) => page(&state, &who, None, Some(&error), "").await,
     }
 }
 
-pub async fn revoke_invitation(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match parse_id("invitation_id", &id) {
-        Ok(id) => id,
-        Err(failure) => return failure_page(failure),
-    };
-    match members::revoke_invitation(&state.app, &who, id).await {
-        Ok(()) => see_other("/app/members?notice=revoked"),
-        Err(error) => error_response(&error),
-    }
+pub async fn revoke_invitation(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = parse_id("invitation_id", &id)?;
+    members::revoke_invitation(&state.app, &who, id).await?;
+    Ok(see_other("/app/members?notice=revoked"))
 }

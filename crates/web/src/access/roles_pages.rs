@@ -2,10 +2,9 @@
 
 use crate::AppState;
 use crate::extract::{Auth, parse_id};
-use crate::pages::{Chrome, FormData, NoticeQuery, error_response, failure_page, or_error_page, render, see_other};
+use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_app::access::roles::{self, PermissionView, RoleView, all_permissions};
@@ -20,12 +19,7 @@ pub struct RolesPage {
     pub can_manage: bool,
 }
 
-async fn page(
-    state: &AppState,
-    who: &Principal,
-    notice: Option<&str>,
-    error: Option<&AppError>,
-) -> Result<Response, AppError> {
+async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>) -> PageResult {
     let chrome = Chrome::member(state, who, "Roles", "/app/roles").await?.with_notice(notice).with_error_opt(error);
     let page = RolesPage {
         chrome,
@@ -37,14 +31,14 @@ async fn page(
     Ok(render(status, &page))
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
-    or_error_page(page(&state, &who, query.notice.as_deref(), None).await)
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> PageResult {
+    page(&state, &who, query.notice.as_deref(), None).await
 }
 
-pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     match roles::create(&state.app, &who, form.get("name"), &form.all("permissions")).await {
-        Ok(_) => see_other("/app/roles?notice=created"),
-        Err(error) => or_error_page(page(&state, &who, None, Some(&error)).await),
+        Ok(_) => Ok(see_other("/app/roles?notice=created")),
+        Err(error) => page(&state, &who, None, Some(&error)).await,
     }
 }
 
@@ -53,26 +47,20 @@ pub async fn update(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match parse_id("role_id", &id) {
-        Ok(id) => id,
-        Err(failure) => return failure_page(failure),
-    };
+) -> PageResult {
+    let id = parse_id("role_id", &id)?;
     match roles::update(&state.app, &who, id, Some(form.get("name")), Some(&form.all("permissions"))).await {
-        Ok(_) => see_other("/app/roles?notice=saved"),
-        Err(AppError::NotFound) => error_response(&AppError::NotFound),
-        Err(error) => or_error_page(page(&state, &who, None, Some(&error)).await),
+        Ok(_) => Ok(see_other("/app/roles?notice=saved")),
+        Err(AppError::NotFound) => Err(AppError::NotFound.into()),
+        Err(error) => page(&state, &who, None, Some(&error)).await,
     }
 }
 
-pub async fn delete(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match parse_id("role_id", &id) {
-        Ok(id) => id,
-        Err(failure) => return failure_page(failure),
-    };
+pub async fn delete(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = parse_id("role_id", &id)?;
     match roles::delete(&state.app, &who, id).await {
-        Ok(()) => see_other("/app/roles?notice=removed"),
-        Err(AppError::NotFound) => error_response(&AppError::NotFound),
-        Err(error) => or_error_page(page(&state, &who, None, Some(&error)).await),
+        Ok(()) => Ok(see_other("/app/roles?notice=removed")),
+        Err(AppError::NotFound) => Err(AppError::NotFound.into()),
+        Err(error) => page(&state, &who, None, Some(&error)).await,
     }
 }

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::extract::{Auth, Client, cookie, set_cookie};
 use crate::guard::{SESSION_COOKIE, optional_principal};
 use crate::pages::{
-    Chrome, FormData, MessagePage, NoticeQuery, error_response, public_csrf, render, see_other, with_cookie,
+    Chrome, FormData, MessagePage, NoticeQuery, PageResult, public_csrf, render, see_other, with_cookie,
 };
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -60,11 +60,11 @@ fn signed_in(issued: &IssuedSession, to: &str) -> Response {
     with_cookie(response, device)
 }
 
-pub async fn front_door(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match optional_principal(&state, &headers).await {
+pub async fn front_door(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    Ok(match optional_principal(&state, &headers).await {
         Some(_) => see_other("/app"),
         None => see_other("/login"),
-    }
+    })
 }
 
 #[derive(Default)]
@@ -85,14 +85,14 @@ pub struct SignupPage {
     pub policy_version: &'static str,
 }
 
-pub async fn signup_form(headers: HeaderMap) -> Response {
+pub async fn signup_form(headers: HeaderMap) -> PageResult {
     let (csrf, new_cookie) = public_csrf(&headers);
     let page = SignupPage {
         chrome: Chrome::public("Create your business", &csrf),
         form: SignupValues { country: "IN".into(), time_zone: "Asia/Kolkata".into(), ..Default::default() },
         policy_version: current_policy().version,
     };
-    with_cookie(render(StatusCode::OK, &page), new_cookie)
+    Ok(with_cookie(render(StatusCode::OK, &page), new_cookie))
 }
 
 pub async fn signup(
@@ -100,7 +100,7 @@ pub async fn signup(
     headers: HeaderMap,
     Client(client): Client,
     form: FormData,
-) -> Response {
+) -> PageResult {
     let input = NewTenant {
         business_name: form.get("business_name").into(),
         slug: form.get("slug").into(),
@@ -118,7 +118,7 @@ pub async fn signup(
         Err(error) => Err(error),
     };
     match result {
-        Ok(issued) => signed_in(&issued, "/app?notice=welcome"),
+        Ok(issued) => Ok(signed_in(&issued, "/app?notice=welcome")),
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
             let page = SignupPage {
@@ -133,7 +133,7 @@ pub async fn signup(
                 },
                 policy_version: current_policy().version,
             };
-            render(status_of(&error), &page)
+            Ok(render(status_of(&error), &page))
         }
     }
 }
@@ -158,9 +158,9 @@ pub async fn login_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<LoginQuery>,
-) -> Response {
+) -> PageResult {
     if optional_principal(&state, &headers).await.is_some() {
-        return see_other(&safe_next(query.next.as_deref().unwrap_or("/app")));
+        return Ok(see_other(&safe_next(query.next.as_deref().unwrap_or("/app"))));
     }
     let (csrf, new_cookie) = public_csrf(&headers);
     let page = LoginPage {
@@ -169,7 +169,7 @@ pub async fn login_form(
         email: String::new(),
         next: query.next.unwrap_or_else(|| "/app".into()),
     };
-    with_cookie(render(StatusCode::OK, &page), new_cookie)
+    Ok(with_cookie(render(StatusCode::OK, &page), new_cookie))
 }
 
 pub async fn login(
@@ -177,7 +177,7 @@ pub async fn login(
     headers: HeaderMap,
     Client(client): Client,
     form: FormData,
-) -> Response {
+) -> PageResult {
     let existing = cookie(&headers, SESSION_COOKIE);
     let device = cookie(&headers, DEVICE_COOKIE);
     let attempt = auth::LogIn {
@@ -189,7 +189,7 @@ pub async fn login(
         device: device.as_deref(),
     };
     match auth::log_in_on_device(&state.app, attempt).await {
-        Ok(issued) => signed_in(&issued, &safe_next(form.get("next"))),
+        Ok(issued) => Ok(signed_in(&issued, &safe_next(form.get("next")))),
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
             let page = LoginPage {
@@ -204,16 +204,14 @@ pub async fn login(
             {
                 response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
             }
-            response
+            Ok(response)
         }
     }
 }
 
-pub async fn logout(State(state): State<AppState>, Auth(who): Auth) -> Response {
-    if let Err(error) = auth::log_out(&state.app, &who).await {
-        return error_response(&error);
-    }
-    with_cookie(see_other("/login?notice=logged_out"), Some(set_cookie(SESSION_COOKIE, "", 0)))
+pub async fn logout(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
+    auth::log_out(&state.app, &who).await?;
+    Ok(with_cookie(see_other("/login?notice=logged_out"), Some(set_cookie(SESSION_COOKIE, "", 0))))
 }
 
 #[derive(Template)]
@@ -224,14 +222,14 @@ pub struct ForgotPage {
     pub email: String,
 }
 
-pub async fn forgot_form(headers: HeaderMap) -> Response {
+pub async fn forgot_form(headers: HeaderMap) -> PageResult {
     let (csrf, new_cookie) = public_csrf(&headers);
     let page = ForgotPage {
         chrome: Chrome::public("Forgot your password?", &csrf),
         workspace: String::new(),
         email: String::new(),
     };
-    with_cookie(render(StatusCode::OK, &page), new_cookie)
+    Ok(with_cookie(render(StatusCode::OK, &page), new_cookie))
 }
 
 pub async fn forgot(
@@ -239,7 +237,7 @@ pub async fn forgot(
     headers: HeaderMap,
     Client(client): Client,
     form: FormData,
-) -> Response {
+) -> PageResult {
     match auth::request_password_reset(&state.app, form.get("workspace"), form.get("email"), &client).await {
         Ok(()) => {
             let page = MessagePage {
@@ -247,7 +245,7 @@ pub async fn forgot(
                 text: "If that address belongs to a member of that business, a link to reset the password is on its way. It works for one hour.".into(),
                 link: Some(("/login".into(), "Back to log in".into())),
             };
-            render(StatusCode::OK, &page)
+            Ok(render(StatusCode::OK, &page))
         }
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
@@ -256,7 +254,7 @@ pub async fn forgot(
                 workspace: form.get("workspace").into(),
                 email: form.get("email").into(),
             };
-            render(status_of(&error), &page)
+            Ok(render(status_of(&error), &page))
         }
     }
 }
@@ -268,10 +266,10 @@ pub struct ResetPage {
     pub token: String,
 }
 
-pub async fn reset_form(headers: HeaderMap, Path(token): Path<String>) -> Response {
+pub async fn reset_form(headers: HeaderMap, Path(token): Path<String>) -> PageResult {
     let (csrf, new_cookie) = public_csrf(&headers);
     let page = ResetPage { chrome: Chrome::public("Choose a new password", &csrf), token };
-    with_cookie(render(StatusCode::OK, &page), new_cookie)
+    Ok(with_cookie(render(StatusCode::OK, &page), new_cookie))
 }
 
 pub async fn reset(
@@ -279,30 +277,27 @@ pub async fn reset(
     headers: HeaderMap,
     Path(token): Path<String>,
     form: FormData,
-) -> Response {
+) -> PageResult {
     match auth::reset_password(&state.app, &token, form.get("password")).await {
-        Ok(()) => see_other("/login?notice=password_reset"),
-        Err(AppError::LinkInvalid) => error_response(&AppError::LinkInvalid),
+        Ok(()) => Ok(see_other("/login?notice=password_reset")),
+        // A dead link has no form worth showing again.
+        Err(AppError::LinkInvalid) => Err(AppError::LinkInvalid.into()),
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
             let page = ResetPage { chrome: Chrome::public("Choose a new password", &csrf).with_error(&error), token };
-            render(status_of(&error), &page)
+            Ok(render(status_of(&error), &page))
         }
     }
 }
 
-pub async fn verify(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match auth::verify_email(&state.app, &token).await {
-        Ok(()) => {
-            let page = MessagePage {
-                chrome: Chrome::public("Email confirmed", ""),
-                text: "Thank you: your email address is confirmed.".into(),
-                link: Some(("/app".into(), "Go to Steward".into())),
-            };
-            render(StatusCode::OK, &page)
-        }
-        Err(error) => error_response(&error),
-    }
+pub async fn verify(State(state): State<AppState>, Path(token): Path<String>) -> PageResult {
+    auth::verify_email(&state.app, &token).await?;
+    let page = MessagePage {
+        chrome: Chrome::public("Email confirmed", ""),
+        text: "Thank you: your email address is confirmed.".into(),
+        link: Some(("/app".into(), "Go to Steward".into())),
+    };
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[derive(Template)]
@@ -319,14 +314,11 @@ pub async fn invite_form(
     headers: HeaderMap,
     Path(token): Path<String>,
     Query(_q): Query<NoticeQuery>,
-) -> Response {
-    let preview = match members::preview_invitation(&state.app, &token).await {
-        Ok(p) => p,
-        Err(error) => return error_response(&error),
-    };
+) -> PageResult {
+    let preview = members::preview_invitation(&state.app, &token).await?;
     let (csrf, new_cookie) = public_csrf(&headers);
     let page = InvitePage { chrome: Chrome::public("Join a business", &csrf), token, preview, name: String::new() };
-    with_cookie(render(StatusCode::OK, &page), new_cookie)
+    Ok(with_cookie(render(StatusCode::OK, &page), new_cookie))
 }
 
 pub async fn accept_invite(
@@ -335,14 +327,11 @@ pub async fn accept_invite(
     Client(client): Client,
     Path(token): Path<String>,
     form: FormData,
-) -> Response {
+) -> PageResult {
     match members::accept_invitation(&state.app, &token, form.get("name"), form.get("password"), &client).await {
-        Ok(issued) => signed_in(&issued, "/app"),
+        Ok(issued) => Ok(signed_in(&issued, "/app")),
         Err(error @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let preview = match members::preview_invitation(&state.app, &token).await {
-                Ok(p) => p,
-                Err(other) => return error_response(&other),
-            };
+            let preview = members::preview_invitation(&state.app, &token).await?;
             let (csrf, _) = public_csrf(&headers);
             let page = InvitePage {
                 chrome: Chrome::public("Join a business", &csrf).with_error(&error),
@@ -350,9 +339,9 @@ pub async fn accept_invite(
                 preview,
                 name: form.get("name").into(),
             };
-            render(status_of(&error), &page)
+            Ok(render(status_of(&error), &page))
         }
-        Err(error) => error_response(&error),
+        Err(error) => Err(error.into()),
     }
 }
 

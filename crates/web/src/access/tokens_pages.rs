@@ -2,11 +2,10 @@
 
 use crate::AppState;
 use crate::extract::{Auth, parse_id};
-use crate::pages::{Chrome, FormData, error_response, render, see_other};
+use crate::pages::{Chrome, FormData, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_app::access::roles::{PermissionView, all_permissions};
@@ -26,7 +25,7 @@ async fn page(
     who: &Principal,
     created: Option<CreatedToken>,
     error: Option<&AppError>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let chrome = Chrome::member(state, who, "API tokens", "/app/tokens").await?.with_error_opt(error);
     let list = tokens::list(&state.app, who).await?;
     let permissions =
@@ -39,11 +38,11 @@ async fn page(
     Ok(render(status, &TokensPage { chrome, tokens: list, permissions, created }))
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth) -> Response {
-    page(&state, &who, None, None).await.unwrap_or_else(|e| error_response(&e))
+pub async fn show(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
+    page(&state, &who, None, None).await
 }
 
-pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let expires = form.get("expires_in_days").trim();
     let expires_in_days = match expires {
         "" => None,
@@ -51,23 +50,18 @@ pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormDa
             Ok(d) => Some(d),
             Err(_) => {
                 let error = AppError::invalid("expires_in_days", "must be a whole number of days");
-                return page(&state, &who, None, Some(&error)).await.unwrap_or_else(|e| error_response(&e));
+                return page(&state, &who, None, Some(&error)).await;
             }
         },
     };
     match tokens::create(&state.app, &who, form.get("name"), &form.all("scopes"), expires_in_days).await {
-        Ok(created) => page(&state, &who, Some(created), None).await.unwrap_or_else(|e| error_response(&e)),
-        Err(error) => page(&state, &who, None, Some(&error)).await.unwrap_or_else(|e| error_response(&e)),
+        Ok(created) => page(&state, &who, Some(created), None).await,
+        Err(error) => page(&state, &who, None, Some(&error)).await,
     }
 }
 
-pub async fn revoke(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match parse_id("token_id", &id) {
-        Ok(id) => id,
-        Err(failure) => return crate::pages::failure_page(failure),
-    };
-    match tokens::revoke(&state.app, &who, id).await {
-        Ok(()) => see_other("/app/tokens"),
-        Err(error) => error_response(&error),
-    }
+pub async fn revoke(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = parse_id("token_id", &id)?;
+    tokens::revoke(&state.app, &who, id).await?;
+    Ok(see_other("/app/tokens"))
 }

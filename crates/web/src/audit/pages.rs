@@ -2,11 +2,10 @@
 
 use crate::AppState;
 use crate::extract::Auth;
-use crate::pages::{Chrome, error_response, render};
+use crate::pages::{Chrome, PageResult, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_app::audit::{self, AuditEventView, AuditQuery, Verification};
@@ -64,12 +63,7 @@ impl AuditPage {
     }
 }
 
-async fn page(
-    state: &AppState,
-    who: &Principal,
-    query: AuditQuery,
-    verification: Option<Verification>,
-) -> Result<Response, AppError> {
+async fn page(state: &AppState, who: &Principal, query: AuditQuery, verification: Option<Verification>) -> PageResult {
     let chrome = Chrome::member(state, who, "Audit log", "/app/audit").await?;
     let business = chrome.nav.as_ref().map(|n| n.business.clone()).unwrap_or_default();
     let query = AuditQuery { limit: Some(PAGE), ..query };
@@ -79,21 +73,17 @@ async fn page(
             let status = crate::error::describe(&error).status;
             (chrome.with_error(&error), Vec::new(), status)
         }
-        Err(other) => return Err(other),
+        Err(other) => return Err(other.into()),
     };
     let older = if events.len() as i64 == PAGE { events.last().map(|e| older_link(&query, e.seq)) } else { None };
     Ok(render(status, &AuditPage { chrome, business, events, query, older, verification }))
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<AuditQuery>) -> Response {
-    page(&state, &who, query, None).await.unwrap_or_else(|e| error_response(&e))
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<AuditQuery>) -> PageResult {
+    page(&state, &who, query, None).await
 }
 
-pub async fn verify(State(state): State<AppState>, Auth(who): Auth) -> Response {
-    let result = async {
-        let verification = audit::verify(&state.app, &who).await?;
-        page(&state, &who, AuditQuery::default(), Some(verification)).await
-    }
-    .await;
-    result.unwrap_or_else(|e| error_response(&e))
+pub async fn verify(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
+    let verification = audit::verify(&state.app, &who).await?;
+    page(&state, &who, AuditQuery::default(), Some(verification)).await
 }

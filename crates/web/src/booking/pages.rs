@@ -5,11 +5,10 @@
 
 use crate::AppState;
 use crate::extract::{Auth, parse_id};
-use crate::pages::{Chrome, FormData, error_response, failure_page, or_error_page, render, see_other};
+use crate::pages::{Chrome, FormData, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use jiff::ToSpan;
 use serde::Deserialize;
 use steward_app::AppError;
@@ -26,10 +25,6 @@ use steward_app::customers::records::CustomerInput;
 use steward_domain::booking::{Status, WEEKDAYS};
 use steward_domain::ids::{AppointmentId, ServiceId, StaffId};
 use steward_domain::permissions::Permission;
-
-fn id_or_page<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, Box<Response>> {
-    parse_id::<T>(field, raw).map_err(|failure| Box::new(failure_page(failure)))
-}
 
 fn shown_error(error: &AppError) -> bool {
     matches!(
@@ -95,11 +90,11 @@ pub async fn calendar(
     State(state): State<AppState>,
     Auth(who): Auth,
     Query(params): Query<CalendarParams>,
-) -> Response {
-    or_error_page(calendar_page(&state, &who, params).await)
+) -> PageResult {
+    calendar_page(&state, &who, params).await
 }
 
-async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams) -> Result<Response, AppError> {
+async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams) -> PageResult {
     let app = &state.app;
     let view = if params.view.as_deref() == Some("week") { "week" } else { "day" };
     let staff_id = params.staff_id.clone().unwrap_or_default();
@@ -248,7 +243,7 @@ async fn booking_form(
     who: &Principal,
     mut values: BookingValues,
     error: Option<&AppError>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let services: Vec<ServiceView> = setup::services(&state.app, who).await?.into_iter().filter(|s| s.active).collect();
     let staff: Vec<StaffView> = setup::staff_list(&state.app, who).await?.into_iter().filter(|s| s.active).collect();
     if values.customer_name.is_empty()
@@ -267,8 +262,12 @@ async fn booking_form(
     Ok(render(crate::pages::status_for(error), &AppointmentFormPage { chrome, services, staff, values, next_free }))
 }
 
-pub async fn new_form(State(state): State<AppState>, Auth(who): Auth, Query(values): Query<BookingValues>) -> Response {
-    or_error_page(booking_form(&state, &who, values, None).await)
+pub async fn new_form(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(values): Query<BookingValues>,
+) -> PageResult {
+    booking_form(&state, &who, values, None).await
 }
 
 fn booking_values(form: &FormData) -> BookingValues {
@@ -323,7 +322,7 @@ fn booking_input(values: &BookingValues) -> Result<BookingInput, AppError> {
     })
 }
 
-pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let values = booking_values(&form);
     let result = match booking_input(&values) {
         Ok(input) => appointments::book(&state.app, &who, &input).await,
@@ -332,13 +331,13 @@ pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormDa
     match result {
         Ok(result) => match result.appointments.first() {
             Some(first) if result.conflicts.is_empty() => {
-                see_other(&format!("/app/appointments/{}?notice=created", first.id))
+                Ok(see_other(&format!("/app/appointments/{}?notice=created", first.id)))
             }
-            Some(first) => see_other(&format!("/app/appointments/{}?notice=series_conflicts", first.id)),
-            None => error_response(&AppError::Internal("a booking returned nothing".into())),
+            Some(first) => Ok(see_other(&format!("/app/appointments/{}?notice=series_conflicts", first.id))),
+            None => Err(AppError::Internal("a booking returned nothing".into()).into()),
         },
-        Err(error) if shown_error(&error) => or_error_page(booking_form(&state, &who, values, Some(&error)).await),
-        Err(error) => error_response(&error),
+        Err(error) if shown_error(&error) => booking_form(&state, &who, values, Some(&error)).await,
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -368,12 +367,9 @@ pub async fn show(
     Auth(who): Auth,
     Path(id): Path<String>,
     Query(params): Query<NoticeParams>,
-) -> Response {
-    let id = match id_or_page::<AppointmentId>("appointment_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
-    or_error_page(appointment_page(&state, &who, id, params.notice.as_deref(), None).await)
+) -> PageResult {
+    let id = parse_id::<AppointmentId>("appointment_id", &id)?;
+    appointment_page(&state, &who, id, params.notice.as_deref(), None).await
 }
 
 async fn appointment_page(
@@ -382,7 +378,7 @@ async fn appointment_page(
     id: AppointmentId,
     notice: Option<&str>,
     error: Option<&AppError>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let appointment = appointments::get(&state.app, who, id).await?;
     let series = match appointment.series_id {
         Some(series) => appointments::series(&state.app, who, series).await?,
@@ -425,11 +421,8 @@ pub async fn change(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match id_or_page::<AppointmentId>("appointment_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
+) -> PageResult {
+    let id = parse_id::<AppointmentId>("appointment_id", &id)?;
     let input = AppointmentChange {
         start: Some(form.get("start").to_string()).filter(|s| !s.is_empty()),
         staff_id: Some(form.get("staff_id").to_string()).filter(|s| !s.is_empty()),
@@ -437,11 +430,9 @@ pub async fn change(
         ..Default::default()
     };
     match appointments::change(&state.app, &who, id, &input).await {
-        Ok(_) => see_other(&format!("/app/appointments/{id}?notice=saved")),
-        Err(error) if shown_error(&error) => {
-            or_error_page(appointment_page(&state, &who, id, None, Some(&error)).await)
-        }
-        Err(error) => error_response(&error),
+        Ok(_) => Ok(see_other(&format!("/app/appointments/{id}?notice=saved"))),
+        Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, Some(&error)).await,
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -450,21 +441,16 @@ pub async fn set_status(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match id_or_page::<AppointmentId>("appointment_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
+) -> PageResult {
+    let id = parse_id::<AppointmentId>("appointment_id", &id)?;
     let input = StatusChange {
         status: form.get("status").to_string(),
         reason: Some(form.get("reason").to_string()).filter(|r| !r.trim().is_empty()),
     };
     match appointments::set_status(&state.app, &who, id, &input).await {
-        Ok(_) => see_other(&format!("/app/appointments/{id}?notice=saved")),
-        Err(error) if shown_error(&error) => {
-            or_error_page(appointment_page(&state, &who, id, None, Some(&error)).await)
-        }
-        Err(error) => error_response(&error),
+        Ok(_) => Ok(see_other(&format!("/app/appointments/{id}?notice=saved"))),
+        Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, Some(&error)).await,
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -481,12 +467,7 @@ pub struct SetupPage {
     pub booking_link: String,
 }
 
-async fn setup_page(
-    state: &AppState,
-    who: &Principal,
-    notice: Option<&str>,
-    error: Option<&AppError>,
-) -> Result<Response, AppError> {
+async fn setup_page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>) -> PageResult {
     let chrome =
         Chrome::member(state, who, "Booking setup", "/app/booking").await?.with_notice(notice).with_error_opt(error);
     let slug = steward_app::tenancy::profile(&state.app, who).await.map(|t| t.slug).unwrap_or_default();
@@ -505,19 +486,19 @@ pub async fn setup_show(
     State(state): State<AppState>,
     Auth(who): Auth,
     Query(params): Query<NoticeParams>,
-) -> Response {
-    or_error_page(setup_page(&state, &who, params.notice.as_deref(), None).await)
+) -> PageResult {
+    setup_page(&state, &who, params.notice.as_deref(), None).await
 }
 
-async fn after_setup(state: &AppState, who: &Principal, result: Result<String, AppError>) -> Response {
+async fn after_setup(state: &AppState, who: &Principal, result: Result<String, AppError>) -> PageResult {
     match result {
-        Ok(to) => see_other(&to),
-        Err(error) if shown_error(&error) => or_error_page(setup_page(state, who, None, Some(&error)).await),
-        Err(error) => error_response(&error),
+        Ok(to) => Ok(see_other(&to)),
+        Err(error) if shown_error(&error) => setup_page(state, who, None, Some(&error)).await,
+        Err(error) => Err(error.into()),
     }
 }
 
-pub async fn location_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn location_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let input = LocationInput {
         name: Some(form.get("name").into()),
         address: Some(form.get("address").into()),
@@ -550,7 +531,7 @@ fn service_input(form: &FormData) -> Result<ServiceInput, AppError> {
     })
 }
 
-pub async fn service_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn service_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let result = match service_input(&form) {
         Ok(input) => setup::create_service(&state.app, &who, &input)
             .await
@@ -577,7 +558,7 @@ async fn service_page(
     id: ServiceId,
     notice: Option<&str>,
     error: Option<&AppError>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let service = setup::service(&state.app, who, id).await?;
     let chrome =
         Chrome::member(state, who, &service.name, "/app/booking").await?.with_notice(notice).with_error_opt(error);
@@ -604,11 +585,9 @@ pub async fn service_show(
     Auth(who): Auth,
     Path(id): Path<String>,
     Query(params): Query<NoticeParams>,
-) -> Response {
-    match id_or_page::<ServiceId>("service_id", &id) {
-        Ok(id) => or_error_page(service_page(&state, &who, id, params.notice.as_deref(), None).await),
-        Err(page) => *page,
-    }
+) -> PageResult {
+    let id = parse_id::<ServiceId>("service_id", &id)?;
+    service_page(&state, &who, id, params.notice.as_deref(), None).await
 }
 
 pub async fn service_update(
@@ -616,23 +595,20 @@ pub async fn service_update(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match id_or_page::<ServiceId>("service_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
+) -> PageResult {
+    let id = parse_id::<ServiceId>("service_id", &id)?;
     let result = match service_input(&form) {
         Ok(input) => setup::update_service(&state.app, &who, id, &input).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => see_other(&format!("/app/booking/services/{id}?notice=saved")),
-        Err(error) if shown_error(&error) => or_error_page(service_page(&state, &who, id, None, Some(&error)).await),
-        Err(error) => error_response(&error),
+        Ok(_) => Ok(see_other(&format!("/app/booking/services/{id}?notice=saved"))),
+        Err(error) if shown_error(&error) => service_page(&state, &who, id, None, Some(&error)).await,
+        Err(error) => Err(error.into()),
     }
 }
 
-pub async fn staff_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn staff_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let input = StaffInput {
         name: Some(form.get("name").into()),
         service_ids: Some(form.all("service_ids")),
@@ -674,7 +650,7 @@ async fn staff_page(
     notice: Option<&str>,
     error: Option<&AppError>,
     feed_url: Option<String>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let staff = setup::staff(&state.app, who, id).await?;
     let locations = setup::locations(&state.app, who).await?;
     let week = WEEKDAYS
@@ -712,18 +688,16 @@ pub async fn staff_show(
     Auth(who): Auth,
     Path(id): Path<String>,
     Query(params): Query<NoticeParams>,
-) -> Response {
-    match id_or_page::<StaffId>("staff_id", &id) {
-        Ok(id) => or_error_page(staff_page(&state, &who, id, params.notice.as_deref(), None, None).await),
-        Err(page) => *page,
-    }
+) -> PageResult {
+    let id = parse_id::<StaffId>("staff_id", &id)?;
+    staff_page(&state, &who, id, params.notice.as_deref(), None, None).await
 }
 
-async fn after_staff(state: &AppState, who: &Principal, id: StaffId, result: Result<(), AppError>) -> Response {
+async fn after_staff(state: &AppState, who: &Principal, id: StaffId, result: Result<(), AppError>) -> PageResult {
     match result {
-        Ok(()) => see_other(&format!("/app/booking/staff/{id}?notice=saved")),
-        Err(error) if shown_error(&error) => or_error_page(staff_page(state, who, id, None, Some(&error), None).await),
-        Err(error) => error_response(&error),
+        Ok(()) => Ok(see_other(&format!("/app/booking/staff/{id}?notice=saved"))),
+        Err(error) if shown_error(&error) => staff_page(state, who, id, None, Some(&error), None).await,
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -732,11 +706,8 @@ pub async fn staff_update(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match id_or_page::<StaffId>("staff_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
+) -> PageResult {
+    let id = parse_id::<StaffId>("staff_id", &id)?;
     let input = StaffInput {
         name: Some(form.get("name").into()),
         active: Some(form.get("active") != "no"),
@@ -766,11 +737,8 @@ pub async fn hours_update(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match id_or_page::<StaffId>("staff_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
+) -> PageResult {
+    let id = parse_id::<StaffId>("staff_id", &id)?;
     let result = async {
         let mut hours = Vec::new();
         for day in WEEKDAYS {
@@ -795,11 +763,8 @@ pub async fn override_set(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match id_or_page::<StaffId>("staff_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
+) -> PageResult {
+    let id = parse_id::<StaffId>("staff_id", &id)?;
     let result = async {
         let ranges = if form.get("day_off") == "yes" {
             Vec::new()
@@ -818,11 +783,8 @@ pub async fn time_off_add(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match id_or_page::<StaffId>("staff_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
+) -> PageResult {
+    let id = parse_id::<StaffId>("staff_id", &id)?;
     let input = TimeOffInput {
         starts_at: form.get("starts_at").into(),
         ends_at: form.get("ends_at").into(),
@@ -833,22 +795,14 @@ pub async fn time_off_add(
     after_staff(&state, &who, id, result).await
 }
 
-pub async fn feed_rotate(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match id_or_page::<StaffId>("staff_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
-    match feed::rotate(&state.app, &who, id).await {
-        Ok(link) => or_error_page(staff_page(&state, &who, id, None, None, Some(link.url)).await),
-        Err(error) => error_response(&error),
-    }
+pub async fn feed_rotate(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = parse_id::<StaffId>("staff_id", &id)?;
+    let link = feed::rotate(&state.app, &who, id).await?;
+    staff_page(&state, &who, id, None, None, Some(link.url)).await
 }
 
-pub async fn feed_revoke(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match id_or_page::<StaffId>("staff_id", &id) {
-        Ok(id) => id,
-        Err(page) => return *page,
-    };
+pub async fn feed_revoke(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = parse_id::<StaffId>("staff_id", &id)?;
     let result = feed::revoke(&state.app, &who, id).await;
     after_staff(&state, &who, id, result).await
 }

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::extract::{Client, parse_id};
-use crate::pages::{Chrome, FormData, error_response, public_csrf, render, see_other, with_cookie};
+use crate::pages::{Chrome, FormData, PageResult, public_csrf, render, see_other, with_cookie};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -23,15 +23,11 @@ pub struct ServicesPage {
     pub page: BookingPage,
 }
 
-pub async fn services(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Response {
+pub async fn services(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
-    match public::page(&state.app, &slug).await {
-        Ok(page) => {
-            let chrome = Chrome::public(&format!("Book with {}", page.business), &csrf);
-            with_cookie(render(StatusCode::OK, &ServicesPage { chrome, page }), cookie)
-        }
-        Err(error) => error_response(&error),
-    }
+    let page = public::page(&state.app, &slug).await?;
+    let chrome = Chrome::public(&format!("Book with {}", page.business), &csrf);
+    Ok(with_cookie(render(StatusCode::OK, &ServicesPage { chrome, page }), cookie))
 }
 
 #[derive(Template)]
@@ -65,70 +61,60 @@ pub async fn slots(
     headers: HeaderMap,
     Path((slug, service_id)): Path<(String, String)>,
     Query(params): Query<SlotParams>,
-) -> Response {
+) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
-    let result = async {
-        let page = public::page(&state.app, &slug).await?;
-        let service =
-            page.services.iter().find(|s| s.id.to_string() == service_id).cloned().ok_or(AppError::NotFound)?;
-        let request = AvailabilityRequest {
-            service_id: service_id.clone(),
-            staff_id: params.staff_id.clone(),
-            location_id: params.location_id.clone().filter(|l| !l.is_empty()),
-            from: params.from.clone(),
-            days: Some(7),
-            ..Default::default()
-        };
-        let chrome = Chrome::public(&format!("{} at {}", service.name, page.business), &csrf);
-        let (available, chrome) = match public::slots(&state.app, &slug, &request).await {
-            Ok(found) => (Some(found), chrome),
-            Err(error @ AppError::Invalid(_)) => (None, chrome.with_error(&error)),
-            Err(error) => return Err(error),
-        };
-        let first = params
-            .from
-            .as_deref()
-            .and_then(|f| f.parse::<jiff::civil::Date>().ok())
-            .or_else(|| available.as_ref().and_then(|a| a.days.first()).and_then(|d| d.date.parse().ok()));
-        let staff = params.staff_id.clone().unwrap_or_default();
-        let place = params.location_id.clone().unwrap_or_default();
-        let link = |date: jiff::civil::Date| {
-            let mut q = form_urlencoded::Serializer::new(String::new());
-            q.append_pair("from", &date.to_string());
-            if !staff.is_empty() {
-                q.append_pair("staff_id", &staff);
-            }
-            if !place.is_empty() {
-                q.append_pair("location_id", &place);
-            }
-            format!("/b/{slug}/services/{service_id}?{}", q.finish())
-        };
-        let today = jiff::Timestamp::from_microsecond(state.app.now())
-            .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
-            .unwrap_or_default();
-        let start = first.unwrap_or(today);
-        let later = start.checked_add(jiff::Span::new().days(7)).map(link).unwrap_or_default();
-        let earlier = start.checked_sub(jiff::Span::new().days(7)).ok().filter(|d| *d >= today).map(link);
-        let status = if available.is_some() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-        Ok(render(
-            status,
-            &SlotsPage {
-                chrome,
-                slug: slug.clone(),
-                service,
-                staff_id: staff,
-                location_id: place.clone(),
-                available,
-                later,
-                earlier,
-            },
-        ))
-    }
-    .await;
-    match result {
-        Ok(response) => with_cookie(response, cookie),
-        Err(error) => error_response(&error),
-    }
+    let page = public::page(&state.app, &slug).await?;
+    let service = page.services.iter().find(|s| s.id.to_string() == service_id).cloned().ok_or(AppError::NotFound)?;
+    let request = AvailabilityRequest {
+        service_id: service_id.clone(),
+        staff_id: params.staff_id.clone(),
+        location_id: params.location_id.clone().filter(|l| !l.is_empty()),
+        from: params.from.clone(),
+        days: Some(7),
+        ..Default::default()
+    };
+    let chrome = Chrome::public(&format!("{} at {}", service.name, page.business), &csrf);
+    let (available, chrome) = match public::slots(&state.app, &slug, &request).await {
+        Ok(found) => (Some(found), chrome),
+        Err(error @ AppError::Invalid(_)) => (None, chrome.with_error(&error)),
+        Err(error) => return Err(error.into()),
+    };
+    let first = params
+        .from
+        .as_deref()
+        .and_then(|f| f.parse::<jiff::civil::Date>().ok())
+        .or_else(|| available.as_ref().and_then(|a| a.days.first()).and_then(|d| d.date.parse().ok()));
+    let staff = params.staff_id.clone().unwrap_or_default();
+    let place = params.location_id.clone().unwrap_or_default();
+    let link = |date: jiff::civil::Date| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        q.append_pair("from", &date.to_string());
+        if !staff.is_empty() {
+            q.append_pair("staff_id", &staff);
+        }
+        if !place.is_empty() {
+            q.append_pair("location_id", &place);
+        }
+        format!("/b/{slug}/services/{service_id}?{}", q.finish())
+    };
+    let today = jiff::Timestamp::from_microsecond(state.app.now())
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .unwrap_or_default();
+    let start = first.unwrap_or(today);
+    let later = start.checked_add(jiff::Span::new().days(7)).map(link).unwrap_or_default();
+    let earlier = start.checked_sub(jiff::Span::new().days(7)).ok().filter(|d| *d >= today).map(link);
+    let status = if available.is_some() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = SlotsPage {
+        chrome,
+        slug: slug.clone(),
+        service,
+        staff_id: staff,
+        location_id: place.clone(),
+        available,
+        later,
+        earlier,
+    };
+    Ok(with_cookie(render(status, &page), cookie))
 }
 
 pub async fn hold(
@@ -136,13 +122,10 @@ pub async fn hold(
     Client(client): Client,
     Path(slug): Path<String>,
     form: FormData,
-) -> Response {
-    match public::hold(&state.app, &slug, &client, form.get("service_id"), form.get("staff_id"), form.get("start"))
-        .await
-    {
-        Ok(id) => see_other(&format!("/b/{slug}/hold/{id}")),
-        Err(error) => error_response(&error),
-    }
+) -> PageResult {
+    let id = public::hold(&state.app, &slug, &client, form.get("service_id"), form.get("staff_id"), form.get("start"))
+        .await?;
+    Ok(see_other(&format!("/b/{slug}/hold/{id}")))
 }
 
 #[derive(Template)]
@@ -163,22 +146,13 @@ pub async fn details(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
+) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
-    let result = async {
-        let hold = public::held(&state.app, &slug, hold_id(&id)?).await?;
-        let title = if hold.appointment.is_some() { "You are booked" } else { "Your details" };
-        let chrome = Chrome::public(title, &csrf);
-        Ok::<_, AppError>(render(
-            StatusCode::OK,
-            &DetailsPage { chrome, hold, name: String::new(), phone: String::new(), email: String::new() },
-        ))
-    }
-    .await;
-    match result {
-        Ok(response) => with_cookie(response, cookie),
-        Err(error) => error_response(&error),
-    }
+    let hold = public::held(&state.app, &slug, hold_id(&id)?).await?;
+    let title = if hold.appointment.is_some() { "You are booked" } else { "Your details" };
+    let chrome = Chrome::public(title, &csrf);
+    let page = DetailsPage { chrome, hold, name: String::new(), phone: String::new(), email: String::new() };
+    Ok(with_cookie(render(StatusCode::OK, &page), cookie))
 }
 
 pub async fn confirm(
@@ -187,11 +161,8 @@ pub async fn confirm(
     Client(client): Client,
     Path((slug, id)): Path<(String, String)>,
     form: FormData,
-) -> Response {
-    let id = match hold_id(&id) {
-        Ok(id) => id,
-        Err(error) => return error_response(&error),
-    };
+) -> PageResult {
+    let id = hold_id(&id)?;
     let contact = ContactForm {
         name: form.get("name").into(),
         phone: form.get("phone").into(),
@@ -200,39 +171,27 @@ pub async fn confirm(
         marketing: form.get("marketing") == "yes",
     };
     match public::confirm(&state.app, &slug, &client, id, &contact).await {
-        Ok(_) => see_other(&format!("/b/{slug}/hold/{id}")),
+        Ok(_) => Ok(see_other(&format!("/b/{slug}/hold/{id}"))),
         Err(error @ (AppError::Invalid(_) | AppError::SlotTaken { .. } | AppError::NotAllowed(_))) => {
             let (csrf, _) = public_csrf(&headers);
-            match public::held(&state.app, &slug, id).await {
-                Ok(hold) => {
-                    let chrome = Chrome::public("Your details", &csrf).with_error(&error);
-                    let page =
-                        DetailsPage { chrome, hold, name: contact.name, phone: contact.phone, email: contact.email };
-                    render(crate::pages::status_for(Some(&error)), &page)
-                }
-                Err(other) => error_response(&other),
-            }
+            let hold = public::held(&state.app, &slug, id).await?;
+            let chrome = Chrome::public("Your details", &csrf).with_error(&error);
+            let page = DetailsPage { chrome, hold, name: contact.name, phone: contact.phone, email: contact.email };
+            Ok(render(crate::pages::status_for(Some(&error)), &page))
         }
-        Err(error) => error_response(&error),
+        Err(error) => Err(error.into()),
     }
 }
 
-pub async fn ics(State(state): State<AppState>, Path((slug, id)): Path<(String, String)>) -> Response {
-    let result = async { public::confirmation_ics(&state.app, &slug, hold_id(&id)?).await }.await;
-    match result {
-        Ok(text) => calendar_response(text, "appointment.ics"),
-        Err(error) => error_response(&error),
-    }
+pub async fn ics(State(state): State<AppState>, Path((slug, id)): Path<(String, String)>) -> PageResult {
+    let text = public::confirmation_ics(&state.app, &slug, hold_id(&id)?).await?;
+    Ok(calendar_response(text, "appointment.ics"))
 }
 
-pub async fn staff_feed(State(state): State<AppState>, Path((slug, file)): Path<(String, String)>) -> Response {
-    let Some(secret) = file.strip_suffix(".ics") else {
-        return error_response(&AppError::NotFound);
-    };
-    match steward_app::booking::feed::feed(&state.app, &slug, secret).await {
-        Ok(text) => calendar_response(text, "calendar.ics"),
-        Err(error) => error_response(&error),
-    }
+pub async fn staff_feed(State(state): State<AppState>, Path((slug, file)): Path<(String, String)>) -> PageResult {
+    let secret = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
+    let text = steward_app::booking::feed::feed(&state.app, &slug, secret).await?;
+    Ok(calendar_response(text, "calendar.ics"))
 }
 
 fn calendar_response(text: String, name: &str) -> Response {
@@ -261,15 +220,11 @@ pub async fn manage(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((slug, token)): Path<(String, String)>,
-) -> Response {
+) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
-    match steward_app::booking::manage::show(&state.app, &slug, &token).await {
-        Ok(manage) => {
-            let chrome = Chrome::public("Your appointment", &csrf);
-            with_cookie(render(StatusCode::OK, &ManagePage { chrome, manage, token }), cookie)
-        }
-        Err(error) => error_response(&error),
-    }
+    let manage = steward_app::booking::manage::show(&state.app, &slug, &token).await?;
+    let chrome = Chrome::public("Your appointment", &csrf);
+    Ok(with_cookie(render(StatusCode::OK, &ManagePage { chrome, manage, token }), cookie))
 }
 
 /// The customer cancels from that page.
@@ -278,13 +233,9 @@ pub async fn cancel_own(
     headers: HeaderMap,
     Client(client): Client,
     Path((slug, token)): Path<(String, String)>,
-) -> Response {
+) -> PageResult {
     let (csrf, _) = public_csrf(&headers);
-    match steward_app::booking::manage::cancel(&state.app, &slug, &token, &client).await {
-        Ok(manage) => {
-            let chrome = Chrome::public("Your appointment", &csrf).with_notice(Some("appointment_cancelled"));
-            render(StatusCode::OK, &ManagePage { chrome, manage, token })
-        }
-        Err(error) => error_response(&error),
-    }
+    let manage = steward_app::booking::manage::cancel(&state.app, &slug, &token, &client).await?;
+    let chrome = Chrome::public("Your appointment", &csrf).with_notice(Some("appointment_cancelled"));
+    Ok(render(StatusCode::OK, &ManagePage { chrome, manage, token }))
 }

@@ -6,11 +6,10 @@
 
 use crate::AppState;
 use crate::extract::{Auth, parse_id};
-use crate::pages::{Chrome, FormData, NoticeQuery, error_response, failure_page, or_error_page, render, see_other};
+use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde::Deserialize;
 use serde_json::Value;
 use steward_app::AppError;
@@ -19,6 +18,7 @@ use steward_app::customers::consents::{self, ConsentInput};
 use steward_app::customers::fields::{self, FieldInput, FieldView};
 use steward_app::customers::merge::{self, MergeReport};
 use steward_app::customers::notes::{self, NoteInput};
+use steward_app::customers::overview::{self, CustomerOverview};
 use steward_app::customers::records::{self, CustomerDetail, CustomerInput, CustomerPage, ListRequest};
 use steward_domain::classification::DataClass;
 use steward_domain::customers::fields::FieldKind;
@@ -56,51 +56,42 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
     out.finish()
 }
 
-pub async fn list(State(state): State<AppState>, Auth(who): Auth, Query(params): Query<ListParams>) -> Response {
-    or_error_page(
-        async {
-            let request = ListRequest {
-                q: params.q.clone(),
-                tag: params.tag.clone(),
-                sort: params.sort.clone(),
-                cursor: params.cursor.clone(),
-                limit: Some(50),
-                ..Default::default()
-            };
-            let chrome = Chrome::member(&state, &who, "Customers", "/app/customers")
-                .await?
-                .with_notice(params.notice.as_deref());
-            let (page, chrome) = match records::list(&state.app, &who, &request).await {
-                Ok(page) => (page, chrome),
-                Err(error @ AppError::Invalid(_)) => {
-                    (CustomerPage { customers: vec![], next_cursor: None }, chrome.with_error(&error))
-                }
-                Err(error) => return Err(error),
-            };
-            let q = params.q.unwrap_or_default();
-            let tag = params.tag.unwrap_or_default();
-            let sort = params.sort.unwrap_or_default();
-            let more_link = page.next_cursor.as_ref().map(|cursor| {
-                format!(
-                    "/app/customers?{}",
-                    query_string(&[("q", &q), ("tag", &tag), ("sort", &sort), ("cursor", cursor)])
-                )
-            });
-            let status = if chrome.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-            let page = ListPage {
-                chrome,
-                q,
-                tag,
-                sort,
-                page,
-                more_link,
-                can_write: who.has(Permission::CustomersWrite),
-                can_configure: who.has(Permission::TenantManage),
-            };
-            Ok(render(status, &page))
+pub async fn list(State(state): State<AppState>, Auth(who): Auth, Query(params): Query<ListParams>) -> PageResult {
+    let request = ListRequest {
+        q: params.q.clone(),
+        tag: params.tag.clone(),
+        sort: params.sort.clone(),
+        cursor: params.cursor.clone(),
+        limit: Some(50),
+        ..Default::default()
+    };
+    let chrome =
+        Chrome::member(&state, &who, "Customers", "/app/customers").await?.with_notice(params.notice.as_deref());
+    let (page, chrome) = match records::list(&state.app, &who, &request).await {
+        Ok(page) => (page, chrome),
+        Err(error @ AppError::Invalid(_)) => {
+            (CustomerPage { customers: vec![], next_cursor: None }, chrome.with_error(&error))
         }
-        .await,
-    )
+        Err(error) => return Err(error.into()),
+    };
+    let q = params.q.unwrap_or_default();
+    let tag = params.tag.unwrap_or_default();
+    let sort = params.sort.unwrap_or_default();
+    let more_link = page.next_cursor.as_ref().map(|cursor| {
+        format!("/app/customers?{}", query_string(&[("q", &q), ("tag", &tag), ("sort", &sort), ("cursor", cursor)]))
+    });
+    let status = if chrome.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ListPage {
+        chrome,
+        q,
+        tag,
+        sort,
+        page,
+        more_link,
+        can_write: who.has(Permission::CustomersWrite),
+        can_configure: who.has(Permission::TenantManage),
+    };
+    Ok(render(status, &page))
 }
 
 /// One of the business's fields as a form shows it.
@@ -199,7 +190,7 @@ async fn form_page(
     detail: Option<&CustomerDetail>,
     values: FormValues,
     error: Option<&AppError>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let (title, action) = match detail {
         Some(d) => (format!("Change {}", d.name), format!("/app/customers/{}", d.id)),
         None => ("New customer".to_string(), "/app/customers".to_string()),
@@ -219,9 +210,9 @@ async fn form_page(
     Ok(render(crate::pages::status_for(error), &page))
 }
 
-pub async fn new_form(State(state): State<AppState>, Auth(who): Auth) -> Response {
+pub async fn new_form(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
     let values = FormValues { source: "walk_in".into(), ..Default::default() };
-    or_error_page(form_page(&state, &who, None, values, None).await)
+    form_page(&state, &who, None, values, None).await
 }
 
 /// Reads the customer form into the same input the API takes. On a change, every standard
@@ -278,18 +269,15 @@ fn input_from_form(form: &FormData, all_fields: &[FieldView], who: &Principal, i
     input
 }
 
-pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
-    let all = match fields::list(&state.app, &who).await {
-        Ok(all) => all,
-        Err(error) => return error_response(&error),
-    };
+pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
+    let all = fields::list(&state.app, &who).await?;
     let input = input_from_form(&form, &all, &who, true);
     match records::create(&state.app, &who, &input).await {
-        Ok(created) => see_other(&format!("/app/customers/{}?notice=created", created.id)),
+        Ok(created) => Ok(see_other(&format!("/app/customers/{}?notice=created", created.id))),
         Err(error @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            or_error_page(form_page(&state, &who, None, FormValues::from_form(&form), Some(&error)).await)
+            form_page(&state, &who, None, FormValues::from_form(&form), Some(&error)).await
         }
-        Err(error) => error_response(&error),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -317,12 +305,9 @@ pub async fn show(
     Auth(who): Auth,
     Path(id): Path<String>,
     Query(query): Query<NoticeQuery>,
-) -> Response {
-    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
-    or_error_page(customer_page(&state, &who, id, query.notice.as_deref(), None).await)
+) -> PageResult {
+    let id = parse_id::<CustomerId>("customer_id", &id)?;
+    customer_page(&state, &who, id, query.notice.as_deref(), None).await
 }
 
 async fn customer_page(
@@ -331,20 +316,15 @@ async fn customer_page(
     id: CustomerId,
     notice: Option<&str>,
     error: Option<&AppError>,
-) -> Result<Response, AppError> {
-    let customer = records::get(&state.app, who, id).await?;
+) -> PageResult {
+    let CustomerOverview { business, customer, appointments, messages } =
+        overview::of_customer(&state.app, who, id).await?;
     let chrome =
-        Chrome::member(state, who, &customer.name, "/app/customers").await?.with_notice(notice).with_error_opt(error);
-    let can_see_bookings = who.has(Permission::BookingsRead);
-    let (appointments, no_shows) = if can_see_bookings {
-        steward_app::booking::appointments::of_customer(&state.app, who, id).await?
-    } else {
-        (Vec::new(), 0)
-    };
-    let messages = steward_app::messaging::log::of_customer(&state.app, who, id).await?;
+        Chrome::member_of(business, who, &customer.name, "/app/customers").with_notice(notice).with_error_opt(error);
+    let (appointments, no_shows) = appointments.unwrap_or_default();
     let page = CustomerPageView {
         messages,
-        can_see_bookings,
+        can_see_bookings: who.has(Permission::BookingsRead),
         can_book: who.has(Permission::BookingsManage),
         can_manage_privacy: who.has(Permission::PrivacyManage),
         appointments,
@@ -359,18 +339,10 @@ async fn customer_page(
     Ok(render(crate::pages::status_for(error), &page))
 }
 
-pub async fn edit_form(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
-    or_error_page(
-        async {
-            let detail = records::get(&state.app, &who, id).await?;
-            form_page(&state, &who, Some(&detail), FormValues::from_detail(&detail), None).await
-        }
-        .await,
-    )
+pub async fn edit_form(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = parse_id::<CustomerId>("customer_id", &id)?;
+    let detail = records::get(&state.app, &who, id).await?;
+    form_page(&state, &who, Some(&detail), FormValues::from_detail(&detail), None).await
 }
 
 pub async fn update(
@@ -378,26 +350,17 @@ pub async fn update(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
-    let all = match fields::list(&state.app, &who).await {
-        Ok(all) => all,
-        Err(error) => return error_response(&error),
-    };
+) -> PageResult {
+    let id = parse_id::<CustomerId>("customer_id", &id)?;
+    let all = fields::list(&state.app, &who).await?;
     let input = input_from_form(&form, &all, &who, false);
     match records::update(&state.app, &who, id, &input).await {
-        Ok(_) => see_other(&format!("/app/customers/{id}?notice=saved")),
-        Err(error @ (AppError::Invalid(_) | AppError::Conflict { .. })) => or_error_page(
-            async {
-                let detail = records::get(&state.app, &who, id).await?;
-                form_page(&state, &who, Some(&detail), FormValues::from_form(&form), Some(&error)).await
-            }
-            .await,
-        ),
-        Err(error) => error_response(&error),
+        Ok(_) => Ok(see_other(&format!("/app/customers/{id}?notice=saved"))),
+        Err(error @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let detail = records::get(&state.app, &who, id).await?;
+            form_page(&state, &who, Some(&detail), FormValues::from_form(&form), Some(&error)).await
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -406,18 +369,15 @@ pub async fn add_note(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let id = parse_id::<CustomerId>("customer_id", &id)?;
     let input = NoteInput { body: form.get("body").into(), private: form.get("private") == "yes" };
     match notes::add(&state.app, &who, id, &input).await {
-        Ok(_) => see_other(&format!("/app/customers/{id}?notice=saved")),
+        Ok(_) => Ok(see_other(&format!("/app/customers/{id}?notice=saved"))),
         Err(error @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
-            or_error_page(customer_page(&state, &who, id, None, Some(&error)).await)
+            customer_page(&state, &who, id, None, Some(&error)).await
         }
-        Err(error) => error_response(&error),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -426,11 +386,8 @@ pub async fn record_consent(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let id = parse_id::<CustomerId>("customer_id", &id)?;
     let input = ConsentInput {
         channel: form.get("channel").into(),
         purpose: form.get("purpose").into(),
@@ -438,21 +395,16 @@ pub async fn record_consent(
         source: Some(form.get("source").into()),
     };
     match consents::record(&state.app, &who, id, &input).await {
-        Ok(_) => see_other(&format!("/app/customers/{id}?notice=saved")),
-        Err(error @ AppError::Invalid(_)) => or_error_page(customer_page(&state, &who, id, None, Some(&error)).await),
-        Err(error) => error_response(&error),
+        Ok(_) => Ok(see_other(&format!("/app/customers/{id}?notice=saved"))),
+        Err(error @ AppError::Invalid(_)) => customer_page(&state, &who, id, None, Some(&error)).await,
+        Err(error) => Err(error.into()),
     }
 }
 
-pub async fn delete(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match parse_id::<CustomerId>("customer_id", &id).map_err(failure_page) {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
-    match records::delete(&state.app, &who, id).await {
-        Ok(()) => see_other("/app/customers?notice=removed"),
-        Err(error) => error_response(&error),
-    }
+pub async fn delete(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = parse_id::<CustomerId>("customer_id", &id)?;
+    records::delete(&state.app, &who, id).await?;
+    Ok(see_other("/app/customers?notice=removed"))
 }
 
 #[derive(Template)]
@@ -467,28 +419,22 @@ pub struct MergeQuery {
     remove: Option<String>,
 }
 
-async fn merge_with(
-    state: &AppState,
-    who: &Principal,
-    keep: &str,
-    remove: &str,
-    preview: bool,
-) -> Result<Response, Response> {
-    let keep: CustomerId = parse_id("customer_id", keep).map_err(failure_page)?;
+async fn merge_with(state: &AppState, who: &Principal, keep: &str, remove: &str, preview: bool) -> PageResult {
+    let keep: CustomerId = parse_id("customer_id", keep)?;
     let remove: CustomerId = match parse_id("remove", remove) {
         Ok(remove) => remove,
         Err(failure) => {
             // Another tenant's id (or none) is "not found" before anything else is said.
-            records::get(&state.app, who, keep).await.map_err(|e| error_response(&e))?;
-            return Err(failure_page(failure));
+            records::get(&state.app, who, keep).await?;
+            return Err(failure.into());
         }
     };
-    let report = merge::merge(&state.app, who, keep, remove, preview).await.map_err(|e| error_response(&e))?;
+    let report = merge::merge(&state.app, who, keep, remove, preview).await?;
     if report.applied {
         return Ok(see_other(&format!("/app/customers/{keep}?notice=merged")));
     }
     let title = format!("Merge {} into {}", report.removed.name, report.kept.name);
-    let chrome = Chrome::member(state, who, &title, "/app/customers").await.map_err(|e| error_response(&e))?;
+    let chrome = Chrome::member(state, who, &title, "/app/customers").await?;
     Ok(render(StatusCode::OK, &MergePage { chrome, report }))
 }
 
@@ -497,8 +443,8 @@ pub async fn merge_preview(
     Auth(who): Auth,
     Path(id): Path<String>,
     Query(query): Query<MergeQuery>,
-) -> Response {
-    merge_with(&state, &who, &id, query.remove.as_deref().unwrap_or_default(), true).await.unwrap_or_else(|page| page)
+) -> PageResult {
+    merge_with(&state, &who, &id, query.remove.as_deref().unwrap_or_default(), true).await
 }
 
 pub async fn merge_apply(
@@ -506,8 +452,8 @@ pub async fn merge_apply(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    merge_with(&state, &who, &id, form.get("remove"), false).await.unwrap_or_else(|page| page)
+) -> PageResult {
+    merge_with(&state, &who, &id, form.get("remove"), false).await
 }
 
 #[derive(Template)]
@@ -526,7 +472,7 @@ async fn fields_page(
     notice: Option<&str>,
     error: Option<&AppError>,
     label: &str,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let chrome = Chrome::member(state, who, "Customer fields", "/app/customers")
         .await?
         .with_notice(notice)
@@ -541,11 +487,15 @@ async fn fields_page(
     Ok(render(crate::pages::status_for(error), &page))
 }
 
-pub async fn fields_show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
-    or_error_page(fields_page(&state, &who, query.notice.as_deref(), None, "").await)
+pub async fn fields_show(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(query): Query<NoticeQuery>,
+) -> PageResult {
+    fields_page(&state, &who, query.notice.as_deref(), None, "").await
 }
 
-pub async fn field_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn field_create(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let input = FieldInput {
         label: form.get("label").into(),
         kind: form.get("kind").into(),
@@ -553,23 +503,18 @@ pub async fn field_create(State(state): State<AppState>, Auth(who): Auth, form: 
         options: form.get("options").split([',', '\n']).map(str::to_string).collect(),
     };
     match fields::create(&state.app, &who, &input).await {
-        Ok(_) => see_other("/app/customers/fields?notice=created"),
+        Ok(_) => Ok(see_other("/app/customers/fields?notice=created")),
         Err(error @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::NotAllowed(_))) => {
-            or_error_page(fields_page(&state, &who, None, Some(&error), form.get("label")).await)
+            fields_page(&state, &who, None, Some(&error), form.get("label")).await
         }
-        Err(error) => error_response(&error),
+        Err(error) => Err(error.into()),
     }
 }
 
-pub async fn field_delete(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let id = match parse_id("field_id", &id) {
-        Ok(id) => id,
-        Err(failure) => return failure_page(failure),
-    };
-    match fields::delete(&state.app, &who, id).await {
-        Ok(()) => see_other("/app/customers/fields?notice=removed"),
-        Err(error) => error_response(&error),
-    }
+pub async fn field_delete(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = parse_id("field_id", &id)?;
+    fields::delete(&state.app, &who, id).await?;
+    Ok(see_other("/app/customers/fields?notice=removed"))
 }
 
 #[derive(Deserialize)]
@@ -577,13 +522,9 @@ pub struct ExportParams {
     format: Option<String>,
 }
 
-pub async fn export(State(state): State<AppState>, Auth(who): Auth, Query(params): Query<ExportParams>) -> Response {
-    let result = async {
-        let format = steward_app::customers::export::ExportFormat::parse(params.format.as_deref())?;
-        crate::customers::api::export_response(&state, who.clone(), format).await
-    }
-    .await;
-    or_error_page(result)
+pub async fn export(State(state): State<AppState>, Auth(who): Auth, Query(params): Query<ExportParams>) -> PageResult {
+    let format = steward_app::customers::export::ExportFormat::parse(params.format.as_deref())?;
+    Ok(crate::customers::api::export_response(&state, who, format).await?)
 }
 
 #[derive(Template)]
@@ -594,18 +535,13 @@ pub struct DuplicatesPage {
     pub can_write: bool,
 }
 
-pub async fn duplicates(State(state): State<AppState>, Auth(who): Auth) -> Response {
-    or_error_page(
-        async {
-            let page = DuplicatesPage {
-                chrome: Chrome::member(&state, &who, "Possible duplicates", "/app/customers").await?,
-                groups: records::duplicate_groups(&state.app, &who).await?,
-                can_write: who.has(Permission::CustomersWrite),
-            };
-            Ok(render(StatusCode::OK, &page))
-        }
-        .await,
-    )
+pub async fn duplicates(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
+    let page = DuplicatesPage {
+        chrome: Chrome::member(&state, &who, "Possible duplicates", "/app/customers").await?,
+        groups: records::duplicate_groups(&state.app, &who).await?,
+        can_write: who.has(Permission::CustomersWrite),
+    };
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[derive(Template)]
@@ -623,7 +559,7 @@ async fn import_page(
     who: &Principal,
     job: Option<steward_app::customers::import::jobs::JobView>,
     error: Option<&AppError>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let all = fields::list(&state.app, who).await?;
     let mut targets: Vec<String> = [
         "name",
@@ -658,8 +594,8 @@ async fn import_page(
     Ok(render(crate::pages::status_for(error), &ImportPage { chrome, job, mapping, targets }))
 }
 
-pub async fn import_form(State(state): State<AppState>, Auth(who): Auth) -> Response {
-    or_error_page(import_page(&state, &who, None, None).await)
+pub async fn import_form(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
+    import_page(&state, &who, None, None).await
 }
 
 /// Options as the import forms send them.
@@ -687,43 +623,31 @@ pub async fn import_upload(
     State(state): State<AppState>,
     Auth(who): Auth,
     mut multipart: axum::extract::Multipart,
-) -> Response {
+) -> PageResult {
     use steward_app::customers::import::{Format, jobs};
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut fields_sent: Vec<(String, String)> = Vec::new();
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                if name == "file" {
-                    let file_name = field.file_name().unwrap_or_default().to_string();
-                    match field.bytes().await {
-                        Ok(bytes) => file = Some((file_name, bytes.to_vec())),
-                        Err(_) => {
-                            return error_response(&AppError::invalid(
-                                "file",
-                                "could not be read (larger than 64 MB?)",
-                            ));
-                        }
-                    }
-                } else if let Ok(text) = field.text().await {
-                    fields_sent.push((name, text));
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return error_response(&AppError::invalid("file", "the upload could not be read")),
+    while let Some(field) =
+        multipart.next_field().await.map_err(|_| AppError::invalid("file", "the upload could not be read"))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes =
+                field.bytes().await.map_err(|_| AppError::invalid("file", "could not be read (larger than 64 MB?)"))?;
+            file = Some((file_name, bytes.to_vec()));
+        } else if let Ok(text) = field.text().await {
+            fields_sent.push((name, text));
         }
     }
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return or_error_page(
-            import_page(&state, &who, None, Some(&AppError::invalid("file", "choose a file to import"))).await,
-        );
+        return import_page(&state, &who, None, Some(&AppError::invalid("file", "choose a file to import"))).await;
     };
     let vcard = file_name.to_ascii_lowercase().ends_with(".vcf") || bytes.starts_with(b"BEGIN:VCARD");
     let format = if vcard { Format::Vcard } else { Format::Csv };
     match jobs::start(&state.app, &who, bytes.into(), format, import_options(&fields_sent)) {
-        Ok(id) => see_other(&format!("/app/customers/import/{id}")),
-        Err(error) => or_error_page(import_page(&state, &who, None, Some(&error)).await),
+        Ok(id) => Ok(see_other(&format!("/app/customers/import/{id}"))),
+        Err(error) => import_page(&state, &who, None, Some(&error)).await,
     }
 }
 
@@ -731,12 +655,10 @@ fn job_id(raw: &str) -> Option<uuid::Uuid> {
     uuid::Uuid::parse_str(raw).ok()
 }
 
-pub async fn import_status(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let Some(id) = job_id(&id) else { return error_response(&AppError::NotFound) };
-    match steward_app::customers::import::jobs::status(&state.app, &who, id) {
-        Ok(job) => or_error_page(import_page(&state, &who, Some(job), None).await),
-        Err(error) => error_response(&error),
-    }
+pub async fn import_status(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = job_id(&id).ok_or(AppError::NotFound)?;
+    let job = steward_app::customers::import::jobs::status(&state.app, &who, id)?;
+    import_page(&state, &who, Some(job), None).await
 }
 
 pub async fn import_again(
@@ -744,10 +666,8 @@ pub async fn import_again(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
-    let Some(id) = job_id(&id) else { return error_response(&AppError::NotFound) };
-    match steward_app::customers::import::jobs::run_again(&state.app, &who, id, import_options(&form.0)) {
-        Ok(next) => see_other(&format!("/app/customers/import/{next}")),
-        Err(error) => error_response(&error),
-    }
+) -> PageResult {
+    let id = job_id(&id).ok_or(AppError::NotFound)?;
+    let next = steward_app::customers::import::jobs::run_again(&state.app, &who, id, import_options(&form.0))?;
+    Ok(see_other(&format!("/app/customers/import/{next}")))
 }

@@ -3,10 +3,10 @@
 
 use crate::AppState;
 use crate::extract::Auth;
-use crate::pages::{Chrome, FormData, NoticeQuery, error_response, render, see_other};
+use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse};
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_app::messaging::log::{self, MessageView};
@@ -35,7 +35,7 @@ async fn page(
     notice: Option<&str>,
     error: Option<&AppError>,
     test: Option<TestResult>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let chrome = Chrome::member(state, who, "Reminders & channels", "/app/settings/messaging")
         .await?
         .with_notice(notice)
@@ -66,18 +66,18 @@ async fn page(
     Ok(render(crate::pages::status_for(error), &template))
 }
 
-async fn answer(state: &AppState, who: &Principal, outcome: Result<&'static str, AppError>) -> Response {
+async fn answer(state: &AppState, who: &Principal, outcome: Result<&'static str, AppError>) -> PageResult {
     match outcome {
-        Ok(notice) => see_other(&format!("/app/settings/messaging?notice={notice}")),
-        Err(error) => page(state, who, None, Some(&error), None).await.unwrap_or_else(|e| error_response(&e)),
+        Ok(notice) => Ok(see_other(&format!("/app/settings/messaging?notice={notice}"))),
+        Err(error) => page(state, who, None, Some(&error), None).await,
     }
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
-    page(&state, &who, query.notice.as_deref(), None, None).await.unwrap_or_else(|e| error_response(&e))
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> PageResult {
+    page(&state, &who, query.notice.as_deref(), None, None).await
 }
 
-pub async fn save_rules(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn save_rules(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let follow_up = form.get("follow_up_hours").trim().to_string();
     let input = RulesInput {
         reminders: form.get("reminders").to_string(),
@@ -94,7 +94,7 @@ pub async fn save_rules(State(state): State<AppState>, Auth(who): Auth, form: Fo
     answer(&state, &who, outcome).await
 }
 
-pub async fn connect(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn connect(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let callback = form.get("callback_secret").trim().to_string();
     let input = ChannelInput {
         channel: form.get("channel").to_string(),
@@ -107,12 +107,12 @@ pub async fn connect(State(state): State<AppState>, Auth(who): Auth, form: FormD
     answer(&state, &who, outcome).await
 }
 
-pub async fn disconnect(State(state): State<AppState>, Auth(who): Auth, Path(channel): Path<String>) -> Response {
+pub async fn disconnect(State(state): State<AppState>, Auth(who): Auth, Path(channel): Path<String>) -> PageResult {
     let outcome = settings::disconnect(&state.app, &who, &channel).await.map(|_| "disconnected");
     answer(&state, &who, outcome).await
 }
 
-pub async fn save_template(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn save_template(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let name = form.get("whatsapp_template").trim().to_string();
     let input = TemplateInput {
         kind: form.get("kind").to_string(),
@@ -125,21 +125,21 @@ pub async fn save_template(State(state): State<AppState>, Auth(who): Auth, form:
 }
 
 /// The live preview under a template being edited (htmx swaps it in as the text changes).
-pub async fn preview(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn preview(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let text = match settings::preview(&state.app, &who, form.get("body")).await {
         Ok(text) => text,
         Err(AppError::Invalid(error)) => format!("⚠ {}", error.message),
-        Err(error) => return error_response(&error),
+        Err(error) => return Err(error.into()),
     };
     let escaped = askama::filters::escape(&text, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default();
-    Html(format!("<output class=\"preview\" aria-live=\"polite\">{escaped}</output>")).into_response()
+    Ok(Html(format!("<output class=\"preview\" aria-live=\"polite\">{escaped}</output>")).into_response())
 }
 
-pub async fn send_test(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn send_test(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let input = TestInput { channel: form.get("channel").to_string(), to: form.get("to").to_string() };
     match settings::send_test(&state.app, &who, &input).await {
-        Ok(result) => page(&state, &who, None, None, Some(result)).await.unwrap_or_else(|e| error_response(&e)),
-        Err(error) => page(&state, &who, None, Some(&error), None).await.unwrap_or_else(|e| error_response(&e)),
+        Ok(result) => page(&state, &who, None, None, Some(result)).await,
+        Err(error) => page(&state, &who, None, Some(&error), None).await,
     }
 }
 
@@ -159,33 +159,21 @@ pub struct LogQuery {
     pub notice: Option<String>,
 }
 
-pub async fn log_page(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<LogQuery>) -> Response {
-    let outcome = async {
-        let chrome =
-            Chrome::member(&state, &who, "Messages", "/app/messages").await?.with_notice(query.notice.as_deref());
-        let messages = log::recent(&state.app, &who, query.status.as_deref()).await?;
-        Ok::<_, AppError>(render(
-            axum::http::StatusCode::OK,
-            &LogPage {
-                chrome,
-                messages,
-                status: query.status.clone().unwrap_or_default(),
-                statuses: &["pending", "sent", "delivered", "read", "failed", "skipped", "withdrawn"],
-                can_retry: who.has(Permission::BookingsManage),
-            },
-        ))
-    }
-    .await;
-    outcome.unwrap_or_else(|e| error_response(&e))
+pub async fn log_page(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<LogQuery>) -> PageResult {
+    let chrome = Chrome::member(&state, &who, "Messages", "/app/messages").await?.with_notice(query.notice.as_deref());
+    let messages = log::recent(&state.app, &who, query.status.as_deref()).await?;
+    let page = LogPage {
+        chrome,
+        messages,
+        status: query.status.unwrap_or_default(),
+        statuses: &["pending", "sent", "delivered", "read", "failed", "skipped", "withdrawn"],
+        can_retry: who.has(Permission::BookingsManage),
+    };
+    Ok(render(axum::http::StatusCode::OK, &page))
 }
 
-pub async fn retry(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let outcome = match uuid::Uuid::parse_str(&id) {
-        Ok(id) => log::retry(&state.app, &who, id).await,
-        Err(_) => Err(AppError::NotFound),
-    };
-    match outcome {
-        Ok(_) => see_other("/app/messages?notice=retrying"),
-        Err(error) => error_response(&error),
-    }
+pub async fn retry(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    log::retry(&state.app, &who, id).await?;
+    Ok(see_other("/app/messages?notice=retrying"))
 }

@@ -6,11 +6,10 @@
 
 use crate::AppState;
 use crate::extract::{Auth, Client};
-use crate::pages::{Chrome, FormData, NoticeQuery, error_response, public_csrf, render, see_other, with_cookie};
+use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, public_csrf, render, see_other, with_cookie};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
 use serde::Deserialize;
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
@@ -26,22 +25,18 @@ pub struct NoticePage {
     pub notice: Notice,
 }
 
-pub async fn operator(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn operator(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
     let chrome = Chrome::public("Privacy notice", &csrf);
-    with_cookie(render(StatusCode::OK, &NoticePage { chrome, notice: notice::operator(&state.app) }), cookie)
+    Ok(with_cookie(render(StatusCode::OK, &NoticePage { chrome, notice: notice::operator(&state.app) }), cookie))
 }
 
-pub async fn business(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Response {
+pub async fn business(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
-    match notice::of_business(&state.app, &slug).await {
-        Ok(notice) => {
-            let title = format!("How {} handles your data", notice.business.clone().unwrap_or_default());
-            let chrome = Chrome::public(&title, &csrf);
-            with_cookie(render(StatusCode::OK, &NoticePage { chrome, notice }), cookie)
-        }
-        Err(error) => error_response(&error),
-    }
+    let notice = notice::of_business(&state.app, &slug).await?;
+    let title = format!("How {} handles your data", notice.business.clone().unwrap_or_default());
+    let chrome = Chrome::public(&title, &csrf);
+    Ok(with_cookie(render(StatusCode::OK, &NoticePage { chrome, notice }), cookie))
 }
 
 #[derive(Template)]
@@ -65,7 +60,7 @@ async fn ask_with(
     slug: &str,
     asked_on: AskedOn,
     form: &FormData,
-) -> Response {
+) -> PageResult {
     let (csrf, cookie) = public_csrf(headers);
     let asked = requests::ask(
         &state.app,
@@ -76,19 +71,11 @@ async fn ask_with(
         form.get("message"),
         client.ip.as_deref(),
     )
-    .await;
-    match asked {
-        Ok(ticket) => match business_name(state, slug).await {
-            Ok(business) => {
-                let chrome = Chrome::public("Confirm it is you", &csrf);
-                let page =
-                    AskPage { chrome, business, slug: slug.to_string(), ticket: Some(ticket.ticket), confirmed: None };
-                with_cookie(render(StatusCode::OK, &page), cookie)
-            }
-            Err(error) => error_response(&error),
-        },
-        Err(error) => error_response(&error),
-    }
+    .await?;
+    let business = business_name(state, slug).await?;
+    let chrome = Chrome::public("Confirm it is you", &csrf);
+    let page = AskPage { chrome, business, slug: slug.to_string(), ticket: Some(asked.ticket), confirmed: None };
+    Ok(with_cookie(render(StatusCode::OK, &page), cookie))
 }
 
 pub async fn ask(
@@ -97,7 +84,7 @@ pub async fn ask(
     Client(client): Client,
     Path(slug): Path<String>,
     form: FormData,
-) -> Response {
+) -> PageResult {
     ask_with(&state, &headers, &client, &slug, AskedOn::PrivacyPage, &form).await
 }
 
@@ -107,7 +94,7 @@ pub async fn ask_platform(
     headers: HeaderMap,
     Client(client): Client,
     form: FormData,
-) -> Response {
+) -> PageResult {
     let slug = form.get("business").trim().to_ascii_lowercase();
     ask_with(&state, &headers, &client, &slug, AskedOn::Platform, &form).await
 }
@@ -117,13 +104,10 @@ pub async fn confirm(
     headers: HeaderMap,
     Path((slug, ticket)): Path<(String, String)>,
     form: FormData,
-) -> Response {
+) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
-    let Ok(ticket) = uuid::Uuid::parse_str(&ticket) else { return error_response(&AppError::NotFound) };
-    let business = match business_name(&state, &slug).await {
-        Ok(name) => name,
-        Err(error) => return error_response(&error),
-    };
+    let ticket = uuid::Uuid::parse_str(&ticket).map_err(|_| AppError::NotFound)?;
+    let business = business_name(&state, &slug).await?;
     match requests::confirm(&state.app, &slug, ticket, form.get("code")).await {
         Ok(kind) => {
             let chrome = Chrome::public("Request received", &csrf);
@@ -133,21 +117,19 @@ pub async fn confirm(
                 RequestKind::Erasure => "erasure",
             });
             let page = AskPage { chrome, business, slug, ticket: None, confirmed };
-            with_cookie(render(StatusCode::OK, &page), cookie)
+            Ok(with_cookie(render(StatusCode::OK, &page), cookie))
         }
         Err(error) => {
             let chrome = Chrome::public("Confirm it is you", &csrf).with_error_opt(Some(&error));
             let page = AskPage { chrome, business, slug, ticket: Some(ticket), confirmed: None };
-            with_cookie(render(crate::pages::status_for(Some(&error)), &page), cookie)
+            Ok(with_cookie(render(crate::pages::status_for(Some(&error)), &page), cookie))
         }
     }
 }
 
-pub async fn export_download(State(state): State<AppState>, Path((slug, token)): Path<(String, String)>) -> Response {
-    match person::archive_by_link(&state.app, &slug, &token).await {
-        Ok(bytes) => crate::privacy::api::zip_download(bytes),
-        Err(error) => error_response(&error),
-    }
+pub async fn export_download(State(state): State<AppState>, Path((slug, token)): Path<(String, String)>) -> PageResult {
+    let bytes = person::archive_by_link(&state.app, &slug, &token).await?;
+    Ok(crate::privacy::api::zip_download(bytes))
 }
 
 #[derive(Template)]
@@ -166,12 +148,7 @@ pub struct InboxQuery {
     customer_id: Option<String>,
 }
 
-async fn inbox_page(
-    state: &AppState,
-    who: &Principal,
-    query: &InboxQuery,
-    error: Option<&AppError>,
-) -> Result<Response, AppError> {
+async fn inbox_page(state: &AppState, who: &Principal, query: &InboxQuery, error: Option<&AppError>) -> PageResult {
     let chrome = Chrome::member(state, who, "Privacy requests", "/app/privacy/requests")
         .await?
         .with_notice(query.notice.as_deref())
@@ -186,11 +163,11 @@ async fn inbox_page(
     Ok(render(crate::pages::status_for(error), &page))
 }
 
-pub async fn inbox(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<InboxQuery>) -> Response {
-    inbox_page(&state, &who, &query, None).await.unwrap_or_else(|e| error_response(&e))
+pub async fn inbox(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<InboxQuery>) -> PageResult {
+    inbox_page(&state, &who, &query, None).await
 }
 
-pub async fn open(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn open(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let opened = match uuid::Uuid::parse_str(form.get("customer_id").trim()) {
         Ok(id) => {
             requests::open_for_customer(
@@ -205,19 +182,15 @@ pub async fn open(State(state): State<AppState>, Auth(who): Auth, form: FormData
         Err(_) => Err(AppError::invalid("customer_id", "give the customer's id (from their page)")),
     };
     match opened {
-        Ok(request) => see_other(&format!("/app/privacy/requests/{}", request.id)),
-        Err(error) => {
-            inbox_page(&state, &who, &InboxQuery::default(), Some(&error)).await.unwrap_or_else(|e| error_response(&e))
-        }
+        Ok(request) => Ok(see_other(&format!("/app/privacy/requests/{}", request.id))),
+        Err(error) => inbox_page(&state, &who, &InboxQuery::default(), Some(&error)).await,
     }
 }
 
-pub async fn set_jurisdiction(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn set_jurisdiction(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     match requests::set_jurisdiction(&state.app, &who, form.get("jurisdiction")).await {
-        Ok(_) => see_other("/app/privacy/requests?notice=saved"),
-        Err(error) => {
-            inbox_page(&state, &who, &InboxQuery::default(), Some(&error)).await.unwrap_or_else(|e| error_response(&e))
-        }
+        Ok(_) => Ok(see_other("/app/privacy/requests?notice=saved")),
+        Err(error) => inbox_page(&state, &who, &InboxQuery::default(), Some(&error)).await,
     }
 }
 
@@ -237,7 +210,7 @@ async fn request_page(
     notice: Option<&str>,
     error: Option<&AppError>,
     erased: Option<ErasureReport>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let request = requests::get(&state.app, who, id).await?;
     let chrome = Chrome::member(state, who, "Privacy request", "/app/privacy/requests")
         .await?
@@ -260,10 +233,8 @@ pub async fn show_request(
     Auth(who): Auth,
     Path(id): Path<String>,
     Query(query): Query<NoticeQuery>,
-) -> Response {
-    let result =
-        async { request_page(&state, &who, request_id(&id)?, query.notice.as_deref(), None, None).await }.await;
-    result.unwrap_or_else(|e| error_response(&e))
+) -> PageResult {
+    request_page(&state, &who, request_id(&id)?, query.notice.as_deref(), None, None).await
 }
 
 async fn after_action(
@@ -271,29 +242,38 @@ async fn after_action(
     who: &Principal,
     id: uuid::Uuid,
     outcome: Result<Option<ErasureReport>, AppError>,
-) -> Response {
-    let shown = match outcome {
+) -> PageResult {
+    match outcome {
         Ok(erased) => request_page(state, who, id, Some("saved"), None, erased).await,
         Err(error) => request_page(state, who, id, None, Some(&error), None).await,
-    };
-    shown.unwrap_or_else(|e| error_response(&e))
+    }
 }
 
-pub async fn answer(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> Response {
-    let Ok(id) = request_id(&id) else { return error_response(&AppError::NotFound) };
+pub async fn answer(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> PageResult {
+    let id = request_id(&id)?;
     let outcome = person::answer_access(&state.app, &who, id).await.map(|_| None);
     after_action(&state, &who, id, outcome).await
 }
 
-pub async fn erase(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>, form: FormData) -> Response {
-    let Ok(id) = request_id(&id) else { return error_response(&AppError::NotFound) };
+pub async fn erase(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    let id = request_id(&id)?;
     let keep = form.get("keep_appointments_anonymized") == "yes";
     let outcome = person::erase(&state.app, &who, id, keep).await.map(Some);
     after_action(&state, &who, id, outcome).await
 }
 
-pub async fn close(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>, form: FormData) -> Response {
-    let Ok(id) = request_id(&id) else { return error_response(&AppError::NotFound) };
+pub async fn close(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    let id = request_id(&id)?;
     let outcome = requests::close(&state.app, &who, id, form.get("outcome"), form.get("note")).await.map(|_| None);
     after_action(&state, &who, id, outcome).await
 }

@@ -4,10 +4,9 @@
 
 use crate::AppState;
 use crate::extract::Auth;
-use crate::pages::{Chrome, FormData, NoticeQuery, error_response, render, see_other};
+use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_app::retention::holds::{self, HoldView, NewHold};
@@ -31,12 +30,7 @@ pub struct DataPage {
     pub egress: Option<Vec<steward_app::egress::EgressView>>,
 }
 
-async fn page(
-    state: &AppState,
-    who: &Principal,
-    notice: Option<&str>,
-    error: Option<&AppError>,
-) -> Result<Response, AppError> {
+async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>) -> PageResult {
     let chrome = Chrome::member(state, who, "Data & retention", "/app/settings/data")
         .await?
         .with_notice(notice)
@@ -66,18 +60,18 @@ async fn page(
     Ok(render(crate::pages::status_for(error), &template))
 }
 
-async fn answer(state: &AppState, who: &Principal, outcome: Result<&'static str, AppError>) -> Response {
+async fn answer(state: &AppState, who: &Principal, outcome: Result<&'static str, AppError>) -> PageResult {
     match outcome {
-        Ok(notice) => see_other(&format!("/app/settings/data?notice={notice}")),
-        Err(error) => page(state, who, None, Some(&error)).await.unwrap_or_else(|e| error_response(&e)),
+        Ok(notice) => Ok(see_other(&format!("/app/settings/data?notice={notice}"))),
+        Err(error) => page(state, who, None, Some(&error)).await,
     }
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
-    page(&state, &who, query.notice.as_deref(), None).await.unwrap_or_else(|e| error_response(&e))
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> PageResult {
+    page(&state, &who, query.notice.as_deref(), None).await
 }
 
-pub async fn set_rule(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn set_rule(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let class = form.get("data_class").to_string();
     let raw = form.get("keep_days").trim().to_string();
     let outcome = async {
@@ -95,7 +89,7 @@ pub async fn set_rule(State(state): State<AppState>, Auth(who): Auth, form: Form
     answer(&state, &who, outcome).await
 }
 
-pub async fn set_hold(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn set_hold(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let non_empty = |name: &str| Some(form.get(name).trim().to_string()).filter(|v| !v.is_empty());
     let hold = NewHold {
         scope: form.get("scope").to_string(),
@@ -112,7 +106,7 @@ pub async fn lift_hold(
     Auth(who): Auth,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
+) -> PageResult {
     let outcome = match uuid::Uuid::parse_str(&id) {
         Ok(id) => holds::lift_by(&state.app, &who, id, form.get("reason")).await.map(|_| "hold_lifted"),
         Err(_) => Err(AppError::NotFound),
@@ -120,7 +114,7 @@ pub async fn lift_hold(
     answer(&state, &who, outcome).await
 }
 
-pub async fn cancel(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn cancel(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let outcome = if form.get("confirm") != "yes" {
         Err(AppError::invalid("confirm", "tick the box to confirm you want to cancel"))
     } else {
@@ -129,7 +123,7 @@ pub async fn cancel(State(state): State<AppState>, Auth(who): Auth, form: FormDa
     answer(&state, &who, outcome).await
 }
 
-pub async fn reactivate(State(state): State<AppState>, Auth(who): Auth) -> Response {
+pub async fn reactivate(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
     let outcome = lifecycle::reactivate(&state.app, &who).await.map(|_| "reactivated");
     answer(&state, &who, outcome).await
 }

@@ -2,10 +2,9 @@
 
 use crate::AppState;
 use crate::extract::Auth;
-use crate::pages::{Chrome, FormData, NoticeQuery, error_response, render, see_other};
+use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_app::tenancy::{self, ProfileChange, TenantView};
@@ -25,7 +24,7 @@ async fn page(
     notice: Option<&str>,
     error: Option<&AppError>,
     shown: Option<TenantView>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let chrome = Chrome::member(state, who, "Business profile", "/app/business")
         .await?
         .with_notice(notice)
@@ -38,11 +37,11 @@ async fn page(
     Ok(render(status, &BusinessPage { chrome, tenant, can_manage: who.has(Permission::TenantManage) }))
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
-    page(&state, &who, query.notice.as_deref(), None, None).await.unwrap_or_else(|e| error_response(&e))
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> PageResult {
+    page(&state, &who, query.notice.as_deref(), None, None).await
 }
 
-pub async fn update(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> Response {
+pub async fn update(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let change = ProfileChange {
         name: Some(form.get("name").into()),
         slug: Some(form.get("slug").into()),
@@ -51,20 +50,16 @@ pub async fn update(State(state): State<AppState>, Auth(who): Auth, form: FormDa
         gstin: Some(form.get("gstin").into()),
     };
     match tenancy::update_profile(&state.app, &who, change).await {
-        Ok(_) => see_other("/app/business?notice=saved"),
+        Ok(_) => Ok(see_other("/app/business?notice=saved")),
         Err(error) => {
-            let shown = match tenancy::profile(&state.app, &who).await {
-                Ok(mut t) => {
-                    t.name = form.get("name").into();
-                    t.slug = form.get("slug").into();
-                    t.country = form.get("country").into();
-                    t.time_zone = form.get("time_zone").into();
-                    t.gstin = Some(form.get("gstin").to_string()).filter(|g| !g.is_empty());
-                    Some(t)
-                }
-                Err(e) => return error_response(&e),
-            };
-            page(&state, &who, None, Some(&error), shown).await.unwrap_or_else(|e| error_response(&e))
+            // The form shows what was typed, over the profile as it is.
+            let mut shown = tenancy::profile(&state.app, &who).await?;
+            shown.name = form.get("name").into();
+            shown.slug = form.get("slug").into();
+            shown.country = form.get("country").into();
+            shown.time_zone = form.get("time_zone").into();
+            shown.gstin = Some(form.get("gstin").to_string()).filter(|g| !g.is_empty());
+            page(&state, &who, None, Some(&error), Some(shown)).await
         }
     }
 }

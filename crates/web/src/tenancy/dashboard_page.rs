@@ -2,11 +2,10 @@
 
 use crate::AppState;
 use crate::extract::Auth;
-use crate::pages::{Chrome, NoticeQuery, error_response, render, see_other};
+use crate::pages::{Chrome, NoticeQuery, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use steward_app::access::{auth, members};
 use steward_domain::permissions::Permission;
 
@@ -23,24 +22,15 @@ pub struct DashboardPage {
     pub today: Option<Vec<steward_app::booking::appointments::AppointmentView>>,
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> Response {
-    let chrome = match Chrome::member(&state, &who, "Dashboard", "/app").await {
-        Ok(c) => c.with_notice(query.notice.as_deref()),
-        Err(error) => return error_response(&error),
-    };
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> PageResult {
+    let chrome = Chrome::member(&state, &who, "Dashboard", "/app").await?.with_notice(query.notice.as_deref());
     let member_count = if who.has(Permission::MembersRead) {
-        match members::list(&state.app, &who).await {
-            Ok(all) => all.len().to_string(),
-            Err(error) => return error_response(&error),
-        }
+        members::list(&state.app, &who).await?.len().to_string()
     } else {
         "—".into()
     };
     let today = if who.has(Permission::BookingsRead) {
-        match steward_app::booking::appointments::list(&state.app, &who, &Default::default()).await {
-            Ok(all) => Some(all),
-            Err(error) => return error_response(&error),
-        }
+        Some(steward_app::booking::appointments::list(&state.app, &who, &Default::default()).await?)
     } else {
         None
     };
@@ -54,12 +44,10 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): 
         member_count,
         today,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
-pub async fn resend_verification(State(state): State<AppState>, Auth(who): Auth) -> Response {
-    match auth::resend_verification(&state.app, &who).await {
-        Ok(()) => see_other("/app?notice=verification_sent"),
-        Err(error) => error_response(&error),
-    }
+pub async fn resend_verification(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
+    auth::resend_verification(&state.app, &who).await?;
+    Ok(see_other("/app?notice=verification_sent"))
 }

@@ -3,11 +3,10 @@
 
 use crate::AppState;
 use crate::extract::Auth;
-use crate::pages::{Chrome, or_error_page, render};
+use crate::pages::{Chrome, PageResult, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use steward_app::AppError;
@@ -58,27 +57,22 @@ fn lines(counts: &[usage::DailyUsage], pages: bool) -> Vec<UsageLine> {
     out
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(params): Query<UsageParams>) -> Response {
-    let result = async {
-        let chrome = Chrome::member(&state, &who, "Usage", "/app/usage").await?;
-        let (counts, chrome) = match usage::daily(&state.app, &who, params.from.as_deref(), params.to.as_deref()).await
-        {
-            Ok(counts) => (counts, chrome),
-            Err(error @ AppError::Invalid(_)) => (Vec::new(), chrome.with_error(&error)),
-            Err(error) => return Err(error),
-        };
-        let status = if chrome.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-        let page = UsagePage {
-            chrome,
-            from: params.from.clone().unwrap_or_default(),
-            to: params.to.clone().unwrap_or_default(),
-            features: lines(&counts, false),
-            pages: lines(&counts, true),
-        };
-        Ok(render(status, &page))
-    }
-    .await;
-    or_error_page(result)
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(params): Query<UsageParams>) -> PageResult {
+    let chrome = Chrome::member(&state, &who, "Usage", "/app/usage").await?;
+    let (counts, chrome) = match usage::daily(&state.app, &who, params.from.as_deref(), params.to.as_deref()).await {
+        Ok(counts) => (counts, chrome),
+        Err(error @ AppError::Invalid(_)) => (Vec::new(), chrome.with_error(&error)),
+        Err(error) => return Err(error.into()),
+    };
+    let status = if chrome.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = UsagePage {
+        chrome,
+        from: params.from.unwrap_or_default(),
+        to: params.to.unwrap_or_default(),
+        features: lines(&counts, false),
+        pages: lines(&counts, true),
+    };
+    Ok(render(status, &page))
 }
 
 #[derive(Template)]
@@ -90,15 +84,8 @@ pub struct ProblemsPage {
 }
 
 /// The business's recent failed and slow requests.
-pub async fn problems(State(state): State<AppState>, Auth(who): Auth) -> Response {
-    let result = async {
-        let chrome = Chrome::member(&state, &who, "Problems", "/app/problems").await?;
-        let problems = steward_app::diagnostics::recent(&state.app, &who)?;
-        Ok::<_, AppError>(render(
-            StatusCode::OK,
-            &ProblemsPage { chrome, problems, slow_ms: state.app.settings.slow_request_ms },
-        ))
-    }
-    .await;
-    or_error_page(result)
+pub async fn problems(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
+    let chrome = Chrome::member(&state, &who, "Problems", "/app/problems").await?;
+    let problems = steward_app::diagnostics::recent(&state.app, &who)?;
+    Ok(render(StatusCode::OK, &ProblemsPage { chrome, problems, slow_ms: state.app.settings.slow_request_ms }))
 }
