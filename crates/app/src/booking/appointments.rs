@@ -534,25 +534,17 @@ pub async fn book(app: &App, who: &Principal, input: &BookingInput) -> Result<Bo
         crate::access::principal::Credential::ApiToken { .. } => "api",
         crate::access::principal::Credential::Session { .. } => "staff",
     };
-    if !app.store.writes_one_at_a_time() {
-        // No single writer to keep the checks away from (PostgreSQL), and the rows every
-        // booking shares are locked only at commit (migration 12): checking and writing in
-        // one transaction saves a transaction's begin and commit per booking.
-        let mut tx = app.store.begin_tenant(who.tenant).await?;
-        let prepared = prepare_in(app, &mut tx, input, None).await?;
-        let written = write(app, &mut tx, Actor::Member(who), &prepared, via, &[]).await?;
-        commit_if_booked(tx, &written).await?;
-        return finish(app, who.tenant, &prepared, written).await;
-    }
-    let prepared = prepare(app, who.tenant, input, None).await?;
-    // The write transaction runs where the store runs writes best (`App::on_writer`).
+    // The checks read outside SQLite's single writer; on PostgreSQL they are the start of
+    // the write transaction (the rows every booking shares are locked only at commit,
+    // migration 12).
+    let mut checks = app.store.begin_checks(who.tenant).await?;
+    let prepared = prepare_in(app, checks.tx(), input, None).await?;
     let (writer_app, writer_who) = (app.clone(), who.clone());
-    let (prepared, written) = app
-        .on_writer(async move {
-            let mut tx = writer_app.store.begin_tenant(writer_who.tenant).await?;
+    let (prepared, written) = checks
+        .write(move |mut tx| async move {
             let written = write(&writer_app, &mut tx, Actor::Member(&writer_who), &prepared, via, &[]).await?;
             commit_if_booked(tx, &written).await?;
-            Ok((prepared, written))
+            Ok::<_, AppError>((prepared, written))
         })
         .await?;
     finish(app, who.tenant, &prepared, written).await

@@ -299,22 +299,44 @@ pub async fn preview_csv(app: &App, who: &Principal, bytes: &[u8]) -> Result<Csv
     Ok(CsvPreview { headers, guessed, rows })
 }
 
-/// Imports customers from `input`. `total_bytes` and `progress` drive a progress bar.
-pub async fn import<R: std::io::Read>(
+/// Imports customers from `input`, in one write transaction; `progress` hears how many
+/// bytes have been read, for a progress bar.
+pub async fn import<R: std::io::Read + Send + 'static>(
     app: &App,
     importer: Importer<'_>,
     input: R,
     format: Format,
     options: &ImportOptions,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: impl Fn(u64) + Send + Sync + 'static,
 ) -> Result<ImportReport, AppError> {
     if let Importer::Member(who) = &importer {
         who.require(Permission::CustomersWrite)?;
     }
     let tenant = importer.tenant();
+    // The write transaction outlives this borrow: it takes copies.
+    let who = match importer {
+        Importer::Member(who) => Some(who.clone()),
+        Importer::Operator { .. } => None,
+    };
+    let (writer_app, options) = (app.clone(), options.clone());
+    app.store
+        .write(tenant, move |tx| async move {
+            import_in(&writer_app, tx, who.as_ref(), input, format, &options, &progress).await
+        })
+        .await
+}
+
+async fn import_in<R: std::io::Read>(
+    app: &App,
+    mut tx: TenantTx,
+    who: Option<&Principal>,
+    input: R,
+    format: Format,
+    options: &ImportOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ImportReport, AppError> {
     let now = app.now();
     let today = today(app);
-    let mut tx = app.store.begin_tenant(tenant).await?;
     let fields = field_rows::list(&mut tx).await?;
     let code = country_code(app, &mut tx).await?;
     let mut report = ImportReport { dry_run: options.dry_run, ..ImportReport::default() };
@@ -330,10 +352,7 @@ pub async fn import<R: std::io::Read>(
     let mut seen: HashMap<String, CustomerId> = HashMap::new();
     let mut batch: Vec<(SourceRow, CustomerInput, Option<String>)> = Vec::with_capacity(BATCH);
     let mut rejected_count: u64 = 0;
-    let member = match &importer {
-        Importer::Member(who) => Some(who.member),
-        Importer::Operator { .. } => None,
-    };
+    let member = who.map(|w| w.member);
     loop {
         let next = reader.next_row();
         let end = next.is_none();
@@ -380,9 +399,9 @@ pub async fn import<R: std::io::Read>(
         "created": report.created, "updated": report.updated, "skipped_duplicates": report.skipped_duplicates,
         "rejected": rejected_count,
     });
-    let event = match &importer {
-        Importer::Member(who) => audit::by(who, "customers.imported", None, details),
-        Importer::Operator { .. } => audit::by_system(&Default::default(), None, "customers.imported", None, details),
+    let event = match who {
+        Some(who) => audit::by(who, "customers.imported", None, details),
+        None => audit::by_system(&Default::default(), None, "customers.imported", None, details),
     };
     audit::record(app, &mut tx, event).await?;
     tx.commit().await?;
