@@ -353,6 +353,7 @@ async fn import_in<R: std::io::Read>(
     let mut batch: Vec<(SourceRow, CustomerInput, Option<String>)> = Vec::with_capacity(BATCH);
     let mut rejected_count: u64 = 0;
     let member = who.map(|w| w.member);
+    let run = Run { fields: &fields, code: &code, today, options, member, now };
     loop {
         let next = reader.next_row();
         let end = next.is_none();
@@ -377,8 +378,7 @@ async fn import_in<R: std::io::Read>(
         }
         if batch.len() >= BATCH || (end && !batch.is_empty()) {
             let rows = std::mem::take(&mut batch);
-            rejected_count +=
-                write_batch(&mut tx, rows, &fields, &code, today, options, member, now, &mut seen, &mut report).await?;
+            rejected_count += write_batch(&mut tx, &run, rows, &mut seen, &mut report).await?;
             progress(reader.position());
             // Under reject_all, keep reading (to report every bad row) but stop writing.
         }
@@ -458,19 +458,27 @@ fn to_input(row: &SourceRow) -> Result<(CustomerInput, Option<String>), (Option<
     Ok((input, note))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn write_batch(
-    tx: &mut TenantTx,
-    batch: Vec<(SourceRow, CustomerInput, Option<String>)>,
-    fields: &[FieldRow],
-    code: &str,
+/// What every row of one import is checked and written with.
+struct Run<'a> {
+    /// The business's own fields.
+    fields: &'a [FieldRow],
+    /// The business's country calling code, for phone numbers written without one.
+    code: &'a str,
     today: jiff::civil::Date,
-    options: &ImportOptions,
+    options: &'a ImportOptions,
+    /// Who imports: a member, or nobody for an operator.
     member: Option<steward_domain::ids::MemberId>,
     now: i64,
+}
+
+async fn write_batch(
+    tx: &mut TenantTx,
+    run: &Run<'_>,
+    batch: Vec<(SourceRow, CustomerInput, Option<String>)>,
     seen: &mut HashMap<String, CustomerId>,
     report: &mut ImportReport,
 ) -> Result<u64, AppError> {
+    let Run { fields, code, today, options, member, now } = *run;
     let mut rejected = 0;
     let mut checked_rows = Vec::with_capacity(batch.len());
     for (row, input, note) in batch {
@@ -517,7 +525,7 @@ async fn write_batch(
         match (existing, options.on_duplicate) {
             (Some(_), OnDuplicate::Skip) => report.skipped_duplicates += 1,
             (Some(id), OnDuplicate::Update) => {
-                if let Err(reason) = update_existing(tx, id, &input, fields, code, today, member, now).await? {
+                if let Err(reason) = update_existing(tx, run, id, &input).await? {
                     rejected += 1;
                     reject(report, row.line, reason.0, reason.1);
                     continue;
@@ -577,17 +585,13 @@ fn note_row(customer: CustomerId, body: String, author: Option<steward_domain::i
 }
 
 /// Applies a row to an existing customer: the row's non-empty cells win.
-#[allow(clippy::too_many_arguments)]
 async fn update_existing(
     tx: &mut TenantTx,
+    run: &Run<'_>,
     id: CustomerId,
     input: &CustomerInput,
-    fields: &[FieldRow],
-    code: &str,
-    today: jiff::civil::Date,
-    member: Option<steward_domain::ids::MemberId>,
-    now: i64,
 ) -> Result<Result<(), (Option<String>, String)>, AppError> {
+    let Run { fields, code, today, member, now, .. } = *run;
     let Some(existing) = rows::find(tx, id).await? else { return Ok(Ok(())) };
     let tags = rows::tags_of(tx, id).await?;
     let mut input = input.clone();
