@@ -32,6 +32,18 @@ pub struct Problem {
     pub kind: &'static str,
 }
 
+/// A request as it ended, for [`Problems::observe`].
+pub struct Observed<'a> {
+    pub tenant: TenantId,
+    /// When it ended.
+    pub at: i64,
+    pub request_id: &'a str,
+    pub method: &'a str,
+    pub route: &'a str,
+    pub status: u16,
+    pub latency_us: u64,
+}
+
 #[derive(Default)]
 pub struct Problems {
     by_tenant: Mutex<HashMap<TenantId, VecDeque<Problem>>>,
@@ -39,18 +51,8 @@ pub struct Problems {
 
 impl Problems {
     /// Records a request if it failed inside Steward or was slower than `slow_ms`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn observe(
-        &self,
-        tenant: TenantId,
-        now: i64,
-        request_id: &str,
-        method: &str,
-        route: &str,
-        status: u16,
-        latency_us: u64,
-        slow_ms: u64,
-    ) {
+    pub fn observe(&self, request: &Observed<'_>, slow_ms: u64) {
+        let Observed { tenant, at, request_id, method, route, status, latency_us } = *request;
         let latency_ms = latency_us / 1000;
         let kind = if status >= 500 {
             "error"
@@ -68,7 +70,7 @@ impl Problems {
             list.pop_front();
         }
         list.push_back(Problem {
-            at: format_instant(now),
+            at: format_instant(at),
             request_id: request_id.to_string(),
             method: method.to_string(),
             route: route.to_string(),

@@ -40,12 +40,36 @@ pub enum AppError {
     /// A provider callback whose signature is missing or does not match.
     #[error("the request's signature is missing or does not match")]
     BadSignature,
+    /// The database refused an appointment that overlaps another of the same staff member:
+    /// someone booked the time a moment before.
+    #[error("storage: {}", StoreError::Overlap)]
+    Overlap,
+    /// The database was busy with other writes for too long; trying again may work.
+    #[error("storage: {}", StoreError::Busy)]
+    Busy,
+    /// The server is shutting down and takes no more writes.
+    #[error("storage: {}", StoreError::WriterStopped)]
+    ShuttingDown,
+    /// Any other failure of the store: a fault, never the user's.
     #[error("storage: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("cryptography: {0}")]
     Crypto(#[from] steward_crypto::CryptoError),
     #[error("internal: {0}")]
     Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    /// The store's failures that a user can act on get their own variants here, so what
+    /// they are told is decided without knowing the store.
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Overlap => AppError::Overlap,
+            StoreError::Busy => AppError::Busy,
+            StoreError::WriterStopped => AppError::ShuttingDown,
+            other => AppError::Store(other),
+        }
+    }
 }
 
 impl AppError {

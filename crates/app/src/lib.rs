@@ -159,14 +159,14 @@ impl App {
         self.clock.now()
     }
 
-    /// Runs `work`, a whole write transaction from begin to commit, where the store runs
-    /// writes best ([`Store::on_writer`]: SQLite's writer thread); it runs to its end even
-    /// if the caller stops waiting.
-    pub async fn on_writer<T: Send + 'static>(
-        &self,
-        work: impl std::future::Future<Output = Result<T, AppError>> + Send + 'static,
-    ) -> Result<T, AppError> {
-        self.store.on_writer(work).await?
+    /// Answers when the database does (for `/readyz`).
+    pub async fn database_ready(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Which database Steward runs on: `sqlite` or `postgres`.
+    pub fn database_name(&self) -> &'static str {
+        self.store.kind().name()
     }
 
     /// A link into Steward, for mail.

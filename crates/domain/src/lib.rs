@@ -21,6 +21,7 @@ pub mod privacy;
 pub mod processors;
 pub mod retention;
 pub mod slug;
+pub mod time;
 pub mod time_zone;
 pub mod user_agent;
 

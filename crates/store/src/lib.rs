@@ -29,11 +29,13 @@ pub mod tenancy;
 pub mod tx;
 pub mod usage;
 pub mod value;
+pub mod write;
 mod writer_thread;
 
 pub use error::StoreError;
 pub use tx::{PlatformTx, Store, StoreKind, TenantTx};
 pub use value::{Row, Value};
+pub use write::Checks;
 
 /// Microseconds since the Unix epoch: how Steward stores an instant.
 pub type Micros = i64;

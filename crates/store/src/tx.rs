@@ -69,25 +69,6 @@ impl Store {
         Ok(Store { backend, audit_heads: Default::default(), unsealed: Default::default() })
     }
 
-    /// Runs `work`, a whole write transaction from begin to commit, where writes run best:
-    /// on SQLite on the writer thread (see `writer_thread.rs`), on PostgreSQL right here.
-    /// `work` runs to its end even if the caller stops waiting.
-    pub async fn on_writer<T: Send + 'static>(
-        &self,
-        work: impl std::future::Future<Output = T> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(_, writer) => writer.run(work).await,
-            Backend::Postgres(_) => Ok(work.await),
-        }
-    }
-
-    /// Whether the backend runs one write transaction at a time (SQLite's one writer), so
-    /// that reads which can run before a write should run outside it.
-    pub fn writes_one_at_a_time(&self) -> bool {
-        matches!(self.backend, Backend::Sqlite(..))
-    }
-
     /// The businesses with audit events committed and not yet sealed into their chain; a
     /// sealer waits on it (PostgreSQL seals after commit, SQLite as it inserts).
     pub fn unsealed_tenants(&self) -> std::sync::Arc<crate::audit::UnsealedTenants> {

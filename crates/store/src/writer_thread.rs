@@ -6,7 +6,7 @@
 //! runtime, where the task holding the turn waited behind every other ready request: under
 //! load the turn was held mostly by waiting (perf: half the machine idle, a third of the
 //! rest waking threads). Here the writing connection lives on a thread whose runtime runs
-//! only write transactions; a transaction handed over with [`Store::on_writer`] runs its
+//! only write transactions; a transaction run with [`Store::write`] runs its
 //! statements right there, without any hand-off. A write transaction begun elsewhere still
 //! works: each of its statements is sent to the thread and answered, as before.
 //!
@@ -17,7 +17,7 @@
 //! quarter second instead; the writer still checkpoints itself past 20,000 pages, should
 //! that thread ever fall behind.
 //!
-//! [`Store::on_writer`]: crate::Store::on_writer
+//! [`Store::write`]: crate::Store::write
 
 use crate::StoreError;
 use crate::value::{DirectRow, Row, RowInner, Value};

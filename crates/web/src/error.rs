@@ -6,7 +6,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use steward_app::AppError;
-use steward_store::StoreError;
 
 /// A failure as the client sees it.
 #[derive(Debug, Clone)]
@@ -58,15 +57,15 @@ pub fn describe(error: &AppError) -> Failure {
             next_free: Some(Box::new(next_free.clone())),
             ..Failure::new(StatusCode::CONFLICT, "slot_taken", message.clone()).with_field("start")
         },
-        AppError::Store(StoreError::Overlap) => {
+        AppError::Overlap => {
             Failure::new(StatusCode::CONFLICT, "slot_taken", "start: the staff member is already booked at this time")
                 .with_field("start")
         }
         AppError::NotAllowed(message) => Failure::new(StatusCode::CONFLICT, "not_allowed", message.clone()),
-        AppError::Store(StoreError::Busy) => {
+        AppError::Busy => {
             Failure::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Steward is busy; try again in a moment")
         }
-        AppError::Store(StoreError::WriterStopped) => {
+        AppError::ShuttingDown => {
             Failure::new(StatusCode::SERVICE_UNAVAILABLE, "stopping", "Steward is restarting; try again in a moment")
         }
         AppError::Store(_) | AppError::Crypto(_) | AppError::Internal(_) => Failure {

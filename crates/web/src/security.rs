@@ -89,7 +89,16 @@ pub async fn request_context(
     if let Some(tenant_id) = tenant_id {
         let app = &state.app;
         let slow = app.settings.slow_request_ms;
-        app.problems.observe(tenant_id, app.now(), &request_id, method.as_str(), route, status, latency_us, slow);
+        let observed = steward_app::diagnostics::Observed {
+            tenant: tenant_id,
+            at: app.now(),
+            request_id: &request_id,
+            method: method.as_str(),
+            route,
+            status,
+            latency_us,
+        };
+        app.problems.observe(&observed, slow);
     }
     if let Some(telemetry) = &state.app.telemetry {
         let end = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);

@@ -7,7 +7,7 @@
 //! member's row lock), and the database itself refuses an overlapping row (exclusion
 //! constraint or triggers), which a losing request hears as 409 with the next free slots.
 
-use super::availability::{self, Offer, next_free, offer, schedules};
+use super::availability::{self, Offer, ScheduleRequest, next_free, offer, schedules};
 use super::{Actor, optional_id, parse_uuid};
 use crate::access::principal::Principal;
 use crate::clock::format_instant;
@@ -18,12 +18,13 @@ use crate::{App, AppError, audit};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use steward_domain::booking::availability::{Query, Refusal, check_start, load_on_day};
-use steward_domain::booking::local_time::{format_in, parse_day, parse_start, zone};
+use steward_domain::booking::local_time::{WrittenStart, format_in, parse_day, parse_start, parse_written_start, zone};
 use steward_domain::booking::recurrence::{Repeat, occurrences};
 use steward_domain::booking::{Status, format_price, format_rate};
 use steward_domain::customers::{Source, parse_text};
 use steward_domain::ids::{AppointmentId, CustomerId, HoldId, LocationId, SeriesId, ServiceId, StaffId};
 use steward_domain::permissions::Permission;
+use steward_domain::time::Timestamp;
 use steward_store::booking::appointments::{self as rows, AppointmentRow, NewAppointment};
 use steward_store::booking::setup as setup_rows;
 use steward_store::{StoreError, TenantTx};
@@ -62,6 +63,75 @@ pub struct BookingInput {
     pub time_zone: Option<String>,
     pub notes: Option<String>,
     pub repeat: Option<RepeatInput>,
+}
+
+impl BookingInput {
+    /// The booking this input asks for, or the first field that is not right. Checks that
+    /// need the business's records (is this a customer, is the time free) come later.
+    pub fn parse(&self) -> Result<BookingRequest, AppError> {
+        let service: ServiceId = parse_uuid("service_id", &self.service_id)?;
+        let staff: Option<StaffId> = optional_id("staff_id", &self.staff_id)?;
+        let location: Option<LocationId> = optional_id("location_id", &self.location_id)?;
+        let notes = match &self.notes {
+            Some(n) => parse_text("notes", n, 2000)?,
+            None => None,
+        };
+        let whom = match (&self.customer_id, &self.customer) {
+            (Some(raw), _) if !raw.trim().is_empty() => Whom::Existing(parse_uuid("customer_id", raw)?),
+            (_, Some(contact)) => Whom::contact(contact.clone())?,
+            _ => {
+                return Err(AppError::invalid(
+                    "customer_id",
+                    "is required (or give customer with a name and a phone or email)",
+                ));
+            }
+        };
+        let zone = match &self.time_zone {
+            Some(z) if !z.trim().is_empty() => Some(zone("time_zone", z.trim())?),
+            _ => None,
+        };
+        let written = parse_written_start("start", &self.start)?;
+        let start = match zone {
+            Some(zone) => Start::Zoned(written.in_zone("start", &zone)?),
+            None => Start::InLocationZone(written),
+        };
+        let repeat = match &self.repeat {
+            None => None,
+            Some(r) => Some(Repeat {
+                every_weeks: r.every_weeks,
+                until: r.until.as_deref().map(|u| parse_day("repeat.until", u)).transpose()?,
+                count: r.count,
+            }),
+        };
+        Ok(BookingRequest { whom, service, staff, location, start, notes, repeat, consents: Vec::new() })
+    }
+}
+
+/// A booking as Steward takes it, parsed once from an API call, the staff's booking form
+/// or the public booking page.
+#[derive(Debug, Clone)]
+pub struct BookingRequest {
+    pub whom: Whom,
+    pub service: ServiceId,
+    /// `None` lets Steward choose among the staff who perform the service.
+    pub staff: Option<StaffId>,
+    pub location: Option<LocationId>,
+    pub start: Start,
+    pub notes: Option<String>,
+    pub repeat: Option<Repeat>,
+    /// What the customer agreed to while booking (the public booking page asks).
+    pub consents: Vec<CheckedConsent>,
+}
+
+/// When a booking starts.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// An instant in the zone it was given in: the booking's times are shown there, and a
+    /// series keeps its wall-clock time there.
+    Zoned(jiff::Zoned),
+    /// Given without a zone: read in the zone of the first location that offers the
+    /// service, which is known once the service is read.
+    InLocationZone(WrittenStart),
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -177,8 +247,8 @@ async fn refused(
     tx: &mut TenantTx,
     placement: &Placement<'_>,
     refusal: Refusal,
-    start: i64,
-    now: i64,
+    start: Timestamp,
+    now: Timestamp,
 ) -> Result<Refused, AppError> {
     let offer = placement.offer;
     let narrowed: Offer;
@@ -205,18 +275,26 @@ async fn refused(
 pub(crate) async fn check_in_write(
     tx: &mut TenantTx,
     placement: &Placement<'_>,
-    start: i64,
-    now: i64,
+    start: Timestamp,
+    now: Timestamp,
     moving: Option<AppointmentId>,
     hold: Option<HoldId>,
 ) -> Result<LocationId, AppError> {
     let offer = placement.offer;
     let staff = placement.staff.ok_or_else(|| AppError::invalid("staff_id", "name the staff member"))?;
     setup_rows::lock_staff(tx, staff).await?;
-    let schedule = schedules(tx, None, &offer.staff, start - DAY, start + DAY, now, moving, hold).await?;
+    let around =
+        ScheduleRequest { staff: &offer.staff, from: start - DAY, until: start + DAY, now, moving, mine: hold };
+    let schedule = schedules(tx, None, &around).await?;
     let places = offer.places();
-    let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
-    match schedule.first().map(|s| check_start(&query, s, start)) {
+    let query = Query {
+        timing: offer.timing,
+        locations: &places,
+        from: (start - DAY).as_micros(),
+        until: (start + DAY).as_micros(),
+        now: now.as_micros(),
+    };
+    match schedule.first().map(|s| check_start(&query, s, start.as_micros())) {
         Some(Ok(location)) => Ok(LocationId(location)),
         Some(Err(refusal)) => Err(refused(tx, placement, refusal, start, now).await?.into_error()),
         None => Err(AppError::invalid("staff_id", "this staff member does not perform this service")),
@@ -224,9 +302,24 @@ pub(crate) async fn check_in_write(
 }
 
 /// Who a booking is for.
-pub(crate) enum Whom {
+#[derive(Debug, Clone)]
+pub enum Whom {
     Existing(CustomerId),
+    /// Found by phone or email, or added.
     Contact(Box<CustomerInput>),
+}
+
+impl Whom {
+    /// Someone to find or add by their contact details, which must include a phone number
+    /// or an email.
+    pub fn contact(contact: CustomerInput) -> Result<Whom, AppError> {
+        if contact.phone.as_deref().is_none_or(|p| p.trim().is_empty())
+            && contact.email.as_deref().is_none_or(|e| e.trim().is_empty())
+        {
+            return Err(AppError::invalid("customer.phone", "give a phone number or an email"));
+        }
+        Ok(Whom::Contact(Box::new(contact)))
+    }
 }
 
 /// Where one start goes (staff member and location), or why it cannot be booked.
@@ -238,27 +331,15 @@ pub(crate) struct Prepared {
     pub offer: Offer,
     pub zone: jiff::tz::TimeZone,
     pub whom: Whom,
-    pub plans: Vec<(i64, Plan)>,
+    pub plans: Vec<(Timestamp, Plan)>,
     pub series: Option<SeriesId>,
     pub notes: Option<String>,
     /// The staff member asked for, if one was.
     pub staff: Option<StaffId>,
     /// An existing customer's name, for the response.
     pub customer_name: Option<String>,
-}
-
-/// Checks a booking in a read transaction, outside the single writer (see
-/// [`prepare_in`]).
-pub(crate) async fn prepare(
-    app: &App,
-    tenant: steward_domain::ids::TenantId,
-    input: &BookingInput,
-    hold: Option<HoldId>,
-) -> Result<Prepared, AppError> {
-    let mut tx = app.store.begin_tenant_read(tenant).await?;
-    let prepared = prepare_in(app, &mut tx, input, hold).await?;
-    tx.commit().await?;
-    Ok(prepared)
+    /// What the customer agreed to while booking.
+    pub consents: Vec<CheckedConsent>,
 }
 
 /// Checks a booking inside the caller's transaction: the service, who performs it and
@@ -269,34 +350,11 @@ pub(crate) async fn prepare(
 pub(crate) async fn prepare_in(
     app: &App,
     tx: &mut TenantTx,
-    input: &BookingInput,
+    request: &BookingRequest,
     hold: Option<HoldId>,
 ) -> Result<Prepared, AppError> {
-    let service: ServiceId = parse_uuid("service_id", &input.service_id)?;
-    let staff: Option<StaffId> = optional_id("staff_id", &input.staff_id)?;
-    let location: Option<LocationId> = optional_id("location_id", &input.location_id)?;
-    let notes = match &input.notes {
-        Some(n) => parse_text("notes", n, 2000)?,
-        None => None,
-    };
-    let whom = match (&input.customer_id, &input.customer) {
-        (Some(raw), _) if !raw.trim().is_empty() => Whom::Existing(parse_uuid("customer_id", raw)?),
-        (_, Some(contact)) => {
-            if contact.phone.as_deref().is_none_or(|p| p.trim().is_empty())
-                && contact.email.as_deref().is_none_or(|e| e.trim().is_empty())
-            {
-                return Err(AppError::invalid("customer.phone", "give a phone number or an email"));
-            }
-            Whom::Contact(Box::new(contact.clone()))
-        }
-        _ => {
-            return Err(AppError::invalid(
-                "customer_id",
-                "is required (or give customer with a name and a phone or email)",
-            ));
-        }
-    };
-    let customer_name = match &whom {
+    let staff = request.staff;
+    let customer_name = match &request.whom {
         Whom::Existing(id) => Some(
             steward_store::customers::records::find(tx, *id)
                 .await?
@@ -305,39 +363,46 @@ pub(crate) async fn prepare_in(
         ),
         Whom::Contact(_) => None,
     };
-    let offer = offer(tx, service, staff, location).await?;
-    let zone_name = match &input.time_zone {
-        Some(z) if !z.trim().is_empty() => z.trim().to_string(),
-        _ => offer.default_zone(),
+    let offer = offer(tx, request.service, staff, request.location).await?;
+    let first = match &request.start {
+        Start::Zoned(first) => first.clone(),
+        Start::InLocationZone(written) => written.in_zone("start", &zone("time_zone", &offer.default_zone())?)?,
     };
-    let zone = zone("time_zone", &zone_name)?;
-    let first = parse_start("start", &input.start, &zone)?;
-    let starts = match &input.repeat {
-        None => vec![first],
-        Some(r) => {
-            let until = r.until.as_deref().map(|u| parse_day("repeat.until", u)).transpose()?;
-            let local = jiff::Timestamp::from_microsecond(first)
-                .map_err(|_| AppError::invalid("start", "is out of range"))?
-                .to_zoned(zone.clone())
-                .datetime();
-            occurrences(local, &zone, Repeat { every_weeks: r.every_weeks, until, count: r.count })?
-        }
+    let zone = first.time_zone().clone();
+    let starts: Vec<Timestamp> = match request.repeat {
+        None => vec![Timestamp::from(&first)],
+        Some(repeat) => occurrences(first.datetime(), &zone, repeat)?.into_iter().map(Timestamp::from_micros).collect(),
     };
-    let now = app.now();
+    let first = Timestamp::from(&first);
+    let now = Timestamp::from_micros(app.now());
     let (earliest, latest) =
         (starts.iter().min().copied().unwrap_or(first), starts.iter().max().copied().unwrap_or(first));
-    let all = schedules(tx, None, &offer.staff, earliest - DAY, latest + DAY, now, None, hold).await?;
+    let around = ScheduleRequest {
+        staff: &offer.staff,
+        from: earliest - DAY,
+        until: latest + DAY,
+        now,
+        moving: None,
+        mine: hold,
+    };
+    let all = schedules(tx, None, &around).await?;
     let places = offer.places();
     let mut chosen = staff;
     let mut plans = Vec::with_capacity(starts.len());
     for start in starts {
-        let query = Query { timing: offer.timing, locations: &places, from: start - DAY, until: start + DAY, now };
+        let query = Query {
+            timing: offer.timing,
+            locations: &places,
+            from: (start - DAY).as_micros(),
+            until: (start + DAY).as_micros(),
+            now: now.as_micros(),
+        };
         let mut best: Option<(usize, StaffId, LocationId)> = None;
         let mut refusal = Refusal::OutsideHours;
         for schedule in all.iter().filter(|s| chosen.is_none_or(|c| c.0 == s.staff)) {
-            match check_start(&query, schedule, start) {
+            match check_start(&query, schedule, start.as_micros()) {
                 Ok(location) => {
-                    let load = load_on_day(schedule, start);
+                    let load = load_on_day(schedule, start.as_micros());
                     if best.is_none_or(|(l, ..)| load < l) {
                         best = Some((load, StaffId(schedule.staff), LocationId(location)));
                     }
@@ -362,14 +427,24 @@ pub(crate) async fn prepare_in(
         return Err(refused(tx, &placement, *refusal, *start, now).await?.into_error());
     }
     let series = if plans.len() > 1 { Some(SeriesId::generate()) } else { None };
-    Ok(Prepared { offer, zone, whom, plans, series, notes, staff, customer_name })
+    Ok(Prepared {
+        offer,
+        zone,
+        whom: request.whom.clone(),
+        plans,
+        series,
+        notes: request.notes.clone(),
+        staff,
+        customer_name,
+        consents: request.consents.clone(),
+    })
 }
 
 /// What a write did: the appointments made, and the starts refused (by the rules, or by
 /// the database because someone else got there first).
 pub(crate) struct Written {
     pub booked: Vec<AppointmentId>,
-    pub refused: Vec<(i64, Refusal)>,
+    pub refused: Vec<(Timestamp, Refusal)>,
     /// The appointments as the response shows them, when everything they show is known
     /// without reading them back (an existing customer's booking).
     pub views: Vec<AppointmentView>,
@@ -384,13 +459,12 @@ pub(crate) async fn write(
     actor: Actor<'_>,
     prepared: &Prepared,
     via: &'static str,
-    consents: &[CheckedConsent],
 ) -> Result<Written, AppError> {
     let customer = match &prepared.whom {
         Whom::Existing(id) => *id,
         Whom::Contact(contact) => {
             let source = if via == "online" { Source::OnlineBooking } else { Source::WalkIn };
-            find_or_create_by_contact(app, tx, actor, contact, source, consents).await?.0
+            find_or_create_by_contact(app, tx, actor, contact, source, &prepared.consents).await?.0
         }
     };
     let now = app.now();
@@ -405,15 +479,15 @@ pub(crate) async fn write(
                 continue;
             }
         };
-        let blocked = offer.timing.blocked(*start);
+        let blocked = offer.timing.blocked(start.as_micros());
         let appointment = NewAppointment {
             id: AppointmentId::generate(),
             customer_id: customer,
             service_id: offer.service.id,
             staff_id: staff,
             location_id: location,
-            starts_at: *start,
-            ends_at: offer.timing.end(*start),
+            starts_at: start.as_micros(),
+            ends_at: offer.timing.end(start.as_micros()),
             blocked_from: blocked.from,
             blocked_until: blocked.until,
             price_paise: offer.service.price_paise,
@@ -433,7 +507,7 @@ pub(crate) async fn write(
         }
         let details = json!({
             "service_id": offer.service.id, "staff_id": staff, "location_id": location,
-            "start": format_instant(*start), "via": via, "series_id": prepared.series,
+            "start": format_instant(start.as_micros()), "via": via, "series_id": prepared.series,
         });
         audit::record(
             app,
@@ -504,12 +578,12 @@ pub(crate) async fn finish(
         }
     }
     let placement = Placement { offer: &prepared.offer, staff: prepared.staff, zone: prepared.zone.clone() };
-    let now = app.now();
+    let now = Timestamp::from_micros(app.now());
     let mut conflicts = Vec::with_capacity(written.refused.len());
     for (start, refusal) in written.refused {
         let refused = refused(&mut tx, &placement, refusal, start, now).await?;
         conflicts.push(ConflictView {
-            start: format_in(start, &prepared.zone),
+            start: format_in(start.as_micros(), &prepared.zone),
             reason: refusal.message().to_string(),
             next_free: refused.next_free,
         });
@@ -541,29 +615,22 @@ async fn commit_if_booked(tx: TenantTx, written: &Written) -> Result<(), AppErro
 /// Books an appointment, or a recurring series, for a member.
 pub async fn book(app: &App, who: &Principal, input: &BookingInput) -> Result<BookingResult, AppError> {
     who.require(Permission::BookingsManage)?;
+    let request = input.parse()?;
     let via = match who.credential {
         crate::access::principal::Credential::ApiToken { .. } => "api",
         crate::access::principal::Credential::Session { .. } => "staff",
     };
-    if !app.store.writes_one_at_a_time() {
-        // No single writer to keep the checks away from (PostgreSQL), and the rows every
-        // booking shares are locked only at commit (migration 12): checking and writing in
-        // one transaction saves a transaction's begin and commit per booking.
-        let mut tx = app.store.begin_tenant(who.tenant).await?;
-        let prepared = prepare_in(app, &mut tx, input, None).await?;
-        let written = write(app, &mut tx, Actor::Member(who), &prepared, via, &[]).await?;
-        commit_if_booked(tx, &written).await?;
-        return finish(app, who.tenant, &prepared, written).await;
-    }
-    let prepared = prepare(app, who.tenant, input, None).await?;
-    // The write transaction runs where the store runs writes best (`App::on_writer`).
+    // The checks read outside SQLite's single writer; on PostgreSQL they are the start of
+    // the write transaction (the rows every booking shares are locked only at commit,
+    // migration 12).
+    let mut checks = app.store.begin_checks(who.tenant).await?;
+    let prepared = prepare_in(app, checks.tx(), &request, None).await?;
     let (writer_app, writer_who) = (app.clone(), who.clone());
-    let (prepared, written) = app
-        .on_writer(async move {
-            let mut tx = writer_app.store.begin_tenant(writer_who.tenant).await?;
-            let written = write(&writer_app, &mut tx, Actor::Member(&writer_who), &prepared, via, &[]).await?;
+    let (prepared, written) = checks
+        .write(move |mut tx| async move {
+            let written = write(&writer_app, &mut tx, Actor::Member(&writer_who), &prepared, via).await?;
             commit_if_booked(tx, &written).await?;
-            Ok((prepared, written))
+            Ok::<_, AppError>((prepared, written))
         })
         .await?;
     finish(app, who.tenant, &prepared, written).await
@@ -604,7 +671,7 @@ pub async fn list(app: &App, who: &Principal, request: &ListRequest) -> Result<V
     let tz =
         zone("time_zone", request.time_zone.as_deref().filter(|z| !z.trim().is_empty()).unwrap_or(&tenant.time_zone))?;
     let (from, until) = day_range(app, &tz, request.from.as_deref(), days)?;
-    let found = rows::in_range(&mut tx, from, until, staff, location, 5000).await?;
+    let found = rows::in_range(&mut tx, from.as_micros(), until.as_micros(), staff, location, 5000).await?;
     tx.commit().await?;
     Ok(found.iter().map(view).collect())
 }
@@ -615,7 +682,7 @@ pub(crate) fn day_range(
     tz: &jiff::tz::TimeZone,
     from: Option<&str>,
     days: i64,
-) -> Result<(i64, i64), AppError> {
+) -> Result<(Timestamp, Timestamp), AppError> {
     use jiff::ToSpan;
     use steward_domain::booking::local_time::{day_start, zoned};
     let first = match from.map(str::trim) {
@@ -624,7 +691,7 @@ pub(crate) fn day_range(
     };
     let last = first.checked_add(days.days()).map_err(|_| AppError::invalid("from", "is out of range"))?;
     match (day_start(first, tz), day_start(last, tz)) {
-        (Some(a), Some(b)) => Ok((a, b)),
+        (Some(a), Some(b)) => Ok((Timestamp::from_micros(a), Timestamp::from_micros(b))),
         _ => Err(AppError::invalid("from", "is out of range")),
     }
 }
@@ -703,22 +770,23 @@ pub async fn change(
             "time_zone",
             input.time_zone.as_deref().filter(|z| !z.trim().is_empty()).unwrap_or(&current.time_zone),
         )?;
-        let start = match &input.start {
+        let start = Timestamp::from_micros(match &input.start {
             Some(text) => parse_start("start", text, &tz)?,
             None => current.starts_at,
-        };
+        });
         let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
+        let now = Timestamp::from_micros(now);
         let location = check_in_write(&mut tx, &placement, start, now, Some(id), None).await?;
-        let blocked = offer.timing.blocked(start);
+        let blocked = offer.timing.blocked(start.as_micros());
         let slot = rows::Slot {
             staff,
             location,
-            starts_at: start,
-            ends_at: offer.timing.end(start),
+            starts_at: start.as_micros(),
+            ends_at: offer.timing.end(start.as_micros()),
             blocked_from: blocked.from,
             blocked_until: blocked.until,
         };
-        let moved = rows::reschedule(&mut tx, id, &slot, now).await;
+        let moved = rows::reschedule(&mut tx, id, &slot, now.as_micros()).await;
         match moved {
             Ok(_) => {}
             Err(StoreError::Overlap) => {

@@ -15,6 +15,7 @@ use steward_domain::booking::local_time::{day_start, format_in, parse_day, zone,
 use steward_domain::booking::{ServiceTiming, Span, WeeklyRange};
 use steward_domain::ids::{HoldId, LocationId, ServiceId, StaffId};
 use steward_domain::permissions::Permission;
+use steward_domain::time::Timestamp;
 use steward_store::TenantTx;
 use steward_store::booking::appointments as appointment_rows;
 use steward_store::booking::setup::{self as rows, LocationRow, ServiceRow, StaffRow};
@@ -155,19 +156,27 @@ impl BusyCache {
     }
 }
 
+/// Whose schedules to read, around which stretch of time, and what to leave out.
+pub(crate) struct ScheduleRequest<'a> {
+    pub staff: &'a [StaffRow],
+    pub from: Timestamp,
+    pub until: Timestamp,
+    pub now: Timestamp,
+    /// The appointment being moved: it does not stand in its own way.
+    pub moving: Option<steward_domain::ids::AppointmentId>,
+    /// The caller's own held slot, which does not stand in their way either.
+    pub mine: Option<HoldId>,
+}
+
 /// Each staff member's schedule around `[from, until)`: hours, overrides, time off,
 /// appointments (leaving out `moving`) and slots others hold (leaving out `mine`).
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn schedules(
     tx: &mut TenantTx,
     cache: Option<&BusyCache>,
-    staff: &[StaffRow],
-    from: i64,
-    until: i64,
-    now: i64,
-    moving: Option<steward_domain::ids::AppointmentId>,
-    mine: Option<HoldId>,
+    request: &ScheduleRequest<'_>,
 ) -> Result<Vec<StaffSchedule>, AppError> {
+    let ScheduleRequest { staff, moving, mine, .. } = *request;
+    let (from, until, now) = (request.from.as_micros(), request.until.as_micros(), request.now.as_micros());
     let only = if staff.len() == 1 { Some(staff[0].id) } else { None };
     let first_day = jiff::Timestamp::from_microsecond(from - 2 * crate::clock::MICROS_PER_DAY)
         .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
@@ -278,9 +287,15 @@ async fn busy_time(
 
 /// Free slots of an offer in `[from, until)`: one staff member's, or one per start time
 /// for anyone.
-pub(crate) fn free(offer: &Offer, schedules: &[StaffSchedule], from: i64, until: i64, now: i64) -> Vec<Slot> {
+pub(crate) fn free(offer: &Offer, schedules: &[StaffSchedule], request: &ScheduleRequest<'_>) -> Vec<Slot> {
     let places = offer.places();
-    let query = Query { timing: offer.timing, locations: &places, from, until, now };
+    let query = Query {
+        timing: offer.timing,
+        locations: &places,
+        from: request.from.as_micros(),
+        until: request.until.as_micros(),
+        now: request.now.as_micros(),
+    };
     if schedules.len() == 1 {
         rules::free_slots(&query, &schedules[0])
     } else {
@@ -293,13 +308,14 @@ pub(crate) fn free(offer: &Offer, schedules: &[StaffSchedule], from: i64, until:
 pub(crate) async fn next_free(
     tx: &mut TenantTx,
     offer: &Offer,
-    after: i64,
-    now: i64,
+    after: Timestamp,
+    now: Timestamp,
     count: usize,
 ) -> Result<Vec<Slot>, AppError> {
     let until = after + 14 * crate::clock::MICROS_PER_DAY;
-    let schedules = schedules(tx, None, &offer.staff, after, until, now, None, None).await?;
-    let mut slots = free(offer, &schedules, after, until, now);
+    let request = ScheduleRequest { staff: &offer.staff, from: after, until, now, moving: None, mine: None };
+    let schedules = schedules(tx, None, &request).await?;
+    let mut slots = free(offer, &schedules, &request);
     slots.truncate(count);
     Ok(slots)
 }
@@ -348,8 +364,16 @@ pub(crate) async fn compute(
     if from > horizon_end {
         return Err(AppError::invalid("from", "is beyond how far ahead this service can be booked"));
     }
-    let schedules = schedules(tx, Some(&app.busy_cache), &offer.staff, from, until, now, None, None).await?;
-    let slots = free(&offer, &schedules, from, until, now);
+    let request = ScheduleRequest {
+        staff: &offer.staff,
+        from: Timestamp::from_micros(from),
+        until: Timestamp::from_micros(until),
+        now: Timestamp::from_micros(now),
+        moving: None,
+        mine: None,
+    };
+    let schedules = schedules(tx, Some(&app.busy_cache), &request).await?;
+    let slots = free(&offer, &schedules, &request);
     let mut out: Vec<DayView> = Vec::new();
     for slot in slots {
         let start = format_in(slot.start, &tz);

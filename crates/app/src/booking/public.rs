@@ -7,7 +7,9 @@
 //! confirmation. A hold carries no personal data.
 
 use super::Actor;
-use super::appointments::{AppointmentView, BookingInput, Placement, check_in_write, finish, prepare, view, write};
+use super::appointments::{
+    AppointmentView, BookingRequest, Placement, Start, Whom, check_in_write, finish, prepare_in, view, write,
+};
 use super::availability::{self, AvailabilityRequest, AvailabilityView, offer};
 use super::setup::Links;
 use crate::access::auth::ClientInfo;
@@ -20,6 +22,7 @@ use steward_domain::booking::ics::{Event, calendar};
 use steward_domain::booking::local_time::{format_in, zone};
 use steward_domain::booking::{format_price, format_rate};
 use steward_domain::ids::{HoldId, LocationId, ServiceId, StaffId, TenantId};
+use steward_domain::time::Timestamp;
 use steward_store::TenantTx;
 use steward_store::booking::holds::{self as hold_rows, HoldRow};
 use steward_store::booking::setup as setup_rows;
@@ -145,12 +148,15 @@ pub async fn hold(
     let tz = zone("time_zone", &offer.default_zone())?;
     let start = steward_domain::booking::local_time::parse_start("start", start, &tz)?;
     let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
-    let location = check_in_write(&mut tx, &placement, start, now, None, None).await.map_err(|error| match error {
-        AppError::SlotTaken { next_free, .. } => {
-            AppError::SlotTaken { message: "start: someone has just taken this time; pick another".into(), next_free }
-        }
-        other => other,
-    })?;
+    let (start_at, now_at) = (Timestamp::from_micros(start), Timestamp::from_micros(now));
+    let location =
+        check_in_write(&mut tx, &placement, start_at, now_at, None, None).await.map_err(|error| match error {
+            AppError::SlotTaken { next_free, .. } => AppError::SlotTaken {
+                message: "start: someone has just taken this time; pick another".into(),
+                next_free,
+            },
+            other => other,
+        })?;
     let blocked = offer.timing.blocked(start);
     let id = HoldId(uuid::Uuid::new_v4());
     let row = HoldRow {
@@ -169,17 +175,26 @@ pub async fn hold(
     Ok(id)
 }
 
-async fn load_hold(app: &App, tx: &mut TenantTx, business: &str, slug: &str, id: HoldId) -> Result<HoldView, AppError> {
+/// A held slot as the form shows it, and when its appointment (if it was booked)
+/// starts and ends.
+struct Held {
+    view: HoldView,
+    booked: Option<(Timestamp, Timestamp)>,
+}
+
+async fn load_hold(app: &App, tx: &mut TenantTx, business: &str, slug: &str, id: HoldId) -> Result<Held, AppError> {
     let hold = hold_rows::find(tx, id).await?.ok_or(AppError::NotFound)?;
     let service = setup_rows::find_service(tx, hold.service_id).await?.ok_or(AppError::NotFound)?;
     let staff = setup_rows::find_staff(tx, hold.staff_id).await?.ok_or(AppError::NotFound)?;
     let location = setup_rows::find_location(tx, hold.location_id).await?.ok_or(AppError::NotFound)?;
     let tz = zone("time_zone", &location.time_zone)?;
-    let appointment = match hold.appointment_id {
-        Some(a) => steward_store::booking::appointments::find(tx, a).await?.map(|row| view(&row)),
+    let row = match hold.appointment_id {
+        Some(a) => steward_store::booking::appointments::find(tx, a).await?,
         None => None,
     };
-    Ok(HoldView {
+    let booked = row.as_ref().map(|r| (Timestamp::from_micros(r.starts_at), Timestamp::from_micros(r.ends_at)));
+    let appointment = row.map(|r| view(&r));
+    let view = HoldView {
         id,
         business: business.to_string(),
         slug: slug.to_string(),
@@ -194,11 +209,16 @@ async fn load_hold(app: &App, tx: &mut TenantTx, business: &str, slug: &str, id:
         expires_at: format_in(hold.expires_at, &tz),
         expired: hold.appointment_id.is_none() && hold.expires_at <= app.now(),
         appointment,
-    })
+    };
+    Ok(Held { view, booked })
 }
 
 /// A held (or booked) slot.
 pub async fn held(app: &App, slug: &str, id: HoldId) -> Result<HoldView, AppError> {
+    Ok(load_held(app, slug, id).await?.view)
+}
+
+async fn load_held(app: &App, slug: &str, id: HoldId) -> Result<Held, AppError> {
     let (tenant, slug, business) = tenant_of(app, slug).await?;
     let mut tx = app.store.begin_tenant_read(tenant).await?;
     let found = load_hold(app, &mut tx, &business, &slug, id).await?;
@@ -254,57 +274,70 @@ pub async fn confirm(
     let location = setup_rows::find_location(&mut read, hold.location_id).await?.ok_or(AppError::NotFound)?;
     read.commit().await?;
     let tz = zone("time_zone", &location.time_zone)?;
-    let input = BookingInput {
-        customer: Some(CustomerInput {
+    let start = Timestamp::from_micros(hold.starts_at)
+        .in_zone(&tz)
+        .ok_or_else(|| AppError::invalid("start", "is out of range"))?;
+    let request = BookingRequest {
+        whom: Whom::contact(CustomerInput {
             name: Some(form.name.clone()),
             phone: Some(form.phone.clone()),
             email: Some(form.email.clone()),
             ..Default::default()
-        }),
-        service_id: hold.service_id.to_string(),
-        staff_id: Some(hold.staff_id.to_string()),
-        location_id: Some(hold.location_id.to_string()),
-        start: format_in(hold.starts_at, &tz),
-        time_zone: Some(location.time_zone.clone()),
-        ..Default::default()
+        })?,
+        service: hold.service_id,
+        staff: Some(hold.staff_id),
+        location: Some(hold.location_id),
+        start: Start::Zoned(start),
+        notes: None,
+        repeat: None,
+        consents,
     };
-    let prepared = prepare(app, tenant, &input, Some(id)).await?;
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    // Taken by a second submission of the same form meanwhile?
-    if hold_rows::find(&mut tx, id).await?.and_then(|h| h.appointment_id).is_some() {
-        return Err(AppError::NotAllowed("this time is already booked for you; see the confirmation".into()));
-    }
-    let written = write(app, &mut tx, Actor::Public(client), &prepared, "online", &consents).await?;
-    let Some(booked) = written.booked.first().copied() else {
-        drop(tx);
+    let mut checks = app.store.begin_checks(tenant).await?;
+    let prepared = prepare_in(app, checks.tx(), &request, Some(id)).await?;
+    let (writer_app, writer_client) = (app.clone(), client.clone());
+    let (prepared, unbooked) = checks
+        .write(move |mut tx| async move {
+            // Taken by a second submission of the same form meanwhile?
+            if hold_rows::find(&mut tx, id).await?.and_then(|h| h.appointment_id).is_some() {
+                return Err(AppError::NotAllowed("this time is already booked for you; see the confirmation".into()));
+            }
+            let written = write(&writer_app, &mut tx, Actor::Public(&writer_client), &prepared, "online").await?;
+            let Some(booked) = written.booked.first().copied() else {
+                return Ok((prepared, Some(written)));
+            };
+            hold_rows::attach(&mut tx, id, booked).await?;
+            let details = json!({ "hold": id, "consents": prepared.consents.len() });
+            let event = audit::by_system(
+                &writer_client,
+                None,
+                "booking.online_confirmed",
+                Some(("appointment", booked.to_string())),
+                details,
+            );
+            audit::record(&writer_app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok((prepared, None))
+        })
+        .await?;
+    if let Some(written) = unbooked {
         return Err(finish(app, tenant, &prepared, written).await.err().unwrap_or(AppError::NotFound));
-    };
-    hold_rows::attach(&mut tx, id, booked).await?;
-    let details = json!({ "hold": id, "consents": consents.len() });
-    audit::record(
-        app,
-        &mut tx,
-        audit::by_system(client, None, "booking.online_confirmed", Some(("appointment", booked.to_string())), details),
-    )
-    .await?;
-    tx.commit().await?;
+    }
     let mut read = app.store.begin_tenant_read(tenant).await?;
-    let view = load_hold(app, &mut read, &business, &slug, id).await?;
+    let held = load_hold(app, &mut read, &business, &slug, id).await?;
     read.commit().await?;
-    Ok(view)
+    Ok(held.view)
 }
 
 /// The booked appointment as a calendar file.
 pub async fn confirmation_ics(app: &App, slug: &str, id: HoldId) -> Result<String, AppError> {
-    let view = held(app, slug, id).await?;
-    let appointment = view.appointment.ok_or(AppError::NotFound)?;
-    let tz = zone("time_zone", &appointment.time_zone)?;
-    let start = steward_domain::booking::local_time::parse_start("start", &appointment.start, &tz)?;
-    let end = steward_domain::booking::local_time::parse_start("end", &appointment.end, &tz)?;
+    let Held { view, booked } = load_held(app, slug, id).await?;
+    let (Some(appointment), Some((start, end))) = (view.appointment, booked) else {
+        return Err(AppError::NotFound);
+    };
     let event = Event {
         uid: format!("{}@steward", appointment.id),
-        start,
-        end,
+        start: start.as_micros(),
+        end: end.as_micros(),
         summary: format!("{} at {}", appointment.service_name, view.business),
         location: Some(match &view.address {
             Some(address) => format!("{}, {address}", view.location),

@@ -313,18 +313,22 @@ fn sensitive_labels(writes: &[(FieldRow, Option<String>)]) -> Vec<String> {
     writes.iter().filter(|(f, _)| f.data_class == DataClass::Sensitive).map(|(f, _)| f.label.clone()).collect()
 }
 
-/// Creates a customer (with its fields, tags and first consents). The write transaction
-/// runs where the store runs writes best ([`App::on_writer`]).
+/// Creates a customer (with its fields, tags and first consents), in one write
+/// transaction.
 pub async fn create(app: &App, who: &Principal, input: &CustomerInput) -> Result<CustomerDetail, AppError> {
     who.require(Permission::CustomersWrite)?;
     let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
-    app.on_writer(async move { create_now(&writer_app, &who, &input).await }).await
+    app.store.write(who.tenant, move |tx| async move { create_in(&writer_app, tx, &who, &input).await }).await
 }
 
-async fn create_now(app: &App, who: &Principal, input: &CustomerInput) -> Result<CustomerDetail, AppError> {
+async fn create_in(
+    app: &App,
+    mut tx: TenantTx,
+    who: &Principal,
+    input: &CustomerInput,
+) -> Result<CustomerDetail, AppError> {
     let id = CustomerId::generate();
     let now = app.now();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
     let fields = field_rows::list(&mut tx).await?;
     let code = country_code(app, &mut tx).await?;
     let checked = check(input, None, &fields, &code, today(app), Source::WalkIn)?;

@@ -81,7 +81,7 @@ fn archive(business: &str, tables: &[(&'static str, Vec<Json>)], made_at: &str) 
 async fn access_archive(app: &App, tenant: TenantId, request: Uuid) -> Result<Vec<u8>, AppError> {
     let mut tx = app.store.begin_tenant_read(tenant).await?;
     let row = request_rows::find(&mut tx, request).await?.ok_or(AppError::NotFound)?;
-    if row.kind != RequestKind::Access.name() || row.status == "unverified" {
+    if row.kind != RequestKind::Access || row.status == "unverified" {
         return Err(AppError::NotFound);
     }
     let person = row.customer_id.ok_or(AppError::NotFound)?;
@@ -131,8 +131,8 @@ pub async fn answer_access(app: &App, who: &Principal, request: Uuid) -> Result<
     let now = app.now();
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let row = open_request(&mut tx, request).await?;
-    if row.kind != RequestKind::Access.name() {
-        return Err(AppError::NotAllowed(format!("this is a request for {}, not access", row.kind)));
+    if row.kind != RequestKind::Access {
+        return Err(AppError::NotAllowed(format!("this is a request for {}, not access", row.kind.name())));
     }
     let person = row.customer_id.ok_or(AppError::NotFound)?;
     let customer = customer_rows::find(&mut tx, CustomerId(person))
@@ -255,8 +255,8 @@ pub async fn erase(
     let now = app.now();
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let row = open_request(&mut tx, request).await?;
-    if row.kind != RequestKind::Erasure.name() {
-        return Err(AppError::NotAllowed(format!("this is a request for {}, not erasure", row.kind)));
+    if row.kind != RequestKind::Erasure {
+        return Err(AppError::NotAllowed(format!("this is a request for {}, not erasure", row.kind.name())));
     }
     let person = row.customer_id.ok_or(AppError::NotFound)?;
     let report = erase_in(&mut tx, person, keep_appointments, now).await?;

@@ -58,7 +58,7 @@ async fn view(tx: &mut TenantTx, row: RequestRow, now: i64) -> Result<RequestVie
     };
     Ok(RequestView {
         id: row.id,
-        kind: row.kind,
+        kind: row.kind.name().into(),
         overdue: row.status == "open" && row.due_at.is_some_and(|due| due < now),
         status: row.status,
         source: row.source,
@@ -133,7 +133,7 @@ pub async fn open_for_customer(
     let jurisdiction = jurisdiction_in(&mut tx).await?;
     let row = RequestRow {
         id: Uuid::now_v7(),
-        kind: kind.name().into(),
+        kind,
         status: "open".into(),
         source: "counter".into(),
         customer_id: Some(customer.as_uuid()),
@@ -295,7 +295,7 @@ pub async fn ask(
     let jurisdiction = jurisdiction_in(&mut tx).await?;
     let row = RequestRow {
         id: Uuid::now_v7(),
-        kind: kind.name().into(),
+        kind,
         status: "unverified".into(),
         source: match asked_on {
             AskedOn::PrivacyPage => "privacy_page".into(),
@@ -440,7 +440,7 @@ pub async fn confirm(app: &App, slug: &str, ticket: Uuid, code: &str) -> Result<
                 text: format!(
                     "Hello {},\n\nA customer proved who they are and asked for {}. Answer it by {}:\n\n{}\n",
                     manager.name,
-                    row.kind,
+                    row.kind.name(),
                     format_instant(due_at),
                     app.link(&format!("/app/privacy/requests/{ticket}"))
                 ),
@@ -448,7 +448,7 @@ pub async fn confirm(app: &App, slug: &str, ticket: Uuid, code: &str) -> Result<
             },
         );
     }
-    RequestKind::parse(&row.kind).ok_or_else(|| AppError::Internal("stored request kind".into()))
+    Ok(row.kind)
 }
 
 /// The members who answer privacy requests.
@@ -487,7 +487,7 @@ pub async fn send_reminders(app: &App) -> Result<usize, AppError> {
                 .map(|r| {
                     format!(
                         "- {} request, due {}: {}",
-                        r.kind,
+                        r.kind.name(),
                         r.due_at.map(format_instant).unwrap_or_default(),
                         app.link(&format!("/app/privacy/requests/{}", r.id))
                     )

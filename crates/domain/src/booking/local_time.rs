@@ -17,12 +17,42 @@ pub fn zone(field: &str, name: &str) -> Result<TimeZone, ValidationError> {
 /// An instant from `2026-03-08T10:30:00-05:00` / `...Z` (exact), or from a local
 /// `2026-03-08T10:30` read in `zone`.
 pub fn parse_start(field: &str, raw: &str, zone: &TimeZone) -> Result<i64, ValidationError> {
+    match parse_written_start(field, raw)? {
+        WrittenStart::Exact(instant) => Ok(instant.as_microsecond()),
+        WrittenStart::Local(local) => local_instant(field, local, zone),
+    }
+}
+
+/// A start time as someone wrote it, before a time zone is chosen to read it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrittenStart {
+    /// Written with its offset (`2026-03-08T10:30:00-05:00`, `...Z`): exact in any zone.
+    Exact(Timestamp),
+    /// A wall-clock time (`2026-03-08T10:30`), which names an instant only in a zone.
+    Local(DateTime),
+}
+
+impl WrittenStart {
+    /// The start as the clocks of `zone` show it; a local time the clocks skip or show
+    /// twice there is refused, as [`local_instant`] says.
+    pub fn in_zone(self, field: &str, zone: &TimeZone) -> Result<Zoned, ValidationError> {
+        let instant = match self {
+            WrittenStart::Exact(instant) => instant,
+            WrittenStart::Local(local) => Timestamp::from_microsecond(local_instant(field, local, zone)?)
+                .map_err(|_| ValidationError::new(field, "is out of range"))?,
+        };
+        Ok(instant.to_zoned(zone.clone()))
+    }
+}
+
+/// Reads a start written `2026-03-08T10:30`, or with its offset; see [`parse_start`].
+pub fn parse_written_start(field: &str, raw: &str) -> Result<WrittenStart, ValidationError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(ValidationError::new(field, "is required"));
     }
-    if let Ok(ts) = text.parse::<Timestamp>() {
-        return Ok(ts.as_microsecond());
+    if let Ok(instant) = text.parse::<Timestamp>() {
+        return Ok(WrittenStart::Exact(instant));
     }
     let local: DateTime = text.parse().map_err(|_| {
         ValidationError::new(
@@ -30,7 +60,7 @@ pub fn parse_start(field: &str, raw: &str, zone: &TimeZone) -> Result<i64, Valid
             "must be a date and time such as 2026-03-08T10:30, or with its offset, 2026-03-08T10:30+05:30",
         )
     })?;
-    local_instant(field, local, zone)
+    Ok(WrittenStart::Local(local))
 }
 
 /// The instant a local date-time names in `zone`, refusing gaps and folds.

@@ -57,21 +57,16 @@ pub async fn run(config: &Config, command: ImportCommand) -> Result<(), StartErr
         .ok_or_else(|| usage(format!("no tenant has the slug '{tenant}'")))?;
     let bar = std::sync::Arc::new(ProgressBar::new(total, Unit::Megabytes));
     let started = std::time::Instant::now();
-    // The import is one write transaction: it runs on the store's writer (`App::on_writer`).
-    let (writer_app, writer_bar, tenant_id) = (app.clone(), bar.clone(), found.id);
-    let result = app
-        .on_writer(async move {
-            import::import(
-                &writer_app,
-                Importer::Operator { tenant: tenant_id },
-                std::io::BufReader::with_capacity(256 * 1024, opened),
-                format,
-                &options,
-                &|done| writer_bar.show(done),
-            )
-            .await
-        })
-        .await;
+    let writer_bar = bar.clone();
+    let result = import::import(
+        &app,
+        Importer::Operator { tenant: found.id },
+        std::io::BufReader::with_capacity(256 * 1024, opened),
+        format,
+        &options,
+        move |done| writer_bar.show(done),
+    )
+    .await;
     bar.finish();
     crate::runtime::close_app(&app).await;
     let report = result.map_err(|e| usage(format!("{}: {e}", file.display())))?;

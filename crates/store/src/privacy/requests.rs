@@ -2,12 +2,13 @@
 //! counter), verified with a one-time code, closed with a report.
 
 use crate::{Micros, Row, StoreError, TenantTx, args};
+use steward_domain::privacy::RequestKind;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRow {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: RequestKind,
     pub status: String,
     pub source: String,
     pub customer_id: Option<Uuid>,
@@ -37,7 +38,7 @@ macro_rules! select_requests {
 fn from_row(row: &Row) -> Result<RequestRow, StoreError> {
     Ok(RequestRow {
         id: row.get("id")?,
-        kind: row.get("kind")?,
+        kind: kind_of(&row.get::<String>("kind")?)?,
         status: row.get("status")?,
         source: row.get("source")?,
         customer_id: row.get("customer_id")?,
@@ -55,6 +56,12 @@ fn from_row(row: &Row) -> Result<RequestRow, StoreError> {
     })
 }
 
+fn kind_of(stored: &str) -> Result<RequestKind, StoreError> {
+    RequestKind::parse(stored).ok_or_else(|| {
+        StoreError::Corrupt(format!("privacy_requests.kind '{stored}' is not access, correction or erasure"))
+    })
+}
+
 pub async fn insert(tx: &mut TenantTx, row: &RequestRow) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO privacy_requests (tenant_id, id, kind, status, source, customer_id, message, code_hash,
@@ -62,7 +69,7 @@ pub async fn insert(tx: &mut TenantTx, row: &RequestRow) -> Result<(), StoreErro
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13)",
         args![
             row.id,
-            &row.kind,
+            row.kind.name(),
             &row.status,
             &row.source,
             row.customer_id,

@@ -278,14 +278,9 @@ pub async fn import(
         bad_rows: query.bad_rows.unwrap_or_default(),
         dry_run: query.dry_run.unwrap_or(false),
     };
-    // One write transaction: it runs on the store's writer (`App::on_writer`).
-    let app = state.app.clone();
-    let report = state
-        .app
-        .on_writer(
-            async move { import::import(&app, Importer::Member(&who), &body[..], format, &options, &|_| {}).await },
-        )
-        .await?;
+    let report =
+        import::import(&state.app, Importer::Member(&who), std::io::Cursor::new(body), format, &options, |_| {})
+            .await?;
     Ok(Json(report))
 }
 

@@ -11,13 +11,13 @@ pub async fn healthz() -> Json<Value> {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.app.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": state.app.store.kind().name() }))),
+    match state.app.database_ready().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": state.app.database_name() }))),
         Err(error) => {
             tracing::warn!(%error, "database not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": state.app.store.kind().name() })),
+                Json(json!({ "status": "unavailable", "database": state.app.database_name() })),
             )
         }
     }

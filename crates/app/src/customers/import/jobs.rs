@@ -92,15 +92,10 @@ pub fn start(
     }
     let app = app.clone();
     tokio::spawn(async move {
-        let (writer_app, writing) = (app.clone(), job.clone());
-        // One write transaction: it runs on the store's writer (`App::on_writer`).
-        let result = app
-            .on_writer(async move {
-                let progress = |done: u64| writing.done.store(done, Ordering::Relaxed);
-                import(&writer_app, Importer::Member(&writing.who), &writing.file[..], format, &options, &progress)
-                    .await
-            })
-            .await;
+        let writing = job.clone();
+        let progress = move |done: u64| writing.done.store(done, Ordering::Relaxed);
+        let file = std::io::Cursor::new(job.file.clone());
+        let result = import(&app, Importer::Member(&job.who), file, format, &options, progress).await;
         let outcome = result.map_err(|e| match e {
             AppError::Invalid(v) => format!("{}: {}", v.field, v.message),
             other => other.to_string(),

@@ -300,22 +300,44 @@ pub async fn preview_csv(app: &App, who: &Principal, bytes: &[u8]) -> Result<Csv
     Ok(CsvPreview { headers, guessed, rows })
 }
 
-/// Imports customers from `input`. `total_bytes` and `progress` drive a progress bar.
-pub async fn import<R: std::io::Read>(
+/// Imports customers from `input`, in one write transaction; `progress` hears how many
+/// bytes have been read, for a progress bar.
+pub async fn import<R: std::io::Read + Send + 'static>(
     app: &App,
     importer: Importer<'_>,
     input: R,
     format: Format,
     options: &ImportOptions,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: impl Fn(u64) + Send + Sync + 'static,
 ) -> Result<ImportReport, AppError> {
     if let Importer::Member(who) = &importer {
         who.require(Permission::CustomersWrite)?;
     }
     let tenant = importer.tenant();
+    // The write transaction outlives this borrow: it takes copies.
+    let who = match importer {
+        Importer::Member(who) => Some(who.clone()),
+        Importer::Operator { .. } => None,
+    };
+    let (writer_app, options) = (app.clone(), options.clone());
+    app.store
+        .write(tenant, move |tx| async move {
+            import_in(&writer_app, tx, who.as_ref(), input, format, &options, &progress).await
+        })
+        .await
+}
+
+async fn import_in<R: std::io::Read>(
+    app: &App,
+    mut tx: TenantTx,
+    who: Option<&Principal>,
+    input: R,
+    format: Format,
+    options: &ImportOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ImportReport, AppError> {
     let now = app.now();
     let today = today(app);
-    let mut tx = app.store.begin_tenant(tenant).await?;
     let fields = field_rows::list(&mut tx).await?;
     let code = country_code(app, &mut tx).await?;
     let mut report = ImportReport { dry_run: options.dry_run, ..ImportReport::default() };
@@ -331,10 +353,8 @@ pub async fn import<R: std::io::Read>(
     let mut seen: HashMap<String, CustomerId> = HashMap::new();
     let mut batch: Vec<(SourceRow, CustomerInput, Option<String>)> = Vec::with_capacity(BATCH);
     let mut rejected_count: u64 = 0;
-    let member = match &importer {
-        Importer::Member(who) => Some(who.member),
-        Importer::Operator { .. } => None,
-    };
+    let member = who.map(|w| w.member);
+    let run = Run { fields: &fields, code: &code, today, options, member, now };
     loop {
         let next = reader.next_row();
         let end = next.is_none();
@@ -359,8 +379,7 @@ pub async fn import<R: std::io::Read>(
         }
         if batch.len() >= BATCH || (end && !batch.is_empty()) {
             let rows = std::mem::take(&mut batch);
-            rejected_count +=
-                write_batch(&mut tx, rows, &fields, &code, today, options, member, now, &mut seen, &mut report).await?;
+            rejected_count += write_batch(&mut tx, &run, rows, &mut seen, &mut report).await?;
             progress(reader.position());
             // Under reject_all, keep reading (to report every bad row) but stop writing.
         }
@@ -381,9 +400,9 @@ pub async fn import<R: std::io::Read>(
         "created": report.created, "updated": report.updated, "skipped_duplicates": report.skipped_duplicates,
         "rejected": rejected_count,
     });
-    let event = match &importer {
-        Importer::Member(who) => audit::by(who, "customers.imported", None, details),
-        Importer::Operator { .. } => audit::by_system(&Default::default(), None, "customers.imported", None, details),
+    let event = match who {
+        Some(who) => audit::by(who, "customers.imported", None, details),
+        None => audit::by_system(&Default::default(), None, "customers.imported", None, details),
     };
     audit::record(app, &mut tx, event).await?;
     tx.commit().await?;
@@ -440,19 +459,27 @@ fn to_input(row: &SourceRow) -> Result<(CustomerInput, Option<String>), (Option<
     Ok((input, note))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn write_batch(
-    tx: &mut TenantTx,
-    batch: Vec<(SourceRow, CustomerInput, Option<String>)>,
-    fields: &[FieldRow],
-    code: &str,
+/// What every row of one import is checked and written with.
+struct Run<'a> {
+    /// The business's own fields.
+    fields: &'a [FieldRow],
+    /// The business's country calling code, for phone numbers written without one.
+    code: &'a str,
     today: jiff::civil::Date,
-    options: &ImportOptions,
+    options: &'a ImportOptions,
+    /// Who imports: a member, or nobody for an operator.
     member: Option<steward_domain::ids::MemberId>,
     now: i64,
+}
+
+async fn write_batch(
+    tx: &mut TenantTx,
+    run: &Run<'_>,
+    batch: Vec<(SourceRow, CustomerInput, Option<String>)>,
     seen: &mut HashMap<String, CustomerId>,
     report: &mut ImportReport,
 ) -> Result<u64, AppError> {
+    let Run { fields, code, today, options, member, now } = *run;
     let mut rejected = 0;
     let mut checked_rows = Vec::with_capacity(batch.len());
     for (row, input, note) in batch {
@@ -499,7 +526,7 @@ async fn write_batch(
         match (existing, options.on_duplicate) {
             (Some(_), OnDuplicate::Skip) => report.skipped_duplicates += 1,
             (Some(id), OnDuplicate::Update) => {
-                if let Err(reason) = update_existing(tx, id, &input, fields, code, today, member, now).await? {
+                if let Err(reason) = update_existing(tx, run, id, &input).await? {
                     rejected += 1;
                     reject(report, row.line, reason.0, reason.1);
                     continue;
@@ -559,17 +586,13 @@ fn note_row(customer: CustomerId, body: String, author: Option<steward_domain::i
 }
 
 /// Applies a row to an existing customer: the row's non-empty cells win.
-#[allow(clippy::too_many_arguments)]
 async fn update_existing(
     tx: &mut TenantTx,
+    run: &Run<'_>,
     id: CustomerId,
     input: &CustomerInput,
-    fields: &[FieldRow],
-    code: &str,
-    today: jiff::civil::Date,
-    member: Option<steward_domain::ids::MemberId>,
-    now: i64,
 ) -> Result<Result<(), (Option<String>, String)>, AppError> {
+    let Run { fields, code, today, member, now, .. } = *run;
     let Some(existing) = rows::find(tx, id).await? else { return Ok(Ok(())) };
     let tags = rows::tags_of(tx, id).await?;
     let mut input = input.clone();
