@@ -1,7 +1,7 @@
 //! Log output that never makes a request wait: each log line is formatted on the thread
 //! that logs it and handed to one writer thread, which writes in batches and flushes
-//! whenever it has caught up. Writing every request's line straight to stderr cost about a
-//! fifth of the server's throughput (docs/benchmarks.md).
+//! whenever it has caught up. Writing every request's line straight to stderr cost a good
+//! part of the server's throughput (docs/benchmarks.md, "Foundation").
 
 use std::io::Write;
 use std::sync::Arc;

@@ -4,16 +4,16 @@
 //! the write turn bounds how many writes per second Steward can take. Through sqlx, every
 //! statement was a hand-off to the connection's worker thread and back to the request
 //! runtime, where the task holding the turn waited behind every other ready request: under
-//! load the turn was held mostly by waiting (perf: half the machine idle, a third of the
-//! rest waking threads). Here the writing connection lives on a thread whose runtime runs
+//! load the turn was held mostly by waiting (docs/benchmarks.md, "Customers", 2026-12-02,
+//! later). Here the writing connection lives on a thread whose runtime runs
 //! only write transactions; a transaction run with [`Store::write`] runs its
 //! statements right there, without any hand-off. A write transaction begun elsewhere still
 //! works: each of its statements is sent to the thread and answered, as before.
 //!
 //! The connection is opened with the same settings as the readers' pool (WAL, foreign
 //! keys, busy timeout, secure delete, the key store attached). WAL checkpoints, which
-//! SQLite otherwise runs inside whichever commit crosses 1,000 pages of log (a sixth of
-//! the writer's time under load, fsync included), run on a thread of their own every
+//! SQLite otherwise runs inside whichever commit crosses 1,000 pages of log (and so
+//! inside a request's write turn, fsync included), run on a thread of their own every
 //! quarter second instead; the writer still checkpoints itself past 20,000 pages, should
 //! that thread ever fall behind.
 //!

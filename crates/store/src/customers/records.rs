@@ -334,7 +334,7 @@ pub async fn list(tx: &mut TenantTx, query: &ListQuery) -> Result<(Vec<CustomerR
     // are driven from their matching terms (a join; each range is an index range).
     // Both planners would rather walk the sort order and probe each customer's terms, as
     // LIMIT invites; the matches are a MATERIALIZED CTE and the join a CROSS JOIN so that
-    // neither can (PostgreSQL: 336 ms -> 67 ms for a prefix matching 10% of 100,000).
+    // neither can (docs/benchmarks.md, "Customers": a five-fold difference on PostgreSQL).
     // unless every group matches many customers: then walking the sort order and testing
     // membership fills a page sooner than sorting thousands of matches.
     // Only one- and two-character prefixes can be dense enough; longer ones always join.
@@ -499,8 +499,8 @@ async fn list_by_name_from_terms(
             .collect();
         // A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a semi-join
         // that reads every customer the other words match whenever its statistics are thin
-        // (14,000 for "d" in "D'So", 45 ms); this is one probe of the customer's row per
-        // row walked.
+        // (docs/benchmarks.md, "Customers", session 7); this is one probe of the customer's
+        // row per row walked.
         also.push(format!(
             "(SELECT 1 FROM customers o WHERE o.tenant_id = $1 AND o.id = u.customer_id AND ({})) IS NOT NULL",
             patterns.join(" OR ")

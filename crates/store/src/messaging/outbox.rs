@@ -270,8 +270,9 @@ pub async fn rewind_wakeup(tx: &mut TenantTx) -> Result<(), StoreError> {
     // every pass, while every commit of the business waits for this lock. Written as an
     // ordered walk with a limit, not `MIN()`, because PostgreSQL turns `MIN()` into that
     // walk only when its statistics say the rows are many: without them (a new
-    // deployment, or autovacuum off) it read all 30,000 pending reminders of the booking
-    // benchmark's business, 10-24 ms a pass. Messages being sent are few (one batch).
+    // deployment, or autovacuum off) it read every pending reminder of the business on
+    // each pass (docs/benchmarks.md, "Reminders and messages"). Messages being sent are
+    // few (one batch).
     let row = tx
         .fetch_one(
             "SELECT (SELECT next_attempt_at FROM messages WHERE tenant_id = $1 AND status = 'pending'
