@@ -260,3 +260,45 @@ pub fn build_router(state: AppState, body_limit: usize) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::request_context))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_route_is_declared_once_and_says_what_it_does() {
+        let mut seen = BTreeSet::new();
+        for route in all() {
+            assert!(!route.summary.is_empty(), "{} {} has no summary", route.method, route.path);
+            assert!(
+                seen.insert((route.method.to_string(), route.path)),
+                "{} {} is declared twice",
+                route.method,
+                route.path
+            );
+            assert_eq!(
+                route.api.is_some(),
+                route.path.starts_with("/api/v1/") && route.path != "/api/v1/openapi.json",
+                "{} {}: API routes, and only they, describe their types",
+                route.method,
+                route.path
+            );
+        }
+    }
+
+    #[test]
+    fn the_menu_lists_signed_in_pages_in_order_each_once() {
+        let menu = menu();
+        let places: BTreeSet<u16> = menu.iter().map(|(entry, _, _)| entry.place).collect();
+        assert_eq!(places.len(), menu.len(), "two menu entries share a place");
+        for (entry, path, access) in menu {
+            assert!(path.starts_with("/app"), "{} ({path}) is not a signed-in page", entry.label);
+            assert_ne!(*access, Access::Public, "{} is public", entry.label);
+        }
+        assert!(menu.windows(2).all(|pair| pair[0].0.place < pair[1].0.place));
+        let labels: Vec<&str> = menu.iter().map(|(entry, _, _)| entry.label).collect();
+        assert_eq!(labels.first(), Some(&"Dashboard"));
+        assert!(labels.contains(&"Customers") && labels.contains(&"API tokens"));
+    }
+}
