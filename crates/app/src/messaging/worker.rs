@@ -327,7 +327,7 @@ async fn prepare(
         business: context.business.clone(),
         service: appointment.as_ref().map(|a| a.service_name.clone()).unwrap_or_default(),
         staff: appointment.as_ref().map(|a| first_name(&a.staff_name)).unwrap_or_default(),
-        time: appointment.as_ref().map(|a| appointment_time(a.starts_at, &a.time_zone)).unwrap_or_default(),
+        time: appointment.as_ref().map(|a| appointment_time(a.starts_at.as_micros(), &a.time_zone)).unwrap_or_default(),
         link: match message.appointment_id {
             Some(id) => crate::booking::manage::link(app, &context.slug, tx.tenant(), id),
             None => app.link(&format!("/b/{}", context.slug)),

@@ -294,6 +294,7 @@ async fn demo_history(
 ) -> Result<(), StartError> {
     use jiff::ToSpan;
     use steward_domain::ids::AppointmentId;
+    use steward_domain::time::Timestamp;
     use steward_store::booking::appointments::{self as rows, NewAppointment};
     let bad = |e: String| StartError::Usage(format!("demo data: {e}"));
     let mut tx = app.store.begin_tenant(owner.tenant).await.map_err(|e| bad(e.to_string()))?;
@@ -306,12 +307,9 @@ async fn demo_history(
             let index = day as usize + slot;
             let service = &services[index % services.len()];
             let person = &staff[index % staff.len()];
-            let start = date
-                .at(hour, 0, 0, 0)
-                .to_zoned(zone.clone())
-                .map_err(|e| bad(e.to_string()))?
-                .timestamp()
-                .as_microsecond();
+            let start = Timestamp::from(
+                date.at(hour, 0, 0, 0).to_zoned(zone.clone()).map_err(|e| bad(e.to_string()))?.timestamp(),
+            );
             let minute = 60_000_000;
             let id = AppointmentId::generate();
             let customer = customers[index % customers.len()];
