@@ -191,20 +191,22 @@ pub(crate) async fn schedules(
     let margin = appointment_rows::LONGEST_BLOCK;
     let found = rows::schedule_rows(
         tx,
-        only,
-        &first_day,
-        from - crate::clock::MICROS_PER_DAY,
-        until + crate::clock::MICROS_PER_DAY,
-        margin,
-        now,
-        mine.map(|m| m.0),
-        // One staff member and no cache (a booking's checks): their appointments come in
-        // the same statement, one round trip fewer per booking.
-        only.filter(|_| cache.is_none()).map(|_| rows::AppointmentsWindow {
-            from: from - margin,
-            until: until + margin,
-            except: moving.map(|m| m.0),
-        }),
+        &rows::ScheduleQuery {
+            only,
+            overrides_from: &first_day,
+            from: from - crate::clock::MICROS_PER_DAY,
+            until: until + crate::clock::MICROS_PER_DAY,
+            longest_block: margin,
+            now,
+            mine,
+            // One staff member and no cache (a booking's checks): their appointments come
+            // in the same statement, one round trip fewer per booking.
+            appointments: only.filter(|_| cache.is_none()).map(|_| rows::AppointmentsWindow {
+                from: from - margin,
+                until: until + margin,
+                except: moving,
+            }),
+        },
     )
     .await?;
     let (hours, overrides, time_off, held) = (found.hours, found.overrides, found.time_off, found.holds);

@@ -26,7 +26,9 @@ use steward_domain::ids::{AppointmentId, CustomerId, LocationId, ServiceId, Staf
 use steward_domain::time::Timestamp;
 use steward_store::audit::{self, AuditFilter, Checkpoint, NewAuditEvent};
 use steward_store::booking::appointments::{self, LONGEST_BLOCK, NewAppointment};
-use steward_store::booking::setup::{self, AppointmentsWindow, HoursRow, LocationRow, ServiceRow, StaffRow};
+use steward_store::booking::setup::{
+    self, AppointmentsWindow, HoursRow, LocationRow, ScheduleQuery, ServiceRow, StaffRow,
+};
 use steward_store::customers::records::{
     self, After, CustomerRow, CustomerValues, ListQuery, NewCustomer, SortOrder, TermGroup,
 };
@@ -690,19 +692,17 @@ async fn booking_story(store: &Store) {
     assert_eq!(ids(asha_latest_first), [(later.0, next.id), (at(10, 0), first.id)]);
     // What one statement answers for a booking: Meera's hours and busy time together.
     let window = AppointmentsWindow { from: DAY_START, until: DAY_END, except: None };
-    let schedule = setup::schedule_rows(
-        &mut tx,
-        Some(meera.id),
-        "2027-01-04",
-        DAY_START,
-        DAY_END,
-        LONGEST_BLOCK,
-        CHANGED,
-        None,
-        Some(window),
-    )
-    .await
-    .unwrap();
+    let query = ScheduleQuery {
+        only: Some(meera.id),
+        overrides_from: "2027-01-04",
+        from: DAY_START,
+        until: DAY_END,
+        longest_block: LONGEST_BLOCK,
+        now: CHANGED,
+        mine: None,
+        appointments: Some(window),
+    };
+    let schedule = setup::schedule_rows(&mut tx, &query).await.unwrap();
     assert_eq!(schedule.hours, weekdays);
     let mut spans = schedule.appointments.unwrap();
     spans.sort();

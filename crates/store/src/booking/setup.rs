@@ -2,7 +2,7 @@
 //! overrides, time off and calendar-feed token.
 
 use crate::{Row, StoreError, TenantTx, Value, args};
-use steward_domain::ids::{LocationId, MemberId, ServiceId, StaffId, TimeOffId};
+use steward_domain::ids::{AppointmentId, HoldId, LocationId, MemberId, ServiceId, StaffId, TimeOffId};
 use steward_domain::time::Timestamp;
 
 #[derive(Debug, Clone)]
@@ -593,7 +593,29 @@ pub struct ScheduleRows {
 pub struct AppointmentsWindow {
     pub from: Timestamp,
     pub until: Timestamp,
-    pub except: Option<uuid::Uuid>,
+    pub except: Option<AppointmentId>,
+}
+
+/// What a schedule read asks for: whose schedules, from which date and around which
+/// stretch of time, and what to leave out.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduleQuery<'a> {
+    /// One staff member's schedule, or (`None`) every staff member's.
+    pub only: Option<StaffId>,
+    /// The first date (`YYYY-MM-DD`) whose overrides are read.
+    pub overrides_from: &'a str,
+    /// Time off and holds are read where they overlap `[from, until)`.
+    pub from: Timestamp,
+    pub until: Timestamp,
+    /// The longest time (microseconds) a hold can block, which bounds the holds' index
+    /// range as [`crate::booking::appointments::LONGEST_BLOCK`] bounds appointments'.
+    pub longest_block: i64,
+    /// Holds that expired by now are left out.
+    pub now: Timestamp,
+    /// The caller's own hold, which does not stand in their way.
+    pub mine: Option<HoldId>,
+    /// For one staff member, which of their appointments to read in the same statement.
+    pub appointments: Option<AppointmentsWindow>,
 }
 
 macro_rules! schedule_sql {
@@ -630,18 +652,9 @@ macro_rules! schedule_sql {
     };
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn schedule_rows(
-    tx: &mut TenantTx,
-    only: Option<StaffId>,
-    overrides_from: &str,
-    from: Timestamp,
-    until: Timestamp,
-    longest_block: i64,
-    now: Timestamp,
-    mine: Option<uuid::Uuid>,
-    appointments: Option<AppointmentsWindow>,
-) -> Result<ScheduleRows, StoreError> {
+/// Reads the schedules `query` asks for, in one statement.
+pub async fn schedule_rows(tx: &mut TenantTx, query: &ScheduleQuery<'_>) -> Result<ScheduleRows, StoreError> {
+    let ScheduleQuery { only, overrides_from, from, until, longest_block, now, mine, appointments } = *query;
     let rows = match (only, appointments) {
         (Some(id), Some(window)) => {
             tx.fetch_all(
@@ -681,7 +694,7 @@ pub async fn schedule_rows(
             // $2 is unused here; it keeps the parameter numbers of the one-staff form.
             tx.fetch_all(
                 schedule_sql!("AND $2 IS NULL"),
-                args![Option::<uuid::Uuid>::None, overrides_from, from, until, from - longest_block, now, mine],
+                args![Option::<StaffId>::None, overrides_from, from, until, from - longest_block, now, mine],
             )
             .await?
         }
