@@ -20,6 +20,7 @@ use steward_app::clock::Clock;
 use steward_app::messaging::outbox::{About, Planner};
 use steward_app::messaging::settings::{self, ChannelInput, RulesInput};
 use steward_domain::ids::{AppointmentId, ConsentId, CustomerId, TenantId};
+use steward_domain::messaging::Status;
 use steward_domain::time::Timestamp;
 use steward_store::Store;
 use steward_store::booking::appointments::NewAppointment;
@@ -244,9 +245,9 @@ async fn sent_count(store: &Store, tenants: &[TenantId]) -> Result<(u64, u64), S
     for tenant in tenants {
         let mut tx = store.begin_tenant_read(*tenant).await.map_err(|e| e.to_string())?;
         for (status, n) in steward_store::messaging::outbox::counts(&mut tx).await.map_err(|e| e.to_string())? {
-            if status == "sent" {
+            if status == Status::Sent {
                 sent += n as u64;
-            } else if status != "pending" && status != "sending" {
+            } else if status != Status::Pending && status != Status::Sending {
                 other += n as u64;
             }
         }

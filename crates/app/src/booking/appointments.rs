@@ -191,7 +191,7 @@ pub(crate) fn view(a: &AppointmentRow) -> AppointmentView {
         time_zone: a.time_zone.clone(),
         start: format_in(a.starts_at.as_micros(), &tz),
         end: format_in(a.ends_at.as_micros(), &tz),
-        status: Status::parse("status", &a.status).unwrap_or(Status::Booked),
+        status: a.status,
         price: format_price(a.price_paise),
         gst_rate: format_rate(a.gst_rate_bp),
         notes: a.notes.clone(),
@@ -750,7 +750,7 @@ pub async fn change(
     let mut changed: Vec<&str> = Vec::new();
     let moving = input.start.is_some() || input.staff_id.is_some() || input.location_id.is_some();
     if moving {
-        let status = Status::parse("status", &current.status)?;
+        let status = current.status;
         if !status.is_open() {
             return Err(AppError::NotAllowed(format!(
                 "a {} appointment cannot be moved",
@@ -847,7 +847,7 @@ pub async fn set_status(
     }
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let current = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let status = Status::parse("status", &current.status)?;
+    let status = current.status;
     if status == next {
         tx.commit().await?;
         return Ok(view(&current));
@@ -863,7 +863,7 @@ pub async fn set_status(
     if matches!(next, Status::Arrived | Status::Completed | Status::NoShow) && current.starts_at > now + DAY {
         return Err(AppError::invalid("status", "the appointment has not happened yet"));
     }
-    rows::set_status(&mut tx, id, next.name(), reason, now).await?;
+    rows::set_status(&mut tx, id, next, reason, now).await?;
     if next == Status::Completed {
         rows::mark_visit(&mut tx, current.customer_id, current.starts_at).await?;
     }

@@ -75,7 +75,7 @@ pub async fn feed(app: &App, slug: &str, secret: &str) -> Result<String, AppErro
             summary: a.service_name.clone(),
             location: Some(a.location_name.clone()),
             description: Some(format!("Open in Steward: {}", app.link(&format!("/app/appointments/{}", a.id)))),
-            cancelled: a.status == Status::Cancelled.name(),
+            cancelled: a.status == Status::Cancelled,
         })
         .collect();
     Ok(calendar(&format!("{} – {}", tenant.name, staff.name), &events, now.as_micros()))

@@ -73,11 +73,10 @@ pub async fn cancel(app: &App, slug: &str, token: &str, client: &ClientInfo) -> 
     let id = before.appointment.id;
     let mut tx = app.store.begin_tenant(tenant).await?;
     let row = rows::find(&mut tx, id).await?.ok_or(AppError::LinkInvalid)?;
-    if !Status::parse("status", &row.status)?.is_open() {
+    if !row.status.is_open() {
         return Err(AppError::NotAllowed("this appointment is already closed".into()));
     }
-    rows::set_status(&mut tx, id, Status::Cancelled.name(), Some("cancelled by the customer online".into()), now)
-        .await?;
+    rows::set_status(&mut tx, id, Status::Cancelled, Some("cancelled by the customer online".into()), now).await?;
     let about = About {
         appointment: id,
         customer: row.customer_id,
@@ -85,7 +84,8 @@ pub async fn cancel(app: &App, slug: &str, token: &str, client: &ClientInfo) -> 
         starts_at: row.starts_at.as_micros(),
     };
     Planner::load(&mut tx).await?.cancelled(&mut tx, &about, now.as_micros()).await?;
-    let details = json!({ "status": { "old": row.status, "new": Status::Cancelled.name() }, "by": "customer link" });
+    let details =
+        json!({ "status": { "old": row.status.name(), "new": Status::Cancelled.name() }, "by": "customer link" });
     audit::record(
         app,
         &mut tx,

@@ -317,7 +317,7 @@ async fn prepare(
     let kind = Kind::parse("kind", &message.kind)?;
     let appointment = message.appointment_id.and_then(|id| known.appointments.get(&id));
     if let Some(a) = &appointment
-        && a.status == "cancelled"
+        && a.status == steward_domain::booking::Status::Cancelled
         && kind != Kind::Cancelled
     {
         return Ok(Err(Settled::Skipped { reason: "the appointment was cancelled".into() }));

@@ -790,7 +790,7 @@ async fn message_statuses(data: &str) -> Vec<(String, String, Option<String>)> {
     let rows = steward_store::messaging::outbox::recent(&mut tx, None, 5000).await.unwrap();
     tx.commit().await.unwrap();
     store.close().await;
-    rows.into_iter().map(|m| (m.idempotency_key, m.status, m.provider_id)).collect()
+    rows.into_iter().map(|m| (m.idempotency_key, m.status.name().to_string(), m.provider_id)).collect()
 }
 
 #[tokio::test]
@@ -1107,7 +1107,7 @@ async fn a_batch_is_claimed_lapsed_first_then_soonest_and_settled_by_outcome() {
     let mut statuses = Vec::new();
     for (id, _) in &outcomes {
         let row = outbox::find(&mut tx, *id).await.expect("find").expect("stored");
-        statuses.push((row.status, row.error));
+        statuses.push((row.status.name().to_string(), row.error));
     }
     tx.commit().await.expect("commit");
     assert_eq!(

@@ -21,6 +21,7 @@
 
 use crate::harness::{TestDb, postgres_admin_url, skip_or_fail};
 use steward_domain::audit::{ChainVerifier, GENESIS};
+use steward_domain::booking::Status;
 use steward_domain::customers::search::{SearchQuery, name_key, terms};
 use steward_domain::ids::{AppointmentId, CustomerId, LocationId, ServiceId, StaffId, TenantId};
 use steward_domain::time::Timestamp;
@@ -632,8 +633,8 @@ async fn booking_story(store: &Store) {
         ("Asha Verma", "Haircut", "Meera", "Koramangala Studio", "Asia/Kolkata")
     );
     assert_eq!(
-        (row.starts_at, row.ends_at, row.blocked_from, row.blocked_until, row.status.as_str(), row.price_paise),
-        (at(10, 0), at(10, 45), at(10, 0), at(11, 0), "booked", 50_000)
+        (row.starts_at, row.ends_at, row.blocked_from, row.blocked_until, row.status, row.price_paise),
+        (at(10, 0), at(10, 45), at(10, 0), at(11, 0), Status::Booked, 50_000)
     );
     assert_eq!((row.booked_via.as_str(), row.created_at, row.updated_at), ("staff", WRITTEN, WRITTEN));
     tx.commit().await.unwrap();
@@ -663,7 +664,9 @@ async fn booking_story(store: &Store) {
     );
     // Cancelled, the 10:00 frees its time: a new booking takes it.
     assert!(
-        appointments::set_status(&mut tx, first.id, "cancelled", Some("asked to move".into()), CHANGED).await.unwrap()
+        appointments::set_status(&mut tx, first.id, Status::Cancelled, Some("asked to move".into()), CHANGED)
+            .await
+            .unwrap()
     );
     tx.commit().await.unwrap();
     let again = haircut(dev.id, cut.id, meera.id, koramangala.id, at(10, 0));
@@ -678,7 +681,7 @@ async fn booking_story(store: &Store) {
     assert_eq!((moved.starts_at, moved.ends_at, moved.blocked_from, moved.blocked_until), later);
     assert_eq!(moved.updated_at, CHANGED);
     let cancelled = appointments::find(&mut tx, first.id).await.unwrap().unwrap();
-    assert_eq!((cancelled.status.as_str(), cancelled.cancel_reason.as_deref()), ("cancelled", Some("asked to move")));
+    assert_eq!((cancelled.status, cancelled.cancel_reason.as_deref()), (Status::Cancelled, Some("asked to move")));
     let mut expected = vec![(at(10, 0), first.id), (at(10, 0), again.id), (later.0, next.id)];
     expected.sort();
     let ids =

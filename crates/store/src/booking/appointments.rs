@@ -2,6 +2,7 @@
 //! customer's timeline and availability need.
 
 use crate::{Row, StoreError, TenantTx, args};
+use steward_domain::booking::Status;
 use steward_domain::ids::{AppointmentId, CustomerId, LocationId, MemberId, SeriesId, ServiceId, StaffId};
 use steward_domain::micros::MICROS_PER_HOUR;
 use steward_domain::time::Timestamp;
@@ -47,7 +48,7 @@ pub struct AppointmentRow {
     pub ends_at: Timestamp,
     pub blocked_from: Timestamp,
     pub blocked_until: Timestamp,
-    pub status: String,
+    pub status: Status,
     pub price_paise: i64,
     pub gst_rate_bp: i64,
     pub notes: Option<String>,
@@ -91,7 +92,7 @@ fn from_row(r: &Row) -> Result<AppointmentRow, StoreError> {
         ends_at: r.timestamp_at(11)?,
         blocked_from: r.timestamp_at(12)?,
         blocked_until: r.timestamp_at(13)?,
-        status: r.get_at(14)?,
+        status: status_of(&r.get_at::<String>(14)?)?,
         price_paise: r.get_at(15)?,
         gst_rate_bp: r.get_at(16)?,
         notes: r.get_at(17)?,
@@ -101,6 +102,13 @@ fn from_row(r: &Row) -> Result<AppointmentRow, StoreError> {
         created_at: r.timestamp_at(21)?,
         updated_at: r.timestamp_at(22)?,
     })
+}
+
+fn status_of(stored: &str) -> Result<Status, StoreError> {
+    Status::ALL
+        .into_iter()
+        .find(|status| status.name() == stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("appointments.status '{stored}' is not an appointment status")))
 }
 
 /// Inserts an appointment. An overlap is refused by the database and comes back as
@@ -268,7 +276,7 @@ pub async fn blocked(
 pub async fn set_status(
     tx: &mut TenantTx,
     id: AppointmentId,
-    status: &str,
+    status: Status,
     cancel_reason: Option<String>,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
@@ -276,7 +284,7 @@ pub async fn set_status(
         .execute(
             "UPDATE appointments SET status = $3, cancel_reason = COALESCE($4, cancel_reason), updated_at = $5
              WHERE tenant_id = $1 AND id = $2",
-            args![id, status, cancel_reason, now],
+            args![id, status.name(), cancel_reason, now],
         )
         .await?
         > 0)
