@@ -15,6 +15,7 @@ use steward_app::booking::setup::{self, HoursInput, LocationInput, ServiceInput,
 use steward_app::messaging::outbox::{About, Planner};
 use steward_app::messaging::worker;
 use steward_domain::ids::{AppointmentId, CustomerId, LocationId, ServiceId, StaffId};
+use steward_domain::time::Timestamp;
 use steward_store::booking::appointments::{self as rows, NewAppointment};
 
 const STAFF: usize = 50;
@@ -125,7 +126,7 @@ async fn set_up(app: &App, seeded: &seed::Seeded) -> Result<Setup, String> {
                     continue;
                 }
                 taken.push(start);
-                let at = midnight + start * MINUTE;
+                let at = Timestamp::from_micros(midnight + start * MINUTE);
                 let row = NewAppointment {
                     id: AppointmentId::generate(),
                     customer_id: customers[(made + s) % customers.len()],
@@ -144,9 +145,13 @@ async fn set_up(app: &App, seeded: &seed::Seeded) -> Result<Setup, String> {
                     created_by: None,
                 };
                 rows::insert(&mut tx, &row, at - DAY).await.map_err(|e| e.to_string())?;
-                let about =
-                    About { appointment: row.id, customer: row.customer_id, service: service.id, starts_at: at };
-                planner.booked(&mut tx, &about, at - DAY).await.map_err(err)?;
+                let about = About {
+                    appointment: row.id,
+                    customer: row.customer_id,
+                    service: service.id,
+                    starts_at: at.as_micros(),
+                };
+                planner.booked(&mut tx, &about, (at - DAY).as_micros()).await.map_err(err)?;
                 made += 1;
                 if made == EXISTING {
                     break 'fill;

@@ -20,6 +20,8 @@ use steward_app::clock::Clock;
 use steward_app::messaging::outbox::{About, Planner};
 use steward_app::messaging::settings::{self, ChannelInput, RulesInput};
 use steward_domain::ids::{AppointmentId, ConsentId, CustomerId, TenantId};
+use steward_domain::messaging::Status;
+use steward_domain::time::Timestamp;
 use steward_store::Store;
 use steward_store::booking::appointments::NewAppointment;
 use steward_store::customers::consents::ConsentRow;
@@ -216,10 +218,10 @@ async fn seed_business(app: &App, store: &Store, slug: &str, count: usize, past:
                 service_id: service.id,
                 staff_id: staff.id,
                 location_id: location.id,
-                starts_at,
-                ends_at: starts_at + 15 * MINUTE,
-                blocked_from: starts_at,
-                blocked_until: starts_at + 15 * MINUTE,
+                starts_at: Timestamp::from_micros(starts_at),
+                ends_at: Timestamp::from_micros(starts_at + 15 * MINUTE),
+                blocked_from: Timestamp::from_micros(starts_at),
+                blocked_until: Timestamp::from_micros(starts_at + 15 * MINUTE),
                 price_paise: 30_000,
                 gst_rate_bp: 1_800,
                 notes: None,
@@ -227,7 +229,9 @@ async fn seed_business(app: &App, store: &Store, slug: &str, count: usize, past:
                 booked_via: "staff",
                 created_by: None,
             };
-            steward_store::booking::appointments::insert(&mut tx, &appointment, past).await.map_err(store_error)?;
+            steward_store::booking::appointments::insert(&mut tx, &appointment, Timestamp::from_micros(past))
+                .await
+                .map_err(store_error)?;
             let about = About { appointment: appointment.id, customer: customer.id, service: service.id, starts_at };
             planner.booked(&mut tx, &about, past).await.map_err(text)?;
         }
@@ -241,9 +245,9 @@ async fn sent_count(store: &Store, tenants: &[TenantId]) -> Result<(u64, u64), S
     for tenant in tenants {
         let mut tx = store.begin_tenant_read(*tenant).await.map_err(|e| e.to_string())?;
         for (status, n) in steward_store::messaging::outbox::counts(&mut tx).await.map_err(|e| e.to_string())? {
-            if status == "sent" {
+            if status == Status::Sent {
                 sent += n as u64;
-            } else if status != "pending" && status != "sending" {
+            } else if status != Status::Pending && status != Status::Sending {
                 other += n as u64;
             }
         }

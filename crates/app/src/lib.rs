@@ -159,6 +159,11 @@ impl App {
         self.clock.now()
     }
 
+    /// The current instant, typed.
+    pub fn now_timestamp(&self) -> steward_domain::time::Timestamp {
+        steward_domain::time::Timestamp::from_micros(self.clock.now())
+    }
+
     /// Answers when the database does (for `/readyz`).
     pub async fn database_ready(&self) -> Result<(), AppError> {
         Ok(self.store.ping().await?)

@@ -29,6 +29,42 @@ impl RequestKind {
     }
 }
 
+/// Where a request stands: asked but not yet proved with the code, open until the
+/// business answers it, then done or rejected; or expired unproved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Unverified,
+    Open,
+    Done,
+    Rejected,
+    Expired,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 5] = [
+        RequestStatus::Unverified,
+        RequestStatus::Open,
+        RequestStatus::Done,
+        RequestStatus::Rejected,
+        RequestStatus::Expired,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestStatus::Unverified => "unverified",
+            RequestStatus::Open => "open",
+            RequestStatus::Done => "done",
+            RequestStatus::Rejected => "rejected",
+            RequestStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == raw)
+    }
+}
+
 /// The law a business answers requests under, which sets the due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

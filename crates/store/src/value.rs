@@ -6,6 +6,7 @@
 
 use crate::StoreError;
 use sqlx::{Decode, Postgres, Sqlite, Type};
+use steward_domain::time::Timestamp;
 use uuid::Uuid;
 
 /// One bound parameter. Each variant carries its own `None` so PostgreSQL learns the
@@ -40,6 +41,7 @@ value_from! {
     bool => Bool;
     Uuid => Uuid;
     Vec<u8> => Bytes;
+    Timestamp => I64 via Timestamp::as_micros;
 }
 
 macro_rules! value_from_id {
@@ -227,6 +229,16 @@ impl Row {
             RowInner::Postgres(row) => row.try_get::<T, _>(name),
         };
         result.map_err(|source| StoreError::Decode { column: name.to_string(), source })
+    }
+
+    /// Reads column number `index`, stored as microseconds, as an instant.
+    pub fn timestamp_at(&self, index: usize) -> Result<Timestamp, StoreError> {
+        self.get_at(index).map(Timestamp::from_micros)
+    }
+
+    /// Reads column `name`, stored as microseconds, as an instant.
+    pub fn timestamp(&self, name: &str) -> Result<Timestamp, StoreError> {
+        self.get(name).map(Timestamp::from_micros)
     }
 }
 

@@ -189,17 +189,17 @@ pub(crate) fn view(a: &AppointmentRow) -> AppointmentView {
         location_id: a.location_id,
         location_name: a.location_name.clone(),
         time_zone: a.time_zone.clone(),
-        start: format_in(a.starts_at, &tz),
-        end: format_in(a.ends_at, &tz),
-        status: Status::parse("status", &a.status).unwrap_or(Status::Booked),
+        start: format_in(a.starts_at.as_micros(), &tz),
+        end: format_in(a.ends_at.as_micros(), &tz),
+        status: a.status,
         price: format_price(a.price_paise),
         gst_rate: format_rate(a.gst_rate_bp),
         notes: a.notes.clone(),
         series_id: a.series_id,
         cancel_reason: a.cancel_reason.clone(),
         booked_via: a.booked_via.clone(),
-        created_at: format_instant(a.created_at),
-        updated_at: format_instant(a.updated_at),
+        created_at: format_instant(a.created_at.as_micros()),
+        updated_at: format_instant(a.updated_at.as_micros()),
     }
 }
 
@@ -374,7 +374,7 @@ pub(crate) async fn prepare_in(
         Some(repeat) => occurrences(first.datetime(), &zone, repeat)?.into_iter().map(Timestamp::from_micros).collect(),
     };
     let first = Timestamp::from(&first);
-    let now = Timestamp::from_micros(app.now());
+    let now = app.now_timestamp();
     let (earliest, latest) =
         (starts.iter().min().copied().unwrap_or(first), starts.iter().max().copied().unwrap_or(first));
     let around = ScheduleRequest {
@@ -467,7 +467,7 @@ pub(crate) async fn write(
             find_or_create_by_contact(app, tx, actor, contact, source, &prepared.consents).await?.0
         }
     };
-    let now = app.now();
+    let now = app.now_timestamp();
     let offer = &prepared.offer;
     let planner = Planner::load(tx).await?;
     let mut written = Written { booked: Vec::new(), refused: Vec::new(), views: Vec::new() };
@@ -486,10 +486,10 @@ pub(crate) async fn write(
             service_id: offer.service.id,
             staff_id: staff,
             location_id: location,
-            starts_at: start.as_micros(),
-            ends_at: offer.timing.end(start.as_micros()),
-            blocked_from: blocked.from,
-            blocked_until: blocked.until,
+            starts_at: *start,
+            ends_at: Timestamp::from_micros(offer.timing.end(start.as_micros())),
+            blocked_from: Timestamp::from_micros(blocked.from),
+            blocked_until: Timestamp::from_micros(blocked.until),
             price_paise: offer.service.price_paise,
             gst_rate_bp: offer.service.gst_rate_bp,
             notes: prepared.notes.clone(),
@@ -519,9 +519,9 @@ pub(crate) async fn write(
             appointment: appointment.id,
             customer,
             service: offer.service.id,
-            starts_at: appointment.starts_at,
+            starts_at: appointment.starts_at.as_micros(),
         };
-        planner.booked(tx, &about, now).await?;
+        planner.booked(tx, &about, now.as_micros()).await?;
         written.booked.push(appointment.id);
         if let Some(name) = &prepared.customer_name {
             written.views.push(view_of(&appointment, offer, name, now));
@@ -531,7 +531,7 @@ pub(crate) async fn write(
 }
 
 /// The response view of an appointment just written, from what the booking knew.
-fn view_of(a: &NewAppointment, offer: &Offer, customer_name: &str, now: i64) -> AppointmentView {
+fn view_of(a: &NewAppointment, offer: &Offer, customer_name: &str, now: Timestamp) -> AppointmentView {
     let location = offer.locations.iter().find(|l| l.id == a.location_id);
     let time_zone = location.map(|l| l.time_zone.clone()).unwrap_or_else(|| "UTC".into());
     let tz = jiff::tz::TimeZone::get(&time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -546,8 +546,8 @@ fn view_of(a: &NewAppointment, offer: &Offer, customer_name: &str, now: i64) -> 
         location_id: a.location_id,
         location_name: location.map(|l| l.name.clone()).unwrap_or_default(),
         time_zone,
-        start: format_in(a.starts_at, &tz),
-        end: format_in(a.ends_at, &tz),
+        start: format_in(a.starts_at.as_micros(), &tz),
+        end: format_in(a.ends_at.as_micros(), &tz),
         status: Status::Booked,
         price: format_price(a.price_paise),
         gst_rate: format_rate(a.gst_rate_bp),
@@ -555,8 +555,8 @@ fn view_of(a: &NewAppointment, offer: &Offer, customer_name: &str, now: i64) -> 
         series_id: a.series_id,
         cancel_reason: None,
         booked_via: a.booked_via.to_string(),
-        created_at: format_instant(now),
-        updated_at: format_instant(now),
+        created_at: format_instant(now.as_micros()),
+        updated_at: format_instant(now.as_micros()),
     }
 }
 
@@ -578,7 +578,7 @@ pub(crate) async fn finish(
         }
     }
     let placement = Placement { offer: &prepared.offer, staff: prepared.staff, zone: prepared.zone.clone() };
-    let now = Timestamp::from_micros(app.now());
+    let now = app.now_timestamp();
     let mut conflicts = Vec::with_capacity(written.refused.len());
     for (start, refusal) in written.refused {
         let refused = refused(&mut tx, &placement, refusal, start, now).await?;
@@ -671,7 +671,7 @@ pub async fn list(app: &App, who: &Principal, request: &ListRequest) -> Result<V
     let tz =
         zone("time_zone", request.time_zone.as_deref().filter(|z| !z.trim().is_empty()).unwrap_or(&tenant.time_zone))?;
     let (from, until) = day_range(app, &tz, request.from.as_deref(), days)?;
-    let found = rows::in_range(&mut tx, from.as_micros(), until.as_micros(), staff, location, 5000).await?;
+    let found = rows::in_range(&mut tx, from, until, staff, location, 5000).await?;
     tx.commit().await?;
     Ok(found.iter().map(view).collect())
 }
@@ -746,11 +746,11 @@ pub async fn change(
     who.require(Permission::BookingsManage)?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let current = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let now = app.now();
+    let now = app.now_timestamp();
     let mut changed: Vec<&str> = Vec::new();
     let moving = input.start.is_some() || input.staff_id.is_some() || input.location_id.is_some();
     if moving {
-        let status = Status::parse("status", &current.status)?;
+        let status = current.status;
         if !status.is_open() {
             return Err(AppError::NotAllowed(format!(
                 "a {} appointment cannot be moved",
@@ -770,23 +770,22 @@ pub async fn change(
             "time_zone",
             input.time_zone.as_deref().filter(|z| !z.trim().is_empty()).unwrap_or(&current.time_zone),
         )?;
-        let start = Timestamp::from_micros(match &input.start {
-            Some(text) => parse_start("start", text, &tz)?,
+        let start = match &input.start {
+            Some(text) => Timestamp::from_micros(parse_start("start", text, &tz)?),
             None => current.starts_at,
-        });
+        };
         let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
-        let now = Timestamp::from_micros(now);
         let location = check_in_write(&mut tx, &placement, start, now, Some(id), None).await?;
         let blocked = offer.timing.blocked(start.as_micros());
         let slot = rows::Slot {
             staff,
             location,
-            starts_at: start.as_micros(),
-            ends_at: offer.timing.end(start.as_micros()),
-            blocked_from: blocked.from,
-            blocked_until: blocked.until,
+            starts_at: start,
+            ends_at: Timestamp::from_micros(offer.timing.end(start.as_micros())),
+            blocked_from: Timestamp::from_micros(blocked.from),
+            blocked_until: Timestamp::from_micros(blocked.until),
         };
-        let moved = rows::reschedule(&mut tx, id, &slot, now.as_micros()).await;
+        let moved = rows::reschedule(&mut tx, id, &slot, now).await;
         match moved {
             Ok(_) => {}
             Err(StoreError::Overlap) => {
@@ -809,11 +808,11 @@ pub async fn change(
     let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if after.starts_at != current.starts_at || after.staff_id != current.staff_id {
         let planner = Planner::load(&mut tx).await?;
-        planner.moved(&mut tx, &about(&after), now).await?;
+        planner.moved(&mut tx, &about(&after), now.as_micros()).await?;
     }
     let details = json!({
         "fields": changed,
-        "start": { "old": format_instant(current.starts_at), "new": format_instant(after.starts_at) },
+        "start": { "old": format_instant(current.starts_at.as_micros()), "new": format_instant(after.starts_at.as_micros()) },
     });
     audit::record(app, &mut tx, audit::by(who, "appointment.changed", Some(("appointment", id.to_string())), details))
         .await?;
@@ -848,7 +847,7 @@ pub async fn set_status(
     }
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let current = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let status = Status::parse("status", &current.status)?;
+    let status = current.status;
     if status == next {
         tx.commit().await?;
         return Ok(view(&current));
@@ -860,19 +859,19 @@ pub async fn set_status(
             next.label().to_lowercase()
         )));
     }
-    let now = app.now();
+    let now = app.now_timestamp();
     if matches!(next, Status::Arrived | Status::Completed | Status::NoShow) && current.starts_at > now + DAY {
         return Err(AppError::invalid("status", "the appointment has not happened yet"));
     }
-    rows::set_status(&mut tx, id, next.name(), reason, now).await?;
+    rows::set_status(&mut tx, id, next, reason, now).await?;
     if next == Status::Completed {
         rows::mark_visit(&mut tx, current.customer_id, current.starts_at).await?;
     }
     let planner = Planner::load(&mut tx).await?;
     match next {
-        Status::Cancelled => planner.cancelled(&mut tx, &about(&current), now).await.map(|_| ())?,
-        Status::Completed => planner.completed(&mut tx, &about(&current), now).await.map(|_| ())?,
-        Status::NoShow => planner.closed(&mut tx, &about(&current), now).await?,
+        Status::Cancelled => planner.cancelled(&mut tx, &about(&current), now.as_micros()).await.map(|_| ())?,
+        Status::Completed => planner.completed(&mut tx, &about(&current), now.as_micros()).await.map(|_| ())?,
+        Status::NoShow => planner.closed(&mut tx, &about(&current), now.as_micros()).await?,
         _ => {}
     }
     let action = if next == Status::Cancelled { "appointment.cancelled" } else { "appointment.status_changed" };
@@ -885,7 +884,12 @@ pub async fn set_status(
 
 /// What the outbox needs to know about an appointment.
 fn about(row: &AppointmentRow) -> About {
-    About { appointment: row.id, customer: row.customer_id, service: row.service_id, starts_at: row.starts_at }
+    About {
+        appointment: row.id,
+        customer: row.customer_id,
+        service: row.service_id,
+        starts_at: row.starts_at.as_micros(),
+    }
 }
 
 /// Every appointment of a recurring series.

@@ -128,9 +128,9 @@ pub struct BusyCache {
 #[derive(Clone)]
 struct Busy {
     version: i64,
-    from: i64,
-    until: i64,
-    spans: std::sync::Arc<Vec<(i64, i64)>>,
+    from: Timestamp,
+    until: Timestamp,
+    spans: std::sync::Arc<Vec<(Timestamp, Timestamp)>>,
 }
 
 /// Entries kept at most; past this the cache starts over (each entry is one staff
@@ -138,7 +138,13 @@ struct Busy {
 const BUSY_CACHE_ENTRIES: usize = 20_000;
 
 impl BusyCache {
-    fn get(&self, tenant: steward_domain::ids::TenantId, staff: &StaffRow, from: i64, until: i64) -> Option<Busy> {
+    fn get(
+        &self,
+        tenant: steward_domain::ids::TenantId,
+        staff: &StaffRow,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Option<Busy> {
         let entries = self.entries.lock().ok()?;
         entries
             .get(&(tenant, staff.id))
@@ -176,28 +182,31 @@ pub(crate) async fn schedules(
     request: &ScheduleRequest<'_>,
 ) -> Result<Vec<StaffSchedule>, AppError> {
     let ScheduleRequest { staff, moving, mine, .. } = *request;
-    let (from, until, now) = (request.from.as_micros(), request.until.as_micros(), request.now.as_micros());
+    let (from, until, now) = (request.from, request.until, request.now);
     let only = if staff.len() == 1 { Some(staff[0].id) } else { None };
-    let first_day = jiff::Timestamp::from_microsecond(from - 2 * crate::clock::MICROS_PER_DAY)
+    let first_day = (from - 2 * crate::clock::MICROS_PER_DAY)
+        .to_jiff()
         .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
         .unwrap_or_default();
     let margin = appointment_rows::LONGEST_BLOCK;
     let found = rows::schedule_rows(
         tx,
-        only,
-        &first_day,
-        from - crate::clock::MICROS_PER_DAY,
-        until + crate::clock::MICROS_PER_DAY,
-        margin,
-        now,
-        mine.map(|m| m.0),
-        // One staff member and no cache (a booking's checks): their appointments come in
-        // the same statement, one round trip fewer per booking.
-        only.filter(|_| cache.is_none()).map(|_| rows::AppointmentsWindow {
-            from: from - margin,
-            until: until + margin,
-            except: moving.map(|m| m.0),
-        }),
+        &rows::ScheduleQuery {
+            only,
+            overrides_from: &first_day,
+            from: from - crate::clock::MICROS_PER_DAY,
+            until: until + crate::clock::MICROS_PER_DAY,
+            longest_block: margin,
+            now,
+            mine,
+            // One staff member and no cache (a booking's checks): their appointments come
+            // in the same statement, one round trip fewer per booking.
+            appointments: only.filter(|_| cache.is_none()).map(|_| rows::AppointmentsWindow {
+                from: from - margin,
+                until: until + margin,
+                except: moving,
+            }),
+        },
     )
     .await?;
     let (hours, overrides, time_off, held) = (found.hours, found.overrides, found.time_off, found.holds);
@@ -230,20 +239,25 @@ pub(crate) async fn schedules(
     }
     for (id, from, until) in time_off {
         if let Some(s) = by_staff.get_mut(&id) {
-            s.time_off.push(Span { from, until });
+            s.time_off.push(span(from, until));
         }
     }
     for (id, spans) in blocked {
         if let Some(s) = by_staff.get_mut(&id) {
-            s.booked.extend(spans.into_iter().map(|(from, until)| Span { from, until }));
+            s.booked.extend(spans.into_iter().map(|(from, until)| span(from, until)));
         }
     }
     for (id, from, until) in held {
         if let Some(s) = by_staff.get_mut(&id) {
-            s.booked.push(Span { from, until });
+            s.booked.push(span(from, until));
         }
     }
     Ok(staff.iter().filter_map(|s| by_staff.remove(&s.id)).collect())
+}
+
+/// The domain's span (its rules count in microseconds) of `[from, until)`.
+fn span(from: Timestamp, until: Timestamp) -> Span {
+    Span { from: from.as_micros(), until: until.as_micros() }
 }
 
 /// Appointments' busy time per staff member in `[from, until)`: from the cache where it
@@ -252,10 +266,10 @@ async fn busy_time(
     tx: &mut TenantTx,
     cache: Option<&BusyCache>,
     staff: &[StaffRow],
-    from: i64,
-    until: i64,
+    from: Timestamp,
+    until: Timestamp,
     moving: Option<steward_domain::ids::AppointmentId>,
-) -> Result<Vec<(StaffId, Vec<(i64, i64)>)>, AppError> {
+) -> Result<Vec<(StaffId, Vec<(Timestamp, Timestamp)>)>, AppError> {
     let tenant = tx.tenant();
     let cache = cache.filter(|_| moving.is_none());
     let mut out = Vec::with_capacity(staff.len());
@@ -272,7 +286,7 @@ async fn busy_time(
     let only = if missing.len() == 1 { Some(missing[0].id) } else { None };
     // A cached window reaches a week past what was asked, so paging through days hits it.
     let until = if cache.is_some() { until + 7 * crate::clock::MICROS_PER_DAY } else { until };
-    let mut found: HashMap<StaffId, Vec<(i64, i64)>> =
+    let mut found: HashMap<StaffId, Vec<(Timestamp, Timestamp)>> =
         appointment_rows::blocked(tx, only, from, until, moving).await?.into_iter().collect();
     for person in missing {
         let spans = found.remove(&person.id).unwrap_or_default();

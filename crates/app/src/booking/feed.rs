@@ -62,7 +62,7 @@ pub async fn feed(app: &App, slug: &str, secret: &str) -> Result<String, AppErro
     let staff = rows::find_staff_by_feed(&mut tx, steward_crypto::token::token_hash(secret))
         .await?
         .ok_or(AppError::NotFound)?;
-    let now = app.now();
+    let now = app.now_timestamp();
     let found =
         appointment_rows::in_range(&mut tx, now - 31 * DAY, now + 183 * DAY, Some(staff.id), None, 5000).await?;
     tx.commit().await?;
@@ -70,13 +70,13 @@ pub async fn feed(app: &App, slug: &str, secret: &str) -> Result<String, AppErro
         .iter()
         .map(|a| Event {
             uid: format!("{}@steward", a.id),
-            start: a.starts_at,
-            end: a.ends_at,
+            start: a.starts_at.as_micros(),
+            end: a.ends_at.as_micros(),
             summary: a.service_name.clone(),
             location: Some(a.location_name.clone()),
             description: Some(format!("Open in Steward: {}", app.link(&format!("/app/appointments/{}", a.id)))),
-            cancelled: a.status == Status::Cancelled.name(),
+            cancelled: a.status == Status::Cancelled,
         })
         .collect();
-    Ok(calendar(&format!("{} – {}", tenant.name, staff.name), &events, now))
+    Ok(calendar(&format!("{} – {}", tenant.name, staff.name), &events, now.as_micros()))
 }

@@ -52,7 +52,7 @@ async fn load(app: &App, slug: &str, token: &str) -> Result<(TenantId, ManageVie
     let row = rows::find(&mut tx, id).await?.ok_or(AppError::LinkInvalid)?;
     tx.commit().await?;
     let appointment = view(&row);
-    let can_cancel = appointment.status.is_open() && row.starts_at > app.now();
+    let can_cancel = appointment.status.is_open() && row.starts_at > app.now_timestamp();
     Ok((tenant.id, ManageView { business: tenant.name, slug: tenant.slug, appointment, can_cancel }))
 }
 
@@ -69,18 +69,23 @@ pub async fn cancel(app: &App, slug: &str, token: &str, client: &ClientInfo) -> 
             "this appointment can no longer be cancelled here; please call the business".into(),
         ));
     }
-    let now = app.now();
+    let now = app.now_timestamp();
     let id = before.appointment.id;
     let mut tx = app.store.begin_tenant(tenant).await?;
     let row = rows::find(&mut tx, id).await?.ok_or(AppError::LinkInvalid)?;
-    if !Status::parse("status", &row.status)?.is_open() {
+    if !row.status.is_open() {
         return Err(AppError::NotAllowed("this appointment is already closed".into()));
     }
-    rows::set_status(&mut tx, id, Status::Cancelled.name(), Some("cancelled by the customer online".into()), now)
-        .await?;
-    let about = About { appointment: id, customer: row.customer_id, service: row.service_id, starts_at: row.starts_at };
-    Planner::load(&mut tx).await?.cancelled(&mut tx, &about, now).await?;
-    let details = json!({ "status": { "old": row.status, "new": Status::Cancelled.name() }, "by": "customer link" });
+    rows::set_status(&mut tx, id, Status::Cancelled, Some("cancelled by the customer online".into()), now).await?;
+    let about = About {
+        appointment: id,
+        customer: row.customer_id,
+        service: row.service_id,
+        starts_at: row.starts_at.as_micros(),
+    };
+    Planner::load(&mut tx).await?.cancelled(&mut tx, &about, now.as_micros()).await?;
+    let details =
+        json!({ "status": { "old": row.status.name(), "new": Status::Cancelled.name() }, "by": "customer link" });
     audit::record(
         app,
         &mut tx,

@@ -143,21 +143,21 @@ pub async fn hold(
     let service: ServiceId = super::parse_uuid("service_id", service)?;
     let staff: StaffId = super::parse_uuid("staff_id", staff)?;
     let mut tx = app.store.begin_tenant(tenant).await?;
-    hold_rows::sweep(&mut tx, now, CONFIRMATION_DAYS * DAY).await?;
+    let now_at = Timestamp::from_micros(now);
+    hold_rows::sweep(&mut tx, now_at, CONFIRMATION_DAYS * DAY).await?;
     let offer = offer(&mut tx, service, Some(staff), None).await?;
     let tz = zone("time_zone", &offer.default_zone())?;
-    let start = steward_domain::booking::local_time::parse_start("start", start, &tz)?;
+    let start = Timestamp::from_micros(steward_domain::booking::local_time::parse_start("start", start, &tz)?);
     let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
-    let (start_at, now_at) = (Timestamp::from_micros(start), Timestamp::from_micros(now));
     let location =
-        check_in_write(&mut tx, &placement, start_at, now_at, None, None).await.map_err(|error| match error {
+        check_in_write(&mut tx, &placement, start, now_at, None, None).await.map_err(|error| match error {
             AppError::SlotTaken { next_free, .. } => AppError::SlotTaken {
                 message: "start: someone has just taken this time; pick another".into(),
                 next_free,
             },
             other => other,
         })?;
-    let blocked = offer.timing.blocked(start);
+    let blocked = offer.timing.blocked(start.as_micros());
     let id = HoldId(uuid::Uuid::new_v4());
     let row = HoldRow {
         id,
@@ -165,12 +165,12 @@ pub async fn hold(
         staff_id: staff,
         location_id: location,
         starts_at: start,
-        blocked_from: blocked.from,
-        blocked_until: blocked.until,
-        expires_at: now + HOLD_MINUTES * 60_000_000,
+        blocked_from: Timestamp::from_micros(blocked.from),
+        blocked_until: Timestamp::from_micros(blocked.until),
+        expires_at: now_at + HOLD_MINUTES * 60_000_000,
         appointment_id: None,
     };
-    hold_rows::insert(&mut tx, &row, now).await?;
+    hold_rows::insert(&mut tx, &row, now_at).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -192,7 +192,7 @@ async fn load_hold(app: &App, tx: &mut TenantTx, business: &str, slug: &str, id:
         Some(a) => steward_store::booking::appointments::find(tx, a).await?,
         None => None,
     };
-    let booked = row.as_ref().map(|r| (Timestamp::from_micros(r.starts_at), Timestamp::from_micros(r.ends_at)));
+    let booked = row.as_ref().map(|r| (r.starts_at, r.ends_at));
     let appointment = row.map(|r| view(&r));
     let view = HoldView {
         id,
@@ -204,10 +204,10 @@ async fn load_hold(app: &App, tx: &mut TenantTx, business: &str, slug: &str, id:
         staff: staff.name,
         location: location.name,
         address: location.address,
-        start: format_in(hold.starts_at, &tz),
+        start: format_in(hold.starts_at.as_micros(), &tz),
         time_zone: location.time_zone,
-        expires_at: format_in(hold.expires_at, &tz),
-        expired: hold.appointment_id.is_none() && hold.expires_at <= app.now(),
+        expires_at: format_in(hold.expires_at.as_micros(), &tz),
+        expired: hold.appointment_id.is_none() && hold.expires_at <= app.now_timestamp(),
         appointment,
     };
     Ok(Held { view, booked })
@@ -274,9 +274,7 @@ pub async fn confirm(
     let location = setup_rows::find_location(&mut read, hold.location_id).await?.ok_or(AppError::NotFound)?;
     read.commit().await?;
     let tz = zone("time_zone", &location.time_zone)?;
-    let start = Timestamp::from_micros(hold.starts_at)
-        .in_zone(&tz)
-        .ok_or_else(|| AppError::invalid("start", "is out of range"))?;
+    let start = hold.starts_at.in_zone(&tz).ok_or_else(|| AppError::invalid("start", "is out of range"))?;
     let request = BookingRequest {
         whom: Whom::contact(CustomerInput {
             name: Some(form.name.clone()),

@@ -20,6 +20,7 @@ use steward_domain::contact::parse_name;
 use steward_domain::customers::parse_text;
 use steward_domain::ids::{LocationId, MemberId, ServiceId, StaffId, TimeOffId};
 use steward_domain::permissions::Permission;
+use steward_domain::time::Timestamp;
 use steward_domain::time_zone::parse_time_zone;
 use steward_store::TenantTx;
 use steward_store::booking::setup::{
@@ -57,7 +58,7 @@ impl From<&LocationRow> for LocationView {
             name: l.name.clone(),
             address: l.address.clone(),
             time_zone: l.time_zone.clone(),
-            created_at: format_instant(l.created_at),
+            created_at: format_instant(l.created_at.as_micros()),
         }
     }
 }
@@ -118,7 +119,7 @@ pub async fn create_location(app: &App, who: &Principal, input: &LocationInput) 
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
     let mut row = check_location(input, None, &tenant.time_zone)?;
-    row.created_at = app.now();
+    row.created_at = app.now_timestamp();
     rows::insert_location(&mut tx, &row).await.map_err(|e| duplicate_name(e, "location"))?;
     let details = json!({ "name": row.name, "time_zone": row.time_zone });
     audit::record(app, &mut tx, audit::by(who, "location.created", Some(("location", row.id.to_string())), details))
@@ -270,7 +271,7 @@ impl Links {
     }
 }
 
-fn check_service(input: &ServiceInput, current: Option<&ServiceRow>, now: i64) -> Result<ServiceRow, AppError> {
+fn check_service(input: &ServiceInput, current: Option<&ServiceRow>, now: Timestamp) -> Result<ServiceRow, AppError> {
     let name = match (&input.name, current) {
         (Some(n), _) => parse_name("name", n, MAX_NAME)?,
         (None, Some(c)) => c.name.clone(),
@@ -372,7 +373,7 @@ pub async fn service(app: &App, who: &Principal, id: ServiceId) -> Result<Servic
 
 pub async fn create_service(app: &App, who: &Principal, input: &ServiceInput) -> Result<ServiceView, AppError> {
     who.require(Permission::TenantManage)?;
-    let row = check_service(input, None, app.now())?;
+    let row = check_service(input, None, app.now_timestamp())?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let locations = match &input.location_ids {
         Some(ids) => check_locations(&mut tx, "location_ids", ids).await?,
@@ -397,7 +398,7 @@ pub async fn update_service(
     who.require(Permission::TenantManage)?;
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let current = rows::find_service(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let row = check_service(input, Some(&current), app.now())?;
+    let row = check_service(input, Some(&current), app.now_timestamp())?;
     if let Some(ids) = &input.location_ids {
         let locations = check_locations(&mut tx, "location_ids", ids).await?;
         rows::set_service_locations(&mut tx, id, &locations).await?;
@@ -592,7 +593,7 @@ pub async fn create_staff(app: &App, who: &Principal, input: &StaffInput) -> Res
         None => None,
     };
     let services = check_services(&mut tx, input.service_ids.as_deref().unwrap_or_default()).await?;
-    let now = app.now();
+    let now = app.now_timestamp();
     let row = StaffRow {
         id: StaffId::generate(),
         name,
@@ -628,8 +629,13 @@ pub async fn update_staff(app: &App, who: &Principal, id: StaffId, input: &Staff
         let services = check_services(&mut tx, ids).await?;
         rows::set_staff_services(&mut tx, id, &services).await?;
     }
-    let row =
-        StaffRow { name, member_id, active: input.active.unwrap_or(current.active), updated_at: app.now(), ..current };
+    let row = StaffRow {
+        name,
+        member_id,
+        active: input.active.unwrap_or(current.active),
+        updated_at: app.now_timestamp(),
+        ..current
+    };
     rows::update_staff(&mut tx, &row).await?;
     let mut changed: Vec<&str> = Vec::new();
     for (field, set) in [
@@ -781,8 +787,8 @@ fn time_off_view(t: &TimeOffRow, tz: &jiff::tz::TimeZone) -> TimeOffView {
     TimeOffView {
         id: t.id,
         staff_id: t.staff_id,
-        starts_at: format_in(t.starts_at, tz),
-        ends_at: format_in(t.ends_at, tz),
+        starts_at: format_in(t.starts_at.as_micros(), tz),
+        ends_at: format_in(t.ends_at.as_micros(), tz),
         reason: t.reason.clone(),
     }
 }
@@ -793,8 +799,7 @@ pub async fn time_off(app: &App, who: &Principal, id: StaffId) -> Result<Vec<Tim
     rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
     let tz = zone("time_zone", &tenant.time_zone)?;
-    let now = app.now();
-    let all = rows::time_off(&mut tx, id, now, i64::MAX / 2).await?;
+    let all = rows::time_off(&mut tx, id, app.now_timestamp(), Timestamp::from_micros(i64::MAX / 2)).await?;
     tx.commit().await?;
     Ok(all.iter().map(|t| time_off_view(t, &tz)).collect())
 }
@@ -810,8 +815,8 @@ pub async fn add_time_off(
     rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
     let tz = zone("time_zone", input.time_zone.as_deref().unwrap_or(&tenant.time_zone))?;
-    let starts_at = parse_start("starts_at", &input.starts_at, &tz)?;
-    let ends_at = parse_start("ends_at", &input.ends_at, &tz)?;
+    let starts_at = Timestamp::from_micros(parse_start("starts_at", &input.starts_at, &tz)?);
+    let ends_at = Timestamp::from_micros(parse_start("ends_at", &input.ends_at, &tz)?);
     if ends_at <= starts_at {
         return Err(AppError::invalid("ends_at", "must be after starts_at"));
     }
@@ -823,8 +828,9 @@ pub async fn add_time_off(
         None => None,
     };
     let row = TimeOffRow { id: TimeOffId::generate(), staff_id: id, starts_at, ends_at, reason };
-    rows::insert_time_off(&mut tx, &row, app.now()).await?;
-    let details = json!({ "starts_at": format_instant(starts_at), "ends_at": format_instant(ends_at) });
+    rows::insert_time_off(&mut tx, &row, app.now_timestamp()).await?;
+    let details =
+        json!({ "starts_at": format_instant(starts_at.as_micros()), "ends_at": format_instant(ends_at.as_micros()) });
     audit::record(app, &mut tx, audit::by(who, "staff.time_off_added", Some(("staff", id.to_string())), details))
         .await?;
     tx.commit().await?;

@@ -48,12 +48,12 @@ async fn report(
 ) -> Result<bool, AppError> {
     let Some(status) = Status::from_provider(word) else { return Ok(false) };
     let Some(message) = rows::find_by_provider_id(tx, provider_id).await? else { return Ok(false) };
-    let current = Status::from_name(&message.status).unwrap_or(Status::Sent);
+    let current = message.status;
     if status.rank() <= current.rank() && status != Status::Failed {
         return Ok(false);
     }
     let error = if status == Status::Failed { error.or(Some("the provider reported a failure".into())) } else { None };
-    rows::report_delivery(tx, message.id, status.name(), error, at).await?;
+    rows::report_delivery(tx, message.id, status, error, at).await?;
     Ok(true)
 }
 

@@ -56,7 +56,7 @@ pub fn view(row: &MessageRow) -> MessageView {
         kind: row.kind.clone(),
         kind_label: Kind::parse("kind", &row.kind).map(Kind::label).unwrap_or("Message"),
         channel: row.channel.clone(),
-        status: row.status.clone(),
+        status: row.status.name().to_string(),
         attempts: row.attempts,
         provider_id: row.provider_id.clone(),
         error: row.error.clone(),
@@ -89,16 +89,12 @@ pub(crate) async fn of_customer_in(tx: &mut TenantTx, customer: CustomerId) -> R
 pub async fn recent(app: &App, who: &Principal, status: Option<&str>) -> Result<Vec<MessageView>, AppError> {
     who.require(Permission::CustomersRead)?;
     let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(word) => Some(
-            Status::from_name(word)
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "status",
-                        "must be one of: pending, sending, sent, delivered, read, failed, withdrawn, skipped",
-                    )
-                })?
-                .name(),
-        ),
+        Some(word) => Some(Status::from_name(word).ok_or_else(|| {
+            AppError::invalid(
+                "status",
+                "must be one of: pending, sending, sent, delivered, read, failed, withdrawn, skipped",
+            )
+        })?),
         None => None,
     };
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
@@ -115,7 +111,7 @@ pub async fn retry(app: &App, who: &Principal, id: uuid::Uuid) -> Result<Message
     if !rows::retry(&mut tx, id, app.now()).await? {
         return Err(AppError::NotAllowed(format!(
             "only a failed message can be sent again; this one is {}",
-            found.status
+            found.status.name()
         )));
     }
     audit::record(app, &mut tx, audit::by(who, "message.retried", Some(("message", id.to_string())), json!({})))

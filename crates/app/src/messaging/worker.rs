@@ -317,7 +317,7 @@ async fn prepare(
     let kind = Kind::parse("kind", &message.kind)?;
     let appointment = message.appointment_id.and_then(|id| known.appointments.get(&id));
     if let Some(a) = &appointment
-        && a.status == "cancelled"
+        && a.status == steward_domain::booking::Status::Cancelled
         && kind != Kind::Cancelled
     {
         return Ok(Err(Settled::Skipped { reason: "the appointment was cancelled".into() }));
@@ -327,7 +327,7 @@ async fn prepare(
         business: context.business.clone(),
         service: appointment.as_ref().map(|a| a.service_name.clone()).unwrap_or_default(),
         staff: appointment.as_ref().map(|a| first_name(&a.staff_name)).unwrap_or_default(),
-        time: appointment.as_ref().map(|a| appointment_time(a.starts_at, &a.time_zone)).unwrap_or_default(),
+        time: appointment.as_ref().map(|a| appointment_time(a.starts_at.as_micros(), &a.time_zone)).unwrap_or_default(),
         link: match message.appointment_id {
             Some(id) => crate::booking::manage::link(app, &context.slug, tx.tenant(), id),
             None => app.link(&format!("/b/{}", context.slug)),

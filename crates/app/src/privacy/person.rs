@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{Value as Json, json};
 use steward_domain::ids::{CustomerId, TenantId};
 use steward_domain::permissions::Permission;
-use steward_domain::privacy::{self, RequestKind, Treatment};
+use steward_domain::privacy::{self, RequestKind, RequestStatus, Treatment};
 use steward_store::TenantTx;
 use steward_store::customers::records as customer_rows;
 use steward_store::keystore;
@@ -81,7 +81,7 @@ fn archive(business: &str, tables: &[(&'static str, Vec<Json>)], made_at: &str) 
 async fn access_archive(app: &App, tenant: TenantId, request: Uuid) -> Result<Vec<u8>, AppError> {
     let mut tx = app.store.begin_tenant_read(tenant).await?;
     let row = request_rows::find(&mut tx, request).await?.ok_or(AppError::NotFound)?;
-    if row.kind != RequestKind::Access || row.status == "unverified" {
+    if row.kind != RequestKind::Access || row.status == RequestStatus::Unverified {
         return Err(AppError::NotFound);
     }
     let person = row.customer_id.ok_or(AppError::NotFound)?;
@@ -153,7 +153,8 @@ pub async fn answer_access(app: &App, who: &Principal, request: Uuid) -> Result<
     ));
     let report = json!({ "outcome": "done", "found": found, "link_expires_at": crate::clock::format_instant(expires),
                          "mailed": customer.email.is_some() });
-    request_rows::close(&mut tx, request, "done", Some(who.member.as_uuid()), &report.to_string(), now).await?;
+    request_rows::close(&mut tx, request, RequestStatus::Done, Some(who.member.as_uuid()), &report.to_string(), now)
+        .await?;
     audit::record(
         app,
         &mut tx,
@@ -261,7 +262,8 @@ pub async fn erase(
     let person = row.customer_id.ok_or(AppError::NotFound)?;
     let report = erase_in(&mut tx, person, keep_appointments, now).await?;
     let stored = json!({ "outcome": "done", "erasure": &report });
-    request_rows::close(&mut tx, request, "done", Some(who.member.as_uuid()), &stored.to_string(), now).await?;
+    request_rows::close(&mut tx, request, RequestStatus::Done, Some(who.member.as_uuid()), &stored.to_string(), now)
+        .await?;
     let details = json!({ "kind": "erasure", "rows": report.done.iter().map(|(_, _, n)| n).sum::<u64>(),
                           "key_destroyed": report.key_destroyed, "appointments_kept_anonymized": keep_appointments });
     audit::record(

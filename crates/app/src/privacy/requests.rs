@@ -15,7 +15,7 @@ use steward_crypto::token::token_hash;
 use steward_domain::contact::{Email, Phone};
 use steward_domain::ids::{CustomerId, TenantId};
 use steward_domain::permissions::Permission;
-use steward_domain::privacy::{self, CODE_MINUTES, Jurisdiction, RequestKind};
+use steward_domain::privacy::{self, CODE_MINUTES, Jurisdiction, RequestKind, RequestStatus};
 use steward_store::TenantTx;
 use steward_store::access::members;
 use steward_store::customers::records as customer_rows;
@@ -59,8 +59,8 @@ async fn view(tx: &mut TenantTx, row: RequestRow, now: i64) -> Result<RequestVie
     Ok(RequestView {
         id: row.id,
         kind: row.kind.name().into(),
-        overdue: row.status == "open" && row.due_at.is_some_and(|due| due < now),
-        status: row.status,
+        overdue: row.status == RequestStatus::Open && row.due_at.is_some_and(|due| due < now),
+        status: row.status.name().into(),
         source: row.source,
         customer_id: row.customer_id,
         customer_name,
@@ -134,7 +134,7 @@ pub async fn open_for_customer(
     let row = RequestRow {
         id: Uuid::now_v7(),
         kind,
-        status: "open".into(),
+        status: RequestStatus::Open,
         source: "counter".into(),
         customer_id: Some(customer.as_uuid()),
         message,
@@ -179,7 +179,8 @@ pub async fn get(app: &App, who: &Principal, id: Uuid) -> Result<RequestView, Ap
     who.require(Permission::PrivacyManage)?;
     let now = app.now();
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
-    let row = rows::find(&mut tx, id).await?.filter(|r| r.status != "unverified").ok_or(AppError::NotFound)?;
+    let row =
+        rows::find(&mut tx, id).await?.filter(|r| r.status != RequestStatus::Unverified).ok_or(AppError::NotFound)?;
     let shown = view(&mut tx, row, now).await?;
     tx.commit().await?;
     Ok(shown)
@@ -187,9 +188,9 @@ pub async fn get(app: &App, who: &Principal, id: Uuid) -> Result<RequestView, Ap
 
 /// An open request of the member's business, in the caller's transaction.
 pub(crate) async fn open_request(tx: &mut TenantTx, id: Uuid) -> Result<RequestRow, AppError> {
-    let row = rows::find(tx, id).await?.filter(|r| r.status != "unverified").ok_or(AppError::NotFound)?;
-    if row.status != "open" {
-        return Err(AppError::NotAllowed(format!("this request is already {}", row.status)));
+    let row = rows::find(tx, id).await?.filter(|r| r.status != RequestStatus::Unverified).ok_or(AppError::NotFound)?;
+    if row.status != RequestStatus::Open {
+        return Err(AppError::NotAllowed(format!("this request is already {}", row.status.name())));
     }
     Ok(row)
 }
@@ -199,20 +200,20 @@ pub(crate) async fn open_request(tx: &mut TenantTx, id: Uuid) -> Result<RequestR
 pub async fn close(app: &App, who: &Principal, id: Uuid, outcome: &str, note: &str) -> Result<RequestView, AppError> {
     who.require(Permission::PrivacyManage)?;
     let status = match outcome {
-        "done" => "done",
-        "rejected" => "rejected",
+        "done" => RequestStatus::Done,
+        "rejected" => RequestStatus::Rejected,
         _ => return Err(AppError::invalid("outcome", "is done or rejected")),
     };
     let note = note.trim();
-    if status == "rejected" && note.is_empty() {
+    if status == RequestStatus::Rejected && note.is_empty() {
         return Err(AppError::invalid("note", "say why the request is refused; the person is told"));
     }
     let now = app.now();
     let mut tx = app.store.begin_tenant(who.tenant).await?;
     let row = open_request(&mut tx, id).await?;
-    let report = json!({ "outcome": status, "note": note }).to_string();
+    let report = json!({ "outcome": status.name(), "note": note }).to_string();
     rows::close(&mut tx, id, status, Some(who.member.as_uuid()), &report, now).await?;
-    let details = json!({ "kind": row.kind, "outcome": status });
+    let details = json!({ "kind": row.kind, "outcome": status.name() });
     audit::record(
         app,
         &mut tx,
@@ -296,7 +297,7 @@ pub async fn ask(
     let row = RequestRow {
         id: Uuid::now_v7(),
         kind,
-        status: "unverified".into(),
+        status: RequestStatus::Unverified,
         source: match asked_on {
             AskedOn::PrivacyPage => "privacy_page".into(),
             AskedOn::Platform => "platform".into(),
@@ -394,7 +395,7 @@ pub async fn confirm(app: &App, slug: &str, ticket: Uuid, code: &str) -> Result<
         crate::tenancy::find_by_slug(app, slug).await?.filter(|t| t.status.is_open()).ok_or(AppError::NotFound)?;
     let code = code.trim();
     let mut tx = app.store.begin_tenant(tenant.id).await?;
-    let Some(row) = rows::find(&mut tx, ticket).await?.filter(|r| r.status == "unverified") else {
+    let Some(row) = rows::find(&mut tx, ticket).await?.filter(|r| r.status == RequestStatus::Unverified) else {
         tx.commit().await?;
         // An unknown ticket reads like a wrong code.
         let text = format!("that is not the code we sent ({} tries left)", privacy::CODE_ATTEMPTS - 1);

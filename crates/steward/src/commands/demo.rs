@@ -293,7 +293,9 @@ async fn demo_history(
     today: jiff::civil::Date,
 ) -> Result<(), StartError> {
     use jiff::ToSpan;
+    use steward_domain::booking::Status;
     use steward_domain::ids::AppointmentId;
+    use steward_domain::time::Timestamp;
     use steward_store::booking::appointments::{self as rows, NewAppointment};
     let bad = |e: String| StartError::Usage(format!("demo data: {e}"));
     let mut tx = app.store.begin_tenant(owner.tenant).await.map_err(|e| bad(e.to_string()))?;
@@ -306,12 +308,9 @@ async fn demo_history(
             let index = day as usize + slot;
             let service = &services[index % services.len()];
             let person = &staff[index % staff.len()];
-            let start = date
-                .at(hour, 0, 0, 0)
-                .to_zoned(zone.clone())
-                .map_err(|e| bad(e.to_string()))?
-                .timestamp()
-                .as_microsecond();
+            let start = Timestamp::from(
+                date.at(hour, 0, 0, 0).to_zoned(zone.clone()).map_err(|e| bad(e.to_string()))?.timestamp(),
+            );
             let minute = 60_000_000;
             let id = AppointmentId::generate();
             let customer = customers[index % customers.len()];
@@ -335,13 +334,13 @@ async fn demo_history(
             };
             rows::insert(&mut tx, &appointment, start - 3 * 86_400_000_000).await.map_err(|e| bad(e.to_string()))?;
             let status = match (day, slot) {
-                (3, 1) => "no_show",
-                (5, 0) => "cancelled",
-                _ => "completed",
+                (3, 1) => Status::NoShow,
+                (5, 0) => Status::Cancelled,
+                _ => Status::Completed,
             };
-            let reason = (status == "cancelled").then(|| "Customer asked to skip this week".to_string());
+            let reason = (status == Status::Cancelled).then(|| "Customer asked to skip this week".to_string());
             rows::set_status(&mut tx, id, status, reason, start).await.map_err(|e| bad(e.to_string()))?;
-            if status == "completed" {
+            if status == Status::Completed {
                 rows::mark_visit(&mut tx, customer, start).await.map_err(|e| bad(e.to_string()))?;
             }
         }

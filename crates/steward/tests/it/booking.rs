@@ -282,6 +282,7 @@ async fn the_database_itself_refuses_an_overlapping_appointment() {
         .await;
     assert_eq!(booked.status, StatusCode::CREATED);
     // Straight into the table, around every check in code: refused.
+    use steward_domain::time::Timestamp;
     let mut tx = server.store.begin_tenant(a.tenant).await.unwrap();
     let row = steward_store::booking::appointments::NewAppointment {
         id: steward_domain::ids::AppointmentId::generate(),
@@ -289,10 +290,10 @@ async fn the_database_itself_refuses_an_overlapping_appointment() {
         service_id: salon.service.parse().unwrap(),
         staff_id: salon.staff[0].parse().unwrap(),
         location_id: salon.location.parse().unwrap(),
-        starts_at: JUNE_FIRST + 86_400_000_000 + 5 * 3_600_000_000,
-        ends_at: JUNE_FIRST + 86_400_000_000 + 6 * 3_600_000_000,
-        blocked_from: JUNE_FIRST + 86_400_000_000 + 5 * 3_600_000_000,
-        blocked_until: JUNE_FIRST + 86_400_000_000 + 6 * 3_600_000_000,
+        starts_at: Timestamp::from_micros(JUNE_FIRST + 86_400_000_000 + 5 * 3_600_000_000),
+        ends_at: Timestamp::from_micros(JUNE_FIRST + 86_400_000_000 + 6 * 3_600_000_000),
+        blocked_from: Timestamp::from_micros(JUNE_FIRST + 86_400_000_000 + 5 * 3_600_000_000),
+        blocked_until: Timestamp::from_micros(JUNE_FIRST + 86_400_000_000 + 6 * 3_600_000_000),
         price_paise: 0,
         gst_rate_bp: 0,
         notes: None,
@@ -300,7 +301,7 @@ async fn the_database_itself_refuses_an_overlapping_appointment() {
         booked_via: "api",
         created_by: None,
     };
-    let refused = steward_store::booking::appointments::insert(&mut tx, &row, JUNE_FIRST).await;
+    let refused = steward_store::booking::appointments::insert(&mut tx, &row, Timestamp::from_micros(JUNE_FIRST)).await;
     assert!(matches!(refused, Err(steward_store::StoreError::Overlap)), "{refused:?}");
 }
 

@@ -634,6 +634,7 @@ async fn seed_due_reminders(data: &str, twilio: &str, n: usize) {
     use steward_app::messaging::outbox::{About, Planner};
     use steward_app::messaging::settings::{self, ChannelInput, RulesInput};
     use steward_domain::ids::{AppointmentId, ConsentId, CustomerId};
+    use steward_domain::time::Timestamp;
     use steward_store::booking::appointments::NewAppointment;
     use steward_store::customers::consents::ConsentRow;
     use steward_store::customers::records::{CustomerValues, NewCustomer};
@@ -759,10 +760,10 @@ async fn seed_due_reminders(data: &str, twilio: &str, n: usize) {
             service_id: service.id,
             staff_id: staff.id,
             location_id: setup.id,
-            starts_at,
-            ends_at: starts_at + 15 * minute,
-            blocked_from: starts_at,
-            blocked_until: starts_at + 15 * minute,
+            starts_at: Timestamp::from_micros(starts_at),
+            ends_at: Timestamp::from_micros(starts_at + 15 * minute),
+            blocked_from: Timestamp::from_micros(starts_at),
+            blocked_until: Timestamp::from_micros(starts_at + 15 * minute),
             price_paise: 30_000,
             gst_rate_bp: 1_800,
             notes: None,
@@ -770,7 +771,9 @@ async fn seed_due_reminders(data: &str, twilio: &str, n: usize) {
             booked_via: "staff",
             created_by: None,
         };
-        steward_store::booking::appointments::insert(&mut tx, &appointment, JUNE_FIRST).await.unwrap();
+        steward_store::booking::appointments::insert(&mut tx, &appointment, Timestamp::from_micros(JUNE_FIRST))
+            .await
+            .unwrap();
         let about = About { appointment: appointment.id, customer: customer.id, service: service.id, starts_at };
         assert_eq!(planner.booked(&mut tx, &about, JUNE_FIRST).await.unwrap(), 1);
     }
@@ -787,7 +790,7 @@ async fn message_statuses(data: &str) -> Vec<(String, String, Option<String>)> {
     let rows = steward_store::messaging::outbox::recent(&mut tx, None, 5000).await.unwrap();
     tx.commit().await.unwrap();
     store.close().await;
-    rows.into_iter().map(|m| (m.idempotency_key, m.status, m.provider_id)).collect()
+    rows.into_iter().map(|m| (m.idempotency_key, m.status.name().to_string(), m.provider_id)).collect()
 }
 
 #[tokio::test]
@@ -1104,7 +1107,7 @@ async fn a_batch_is_claimed_lapsed_first_then_soonest_and_settled_by_outcome() {
     let mut statuses = Vec::new();
     for (id, _) in &outcomes {
         let row = outbox::find(&mut tx, *id).await.expect("find").expect("stored");
-        statuses.push((row.status, row.error));
+        statuses.push((row.status.name().to_string(), row.error));
     }
     tx.commit().await.expect("commit");
     assert_eq!(

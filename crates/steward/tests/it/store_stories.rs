@@ -21,11 +21,15 @@
 
 use crate::harness::{TestDb, postgres_admin_url, skip_or_fail};
 use steward_domain::audit::{ChainVerifier, GENESIS};
+use steward_domain::booking::Status;
 use steward_domain::customers::search::{SearchQuery, name_key, terms};
 use steward_domain::ids::{AppointmentId, CustomerId, LocationId, ServiceId, StaffId, TenantId};
+use steward_domain::time::Timestamp;
 use steward_store::audit::{self, AuditFilter, Checkpoint, NewAuditEvent};
 use steward_store::booking::appointments::{self, LONGEST_BLOCK, NewAppointment};
-use steward_store::booking::setup::{self, AppointmentsWindow, HoursRow, LocationRow, ServiceRow, StaffRow};
+use steward_store::booking::setup::{
+    self, AppointmentsWindow, HoursRow, LocationRow, ScheduleQuery, ServiceRow, StaffRow,
+};
 use steward_store::customers::records::{
     self, After, CustomerRow, CustomerValues, ListQuery, NewCustomer, SortOrder, TermGroup,
 };
@@ -427,8 +431,15 @@ async fn customers_story(store: &Store) {
 // ---------------------------------------------------------------------------------------
 // Booking
 
-fn at(hour: i64, minute: i64) -> Micros {
-    DAY + hour * HOUR + minute * MINUTE
+/// `DAY` and the day after it, as the booking functions take instants.
+const DAY_START: Timestamp = Timestamp::from_micros(DAY);
+const DAY_END: Timestamp = Timestamp::from_micros(DAY + 24 * HOUR);
+/// `T0` and `T1` as instants.
+const WRITTEN: Timestamp = Timestamp::from_micros(T0);
+const CHANGED: Timestamp = Timestamp::from_micros(T1);
+
+fn at(hour: i64, minute: i64) -> Timestamp {
+    Timestamp::from_micros(DAY + hour * HOUR + minute * MINUTE)
 }
 
 /// A 45-minute haircut with a 15-minute buffer after it.
@@ -437,7 +448,7 @@ fn haircut(
     service: ServiceId,
     staff: StaffId,
     location: LocationId,
-    starts_at: Micros,
+    starts_at: Timestamp,
 ) -> NewAppointment {
     NewAppointment {
         id: AppointmentId::generate(),
@@ -473,8 +484,8 @@ fn service_row(name: &str, duration_minutes: i64, buffer_after_minutes: i64) -> 
         gst_rate_bp: 1_800,
         sac_code: Some("999721".into()),
         active: true,
-        created_at: T0,
-        updated_at: T0,
+        created_at: WRITTEN,
+        updated_at: WRITTEN,
     }
 }
 
@@ -486,8 +497,8 @@ fn staff_row(name: &str) -> StaffRow {
         active: true,
         has_feed: false,
         busy_version: 0,
-        created_at: T0,
-        updated_at: T0,
+        created_at: WRITTEN,
+        updated_at: WRITTEN,
     }
 }
 
@@ -504,9 +515,9 @@ async fn busy_on_day(
     tenant: TenantId,
     staff: Option<StaffId>,
     except: Option<AppointmentId>,
-) -> Vec<(StaffId, Vec<(Micros, Micros)>)> {
+) -> Vec<(StaffId, Vec<(Timestamp, Timestamp)>)> {
     let mut tx = store.begin_tenant_read(tenant).await.unwrap();
-    let mut busy = appointments::blocked(&mut tx, staff, DAY, DAY + 24 * HOUR, except).await.unwrap();
+    let mut busy = appointments::blocked(&mut tx, staff, DAY_START, DAY_END, except).await.unwrap();
     tx.commit().await.unwrap();
     for (_, spans) in &mut busy {
         spans.sort();
@@ -524,7 +535,7 @@ async fn booking_story(store: &Store) {
         name: name.into(),
         address: Some("1 Example Lane".into()),
         time_zone: "Asia/Kolkata".into(),
-        created_at: T0,
+        created_at: WRITTEN,
     };
     let (koramangala, indiranagar) = (location("Koramangala Studio"), location("Indiranagar Studio"));
     let (cut, trim) = (service_row("Haircut", 45, 15), service_row("Beard trim", 20, 0));
@@ -600,11 +611,11 @@ async fn booking_story(store: &Store) {
     let next = haircut(asha.id, cut.id, meera.id, koramangala.id, at(11, 0));
     let with_ravi = haircut(dev.id, cut.id, ravi.id, indiranagar.id, at(10, 0));
     let mut tx = store.begin_tenant(shop).await.unwrap();
-    appointments::insert(&mut tx, &first, T0).await.unwrap();
-    let overlap = appointments::insert(&mut tx, &refused, T0).await;
+    appointments::insert(&mut tx, &first, WRITTEN).await.unwrap();
+    let overlap = appointments::insert(&mut tx, &refused, WRITTEN).await;
     assert!(matches!(overlap, Err(StoreError::Overlap)), "{overlap:?}");
-    appointments::insert(&mut tx, &next, T0).await.unwrap();
-    appointments::insert(&mut tx, &with_ravi, T0).await.unwrap();
+    appointments::insert(&mut tx, &next, WRITTEN).await.unwrap();
+    appointments::insert(&mut tx, &with_ravi, WRITTEN).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!((busy_version(store, shop, meera.id).await, busy_version(store, shop, ravi.id).await), (2, 1));
 
@@ -622,10 +633,10 @@ async fn booking_story(store: &Store) {
         ("Asha Verma", "Haircut", "Meera", "Koramangala Studio", "Asia/Kolkata")
     );
     assert_eq!(
-        (row.starts_at, row.ends_at, row.blocked_from, row.blocked_until, row.status.as_str(), row.price_paise),
-        (at(10, 0), at(10, 45), at(10, 0), at(11, 0), "booked", 50_000)
+        (row.starts_at, row.ends_at, row.blocked_from, row.blocked_until, row.status, row.price_paise),
+        (at(10, 0), at(10, 45), at(10, 0), at(11, 0), Status::Booked, 50_000)
     );
-    assert_eq!((row.booked_via.as_str(), row.created_at, row.updated_at), ("staff", T0, T0));
+    assert_eq!((row.booked_via.as_str(), row.created_at, row.updated_at), ("staff", WRITTEN, WRITTEN));
     tx.commit().await.unwrap();
     assert_eq!(
         busy_on_day(store, shop, Some(meera.id), None).await,
@@ -644,16 +655,23 @@ async fn booking_story(store: &Store) {
         blocked_until,
     };
     let onto =
-        appointments::reschedule(&mut tx, next.id, &slot(at(10, 30), at(11, 15), at(10, 30), at(11, 30)), T1).await;
+        appointments::reschedule(&mut tx, next.id, &slot(at(10, 30), at(11, 15), at(10, 30), at(11, 30)), CHANGED)
+            .await;
     assert!(matches!(onto, Err(StoreError::Overlap)), "{onto:?}");
     let later = (at(14, 0), at(14, 45), at(14, 0), at(15, 0));
-    assert!(appointments::reschedule(&mut tx, next.id, &slot(later.0, later.1, later.2, later.3), T1).await.unwrap());
+    assert!(
+        appointments::reschedule(&mut tx, next.id, &slot(later.0, later.1, later.2, later.3), CHANGED).await.unwrap()
+    );
     // Cancelled, the 10:00 frees its time: a new booking takes it.
-    assert!(appointments::set_status(&mut tx, first.id, "cancelled", Some("asked to move".into()), T1).await.unwrap());
+    assert!(
+        appointments::set_status(&mut tx, first.id, Status::Cancelled, Some("asked to move".into()), CHANGED)
+            .await
+            .unwrap()
+    );
     tx.commit().await.unwrap();
     let again = haircut(dev.id, cut.id, meera.id, koramangala.id, at(10, 0));
     let mut tx = store.begin_tenant(shop).await.unwrap();
-    appointments::insert(&mut tx, &again, T1).await.unwrap();
+    appointments::insert(&mut tx, &again, CHANGED).await.unwrap();
     tx.commit().await.unwrap();
     // Two bookings, a move, a cancellation, a booking: five changes to Meera's time.
     assert_eq!(busy_version(store, shop, meera.id).await, 5);
@@ -661,35 +679,33 @@ async fn booking_story(store: &Store) {
     let mut tx = store.begin_tenant_read(shop).await.unwrap();
     let moved = appointments::find(&mut tx, next.id).await.unwrap().unwrap();
     assert_eq!((moved.starts_at, moved.ends_at, moved.blocked_from, moved.blocked_until), later);
-    assert_eq!(moved.updated_at, T1);
+    assert_eq!(moved.updated_at, CHANGED);
     let cancelled = appointments::find(&mut tx, first.id).await.unwrap().unwrap();
-    assert_eq!((cancelled.status.as_str(), cancelled.cancel_reason.as_deref()), ("cancelled", Some("asked to move")));
+    assert_eq!((cancelled.status, cancelled.cancel_reason.as_deref()), (Status::Cancelled, Some("asked to move")));
     let mut expected = vec![(at(10, 0), first.id), (at(10, 0), again.id), (later.0, next.id)];
     expected.sort();
     let ids =
         |rows: Vec<appointments::AppointmentRow>| rows.into_iter().map(|a| (a.starts_at, a.id)).collect::<Vec<_>>();
-    let of_meera = appointments::in_range(&mut tx, DAY, DAY + 24 * HOUR, Some(meera.id), None, 10).await.unwrap();
+    let of_meera = appointments::in_range(&mut tx, DAY_START, DAY_END, Some(meera.id), None, 10).await.unwrap();
     assert_eq!(ids(of_meera), expected, "her day, cancelled included, by start");
     let at_indiranagar =
-        appointments::in_range(&mut tx, DAY, DAY + 24 * HOUR, None, Some(indiranagar.id), 10).await.unwrap();
+        appointments::in_range(&mut tx, DAY_START, DAY_END, None, Some(indiranagar.id), 10).await.unwrap();
     assert_eq!(ids(at_indiranagar), [(at(10, 0), with_ravi.id)]);
     let asha_latest_first = appointments::of_customer(&mut tx, asha.id, 10).await.unwrap();
     assert_eq!(ids(asha_latest_first), [(later.0, next.id), (at(10, 0), first.id)]);
     // What one statement answers for a booking: Meera's hours and busy time together.
-    let window = AppointmentsWindow { from: DAY, until: DAY + 24 * HOUR, except: None };
-    let schedule = setup::schedule_rows(
-        &mut tx,
-        Some(meera.id),
-        "2027-01-04",
-        DAY,
-        DAY + 24 * HOUR,
-        LONGEST_BLOCK,
-        T1,
-        None,
-        Some(window),
-    )
-    .await
-    .unwrap();
+    let window = AppointmentsWindow { from: DAY_START, until: DAY_END, except: None };
+    let query = ScheduleQuery {
+        only: Some(meera.id),
+        overrides_from: "2027-01-04",
+        from: DAY_START,
+        until: DAY_END,
+        longest_block: LONGEST_BLOCK,
+        now: CHANGED,
+        mine: None,
+        appointments: Some(window),
+    };
+    let schedule = setup::schedule_rows(&mut tx, &query).await.unwrap();
     assert_eq!(schedule.hours, weekdays);
     let mut spans = schedule.appointments.unwrap();
     spans.sort();
@@ -718,13 +734,13 @@ async fn booking_story(store: &Store) {
     assert!(setup::locations(&mut tx).await.unwrap().is_empty());
     assert!(setup::find_staff(&mut tx, meera.id).await.unwrap().is_none());
     assert!(appointments::find(&mut tx, again.id).await.unwrap().is_none());
-    assert!(appointments::blocked(&mut tx, None, DAY, DAY + 24 * HOUR, None).await.unwrap().is_empty());
+    assert!(appointments::blocked(&mut tx, None, DAY_START, DAY_END, None).await.unwrap().is_empty());
     tx.commit().await.unwrap();
     let stranger = new_customer(&PEOPLE[6]);
     let mut tx = store.begin_tenant(other).await.unwrap();
     records::insert_many(&mut tx, std::slice::from_ref(&stranger), T0).await.unwrap();
     let borrowed = haircut(stranger.id, cut.id, meera.id, koramangala.id, at(16, 0));
-    let refused = appointments::insert(&mut tx, &borrowed, T1).await;
+    let refused = appointments::insert(&mut tx, &borrowed, CHANGED).await;
     assert!(matches!(refused, Err(StoreError::MissingReference)), "{refused:?}");
     drop(tx);
     assert_eq!(busy_version(store, shop, meera.id).await, 7);

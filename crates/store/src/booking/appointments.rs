@@ -1,12 +1,15 @@
 //! Appointments: booking, moving, status changes, and the reads the calendar, the
 //! customer's timeline and availability need.
 
-use crate::{Micros, Row, StoreError, TenantTx, args};
+use crate::{Row, StoreError, TenantTx, args};
+use steward_domain::booking::Status;
 use steward_domain::ids::{AppointmentId, CustomerId, LocationId, MemberId, SeriesId, ServiceId, StaffId};
+use steward_domain::micros::MICROS_PER_HOUR;
+use steward_domain::time::Timestamp;
 
 /// The longest time one appointment can block (24 h plus two 4 h buffers), which bounds
-/// every overlap query to a short index range.
-pub const LONGEST_BLOCK: Micros = 32 * 3_600_000_000;
+/// every overlap query to a short index range. In microseconds.
+pub const LONGEST_BLOCK: i64 = 32 * MICROS_PER_HOUR;
 
 /// A new appointment.
 #[derive(Debug, Clone)]
@@ -16,10 +19,10 @@ pub struct NewAppointment {
     pub service_id: ServiceId,
     pub staff_id: StaffId,
     pub location_id: LocationId,
-    pub starts_at: Micros,
-    pub ends_at: Micros,
-    pub blocked_from: Micros,
-    pub blocked_until: Micros,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub blocked_from: Timestamp,
+    pub blocked_until: Timestamp,
     pub price_paise: i64,
     pub gst_rate_bp: i64,
     pub notes: Option<String>,
@@ -41,19 +44,19 @@ pub struct AppointmentRow {
     pub location_id: LocationId,
     pub location_name: String,
     pub time_zone: String,
-    pub starts_at: Micros,
-    pub ends_at: Micros,
-    pub blocked_from: Micros,
-    pub blocked_until: Micros,
-    pub status: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub blocked_from: Timestamp,
+    pub blocked_until: Timestamp,
+    pub status: Status,
     pub price_paise: i64,
     pub gst_rate_bp: i64,
     pub notes: Option<String>,
     pub series_id: Option<SeriesId>,
     pub cancel_reason: Option<String>,
     pub booked_via: String,
-    pub created_at: Micros,
-    pub updated_at: Micros,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 macro_rules! select_appointments {
@@ -85,34 +88,41 @@ fn from_row(r: &Row) -> Result<AppointmentRow, StoreError> {
         location_id: LocationId(r.get_at(7)?),
         location_name: r.get_at(8)?,
         time_zone: r.get_at(9)?,
-        starts_at: r.get_at(10)?,
-        ends_at: r.get_at(11)?,
-        blocked_from: r.get_at(12)?,
-        blocked_until: r.get_at(13)?,
-        status: r.get_at(14)?,
+        starts_at: r.timestamp_at(10)?,
+        ends_at: r.timestamp_at(11)?,
+        blocked_from: r.timestamp_at(12)?,
+        blocked_until: r.timestamp_at(13)?,
+        status: status_of(&r.get_at::<String>(14)?)?,
         price_paise: r.get_at(15)?,
         gst_rate_bp: r.get_at(16)?,
         notes: r.get_at(17)?,
         series_id: r.get_at::<Option<uuid::Uuid>>(18)?.map(SeriesId),
         cancel_reason: r.get_at(19)?,
         booked_via: r.get_at(20)?,
-        created_at: r.get_at(21)?,
-        updated_at: r.get_at(22)?,
+        created_at: r.timestamp_at(21)?,
+        updated_at: r.timestamp_at(22)?,
     })
+}
+
+fn status_of(stored: &str) -> Result<Status, StoreError> {
+    Status::ALL
+        .into_iter()
+        .find(|status| status.name() == stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("appointments.status '{stored}' is not an appointment status")))
 }
 
 /// Inserts an appointment. An overlap is refused by the database and comes back as
 /// [`StoreError::Overlap`], leaving the transaction usable on both backends: PostgreSQL
 /// skips the row (`ON CONFLICT DO NOTHING` honours the exclusion constraint), SQLite's
 /// trigger undoes just the statement.
-pub async fn insert(tx: &mut TenantTx, a: &NewAppointment, now: Micros) -> Result<(), StoreError> {
+pub async fn insert(tx: &mut TenantTx, a: &NewAppointment, now: Timestamp) -> Result<(), StoreError> {
     match insert_row(tx, a, now).await? {
         0 => Err(StoreError::Overlap),
         _ => Ok(()),
     }
 }
 
-async fn insert_row(tx: &mut TenantTx, a: &NewAppointment, now: Micros) -> Result<u64, StoreError> {
+async fn insert_row(tx: &mut TenantTx, a: &NewAppointment, now: Timestamp) -> Result<u64, StoreError> {
     tx.execute(
         "INSERT INTO appointments (tenant_id, id, customer_id, service_id, staff_id, location_id, starts_at, ends_at,
             blocked_from, blocked_until, status, price_paise, gst_rate_bp, notes, series_id, booked_via, created_by,
@@ -164,8 +174,8 @@ pub async fn find_many(tx: &mut TenantTx, ids: &[AppointmentId]) -> Result<Vec<A
 /// earliest first.
 pub async fn in_range(
     tx: &mut TenantTx,
-    from: Micros,
-    until: Micros,
+    from: Timestamp,
+    until: Timestamp,
     staff: Option<StaffId>,
     location: Option<LocationId>,
     limit: i64,
@@ -217,10 +227,10 @@ pub async fn of_series(tx: &mut TenantTx, series: SeriesId) -> Result<Vec<Appoin
 pub async fn blocked(
     tx: &mut TenantTx,
     staff: Option<StaffId>,
-    from: Micros,
-    until: Micros,
+    from: Timestamp,
+    until: Timestamp,
     except: Option<AppointmentId>,
-) -> Result<Vec<(StaffId, Vec<(Micros, Micros)>)>, StoreError> {
+) -> Result<Vec<(StaffId, Vec<(Timestamp, Timestamp)>)>, StoreError> {
     // Two statements, not one with `staff_id = $2 OR $2 IS NULL`, so each gets its index.
     let rows = match staff {
         Some(id) => {
@@ -250,7 +260,9 @@ pub async fn blocked(
         let text: String = row.get_at(1)?;
         let mut spans = Vec::new();
         for pair in text.split(';') {
-            let parsed = pair.split_once(',').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+            let parsed = pair.split_once(',').and_then(|(a, b)| {
+                Some((Timestamp::from_micros(a.parse().ok()?), Timestamp::from_micros(b.parse().ok()?)))
+            });
             match parsed {
                 Some(span) => spans.push(span),
                 None => return Err(StoreError::UnsafeSetup(format!("an appointment span reads as '{pair}'"))),
@@ -264,15 +276,15 @@ pub async fn blocked(
 pub async fn set_status(
     tx: &mut TenantTx,
     id: AppointmentId,
-    status: &str,
+    status: Status,
     cancel_reason: Option<String>,
-    now: Micros,
+    now: Timestamp,
 ) -> Result<bool, StoreError> {
     Ok(tx
         .execute(
             "UPDATE appointments SET status = $3, cancel_reason = COALESCE($4, cancel_reason), updated_at = $5
              WHERE tenant_id = $1 AND id = $2",
-            args![id, status, cancel_reason, now],
+            args![id, status.name(), cancel_reason, now],
         )
         .await?
         > 0)
@@ -284,14 +296,14 @@ pub async fn set_status(
 pub struct Slot {
     pub staff: StaffId,
     pub location: LocationId,
-    pub starts_at: Micros,
-    pub ends_at: Micros,
-    pub blocked_from: Micros,
-    pub blocked_until: Micros,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub blocked_from: Timestamp,
+    pub blocked_until: Timestamp,
 }
 
 /// Moves an appointment to another slot: a time, staff member or location.
-pub async fn reschedule(tx: &mut TenantTx, id: AppointmentId, slot: &Slot, now: Micros) -> Result<bool, StoreError> {
+pub async fn reschedule(tx: &mut TenantTx, id: AppointmentId, slot: &Slot, now: Timestamp) -> Result<bool, StoreError> {
     let Slot { staff, location, starts_at, ends_at, blocked_from, blocked_until } = *slot;
     tx.savepoint().await?;
     let moved = tx
@@ -310,7 +322,7 @@ pub async fn set_notes(
     tx: &mut TenantTx,
     id: AppointmentId,
     notes: Option<String>,
-    now: Micros,
+    now: Timestamp,
 ) -> Result<bool, StoreError> {
     Ok(tx
         .execute(
@@ -322,7 +334,7 @@ pub async fn set_notes(
 }
 
 /// Marks the customer's last visit when an appointment is completed.
-pub async fn mark_visit(tx: &mut TenantTx, customer: CustomerId, at: Micros) -> Result<(), StoreError> {
+pub async fn mark_visit(tx: &mut TenantTx, customer: CustomerId, at: Timestamp) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE customers SET last_visit_at = $3 WHERE tenant_id = $1 AND id = $2 AND (last_visit_at IS NULL OR last_visit_at < $3)",
         args![customer, at],

@@ -1,8 +1,9 @@
 //! Locations, services and staff, with the staff's services, weekly hours, date
 //! overrides, time off and calendar-feed token.
 
-use crate::{Micros, Row, StoreError, TenantTx, Value, args};
-use steward_domain::ids::{LocationId, MemberId, ServiceId, StaffId, TimeOffId};
+use crate::{Row, StoreError, TenantTx, Value, args};
+use steward_domain::ids::{AppointmentId, HoldId, LocationId, MemberId, ServiceId, StaffId, TimeOffId};
+use steward_domain::time::Timestamp;
 
 #[derive(Debug, Clone)]
 pub struct LocationRow {
@@ -10,7 +11,7 @@ pub struct LocationRow {
     pub name: String,
     pub address: Option<String>,
     pub time_zone: String,
-    pub created_at: Micros,
+    pub created_at: Timestamp,
 }
 
 fn location(row: &Row) -> Result<LocationRow, StoreError> {
@@ -19,7 +20,7 @@ fn location(row: &Row) -> Result<LocationRow, StoreError> {
         name: row.get("name")?,
         address: row.get("address")?,
         time_zone: row.get("time_zone")?,
-        created_at: row.get("created_at")?,
+        created_at: row.timestamp("created_at")?,
     })
 }
 
@@ -92,8 +93,8 @@ pub struct ServiceRow {
     pub gst_rate_bp: i64,
     pub sac_code: Option<String>,
     pub active: bool,
-    pub created_at: Micros,
-    pub updated_at: Micros,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 fn service(row: &Row) -> Result<ServiceRow, StoreError> {
@@ -111,8 +112,8 @@ fn service(row: &Row) -> Result<ServiceRow, StoreError> {
         gst_rate_bp: row.get("gst_rate_bp")?,
         sac_code: row.get("sac_code")?,
         active: row.get("active")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
+        created_at: row.timestamp("created_at")?,
+        updated_at: row.timestamp("updated_at")?,
     })
 }
 
@@ -213,7 +214,7 @@ pub async fn find_service_with_locations(
                 name: row.get("location_name")?,
                 address: row.get("location_address")?,
                 time_zone: row.get("location_time_zone")?,
-                created_at: row.get("location_created_at")?,
+                created_at: row.timestamp("location_created_at")?,
             });
         }
     }
@@ -280,8 +281,8 @@ pub struct StaffRow {
     /// Goes up with every change to the staff member's appointments; availability's cache
     /// of their busy time is valid while it stays the same.
     pub busy_version: i64,
-    pub created_at: Micros,
-    pub updated_at: Micros,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 fn staff(row: &Row) -> Result<StaffRow, StoreError> {
@@ -292,8 +293,8 @@ fn staff(row: &Row) -> Result<StaffRow, StoreError> {
         active: row.get("active")?,
         has_feed: row.get("has_feed")?,
         busy_version: row.get("busy_version")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
+        created_at: row.timestamp("created_at")?,
+        updated_at: row.timestamp("updated_at")?,
     })
 }
 
@@ -523,12 +524,12 @@ pub async fn set_override(
 pub struct TimeOffRow {
     pub id: TimeOffId,
     pub staff_id: StaffId,
-    pub starts_at: Micros,
-    pub ends_at: Micros,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
     pub reason: Option<String>,
 }
 
-pub async fn insert_time_off(tx: &mut TenantTx, t: &TimeOffRow, now: Micros) -> Result<(), StoreError> {
+pub async fn insert_time_off(tx: &mut TenantTx, t: &TimeOffRow, now: Timestamp) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO staff_time_off (tenant_id, id, staff_id, starts_at, ends_at, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         args![t.id, t.staff_id, t.starts_at, t.ends_at, t.reason.clone(), now],
@@ -541,8 +542,8 @@ pub async fn insert_time_off(tx: &mut TenantTx, t: &TimeOffRow, now: Micros) -> 
 pub async fn time_off(
     tx: &mut TenantTx,
     staff: StaffId,
-    from: Micros,
-    until: Micros,
+    from: Timestamp,
+    until: Timestamp,
 ) -> Result<Vec<TimeOffRow>, StoreError> {
     let rows = tx
         .fetch_all(
@@ -556,8 +557,8 @@ pub async fn time_off(
             Ok(TimeOffRow {
                 id: TimeOffId(r.get_at(0)?),
                 staff_id: StaffId(r.get_at(1)?),
-                starts_at: r.get_at(2)?,
-                ends_at: r.get_at(3)?,
+                starts_at: r.timestamp_at(2)?,
+                ends_at: r.timestamp_at(3)?,
                 reason: r.get_at(4)?,
             })
         })
@@ -579,10 +580,10 @@ pub async fn delete_time_off(tx: &mut TenantTx, staff: StaffId, id: TimeOffId) -
 pub struct ScheduleRows {
     pub hours: Vec<HoursRow>,
     pub overrides: Vec<OverrideRow>,
-    pub time_off: Vec<(StaffId, Micros, Micros)>,
-    pub holds: Vec<(StaffId, Micros, Micros)>,
+    pub time_off: Vec<(StaffId, Timestamp, Timestamp)>,
+    pub holds: Vec<(StaffId, Timestamp, Timestamp)>,
     /// The blocked time of the staff member's appointments, when asked for.
-    pub appointments: Option<Vec<(Micros, Micros)>>,
+    pub appointments: Option<Vec<(Timestamp, Timestamp)>>,
 }
 
 /// Which appointments a one-staff schedule read also answers: those blocking time in
@@ -590,9 +591,31 @@ pub struct ScheduleRows {
 /// the same rows as `appointments::blocked` answers for one staff member.
 #[derive(Debug, Clone, Copy)]
 pub struct AppointmentsWindow {
-    pub from: Micros,
-    pub until: Micros,
-    pub except: Option<uuid::Uuid>,
+    pub from: Timestamp,
+    pub until: Timestamp,
+    pub except: Option<AppointmentId>,
+}
+
+/// What a schedule read asks for: whose schedules, from which date and around which
+/// stretch of time, and what to leave out.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduleQuery<'a> {
+    /// One staff member's schedule, or (`None`) every staff member's.
+    pub only: Option<StaffId>,
+    /// The first date (`YYYY-MM-DD`) whose overrides are read.
+    pub overrides_from: &'a str,
+    /// Time off and holds are read where they overlap `[from, until)`.
+    pub from: Timestamp,
+    pub until: Timestamp,
+    /// The longest time (microseconds) a hold can block, which bounds the holds' index
+    /// range as [`crate::booking::appointments::LONGEST_BLOCK`] bounds appointments'.
+    pub longest_block: i64,
+    /// Holds that expired by now are left out.
+    pub now: Timestamp,
+    /// The caller's own hold, which does not stand in their way.
+    pub mine: Option<HoldId>,
+    /// For one staff member, which of their appointments to read in the same statement.
+    pub appointments: Option<AppointmentsWindow>,
 }
 
 macro_rules! schedule_sql {
@@ -629,18 +652,9 @@ macro_rules! schedule_sql {
     };
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn schedule_rows(
-    tx: &mut TenantTx,
-    only: Option<StaffId>,
-    overrides_from: &str,
-    from: Micros,
-    until: Micros,
-    longest_block: Micros,
-    now: Micros,
-    mine: Option<uuid::Uuid>,
-    appointments: Option<AppointmentsWindow>,
-) -> Result<ScheduleRows, StoreError> {
+/// Reads the schedules `query` asks for, in one statement.
+pub async fn schedule_rows(tx: &mut TenantTx, query: &ScheduleQuery<'_>) -> Result<ScheduleRows, StoreError> {
+    let ScheduleQuery { only, overrides_from, from, until, longest_block, now, mine, appointments } = *query;
     let rows = match (only, appointments) {
         (Some(id), Some(window)) => {
             tx.fetch_all(
@@ -680,7 +694,7 @@ pub async fn schedule_rows(
             // $2 is unused here; it keeps the parameter numbers of the one-staff form.
             tx.fetch_all(
                 schedule_sql!("AND $2 IS NULL"),
-                args![Option::<uuid::Uuid>::None, overrides_from, from, until, from - longest_block, now, mine],
+                args![Option::<StaffId>::None, overrides_from, from, until, from - longest_block, now, mine],
             )
             .await?
         }
@@ -689,6 +703,7 @@ pub async fn schedule_rows(
         appointments: appointments.filter(|_| only.is_some()).map(|_| Vec::new()),
         ..ScheduleRows::default()
     };
+    let instant = |micros: Option<i64>| Timestamp::from_micros(micros.unwrap_or_default());
     for r in rows {
         let kind: String = r.get_at(0)?;
         let staff = StaffId(r.get_at(1)?);
@@ -713,9 +728,9 @@ pub async fn schedule_rows(
                     _ => None,
                 },
             }),
-            "t" => out.time_off.push((staff, a.unwrap_or_default(), b.unwrap_or_default())),
-            "a" => out.appointments.get_or_insert_with(Vec::new).push((a.unwrap_or_default(), b.unwrap_or_default())),
-            _ => out.holds.push((staff, a.unwrap_or_default(), b.unwrap_or_default())),
+            "t" => out.time_off.push((staff, instant(a), instant(b))),
+            "a" => out.appointments.get_or_insert_with(Vec::new).push((instant(a), instant(b))),
+            _ => out.holds.push((staff, instant(a), instant(b))),
         }
     }
     Ok(out)

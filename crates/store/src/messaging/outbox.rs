@@ -8,6 +8,7 @@
 
 use crate::{Micros, PlatformTx, Row, StoreError, StoreKind, TenantTx, args};
 use steward_domain::ids::{AppointmentId, CustomerId, TenantId};
+use steward_domain::messaging::Status;
 use uuid::Uuid;
 
 /// A message to queue.
@@ -37,7 +38,7 @@ pub struct MessageRow {
     pub channel: Option<String>,
     pub language: String,
     pub idempotency_key: String,
-    pub status: String,
+    pub status: Status,
     pub attempts: i64,
     pub due_at: Micros,
     pub next_attempt_at: Micros,
@@ -72,7 +73,7 @@ fn from_row(row: &Row) -> Result<MessageRow, StoreError> {
         channel: row.get("channel")?,
         language: row.get("language")?,
         idempotency_key: row.get("idempotency_key")?,
-        status: row.get("status")?,
+        status: status_of(&row.get::<String>("status")?)?,
         attempts: row.get("attempts")?,
         due_at: row.get("due_at")?,
         next_attempt_at: row.get("next_attempt_at")?,
@@ -84,6 +85,11 @@ fn from_row(row: &Row) -> Result<MessageRow, StoreError> {
         read_at: row.get("read_at")?,
         updated_at: row.get("updated_at")?,
     })
+}
+
+fn status_of(stored: &str) -> Result<Status, StoreError> {
+    Status::from_name(stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("messages.status '{stored}' is not a message status")))
 }
 
 /// Queues several messages in one statement, leaving out those whose idempotency key is
@@ -396,7 +402,7 @@ pub async fn find_by_provider_id(tx: &mut TenantTx, provider_id: &str) -> Result
 pub async fn report_delivery(
     tx: &mut TenantTx,
     id: Uuid,
-    status: &str,
+    status: Status,
     error: Option<String>,
     at: Micros,
 ) -> Result<(), StoreError> {
@@ -405,7 +411,7 @@ pub async fn report_delivery(
                 delivered_at = CASE WHEN $3 IN ('delivered', 'read') AND delivered_at IS NULL THEN $5 ELSE delivered_at END,
                 read_at = CASE WHEN $3 = 'read' THEN $5 ELSE read_at END, updated_at = $5
          WHERE tenant_id = $1 AND id = $2",
-        args![id, status, error, at],
+        args![id, status.name(), error, at],
     )
     .await?;
     Ok(())
@@ -438,23 +444,23 @@ pub async fn of_customer(tx: &mut TenantTx, customer: CustomerId, limit: i64) ->
 }
 
 /// The tenant's messages, newest first, optionally of one status.
-pub async fn recent(tx: &mut TenantTx, status: Option<&str>, limit: i64) -> Result<Vec<MessageRow>, StoreError> {
+pub async fn recent(tx: &mut TenantTx, status: Option<Status>, limit: i64) -> Result<Vec<MessageRow>, StoreError> {
     let rows = tx
         .fetch_all(
             select_messages!(
                 "WHERE tenant_id = $1 AND ($2 IS NULL OR status = $2)
              ORDER BY created_at DESC, id DESC LIMIT $3"
             ),
-            args![status, limit],
+            args![status.map(Status::name), limit],
         )
         .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// How many messages are in each status.
-pub async fn counts(tx: &mut TenantTx) -> Result<Vec<(String, i64)>, StoreError> {
+pub async fn counts(tx: &mut TenantTx) -> Result<Vec<(Status, i64)>, StoreError> {
     let rows = tx
         .fetch_all("SELECT status, COUNT(*) AS n FROM messages WHERE tenant_id = $1 GROUP BY status", args![])
         .await?;
-    rows.iter().map(|row| Ok((row.get("status")?, row.get("n")?))).collect()
+    rows.iter().map(|row| Ok((status_of(&row.get::<String>("status")?)?, row.get("n")?))).collect()
 }

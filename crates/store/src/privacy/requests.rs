@@ -2,20 +2,22 @@
 //! counter), verified with a one-time code, closed with a report.
 
 use crate::{Micros, Row, StoreError, TenantTx, args};
-use steward_domain::privacy::RequestKind;
+use steward_domain::privacy::{RequestKind, RequestStatus};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRow {
     pub id: Uuid,
     pub kind: RequestKind,
-    pub status: String,
+    pub status: RequestStatus,
     pub source: String,
     pub customer_id: Option<Uuid>,
     pub message: Option<String>,
     pub code_hash: Option<Vec<u8>>,
     pub code_expires_at: Option<Micros>,
     pub attempts: i64,
+    /// Kept as stored, not decoded into `Jurisdiction`: the column has no CHECK, and the
+    /// services read an unknown value as DPDP, which decoding here would turn into an error.
     pub jurisdiction: String,
     pub due_at: Option<Micros>,
     pub created_at: Micros,
@@ -39,7 +41,7 @@ fn from_row(row: &Row) -> Result<RequestRow, StoreError> {
     Ok(RequestRow {
         id: row.get("id")?,
         kind: kind_of(&row.get::<String>("kind")?)?,
-        status: row.get("status")?,
+        status: status_of(&row.get::<String>("status")?)?,
         source: row.get("source")?,
         customer_id: row.get("customer_id")?,
         message: row.get("message")?,
@@ -56,6 +58,11 @@ fn from_row(row: &Row) -> Result<RequestRow, StoreError> {
     })
 }
 
+fn status_of(stored: &str) -> Result<RequestStatus, StoreError> {
+    RequestStatus::parse(stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("privacy_requests.status '{stored}' is not a request status")))
+}
+
 fn kind_of(stored: &str) -> Result<RequestKind, StoreError> {
     RequestKind::parse(stored).ok_or_else(|| {
         StoreError::Corrupt(format!("privacy_requests.kind '{stored}' is not access, correction or erasure"))
@@ -70,7 +77,7 @@ pub async fn insert(tx: &mut TenantTx, row: &RequestRow) -> Result<(), StoreErro
         args![
             row.id,
             row.kind.name(),
-            &row.status,
+            row.status.name(),
             &row.source,
             row.customer_id,
             row.message.clone(),
@@ -125,7 +132,7 @@ pub async fn mark_verified(tx: &mut TenantTx, id: Uuid, now: Micros, due_at: Mic
 pub async fn close(
     tx: &mut TenantTx,
     id: Uuid,
-    status: &str,
+    status: RequestStatus,
     by: Option<Uuid>,
     report: &str,
     now: Micros,
@@ -134,7 +141,7 @@ pub async fn close(
         .execute(
             "UPDATE privacy_requests SET status = $2, closed_by = $3, closed_at = $4, report = $5
              WHERE tenant_id = $1 AND id = $6 AND status = 'open'",
-            args![status, by, now, report, id],
+            args![status.name(), by, now, report, id],
         )
         .await?;
     Ok(n > 0)

@@ -183,6 +183,8 @@ pub async fn scrub_after_purge(tx: &mut TenantTx, now: Micros) -> Result<(), Sto
 }
 
 /// The law the business answers privacy requests under (`gdpr`, `dpdp`, `ccpa`).
+/// Answered as stored, not decoded into `Jurisdiction`: the column has no CHECK, and the
+/// services read an unknown value as DPDP, which decoding here would turn into an error.
 pub async fn privacy_jurisdiction(tx: &mut TenantTx) -> Result<String, StoreError> {
     tx.fetch_one("SELECT privacy_jurisdiction FROM tenants WHERE id = $1", args![]).await?.get("privacy_jurisdiction")
 }
