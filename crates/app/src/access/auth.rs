@@ -163,56 +163,71 @@ pub async fn log_in_on_device(app: &App, attempt: LogIn<'_>) -> Result<IssuedSes
         tracing::info!(tenant = %tenant.id, member = %member.id, "login refused: the account is locked for new browsers");
         return Err(AppError::BadCredentials);
     }
-    let mut tx = app.store.begin_tenant(tenant.id).await?;
-    if !matches {
-        // The member's own browser counts nothing towards the lock: the device limiter
-        // holds it back instead.
-        let locked_until = match trusted {
-            Some(_) => None,
-            None => {
-                let outcome = after_failed_login(&member, now);
-                let FailureOutcome { failed_count, lockout_count, locked_until } = outcome;
-                members::record_failed_login(&mut tx, member.id, failed_count, lockout_count, locked_until, now)
-                    .await?;
-                locked_until
+    let (writer_app, writer_member, writer_client) = (app.clone(), member.clone(), client.clone());
+    let (replacing, trusted_device) = (replacing.map(str::to_string), trusted.is_some());
+    let outcome = app
+        .store
+        .write(tenant.id, move |mut tx| async move {
+            let (app, member, client) = (&writer_app, &writer_member, &writer_client);
+            if !matches {
+                // The member's own browser counts nothing towards the lock: the device
+                // limiter holds it back instead.
+                let locked_until = if trusted_device {
+                    None
+                } else {
+                    let outcome = after_failed_login(member, now);
+                    let FailureOutcome { failed_count, lockout_count, locked_until } = outcome;
+                    members::record_failed_login(&mut tx, member.id, failed_count, lockout_count, locked_until, now)
+                        .await?;
+                    locked_until
+                };
+                let details = serde_json::json!({ "locked": locked_until.is_some(), "trusted_device": trusted_device });
+                let target = Some(("member", member.id.to_string()));
+                audit::record(
+                    app,
+                    &mut tx,
+                    audit::by_system(client, Some(member.id.as_uuid()), "member.login_failed", target, details),
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(LoginOutcome::Failed { locked_until });
             }
-        };
-        let details = serde_json::json!({ "locked": locked_until.is_some(), "trusted_device": trusted.is_some() });
-        let target = Some(("member", member.id.to_string()));
-        audit::record(
-            app,
-            &mut tx,
-            audit::by_system(client, Some(member.id.as_uuid()), "member.login_failed", target, details),
-        )
+            members::record_login(&mut tx, member.id, now).await?;
+            if let Some((old_tenant, old_secret)) = replacing.as_deref().and_then(split_secret)
+                && old_tenant == tx.tenant()
+                && let Some(old) = sessions::find_live(&mut tx, token_hash(old_secret), now).await?
+            {
+                sessions::delete(&mut tx, old.id).await?;
+            }
+            // A device is new when the member has signed in before, but never with this
+            // browser.
+            let device_is_new = member.last_login_at.is_some()
+                && !steward_store::audit::has_login_from(&mut tx, member.id.as_uuid(), client.user_agent.as_deref())
+                    .await?;
+            let event = audit::by_member_id(member.id, client, "member.login", None, serde_json::json!({}));
+            audit::record(app, &mut tx, event).await?;
+            let issued = open_session(app, &mut tx, member.id, client).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(LoginOutcome::SignedIn { issued, device_is_new })
+        })
         .await?;
-        tx.commit().await?;
-        tracing::info!(tenant = %tenant.id, member = %member.id, locked = locked_until.is_some(), "login failed");
-        if let Some(until) = locked_until {
-            let mail = templates::account_locked(
-                &member.email,
-                &member.name,
-                &tenant.name,
-                &crate::clock::format_instant(until),
-                app.link("/forgot"),
-            );
-            crate::mail::send_in_background(app, tenant.id, mail);
+    let (mut issued, device_is_new) = match outcome {
+        LoginOutcome::SignedIn { issued, device_is_new } => (issued, device_is_new),
+        LoginOutcome::Failed { locked_until } => {
+            tracing::info!(tenant = %tenant.id, member = %member.id, locked = locked_until.is_some(), "login failed");
+            if let Some(until) = locked_until {
+                let mail = templates::account_locked(
+                    &member.email,
+                    &member.name,
+                    &tenant.name,
+                    &crate::clock::format_instant(until),
+                    app.link("/forgot"),
+                );
+                crate::mail::send_in_background(app, tenant.id, mail);
+            }
+            return Err(AppError::BadCredentials);
         }
-        return Err(AppError::BadCredentials);
-    }
-    members::record_login(&mut tx, member.id, now).await?;
-    if let Some((old_tenant, old_secret)) = replacing.and_then(split_secret)
-        && old_tenant == tenant.id
-        && let Some(old) = sessions::find_live(&mut tx, token_hash(old_secret), now).await?
-    {
-        sessions::delete(&mut tx, old.id).await?;
-    }
-    // A device is new when the member has signed in before, but never with this browser.
-    let device_is_new = member.last_login_at.is_some()
-        && !steward_store::audit::has_login_from(&mut tx, member.id.as_uuid(), client.user_agent.as_deref()).await?;
-    audit::record(app, &mut tx, audit::by_member_id(member.id, client, "member.login", None, serde_json::json!({})))
-        .await?;
-    let mut issued = open_session(app, &mut tx, member.id, client).await?;
-    tx.commit().await?;
+    };
     issued.device_cookie = Some(devices::after_sign_in(app, device, tenant.id, member.id)?);
     tracing::info!(tenant = %tenant.id, member = %member.id, "login");
     if device_is_new {
@@ -231,6 +246,13 @@ pub async fn log_in_on_device(app: &App, attempt: LogIn<'_>) -> Result<IssuedSes
         crate::mail::send_in_background(app, tenant.id, mail);
     }
     Ok(issued)
+}
+
+/// How a login's write transaction ended: the mail a lock sends, and the answer, come
+/// after the commit.
+enum LoginOutcome {
+    Failed { locked_until: Option<i64> },
+    SignedIn { issued: IssuedSession, device_is_new: bool },
 }
 
 /// Starts a session for a member inside the caller's transaction.
@@ -272,19 +294,29 @@ pub async fn start_session(
     member: MemberId,
     client: &ClientInfo,
 ) -> Result<IssuedSession, AppError> {
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let issued = open_session(app, &mut tx, member, client).await?;
-    tx.commit().await?;
-    Ok(issued)
+    let (writer_app, client) = (app.clone(), client.clone());
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let issued = open_session(&writer_app, &mut tx, member, &client).await?;
+            tx.commit().await?;
+            Ok(issued)
+        })
+        .await
 }
 
 /// Ends the session behind a cookie value, if it is live.
 pub async fn log_out(app: &App, who: &Principal) -> Result<(), AppError> {
     if let Some(session) = who.session_id() {
-        let mut tx = app.store.begin_tenant(who.tenant).await?;
-        sessions::delete(&mut tx, session).await?;
-        audit::record(app, &mut tx, audit::by(who, "member.logout", None, serde_json::json!({}))).await?;
-        tx.commit().await?;
+        let (writer_app, who) = (app.clone(), who.clone());
+        app.store
+            .write(who.tenant, move |mut tx| async move {
+                sessions::delete(&mut tx, session).await?;
+                let event = audit::by(&who, "member.logout", None, serde_json::json!({}));
+                audit::record(&writer_app, &mut tx, event).await?;
+                tx.commit().await?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
     }
     Ok(())
 }
@@ -320,9 +352,14 @@ pub async fn authenticate_session(app: &App, cookie_value: &str) -> Result<Princ
         return Err(AppError::Unauthenticated);
     }
     if now - session.last_seen_at > SESSION_TOUCH_INTERVAL {
-        let mut tx = app.store.begin_tenant(tenant).await?;
-        sessions::touch(&mut tx, session.id, now, now + app.settings.session_idle_minutes * MICROS_PER_MINUTE).await?;
-        tx.commit().await?;
+        let (id, expires_at) = (session.id, now + app.settings.session_idle_minutes * MICROS_PER_MINUTE);
+        app.store
+            .write(tenant, move |mut tx| async move {
+                sessions::touch(&mut tx, id, now, expires_at).await?;
+                tx.commit().await?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
     }
     Ok(principal_of(member, tenant, Credential::Session { id: session.id, csrf_token: session.csrf_token }, None))
 }
@@ -345,9 +382,14 @@ pub async fn authenticate_token(app: &App, token: &str) -> Result<Principal, App
         return Err(AppError::Unauthenticated);
     }
     if found.last_used_at.is_none_or(|at| now - at > TOKEN_TOUCH_INTERVAL) {
-        let mut tx = app.store.begin_tenant(tenant).await?;
-        api_tokens::touch(&mut tx, found.id, now).await?;
-        tx.commit().await?;
+        let id = found.id;
+        app.store
+            .write(tenant, move |mut tx| async move {
+                api_tokens::touch(&mut tx, id, now).await?;
+                tx.commit().await?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
     }
     let principal = principal_of(member, tenant, Credential::ApiToken { id: found.id }, Some(&found.scopes));
     app.token_cache.put(hash, found.id, found.expires_at, principal.clone());
@@ -369,10 +411,16 @@ pub async fn resend_verification(app: &App, who: &Principal) -> Result<(), AppEr
     if who.email_verified {
         return Ok(());
     }
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let link = issue_verification(app, &mut tx, who.member).await?;
-    let tenant = tenants::current(&mut tx).await?;
-    tx.commit().await?;
+    let (writer_app, member) = (app.clone(), who.member);
+    let (link, tenant) = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let link = issue_verification(&writer_app, &mut tx, member).await?;
+            let tenant = tenants::current(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>((link, tenant))
+        })
+        .await?;
     crate::mail::send_in_background(
         app,
         who.tenant,
@@ -385,16 +433,25 @@ pub async fn resend_verification(app: &App, who: &Principal) -> Result<(), AppEr
 pub async fn verify_email(app: &App, link_token: &str) -> Result<(), AppError> {
     let (tenant, secret) = split_secret(link_token).ok_or(AppError::LinkInvalid)?;
     let now = app.now();
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let member = member_tokens::consume(&mut tx, TokenPurpose::VerifyEmail, token_hash(secret), now)
-        .await?
-        .ok_or(AppError::LinkInvalid)?;
-    members::mark_email_verified(&mut tx, member, now).await?;
-    let event =
-        audit::by_member_id(member, &ClientInfo::default(), "member.email_verified", None, serde_json::json!({}));
-    audit::record(app, &mut tx, event).await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, hash) = (app.clone(), token_hash(secret));
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let member = member_tokens::consume(&mut tx, TokenPurpose::VerifyEmail, hash, now)
+                .await?
+                .ok_or(AppError::LinkInvalid)?;
+            members::mark_email_verified(&mut tx, member, now).await?;
+            let event = audit::by_member_id(
+                member,
+                &ClientInfo::default(),
+                "member.email_verified",
+                None,
+                serde_json::json!({}),
+            );
+            audit::record(&writer_app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// Mails a reset link if the address is an active member of the workspace. Answers the
@@ -408,31 +465,42 @@ pub async fn request_password_reset(app: &App, slug: &str, email: &str, client: 
     let Some(tenant) = crate::tenancy::find_by_slug(app, slug).await?.filter(|t| t.status.is_open()) else {
         return Ok(());
     };
-    let mut tx = app.store.begin_tenant(tenant.id).await?;
-    let Some(member) = members::find_by_email(&mut tx, email.as_str()).await?.filter(|m| m.removed_at.is_none()) else {
+    let (writer_app, client) = (app.clone(), client.clone());
+    let requested = app
+        .store
+        .write(tenant.id, move |mut tx| async move {
+            let Some(member) =
+                members::find_by_email(&mut tx, email.as_str()).await?.filter(|m| m.removed_at.is_none())
+            else {
+                return Ok(None);
+            };
+            let secret = new_secret()?;
+            member_tokens::withdraw(&mut tx, member.id, TokenPurpose::ResetPassword, now).await?;
+            member_tokens::insert(
+                &mut tx,
+                member.id,
+                TokenPurpose::ResetPassword,
+                token_hash(&secret),
+                now,
+                now + RESET_LINK_LIFETIME,
+            )
+            .await?;
+            let target = Some(("member", member.id.to_string()));
+            let event = audit::by_system(
+                &client,
+                Some(member.id.as_uuid()),
+                "member.password_reset_requested",
+                target,
+                serde_json::json!({}),
+            );
+            audit::record(&writer_app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(Some((member, secret)))
+        })
+        .await?;
+    let Some((member, secret)) = requested else {
         return Ok(());
     };
-    let secret = new_secret()?;
-    member_tokens::withdraw(&mut tx, member.id, TokenPurpose::ResetPassword, now).await?;
-    member_tokens::insert(
-        &mut tx,
-        member.id,
-        TokenPurpose::ResetPassword,
-        token_hash(&secret),
-        now,
-        now + RESET_LINK_LIFETIME,
-    )
-    .await?;
-    let target = Some(("member", member.id.to_string()));
-    let event = audit::by_system(
-        client,
-        Some(member.id.as_uuid()),
-        "member.password_reset_requested",
-        target,
-        serde_json::json!({}),
-    );
-    audit::record(app, &mut tx, event).await?;
-    tx.commit().await?;
     let link = app.link(&format!("/reset/{}", compose_secret(tenant.id, &secret)));
     crate::mail::send_in_background(
         app,
@@ -454,18 +522,27 @@ pub async fn reset_password(app: &App, link_token: &str, new_password: &str) -> 
     let (_, email) = valid.ok_or(AppError::LinkInvalid)?;
     check_password("password", new_password, &email)?;
     let hash = hash_password_off_runtime(new_password.to_string()).await?;
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let member = member_tokens::consume(&mut tx, TokenPurpose::ResetPassword, token_hash(secret), now)
-        .await?
-        .ok_or(AppError::LinkInvalid)?;
-    members::set_password_hash(&mut tx, member, &hash, now).await?;
-    members::mark_email_verified(&mut tx, member, now).await?;
-    sessions::delete_for_member(&mut tx, member, None).await?;
-    let event =
-        audit::by_member_id(member, &ClientInfo::default(), "member.password_reset", None, serde_json::json!({}));
-    audit::record(app, &mut tx, event).await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, link_hash) = (app.clone(), token_hash(secret));
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let member = member_tokens::consume(&mut tx, TokenPurpose::ResetPassword, link_hash, now)
+                .await?
+                .ok_or(AppError::LinkInvalid)?;
+            members::set_password_hash(&mut tx, member, &hash, now).await?;
+            members::mark_email_verified(&mut tx, member, now).await?;
+            sessions::delete_for_member(&mut tx, member, None).await?;
+            let event = audit::by_member_id(
+                member,
+                &ClientInfo::default(),
+                "member.password_reset",
+                None,
+                serde_json::json!({}),
+            );
+            audit::record(&writer_app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// Changes the signed-in member's password after checking the current one; every other
@@ -479,12 +556,20 @@ pub async fn change_password(app: &App, who: &Principal, current: &str, new_pass
     }
     check_password("new_password", new_password, &member.email)?;
     let hash = hash_password_off_runtime(new_password.to_string()).await?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    members::set_password_hash(&mut tx, who.member, &hash, app.now()).await?;
-    sessions::delete_for_member(&mut tx, who.member, who.session_id()).await?;
-    audit::record(app, &mut tx, audit::by(who, "member.password_changed", None, serde_json::json!({}))).await?;
-    let tenant = tenants::current(&mut tx).await?;
-    tx.commit().await?;
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    let tenant = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            members::set_password_hash(&mut tx, who.member, &hash, app.now()).await?;
+            sessions::delete_for_member(&mut tx, who.member, who.session_id()).await?;
+            let event = audit::by(who, "member.password_changed", None, serde_json::json!({}));
+            audit::record(app, &mut tx, event).await?;
+            let tenant = tenants::current(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(tenant)
+        })
+        .await?;
     let at = crate::clock::format_instant(app.now());
     let mail = templates::password_changed(&who.email, &who.name, &tenant.name, &at, app.link("/forgot"));
     crate::mail::send_in_background(app, who.tenant, mail);

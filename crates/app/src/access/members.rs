@@ -116,27 +116,38 @@ pub async fn invite(app: &App, who: &Principal, email: &str, role: &str) -> Resu
     }
     let email = Email::parse("email", email)?;
     let now = app.now();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let role = assignable_role(&mut tx, who, role).await?;
-    if members::find_by_email(&mut tx, email.as_str()).await?.is_some_and(|m| m.removed_at.is_none()) {
-        return Err(AppError::conflict("email", "is already a member of this business"));
-    }
-    let secret = new_secret()?;
-    let id = InvitationId::generate();
-    let invitation = invitations::NewInvitation {
-        id,
-        email: email.as_str(),
-        role: role.id,
-        invited_by: who.member,
-        token_hash: token_hash(&secret),
-        expires_at: now + INVITATION_LIFETIME,
-    };
-    invitations::insert(&mut tx, invitation, now).await?;
-    let details = serde_json::json!({ "role": role.name, "fields": ["email"] });
-    audit::record(app, &mut tx, audit::by(who, "invitation.created", Some(("invitation", id.to_string())), details))
+    let (writer_app, writer_who, writer_email, role) = (app.clone(), who.clone(), email.clone(), role.to_string());
+    let (role, tenant, secret, id) = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who, email) = (&writer_app, &writer_who, writer_email);
+            let role = assignable_role(&mut tx, who, &role).await?;
+            if members::find_by_email(&mut tx, email.as_str()).await?.is_some_and(|m| m.removed_at.is_none()) {
+                return Err(AppError::conflict("email", "is already a member of this business"));
+            }
+            let secret = new_secret()?;
+            let id = InvitationId::generate();
+            let invitation = invitations::NewInvitation {
+                id,
+                email: email.as_str(),
+                role: role.id,
+                invited_by: who.member,
+                token_hash: token_hash(&secret),
+                expires_at: now + INVITATION_LIFETIME,
+            };
+            invitations::insert(&mut tx, invitation, now).await?;
+            let details = serde_json::json!({ "role": role.name, "fields": ["email"] });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "invitation.created", Some(("invitation", id.to_string())), details),
+            )
+            .await?;
+            let tenant = tenants::current(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>((role, tenant, secret, id))
+        })
         .await?;
-    let tenant = tenants::current(&mut tx).await?;
-    tx.commit().await?;
     let link = app.link(&format!("/invite/{}", super::compose_secret(who.tenant, &secret)));
     crate::mail::send_in_background(
         app,
@@ -169,18 +180,23 @@ pub async fn pending_invitations(app: &App, who: &Principal) -> Result<Vec<Invit
 
 pub async fn revoke_invitation(app: &App, who: &Principal, id: InvitationId) -> Result<(), AppError> {
     who.require(Permission::MembersManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    if !invitations::revoke(&mut tx, id, app.now()).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "invitation.revoked", Some(("invitation", id.to_string())), serde_json::json!({})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            if !invitations::revoke(&mut tx, id, app.now()).await? {
+                return Err(AppError::NotFound);
+            }
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "invitation.revoked", Some(("invitation", id.to_string())), serde_json::json!({})),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// What the invitation page shows before the person accepts.
@@ -218,41 +234,47 @@ pub async fn accept_invitation(
     check_password("password", password, &preview.email)?;
     let hash = hash_password_off_runtime(password.to_string()).await?;
     let now = app.now();
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let invitation = invitations::find_by_token(&mut tx, token_hash(secret)).await?.ok_or(AppError::LinkInvalid)?;
-    if !invitations::mark_accepted(&mut tx, invitation.id, now).await? {
-        return Err(AppError::LinkInvalid);
-    }
-    let member_id = match members::find_by_email(&mut tx, &invitation.email).await? {
-        Some(existing) if existing.removed_at.is_none() => {
-            return Err(AppError::conflict("email", "is already a member of this business; log in instead"));
-        }
-        Some(removed) => {
-            members::reinstate(&mut tx, removed.id, &name, invitation.role_id, &hash, now).await?;
-            removed.id
-        }
-        None => {
-            let id = MemberId::generate();
-            let new = NewMember {
-                id,
-                email: &invitation.email,
-                name: &name,
-                phone: None,
-                role_id: invitation.role_id,
-                password_hash: Some(&hash),
-                // The invitation link reached this mailbox, which verifies it.
-                email_verified_at: Some(now),
+    let (writer_app, writer_client, link_hash) = (app.clone(), client.clone(), token_hash(secret));
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let (app, client) = (&writer_app, &writer_client);
+            let invitation = invitations::find_by_token(&mut tx, link_hash).await?.ok_or(AppError::LinkInvalid)?;
+            if !invitations::mark_accepted(&mut tx, invitation.id, now).await? {
+                return Err(AppError::LinkInvalid);
+            }
+            let member_id = match members::find_by_email(&mut tx, &invitation.email).await? {
+                Some(existing) if existing.removed_at.is_none() => {
+                    return Err(AppError::conflict("email", "is already a member of this business; log in instead"));
+                }
+                Some(removed) => {
+                    members::reinstate(&mut tx, removed.id, &name, invitation.role_id, &hash, now).await?;
+                    removed.id
+                }
+                None => {
+                    let id = MemberId::generate();
+                    let new = NewMember {
+                        id,
+                        email: &invitation.email,
+                        name: &name,
+                        phone: None,
+                        role_id: invitation.role_id,
+                        password_hash: Some(&hash),
+                        // The invitation link reached this mailbox, which verifies it.
+                        email_verified_at: Some(now),
+                    };
+                    members::insert(&mut tx, &new, now).await?;
+                    id
+                }
             };
-            members::insert(&mut tx, &new, now).await?;
-            id
-        }
-    };
-    let details = serde_json::json!({ "role": invitation.role_name });
-    let target = Some(("invitation", invitation.id.to_string()));
-    audit::record(app, &mut tx, audit::by_member_id(member_id, client, "invitation.accepted", target, details)).await?;
-    let session = open_session(app, &mut tx, member_id, client).await?;
-    tx.commit().await?;
-    Ok(session)
+            let details = serde_json::json!({ "role": invitation.role_name });
+            let target = Some(("invitation", invitation.id.to_string()));
+            audit::record(app, &mut tx, audit::by_member_id(member_id, client, "invitation.accepted", target, details))
+                .await?;
+            let session = open_session(app, &mut tx, member_id, client).await?;
+            tx.commit().await?;
+            Ok(session)
+        })
+        .await
 }
 
 async fn guard_last_owner(tx: &mut TenantTx, target: &MemberRow) -> Result<(), AppError> {
@@ -279,37 +301,56 @@ fn guard_outranked(who: &Principal, target: &MemberRow) -> Result<(), AppError> 
 
 pub async fn change_role(app: &App, who: &Principal, id: MemberId, role: &str) -> Result<MemberView, AppError> {
     who.require(Permission::MembersManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let target = members::find(&mut tx, id).await?.filter(|m| m.removed_at.is_none()).ok_or(AppError::NotFound)?;
-    guard_outranked(who, &target)?;
-    let role = assignable_role(&mut tx, who, role).await?;
-    if role.id != target.role_id {
-        guard_last_owner(&mut tx, &target).await?;
-        members::set_role(&mut tx, id, role.id, app.now()).await?;
-        let details = serde_json::json!({ "role": [target.role_name, role.name] });
-        audit::record(app, &mut tx, audit::by(who, "member.role_changed", Some(("member", id.to_string())), details))
-            .await?;
-    }
-    let updated = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    tx.commit().await?;
+    let (writer_app, writer_who, role) = (app.clone(), who.clone(), role.to_string());
+    let updated = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            let target =
+                members::find(&mut tx, id).await?.filter(|m| m.removed_at.is_none()).ok_or(AppError::NotFound)?;
+            guard_outranked(who, &target)?;
+            let role = assignable_role(&mut tx, who, &role).await?;
+            if role.id != target.role_id {
+                guard_last_owner(&mut tx, &target).await?;
+                members::set_role(&mut tx, id, role.id, app.now()).await?;
+                let details = serde_json::json!({ "role": [target.role_name, role.name] });
+                audit::record(
+                    app,
+                    &mut tx,
+                    audit::by(who, "member.role_changed", Some(("member", id.to_string())), details),
+                )
+                .await?;
+            }
+            let updated = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            tx.commit().await?;
+            Ok::<_, AppError>(updated)
+        })
+        .await?;
     app.token_cache.forget_member(who.tenant, id);
     Ok(updated.into())
 }
 
 pub async fn remove(app: &App, who: &Principal, id: MemberId) -> Result<(), AppError> {
     who.require(Permission::MembersManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let target = members::find(&mut tx, id).await?.filter(|m| m.removed_at.is_none()).ok_or(AppError::NotFound)?;
-    guard_outranked(who, &target)?;
-    guard_last_owner(&mut tx, &target).await?;
-    members::remove(&mut tx, id, app.now()).await?;
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "member.removed", Some(("member", id.to_string())), serde_json::json!({})),
-    )
-    .await?;
-    tx.commit().await?;
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            let target =
+                members::find(&mut tx, id).await?.filter(|m| m.removed_at.is_none()).ok_or(AppError::NotFound)?;
+            guard_outranked(who, &target)?;
+            guard_last_owner(&mut tx, &target).await?;
+            members::remove(&mut tx, id, app.now()).await?;
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "member.removed", Some(("member", id.to_string())), serde_json::json!({})),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
     app.token_cache.forget_member(who.tenant, id);
     Ok(())
 }
@@ -328,38 +369,43 @@ pub async fn add_member(
     check_password("password", password, email.as_str())?;
     let hash = hash_password_off_runtime(password.to_string()).await?;
     let now = app.now();
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let role = roles::find_by_name(&mut tx, role.trim())
-        .await?
-        .ok_or_else(|| AppError::invalid("role", "is not a role of this business"))?;
-    let id = MemberId::generate();
-    let new = NewMember {
-        id,
-        email: email.as_str(),
-        name: &name,
-        phone: None,
-        role_id: role.id,
-        password_hash: Some(&hash),
-        email_verified_at: Some(now),
-    };
-    members::insert(&mut tx, &new, now).await.map_err(|e| {
-        if e.is_duplicate_of("email") {
-            AppError::conflict("email", "is already a member of this business")
-        } else {
-            e.into()
-        }
-    })?;
-    let member = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let details = serde_json::json!({ "role": member.role_name });
-    let origin = crate::access::auth::ClientInfo::default();
-    audit::record(
-        app,
-        &mut tx,
-        audit::by_system(&origin, None, "member.added", Some(("member", id.to_string())), details),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(member.into())
+    let (writer_app, role) = (app.clone(), role.to_string());
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let app = &writer_app;
+            let role = roles::find_by_name(&mut tx, role.trim())
+                .await?
+                .ok_or_else(|| AppError::invalid("role", "is not a role of this business"))?;
+            let id = MemberId::generate();
+            let new = NewMember {
+                id,
+                email: email.as_str(),
+                name: &name,
+                phone: None,
+                role_id: role.id,
+                password_hash: Some(&hash),
+                email_verified_at: Some(now),
+            };
+            members::insert(&mut tx, &new, now).await.map_err(|e| {
+                if e.is_duplicate_of("email") {
+                    AppError::conflict("email", "is already a member of this business")
+                } else {
+                    e.into()
+                }
+            })?;
+            let member = members::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let details = serde_json::json!({ "role": member.role_name });
+            let origin = crate::access::auth::ClientInfo::default();
+            audit::record(
+                app,
+                &mut tx,
+                audit::by_system(&origin, None, "member.added", Some(("member", id.to_string())), details),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(member.into())
+        })
+        .await
 }
 
 /// Members of a tenant for the operator's CLI (no principal: the operator runs it).
@@ -382,28 +428,33 @@ pub async fn update_own_profile(
         Some(raw) => Some(Phone::parse("phone", raw, &app.settings.default_country_code)?.into_string()),
         None => None,
     };
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let before = members::find(&mut tx, who.member).await?.ok_or(AppError::Unauthenticated)?;
-    let mut fields = Vec::new();
-    if before.name != name {
-        fields.push("name");
-    }
-    if before.phone != phone {
-        fields.push("phone");
-    }
-    members::update_profile(&mut tx, who.member, &name, phone.as_deref(), app.now()).await?;
-    if !fields.is_empty() {
-        let details = serde_json::json!({ "fields": fields });
-        audit::record(
-            app,
-            &mut tx,
-            audit::by(who, "member.profile_changed", Some(("member", who.member.to_string())), details),
-        )
-        .await?;
-    }
-    let member = members::find(&mut tx, who.member).await?.ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    Ok(member.into())
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            let before = members::find(&mut tx, who.member).await?.ok_or(AppError::Unauthenticated)?;
+            let mut fields = Vec::new();
+            if before.name != name {
+                fields.push("name");
+            }
+            if before.phone != phone {
+                fields.push("phone");
+            }
+            members::update_profile(&mut tx, who.member, &name, phone.as_deref(), app.now()).await?;
+            if !fields.is_empty() {
+                let details = serde_json::json!({ "fields": fields });
+                audit::record(
+                    app,
+                    &mut tx,
+                    audit::by(who, "member.profile_changed", Some(("member", who.member.to_string())), details),
+                )
+                .await?;
+            }
+            let member = members::find(&mut tx, who.member).await?.ok_or(AppError::NotFound)?;
+            tx.commit().await?;
+            Ok(member.into())
+        })
+        .await
 }
 
 /// The signed-in member's own record, for the account page.
@@ -420,29 +471,38 @@ pub async fn own_data(app: &App, who: &Principal, member: MemberId) -> Result<se
     who.require(Permission::MembersManage)?;
     // What they did is shown with its place in the log.
     crate::audit::sealer::seal_now(app, who.tenant).await?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    if members::find(&mut tx, member).await?.is_none() {
-        return Err(AppError::NotFound);
-    }
-    let tables = members::own_data(&mut tx, member).await?;
-    let mut out = serde_json::Map::new();
-    for (table, found) in tables {
-        let objects: Vec<serde_json::Value> = found
-            .iter()
-            .map(|row| {
-                serde_json::Value::Object(
-                    row.values()
-                        .iter()
-                        .map(|(name, value)| (name.clone(), crate::retention::export::to_json(value)))
-                        .collect(),
-                )
-            })
-            .collect();
-        out.insert(table.to_string(), serde_json::Value::Array(objects));
-    }
-    let details = serde_json::json!({ "tables": out.keys().collect::<Vec<_>>() });
-    audit::record(app, &mut tx, audit::by(who, "member.data_exported", Some(("member", member.to_string())), details))
-        .await?;
-    tx.commit().await?;
-    Ok(serde_json::Value::Object(out))
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            if members::find(&mut tx, member).await?.is_none() {
+                return Err(AppError::NotFound);
+            }
+            let tables = members::own_data(&mut tx, member).await?;
+            let mut out = serde_json::Map::new();
+            for (table, found) in tables {
+                let objects: Vec<serde_json::Value> = found
+                    .iter()
+                    .map(|row| {
+                        serde_json::Value::Object(
+                            row.values()
+                                .iter()
+                                .map(|(name, value)| (name.clone(), crate::retention::export::to_json(value)))
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                out.insert(table.to_string(), serde_json::Value::Array(objects));
+            }
+            let details = serde_json::json!({ "tables": out.keys().collect::<Vec<_>>() });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "member.data_exported", Some(("member", member.to_string())), details),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(serde_json::Value::Object(out))
+        })
+        .await
 }

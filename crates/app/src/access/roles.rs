@@ -81,18 +81,24 @@ pub async fn create(app: &App, who: &Principal, name: &str, permissions: &[Strin
         permissions: permissions.iter().map(|p| p.name().to_string()).collect(),
         builtin: false,
     };
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    roles::insert(&mut tx, &role, app.now()).await.map_err(|e| {
-        if e.is_duplicate_of("name") {
-            AppError::conflict("name", "is already a role of this business")
-        } else {
-            e.into()
-        }
-    })?;
-    let details = serde_json::json!({ "name": role.name, "permissions": role.permissions });
-    audit::record(app, &mut tx, audit::by(who, "role.created", Some(("role", role.id.to_string())), details)).await?;
-    tx.commit().await?;
-    Ok(role.into())
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            roles::insert(&mut tx, &role, app.now()).await.map_err(|e| {
+                if e.is_duplicate_of("name") {
+                    AppError::conflict("name", "is already a role of this business")
+                } else {
+                    e.into()
+                }
+            })?;
+            let details = serde_json::json!({ "name": role.name, "permissions": role.permissions });
+            let target = Some(("role", role.id.to_string()));
+            audit::record(app, &mut tx, audit::by(who, "role.created", target, details)).await?;
+            tx.commit().await?;
+            Ok(role.into())
+        })
+        .await
 }
 
 pub async fn update(
@@ -103,56 +109,77 @@ pub async fn update(
     permissions: Option<&[String]>,
 ) -> Result<RoleView, AppError> {
     who.require(Permission::RolesManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let current = roles::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if current.builtin {
-        return Err(AppError::NotAllowed("built-in roles cannot be changed; create a custom role instead".into()));
-    }
-    let name = match name {
-        Some(n) => checked_name(n)?,
-        None => current.name.clone(),
-    };
-    let permissions: Vec<String> = match permissions {
-        Some(p) => checked_permissions(who, p)?.iter().map(|p| p.name().to_string()).collect(),
-        None => current.permissions.clone(),
-    };
-    roles::update(&mut tx, id, &name, &permissions, app.now()).await.map_err(|e| {
-        if e.is_duplicate_of("name") {
-            AppError::conflict("name", "is already a role of this business")
-        } else {
-            e.into()
-        }
-    })?;
-    let details =
-        serde_json::json!({ "name": [current.name, name], "permissions": [current.permissions, permissions] });
-    audit::record(app, &mut tx, audit::by(who, "role.updated", Some(("role", id.to_string())), details)).await?;
-    tx.commit().await?;
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    let (name, permissions) = (name.map(str::to_string), permissions.map(<[String]>::to_vec));
+    let (name, permissions) = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            let current = roles::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            if current.builtin {
+                return Err(AppError::NotAllowed(
+                    "built-in roles cannot be changed; create a custom role instead".into(),
+                ));
+            }
+            let name = match name {
+                Some(n) => checked_name(&n)?,
+                None => current.name.clone(),
+            };
+            let permissions: Vec<String> = match permissions {
+                Some(p) => checked_permissions(who, &p)?.iter().map(|p| p.name().to_string()).collect(),
+                None => current.permissions.clone(),
+            };
+            roles::update(&mut tx, id, &name, &permissions, app.now()).await.map_err(|e| {
+                if e.is_duplicate_of("name") {
+                    AppError::conflict("name", "is already a role of this business")
+                } else {
+                    e.into()
+                }
+            })?;
+            let details =
+                serde_json::json!({ "name": [current.name, name], "permissions": [current.permissions, permissions] });
+            audit::record(app, &mut tx, audit::by(who, "role.updated", Some(("role", id.to_string())), details))
+                .await?;
+            tx.commit().await?;
+            Ok::<_, AppError>((name, permissions))
+        })
+        .await?;
     app.token_cache.forget_tenant(who.tenant);
     Ok(RoleView { id, name, permissions, builtin: false })
 }
 
 pub async fn delete(app: &App, who: &Principal, id: RoleId) -> Result<(), AppError> {
     who.require(Permission::RolesManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let role = roles::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if role.builtin {
-        return Err(AppError::NotAllowed("built-in roles cannot be deleted".into()));
-    }
-    if roles::count_members_with(&mut tx, id).await? > 0 {
-        return Err(AppError::NotAllowed("members still have this role; give them another role first".into()));
-    }
-    tx.execute(
-        "DELETE FROM invitations WHERE tenant_id = $1 AND role_id = $2 AND accepted_at IS NULL",
-        steward_store::args![id],
-    )
-    .await?;
-    roles::delete(&mut tx, id).await?;
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "role.deleted", Some(("role", id.to_string())), serde_json::json!({ "name": role.name })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            let role = roles::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            if role.builtin {
+                return Err(AppError::NotAllowed("built-in roles cannot be deleted".into()));
+            }
+            if roles::count_members_with(&mut tx, id).await? > 0 {
+                return Err(AppError::NotAllowed("members still have this role; give them another role first".into()));
+            }
+            tx.execute(
+                "DELETE FROM invitations WHERE tenant_id = $1 AND role_id = $2 AND accepted_at IS NULL",
+                steward_store::args![id],
+            )
+            .await?;
+            roles::delete(&mut tx, id).await?;
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(
+                    who,
+                    "role.deleted",
+                    Some(("role", id.to_string())),
+                    serde_json::json!({ "name": role.name }),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }

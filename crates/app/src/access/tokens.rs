@@ -90,13 +90,24 @@ pub async fn create(
         last_used_at: None,
         revoked_at: None,
     };
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    api_tokens::insert(&mut tx, &row, token_hash(&secret)).await?;
-    let details = serde_json::json!({ "scopes": row.scopes, "expires_at": row.expires_at });
-    audit::record(app, &mut tx, audit::by(who, "api_token.created", Some(("api_token", row.id.to_string())), details))
+    let (writer_app, writer_who, secret_hash) = (app.clone(), who.clone(), token_hash(&secret));
+    let (row, tenant) = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            api_tokens::insert(&mut tx, &row, secret_hash).await?;
+            let details = serde_json::json!({ "scopes": row.scopes, "expires_at": row.expires_at });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "api_token.created", Some(("api_token", row.id.to_string())), details),
+            )
+            .await?;
+            let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>((row, tenant))
+        })
         .await?;
-    let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
-    tx.commit().await?;
     let at = crate::clock::format_instant(row.created_at);
     let mail = crate::mail::templates::token_created(
         &who.email,
@@ -118,17 +129,23 @@ pub async fn list(app: &App, who: &Principal) -> Result<Vec<TokenView>, AppError
 }
 
 pub async fn revoke(app: &App, who: &Principal, id: ApiTokenId) -> Result<(), AppError> {
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    if !api_tokens::revoke(&mut tx, id, who.member, app.now()).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "api_token.revoked", Some(("api_token", id.to_string())), serde_json::json!({})),
-    )
-    .await?;
-    tx.commit().await?;
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            if !api_tokens::revoke(&mut tx, id, who.member, app.now()).await? {
+                return Err(AppError::NotFound);
+            }
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "api_token.revoked", Some(("api_token", id.to_string())), serde_json::json!({})),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
     app.token_cache.forget_token(id);
     Ok(())
 }

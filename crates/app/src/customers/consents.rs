@@ -142,17 +142,22 @@ pub async fn record(
 ) -> Result<Vec<ConsentView>, AppError> {
     who.require(Permission::CustomersWrite)?;
     let consent = check(input)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    records::find(&mut tx, customer).await?.ok_or(AppError::NotFound)?;
-    insert(&mut tx, customer, &consent, Some(who.member), app.now()).await?;
-    let details = json!({ "channel": consent.channel.name(), "purpose": consent.purpose.name(), "granted": consent.granted, "source": consent.source });
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "customer.consent_recorded", Some(("customer", customer.to_string())), details),
-    )
-    .await?;
-    let history = rows::history(&mut tx, customer).await?;
-    tx.commit().await?;
-    Ok(current(&history))
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            records::find(&mut tx, customer).await?.ok_or(AppError::NotFound)?;
+            insert(&mut tx, customer, &consent, Some(who.member), app.now()).await?;
+            let details = json!({ "channel": consent.channel.name(), "purpose": consent.purpose.name(), "granted": consent.granted, "source": consent.source });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "customer.consent_recorded", Some(("customer", customer.to_string())), details),
+            )
+            .await?;
+            let history = rows::history(&mut tx, customer).await?;
+            tx.commit().await?;
+            Ok(current(&history))
+        })
+        .await
 }

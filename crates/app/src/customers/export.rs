@@ -73,21 +73,26 @@ pub struct ExportRecord {
 /// The labels of the personal fields, in order: the extra CSV columns.
 pub async fn start(app: &App, who: &Principal, format: ExportFormat) -> Result<Vec<String>, AppError> {
     who.require(Permission::CustomersRead)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let labels = field_rows::list(&mut tx)
-        .await?
-        .into_iter()
-        .filter(|f| f.data_class == DataClass::Personal)
-        .map(|f| f.label)
-        .collect();
-    let name = match format {
-        ExportFormat::Csv => "csv",
-        ExportFormat::Vcard => "vcard",
-        ExportFormat::JsonLines => "jsonl",
-    };
-    audit::record(app, &mut tx, audit::by(who, "customers.exported", None, json!({ "format": name }))).await?;
-    tx.commit().await?;
-    Ok(labels)
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            let labels = field_rows::list(&mut tx)
+                .await?
+                .into_iter()
+                .filter(|f| f.data_class == DataClass::Personal)
+                .map(|f| f.label)
+                .collect();
+            let name = match format {
+                ExportFormat::Csv => "csv",
+                ExportFormat::Vcard => "vcard",
+                ExportFormat::JsonLines => "jsonl",
+            };
+            audit::record(app, &mut tx, audit::by(who, "customers.exported", None, json!({ "format": name }))).await?;
+            tx.commit().await?;
+            Ok(labels)
+        })
+        .await
 }
 
 /// The next page of the export after `after`, and where the next one starts.

@@ -37,56 +37,73 @@ pub async fn add(app: &App, who: &Principal, customer: CustomerId, input: &NoteI
     }
     let now = app.now();
     let id = NoteId::generate();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    records::find(&mut tx, customer).await?.ok_or(AppError::NotFound)?;
-    let (plain, sealed) = if input.private {
-        let key = keys::subject_key(app, &mut tx, customer.as_uuid())
-            .await?
-            .ok_or(AppError::Internal("the customer's key is missing".into()))?;
-        (None, Some(keys::seal_value(&key, who.tenant, &note_place(customer, id), &body)?))
-    } else {
-        (Some(body.clone()), None)
-    };
-    rows::insert(
-        &mut tx,
-        &NoteRow {
-            id,
-            customer_id: customer,
-            author_id: Some(who.member),
-            author_name: None,
-            private: input.private,
-            body: plain,
-            body_sealed: sealed,
-            created_at: now,
-        },
-    )
-    .await?;
-    let action = if input.private { "customer.sensitive.written" } else { "customer.note_added" };
-    let details = if input.private { json!({ "fields": ["private note"], "note": id }) } else { json!({ "note": id }) };
-    audit::record(app, &mut tx, audit::by(who, action, Some(("customer", customer.to_string())), details)).await?;
-    tx.commit().await?;
-    Ok(NoteView {
-        id,
-        author: Some(who.name.clone()),
-        private: input.private,
-        body: Some(body),
-        hidden: false,
-        created_at: format_instant(now),
-    })
+    let (writer_app, writer_who, private) = (app.clone(), who.clone(), input.private);
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            records::find(&mut tx, customer).await?.ok_or(AppError::NotFound)?;
+            let (plain, sealed) = if private {
+                let key = keys::subject_key(app, &mut tx, customer.as_uuid())
+                    .await?
+                    .ok_or(AppError::Internal("the customer's key is missing".into()))?;
+                (None, Some(keys::seal_value(&key, who.tenant, &note_place(customer, id), &body)?))
+            } else {
+                (Some(body.clone()), None)
+            };
+            rows::insert(
+                &mut tx,
+                &NoteRow {
+                    id,
+                    customer_id: customer,
+                    author_id: Some(who.member),
+                    author_name: None,
+                    private,
+                    body: plain,
+                    body_sealed: sealed,
+                    created_at: now,
+                },
+            )
+            .await?;
+            let action = if private { "customer.sensitive.written" } else { "customer.note_added" };
+            let details =
+                if private { json!({ "fields": ["private note"], "note": id }) } else { json!({ "note": id }) };
+            audit::record(app, &mut tx, audit::by(who, action, Some(("customer", customer.to_string())), details))
+                .await?;
+            tx.commit().await?;
+            Ok(NoteView {
+                id,
+                author: Some(who.name.clone()),
+                private,
+                body: Some(body),
+                hidden: false,
+                created_at: format_instant(now),
+            })
+        })
+        .await
 }
 
 pub async fn delete(app: &App, who: &Principal, customer: CustomerId, note: NoteId) -> Result<(), AppError> {
     who.require(Permission::CustomersWrite)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    if !rows::delete(&mut tx, customer, note).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "customer.note_deleted", Some(("customer", customer.to_string())), json!({ "note": note })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            if !rows::delete(&mut tx, customer, note).await? {
+                return Err(AppError::NotFound);
+            }
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(
+                    who,
+                    "customer.note_deleted",
+                    Some(("customer", customer.to_string())),
+                    json!({ "note": note }),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }

@@ -411,10 +411,15 @@ async fn create_in(
 pub async fn get(app: &App, who: &Principal, id: CustomerId) -> Result<CustomerDetail, AppError> {
     who.require(Permission::CustomersRead)?;
     if who.has(Permission::CustomersSensitiveRead) {
-        let mut tx = app.store.begin_tenant(who.tenant).await?;
-        let detail = load_detail(app, &mut tx, who, id, true).await?;
-        tx.commit().await?;
-        Ok(detail)
+        // The sensitive read is audited, so it is a write.
+        let (writer_app, writer_who) = (app.clone(), who.clone());
+        app.store
+            .write(who.tenant, move |mut tx| async move {
+                let detail = load_detail(&writer_app, &mut tx, &writer_who, id, true).await?;
+                tx.commit().await?;
+                Ok(detail)
+            })
+            .await
     } else {
         let mut tx = app.store.begin_tenant_read(who.tenant).await?;
         let detail = load_detail(app, &mut tx, who, id, false).await?;
@@ -619,21 +624,31 @@ async fn record_written(
 /// with its full report belongs to privacy requests.)
 pub async fn delete(app: &App, who: &Principal, id: CustomerId) -> Result<(), AppError> {
     who.require(Permission::CustomersWrite)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    if steward_store::retention::holds::covers_customer(&mut tx, id.as_uuid()).await? {
-        return Err(AppError::NotAllowed(
-            "a legal hold is in force on this customer's data; it cannot be deleted until the hold is lifted".into(),
-        ));
-    }
-    if !rows::delete(&mut tx, id).await? {
-        return Err(AppError::NotFound);
-    }
-    let key_destroyed = keystore::delete_subject_key(&mut tx, id.as_uuid()).await?;
-    let details = json!({ "key_destroyed": key_destroyed });
-    audit::record(app, &mut tx, audit::by(who, "customer.deleted", Some(("customer", id.to_string())), details))
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            if steward_store::retention::holds::covers_customer(&mut tx, id.as_uuid()).await? {
+                return Err(AppError::NotAllowed(
+                    "a legal hold is in force on this customer's data; it cannot be deleted until the hold is lifted"
+                        .into(),
+                ));
+            }
+            if !rows::delete(&mut tx, id).await? {
+                return Err(AppError::NotFound);
+            }
+            let key_destroyed = keystore::delete_subject_key(&mut tx, id.as_uuid()).await?;
+            let details = json!({ "key_destroyed": key_destroyed });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "customer.deleted", Some(("customer", id.to_string())), details),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// How a list is asked for.

@@ -109,59 +109,66 @@ pub async fn create_tenant(app: &App, input: NewTenant) -> Result<(TenantView, M
         status: Stage::Active,
         created_at: now,
     };
-    let mut tx = app.store.begin_tenant(tenant_id).await?;
-    tenants::insert(&mut tx, &row).await.map_err(|e| {
-        if e.is_duplicate_of("slug") {
-            AppError::conflict("slug", "is already taken; choose another")
-        } else {
-            e.into()
-        }
-    })?;
-    let mut owner_role = None;
-    for builtin in BuiltinRole::ALL {
-        let role = roles::RoleRow {
-            id: RoleId::generate(),
-            name: builtin.name().into(),
-            permissions: builtin.permissions().iter().map(|p| p.name().to_string()).collect(),
-            builtin: true,
-        };
-        roles::insert(&mut tx, &role, now).await?;
-        if builtin == BuiltinRole::Owner {
-            owner_role = Some(role.id);
-        }
-    }
-    let owner_role = owner_role.ok_or_else(|| AppError::Internal("the owner role was not created".into()))?;
-    members::insert(
-        &mut tx,
-        &members::NewMember {
-            id: owner_id,
-            email: email.as_str(),
-            name: &owner_name,
-            phone: None,
-            role_id: owner_role,
-            password_hash: Some(&password_hash),
-            email_verified_at: input.owner_email_verified.then_some(now),
-        },
-        now,
-    )
-    .await?;
-    policy::record_acceptance(&mut tx, owner_id, current_policy().version, input.ip.as_deref(), now).await?;
-    steward_store::audit::start_chain(&mut tx).await?;
-    let client = crate::access::auth::ClientInfo { ip: input.ip.clone(), ..Default::default() };
-    let created = audit::by_member_id(
-        owner_id,
-        &client,
-        "tenant.created",
-        Some(("tenant", tenant_id.to_string())),
-        serde_json::json!({ "policy_version": current_policy().version, "slug": row.slug, "country": row.country, "time_zone": row.time_zone }),
-    );
-    audit::record(app, &mut tx, created).await?;
-    let verification = if input.owner_email_verified {
-        None
-    } else {
-        Some(access::auth::issue_verification(app, &mut tx, owner_id).await?)
-    };
-    tx.commit().await?;
+    let (writer_app, writer_email, writer_owner_name) = (app.clone(), email.clone(), owner_name.clone());
+    let (row, verification) = app
+        .store
+        .write(tenant_id, move |mut tx| async move {
+            let (app, email, owner_name) = (&writer_app, &writer_email, &writer_owner_name);
+            tenants::insert(&mut tx, &row).await.map_err(|e| {
+                if e.is_duplicate_of("slug") {
+                    AppError::conflict("slug", "is already taken; choose another")
+                } else {
+                    e.into()
+                }
+            })?;
+            let mut owner_role = None;
+            for builtin in BuiltinRole::ALL {
+                let role = roles::RoleRow {
+                    id: RoleId::generate(),
+                    name: builtin.name().into(),
+                    permissions: builtin.permissions().iter().map(|p| p.name().to_string()).collect(),
+                    builtin: true,
+                };
+                roles::insert(&mut tx, &role, now).await?;
+                if builtin == BuiltinRole::Owner {
+                    owner_role = Some(role.id);
+                }
+            }
+            let owner_role = owner_role.ok_or_else(|| AppError::Internal("the owner role was not created".into()))?;
+            members::insert(
+                &mut tx,
+                &members::NewMember {
+                    id: owner_id,
+                    email: email.as_str(),
+                    name: owner_name,
+                    phone: None,
+                    role_id: owner_role,
+                    password_hash: Some(&password_hash),
+                    email_verified_at: input.owner_email_verified.then_some(now),
+                },
+                now,
+            )
+            .await?;
+            policy::record_acceptance(&mut tx, owner_id, current_policy().version, input.ip.as_deref(), now).await?;
+            steward_store::audit::start_chain(&mut tx).await?;
+            let client = crate::access::auth::ClientInfo { ip: input.ip.clone(), ..Default::default() };
+            let created = audit::by_member_id(
+                owner_id,
+                &client,
+                "tenant.created",
+                Some(("tenant", tenant_id.to_string())),
+                serde_json::json!({ "policy_version": current_policy().version, "slug": row.slug, "country": row.country, "time_zone": row.time_zone }),
+            );
+            audit::record(app, &mut tx, created).await?;
+            let verification = if input.owner_email_verified {
+                None
+            } else {
+                Some(access::auth::issue_verification(app, &mut tx, owner_id).await?)
+            };
+            tx.commit().await?;
+            Ok::<_, AppError>((row, verification))
+        })
+        .await?;
 
     if let Some(link) = verification {
         crate::mail::send_in_background(
@@ -216,65 +223,70 @@ pub struct ProfileChange {
 
 pub async fn update_profile(app: &App, who: &Principal, change: ProfileChange) -> Result<TenantView, AppError> {
     who.require(Permission::TenantManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let current = tenants::current(&mut tx).await?;
-    let name = match change.name {
-        Some(name) => parse_name("name", &name, 120)?,
-        None => current.name.clone(),
-    };
-    let slug = match change.slug {
-        Some(slug) => Slug::parse("slug", &slug)?.into_string(),
-        None => current.slug.clone(),
-    };
-    let country = match change.country {
-        Some(country) => parse_country("country", &country)?,
-        None => current.country.clone(),
-    };
-    let time_zone = match change.time_zone {
-        Some(zone) => parse_time_zone("time_zone", &zone)?,
-        None => current.time_zone.clone(),
-    };
-    let gstin = match change.gstin {
-        Some(gstin) if gstin.trim().is_empty() => None,
-        Some(gstin) => Some(Gstin::parse("gstin", &gstin)?.into_string()),
-        None => current.gstin.clone(),
-    };
-    let mut changed = serde_json::Map::new();
-    if name != current.name {
-        changed.insert("name".into(), serde_json::json!("changed"));
-    }
-    for (field, old, new) in [
-        ("slug", &current.slug, &slug),
-        ("country", &current.country, &country),
-        ("time_zone", &current.time_zone, &time_zone),
-    ] {
-        if old != new {
-            changed.insert(field.into(), serde_json::json!([old, new]));
-        }
-    }
-    if gstin != current.gstin {
-        changed.insert("gstin".into(), serde_json::json!([current.gstin, gstin]));
-    }
-    if !changed.is_empty() {
-        audit::record(
-            app,
-            &mut tx,
-            audit::by(who, "tenant.profile_changed", Some(("tenant", who.tenant.to_string())), changed.into()),
-        )
-        .await?;
-    }
-    tenants::update_profile(&mut tx, &name, &slug, &country, &time_zone, gstin.as_deref(), app.now()).await.map_err(
-        |e| {
-            if e.is_duplicate_of("slug") {
-                AppError::conflict("slug", "is already taken; choose another")
-            } else {
-                e.into()
+    let (writer_app, writer_who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer_who);
+            let current = tenants::current(&mut tx).await?;
+            let name = match change.name {
+                Some(name) => parse_name("name", &name, 120)?,
+                None => current.name.clone(),
+            };
+            let slug = match change.slug {
+                Some(slug) => Slug::parse("slug", &slug)?.into_string(),
+                None => current.slug.clone(),
+            };
+            let country = match change.country {
+                Some(country) => parse_country("country", &country)?,
+                None => current.country.clone(),
+            };
+            let time_zone = match change.time_zone {
+                Some(zone) => parse_time_zone("time_zone", &zone)?,
+                None => current.time_zone.clone(),
+            };
+            let gstin = match change.gstin {
+                Some(gstin) if gstin.trim().is_empty() => None,
+                Some(gstin) => Some(Gstin::parse("gstin", &gstin)?.into_string()),
+                None => current.gstin.clone(),
+            };
+            let mut changed = serde_json::Map::new();
+            if name != current.name {
+                changed.insert("name".into(), serde_json::json!("changed"));
             }
-        },
-    )?;
-    let row = tenants::current(&mut tx).await?;
-    tx.commit().await?;
-    Ok(row.into())
+            for (field, old, new) in [
+                ("slug", &current.slug, &slug),
+                ("country", &current.country, &country),
+                ("time_zone", &current.time_zone, &time_zone),
+            ] {
+                if old != new {
+                    changed.insert(field.into(), serde_json::json!([old, new]));
+                }
+            }
+            if gstin != current.gstin {
+                changed.insert("gstin".into(), serde_json::json!([current.gstin, gstin]));
+            }
+            if !changed.is_empty() {
+                audit::record(
+                    app,
+                    &mut tx,
+                    audit::by(who, "tenant.profile_changed", Some(("tenant", who.tenant.to_string())), changed.into()),
+                )
+                .await?;
+            }
+            tenants::update_profile(&mut tx, &name, &slug, &country, &time_zone, gstin.as_deref(), app.now())
+                .await
+                .map_err(|e| {
+                    if e.is_duplicate_of("slug") {
+                        AppError::conflict("slug", "is already taken; choose another")
+                    } else {
+                        e.into()
+                    }
+                })?;
+            let row = tenants::current(&mut tx).await?;
+            tx.commit().await?;
+            Ok(row.into())
+        })
+        .await
 }
 
 /// The business name for the page header: any member may know their own business.
