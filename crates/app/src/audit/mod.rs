@@ -107,13 +107,15 @@ pub const UNAUDITED_BUILD: bool = cfg!(steward_unaudited);
 /// and the refusal stands either way.
 pub async fn record_denial(app: &App, who: &Principal, needed: &str, path: &str) {
     let event = by(who, "access.denied", None, serde_json::json!({ "needed": needed, "path": path }));
-    let result = async {
-        let mut tx = app.store.begin_tenant(who.tenant).await?;
-        record(app, &mut tx, event).await?;
-        tx.commit().await?;
-        Ok::<(), AppError>(())
-    }
-    .await;
+    let writer_app = app.clone();
+    let result = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            record(&writer_app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok::<(), AppError>(())
+        })
+        .await;
     if let Err(error) = result {
         tracing::warn!(tenant = %who.tenant, %error, "a permission denial could not be audited");
     }
@@ -350,15 +352,25 @@ pub fn checkpoint_signature_with(
 pub async fn verify(app: &App, who: &Principal) -> Result<Verification, AppError> {
     who.require(Permission::AuditRead)?;
     let outcome = verify_tenant(app, who.tenant).await?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    record(
-        app,
-        &mut tx,
-        by(who, "audit.verified", None, serde_json::json!({ "intact": outcome.intact, "checked": outcome.checked })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(outcome)
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            record(
+                app,
+                &mut tx,
+                by(
+                    who,
+                    "audit.verified",
+                    None,
+                    serde_json::json!({ "intact": outcome.intact, "checked": outcome.checked }),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(outcome)
+        })
+        .await
 }
 
 /// An event as the viewer and the API show it.
@@ -463,9 +475,14 @@ pub struct ExportedEvent {
 /// Records that the log is being exported; call once before reading batches.
 pub async fn start_export(app: &App, who: &Principal, format: &str) -> Result<(), AppError> {
     who.require(Permission::AuditRead)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    record(app, &mut tx, by(who, "audit.exported", None, serde_json::json!({ "format": format }))).await?;
-    tx.commit().await?;
+    let (writer_app, event) = (app.clone(), by(who, "audit.exported", None, serde_json::json!({ "format": format })));
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            record(&writer_app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
     // The batches read the sealed chain, this export's own event included.
     sealer::seal_now(app, who.tenant).await?;
     Ok(())

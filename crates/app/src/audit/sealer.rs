@@ -20,9 +20,14 @@ pub async fn seal_now(app: &App, tenant: TenantId) -> Result<i64, AppError> {
     }
     let mut total = 0;
     loop {
-        let mut tx = app.store.begin_tenant(tenant).await?;
-        let sealed = rows::seal(&mut tx, PASS).await?;
-        tx.commit().await?;
+        let sealed = app
+            .store
+            .write(tenant, |mut tx| async move {
+                let sealed = rows::seal(&mut tx, PASS).await?;
+                tx.commit().await?;
+                Ok::<_, AppError>(sealed)
+            })
+            .await?;
         total += sealed;
         if sealed < PASS {
             return Ok(total);

@@ -744,80 +744,84 @@ pub async fn change(
     input: &AppointmentChange,
 ) -> Result<AppointmentView, AppError> {
     who.require(Permission::BookingsManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let current = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let now = app.now_timestamp();
-    let mut changed: Vec<&str> = Vec::new();
-    let moving = input.start.is_some() || input.staff_id.is_some() || input.location_id.is_some();
-    if moving {
-        let status = current.status;
-        if !status.is_open() {
-            return Err(AppError::NotAllowed(format!(
-                "a {} appointment cannot be moved",
-                status.label().to_lowercase()
-            )));
-        }
-        let staff = match optional_id::<StaffId>("staff_id", &input.staff_id)? {
-            Some(s) => s,
-            None if input.staff_id.is_some() => {
-                return Err(AppError::invalid("staff_id", "name the staff member to move to"));
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store.write(who.tenant, move |mut tx| async move {
+        let (app, who, input) = (&writer_app, &who, &input);
+        let current = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+        let now = app.now_timestamp();
+        let mut changed: Vec<&str> = Vec::new();
+        let moving = input.start.is_some() || input.staff_id.is_some() || input.location_id.is_some();
+        if moving {
+            let status = current.status;
+            if !status.is_open() {
+                return Err(AppError::NotAllowed(format!(
+                    "a {} appointment cannot be moved",
+                    status.label().to_lowercase()
+                )));
             }
-            None => current.staff_id,
-        };
-        let location = optional_id::<LocationId>("location_id", &input.location_id)?;
-        let offer = offer(&mut tx, current.service_id, Some(staff), location).await?;
-        let tz = zone(
-            "time_zone",
-            input.time_zone.as_deref().filter(|z| !z.trim().is_empty()).unwrap_or(&current.time_zone),
-        )?;
-        let start = match &input.start {
-            Some(text) => Timestamp::from_micros(parse_start("start", text, &tz)?),
-            None => current.starts_at,
-        };
-        let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
-        let location = check_in_write(&mut tx, &placement, start, now, Some(id), None).await?;
-        let blocked = offer.timing.blocked(start.as_micros());
-        let slot = rows::Slot {
-            staff,
-            location,
-            starts_at: start,
-            ends_at: Timestamp::from_micros(offer.timing.end(start.as_micros())),
-            blocked_from: Timestamp::from_micros(blocked.from),
-            blocked_until: Timestamp::from_micros(blocked.until),
-        };
-        let moved = rows::reschedule(&mut tx, id, &slot, now).await;
-        match moved {
-            Ok(_) => {}
-            Err(StoreError::Overlap) => {
-                return Err(refused(&mut tx, &placement, Refusal::Taken, start, now).await?.into_error());
+            let staff = match optional_id::<StaffId>("staff_id", &input.staff_id)? {
+                Some(s) => s,
+                None if input.staff_id.is_some() => {
+                    return Err(AppError::invalid("staff_id", "name the staff member to move to"));
+                }
+                None => current.staff_id,
+            };
+            let location = optional_id::<LocationId>("location_id", &input.location_id)?;
+            let offer = offer(&mut tx, current.service_id, Some(staff), location).await?;
+            let tz = zone(
+                "time_zone",
+                input.time_zone.as_deref().filter(|z| !z.trim().is_empty()).unwrap_or(&current.time_zone),
+            )?;
+            let start = match &input.start {
+                Some(text) => Timestamp::from_micros(parse_start("start", text, &tz)?),
+                None => current.starts_at,
+            };
+            let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
+            let location = check_in_write(&mut tx, &placement, start, now, Some(id), None).await?;
+            let blocked = offer.timing.blocked(start.as_micros());
+            let slot = rows::Slot {
+                staff,
+                location,
+                starts_at: start,
+                ends_at: Timestamp::from_micros(offer.timing.end(start.as_micros())),
+                blocked_from: Timestamp::from_micros(blocked.from),
+                blocked_until: Timestamp::from_micros(blocked.until),
+            };
+            let moved = rows::reschedule(&mut tx, id, &slot, now).await;
+            match moved {
+                Ok(_) => {}
+                Err(StoreError::Overlap) => {
+                    return Err(refused(&mut tx, &placement, Refusal::Taken, start, now).await?.into_error());
+                }
+                Err(other) => return Err(other.into()),
             }
-            Err(other) => return Err(other.into()),
+            changed.push("start");
+            if staff != current.staff_id {
+                changed.push("staff_id");
+            }
+            if location != current.location_id {
+                changed.push("location_id");
+            }
         }
-        changed.push("start");
-        if staff != current.staff_id {
-            changed.push("staff_id");
+        if let Some(notes) = &input.notes {
+            rows::set_notes(&mut tx, id, parse_text("notes", notes, 2000)?, now).await?;
+            changed.push("notes");
         }
-        if location != current.location_id {
-            changed.push("location_id");
+        let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+        if after.starts_at != current.starts_at || after.staff_id != current.staff_id {
+            let planner = Planner::load(&mut tx).await?;
+            planner.moved(&mut tx, &about(&after), now.as_micros()).await?;
         }
-    }
-    if let Some(notes) = &input.notes {
-        rows::set_notes(&mut tx, id, parse_text("notes", notes, 2000)?, now).await?;
-        changed.push("notes");
-    }
-    let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if after.starts_at != current.starts_at || after.staff_id != current.staff_id {
-        let planner = Planner::load(&mut tx).await?;
-        planner.moved(&mut tx, &about(&after), now.as_micros()).await?;
-    }
-    let details = json!({
-        "fields": changed,
-        "start": { "old": format_instant(current.starts_at.as_micros()), "new": format_instant(after.starts_at.as_micros()) },
-    });
-    audit::record(app, &mut tx, audit::by(who, "appointment.changed", Some(("appointment", id.to_string())), details))
-        .await?;
-    tx.commit().await?;
-    Ok(view(&after))
+        let details = json!({
+            "fields": changed,
+            "start": { "old": format_instant(current.starts_at.as_micros()), "new": format_instant(after.starts_at.as_micros()) },
+        });
+        audit::record(app, &mut tx, audit::by(who, "appointment.changed", Some(("appointment", id.to_string())), details))
+            .await?;
+        tx.commit().await?;
+        Ok(view(&after))
+    })
+    .await
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -845,41 +849,46 @@ pub async fn set_status(
     if next == Status::Cancelled && reason.is_none() {
         return Err(AppError::invalid("reason", "say why the appointment is cancelled"));
     }
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let current = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let status = current.status;
-    if status == next {
-        tx.commit().await?;
-        return Ok(view(&current));
-    }
-    if !status.can_become(next) {
-        return Err(AppError::NotAllowed(format!(
-            "a {} appointment cannot become {}",
-            status.label().to_lowercase(),
-            next.label().to_lowercase()
-        )));
-    }
-    let now = app.now_timestamp();
-    if matches!(next, Status::Arrived | Status::Completed | Status::NoShow) && current.starts_at > now + DAY {
-        return Err(AppError::invalid("status", "the appointment has not happened yet"));
-    }
-    rows::set_status(&mut tx, id, next, reason, now).await?;
-    if next == Status::Completed {
-        rows::mark_visit(&mut tx, current.customer_id, current.starts_at).await?;
-    }
-    let planner = Planner::load(&mut tx).await?;
-    match next {
-        Status::Cancelled => planner.cancelled(&mut tx, &about(&current), now.as_micros()).await.map(|_| ())?,
-        Status::Completed => planner.completed(&mut tx, &about(&current), now.as_micros()).await.map(|_| ())?,
-        Status::NoShow => planner.closed(&mut tx, &about(&current), now.as_micros()).await?,
-        _ => {}
-    }
-    let action = if next == Status::Cancelled { "appointment.cancelled" } else { "appointment.status_changed" };
-    let details = json!({ "status": { "old": status.name(), "new": next.name() } });
-    audit::record(app, &mut tx, audit::by(who, action, Some(("appointment", id.to_string())), details)).await?;
-    let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    Ok(view(&after))
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            let current = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let status = current.status;
+            if status == next {
+                tx.commit().await?;
+                return Ok(view(&current));
+            }
+            if !status.can_become(next) {
+                return Err(AppError::NotAllowed(format!(
+                    "a {} appointment cannot become {}",
+                    status.label().to_lowercase(),
+                    next.label().to_lowercase()
+                )));
+            }
+            let now = app.now_timestamp();
+            if matches!(next, Status::Arrived | Status::Completed | Status::NoShow) && current.starts_at > now + DAY {
+                return Err(AppError::invalid("status", "the appointment has not happened yet"));
+            }
+            rows::set_status(&mut tx, id, next, reason, now).await?;
+            if next == Status::Completed {
+                rows::mark_visit(&mut tx, current.customer_id, current.starts_at).await?;
+            }
+            let planner = Planner::load(&mut tx).await?;
+            match next {
+                Status::Cancelled => planner.cancelled(&mut tx, &about(&current), now.as_micros()).await.map(|_| ())?,
+                Status::Completed => planner.completed(&mut tx, &about(&current), now.as_micros()).await.map(|_| ())?,
+                Status::NoShow => planner.closed(&mut tx, &about(&current), now.as_micros()).await?,
+                _ => {}
+            }
+            let action = if next == Status::Cancelled { "appointment.cancelled" } else { "appointment.status_changed" };
+            let details = json!({ "status": { "old": status.name(), "new": next.name() } });
+            audit::record(app, &mut tx, audit::by(who, action, Some(("appointment", id.to_string())), details)).await?;
+            let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            tx.commit().await?;
+            Ok(view(&after))
+        })
+        .await
 }
 
 /// What the outbox needs to know about an appointment.

@@ -28,27 +28,45 @@ pub struct FeedLink {
 pub async fn rotate(app: &App, who: &Principal, staff: StaffId) -> Result<FeedLink, AppError> {
     who.require(Permission::BookingsManage)?;
     let secret = steward_crypto::token::new_secret()?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
-    if !rows::set_feed_token(&mut tx, staff, Some(steward_crypto::token::token_hash(&secret))).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(app, &mut tx, audit::by(who, "staff.feed_rotated", Some(("staff", staff.to_string())), json!({})))
-        .await?;
-    tx.commit().await?;
-    Ok(FeedLink { url: app.link(&format!("/calendar/{}/{secret}.ics", tenant.slug)) })
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
+            if !rows::set_feed_token(&mut tx, staff, Some(steward_crypto::token::token_hash(&secret))).await? {
+                return Err(AppError::NotFound);
+            }
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "staff.feed_rotated", Some(("staff", staff.to_string())), json!({})),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(FeedLink { url: app.link(&format!("/calendar/{}/{secret}.ics", tenant.slug)) })
+        })
+        .await
 }
 
 pub async fn revoke(app: &App, who: &Principal, staff: StaffId) -> Result<(), AppError> {
     who.require(Permission::BookingsManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    if !rows::set_feed_token(&mut tx, staff, None).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(app, &mut tx, audit::by(who, "staff.feed_revoked", Some(("staff", staff.to_string())), json!({})))
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            if !rows::set_feed_token(&mut tx, staff, None).await? {
+                return Err(AppError::NotFound);
+            }
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "staff.feed_revoked", Some(("staff", staff.to_string())), json!({})),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// The feed behind a secret address: the staff member's appointments from a month ago to

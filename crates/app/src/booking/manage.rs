@@ -71,27 +71,33 @@ pub async fn cancel(app: &App, slug: &str, token: &str, client: &ClientInfo) -> 
     }
     let now = app.now_timestamp();
     let id = before.appointment.id;
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let row = rows::find(&mut tx, id).await?.ok_or(AppError::LinkInvalid)?;
-    if !row.status.is_open() {
-        return Err(AppError::NotAllowed("this appointment is already closed".into()));
-    }
-    rows::set_status(&mut tx, id, Status::Cancelled, Some("cancelled by the customer online".into()), now).await?;
-    let about = About {
-        appointment: id,
-        customer: row.customer_id,
-        service: row.service_id,
-        starts_at: row.starts_at.as_micros(),
-    };
-    Planner::load(&mut tx).await?.cancelled(&mut tx, &about, now.as_micros()).await?;
-    let details =
-        json!({ "status": { "old": row.status.name(), "new": Status::Cancelled.name() }, "by": "customer link" });
-    audit::record(
-        app,
-        &mut tx,
-        audit::by_system(client, None, "appointment.cancelled", Some(("appointment", id.to_string())), details),
-    )
+    let (writer_app, client) = (app.clone(), client.clone());
+    app.store
+        .write(tenant, move |mut tx| async move {
+        let (app, client) = (&writer_app, &client);
+        let row = rows::find(&mut tx, id).await?.ok_or(AppError::LinkInvalid)?;
+        if !row.status.is_open() {
+            return Err(AppError::NotAllowed("this appointment is already closed".into()));
+        }
+        rows::set_status(&mut tx, id, Status::Cancelled, Some("cancelled by the customer online".into()), now).await?;
+        let about = About {
+            appointment: id,
+            customer: row.customer_id,
+            service: row.service_id,
+            starts_at: row.starts_at.as_micros(),
+        };
+        Planner::load(&mut tx).await?.cancelled(&mut tx, &about, now.as_micros()).await?;
+        let details =
+            json!({ "status": { "old": row.status.name(), "new": Status::Cancelled.name() }, "by": "customer link" });
+        audit::record(
+            app,
+            &mut tx,
+            audit::by_system(client, None, "appointment.cancelled", Some(("appointment", id.to_string())), details),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    })
     .await?;
-    tx.commit().await?;
     show(app, slug, token).await
 }

@@ -142,37 +142,42 @@ pub async fn hold(
     let (tenant, ..) = tenant_of(app, slug).await?;
     let service: ServiceId = super::parse_uuid("service_id", service)?;
     let staff: StaffId = super::parse_uuid("staff_id", staff)?;
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let now_at = Timestamp::from_micros(now);
-    hold_rows::sweep(&mut tx, now_at, CONFIRMATION_DAYS * DAY).await?;
-    let offer = offer(&mut tx, service, Some(staff), None).await?;
-    let tz = zone("time_zone", &offer.default_zone())?;
-    let start = Timestamp::from_micros(steward_domain::booking::local_time::parse_start("start", start, &tz)?);
-    let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
-    let location =
-        check_in_write(&mut tx, &placement, start, now_at, None, None).await.map_err(|error| match error {
-            AppError::SlotTaken { next_free, .. } => AppError::SlotTaken {
-                message: "start: someone has just taken this time; pick another".into(),
-                next_free,
-            },
-            other => other,
-        })?;
-    let blocked = offer.timing.blocked(start.as_micros());
-    let id = HoldId(uuid::Uuid::new_v4());
-    let row = HoldRow {
-        id,
-        service_id: service,
-        staff_id: staff,
-        location_id: location,
-        starts_at: start,
-        blocked_from: Timestamp::from_micros(blocked.from),
-        blocked_until: Timestamp::from_micros(blocked.until),
-        expires_at: now_at + HOLD_MINUTES * 60_000_000,
-        appointment_id: None,
-    };
-    hold_rows::insert(&mut tx, &row, now_at).await?;
-    tx.commit().await?;
-    Ok(id)
+    let start = start.to_owned();
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let start = start.as_str();
+            let now_at = Timestamp::from_micros(now);
+            hold_rows::sweep(&mut tx, now_at, CONFIRMATION_DAYS * DAY).await?;
+            let offer = offer(&mut tx, service, Some(staff), None).await?;
+            let tz = zone("time_zone", &offer.default_zone())?;
+            let start = Timestamp::from_micros(steward_domain::booking::local_time::parse_start("start", start, &tz)?);
+            let placement = Placement { offer: &offer, staff: Some(staff), zone: tz };
+            let location =
+                check_in_write(&mut tx, &placement, start, now_at, None, None).await.map_err(|error| match error {
+                    AppError::SlotTaken { next_free, .. } => AppError::SlotTaken {
+                        message: "start: someone has just taken this time; pick another".into(),
+                        next_free,
+                    },
+                    other => other,
+                })?;
+            let blocked = offer.timing.blocked(start.as_micros());
+            let id = HoldId(uuid::Uuid::new_v4());
+            let row = HoldRow {
+                id,
+                service_id: service,
+                staff_id: staff,
+                location_id: location,
+                starts_at: start,
+                blocked_from: Timestamp::from_micros(blocked.from),
+                blocked_until: Timestamp::from_micros(blocked.until),
+                expires_at: now_at + HOLD_MINUTES * 60_000_000,
+                appointment_id: None,
+            };
+            hold_rows::insert(&mut tx, &row, now_at).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+        .await
 }
 
 /// A held slot as the form shows it, and when its appointment (if it was booked)

@@ -116,16 +116,25 @@ fn check_location(
 
 pub async fn create_location(app: &App, who: &Principal, input: &LocationInput) -> Result<LocationView, AppError> {
     who.require(Permission::TenantManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
-    let mut row = check_location(input, None, &tenant.time_zone)?;
-    row.created_at = app.now_timestamp();
-    rows::insert_location(&mut tx, &row).await.map_err(|e| duplicate_name(e, "location"))?;
-    let details = json!({ "name": row.name, "time_zone": row.time_zone });
-    audit::record(app, &mut tx, audit::by(who, "location.created", Some(("location", row.id.to_string())), details))
-        .await?;
-    tx.commit().await?;
-    Ok((&row).into())
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who, input) = (&writer_app, &who, &input);
+            let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
+            let mut row = check_location(input, None, &tenant.time_zone)?;
+            row.created_at = app.now_timestamp();
+            rows::insert_location(&mut tx, &row).await.map_err(|e| duplicate_name(e, "location"))?;
+            let details = json!({ "name": row.name, "time_zone": row.time_zone });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "location.created", Some(("location", row.id.to_string())), details),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok((&row).into())
+        })
+        .await
 }
 
 pub async fn update_location(
@@ -135,32 +144,45 @@ pub async fn update_location(
     input: &LocationInput,
 ) -> Result<LocationView, AppError> {
     who.require(Permission::TenantManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let current = rows::find_location(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let row = check_location(input, Some(&current), &current.time_zone)?;
-    rows::update_location(&mut tx, &row).await.map_err(|e| duplicate_name(e, "location"))?;
-    let details = json!({ "name": { "old": current.name, "new": row.name }, "time_zone": { "old": current.time_zone, "new": row.time_zone } });
-    audit::record(app, &mut tx, audit::by(who, "location.changed", Some(("location", id.to_string())), details))
-        .await?;
-    tx.commit().await?;
-    Ok((&row).into())
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store.write(who.tenant, move |mut tx| async move {
+        let (app, who, input) = (&writer_app, &who, &input);
+        let current = rows::find_location(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+        let row = check_location(input, Some(&current), &current.time_zone)?;
+        rows::update_location(&mut tx, &row).await.map_err(|e| duplicate_name(e, "location"))?;
+        let details = json!({ "name": { "old": current.name, "new": row.name }, "time_zone": { "old": current.time_zone, "new": row.time_zone } });
+        audit::record(app, &mut tx, audit::by(who, "location.changed", Some(("location", id.to_string())), details))
+            .await?;
+        tx.commit().await?;
+        Ok((&row).into())
+    })
+    .await
 }
 
 pub async fn delete_location(app: &App, who: &Principal, id: LocationId) -> Result<(), AppError> {
     who.require(Permission::TenantManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let current = rows::find_location(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if rows::location_in_use(&mut tx, id).await? {
-        return Err(AppError::NotAllowed(
-            "appointments were booked at this location; it stays so their history stays whole".into(),
-        ));
-    }
-    rows::delete_location(&mut tx, id).await?;
-    let details = json!({ "name": current.name });
-    audit::record(app, &mut tx, audit::by(who, "location.deleted", Some(("location", id.to_string())), details))
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            let current = rows::find_location(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            if rows::location_in_use(&mut tx, id).await? {
+                return Err(AppError::NotAllowed(
+                    "appointments were booked at this location; it stays so their history stays whole".into(),
+                ));
+            }
+            rows::delete_location(&mut tx, id).await?;
+            let details = json!({ "name": current.name });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "location.deleted", Some(("location", id.to_string())), details),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 // ---- Services ----
@@ -374,19 +396,23 @@ pub async fn service(app: &App, who: &Principal, id: ServiceId) -> Result<Servic
 pub async fn create_service(app: &App, who: &Principal, input: &ServiceInput) -> Result<ServiceView, AppError> {
     who.require(Permission::TenantManage)?;
     let row = check_service(input, None, app.now_timestamp())?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let locations = match &input.location_ids {
-        Some(ids) => check_locations(&mut tx, "location_ids", ids).await?,
-        None => rows::locations(&mut tx).await?.iter().map(|l| l.id).collect(),
-    };
-    rows::insert_service(&mut tx, &row).await.map_err(|e| duplicate_name(e, "service"))?;
-    rows::set_service_locations(&mut tx, row.id, &locations).await?;
-    let details = json!({ "name": row.name, "duration_minutes": row.duration_minutes, "price_paise": row.price_paise, "gst_rate_bp": row.gst_rate_bp });
-    audit::record(app, &mut tx, audit::by(who, "service.created", Some(("service", row.id.to_string())), details))
-        .await?;
-    let links = Links::load(&mut tx).await?;
-    tx.commit().await?;
-    Ok(service_view(&row, &links))
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store.write(who.tenant, move |mut tx| async move {
+        let (app, who, input) = (&writer_app, &who, &input);
+        let locations = match &input.location_ids {
+            Some(ids) => check_locations(&mut tx, "location_ids", ids).await?,
+            None => rows::locations(&mut tx).await?.iter().map(|l| l.id).collect(),
+        };
+        rows::insert_service(&mut tx, &row).await.map_err(|e| duplicate_name(e, "service"))?;
+        rows::set_service_locations(&mut tx, row.id, &locations).await?;
+        let details = json!({ "name": row.name, "duration_minutes": row.duration_minutes, "price_paise": row.price_paise, "gst_rate_bp": row.gst_rate_bp });
+        audit::record(app, &mut tx, audit::by(who, "service.created", Some(("service", row.id.to_string())), details))
+            .await?;
+        let links = Links::load(&mut tx).await?;
+        tx.commit().await?;
+        Ok(service_view(&row, &links))
+    })
+    .await
 }
 
 pub async fn update_service(
@@ -396,25 +422,31 @@ pub async fn update_service(
     input: &ServiceInput,
 ) -> Result<ServiceView, AppError> {
     who.require(Permission::TenantManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let current = rows::find_service(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let row = check_service(input, Some(&current), app.now_timestamp())?;
-    if let Some(ids) = &input.location_ids {
-        let locations = check_locations(&mut tx, "location_ids", ids).await?;
-        rows::set_service_locations(&mut tx, id, &locations).await?;
-    }
-    rows::update_service(&mut tx, &row).await.map_err(|e| duplicate_name(e, "service"))?;
-    let details = json!({
-        "name": { "old": current.name, "new": row.name },
-        "duration_minutes": { "old": current.duration_minutes, "new": row.duration_minutes },
-        "price_paise": { "old": current.price_paise, "new": row.price_paise },
-        "gst_rate_bp": { "old": current.gst_rate_bp, "new": row.gst_rate_bp },
-        "active": { "old": current.active, "new": row.active },
-    });
-    audit::record(app, &mut tx, audit::by(who, "service.changed", Some(("service", id.to_string())), details)).await?;
-    let links = Links::load(&mut tx).await?;
-    tx.commit().await?;
-    Ok(service_view(&row, &links))
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who, input) = (&writer_app, &who, &input);
+            let current = rows::find_service(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let row = check_service(input, Some(&current), app.now_timestamp())?;
+            if let Some(ids) = &input.location_ids {
+                let locations = check_locations(&mut tx, "location_ids", ids).await?;
+                rows::set_service_locations(&mut tx, id, &locations).await?;
+            }
+            rows::update_service(&mut tx, &row).await.map_err(|e| duplicate_name(e, "service"))?;
+            let details = json!({
+                "name": { "old": current.name, "new": row.name },
+                "duration_minutes": { "old": current.duration_minutes, "new": row.duration_minutes },
+                "price_paise": { "old": current.price_paise, "new": row.price_paise },
+                "gst_rate_bp": { "old": current.gst_rate_bp, "new": row.gst_rate_bp },
+                "active": { "old": current.active, "new": row.active },
+            });
+            audit::record(app, &mut tx, audit::by(who, "service.changed", Some(("service", id.to_string())), details))
+                .await?;
+            let links = Links::load(&mut tx).await?;
+            tx.commit().await?;
+            Ok(service_view(&row, &links))
+        })
+        .await
 }
 
 // ---- Staff ----
@@ -587,76 +619,87 @@ async fn check_member(tx: &mut TenantTx, raw: &str) -> Result<Option<MemberId>, 
 pub async fn create_staff(app: &App, who: &Principal, input: &StaffInput) -> Result<StaffView, AppError> {
     who.require(Permission::TenantManage)?;
     let name = parse_name("name", input.name.as_deref().unwrap_or_default(), MAX_NAME)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let member_id = match &input.member_id {
-        Some(raw) => check_member(&mut tx, raw).await?,
-        None => None,
-    };
-    let services = check_services(&mut tx, input.service_ids.as_deref().unwrap_or_default()).await?;
-    let now = app.now_timestamp();
-    let row = StaffRow {
-        id: StaffId::generate(),
-        name,
-        member_id,
-        active: input.active.unwrap_or(true),
-        has_feed: false,
-        busy_version: 0,
-        created_at: now,
-        updated_at: now,
-    };
-    rows::insert_staff(&mut tx, &row).await?;
-    rows::set_staff_services(&mut tx, row.id, &services).await?;
-    let details = json!({ "services": services.len(), "linked_to_member": member_id.is_some() });
-    audit::record(app, &mut tx, audit::by(who, "staff.created", Some(("staff", row.id.to_string())), details)).await?;
-    let view = load_staff(app, &mut tx, row.id).await?;
-    tx.commit().await?;
-    Ok(view)
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who, input) = (&writer_app, &who, &input);
+            let member_id = match &input.member_id {
+                Some(raw) => check_member(&mut tx, raw).await?,
+                None => None,
+            };
+            let services = check_services(&mut tx, input.service_ids.as_deref().unwrap_or_default()).await?;
+            let now = app.now_timestamp();
+            let row = StaffRow {
+                id: StaffId::generate(),
+                name,
+                member_id,
+                active: input.active.unwrap_or(true),
+                has_feed: false,
+                busy_version: 0,
+                created_at: now,
+                updated_at: now,
+            };
+            rows::insert_staff(&mut tx, &row).await?;
+            rows::set_staff_services(&mut tx, row.id, &services).await?;
+            let details = json!({ "services": services.len(), "linked_to_member": member_id.is_some() });
+            audit::record(app, &mut tx, audit::by(who, "staff.created", Some(("staff", row.id.to_string())), details))
+                .await?;
+            let view = load_staff(app, &mut tx, row.id).await?;
+            tx.commit().await?;
+            Ok(view)
+        })
+        .await
 }
 
 pub async fn update_staff(app: &App, who: &Principal, id: StaffId, input: &StaffInput) -> Result<StaffView, AppError> {
     who.require(Permission::TenantManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let current = rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let name = match &input.name {
-        Some(n) => parse_name("name", n, MAX_NAME)?,
-        None => current.name.clone(),
-    };
-    let member_id = match &input.member_id {
-        Some(raw) => check_member(&mut tx, raw).await?,
-        None => current.member_id,
-    };
-    if let Some(ids) = &input.service_ids {
-        let services = check_services(&mut tx, ids).await?;
-        rows::set_staff_services(&mut tx, id, &services).await?;
-    }
-    let row = StaffRow {
-        name,
-        member_id,
-        active: input.active.unwrap_or(current.active),
-        updated_at: app.now_timestamp(),
-        ..current
-    };
-    rows::update_staff(&mut tx, &row).await?;
-    let mut changed: Vec<&str> = Vec::new();
-    for (field, set) in [
-        ("name", input.name.is_some()),
-        ("member_id", input.member_id.is_some()),
-        ("active", input.active.is_some()),
-        ("service_ids", input.service_ids.is_some()),
-    ] {
-        if set {
-            changed.push(field);
-        }
-    }
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "staff.changed", Some(("staff", id.to_string())), json!({ "fields": changed })),
-    )
-    .await?;
-    let view = load_staff(app, &mut tx, id).await?;
-    tx.commit().await?;
-    Ok(view)
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who, input) = (&writer_app, &who, &input);
+            let current = rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let name = match &input.name {
+                Some(n) => parse_name("name", n, MAX_NAME)?,
+                None => current.name.clone(),
+            };
+            let member_id = match &input.member_id {
+                Some(raw) => check_member(&mut tx, raw).await?,
+                None => current.member_id,
+            };
+            if let Some(ids) = &input.service_ids {
+                let services = check_services(&mut tx, ids).await?;
+                rows::set_staff_services(&mut tx, id, &services).await?;
+            }
+            let row = StaffRow {
+                name,
+                member_id,
+                active: input.active.unwrap_or(current.active),
+                updated_at: app.now_timestamp(),
+                ..current
+            };
+            rows::update_staff(&mut tx, &row).await?;
+            let mut changed: Vec<&str> = Vec::new();
+            for (field, set) in [
+                ("name", input.name.is_some()),
+                ("member_id", input.member_id.is_some()),
+                ("active", input.active.is_some()),
+                ("service_ids", input.service_ids.is_some()),
+            ] {
+                if set {
+                    changed.push(field);
+                }
+            }
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "staff.changed", Some(("staff", id.to_string())), json!({ "fields": changed })),
+            )
+            .await?;
+            let view = load_staff(app, &mut tx, id).await?;
+            tx.commit().await?;
+            Ok(view)
+        })
+        .await
 }
 
 /// Replaces a staff member's weekly hours.
@@ -665,42 +708,54 @@ pub async fn set_hours(app: &App, who: &Principal, id: StaffId, week: &WeekInput
     if week.hours.len() > 7 * 12 {
         return Err(AppError::invalid("hours", "at most 12 ranges a day"));
     }
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let known = rows::locations(&mut tx).await?;
-    let mut by_day: BTreeMap<i8, Vec<(i64, i64)>> = BTreeMap::new();
-    let mut out = Vec::new();
-    for (i, h) in week.hours.iter().enumerate() {
-        let field = |name: &str| format!("hours[{i}].{name}");
-        let weekday = parse_weekday(&field("weekday"), &h.weekday)?;
-        let start = parse_minute_of_day(&field("start"), &h.start)?;
-        let end = parse_minute_of_day(&field("end"), &h.end)?;
-        let location: LocationId = parse_uuid(&field("location_id"), &h.location_id)?;
-        if !known.iter().any(|l| l.id == location) {
-            return Err(AppError::invalid(&field("location_id"), "names a location this business does not have"));
-        }
-        if end <= start {
-            return Err(AppError::invalid(&field("end"), "must be after the start"));
-        }
-        by_day.entry(weekday).or_default().push((start, end));
-        out.push(HoursRow {
-            staff_id: id,
-            weekday: weekday as i64,
-            start_minute: start,
-            end_minute: end,
-            location_id: location,
-        });
-    }
-    for (weekday, ranges) in by_day.iter_mut() {
-        check_ranges(&format!("hours.{}", WEEKDAYS[(*weekday - 1) as usize]), ranges)?;
-    }
-    rows::set_hours(&mut tx, id, &out).await?;
-    let details = json!({ "ranges": out.len() });
-    audit::record(app, &mut tx, audit::by(who, "staff.hours_changed", Some(("staff", id.to_string())), details))
-        .await?;
-    let view = load_staff(app, &mut tx, id).await?;
-    tx.commit().await?;
-    Ok(view)
+    let (writer_app, who, week) = (app.clone(), who.clone(), week.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who, week) = (&writer_app, &who, &week);
+            rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let known = rows::locations(&mut tx).await?;
+            let mut by_day: BTreeMap<i8, Vec<(i64, i64)>> = BTreeMap::new();
+            let mut out = Vec::new();
+            for (i, h) in week.hours.iter().enumerate() {
+                let field = |name: &str| format!("hours[{i}].{name}");
+                let weekday = parse_weekday(&field("weekday"), &h.weekday)?;
+                let start = parse_minute_of_day(&field("start"), &h.start)?;
+                let end = parse_minute_of_day(&field("end"), &h.end)?;
+                let location: LocationId = parse_uuid(&field("location_id"), &h.location_id)?;
+                if !known.iter().any(|l| l.id == location) {
+                    return Err(AppError::invalid(
+                        &field("location_id"),
+                        "names a location this business does not have",
+                    ));
+                }
+                if end <= start {
+                    return Err(AppError::invalid(&field("end"), "must be after the start"));
+                }
+                by_day.entry(weekday).or_default().push((start, end));
+                out.push(HoursRow {
+                    staff_id: id,
+                    weekday: weekday as i64,
+                    start_minute: start,
+                    end_minute: end,
+                    location_id: location,
+                });
+            }
+            for (weekday, ranges) in by_day.iter_mut() {
+                check_ranges(&format!("hours.{}", WEEKDAYS[(*weekday - 1) as usize]), ranges)?;
+            }
+            rows::set_hours(&mut tx, id, &out).await?;
+            let details = json!({ "ranges": out.len() });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "staff.hours_changed", Some(("staff", id.to_string())), details),
+            )
+            .await?;
+            let view = load_staff(app, &mut tx, id).await?;
+            tx.commit().await?;
+            Ok(view)
+        })
+        .await
 }
 
 /// A date whose hours replace the weekly ones.
@@ -733,30 +788,39 @@ pub async fn set_override(
     if input.ranges.len() > 12 {
         return Err(AppError::invalid("ranges", "at most 12 ranges a day"));
     }
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let known = rows::locations(&mut tx).await?;
-    let mut ranges = Vec::new();
-    for (i, r) in input.ranges.iter().enumerate() {
-        let field = |name: &str| format!("ranges[{i}].{name}");
-        let start = parse_minute_of_day(&field("start"), &r.start)?;
-        let end = parse_minute_of_day(&field("end"), &r.end)?;
-        let location: LocationId = parse_uuid(&field("location_id"), &r.location_id)?;
-        if !known.iter().any(|l| l.id == location) {
-            return Err(AppError::invalid(&field("location_id"), "names a location this business does not have"));
-        }
-        ranges.push((location, start, end));
-    }
-    let mut plain: Vec<(i64, i64)> = ranges.iter().map(|(_, s, e)| (*s, *e)).collect();
-    check_ranges("ranges", &mut plain)?;
-    ranges.sort_by_key(|(_, s, _)| *s);
-    let text = date.to_string();
-    rows::set_override(&mut tx, id, &text, if input.remove { None } else { Some(&ranges) }).await?;
-    let details = json!({ "date": text, "ranges": ranges.len(), "removed": input.remove });
-    audit::record(app, &mut tx, audit::by(who, "staff.override_set", Some(("staff", id.to_string())), details)).await?;
-    let view = load_staff(app, &mut tx, id).await?;
-    tx.commit().await?;
-    Ok(view)
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who, input) = (&writer_app, &who, &input);
+            rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let known = rows::locations(&mut tx).await?;
+            let mut ranges = Vec::new();
+            for (i, r) in input.ranges.iter().enumerate() {
+                let field = |name: &str| format!("ranges[{i}].{name}");
+                let start = parse_minute_of_day(&field("start"), &r.start)?;
+                let end = parse_minute_of_day(&field("end"), &r.end)?;
+                let location: LocationId = parse_uuid(&field("location_id"), &r.location_id)?;
+                if !known.iter().any(|l| l.id == location) {
+                    return Err(AppError::invalid(
+                        &field("location_id"),
+                        "names a location this business does not have",
+                    ));
+                }
+                ranges.push((location, start, end));
+            }
+            let mut plain: Vec<(i64, i64)> = ranges.iter().map(|(_, s, e)| (*s, *e)).collect();
+            check_ranges("ranges", &mut plain)?;
+            ranges.sort_by_key(|(_, s, _)| *s);
+            let text = date.to_string();
+            rows::set_override(&mut tx, id, &text, if input.remove { None } else { Some(&ranges) }).await?;
+            let details = json!({ "date": text, "ranges": ranges.len(), "removed": input.remove });
+            audit::record(app, &mut tx, audit::by(who, "staff.override_set", Some(("staff", id.to_string())), details))
+                .await?;
+            let view = load_staff(app, &mut tx, id).await?;
+            tx.commit().await?;
+            Ok(view)
+        })
+        .await
 }
 
 // ---- Time off ----
@@ -811,44 +875,53 @@ pub async fn add_time_off(
     input: &TimeOffInput,
 ) -> Result<TimeOffView, AppError> {
     who.require(Permission::BookingsManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
-    let tz = zone("time_zone", input.time_zone.as_deref().unwrap_or(&tenant.time_zone))?;
-    let starts_at = Timestamp::from_micros(parse_start("starts_at", &input.starts_at, &tz)?);
-    let ends_at = Timestamp::from_micros(parse_start("ends_at", &input.ends_at, &tz)?);
-    if ends_at <= starts_at {
-        return Err(AppError::invalid("ends_at", "must be after starts_at"));
-    }
-    if ends_at - starts_at > 366 * 24 * 3_600_000_000 {
-        return Err(AppError::invalid("ends_at", "time off can be at most a year at a time"));
-    }
-    let reason = match &input.reason {
-        Some(r) => parse_text("reason", r, 200)?,
-        None => None,
-    };
-    let row = TimeOffRow { id: TimeOffId::generate(), staff_id: id, starts_at, ends_at, reason };
-    rows::insert_time_off(&mut tx, &row, app.now_timestamp()).await?;
-    let details =
-        json!({ "starts_at": format_instant(starts_at.as_micros()), "ends_at": format_instant(ends_at.as_micros()) });
-    audit::record(app, &mut tx, audit::by(who, "staff.time_off_added", Some(("staff", id.to_string())), details))
-        .await?;
-    tx.commit().await?;
-    Ok(time_off_view(&row, &tz))
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store.write(who.tenant, move |mut tx| async move {
+        let (app, who, input) = (&writer_app, &who, &input);
+        rows::find_staff(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+        let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
+        let tz = zone("time_zone", input.time_zone.as_deref().unwrap_or(&tenant.time_zone))?;
+        let starts_at = Timestamp::from_micros(parse_start("starts_at", &input.starts_at, &tz)?);
+        let ends_at = Timestamp::from_micros(parse_start("ends_at", &input.ends_at, &tz)?);
+        if ends_at <= starts_at {
+            return Err(AppError::invalid("ends_at", "must be after starts_at"));
+        }
+        if ends_at - starts_at > 366 * 24 * 3_600_000_000 {
+            return Err(AppError::invalid("ends_at", "time off can be at most a year at a time"));
+        }
+        let reason = match &input.reason {
+            Some(r) => parse_text("reason", r, 200)?,
+            None => None,
+        };
+        let row = TimeOffRow { id: TimeOffId::generate(), staff_id: id, starts_at, ends_at, reason };
+        rows::insert_time_off(&mut tx, &row, app.now_timestamp()).await?;
+        let details =
+            json!({ "starts_at": format_instant(starts_at.as_micros()), "ends_at": format_instant(ends_at.as_micros()) });
+        audit::record(app, &mut tx, audit::by(who, "staff.time_off_added", Some(("staff", id.to_string())), details))
+            .await?;
+        tx.commit().await?;
+        Ok(time_off_view(&row, &tz))
+    })
+    .await
 }
 
 pub async fn remove_time_off(app: &App, who: &Principal, staff: StaffId, id: TimeOffId) -> Result<(), AppError> {
     who.require(Permission::BookingsManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    if !rows::delete_time_off(&mut tx, staff, id).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "staff.time_off_removed", Some(("staff", staff.to_string())), json!({})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            if !rows::delete_time_off(&mut tx, staff, id).await? {
+                return Err(AppError::NotFound);
+            }
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "staff.time_off_removed", Some(("staff", staff.to_string())), json!({})),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }

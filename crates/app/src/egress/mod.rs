@@ -219,13 +219,15 @@ pub async fn execute(
 
 /// Writes a call's outcome on its record; a failure here is logged, never fatal to the call.
 pub async fn finish(app: &App, tenant: TenantId, id: Uuid, outcome: &str) {
-    let result = async {
-        let mut tx = app.store.begin_tenant(tenant).await?;
-        rows::set_outcome(&mut tx, id, outcome).await?;
-        tx.commit().await?;
-        Ok::<(), AppError>(())
-    }
-    .await;
+    let outcome = outcome.to_owned();
+    let result = app
+        .store
+        .write(tenant, move |mut tx| async move {
+            rows::set_outcome(&mut tx, id, &outcome).await?;
+            tx.commit().await?;
+            Ok::<(), AppError>(())
+        })
+        .await;
     if let Err(error) = result {
         tracing::warn!(%error, "an egress record's outcome could not be written");
     }
@@ -251,10 +253,15 @@ fn record(app: &App, call: Call<'_>, id: Uuid, host: &str, outcome: String) -> E
 }
 
 async fn write(app: &App, call: Call<'_>, id: Uuid, host: &str, outcome: String) -> Result<(), AppError> {
-    let mut tx = app.store.begin_tenant(call.tenant).await?;
-    rows::insert(&mut tx, &record(app, call, id, host, outcome)).await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, row) = (app.clone(), record(app, call, id, host, outcome));
+    app.store
+        .write(call.tenant, move |mut tx| async move {
+            // Stamped when the record is written, not when it was built.
+            rows::insert(&mut tx, &EgressRow { at: writer_app.now(), ..row }).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -67,14 +67,21 @@ pub async fn twilio_status(
     signature: Option<&str>,
 ) -> Result<(), AppError> {
     let tenant = tenant_of(app, slug).await?;
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    check_twilio(app, &mut tx, url, params, signature).await?;
-    let sid = param(params, "MessageSid").ok_or_else(|| AppError::invalid("MessageSid", "is required"))?;
-    let word = param(params, "MessageStatus").ok_or_else(|| AppError::invalid("MessageStatus", "is required"))?;
-    let error = param(params, "ErrorCode").map(|code| format!("sms: Twilio error {code}"));
-    report(&mut tx, sid, word, error, app.now()).await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, url, params, signature) =
+        (app.clone(), url.to_owned(), params.to_vec(), signature.map(str::to_owned));
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let (app, url, params, signature) = (&writer_app, url.as_str(), params.as_slice(), signature.as_deref());
+            check_twilio(app, &mut tx, url, params, signature).await?;
+            let sid = param(params, "MessageSid").ok_or_else(|| AppError::invalid("MessageSid", "is required"))?;
+            let word =
+                param(params, "MessageStatus").ok_or_else(|| AppError::invalid("MessageStatus", "is required"))?;
+            let error = param(params, "ErrorCode").map(|code| format!("sms: Twilio error {code}"));
+            report(&mut tx, sid, word, error, app.now()).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 async fn check_twilio(
@@ -102,13 +109,20 @@ pub async fn twilio_inbound(
     signature: Option<&str>,
 ) -> Result<usize, AppError> {
     let tenant = tenant_of(app, slug).await?;
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    check_twilio(app, &mut tx, url, params, signature).await?;
-    let from = param(params, "From").unwrap_or_default();
-    let body = param(params, "Body").unwrap_or_default();
-    let withdrawn = if is_opt_out(body) { opt_out(app, &mut tx, Channel::Sms, from, "sms_stop").await? } else { 0 };
-    tx.commit().await?;
-    Ok(withdrawn)
+    let (writer_app, url, params, signature) =
+        (app.clone(), url.to_owned(), params.to_vec(), signature.map(str::to_owned));
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let (app, url, params, signature) = (&writer_app, url.as_str(), params.as_slice(), signature.as_deref());
+            check_twilio(app, &mut tx, url, params, signature).await?;
+            let from = param(params, "From").unwrap_or_default();
+            let body = param(params, "Body").unwrap_or_default();
+            let withdrawn =
+                if is_opt_out(body) { opt_out(app, &mut tx, Channel::Sms, from, "sms_stop").await? } else { 0 };
+            tx.commit().await?;
+            Ok(withdrawn)
+        })
+        .await
 }
 
 /// Meta's webhook subscription check: echoes the challenge when the token is the one the
@@ -192,44 +206,48 @@ struct Button {
 /// Meta's webhook notification: delivery statuses and incoming messages.
 pub async fn whatsapp_events(app: &App, slug: &str, body: &[u8], signature: Option<&str>) -> Result<(), AppError> {
     let tenant = tenant_of(app, slug).await?;
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let secret = callback_secret(app, &mut tx, Channel::Whatsapp).await?.ok_or(AppError::NotFound)?;
-    if !signature.is_some_and(|header| webhook::verify_hub_signature_256(&secret, body, header)) {
-        tracing::warn!(provider = "whatsapp", "a webhook with a missing or wrong signature was refused");
-        return Err(AppError::BadSignature);
-    }
-    let notification: Notification = serde_json::from_slice(body)
-        .map_err(|e| AppError::invalid("body", &format!("is not a WhatsApp notification: {e}")))?;
-    let now = app.now();
-    for change in notification.entry.iter().flat_map(|e| &e.changes) {
-        for status in &change.value.statuses {
-            let error = status
-                .errors
-                .first()
-                .map(|e| format!("whatsapp: {} (code {})", e.title.clone().unwrap_or_default(), e.code.unwrap_or(0)));
-            report(&mut tx, &status.id, &status.status, error, now).await?;
-        }
-        for inbound in &change.value.messages {
-            let words = inbound
-                .text
-                .as_ref()
-                .map(|t| t.body.as_str())
-                .or(inbound.button.as_ref().map(|b| b.text.as_str()))
-                .unwrap_or_default();
-            if is_opt_out(words) {
-                opt_out(
-                    app,
-                    &mut tx,
-                    Channel::Whatsapp,
-                    &format!("+{}", inbound.from.trim_start_matches('+')),
-                    "whatsapp_opt_out",
-                )
-                .await?;
+    let (writer_app, body, signature) = (app.clone(), body.to_vec(), signature.map(str::to_owned));
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let (app, body, signature) = (&writer_app, body.as_slice(), signature.as_deref());
+            let secret = callback_secret(app, &mut tx, Channel::Whatsapp).await?.ok_or(AppError::NotFound)?;
+            if !signature.is_some_and(|header| webhook::verify_hub_signature_256(&secret, body, header)) {
+                tracing::warn!(provider = "whatsapp", "a webhook with a missing or wrong signature was refused");
+                return Err(AppError::BadSignature);
             }
-        }
-    }
-    tx.commit().await?;
-    Ok(())
+            let notification: Notification = serde_json::from_slice(body)
+                .map_err(|e| AppError::invalid("body", &format!("is not a WhatsApp notification: {e}")))?;
+            let now = app.now();
+            for change in notification.entry.iter().flat_map(|e| &e.changes) {
+                for status in &change.value.statuses {
+                    let error = status.errors.first().map(|e| {
+                        format!("whatsapp: {} (code {})", e.title.clone().unwrap_or_default(), e.code.unwrap_or(0))
+                    });
+                    report(&mut tx, &status.id, &status.status, error, now).await?;
+                }
+                for inbound in &change.value.messages {
+                    let words = inbound
+                        .text
+                        .as_ref()
+                        .map(|t| t.body.as_str())
+                        .or(inbound.button.as_ref().map(|b| b.text.as_str()))
+                        .unwrap_or_default();
+                    if is_opt_out(words) {
+                        opt_out(
+                            app,
+                            &mut tx,
+                            Channel::Whatsapp,
+                            &format!("+{}", inbound.from.trim_start_matches('+')),
+                            "whatsapp_opt_out",
+                        )
+                        .await?;
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// Withdraws reminder and marketing consent on `channel` for every customer with this

@@ -106,17 +106,26 @@ pub async fn recent(app: &App, who: &Principal, status: Option<&str>) -> Result<
 /// Sends a failed message again, from its channel onwards.
 pub async fn retry(app: &App, who: &Principal, id: uuid::Uuid) -> Result<MessageView, AppError> {
     who.require(Permission::BookingsManage)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let found = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if !rows::retry(&mut tx, id, app.now()).await? {
-        return Err(AppError::NotAllowed(format!(
-            "only a failed message can be sent again; this one is {}",
-            found.status.name()
-        )));
-    }
-    audit::record(app, &mut tx, audit::by(who, "message.retried", Some(("message", id.to_string())), json!({})))
-        .await?;
-    let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    Ok(view(&after))
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            let found = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            if !rows::retry(&mut tx, id, app.now()).await? {
+                return Err(AppError::NotAllowed(format!(
+                    "only a failed message can be sent again; this one is {}",
+                    found.status.name()
+                )));
+            }
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "message.retried", Some(("message", id.to_string())), json!({})),
+            )
+            .await?;
+            let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            tx.commit().await?;
+            Ok(view(&after))
+        })
+        .await
 }

@@ -135,34 +135,39 @@ fn check_rules(input: &RulesInput) -> Result<Rules, AppError> {
 pub async fn save_rules(app: &App, who: &Principal, input: &RulesInput) -> Result<RulesInput, AppError> {
     who.require(Permission::TenantManage)?;
     let rules = check_rules(input)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    for service in &rules.services {
-        steward_store::booking::setup::find_service(&mut tx, steward_domain::ids::ServiceId(*service))
-            .await?
-            .ok_or_else(|| AppError::invalid("services", &format!("there is no service {service}")))?;
-    }
-    let before = RulesInput::of(&self::rules(&mut tx).await?);
-    let row = SettingsRow {
-        reminder_minutes: rules.reminder_minutes.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(","),
-        channel_order: rules.channel_order.iter().map(|c| c.name()).collect::<Vec<_>>().join(","),
-        quiet_from: rules.quiet_from,
-        quiet_until: rules.quiet_until,
-        services: rules.services.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
-        send_confirmation: rules.send_confirmation,
-        send_changes: rules.send_changes,
-        follow_up_minutes: rules.follow_up_minutes,
-        language: rules.language.to_string(),
-    };
-    rows::save(&mut tx, &row, Some(who.member.as_uuid()), app.now()).await?;
-    let after = RulesInput::of(&rules);
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "messaging.rules_changed", None, json!({ "old": before, "new": after })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            for service in &rules.services {
+                steward_store::booking::setup::find_service(&mut tx, steward_domain::ids::ServiceId(*service))
+                    .await?
+                    .ok_or_else(|| AppError::invalid("services", &format!("there is no service {service}")))?;
+            }
+            let before = RulesInput::of(&self::rules(&mut tx).await?);
+            let row = SettingsRow {
+                reminder_minutes: rules.reminder_minutes.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(","),
+                channel_order: rules.channel_order.iter().map(|c| c.name()).collect::<Vec<_>>().join(","),
+                quiet_from: rules.quiet_from,
+                quiet_until: rules.quiet_until,
+                services: rules.services.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
+                send_confirmation: rules.send_confirmation,
+                send_changes: rules.send_changes,
+                follow_up_minutes: rules.follow_up_minutes,
+                language: rules.language.to_string(),
+            };
+            rows::save(&mut tx, &row, Some(who.member.as_uuid()), app.now()).await?;
+            let after = RulesInput::of(&rules);
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "messaging.rules_changed", None, json!({ "old": before, "new": after })),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(after)
+        })
+        .await
 }
 
 /// A provider account to connect. SMS: Twilio's account SID, auth token and sending
@@ -312,39 +317,54 @@ pub async fn connect(app: &App, who: &Principal, input: &ChannelInput) -> Result
         verify_token,
         updated_at: app.now(),
     };
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    rows::save_channel(&mut tx, &row, Some(who.member.as_uuid())).await?;
-    let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(
-            who,
-            "messaging.channel_connected",
-            Some(("channel", name.to_string())),
-            json!({ "fields": ["account", "sender", "secret"] }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(view(app, &tenant.slug, &row))
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            rows::save_channel(&mut tx, &row, Some(who.member.as_uuid())).await?;
+            let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(
+                    who,
+                    "messaging.channel_connected",
+                    Some(("channel", name.to_string())),
+                    json!({ "fields": ["account", "sender", "secret"] }),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(view(app, &tenant.slug, &row))
+        })
+        .await
 }
 
 pub async fn disconnect(app: &App, who: &Principal, channel: &str) -> Result<(), AppError> {
     who.require(Permission::TenantManage)?;
     let channel = Channel::parse("channel", channel)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    if !rows::remove_channel(&mut tx, channel.name()).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "messaging.channel_disconnected", Some(("channel", channel.name().to_string())), json!({})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            if !rows::remove_channel(&mut tx, channel.name()).await? {
+                return Err(AppError::NotFound);
+            }
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(
+                    who,
+                    "messaging.channel_disconnected",
+                    Some(("channel", channel.name().to_string())),
+                    json!({}),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// A connected account with its secrets opened, for sending and checking callbacks.
@@ -524,38 +544,43 @@ pub async fn save_template(app: &App, who: &Principal, input: &TemplateInput) ->
         Some(name) => parse_whatsapp_template("whatsapp_template", name)?,
         None => default_whatsapp_template(kind),
     };
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let row = TemplateRow {
-        kind: kind.name().into(),
-        language: language.into(),
-        body: template.body.clone(),
-        whatsapp_template: whatsapp_template.clone(),
-        updated_at: app.now(),
-    };
-    rows::save_template(&mut tx, &row, Some(who.member.as_uuid())).await?;
-    let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(
-            who,
-            "messaging.template_changed",
-            Some(("template", format!("{}:{language}", kind.name()))),
-            json!({ "new": { "body": &template.body, "whatsapp_template": &whatsapp_template } }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    let preview = template.render(&sample_fields(&tenant.name, app, &tenant.slug));
-    Ok(TemplateView {
-        kind,
-        kind_label: kind.label(),
-        language,
-        body: template.body,
-        whatsapp_template,
-        custom: true,
-        preview,
-    })
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            let row = TemplateRow {
+                kind: kind.name().into(),
+                language: language.into(),
+                body: template.body.clone(),
+                whatsapp_template: whatsapp_template.clone(),
+                updated_at: app.now(),
+            };
+            rows::save_template(&mut tx, &row, Some(who.member.as_uuid())).await?;
+            let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(
+                    who,
+                    "messaging.template_changed",
+                    Some(("template", format!("{}:{language}", kind.name()))),
+                    json!({ "new": { "body": &template.body, "whatsapp_template": &whatsapp_template } }),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            let preview = template.render(&sample_fields(&tenant.name, app, &tenant.slug));
+            Ok(TemplateView {
+                kind,
+                kind_label: kind.label(),
+                language,
+                body: template.body,
+                whatsapp_template,
+                custom: true,
+                preview,
+            })
+        })
+        .await
 }
 
 /// Everything the settings page shows.

@@ -40,13 +40,15 @@ pub fn record_page_view(app: &App, who: &Principal, route: &'static str) {
         who.origin.user_agent.as_deref(),
     );
     tokio::spawn(async move {
-        let result = async {
-            let mut tx = app.store.begin_tenant(tenant).await?;
-            rows::insert(&mut tx, &usage, app.now()).await?;
-            tx.commit().await?;
-            Ok::<(), AppError>(())
-        }
-        .await;
+        let writer_app = app.clone();
+        let result = app
+            .store
+            .write(tenant, move |mut tx| async move {
+                rows::insert(&mut tx, &usage, writer_app.now()).await?;
+                tx.commit().await?;
+                Ok::<(), AppError>(())
+            })
+            .await;
         if let Err(error) = result {
             tracing::warn!(%tenant, %error, "a page view was not counted");
         }
