@@ -98,37 +98,54 @@ pub(crate) async fn tenant_key(app: &App, tenant: TenantId) -> Result<Key, AppEr
     if let Some(key) = app.keys.cached(tenant) {
         return Ok(key);
     }
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    if keystore::tenant_key(&mut tx).await?.is_none() {
-        let fresh = random_bytes::<32>()?;
-        let wrapping = app.master_key.derive(TENANT_KEY_WRAP);
-        let wrapped = seal(wrapping.expose_secret(), &tenant_context(tenant), &fresh)?;
-        let master_key_id = app.master_key.fingerprint();
-        keystore::insert_tenant_key(
-            &mut tx,
-            &WrappedKey { key_version: KEY_VERSION, wrapped },
-            &master_key_id,
-            app.now(),
-        )
-        .await?;
-    }
-    let key = tenant_key_in(app, &mut tx).await?.ok_or(AppError::Internal("tenant key missing after insert".into()))?;
-    tx.commit().await?;
-    Ok(key)
+    let writer_app = app.clone();
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let app = &writer_app;
+            if keystore::tenant_key(&mut tx).await?.is_none() {
+                let fresh = random_bytes::<32>()?;
+                let wrapping = app.master_key.derive(TENANT_KEY_WRAP);
+                let wrapped = seal(wrapping.expose_secret(), &tenant_context(tenant), &fresh)?;
+                let master_key_id = app.master_key.fingerprint();
+                keystore::insert_tenant_key(
+                    &mut tx,
+                    &WrappedKey { key_version: KEY_VERSION, wrapped },
+                    &master_key_id,
+                    app.now(),
+                )
+                .await?;
+            }
+            let key = tenant_key_in(app, &mut tx)
+                .await?
+                .ok_or(AppError::Internal("tenant key missing after insert".into()))?;
+            tx.commit().await?;
+            Ok(key)
+        })
+        .await
 }
 
 /// Makes sure the subject has a key, committing a new one in its own transaction.
 pub async fn ensure_subject_key(app: &App, tenant: TenantId, subject: Uuid) -> Result<(), AppError> {
     let tenant_key = tenant_key(app, tenant).await?;
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    if keystore::subject_key(&mut tx, subject).await?.is_none() {
-        let fresh = random_bytes::<32>()?;
-        let wrapped = seal(tenant_key.expose_secret(), &subject_context(tenant, subject), &fresh)?;
-        keystore::insert_subject_key(&mut tx, subject, &WrappedKey { key_version: KEY_VERSION, wrapped }, app.now())
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    let writer_app = app.clone();
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let app = &writer_app;
+            if keystore::subject_key(&mut tx, subject).await?.is_none() {
+                let fresh = random_bytes::<32>()?;
+                let wrapped = seal(tenant_key.expose_secret(), &subject_context(tenant, subject), &fresh)?;
+                keystore::insert_subject_key(
+                    &mut tx,
+                    subject,
+                    &WrappedKey { key_version: KEY_VERSION, wrapped },
+                    app.now(),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        })
+        .await
 }
 
 /// The subject's key inside the caller's transaction, or `None` if it was destroyed or

@@ -100,14 +100,19 @@ pub async fn export(app: &App, tenant: TenantId, customer: CustomerId) -> Result
     for (table, objects) in tables {
         records.insert(table.to_string(), Json::Array(objects));
     }
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let event = Actor::Operator.event(
-        "privacy.person_exported",
-        Some(("customer", customer.as_uuid().to_string())),
-        json!({ "by": "operator" }),
-    );
-    audit::record(app, &mut tx, event).await?;
-    tx.commit().await?;
+    let writer_app = app.clone();
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let event = Actor::Operator.event(
+                "privacy.person_exported",
+                Some(("customer", customer.as_uuid().to_string())),
+                json!({ "by": "operator" }),
+            );
+            audit::record(&writer_app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
     Ok(json!({ "business": business, "customer_id": customer, "made_at": made_at, "records": records }))
 }
 
@@ -142,21 +147,28 @@ pub async fn erase(
         return Ok(report);
     }
     let now = app.now();
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    if customer_rows::find(&mut tx, customer).await?.is_none() {
-        return Err(AppError::NotFound);
-    }
-    let report = person::erase_in(&mut tx, person, keep_appointments, now).await?;
-    let details = json!({ "kind": "erasure", "rows": report.done.iter().map(|(_, _, n)| n).sum::<u64>(),
-                          "key_destroyed": report.key_destroyed, "appointments_kept_anonymized": keep_appointments,
-                          "reason": reason });
-    audit::record(
-        app,
-        &mut tx,
-        Actor::Operator.event("privacy.person_erased", Some(("customer", person.to_string())), details),
-    )
-    .await?;
-    tx.commit().await?;
+    let (writer_app, reason) = (app.clone(), reason.to_string());
+    let report = app
+        .store
+        .write(tenant, move |mut tx| async move {
+            if customer_rows::find(&mut tx, customer).await?.is_none() {
+                return Err(AppError::NotFound);
+            }
+            let report = person::erase_in(&mut tx, person, keep_appointments, now).await?;
+            let details = json!({ "kind": "erasure", "rows": report.done.iter().map(|(_, _, n)| n).sum::<u64>(),
+                                  "key_destroyed": report.key_destroyed,
+                                  "appointments_kept_anonymized": keep_appointments, "reason": reason });
+            audit::record(
+                &writer_app,
+                &mut tx,
+                Actor::Operator.event("privacy.person_erased", Some(("customer", person.to_string())), details),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(report)
+        })
+        .await?;
+    // Only once the erasure is committed: the logs are emptied of what it erased.
     person::scrub_files(app).await;
     Ok(report)
 }

@@ -98,15 +98,20 @@ async fn access_archive(app: &App, tenant: TenantId, request: Uuid) -> Result<Ve
 pub async fn archive_for(app: &App, who: &Principal, request: Uuid) -> Result<Vec<u8>, AppError> {
     who.require(Permission::PrivacyManage)?;
     let bytes = access_archive(app, who.tenant, request).await?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let details = json!({ "format": "zip" });
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "privacy_request.exported", Some(("privacy_request", request.to_string())), details),
-    )
-    .await?;
-    tx.commit().await?;
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let details = json!({ "format": "zip" });
+            audit::record(
+                &writer_app,
+                &mut tx,
+                audit::by(&who, "privacy_request.exported", Some(("privacy_request", request.to_string())), details),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
     Ok(bytes)
 }
 
@@ -129,45 +134,60 @@ fn link_signature(app: &App, tenant: TenantId, request: Uuid, expires: i64) -> S
 pub async fn answer_access(app: &App, who: &Principal, request: Uuid) -> Result<RequestView, AppError> {
     who.require(Permission::PrivacyManage)?;
     let now = app.now();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let row = open_request(&mut tx, request).await?;
-    if row.kind != RequestKind::Access {
-        return Err(AppError::NotAllowed(format!("this is a request for {}, not access", row.kind.name())));
-    }
-    let person = row.customer_id.ok_or(AppError::NotFound)?;
-    let customer = customer_rows::find(&mut tx, CustomerId(person))
-        .await?
-        .ok_or_else(|| AppError::NotAllowed("this customer no longer exists; close the request instead".into()))?;
-    let mut found = Vec::new();
-    for table in PERSON_TABLES {
-        found.push(json!({ "table": table.table, "rows": rows::count(&mut tx, table, person).await? }));
-    }
-    let expires = now + LINK_DAYS * crate::clock::MICROS_PER_DAY;
-    let tenant = tenants::current(&mut tx).await?;
-    let link = app.link(&format!(
-        "/p/{}/exports/{}.{}.{}",
-        tenant.slug,
-        request.simple(),
-        expires,
-        link_signature(app, who.tenant, request, expires)
-    ));
-    let report = json!({ "outcome": "done", "found": found, "link_expires_at": crate::clock::format_instant(expires),
-                         "mailed": customer.email.is_some() });
-    request_rows::close(&mut tx, request, RequestStatus::Done, Some(who.member.as_uuid()), &report.to_string(), now)
+    let (writer_app, writer) = (app.clone(), who.clone());
+    let (email, tenant, link) = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer);
+            let row = open_request(&mut tx, request).await?;
+            if row.kind != RequestKind::Access {
+                return Err(AppError::NotAllowed(format!("this is a request for {}, not access", row.kind.name())));
+            }
+            let person = row.customer_id.ok_or(AppError::NotFound)?;
+            let customer = customer_rows::find(&mut tx, CustomerId(person)).await?.ok_or_else(|| {
+                AppError::NotAllowed("this customer no longer exists; close the request instead".into())
+            })?;
+            let mut found = Vec::new();
+            for table in PERSON_TABLES {
+                found.push(json!({ "table": table.table, "rows": rows::count(&mut tx, table, person).await? }));
+            }
+            let expires = now + LINK_DAYS * crate::clock::MICROS_PER_DAY;
+            let tenant = tenants::current(&mut tx).await?;
+            let link = app.link(&format!(
+                "/p/{}/exports/{}.{}.{}",
+                tenant.slug,
+                request.simple(),
+                expires,
+                link_signature(app, who.tenant, request, expires)
+            ));
+            let report = json!({ "outcome": "done", "found": found,
+                                 "link_expires_at": crate::clock::format_instant(expires),
+                                 "mailed": customer.email.is_some() });
+            request_rows::close(
+                &mut tx,
+                request,
+                RequestStatus::Done,
+                Some(who.member.as_uuid()),
+                &report.to_string(),
+                now,
+            )
+            .await?;
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(
+                    who,
+                    "privacy_request.answered",
+                    Some(("privacy_request", request.to_string())),
+                    json!({ "kind": "access" }),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok((customer.email, tenant, link))
+        })
         .await?;
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(
-            who,
-            "privacy_request.answered",
-            Some(("privacy_request", request.to_string())),
-            json!({ "kind": "access" }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    if let Some(email) = customer.email {
+    if let Some(email) = email {
         crate::mail::send_carrying(
             app,
             who.tenant,
@@ -254,25 +274,41 @@ pub async fn erase(
 ) -> Result<ErasureReport, AppError> {
     who.require(Permission::PrivacyManage)?;
     let now = app.now();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let row = open_request(&mut tx, request).await?;
-    if row.kind != RequestKind::Erasure {
-        return Err(AppError::NotAllowed(format!("this is a request for {}, not erasure", row.kind.name())));
-    }
-    let person = row.customer_id.ok_or(AppError::NotFound)?;
-    let report = erase_in(&mut tx, person, keep_appointments, now).await?;
-    let stored = json!({ "outcome": "done", "erasure": &report });
-    request_rows::close(&mut tx, request, RequestStatus::Done, Some(who.member.as_uuid()), &stored.to_string(), now)
+    let (writer_app, writer) = (app.clone(), who.clone());
+    let report = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer);
+            let row = open_request(&mut tx, request).await?;
+            if row.kind != RequestKind::Erasure {
+                return Err(AppError::NotAllowed(format!("this is a request for {}, not erasure", row.kind.name())));
+            }
+            let person = row.customer_id.ok_or(AppError::NotFound)?;
+            let report = erase_in(&mut tx, person, keep_appointments, now).await?;
+            let stored = json!({ "outcome": "done", "erasure": &report });
+            request_rows::close(
+                &mut tx,
+                request,
+                RequestStatus::Done,
+                Some(who.member.as_uuid()),
+                &stored.to_string(),
+                now,
+            )
+            .await?;
+            let details = json!({ "kind": "erasure", "rows": report.done.iter().map(|(_, _, n)| n).sum::<u64>(),
+                                  "key_destroyed": report.key_destroyed,
+                                  "appointments_kept_anonymized": keep_appointments });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "privacy_request.erased", Some(("privacy_request", request.to_string())), details),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(report)
+        })
         .await?;
-    let details = json!({ "kind": "erasure", "rows": report.done.iter().map(|(_, _, n)| n).sum::<u64>(),
-                          "key_destroyed": report.key_destroyed, "appointments_kept_anonymized": keep_appointments });
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "privacy_request.erased", Some(("privacy_request", request.to_string())), details),
-    )
-    .await?;
-    tx.commit().await?;
+    // Only once the erasure is committed: the logs are emptied of what it erased.
     scrub_files(app).await;
     Ok(report)
 }

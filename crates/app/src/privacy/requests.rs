@@ -105,13 +105,18 @@ pub async fn set_jurisdiction(app: &App, who: &Principal, raw: &str) -> Result<J
     who.require(Permission::PrivacyManage)?;
     let chosen =
         Jurisdiction::parse(raw.trim()).ok_or_else(|| AppError::invalid("jurisdiction", "is gdpr, dpdp or ccpa"))?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let old = jurisdiction_in(&mut tx).await?;
-    tenants::set_privacy_jurisdiction(&mut tx, chosen.name(), app.now()).await?;
-    let details = json!({ "old": old.name(), "new": chosen.name() });
-    audit::record(app, &mut tx, audit::by(who, "privacy.jurisdiction_changed", None, details)).await?;
-    tx.commit().await?;
-    Ok(chosen)
+    let (writer_app, writer) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer);
+            let old = jurisdiction_in(&mut tx).await?;
+            tenants::set_privacy_jurisdiction(&mut tx, chosen.name(), app.now()).await?;
+            let details = json!({ "old": old.name(), "new": chosen.name() });
+            audit::record(app, &mut tx, audit::by(who, "privacy.jurisdiction_changed", None, details)).await?;
+            tx.commit().await?;
+            Ok(chosen)
+        })
+        .await
 }
 
 /// The business opens a request itself, for a customer who asked at the counter.
@@ -126,40 +131,45 @@ pub async fn open_for_customer(
     let kind = kind_of(kind)?;
     let message = message_text(message)?;
     let now = app.now();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    if customer_rows::find(&mut tx, customer).await?.is_none() {
-        return Err(AppError::invalid("customer_id", "no customer of this business has that id"));
-    }
-    let jurisdiction = jurisdiction_in(&mut tx).await?;
-    let row = RequestRow {
-        id: Uuid::now_v7(),
-        kind,
-        status: RequestStatus::Open,
-        source: "counter".into(),
-        customer_id: Some(customer.as_uuid()),
-        message,
-        code_hash: None,
-        code_expires_at: None,
-        attempts: 0,
-        jurisdiction: jurisdiction.name().into(),
-        due_at: Some(jurisdiction.due_at(now)),
-        created_at: now,
-        verified_at: Some(now),
-        closed_at: None,
-        closed_by: None,
-        report: None,
-    };
-    rows::insert(&mut tx, &row).await?;
-    let details = json!({ "kind": kind.name(), "source": "counter", "customer_id": customer });
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "privacy_request.opened", Some(("privacy_request", row.id.to_string())), details),
-    )
-    .await?;
-    let shown = view(&mut tx, row, now).await?;
-    tx.commit().await?;
-    Ok(shown)
+    let (writer_app, writer) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer);
+            if customer_rows::find(&mut tx, customer).await?.is_none() {
+                return Err(AppError::invalid("customer_id", "no customer of this business has that id"));
+            }
+            let jurisdiction = jurisdiction_in(&mut tx).await?;
+            let row = RequestRow {
+                id: Uuid::now_v7(),
+                kind,
+                status: RequestStatus::Open,
+                source: "counter".into(),
+                customer_id: Some(customer.as_uuid()),
+                message,
+                code_hash: None,
+                code_expires_at: None,
+                attempts: 0,
+                jurisdiction: jurisdiction.name().into(),
+                due_at: Some(jurisdiction.due_at(now)),
+                created_at: now,
+                verified_at: Some(now),
+                closed_at: None,
+                closed_by: None,
+                report: None,
+            };
+            rows::insert(&mut tx, &row).await?;
+            let details = json!({ "kind": kind.name(), "source": "counter", "customer_id": customer });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "privacy_request.opened", Some(("privacy_request", row.id.to_string())), details),
+            )
+            .await?;
+            let shown = view(&mut tx, row, now).await?;
+            tx.commit().await?;
+            Ok(shown)
+        })
+        .await
 }
 
 /// The inbox: open requests by due date, then the closed ones.
@@ -209,21 +219,26 @@ pub async fn close(app: &App, who: &Principal, id: Uuid, outcome: &str, note: &s
         return Err(AppError::invalid("note", "say why the request is refused; the person is told"));
     }
     let now = app.now();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let row = open_request(&mut tx, id).await?;
-    let report = json!({ "outcome": status.name(), "note": note }).to_string();
-    rows::close(&mut tx, id, status, Some(who.member.as_uuid()), &report, now).await?;
-    let details = json!({ "kind": row.kind, "outcome": status.name() });
-    audit::record(
-        app,
-        &mut tx,
-        audit::by(who, "privacy_request.closed", Some(("privacy_request", id.to_string())), details),
-    )
-    .await?;
-    let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let shown = view(&mut tx, after, now).await?;
-    tx.commit().await?;
-    Ok(shown)
+    let (writer_app, writer, note) = (app.clone(), who.clone(), note.to_string());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer);
+            let row = open_request(&mut tx, id).await?;
+            let report = json!({ "outcome": status.name(), "note": note }).to_string();
+            rows::close(&mut tx, id, status, Some(who.member.as_uuid()), &report, now).await?;
+            let details = json!({ "kind": row.kind, "outcome": status.name() });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "privacy_request.closed", Some(("privacy_request", id.to_string())), details),
+            )
+            .await?;
+            let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let shown = view(&mut tx, after, now).await?;
+            tx.commit().await?;
+            Ok(shown)
+        })
+        .await
 }
 
 /// What the public form answers, whoever asked: where to type the code.
@@ -269,54 +284,64 @@ pub async fn ask(
             return Err(AppError::RateLimited(wait));
         }
     }
-    let mut tx = app.store.begin_tenant(tenant.id).await?;
-    let code = crate::customers::country_code(app, &mut tx).await?;
-    let (phones, emails) = if contact.contains('@') {
-        (Vec::new(), vec![Email::parse("contact", contact)?.as_str().to_string()])
-    } else {
-        (vec![Phone::parse("contact", contact, &code)?.as_str().to_string()], Vec::new())
-    };
-    let typed_phone = !phones.is_empty();
-    let found = customer_rows::find_by_phones_or_emails(&mut tx, &phones, &emails).await?;
-    // One match only: a phone shared by two records proves neither person. The code goes to
-    // what the business has on file: by SMS to the phone if a phone was typed and SMS is
-    // set up, otherwise to the email.
-    let matched = match found.as_slice() {
-        [(id, Some(phone), _)] if typed_phone && app.sms.is_some() => Some((*id, CodeTo::Phone(phone.clone()))),
-        [(id, _, Some(email))] => Some((*id, CodeTo::Email(email.clone()))),
-        _ => None,
-    };
-    let Some((customer, code_to)) = matched else {
-        tx.commit().await?;
+    let (writer_app, tenant_id, contact) = (app.clone(), tenant.id, contact.to_string());
+    let asked = app
+        .store
+        .write(tenant.id, move |mut tx| async move {
+            let app = &writer_app;
+            let code = crate::customers::country_code(app, &mut tx).await?;
+            let (phones, emails) = if contact.contains('@') {
+                (Vec::new(), vec![Email::parse("contact", &contact)?.as_str().to_string()])
+            } else {
+                (vec![Phone::parse("contact", &contact, &code)?.as_str().to_string()], Vec::new())
+            };
+            let typed_phone = !phones.is_empty();
+            let found = customer_rows::find_by_phones_or_emails(&mut tx, &phones, &emails).await?;
+            // One match only: a phone shared by two records proves neither person. The code
+            // goes to what the business has on file: by SMS to the phone if a phone was typed
+            // and SMS is set up, otherwise to the email.
+            let matched = match found.as_slice() {
+                [(id, Some(phone), _)] if typed_phone && app.sms.is_some() => Some((*id, CodeTo::Phone(phone.clone()))),
+                [(id, _, Some(email))] => Some((*id, CodeTo::Email(email.clone()))),
+                _ => None,
+            };
+            let Some((customer, code_to)) = matched else {
+                tx.commit().await?;
+                return Ok(None);
+            };
+            let secret = steward_crypto::random_bytes::<4>()?;
+            let code = format!("{:06}", u32::from_le_bytes(secret) % 1_000_000);
+            let jurisdiction = jurisdiction_in(&mut tx).await?;
+            let row = RequestRow {
+                id: Uuid::now_v7(),
+                kind,
+                status: RequestStatus::Unverified,
+                source: match asked_on {
+                    AskedOn::PrivacyPage => "privacy_page".into(),
+                    AskedOn::Platform => "platform".into(),
+                },
+                customer_id: Some(customer.as_uuid()),
+                message,
+                code_hash: Some(code_hash(tenant_id, &code)),
+                code_expires_at: Some(now + CODE_MINUTES * 60_000_000),
+                attempts: 0,
+                jurisdiction: jurisdiction.name().into(),
+                due_at: None,
+                created_at: now,
+                verified_at: None,
+                closed_at: None,
+                closed_by: None,
+                report: None,
+            };
+            rows::insert(&mut tx, &row).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(Some((row, code_to, code)))
+        })
+        .await?;
+    let Some((row, code_to, code)) = asked else {
         // The same reply as for a match, so the form reveals nothing.
         return Ok(Ticket { ticket: Uuid::now_v7() });
     };
-    let secret = steward_crypto::random_bytes::<4>()?;
-    let code = format!("{:06}", u32::from_le_bytes(secret) % 1_000_000);
-    let jurisdiction = jurisdiction_in(&mut tx).await?;
-    let row = RequestRow {
-        id: Uuid::now_v7(),
-        kind,
-        status: RequestStatus::Unverified,
-        source: match asked_on {
-            AskedOn::PrivacyPage => "privacy_page".into(),
-            AskedOn::Platform => "platform".into(),
-        },
-        customer_id: Some(customer.as_uuid()),
-        message,
-        code_hash: Some(code_hash(tenant.id, &code)),
-        code_expires_at: Some(now + CODE_MINUTES * 60_000_000),
-        attempts: 0,
-        jurisdiction: jurisdiction.name().into(),
-        due_at: None,
-        created_at: now,
-        verified_at: None,
-        closed_at: None,
-        closed_by: None,
-        report: None,
-    };
-    rows::insert(&mut tx, &row).await?;
-    tx.commit().await?;
     let email = match code_to {
         CodeTo::Email(email) => email,
         CodeTo::Phone(phone) => {
@@ -393,43 +418,49 @@ pub async fn confirm(app: &App, slug: &str, ticket: Uuid, code: &str) -> Result<
     let now = app.now();
     let tenant =
         crate::tenancy::find_by_slug(app, slug).await?.filter(|t| t.status.is_open()).ok_or(AppError::NotFound)?;
-    let code = code.trim();
-    let mut tx = app.store.begin_tenant(tenant.id).await?;
-    let Some(row) = rows::find(&mut tx, ticket).await?.filter(|r| r.status == RequestStatus::Unverified) else {
-        tx.commit().await?;
-        // An unknown ticket reads like a wrong code.
-        let text = format!("that is not the code we sent ({} tries left)", privacy::CODE_ATTEMPTS - 1);
-        return Err(AppError::invalid("code", &text));
-    };
-    let checked = privacy::check_code(
-        row.code_hash.as_deref().unwrap_or_default(),
-        row.code_expires_at.unwrap_or(0),
-        row.attempts,
-        now,
-        &code_hash(tenant.id, code),
-    );
-    if let Err(refusal) = checked {
-        if matches!(refusal, privacy::CodeRefusal::Wrong { .. }) {
-            rows::record_wrong_code(&mut tx, ticket).await?;
-        }
-        tx.commit().await?;
-        let text = refusal.to_string();
-        return Err(AppError::invalid("code", text.strip_prefix("code: ").unwrap_or(&text)));
-    }
-    let jurisdiction = Jurisdiction::parse(&row.jurisdiction).unwrap_or(Jurisdiction::Dpdp);
-    let due_at = jurisdiction.due_at(now);
-    rows::mark_verified(&mut tx, ticket, now, due_at).await?;
-    let details = json!({ "kind": row.kind, "source": row.source, "due_at": format_instant(due_at) });
-    let event = audit::by_system(
-        &Default::default(),
-        row.customer_id,
-        "privacy_request.verified",
-        Some(("privacy_request", ticket.to_string())),
-        details,
-    );
-    audit::record(app, &mut tx, event).await?;
-    let managers = privacy_managers(&mut tx).await?;
-    tx.commit().await?;
+    let (writer_app, tenant_id, code) = (app.clone(), tenant.id, code.trim().to_string());
+    let (row, due_at, managers) = app
+        .store
+        .write(tenant.id, move |mut tx| async move {
+            // A refusal commits before it is returned: a wrong code counts against the tries.
+            let Some(row) = rows::find(&mut tx, ticket).await?.filter(|r| r.status == RequestStatus::Unverified) else {
+                tx.commit().await?;
+                // An unknown ticket reads like a wrong code.
+                let text = format!("that is not the code we sent ({} tries left)", privacy::CODE_ATTEMPTS - 1);
+                return Err(AppError::invalid("code", &text));
+            };
+            let checked = privacy::check_code(
+                row.code_hash.as_deref().unwrap_or_default(),
+                row.code_expires_at.unwrap_or(0),
+                row.attempts,
+                now,
+                &code_hash(tenant_id, &code),
+            );
+            if let Err(refusal) = checked {
+                if matches!(refusal, privacy::CodeRefusal::Wrong { .. }) {
+                    rows::record_wrong_code(&mut tx, ticket).await?;
+                }
+                tx.commit().await?;
+                let text = refusal.to_string();
+                return Err(AppError::invalid("code", text.strip_prefix("code: ").unwrap_or(&text)));
+            }
+            let jurisdiction = Jurisdiction::parse(&row.jurisdiction).unwrap_or(Jurisdiction::Dpdp);
+            let due_at = jurisdiction.due_at(now);
+            rows::mark_verified(&mut tx, ticket, now, due_at).await?;
+            let details = json!({ "kind": row.kind, "source": row.source, "due_at": format_instant(due_at) });
+            let event = audit::by_system(
+                &Default::default(),
+                row.customer_id,
+                "privacy_request.verified",
+                Some(("privacy_request", ticket.to_string())),
+                details,
+            );
+            audit::record(&writer_app, &mut tx, event).await?;
+            let managers = privacy_managers(&mut tx).await?;
+            tx.commit().await?;
+            Ok((row, due_at, managers))
+        })
+        .await?;
     for manager in managers {
         mail::send_in_background(
             app,
@@ -470,17 +501,25 @@ pub async fn send_reminders(app: &App) -> Result<usize, AppError> {
     platform.commit().await?;
     let mut reminded = 0;
     for tenant in all.into_iter().filter(|t| t.status.is_open()) {
-        let mut tx = app.store.begin_tenant(tenant.id).await?;
-        let due = rows::needing_reminder(&mut tx, now, crate::clock::MICROS_PER_DAY).await?;
+        let (due, managers) = app
+            .store
+            .write(tenant.id, move |mut tx| async move {
+                let due = rows::needing_reminder(&mut tx, now, crate::clock::MICROS_PER_DAY).await?;
+                if due.is_empty() {
+                    tx.commit().await?;
+                    return Ok::<_, AppError>((due, Vec::new()));
+                }
+                for request in &due {
+                    rows::mark_reminded(&mut tx, request.id, now).await?;
+                }
+                let managers = privacy_managers(&mut tx).await?;
+                tx.commit().await?;
+                Ok((due, managers))
+            })
+            .await?;
         if due.is_empty() {
-            tx.commit().await?;
             continue;
         }
-        for request in &due {
-            rows::mark_reminded(&mut tx, request.id, now).await?;
-        }
-        let managers = privacy_managers(&mut tx).await?;
-        tx.commit().await?;
         reminded += due.len();
         for manager in &managers {
             let lines: Vec<String> = due

@@ -34,10 +34,15 @@ pub fn chunk_count() -> usize {
 /// Records the export in the audit log; call once before streaming.
 pub async fn start(app: &App, who: &Principal) -> Result<(), AppError> {
     require_owner(who)?;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    audit::record(app, &mut tx, audit::by(who, "tenant.exported", None, json!({ "format": "jsonl" }))).await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, writer) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let event = audit::by(&writer, "tenant.exported", None, json!({ "format": "jsonl" }));
+            audit::record(&writer_app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// Chunk `index` of the export as JSON lines (`0`: the header and the tenant's row).

@@ -3,7 +3,7 @@
 //! Holds are set and lifted with a reason, by a tenant's privacy manager or the operator,
 //! and both steps are audited.
 
-use super::Actor;
+use super::{Actor, OwnedActor};
 use crate::clock::format_instant;
 use crate::{App, AppError, audit};
 use serde::{Deserialize, Serialize};
@@ -105,44 +105,60 @@ pub async fn set(app: &App, tenant: TenantId, by: Actor<'_>, hold: NewHold) -> R
         }
         _ => return Err(AppError::invalid("scope", "is tenant, customer or class")),
     };
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    if let Some(customer) = customer_id
-        && steward_store::customers::records::find(&mut tx, steward_domain::ids::CustomerId(customer)).await?.is_none()
-    {
-        return Err(AppError::invalid("customer_id", "no customer of this business has that id"));
-    }
-    let row = HoldRow {
-        id: Uuid::now_v7(),
-        scope: hold.scope.clone(),
-        customer_id,
-        data_class: data_class.clone(),
-        reason,
-        set_by: by.label(),
-        set_at: app.now(),
-        lifted_by: None,
-        lifted_at: None,
-        lift_reason: None,
-    };
-    rows::insert(&mut tx, &row).await?;
-    // The reason may name people or cases: the audit record keeps the scope, not the words.
-    let details = json!({ "scope": row.scope, "customer_id": customer_id, "data_class": data_class });
-    audit::record(app, &mut tx, by.event("legal_hold.set", Some(("legal_hold", row.id.to_string())), details)).await?;
-    tx.commit().await?;
+    let (writer_app, by, scope) = (app.clone(), OwnedActor::of(by), hold.scope.clone());
+    let row = app
+        .store
+        .write(tenant, move |mut tx| async move {
+            let (app, by) = (&writer_app, by.actor());
+            if let Some(customer) = customer_id
+                && steward_store::customers::records::find(&mut tx, steward_domain::ids::CustomerId(customer))
+                    .await?
+                    .is_none()
+            {
+                return Err(AppError::invalid("customer_id", "no customer of this business has that id"));
+            }
+            let row = HoldRow {
+                id: Uuid::now_v7(),
+                scope,
+                customer_id,
+                data_class: data_class.clone(),
+                reason,
+                set_by: by.label(),
+                set_at: app.now(),
+                lifted_by: None,
+                lifted_at: None,
+                lift_reason: None,
+            };
+            rows::insert(&mut tx, &row).await?;
+            // The reason may name people or cases: the audit record keeps the scope, not the words.
+            let details = json!({ "scope": row.scope, "customer_id": customer_id, "data_class": data_class });
+            let event = by.event("legal_hold.set", Some(("legal_hold", row.id.to_string())), details);
+            audit::record(app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok(row)
+        })
+        .await?;
     Ok(HoldView::from(row))
 }
 
 pub async fn lift(app: &App, tenant: TenantId, by: Actor<'_>, id: Uuid, lift_reason: &str) -> Result<(), AppError> {
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    if !rows::in_force(&mut tx).await?.iter().any(|hold| hold.id == id) {
-        return Err(AppError::NotFound);
-    }
-    let lift_reason = reason("reason", lift_reason)?;
-    if !rows::lift(&mut tx, id, &by.label(), &lift_reason, app.now()).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(app, &mut tx, by.event("legal_hold.lifted", Some(("legal_hold", id.to_string())), json!({}))).await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, by, lift_reason) = (app.clone(), OwnedActor::of(by), lift_reason.to_string());
+    app.store
+        .write(tenant, move |mut tx| async move {
+            let (app, by) = (&writer_app, by.actor());
+            if !rows::in_force(&mut tx).await?.iter().any(|hold| hold.id == id) {
+                return Err(AppError::NotFound);
+            }
+            let lift_reason = reason("reason", &lift_reason)?;
+            if !rows::lift(&mut tx, id, &by.label(), &lift_reason, app.now()).await? {
+                return Err(AppError::NotFound);
+            }
+            let event = by.event("legal_hold.lifted", Some(("legal_hold", id.to_string())), json!({}));
+            audit::record(app, &mut tx, event).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// The holds of a member's tenant (`privacy.manage`).

@@ -4,7 +4,7 @@
 //! row removed in the background). Each step's date is kept on the tenant's row and shown
 //! to the owner and the operator; the dates ahead are promised when the owner cancels.
 
-use super::Actor;
+use super::{Actor, OwnedActor};
 use crate::access::principal::Principal;
 use crate::clock::format_instant;
 use crate::mail::{self, OutgoingMail};
@@ -90,15 +90,23 @@ pub async fn cancel(app: &App, who: &Principal, reason: Option<&str>) -> Result<
     }
     let reason = reason_text(reason)?;
     let now = app.now();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let row = tenants::lifecycle(&mut tx).await?;
-    let dates = retention::cancel(row.status, &app.settings.retention, now).map_err(step_refused)?;
-    tenants::set_lifecycle(&mut tx, Stage::Cancelled, &dates, reason.as_deref(), now).await?;
-    let details = json!({ "terminates_at": dates.terminates_at.map(format_instant), "purge_at": dates.purge_at.map(format_instant) });
-    audit::record(app, &mut tx, Actor::Member(who).event("tenant.cancelled", None, details)).await?;
-    let after = tenants::lifecycle(&mut tx).await?;
-    let business = tenants::current(&mut tx).await?.name;
-    tx.commit().await?;
+    let (writer_app, writer) = (app.clone(), who.clone());
+    let (after, business) = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer);
+            let row = tenants::lifecycle(&mut tx).await?;
+            let dates = retention::cancel(row.status, &app.settings.retention, now).map_err(step_refused)?;
+            tenants::set_lifecycle(&mut tx, Stage::Cancelled, &dates, reason.as_deref(), now).await?;
+            let details = json!({ "terminates_at": dates.terminates_at.map(format_instant),
+                                  "purge_at": dates.purge_at.map(format_instant) });
+            audit::record(app, &mut tx, Actor::Member(who).event("tenant.cancelled", None, details)).await?;
+            let after = tenants::lifecycle(&mut tx).await?;
+            let business = tenants::current(&mut tx).await?.name;
+            tx.commit().await?;
+            Ok::<_, AppError>((after, business))
+        })
+        .await?;
     let view = LifecycleView::from(&after);
     mail::send_in_background(app, who.tenant, closing_mail(app, &who.email, &who.name, &business, &view));
     Ok(view)
@@ -130,13 +138,20 @@ pub async fn reactivate(app: &App, who: &Principal) -> Result<LifecycleView, App
         return Err(AppError::Forbidden("the owner role".into()));
     }
     let now = app.now();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let row = tenants::lifecycle(&mut tx).await?;
-    let dates = retention::reactivate(row.status).map_err(step_refused)?;
-    tenants::set_lifecycle(&mut tx, Stage::Active, &dates, None, now).await?;
-    audit::record(app, &mut tx, Actor::Member(who).event("tenant.reactivated", None, json!({}))).await?;
-    let after = tenants::lifecycle(&mut tx).await?;
-    tx.commit().await?;
+    let (writer_app, writer) = (app.clone(), who.clone());
+    let after = app
+        .store
+        .write(who.tenant, move |mut tx| async move {
+            let row = tenants::lifecycle(&mut tx).await?;
+            let dates = retention::reactivate(row.status).map_err(step_refused)?;
+            tenants::set_lifecycle(&mut tx, Stage::Active, &dates, None, now).await?;
+            let event = Actor::Member(&writer).event("tenant.reactivated", None, json!({}));
+            audit::record(&writer_app, &mut tx, event).await?;
+            let after = tenants::lifecycle(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(after)
+        })
+        .await?;
     Ok(LifecycleView::from(&after))
 }
 
@@ -150,27 +165,35 @@ pub async fn terminate(
 ) -> Result<LifecycleView, AppError> {
     let reason = reason_text(reason)?;
     let now = app.now();
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let row = tenants::lifecycle(&mut tx).await?;
-    let dates = retention::terminate(row.status, row.dates, &app.settings.retention, now).map_err(step_refused)?;
-    let reason = reason.or(row.reason.clone());
-    tenants::set_lifecycle(&mut tx, Stage::Terminated, &dates, reason.as_deref(), now).await?;
-    tx.execute("DELETE FROM sessions WHERE tenant_id = $1", steward_store::args![]).await?;
-    tx.execute(
-        "UPDATE api_tokens SET revoked_at = $2 WHERE tenant_id = $1 AND revoked_at IS NULL",
-        steward_store::args![now],
-    )
-    .await?;
-    let details = json!({ "purge_at": dates.purge_at.map(format_instant) });
-    audit::record(app, &mut tx, by.event("tenant.terminated", None, details)).await?;
-    let after = tenants::lifecycle(&mut tx).await?;
-    let owners: Vec<_> = members::list(&mut tx)
-        .await?
-        .into_iter()
-        .filter(|m| m.role_name == "owner" && m.removed_at.is_none())
-        .collect();
-    let business = tenants::current(&mut tx).await?.name;
-    tx.commit().await?;
+    let (writer_app, by) = (app.clone(), OwnedActor::of(by));
+    let (after, owners, business) = app
+        .store
+        .write(tenant, move |mut tx| async move {
+            let app = &writer_app;
+            let row = tenants::lifecycle(&mut tx).await?;
+            let dates =
+                retention::terminate(row.status, row.dates, &app.settings.retention, now).map_err(step_refused)?;
+            let reason = reason.or(row.reason.clone());
+            tenants::set_lifecycle(&mut tx, Stage::Terminated, &dates, reason.as_deref(), now).await?;
+            tx.execute("DELETE FROM sessions WHERE tenant_id = $1", steward_store::args![]).await?;
+            tx.execute(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE tenant_id = $1 AND revoked_at IS NULL",
+                steward_store::args![now],
+            )
+            .await?;
+            let details = json!({ "purge_at": dates.purge_at.map(format_instant) });
+            audit::record(app, &mut tx, by.actor().event("tenant.terminated", None, details)).await?;
+            let after = tenants::lifecycle(&mut tx).await?;
+            let owners: Vec<_> = members::list(&mut tx)
+                .await?
+                .into_iter()
+                .filter(|m| m.role_name == "owner" && m.removed_at.is_none())
+                .collect();
+            let business = tenants::current(&mut tx).await?.name;
+            tx.commit().await?;
+            Ok::<_, AppError>((after, owners, business))
+        })
+        .await?;
     app.token_cache.forget_tenant(tenant);
     let view = LifecycleView::from(&after);
     for owner in owners {
@@ -215,40 +238,54 @@ pub async fn purge(
 ) -> Result<PurgeReport, AppError> {
     let started = std::time::Instant::now();
     let now = app.now();
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let row = tenants::lifecycle(&mut tx).await?;
-    let stage = row.status;
     let mut report = PurgeReport::default();
-    match stage {
-        Stage::Terminated => {
-            if !holds::in_force(&mut tx).await?.is_empty() {
-                return Err(AppError::NotAllowed(
-                    "a legal hold is in force on this business; lift it before a purge".into(),
-                ));
+    // `Some(keys destroyed)` when this run began the purge; `None` when it finishes one.
+    let began = app
+        .store
+        .write(tenant, move |mut tx| async move {
+            let row = tenants::lifecycle(&mut tx).await?;
+            match row.status {
+                Stage::Terminated => {
+                    if !holds::in_force(&mut tx).await?.is_empty() {
+                        return Err(AppError::NotAllowed(
+                            "a legal hold is in force on this business; lift it before a purge".into(),
+                        ));
+                    }
+                    let keys_destroyed = rows::destroy_keys(&mut tx).await?;
+                    let dates = Dates { purged_at: Some(now), purge_finished_at: None, ..row.dates };
+                    tenants::set_lifecycle(&mut tx, Stage::Purged, &dates, row.reason.as_deref(), now).await?;
+                    // No audit event: the chain is about to go with everything else; the
+                    // dates on the tenant's row are the lasting record of the purge.
+                    tx.commit().await?;
+                    Ok(Some(keys_destroyed))
+                }
+                Stage::Purged if row.dates.purge_finished_at.is_none() => {
+                    // An interrupted purge: the keys are already gone.
+                    rows::destroy_keys(&mut tx).await?;
+                    tx.commit().await?;
+                    Ok(None)
+                }
+                other => Err(step_refused(retention::StepError::CannotPurge(other.name()))),
             }
-            report.keys_destroyed = rows::destroy_keys(&mut tx).await?;
-            let dates = Dates { purged_at: Some(now), purge_finished_at: None, ..row.dates };
-            tenants::set_lifecycle(&mut tx, Stage::Purged, &dates, row.reason.as_deref(), now).await?;
-            // No audit event: the chain is about to go with everything else; the dates on
-            // the tenant's row are the lasting record of the purge.
-            tx.commit().await?;
-            app.keys.forget(tenant);
-            app.token_cache.forget_tenant(tenant);
-        }
-        Stage::Purged if row.dates.purge_finished_at.is_none() => {
-            // An interrupted purge: the keys are already gone.
-            rows::destroy_keys(&mut tx).await?;
-            tx.commit().await?;
-        }
-        other => return Err(step_refused(retention::StepError::CannotPurge(other.name()))),
+        })
+        .await?;
+    if let Some(keys_destroyed) = began {
+        report.keys_destroyed = keys_destroyed;
+        app.keys.forget(tenant);
+        app.token_cache.forget_tenant(tenant);
     }
     report.keys_destroyed_after_micros = started.elapsed().as_micros() as i64;
     for table in rows::TABLES {
         let mut removed = 0;
         loop {
-            let mut tx = app.store.begin_tenant(tenant).await?;
-            let n = rows::delete_batch(&mut tx, table).await?;
-            tx.commit().await?;
+            let n = app
+                .store
+                .write(tenant, move |mut tx| async move {
+                    let n = rows::delete_batch(&mut tx, table).await?;
+                    tx.commit().await?;
+                    Ok::<_, AppError>(n)
+                })
+                .await?;
             removed += n;
             progress(table.name, removed);
             if n == 0 {
@@ -257,9 +294,14 @@ pub async fn purge(
         }
         report.rows_removed.push((table.name.to_string(), removed));
     }
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    tenants::scrub_after_purge(&mut tx, app.now()).await?;
-    tx.commit().await?;
+    let writer_app = app.clone();
+    app.store
+        .write(tenant, move |mut tx| async move {
+            tenants::scrub_after_purge(&mut tx, writer_app.now()).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
     tracing::info!(tenant = %tenant, rows = report.rows_removed.iter().map(|(_, n)| n).sum::<u64>(), "tenant purged");
     Ok(report)
 }

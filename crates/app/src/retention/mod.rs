@@ -52,3 +52,30 @@ impl Actor<'_> {
         }
     }
 }
+
+/// An [`Actor`] that owns the member it names, so a write that runs on its own (which
+/// cannot borrow from its caller) can still say who acted.
+#[derive(Debug, Clone)]
+pub(crate) enum OwnedActor {
+    Member(Box<Principal>),
+    Operator,
+    System,
+}
+
+impl OwnedActor {
+    pub(crate) fn of(by: Actor<'_>) -> Self {
+        match by {
+            Actor::Member(who) => OwnedActor::Member(Box::new(who.clone())),
+            Actor::Operator => OwnedActor::Operator,
+            Actor::System => OwnedActor::System,
+        }
+    }
+
+    pub(crate) fn actor(&self) -> Actor<'_> {
+        match self {
+            OwnedActor::Member(who) => Actor::Member(who),
+            OwnedActor::Operator => Actor::Operator,
+            OwnedActor::System => Actor::System,
+        }
+    }
+}

@@ -70,26 +70,32 @@ pub async fn set(
     who.require(Permission::PrivacyManage)?;
     let class = retention::parse_class(data_class)
         .ok_or_else(|| AppError::invalid("data_class", "is not a data class (usage, security_log, personal)"))?;
-    let limits = &app.settings.retention;
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
-    let before = in_force(app, &mut tx).await?;
-    let old = before.iter().find(|rule| rule.class == class).and_then(|rule| rule.keep_days);
-    if default {
-        retention::check_choice(limits, class, retention::default_rule(limits, class).keep_days)
-            .map_err(|e| AppError::invalid("data_class", &e.to_string()))?;
-        rows::clear(&mut tx, class.name()).await?;
-    } else {
-        retention::check_choice(limits, class, keep_days).map_err(|error| {
-            let text = error.to_string();
-            let (field, message) = text.split_once(": ").unwrap_or(("keep_days", &text));
-            AppError::invalid(field, message)
-        })?;
-        rows::set(&mut tx, class.name(), keep_days, Some(who.member.as_uuid()), app.now()).await?;
-    }
-    let new = if default { retention::default_rule(limits, class).keep_days } else { keep_days };
-    let details = json!({ "data_class": class.name(), "old_keep_days": old, "new_keep_days": new, "default": default });
-    audit::record(app, &mut tx, Actor::Member(who).event("retention.rule_changed", None, details)).await?;
-    let after = in_force(app, &mut tx).await?;
-    tx.commit().await?;
-    Ok(after.into_iter().map(RuleView::from).collect())
+    let (writer_app, writer) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &writer);
+            let limits = &app.settings.retention;
+            let before = in_force(app, &mut tx).await?;
+            let old = before.iter().find(|rule| rule.class == class).and_then(|rule| rule.keep_days);
+            if default {
+                retention::check_choice(limits, class, retention::default_rule(limits, class).keep_days)
+                    .map_err(|e| AppError::invalid("data_class", &e.to_string()))?;
+                rows::clear(&mut tx, class.name()).await?;
+            } else {
+                retention::check_choice(limits, class, keep_days).map_err(|error| {
+                    let text = error.to_string();
+                    let (field, message) = text.split_once(": ").unwrap_or(("keep_days", &text));
+                    AppError::invalid(field, message)
+                })?;
+                rows::set(&mut tx, class.name(), keep_days, Some(who.member.as_uuid()), app.now()).await?;
+            }
+            let new = if default { retention::default_rule(limits, class).keep_days } else { keep_days };
+            let details =
+                json!({ "data_class": class.name(), "old_keep_days": old, "new_keep_days": new, "default": default });
+            audit::record(app, &mut tx, Actor::Member(who).event("retention.rule_changed", None, details)).await?;
+            let after = in_force(app, &mut tx).await?;
+            tx.commit().await?;
+            Ok(after.into_iter().map(RuleView::from).collect())
+        })
+        .await
 }

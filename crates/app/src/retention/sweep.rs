@@ -139,24 +139,28 @@ async fn record_run(
     started_at: i64,
     outcome: &TenantSweep,
 ) -> Result<(), AppError> {
-    let mut tx = app.store.begin_tenant(tenant).await?;
     let report = json!({ "removed": outcome.removed, "lifecycle": outcome.lifecycle, "held": outcome.held });
-    runs::insert(
-        &mut tx,
-        &RunRow {
-            id: Uuid::now_v7(),
-            started_at,
-            finished_at: app.now(),
-            as_of: options.as_of,
-            dry_run: false,
-            started_by: options.started_by.to_string(),
-            report: report.to_string(),
-        },
-    )
-    .await?;
-    audit::record(app, &mut tx, Actor::System.event("retention.swept", None, report)).await?;
-    tx.commit().await?;
-    Ok(())
+    let (writer_app, as_of, started_by) = (app.clone(), options.as_of, options.started_by.to_string());
+    app.store
+        .write(tenant, move |mut tx| async move {
+            runs::insert(
+                &mut tx,
+                &RunRow {
+                    id: Uuid::now_v7(),
+                    started_at,
+                    finished_at: writer_app.now(),
+                    as_of,
+                    dry_run: false,
+                    started_by,
+                    report: report.to_string(),
+                },
+            )
+            .await?;
+            audit::record(&writer_app, &mut tx, Actor::System.event("retention.swept", None, report)).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
 }
 
 /// Whether a hold in force stops removal of this class.
@@ -285,9 +289,14 @@ async fn remove(app: &App, tenant: TenantId, kind: Kind, bound: i64, dry_run: bo
     }
     let mut removed = 0;
     loop {
-        let mut tx = app.store.begin_tenant(tenant).await?;
-        let n = rows::delete_batch(&mut tx, kind, bound).await?;
-        tx.commit().await?;
+        let n = app
+            .store
+            .write(tenant, move |mut tx| async move {
+                let n = rows::delete_batch(&mut tx, kind, bound).await?;
+                tx.commit().await?;
+                Ok::<_, AppError>(n)
+            })
+            .await?;
         removed += n;
         if n < steward_store::retention::BATCH as u64 {
             return Ok(removed);
@@ -302,30 +311,49 @@ async fn remove_audit_events(app: &App, tenant: TenantId, cutoff: i64, dry_run: 
     if !dry_run {
         audit::sealer::seal_now(app, tenant).await?;
     }
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let previous = audit_rows::latest_checkpoint(&mut tx).await?;
-    let last_before = rows::last_audit_event_before(&mut tx, cutoff).await?;
-    let bound = match (&previous, &last_before) {
-        (Some(checkpoint), Some((seq, _))) => checkpoint.seq.max(*seq),
-        (Some(checkpoint), None) => checkpoint.seq,
-        (None, Some((seq, _))) => *seq,
-        (None, None) => {
+    let writer_app = app.clone();
+    let sealed = app
+        .store
+        .write(tenant, move |mut tx| async move {
+            let app = &writer_app;
+            let previous = audit_rows::latest_checkpoint(&mut tx).await?;
+            let last_before = rows::last_audit_event_before(&mut tx, cutoff).await?;
+            let bound = match (&previous, &last_before) {
+                (Some(checkpoint), Some((seq, _))) => checkpoint.seq.max(*seq),
+                (Some(checkpoint), None) => checkpoint.seq,
+                (None, Some((seq, _))) => *seq,
+                (None, None) => {
+                    tx.commit().await?;
+                    return Ok(Sealed::Nothing(0));
+                }
+            };
+            let due = rows::count(&mut tx, Kind::AuditEvents, bound).await?;
+            if dry_run || due == 0 {
+                tx.commit().await?;
+                return Ok(Sealed::Nothing(due));
+            }
+            if let Some((seq, hash)) = last_before.filter(|(seq, _)| previous.as_ref().is_none_or(|c| *seq > c.seq)) {
+                let mut checkpoint =
+                    Checkpoint { seq, hash, removed: due as i64, at: app.now(), signature: Vec::new() };
+                checkpoint.signature = audit::checkpoint_signature(app, tenant, &checkpoint);
+                audit_rows::insert_checkpoint(&mut tx, &checkpoint).await?;
+            }
             tx.commit().await?;
-            return Ok(0);
-        }
-    };
-    let due = rows::count(&mut tx, Kind::AuditEvents, bound).await?;
-    if dry_run || due == 0 {
-        tx.commit().await?;
-        return Ok(due);
+            Ok::<_, AppError>(Sealed::Up(bound))
+        })
+        .await?;
+    match sealed {
+        Sealed::Nothing(due) => Ok(due),
+        Sealed::Up(bound) => remove(app, tenant, Kind::AuditEvents, bound, false).await,
     }
-    if let Some((seq, hash)) = last_before.filter(|(seq, _)| previous.as_ref().is_none_or(|c| *seq > c.seq)) {
-        let mut checkpoint = Checkpoint { seq, hash, removed: due as i64, at: app.now(), signature: Vec::new() };
-        checkpoint.signature = audit::checkpoint_signature(app, tenant, &checkpoint);
-        audit_rows::insert_checkpoint(&mut tx, &checkpoint).await?;
-    }
-    tx.commit().await?;
-    remove(app, tenant, Kind::AuditEvents, bound, false).await
+}
+
+/// What the checkpoint before an audit removal left to do.
+enum Sealed {
+    /// Nothing is removed: this many events are due (a dry run counts them).
+    Nothing(u64),
+    /// The events up to this sequence number are removed.
+    Up(i64),
 }
 
 /// Removes customers with no visit or change since `cutoff` (and no hold on them), each
@@ -339,13 +367,18 @@ async fn remove_inactive_customers(app: &App, tenant: TenantId, cutoff: i64, dry
     }
     let mut removed = 0;
     loop {
-        let mut tx = app.store.begin_tenant(tenant).await?;
-        let ids = rows::inactive_customers(&mut tx, cutoff).await?;
-        for id in &ids {
-            customer_rows::delete(&mut tx, steward_domain::ids::CustomerId(*id)).await?;
-            keystore::delete_subject_key(&mut tx, *id).await?;
-        }
-        tx.commit().await?;
+        let ids = app
+            .store
+            .write(tenant, move |mut tx| async move {
+                let ids = rows::inactive_customers(&mut tx, cutoff).await?;
+                for id in &ids {
+                    customer_rows::delete(&mut tx, steward_domain::ids::CustomerId(*id)).await?;
+                    keystore::delete_subject_key(&mut tx, *id).await?;
+                }
+                tx.commit().await?;
+                Ok::<_, AppError>(ids)
+            })
+            .await?;
         removed += ids.len() as u64;
         if (ids.len() as i64) < steward_store::retention::BATCH {
             return Ok(removed);
