@@ -19,7 +19,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_domain::ValidationError;
-use steward_domain::permissions::Access;
 
 /// A link in the navigation.
 pub struct NavLink {
@@ -70,10 +69,7 @@ impl Chrome {
     pub fn member_of(business: String, who: &Principal, title: &str, current: &str) -> Self {
         let links: Vec<NavLink> = crate::routes::menu()
             .iter()
-            .filter(|(_, _, access)| match access {
-                Access::Permission(needed) => who.has(*needed),
-                Access::Member | Access::Public => true,
-            })
+            .filter(|(_, _, access)| who.allows(*access))
             .map(|(entry, href, _)| NavLink { href, label: entry.label, current: *href == current })
             .collect();
         Self {
