@@ -148,6 +148,28 @@ pub async fn ensure_subject_key(app: &App, tenant: TenantId, subject: Uuid) -> R
         .await
 }
 
+/// The subject's key, made inside the caller's write transaction if it has none, so the
+/// key and the first value sealed with it are committed (or rolled back) together. The
+/// tenant's key must already exist: make it first with [`tenant_key`], which commits it on
+/// its own, since a cached tenant key that a rollback then took away would seal values
+/// nothing could open.
+pub async fn subject_key_made_in(app: &App, tx: &mut TenantTx, subject: Uuid) -> Result<Key, AppError> {
+    if let Some(key) = subject_key(app, tx, subject).await? {
+        return Ok(key);
+    }
+    let tenant = tx.tenant();
+    let tenant_key = tenant_key_in(app, tx)
+        .await?
+        .ok_or(AppError::Internal("the tenant's key is made before a write that seals values".into()))?;
+    let fresh = random_bytes::<32>()?;
+    let wrapped = seal(tenant_key.expose_secret(), &subject_context(tenant, subject), &fresh)?;
+    keystore::insert_subject_key(tx, subject, &WrappedKey { key_version: KEY_VERSION, wrapped }, app.now()).await?;
+    // Read back rather than use `fresh`: a concurrent write may have made the key first.
+    subject_key(app, tx, subject)
+        .await?
+        .ok_or(AppError::Internal("a subject key was missing right after it was made".into()))
+}
+
 /// The subject's key inside the caller's transaction, or `None` if it was destroyed or
 /// never made.
 pub async fn subject_key(app: &App, tx: &mut TenantTx, subject: Uuid) -> Result<Option<Key>, AppError> {

@@ -317,8 +317,19 @@ fn sensitive_labels(writes: &[(FieldRow, Option<String>)]) -> Vec<String> {
 /// transaction.
 pub async fn create(app: &App, who: &Principal, input: &CustomerInput) -> Result<CustomerDetail, AppError> {
     who.require(Permission::CustomersWrite)?;
+    tenant_key_for(app, who, input).await?;
     let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
     app.store.write(who.tenant, move |tx| async move { create_in(&writer_app, tx, &who, &input).await }).await
+}
+
+/// Makes the tenant's key (once, in its own transaction) before a write that may seal a
+/// field value: which fields are sensitive is read inside the write, and the person's key
+/// is made there, wrapped by this one.
+async fn tenant_key_for(app: &App, who: &Principal, input: &CustomerInput) -> Result<(), AppError> {
+    if !input.fields.is_empty() {
+        keys::tenant_key(app, who.tenant).await?;
+    }
+    Ok(())
 }
 
 async fn create_in(
@@ -335,10 +346,7 @@ async fn create_in(
     let consents = super::consents::check_all(&input.consents)?;
     let key = if checked.writes_sensitive() {
         who.require(Permission::CustomersSensitiveRead)?;
-        drop(tx);
-        keys::ensure_subject_key(app, who.tenant, id.as_uuid()).await?;
-        tx = app.store.begin_tenant(who.tenant).await?;
-        keys::subject_key(app, &mut tx, id.as_uuid()).await?
+        Some(keys::subject_key_made_in(app, &mut tx, id.as_uuid()).await?)
     } else {
         None
     };
@@ -557,8 +565,19 @@ pub async fn update(
     input: &CustomerInput,
 ) -> Result<CustomerDetail, AppError> {
     who.require(Permission::CustomersWrite)?;
+    tenant_key_for(app, who, input).await?;
+    let (writer_app, who, input) = (app.clone(), who.clone(), input.clone());
+    app.store.write(who.tenant, move |tx| async move { update_in(&writer_app, tx, &who, id, &input).await }).await
+}
+
+async fn update_in(
+    app: &App,
+    mut tx: TenantTx,
+    who: &Principal,
+    id: CustomerId,
+    input: &CustomerInput,
+) -> Result<CustomerDetail, AppError> {
     let now = app.now();
-    let mut tx = app.store.begin_tenant(who.tenant).await?;
     let existing = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let tags = rows::tags_of(&mut tx, id).await?;
     let fields = field_rows::list(&mut tx).await?;
@@ -567,11 +586,7 @@ pub async fn update(
     let consents = super::consents::check_all(&input.consents)?;
     let key = if checked.writes_sensitive() {
         who.require(Permission::CustomersSensitiveRead)?;
-        drop(tx);
-        keys::ensure_subject_key(app, who.tenant, id.as_uuid()).await?;
-        tx = app.store.begin_tenant(who.tenant).await?;
-        rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-        keys::subject_key(app, &mut tx, id.as_uuid()).await?
+        Some(keys::subject_key_made_in(app, &mut tx, id.as_uuid()).await?)
     } else {
         None
     };

@@ -157,12 +157,74 @@ struct Context {
 async fn dispatch_batch(app: &App, tenant: TenantId, report: &mut DispatchReport) -> Result<usize, AppError> {
     let now = app.now();
     let lease = app.settings.message_lease_seconds.max(1) * SECOND;
-    let mut tx = app.store.begin_tenant(tenant).await?;
+    let claim_app = app.clone();
+    let Claimed { count: claimed, attempts, settled } =
+        app.store.write(tenant, move |tx| async move { claim_batch(&claim_app, tx, now, lease).await }).await?;
+    for (_, outcome) in &settled {
+        count(report, outcome);
+    }
+    if claimed == 0 {
+        return Ok(0);
+    }
+
+    let mut running = tokio::task::JoinSet::new();
+    for attempt in attempts {
+        let app = app.clone();
+        running.spawn(async move {
+            let (result, outcome) = deliver(&app, &attempt).await;
+            (attempt, result, outcome)
+        });
+    }
+    let now = app.now();
+    let mut outcomes = Vec::with_capacity(running.len());
+    let mut egress_outcomes = Vec::with_capacity(running.len());
+    while let Some(joined) = running.join_next().await {
+        let (attempt, result, egress_outcome) = match joined {
+            Ok(done) => done,
+            Err(error) => {
+                tracing::warn!(%error, "a message send stopped unexpectedly; its claim lapses and it is sent again");
+                continue;
+            }
+        };
+        let mut outcome = settle_send(&attempt, &result, now);
+        if matches!(outcome, Settled::Retry { .. }) && attempt.message.attempts >= MAX_ATTEMPTS {
+            let error = format!("gave up after {} attempts: {}", attempt.message.attempts, describe(&result));
+            outcome = Settled::Failed { channel: Some(attempt.channel.name().into()), error };
+        }
+        count(report, &outcome);
+        outcomes.push((attempt.message.id, outcome));
+        egress_outcomes.push((attempt.admitted.id, egress_outcome));
+    }
+    app.store
+        .write(tenant, move |mut tx| async move {
+            for (admitted, egress_outcome) in &egress_outcomes {
+                steward_store::egress::set_outcome(&mut tx, *admitted, egress_outcome).await?;
+            }
+            rows::settle_all(&mut tx, &outcomes, now).await?;
+            rows::rewind_wakeup(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(claimed)
+}
+
+/// What a claim took: how many messages, the sends to make, and the messages settled
+/// without a send (no address, no consent, no channel).
+struct Claimed {
+    count: usize,
+    attempts: Vec<Attempt>,
+    settled: Vec<(uuid::Uuid, Settled)>,
+}
+
+/// The first of a batch's two writes: claims due messages for a lease and records each
+/// call about to be made.
+async fn claim_batch(app: &App, mut tx: TenantTx, now: i64, lease: i64) -> Result<Claimed, AppError> {
     let claimed = rows::claim(&mut tx, now, now + lease, BATCH).await?;
     if claimed.is_empty() {
         rows::rewind_wakeup(&mut tx).await?;
         tx.commit().await?;
-        return Ok(0);
+        return Ok(Claimed { count: 0, attempts: Vec::new(), settled: Vec::new() });
     }
     let context = load_context(app, &mut tx).await?;
     // The batch's customers, appointments and consents in three reads, not three per
@@ -176,47 +238,9 @@ async fn dispatch_batch(app: &App, tenant: TenantId, report: &mut DispatchReport
             Err(outcome) => settled.push((message.id, outcome)),
         }
     }
-    for (_, outcome) in &settled {
-        count(report, outcome);
-    }
     rows::settle_all(&mut tx, &settled, now).await?;
     tx.commit().await?;
-
-    let mut running = tokio::task::JoinSet::new();
-    for attempt in attempts {
-        let app = app.clone();
-        running.spawn(async move {
-            let (result, outcome) = deliver(&app, &attempt).await;
-            (attempt, result, outcome)
-        });
-    }
-    let mut finished = Vec::with_capacity(running.len());
-    while let Some(joined) = running.join_next().await {
-        match joined {
-            Ok(done) => finished.push(done),
-            Err(error) => {
-                tracing::warn!(%error, "a message send stopped unexpectedly; its claim lapses and it is sent again")
-            }
-        }
-    }
-
-    let now = app.now();
-    let mut tx = app.store.begin_tenant(tenant).await?;
-    let mut outcomes = Vec::with_capacity(finished.len());
-    for (attempt, result, egress_outcome) in &finished {
-        let mut outcome = settle_send(attempt, result, now);
-        if matches!(outcome, Settled::Retry { .. }) && attempt.message.attempts >= MAX_ATTEMPTS {
-            let error = format!("gave up after {} attempts: {}", attempt.message.attempts, describe(result));
-            outcome = Settled::Failed { channel: Some(attempt.channel.name().into()), error };
-        }
-        count(report, &outcome);
-        outcomes.push((attempt.message.id, outcome));
-        steward_store::egress::set_outcome(&mut tx, attempt.admitted.id, egress_outcome).await?;
-    }
-    rows::settle_all(&mut tx, &outcomes, now).await?;
-    rows::rewind_wakeup(&mut tx).await?;
-    tx.commit().await?;
-    Ok(claimed.len())
+    Ok(Claimed { count: claimed.len(), attempts, settled })
 }
 
 fn count(report: &mut DispatchReport, outcome: &Settled) {

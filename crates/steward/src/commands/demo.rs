@@ -292,13 +292,33 @@ async fn demo_history(
     zone: &jiff::tz::TimeZone,
     today: jiff::civil::Date,
 ) -> Result<(), StartError> {
+    let (customers, services, staff, zone) = (customers.to_vec(), services.to_vec(), staff.to_vec(), zone.clone());
+    let member = owner.member;
+    app.store
+        .write(owner.tenant, move |tx| async move {
+            history_in(tx, member, &customers, &services, &staff, &zone, today).await
+        })
+        .await
+}
+
+/// The history's rows, one write transaction.
+async fn history_in(
+    mut tx: steward_store::TenantTx,
+    member: steward_domain::ids::MemberId,
+    customers: &[steward_domain::ids::CustomerId],
+    services: &[steward_app::booking::setup::ServiceView],
+    staff: &[steward_app::booking::setup::StaffView],
+    zone: &jiff::tz::TimeZone,
+    today: jiff::civil::Date,
+) -> Result<(), StartError> {
     use jiff::ToSpan;
     use steward_domain::booking::Status;
     use steward_domain::ids::AppointmentId;
     use steward_domain::time::Timestamp;
     use steward_store::booking::appointments::{self as rows, NewAppointment};
-    let bad = |e: String| StartError::Usage(format!("demo data: {e}"));
-    let mut tx = app.store.begin_tenant(owner.tenant).await.map_err(|e| bad(e.to_string()))?;
+    fn bad(e: String) -> StartError {
+        StartError::Usage(format!("demo data: {e}"))
+    }
     for day in 1..=14i64 {
         let date = today.checked_sub(day.days()).map_err(|e| bad(e.to_string()))?;
         if date.weekday() == jiff::civil::Weekday::Sunday {
@@ -330,7 +350,7 @@ async fn demo_history(
                 notes: None,
                 series_id: None,
                 booked_via: "staff",
-                created_by: Some(owner.member),
+                created_by: Some(member),
             };
             rows::insert(&mut tx, &appointment, start - 3 * 86_400_000_000).await.map_err(|e| bad(e.to_string()))?;
             let status = match (day, slot) {

@@ -29,7 +29,10 @@ pub async fn run(config: &Config, command: KeysCommand) -> Result<(), StartError
     let store = open_store(config).await?;
     let app = build_app(config, store, old_key, None)?;
     let bar = LateBar::default();
-    let report = key_rotation::rotate(&app, &new_key, limit, &|done, total| bar.show(done, total, "tenants")).await;
+    let report = key_rotation::rotate(&app, std::sync::Arc::new(new_key), limit, &|done, total| {
+        bar.show(done, total, "tenants")
+    })
+    .await;
     bar.finish();
     crate::runtime::close_app(&app).await;
     let report = report?;
