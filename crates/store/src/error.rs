@@ -63,6 +63,14 @@ impl From<sqlx::Error> for StoreError {
                         .constraint()
                         .map(str::to_string)
                         .or_else(|| message.split("failed: ").nth(1).map(str::to_string))
+                        // Citus relays a worker's error as text, naming the shard's key.
+                        .or_else(|| {
+                            message
+                                .split("constraint \"")
+                                .nth(1)
+                                .and_then(|rest| rest.split('"').next())
+                                .map(str::to_string)
+                        })
                         .unwrap_or_else(|| "key".to_string());
                     return StoreError::Duplicate { constraint };
                 }

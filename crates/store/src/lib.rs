@@ -13,6 +13,7 @@ pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod booking;
+pub mod citus;
 pub mod customers;
 pub mod egress;
 pub mod error;

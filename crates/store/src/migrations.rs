@@ -72,6 +72,7 @@ pub const SQLITE: &[Migration] = &[
         name: "seal_in_time_order",
         sql: include_str!("../migrations/sqlite/0018_seal_in_time_order.sql"),
     },
+    Migration { version: 19, name: "same_on_citus", sql: include_str!("../migrations/sqlite/0019_same_on_citus.sql") },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -133,6 +134,11 @@ pub const POSTGRES: &[Migration] = &[
         name: "seal_in_time_order",
         sql: include_str!("../migrations/postgres/0018_seal_in_time_order.sql"),
     },
+    Migration {
+        version: 19,
+        name: "same_on_citus",
+        sql: include_str!("../migrations/postgres/0019_same_on_citus.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -147,6 +153,8 @@ const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 pub struct MigrationReport {
     pub applied: Vec<(i64, &'static str)>,
     pub already_applied: usize,
+    /// On Citus: the tables this run distributed (`None`: not Citus).
+    pub distribution: Option<crate::citus::Distribution>,
 }
 
 fn checksum(sql: &str) -> String {
@@ -206,12 +214,25 @@ impl Store {
     /// own transaction with its ledger row, so a crash leaves a migration applied whole or
     /// not at all.
     pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
+        self.migrate_with_progress(&|_, _, _| {}).await
+    }
+
+    /// [`Store::migrate`], calling `progress(done, total, table)` per table while it
+    /// distributes tables on Citus (a move of an existing database copies every row).
+    pub async fn migrate_with_progress(
+        &self,
+        progress: &(dyn Fn(usize, usize, &str) + Sync),
+    ) -> Result<MigrationReport, StoreError> {
         let mut report = MigrationReport::default();
         match &self.backend {
             Backend::Sqlite(pool, _) => apply_all(pool, SQLITE, "BEGIN IMMEDIATE", &mut report).await?,
-            // One migrator at a time, even when several servers start together.
+            // One migrator at a time, even when several servers start together. On Citus
+            // the lock is the coordinator's, where every migrator connects.
             Backend::Postgres(pool) => {
-                apply_all(pool, POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(7120143)", &mut report).await?
+                apply_all(pool, POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(7120143)", &mut report).await?;
+                if crate::citus::installed(pool).await? {
+                    report.distribution = Some(crate::citus::distribute(pool, progress).await?);
+                }
             }
         }
         Ok(report)

@@ -63,6 +63,14 @@ impl Store {
                  as the owner role with --grant-to that role."
             )));
         }
+        if crate::citus::installed(pool).await? && !crate::citus::set_commands_reach_workers(pool).await? {
+            return Err(StoreError::UnsafeSetup(
+                "this database runs Citus, but citus.propagate_set_commands is not 'local', so the business a \
+                 transaction works for would not reach the workers' row-level security; run `steward migrate`, \
+                 which sets it on the database, and reconnect"
+                    .into(),
+            ));
+        }
         let tables: Vec<(String, bool, bool, i64, bool)> = sqlx::query_as(
             "SELECT c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
                     (SELECT COUNT(*) FROM pg_policy p WHERE p.polrelid = c.oid),
@@ -103,16 +111,25 @@ impl Store {
                 "'{role}' is not a plain role name (lowercase letters, digits, underscores)"
             )));
         }
-        let sql = format!(
-            "GRANT USAGE ON SCHEMA public TO {role};
-             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
-             GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role};
-             REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM {role};
-             REVOKE INSERT, UPDATE, DELETE ON policy_versions FROM {role};
-             GRANT USAGE ON SCHEMA keystore TO {role};
-             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA keystore TO {role};"
-        );
-        sqlx::raw_sql(AssertSqlSafe(sql)).execute(pool).await?;
+        // One statement per call: on Citus each is carried to the workers as it is written,
+        // and they refuse several in one. Citus must also grant on the shards one after
+        // another, since a grant on a reference table may not follow parallel work on
+        // distributed ones in a transaction (on one PostgreSQL the setting is inert).
+        let mut tx = pool.begin().await?;
+        sqlx::raw_sql("SET LOCAL citus.multi_shard_modify_mode = 'sequential'").execute(&mut *tx).await?;
+        let statements = [
+            format!("GRANT USAGE ON SCHEMA public TO {role}"),
+            format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+            format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+            format!("REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM {role}"),
+            format!("REVOKE INSERT, UPDATE, DELETE ON policy_versions FROM {role}"),
+            format!("GRANT USAGE ON SCHEMA keystore TO {role}"),
+            format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA keystore TO {role}"),
+        ];
+        for statement in statements {
+            sqlx::raw_sql(AssertSqlSafe(statement)).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

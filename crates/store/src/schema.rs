@@ -22,11 +22,16 @@ impl Store {
                 .await?
             }
             Backend::Postgres(pool) => {
+                // Tables only, and none an extension made: Citus adds views of its own
+                // (`citus_tables`) to the schema.
                 sqlx::query_as(
-                    "SELECT CASE WHEN table_schema = 'keystore' THEN 'keystore.' ELSE '' END || table_name::text,
-                            column_name::text
-                     FROM information_schema.columns
-                     WHERE table_schema IN (current_schema(), 'keystore')",
+                    "SELECT CASE WHEN n.nspname = 'keystore' THEN 'keystore.' ELSE '' END || c.relname::text,
+                            a.attname::text
+                     FROM pg_class c
+                     JOIN pg_namespace n ON n.oid = c.relnamespace
+                     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                     WHERE n.nspname IN (current_schema(), 'keystore') AND c.relkind IN ('r', 'p')
+                       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')",
                 )
                 .fetch_all(pool)
                 .await?

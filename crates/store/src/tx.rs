@@ -41,6 +41,8 @@ pub struct Store {
     audit_heads: std::sync::Arc<crate::audit::HeadCache>,
     /// Businesses whose committed events wait to be sealed into their chain (PostgreSQL).
     unsealed: std::sync::Arc<crate::audit::UnsealedTenants>,
+    /// PostgreSQL with Citus: tenant tables are distributed by `tenant_id` (`citus.rs`).
+    distributed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -58,21 +60,28 @@ impl Store {
     /// Opens the database named by `url`: `sqlite://path` (created if missing) or
     /// `postgres://...`. `max_connections` bounds the pool.
     pub async fn open(url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        let backend = if url.starts_with("sqlite:") {
+        let (backend, distributed) = if url.starts_with("sqlite:") {
             let readers = crate::sqlite::open_pool(url, max_connections.max(2)).await?;
-            Backend::Sqlite(readers, std::sync::Arc::new(crate::sqlite::open_writer(url)?))
+            (Backend::Sqlite(readers, std::sync::Arc::new(crate::sqlite::open_writer(url)?)), false)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres(crate::postgres::open_pool(url, max_connections).await?)
+            let pool = crate::postgres::open_pool(url, max_connections).await?;
+            let distributed = crate::citus::installed(&pool).await?;
+            (Backend::Postgres(pool), distributed)
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        Ok(Store { backend, audit_heads: Default::default(), unsealed: Default::default() })
+        Ok(Store { backend, audit_heads: Default::default(), unsealed: Default::default(), distributed })
     }
 
     /// The businesses with audit events committed and not yet sealed into their chain; a
     /// sealer waits on it (PostgreSQL seals after commit, SQLite as it inserts).
     pub fn unsealed_tenants(&self) -> std::sync::Arc<crate::audit::UnsealedTenants> {
         self.unsealed.clone()
+    }
+
+    /// Whether this is PostgreSQL with Citus, tenant tables distributed by `tenant_id`.
+    pub fn is_distributed(&self) -> bool {
+        self.distributed
     }
 
     pub fn kind(&self) -> StoreKind {
@@ -89,14 +98,30 @@ impl Store {
         let txn = self.begin(Some(tenant), Mode::Write).await?;
         let heads = matches!(self.backend, Backend::Sqlite(..)).then(|| self.audit_heads.clone());
         let unsealed = matches!(self.backend, Backend::Postgres(..)).then(|| self.unsealed.clone());
-        Ok(TenantTx { txn, tenant, heads, unsealed, appended: false, plans_for_values: false })
+        Ok(TenantTx {
+            txn,
+            tenant,
+            heads,
+            unsealed,
+            appended: false,
+            plans_for_values: false,
+            distributed: self.distributed,
+        })
     }
 
     /// Opens a read-only transaction scoped to one tenant: the cheap path for pages and
     /// API reads, which never waits for SQLite's single writer.
     pub async fn begin_tenant_read(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
         let txn = self.begin(Some(tenant), Mode::Read).await?;
-        Ok(TenantTx { txn, tenant, heads: None, unsealed: None, appended: false, plans_for_values: false })
+        Ok(TenantTx {
+            txn,
+            tenant,
+            heads: None,
+            unsealed: None,
+            appended: false,
+            plans_for_values: false,
+            distributed: self.distributed,
+        })
     }
 
     /// Opens a read-only transaction for a search: as [`Store::begin_tenant_read`], with
@@ -104,7 +129,15 @@ impl Store {
     /// start, asked for in the same round trip as the `BEGIN`.
     pub async fn begin_tenant_search(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
         let txn = self.begin(Some(tenant), Mode::Search).await?;
-        Ok(TenantTx { txn, tenant, heads: None, unsealed: None, appended: false, plans_for_values: true })
+        Ok(TenantTx {
+            txn,
+            tenant,
+            heads: None,
+            unsealed: None,
+            appended: false,
+            plans_for_values: true,
+            distributed: self.distributed,
+        })
     }
 
     /// Opens a transaction on the platform tables, which belong to no tenant.
@@ -442,6 +475,8 @@ pub struct TenantTx {
     pub(crate) appended: bool,
     /// Whether PostgreSQL already plans this transaction's statements for their values.
     plans_for_values: bool,
+    /// On Citus (see [`Store::is_distributed`]).
+    distributed: bool,
 }
 
 impl TenantTx {
@@ -498,6 +533,9 @@ impl TenantTx {
             let each = rows.into_iter().map(|args| [vec![Value::from(tenant)], args].concat()).collect();
             return tx.execute_each(Sql::Assembled(sql), each).await;
         }
+        if self.distributed {
+            return self.insert_rows_as_values(into, rows, width).await;
+        }
         let columns = ColumnArrays::from_rows(rows, width)?;
         let sql = format!("INSERT INTO {into} SELECT $1, * FROM UNNEST({})", columns.placeholders());
         let Txn::Postgres(tx) = &mut self.txn else {
@@ -505,6 +543,43 @@ impl TenantTx {
         };
         let query = columns.bind(sqlx::query::<Postgres>(AssertSqlSafe(sql)).bind(tenant.0));
         Ok(query.execute(tx.conn()?).await?.rows_affected())
+    }
+
+    /// Citus's form of [`TenantTx::insert_rows`]: rows as `VALUES` lists, which Citus sends
+    /// to the business's one shard. From `UNNEST` it would gather the rows on the
+    /// coordinator and copy them in, and row-level security refuses a copy.
+    async fn insert_rows_as_values(
+        &mut self,
+        into: &'static str,
+        rows: Vec<Vec<Value>>,
+        width: usize,
+    ) -> Result<u64, StoreError> {
+        // PostgreSQL binds at most 65,535 values per statement.
+        let per_statement = (60_000 / (width + 1)).max(1);
+        let mut inserted = 0;
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
+            let mut sql = format!("INSERT INTO {into} VALUES ");
+            let mut args = Vec::with_capacity(1 + chunk.len() * width);
+            args.push(Value::from(self.tenant));
+            for (index, row) in chunk.into_iter().enumerate() {
+                if row.len() != width {
+                    return Err(StoreError::BadStatement(format!(
+                        "an insert row of {} values, not {width}",
+                        row.len()
+                    )));
+                }
+                let first = 2 + index * width;
+                let placeholders: String = (first..first + width).map(|i| format!(", ${i}")).collect();
+                sql.push_str(if index == 0 { "($1" } else { ", ($1" });
+                sql.push_str(&placeholders);
+                sql.push(')');
+                args.extend(row);
+            }
+            inserted += self.txn.execute(Sql::Assembled(sql), args).await?;
+        }
+        Ok(inserted)
     }
 
     pub async fn fetch_optional(&mut self, sql: &'static str, args: Vec<Value>) -> Result<Option<Row>, StoreError> {

@@ -18,12 +18,23 @@ pub(crate) async fn find_tenant(app: &App, slug: &str) -> Result<TenantView, Sta
 
 pub async fn migrate(config: &Config, grant_to: Option<&str>) -> Result<(), StartError> {
     let store = Store::open(&config.database_url, 2).await?;
-    let report = store.migrate().await?;
+    let bar = super::progress::LateBar::default();
+    let report = store.migrate_with_progress(&|done, total, _| bar.show(done, total, "tables distributed")).await;
+    bar.finish();
+    let report = report?;
     store.publish_policy_versions().await?;
     for (version, name) in &report.applied {
         println!("applied migration {version} ({name})");
     }
     println!("{} migration(s) applied, {} already in place", report.applied.len(), report.already_applied);
+    if let Some(placed) = &report.distribution {
+        println!(
+            "Citus: {} tables distributed by tenant_id, {} reference tables, {} rows moved into shards",
+            placed.distributed.len(),
+            placed.reference.len(),
+            placed.rows_moved
+        );
+    }
     if let Some(role) = grant_to {
         if store.kind() != StoreKind::Postgres {
             return Err(StartError::Usage("--grant-to applies to PostgreSQL only".into()));

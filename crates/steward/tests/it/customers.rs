@@ -390,9 +390,11 @@ async fn a_ciphertext_moved_to_another_customer_does_not_open() {
             "UPDATE customer_field_values SET value_sealed = (SELECT value_sealed FROM customer_field_values WHERE customer_id = x'{first_hex}')
              WHERE customer_id = x'{second_hex}'"
         ),
+        // Joined on the business as well, which Citus needs to run it on the shards.
         StoreKind::Postgres => format!(
-            "UPDATE customer_field_values SET value_sealed = (SELECT value_sealed FROM customer_field_values WHERE customer_id = '{first}')
-             WHERE customer_id = '{second}'"
+            "UPDATE customer_field_values AS target SET value_sealed = source.value_sealed
+             FROM customer_field_values AS source
+             WHERE source.tenant_id = target.tenant_id AND source.customer_id = '{first}' AND target.customer_id = '{second}'"
         ),
     };
     server.tamper(&sql).await;

@@ -472,6 +472,27 @@ async fn a_phone_on_file_gets_its_code_by_sms_through_twilio() {
     }
 }
 
+/// Where the business's search terms are stored: a database URL and a table name. On
+/// Citus that is the business's shard, on the worker that holds it.
+async fn search_terms_of(server: &TestServer, shop: &crate::harness::Fixture) -> (String, String) {
+    use sqlx::Connection;
+    if !server.store.is_distributed() {
+        return (server.raw_url.clone(), "customer_search_terms".into());
+    }
+    let mut coordinator = sqlx::PgConnection::connect(&server.raw_url).await.unwrap();
+    let (shard, host, port): (String, String, i32) = sqlx::query_as(
+        "SELECT shard_name::text, nodename::text, nodeport FROM citus_shards
+         WHERE shardid = get_shard_id_for_distribution_column('customer_search_terms', $1)",
+    )
+    .bind(shop.tenant.as_uuid())
+    .fetch_one(&mut coordinator)
+    .await
+    .unwrap();
+    let (before_host, database) = server.raw_url.rsplit_once('/').unwrap();
+    let user = before_host.split_once("://").unwrap().1.split('@').next().unwrap();
+    (format!("postgres://{user}@{host}:{port}/{database}"), shard)
+}
+
 /// Index entries of `index` (every page but the meta page) whose key holds `text`.
 async fn index_entries_holding(conn: &mut sqlx::PgConnection, index: &str, text: &str) -> i64 {
     // bt_page_items shows a key as hex bytes separated by spaces.
@@ -509,11 +530,19 @@ async fn on_postgresql_an_erasure_leaves_no_index_entry_once_its_tables_are_vacu
         .await;
     assert_eq!(erased.status, StatusCode::OK, "{}", erased.body);
 
-    let mut admin = sqlx::PgConnection::connect(&server.raw_url).await.unwrap();
-    sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pageinspect").execute(&mut admin).await.unwrap();
-    let index: String = sqlx::query_scalar(
-        "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'customer_search_terms'::regclass AND indisprimary",
-    )
+    // The business's shard of the table where Citus distributes it, else the table.
+    // (Citus creates an extension on the coordinator, which carries it to the workers.)
+    let mut coordinator = sqlx::PgConnection::connect(&server.raw_url).await.unwrap();
+    sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pageinspect").execute(&mut coordinator).await.unwrap();
+    let (url, table) = search_terms_of(&server, &shop).await;
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    if server.store.is_distributed() {
+        // Citus hides shards from the catalog of other sessions.
+        sqlx::raw_sql("SET citus.show_shards_for_app_name_prefixes = '*'").execute(&mut admin).await.unwrap();
+    }
+    let index: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = '{table}'::regclass AND indisprimary"
+    )))
     .fetch_one(&mut admin)
     .await
     .unwrap();
@@ -522,11 +551,12 @@ async fn on_postgresql_an_erasure_leaves_no_index_entry_once_its_tables_are_vacu
         "the deleted search terms are still in the index until a vacuum"
     );
     // Autovacuum takes the person tables at their first dead row (migration 16).
-    let options: Option<Vec<String>> =
-        sqlx::query_scalar("SELECT reloptions FROM pg_class WHERE oid = 'customer_search_terms'::regclass")
-            .fetch_one(&mut admin)
-            .await
-            .unwrap();
+    let options: Option<Vec<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT reloptions FROM pg_class WHERE oid = '{table}'::regclass"
+    )))
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
     let options = options.unwrap_or_default();
     for wanted in ["autovacuum_vacuum_threshold=0", "autovacuum_vacuum_scale_factor=0", "vacuum_index_cleanup=on"] {
         assert!(options.iter().any(|o| o == wanted), "{wanted} in {options:?}");

@@ -143,6 +143,9 @@ pub async fn insert_many(tx: &mut TenantTx, messages: &[NewMessage], now: Micros
     Ok(inserted)
 }
 
+/// A wakeup with nothing to wake for.
+const PARKED: Micros = Micros::MAX;
+
 /// Makes sure the worker visits this tenant by `at`.
 pub async fn wake(tx: &mut TenantTx, at: Micros) -> Result<(), StoreError> {
     tx.execute(
@@ -188,7 +191,8 @@ pub async fn due_tenants(tx: &mut PlatformTx, now: Micros, limit: i64) -> Result
 
 /// The soonest wakeup of any tenant, so the worker can sleep until then.
 pub async fn next_wakeup(tx: &mut PlatformTx) -> Result<Option<Micros>, StoreError> {
-    let row = tx.fetch_optional("SELECT MIN(due_at) AS due FROM message_wakeups", args![]).await?;
+    let row =
+        tx.fetch_optional("SELECT MIN(due_at) AS due FROM message_wakeups WHERE due_at < $1", args![PARKED]).await?;
     Ok(match row {
         Some(row) => row.get("due")?,
         None => None,
@@ -261,16 +265,18 @@ fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// Resets the tenant's wakeup to its next due message, or removes it. Locks the wakeup
-/// first, so a message queued meanwhile is never missed: one that moves the wakeup takes
-/// the row's lock; on PostgreSQL one that found the wakeup early enough holds the
-/// business's wakeup advisory lock shared until it commits (migration 14), which this
-/// takes exclusively, so its message is committed before the soonest is looked for.
+/// Resets the tenant's wakeup to its next due message, or parks it. Locks the wakeup row
+/// first, so a message queued meanwhile is never missed: on PostgreSQL every transaction
+/// that queued a message holds the row's key-share lock until it commits (migration 19),
+/// and this lock waits for them, so their messages are committed before the soonest is
+/// looked for. A row lock lives where the row does, so this holds on Citus too.
 pub async fn rewind_wakeup(tx: &mut TenantTx) -> Result<(), StoreError> {
-    if tx.kind() == StoreKind::Postgres {
-        tx.execute("SELECT pg_advisory_xact_lock(7120144, hashtext(CAST(CAST($1 AS UUID) AS TEXT)))", args![]).await?;
-    }
-    tx.execute("UPDATE message_wakeups SET due_at = due_at WHERE tenant_id = $1", args![]).await?;
+    let lock = match tx.kind() {
+        StoreKind::Postgres => "SELECT due_at FROM message_wakeups WHERE tenant_id = $1 FOR UPDATE",
+        // SQLite's write transaction already excludes every other writer.
+        StoreKind::Sqlite => "SELECT due_at FROM message_wakeups WHERE tenant_id = $1",
+    };
+    tx.fetch_optional(lock, args![]).await?;
     // The soonest pending message is the first entry of `messages_due` for its status: a
     // business with tens of thousands of reminders scheduled must not be read whole on
     // every pass, while every commit of the business waits for this lock. Written as an
@@ -299,7 +305,9 @@ pub async fn rewind_wakeup(tx: &mut TenantTx) -> Result<(), StoreError> {
             .await?;
         }
         None => {
-            tx.execute("DELETE FROM message_wakeups WHERE tenant_id = $1", args![]).await?;
+            // Parked rather than deleted: a message's trigger locks this row to wait for a
+            // rewind (migration 19), and a row deleted under it would leave nothing to lock.
+            tx.execute("UPDATE message_wakeups SET due_at = $2 WHERE tenant_id = $1", args![PARKED]).await?;
         }
     }
     Ok(())
