@@ -48,7 +48,8 @@ pub async fn seed(data_dir: &Path, postgres: Option<&str>, tenant_count: usize) 
                 admin_sql(admin, format!("DO $$ BEGIN CREATE ROLE {role} LOGIN NOSUPERUSER{extra}; EXCEPTION WHEN duplicate_object THEN NULL; END $$")).await?;
             }
             let name = format!("steward_bench_{}", uuid::Uuid::new_v4().simple());
-            admin_sql(admin, format!("CREATE DATABASE {name} OWNER {OWNER_ROLE}")).await?;
+            // On a Citus coordinator, a database of the cluster with Citus's own shard count.
+            steward_store::citus::create_database(admin, &name, OWNER_ROLE, None).await.map_err(|e| e.to_string())?;
             let owner = Store::open(&url_for(admin, OWNER_ROLE, &name), 2).await.map_err(|e| e.to_string())?;
             owner.migrate().await.map_err(|e| e.to_string())?;
             owner.publish_policy_versions().await.map_err(|e| e.to_string())?;
@@ -162,7 +163,7 @@ impl Seeded {
                 println!("kept the PostgreSQL database {name}");
                 return;
             }
-            let _ = admin_sql(admin, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            steward_store::citus::drop_database(admin, name).await;
         }
     }
 }

@@ -142,35 +142,37 @@ pub async fn distribute(
     }
     for (done, table) in pending.iter().enumerate() {
         let name = &table.name;
+        // Lifted for every table, whether or not it looks empty: with forced row-level
+        // security the owner sees no row of any business, while Citus copies them all.
+        // One statement per call: Citus forwards a utility statement's whole query text
+        // to the workers, and they refuse several commands in one.
+        let mut lift = vec![format!("ALTER TABLE {name} DISABLE TRIGGER USER")];
+        if table.forced_row_security {
+            lift.push(format!("ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY"));
+        }
+        for statement in lift {
+            sqlx::raw_sql(AssertSqlSafe(statement)).execute(&mut *tx).await?;
+        }
         let count = format!("SELECT COUNT(*) FROM {name}");
         let rows: i64 = sqlx::query_scalar(AssertSqlSafe(count)).fetch_one(&mut *tx).await?;
-        // One statement per call: Citus forwards a utility statement's whole query text to
-        // the workers, and they refuse several commands in one.
-        let mut statements = Vec::new();
-        if rows > 0 {
-            statements.push(format!("ALTER TABLE {name} DISABLE TRIGGER USER"));
-            if table.forced_row_security {
-                statements.push(format!("ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY"));
-            }
-        }
-        statements.push(if !table.per_tenant {
+        let mut statements = vec![if !table.per_tenant {
             format!("SELECT create_reference_table('{name}')")
         } else if name == COLOCATION_ANCHOR {
             format!("SELECT create_distributed_table('{name}', 'tenant_id', colocate_with => 'none')")
         } else {
             format!("SELECT create_distributed_table('{name}', 'tenant_id', colocate_with => '{COLOCATION_ANCHOR}')")
-        });
+        }];
         if rows > 0 {
             statements.push(format!("SELECT truncate_local_data_after_distributing_table('{name}')"));
-            statements.push(format!("ALTER TABLE {name} ENABLE TRIGGER USER"));
-            if table.forced_row_security {
-                statements.push(format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY"));
-            }
-            report.rows_moved += rows;
+        }
+        statements.push(format!("ALTER TABLE {name} ENABLE TRIGGER USER"));
+        if table.forced_row_security {
+            statements.push(format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY"));
         }
         for statement in statements {
             sqlx::raw_sql(AssertSqlSafe(statement)).execute(&mut *tx).await?;
         }
+        report.rows_moved += rows;
         if table.per_tenant {
             report.distributed.push(name.clone());
         } else {
@@ -184,4 +186,122 @@ pub async fn distribute(
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// The workers registered with the coordinator that `admin` is connected to, or `None`
+/// when it is one PostgreSQL (no `citus` extension in its database).
+pub async fn workers(admin: &mut sqlx::PgConnection) -> Result<Option<Vec<(String, i32)>>, StoreError> {
+    let citus: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM pg_extension WHERE extname = 'citus'").fetch_optional(&mut *admin).await?;
+    if citus.is_none() {
+        return Ok(None);
+    }
+    let workers =
+        sqlx::query_as("SELECT nodename::text, nodeport FROM pg_dist_node WHERE groupid <> 0 ORDER BY nodeid")
+            .fetch_all(&mut *admin)
+            .await?;
+    Ok(Some(workers))
+}
+
+/// Creates database `name` owned by `owner` through a superuser's `admin_url`. On a
+/// Citus coordinator (its `postgres` database registered with workers, as `cluster.sh`
+/// leaves it) the database is made a Citus database of the same cluster: created on every
+/// worker too, the extension on every node, the workers registered, and with
+/// `shard_count`, that many shards per table. Returns whether it is on Citus. Names must
+/// be plain identifiers (tests and benchmarks make them).
+pub async fn create_database(
+    admin_url: &str,
+    name: &str,
+    owner: &str,
+    shard_count: Option<u32>,
+) -> Result<bool, StoreError> {
+    use sqlx::Connection;
+    let plain = |text: &str| text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !plain(name) || !plain(owner) {
+        return Err(StoreError::UnsafeSetup(format!("'{name}' and '{owner}' must be plain lowercase names")));
+    }
+    let mut admin = sqlx::PgConnection::connect(admin_url).await?;
+    let workers = workers(&mut admin).await?;
+    let create = format!("CREATE DATABASE {name} OWNER {owner}");
+    sqlx::raw_sql(AssertSqlSafe(create.clone())).execute(&mut admin).await?;
+    let Some(workers) = workers else {
+        let _ = admin.close().await;
+        return Ok(false);
+    };
+    // Registering a node copies the cluster's roles onto it, and two registrations at once
+    // update the same role rows there: one database set-up at a time, across processes.
+    sqlx::query("SELECT pg_advisory_lock(7120150)").execute(&mut admin).await?;
+    for (host, port) in &workers {
+        let mut node = sqlx::PgConnection::connect(&node_url(admin_url, host, *port, "postgres")).await?;
+        sqlx::raw_sql(AssertSqlSafe(create.clone())).execute(&mut node).await?;
+        let _ = node.close().await;
+        let mut node = sqlx::PgConnection::connect(&node_url(admin_url, host, *port, name)).await?;
+        sqlx::raw_sql("CREATE EXTENSION citus").execute(&mut node).await?;
+        let _ = node.close().await;
+    }
+    let (host, port) = host_and_port(admin_url);
+    let mut database = sqlx::PgConnection::connect(&node_url(admin_url, &host, port, name)).await?;
+    let mut setup =
+        vec!["CREATE EXTENSION citus".to_string(), format!("SELECT citus_set_coordinator_host('{host}', {port})")];
+    if let Some(shards) = shard_count {
+        setup.push(format!("ALTER DATABASE {name} SET citus.shard_count = {shards}"));
+    }
+    for (host, port) in &workers {
+        setup.push(format!("SELECT citus_add_node('{host}', {port})"));
+    }
+    for statement in setup {
+        sqlx::raw_sql(AssertSqlSafe(statement)).execute(&mut database).await?;
+    }
+    let _ = database.close().await;
+    let _ = admin.close().await;
+    Ok(true)
+}
+
+/// Drops database `name` through `admin_url`, on every worker too when it is a Citus
+/// coordinator. Best effort: what cannot be dropped is left.
+pub async fn drop_database(admin_url: &str, name: &str) {
+    use sqlx::Connection;
+    let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await else { return };
+    let workers = workers(&mut admin).await.ok().flatten().unwrap_or_default();
+    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let _ = sqlx::raw_sql(AssertSqlSafe(drop.clone())).execute(&mut admin).await;
+    let _ = admin.close().await;
+    for (host, port) in workers {
+        if let Ok(mut node) = sqlx::PgConnection::connect(&node_url(admin_url, &host, port, "postgres")).await {
+            let _ = sqlx::raw_sql(AssertSqlSafe(drop.clone())).execute(&mut node).await;
+        }
+    }
+}
+
+/// The host and port of a `postgres://user@host:port/db` URL.
+fn host_and_port(url: &str) -> (String, i32) {
+    let rest = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+    let at_host = rest.rsplit_once('@').map(|(_, host)| host).unwrap_or(rest);
+    let host_port = at_host.split(['/', '?']).next().unwrap_or(at_host);
+    match host_port.rsplit_once(':') {
+        Some((host, port)) => (host.to_string(), port.parse().unwrap_or(5432)),
+        None => (host_port.to_string(), 5432),
+    }
+}
+
+/// `url` with another host, port and database (the user and its options kept).
+fn node_url(url: &str, host: &str, port: i32, database: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let user = rest.rsplit_once('@').map(|(user, _)| format!("{user}@")).unwrap_or_default();
+    format!("{scheme}://{user}{host}:{port}/{database}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_urls_keep_the_user_and_change_the_place() {
+        assert_eq!(host_and_port("postgres://postgres@127.0.0.1:19700/postgres"), ("127.0.0.1".into(), 19700));
+        assert_eq!(host_and_port("postgresql://db.internal/steward"), ("db.internal".into(), 5432));
+        assert_eq!(
+            node_url("postgres://postgres@127.0.0.1:19700/postgres", "10.0.0.2", 5432, "steward_t_1"),
+            "postgres://postgres@10.0.0.2:5432/steward_t_1"
+        );
+    }
 }

@@ -27,13 +27,17 @@ pub async fn migrate(config: &Config, grant_to: Option<&str>) -> Result<(), Star
         println!("applied migration {version} ({name})");
     }
     println!("{} migration(s) applied, {} already in place", report.applied.len(), report.already_applied);
-    if let Some(placed) = &report.distribution {
-        println!(
+    match &report.distribution {
+        Some(placed) if placed.distributed.is_empty() && placed.reference.is_empty() => {
+            println!("Citus: every table already distributed")
+        }
+        Some(placed) => println!(
             "Citus: {} tables distributed by tenant_id, {} reference tables, {} rows moved into shards",
             placed.distributed.len(),
             placed.reference.len(),
             placed.rows_moved
-        );
+        ),
+        None => {}
     }
     if let Some(role) = grant_to {
         if store.kind() != StoreKind::Postgres {

@@ -85,7 +85,18 @@ fn with_user_and_db(admin_url: &str, user: &str, db: &str) -> String {
 }
 
 impl PgDatabase {
+    /// A database for one test; on a Citus coordinator, a Citus database of the cluster.
     pub async fn create(admin_url: &str) -> Self {
+        Self::create_on(admin_url, true).await
+    }
+
+    /// A database of one PostgreSQL even on a Citus coordinator (the extension left out):
+    /// what an operator moves onto the cluster.
+    pub async fn create_plain(admin_url: &str) -> Self {
+        Self::create_on(admin_url, false).await
+    }
+
+    async fn create_on(admin_url: &str, join_the_cluster: bool) -> Self {
         use sqlx::Connection;
         let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("connect as the PostgreSQL admin");
         for (role, extra) in [(PG_OWNER_ROLE, ""), (PG_APP_ROLE, " NOBYPASSRLS")] {
@@ -96,15 +107,19 @@ impl PgDatabase {
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.expect("create test role");
         }
         let name = format!("steward_t_{}", uuid::Uuid::new_v4().simple());
-        let workers = citus_workers(&mut admin).await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} OWNER {PG_OWNER_ROLE}")))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
-        let _ = admin.close().await;
-        if let Some(workers) = workers {
-            citus_database(admin_url, &name, &workers).await;
+        if join_the_cluster {
+            // Four shards per table rather than Citus's 32: each test distributes a whole
+            // schema, and placement, not the number of shards, is what the suite proves.
+            steward_store::citus::create_database(admin_url, &name, PG_OWNER_ROLE, Some(4))
+                .await
+                .expect("create test database");
+        } else {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} OWNER {PG_OWNER_ROLE}")))
+                .execute(&mut admin)
+                .await
+                .expect("create test database");
         }
+        let _ = admin.close().await;
         Self {
             admin_url: admin_url.to_string(),
             owner_url: with_user_and_db(admin_url, PG_OWNER_ROLE, &name),
@@ -124,68 +139,9 @@ impl PgDatabase {
 }
 
 /// The workers of a Citus cluster whose coordinator the admin connection reaches (`None`:
-/// one PostgreSQL), as registered in its `postgres` database (`cluster.sh` does).
-async fn citus_workers(admin: &mut sqlx::PgConnection) -> Option<Vec<(String, i32)>> {
-    let citus: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
-        .fetch_optional(&mut *admin)
-        .await
-        .expect("look for citus");
-    citus?;
-    let workers =
-        sqlx::query_as("SELECT nodename::text, nodeport FROM pg_dist_node WHERE groupid <> 0 ORDER BY nodeid")
-            .fetch_all(&mut *admin)
-            .await
-            .expect("list citus workers");
-    Some(workers)
-}
-
-/// An admin URL for another node of the cluster.
-fn on_node(admin_url: &str, host: &str, port: i32, db: &str) -> String {
-    let (scheme, rest) = admin_url.split_once("://").expect("postgres URL");
-    let user = rest.rsplit_once('@').map(|(user, _)| format!("{user}@")).unwrap_or_default();
-    format!("{scheme}://{user}{host}:{port}/{db}")
-}
-
-/// Makes a new database of the coordinator a Citus database: the same database on every
-/// worker, the extension on every node, the workers registered. Four shards per table
-/// rather than Citus's 32: each test distributes a whole schema, and placement, not the
-/// number of shards, is what the suite proves.
-async fn citus_database(admin_url: &str, name: &str, workers: &[(String, i32)]) {
-    use sqlx::Connection;
-    // Registering a node copies the cluster's roles onto it, and two registrations at once
-    // (two tests starting together) update the same role rows: one at a time, across the
-    // suite's processes.
-    let mut guard = sqlx::PgConnection::connect(admin_url).await.expect("connect as the PostgreSQL admin");
-    sqlx::query("SELECT pg_advisory_lock(7120150)").execute(&mut guard).await.expect("wait for other setups");
-    for (host, port) in workers {
-        let mut node = sqlx::PgConnection::connect(&on_node(admin_url, host, *port, "postgres")).await.expect("worker");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} OWNER {PG_OWNER_ROLE}")))
-            .execute(&mut node)
-            .await
-            .expect("create the database on a worker");
-        let _ = node.close().await;
-        let mut node = sqlx::PgConnection::connect(&on_node(admin_url, host, *port, name)).await.expect("worker db");
-        sqlx::raw_sql("CREATE EXTENSION citus").execute(&mut node).await.expect("citus on a worker");
-        let _ = node.close().await;
-    }
-    let (_, rest) = admin_url.split_once("://").expect("postgres URL");
-    let coordinator = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest).split('/').next().unwrap_or(rest);
-    let (host, port) = coordinator.rsplit_once(':').unwrap_or((coordinator, "5432"));
-    let mut db =
-        sqlx::PgConnection::connect(&with_user_and_db(admin_url, "postgres", name)).await.expect("coordinator");
-    let mut setup = vec![
-        "CREATE EXTENSION citus".to_string(),
-        format!("SELECT citus_set_coordinator_host('{host}', {port})"),
-        format!("ALTER DATABASE {name} SET citus.shard_count = 4"),
-    ];
-    for (host, port) in workers {
-        setup.push(format!("SELECT citus_add_node('{host}', {port})"));
-    }
-    for statement in setup {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut db).await.expect("citus setup");
-    }
-    let _ = db.close().await;
-    let _ = guard.close().await;
+/// one PostgreSQL).
+pub async fn citus_workers(admin: &mut sqlx::PgConnection) -> Option<Vec<(String, i32)>> {
+    steward_store::citus::workers(admin).await.expect("look for citus")
 }
 
 impl Drop for PgDatabase {
@@ -195,20 +151,7 @@ impl Drop for PgDatabase {
         // Drop runs outside async code; a short-lived runtime on its own thread cleans up.
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-            rt.block_on(async {
-                use sqlx::Connection;
-                let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await else { return };
-                let workers = citus_workers(&mut admin).await.unwrap_or_default();
-                let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop.clone())).execute(&mut admin).await;
-                for (host, port) in workers {
-                    if let Ok(mut node) =
-                        sqlx::PgConnection::connect(&on_node(&admin_url, &host, port, "postgres")).await
-                    {
-                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop.clone())).execute(&mut node).await;
-                    }
-                }
-            });
+            rt.block_on(steward_store::citus::drop_database(&admin_url, &name));
         })
         .join();
     }

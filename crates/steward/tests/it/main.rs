@@ -16,6 +16,7 @@ mod audit;
 mod bad_input;
 mod booking;
 mod browser;
+mod citus;
 mod cli;
 mod customers;
 mod egress;
