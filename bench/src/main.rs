@@ -13,6 +13,7 @@
 //! Usage: steward-bench audit [--events N] [--writes N] [--runs N]   (see bench/src/audit.rs)
 //!        steward-bench customers [--postgres ADMIN_URL] [--rows N] ...   (see bench/src/customers.rs)
 //!        steward-bench booking [--postgres ADMIN_URL] [--runs N] ...      (see bench/src/booking.rs)
+//!        steward-bench growth [--postgres ADMIN_URL] [--steps 1000,...] ... (see bench/src/growth.rs)
 //!        steward-bench privacy [--customers N] [--appointments N] [--people N] (see bench/src/privacy.rs)
 //!        steward-bench retention [--tenants N] [--rows N] [--customers N] ... (see bench/src/retention.rs)
 //!        steward-bench messaging [--reminders N] [--tenants N] [--runs N]   (see bench/src/messaging.rs)
@@ -27,6 +28,7 @@
 mod audit;
 mod booking;
 mod customers;
+mod growth;
 mod http;
 mod messaging;
 mod privacy;
@@ -148,6 +150,7 @@ async fn main() {
     let measured = match arguments.first().map(String::as_str) {
         Some("customers") => Some(customers::run(rest, &binary, results).await),
         Some("booking") => Some(booking::run(rest, &binary, results).await),
+        Some("growth") => Some(growth::run(rest, &binary, results).await),
         Some("privacy") => Some(privacy::run(rest, &binary, results).await),
         Some("retention") => Some(retention::run(rest, &binary, results).await),
         Some("messaging") => Some(messaging::run(rest, &binary, results).await),

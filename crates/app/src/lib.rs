@@ -165,7 +165,7 @@ impl App {
     }
 
     /// Answers when the database does (for `/readyz`).
-    pub async fn database_ready(&self) -> Result<(), AppError> {
+    pub async fn database_ready(&self) -> Result<Vec<steward_store::DatabaseWarning>, AppError> {
         Ok(self.store.ping().await?)
     }
 

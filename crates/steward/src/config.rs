@@ -60,6 +60,11 @@ declare_keys! {
     /// Largest number of database connections in the pool.
     max_connections: u32 = 16, check within(2..=1000);
 
+    /// SQLite only: MiB of memory the page caches of all connections may hold together
+    /// (half for the writer, half shared by the readers). More keeps more of a large
+    /// database in memory; pages outside it are read again from the system's file cache.
+    sqlite_cache_mib: u32 = 16, check within(1..=65536);
+
     /// Largest request body accepted.
     body_limit_bytes: usize = 65536, check within(1024..=64 * 1024 * 1024);
 

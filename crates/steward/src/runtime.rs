@@ -68,7 +68,8 @@ pub fn load_master_key(config: &Config) -> Result<MasterKey, StartError> {
 /// process owns it); PostgreSQL must already be migrated by the owner role, and must
 /// enforce row-level security against the role Steward connects as.
 pub async fn open_store(config: &Config) -> Result<Store, StartError> {
-    let store = Store::open(&config.database_url, config.max_connections).await?;
+    let cache = steward_store::sqlite::CacheBudget { mib: config.sqlite_cache_mib };
+    let store = Store::open_with_cache(&config.database_url, config.max_connections, cache).await?;
     match store.kind() {
         StoreKind::Sqlite => {
             store.migrate().await?;

@@ -228,9 +228,6 @@ pub async fn create_database(
         let _ = admin.close().await;
         return Ok(false);
     };
-    // Registering a node copies the cluster's roles onto it, and two registrations at once
-    // update the same role rows there: one database set-up at a time, across processes.
-    sqlx::query("SELECT pg_advisory_lock(7120150)").execute(&mut admin).await?;
     for (host, port) in &workers {
         let mut node = sqlx::PgConnection::connect(&node_url(admin_url, host, *port, "postgres")).await?;
         sqlx::raw_sql(AssertSqlSafe(create.clone())).execute(&mut node).await?;
@@ -246,12 +243,23 @@ pub async fn create_database(
     if let Some(shards) = shard_count {
         setup.push(format!("ALTER DATABASE {name} SET citus.shard_count = {shards}"));
     }
-    for (host, port) in &workers {
-        setup.push(format!("SELECT citus_add_node('{host}', {port})"));
-    }
     for statement in setup {
         sqlx::raw_sql(AssertSqlSafe(statement)).execute(&mut database).await?;
     }
+    // Registering a node copies the cluster's roles onto it, and two registrations at once
+    // update the same role rows there: one registration at a time, across processes (the
+    // rest of a set-up runs beside others').
+    sqlx::query("SELECT pg_advisory_lock(7120150)").execute(&mut admin).await?;
+    let mut registered = Ok(());
+    for (host, port) in &workers {
+        let add = format!("SELECT citus_add_node('{host}', {port})");
+        registered = sqlx::raw_sql(AssertSqlSafe(add)).execute(&mut database).await.map(|_| ());
+        if registered.is_err() {
+            break;
+        }
+    }
+    sqlx::query("SELECT pg_advisory_unlock(7120150)").execute(&mut admin).await?;
+    registered?;
     let _ = database.close().await;
     let _ = admin.close().await;
     Ok(true)

@@ -34,7 +34,7 @@ pub mod write;
 mod writer_thread;
 
 pub use error::StoreError;
-pub use tx::{PlatformTx, Store, StoreKind, TenantTx};
+pub use tx::{DatabaseWarning, PlatformTx, Store, StoreKind, TenantTx};
 pub use value::{Row, Value};
 pub use write::Checks;
 

@@ -13,7 +13,37 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::str::FromStr;
 use std::time::Duration;
 
-pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::SqlitePool, StoreError> {
+/// How much memory SQLite's page caches may hold, every connection together. Each
+/// connection keeps a cache of its own (sixteen readers of 64 MiB each held 100 MiB on a
+/// server left idle after a day's work), so the budget is divided: half for the writing
+/// connection, whose pages every write touches, half shared among the readers. A page
+/// outside a cache is read again from the operating system's file cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheBudget {
+    pub mib: u32,
+}
+
+impl CacheBudget {
+    /// Keeps an idle server under 40 MB resident (docs/benchmarks.md, "Growth").
+    pub const DEFAULT: CacheBudget = CacheBudget { mib: 16 };
+    /// No connection's cache goes below this, whatever the division gives.
+    const FLOOR_KIB: u32 = 512;
+
+    pub(crate) fn writer_kib(self) -> u32 {
+        (self.mib.saturating_mul(1024) / 2).max(Self::FLOOR_KIB)
+    }
+
+    pub(crate) fn reader_kib(self, readers: u32) -> u32 {
+        (self.mib.saturating_mul(1024) / 2 / readers.max(1)).max(Self::FLOOR_KIB)
+    }
+}
+
+pub(crate) async fn open_pool(
+    url: &str,
+    max_connections: u32,
+    cache: CacheBudget,
+) -> Result<sqlx::SqlitePool, StoreError> {
+    let max_connections = max_connections.max(1);
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -21,7 +51,7 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::S
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         .pragma("secure_delete", "ON")
-        .pragma("cache_size", "-65536");
+        .pragma("cache_size", format!("-{}", cache.reader_kib(max_connections)));
     let database = options.get_filename().to_path_buf();
     if let Some(parent) = database.parent() {
         crate::private_files::create_private_folder(parent)
@@ -47,7 +77,7 @@ pub(crate) async fn open_pool(url: &str, max_connections: u32) -> Result<sqlx::S
             })
         })
         .test_before_acquire(false)
-        .max_connections(max_connections.max(1))
+        .max_connections(max_connections)
         .min_connections(1)
         .connect_with(options)
         .await?;
@@ -60,10 +90,10 @@ fn is_in_memory(database: &std::path::Path) -> bool {
 }
 
 /// Opens SQLite's writing connection (`writer_thread.rs`) for the database named by `url`.
-pub(crate) fn open_writer(url: &str) -> Result<crate::writer_thread::SqliteWriter, StoreError> {
+pub(crate) fn open_writer(url: &str, cache: CacheBudget) -> Result<crate::writer_thread::SqliteWriter, StoreError> {
     let options = SqliteConnectOptions::from_str(url)?;
     let path = options.get_filename();
-    crate::writer_thread::SqliteWriter::start(path, &keystore_path(path))
+    crate::writer_thread::SqliteWriter::start(path, &keystore_path(path), cache.writer_kib())
 }
 
 /// Where the key store of the database at `database` lives: `x.db` -> `x.keys.db`.

@@ -16,6 +16,36 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 use steward_domain::ids::TenantId;
 
+/// Something in the database's own configuration that leaves work Steward counts on
+/// undone: said when `serve` starts and on `/readyz`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseWarning {
+    /// PostgreSQL's autovacuum is off: dead rows, and the old values of erased and
+    /// re-keyed rows, stay in the tables' files until someone runs `VACUUM`, and the
+    /// planner works from statistics that no longer describe the tables.
+    AutovacuumOff,
+}
+
+impl DatabaseWarning {
+    /// A short name, for logs and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatabaseWarning::AutovacuumOff => "autovacuum_off",
+        }
+    }
+
+    /// What it means, for an operator.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            DatabaseWarning::AutovacuumOff => {
+                "PostgreSQL's autovacuum is off: dead rows and the old values of erased customers stay in the \
+                 tables' files until someone runs VACUUM, and query plans go without fresh statistics; \
+                 turn it on (autovacuum = on) or vacuum on a schedule"
+            }
+        }
+    }
+}
+
 /// Which database a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
@@ -60,9 +90,19 @@ impl Store {
     /// Opens the database named by `url`: `sqlite://path` (created if missing) or
     /// `postgres://...`. `max_connections` bounds the pool.
     pub async fn open(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        Self::open_with_cache(url, max_connections, crate::sqlite::CacheBudget::DEFAULT).await
+    }
+
+    /// [`Store::open`] with SQLite's page caches held to `cache` (PostgreSQL ignores it:
+    /// its buffers are the server's).
+    pub async fn open_with_cache(
+        url: &str,
+        max_connections: u32,
+        cache: crate::sqlite::CacheBudget,
+    ) -> Result<Store, StoreError> {
         let (backend, distributed) = if url.starts_with("sqlite:") {
-            let readers = crate::sqlite::open_pool(url, max_connections.max(2)).await?;
-            (Backend::Sqlite(readers, std::sync::Arc::new(crate::sqlite::open_writer(url)?)), false)
+            let readers = crate::sqlite::open_pool(url, max_connections.max(2), cache).await?;
+            (Backend::Sqlite(readers, std::sync::Arc::new(crate::sqlite::open_writer(url, cache)?)), false)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = crate::postgres::open_pool(url, max_connections).await?;
             let distributed = crate::citus::installed(&pool).await?;
@@ -159,13 +199,20 @@ impl Store {
         })
     }
 
-    /// Answers when the database does (for `/readyz`).
-    pub async fn ping(&self) -> Result<(), StoreError> {
+    /// Answers when the database does (for `/readyz`), with what its configuration leaves
+    /// undone that Steward counts on it doing. One round trip, as cheap as `SELECT 1`.
+    pub async fn ping(&self) -> Result<Vec<DatabaseWarning>, StoreError> {
         match &self.backend {
-            Backend::Sqlite(pool, _) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
-            Backend::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ())?,
+            Backend::Sqlite(pool, _) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+                Ok(Vec::new())
+            }
+            Backend::Postgres(pool) => {
+                let autovacuum: String =
+                    sqlx::query_scalar("SELECT current_setting('autovacuum')").fetch_one(pool).await?;
+                Ok(if autovacuum == "on" { Vec::new() } else { vec![DatabaseWarning::AutovacuumOff] })
+            }
         }
-        Ok(())
     }
 
     /// Closes the store. On SQLite the readers close first, then every committed page

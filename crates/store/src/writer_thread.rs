@@ -81,8 +81,8 @@ enum Want {
 impl SqliteWriter {
     /// Opens the writing connection for the database file `path` (its key store beside it)
     /// and starts its thread.
-    pub(crate) fn start(path: &std::path::Path, keystore: &str) -> Result<SqliteWriter, StoreError> {
-        let connection = open(path, keystore).map_err(map_error)?;
+    pub(crate) fn start(path: &std::path::Path, keystore: &str, cache_kib: u32) -> Result<SqliteWriter, StoreError> {
+        let connection = open(path, keystore, cache_kib).map_err(map_error)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -96,7 +96,8 @@ impl SqliteWriter {
                 let _ = runtime.block_on(stopped);
             })
             .map_err(|e| StoreError::UnsafeSetup(format!("cannot start the SQLite writer thread: {e}")))?;
-        let checkpoints = open(path, keystore).map_err(map_error)?;
+        // A checkpoint copies log frames into the file without going through the cache.
+        let checkpoints = open(path, keystore, CHECKPOINT_CACHE_KIB).map_err(map_error)?;
         let (stop_checkpoints, checkpoints_stopped) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("steward-sqlite-checkpoint".into())
@@ -213,13 +214,15 @@ fn checkpoint_until_stopped(connection: &Connection, stopped: &std::sync::mpsc::
     }
 }
 
-fn open(path: &std::path::Path, keystore: &str) -> rusqlite::Result<Connection> {
+const CHECKPOINT_CACHE_KIB: u32 = 256;
+
+fn open(path: &std::path::Path, keystore: &str, cache_kib: u32) -> rusqlite::Result<Connection> {
     let connection = Connection::open(path)?;
     connection.busy_timeout(std::time::Duration::from_secs(10))?;
-    connection.execute_batch(
+    connection.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-         PRAGMA secure_delete = ON; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000;",
-    )?;
+         PRAGMA secure_delete = ON; PRAGMA cache_size = -{cache_kib}; PRAGMA wal_autocheckpoint = 20000;"
+    ))?;
     connection.execute("ATTACH DATABASE ?1 AS keystore", [keystore])?;
     connection.execute_batch(
         "PRAGMA keystore.journal_mode = WAL; PRAGMA keystore.synchronous = NORMAL; PRAGMA keystore.secure_delete = ON;",

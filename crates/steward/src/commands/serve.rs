@@ -31,6 +31,15 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     if steward_app::audit::UNAUDITED_BUILD {
         eprintln!("WARNING: this is the benchmark build that writes no audit events; never serve anyone with it.");
     }
+    match app.database_ready().await {
+        Ok(warnings) => {
+            for warning in warnings {
+                tracing::warn!(warning = warning.name(), "{}", warning.explanation());
+                eprintln!("WARNING: {}.", warning.explanation());
+            }
+        }
+        Err(error) => tracing::warn!(%error, "the database did not answer the start-up check"),
+    }
     let sweeper = (config.retention_sweep_minutes > 0).then(|| {
         let every = std::time::Duration::from_secs(config.retention_sweep_minutes as u64 * 60);
         tokio::spawn(steward_app::schedule::run(app.clone(), every))

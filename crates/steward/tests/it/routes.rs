@@ -4,6 +4,7 @@
 use crate::harness::TestServer;
 use std::collections::BTreeSet;
 use steward_domain::permissions::Access;
+use steward_store::StoreKind;
 
 #[tokio::test]
 async fn every_api_route_is_documented_with_its_permission() {
@@ -77,6 +78,21 @@ async fn health_and_readiness_answer() {
     assert_eq!(browser.get("/healthz").await.json()["status"], "ok");
     let ready = browser.get("/readyz").await.json();
     assert_eq!(ready["status"], "ready");
+    // The readiness answer says when the database leaves its own upkeep undone: on
+    // PostgreSQL, whether autovacuum runs (this machine's server may have it off).
+    let warnings: Vec<&str> =
+        ready["warnings"].as_array().unwrap().iter().map(|w| w["warning"].as_str().unwrap()).collect();
+    let autovacuum_off = match crate::harness::postgres_admin_url().filter(|_| server.kind() == StoreKind::Postgres) {
+        Some(admin) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            let setting: String =
+                sqlx::query_scalar("SELECT current_setting('autovacuum')").fetch_one(&mut conn).await.unwrap();
+            setting != "on"
+        }
+        None => false,
+    };
+    assert_eq!(warnings, if autovacuum_off { vec!["autovacuum_off"] } else { Vec::<&str>::new() });
     let docs = browser.get("/api/docs").await;
     assert!(docs.body.contains("/assets/api-docs.js"));
 }

@@ -397,6 +397,28 @@ async fn customers_story(store: &Store) {
     assert_eq!(groups_found, [("phone".to_string(), pair)]);
     tx.commit().await.unwrap();
 
+    // A name thirty customers share: the possible duplicates are the oldest twenty others,
+    // whichever of them is asked about (the lookup is bounded, not the whole name).
+    let namesakes: Vec<NewCustomer> =
+        (0..30).map(|_| new_customer(&Person { name: "Ravi Kumar", phone: None, email: None, tags: &[] })).collect();
+    let mut tx = store.begin_tenant(shop).await.unwrap();
+    records::insert_many(&mut tx, &namesakes, T1).await.unwrap();
+    for asked in [0, 4, 25] {
+        let found: Vec<CustomerId> = records::duplicates_of(&mut tx, &expected_row(&namesakes[asked]))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let oldest: Vec<CustomerId> =
+            namesakes.iter().map(|c| c.id).filter(|id| *id != namesakes[asked].id).take(20).collect();
+        assert_eq!(found, oldest, "asked about namesake {asked}");
+    }
+    for namesake in &namesakes {
+        assert!(records::delete(&mut tx, namesake.id).await.unwrap());
+    }
+    tx.commit().await.unwrap();
+
     // A delete takes the customer's term rows too (they have no foreign key to cascade).
     let mut tx = store.begin_tenant(shop).await.unwrap();
     assert!(records::delete(&mut tx, bharat.id).await.unwrap());

@@ -620,14 +620,23 @@ fn escape_like(text: &str) -> String {
 
 /// Other customers who share a phone number, an email address or the same name.
 pub async fn duplicates_of(tx: &mut TenantTx, customer: &CustomerRow) -> Result<Vec<CustomerRow>, StoreError> {
-    // Three index lookups, not one scan with ORs (which SQLite answers by walking the tenant).
+    // Three index lookups, not one scan with ORs (which SQLite answers by walking the tenant),
+    // each bounded: a common name is shared by hundreds in a large business, and the answer
+    // is the oldest twenty. Ids are time-ordered (UUIDv7), so the first 21 ids under the
+    // name (one may be the customer itself) hold its oldest twenty; the name index is in
+    // id order. A phone or an email is shared by a few (a family, a front desk's own);
+    // ordering those by id would have the planners walk the whole business in id order
+    // instead of the phone index, so they are only capped.
     const SQL: &str = "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
                               c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
-                       FROM (SELECT id FROM customers WHERE tenant_id = $1 AND phone = $3
-                             UNION SELECT id FROM customers WHERE tenant_id = $1 AND email = $4
-                             UNION SELECT id FROM customers WHERE tenant_id = $1 AND name_key = $5) AS d
+                       FROM (SELECT id FROM (SELECT id FROM customers WHERE tenant_id = $1 AND phone = $3
+                                             LIMIT 200) AS by_phone
+                             UNION SELECT id FROM (SELECT id FROM customers WHERE tenant_id = $1 AND email = $4
+                                                   LIMIT 200) AS by_email
+                             UNION SELECT id FROM (SELECT id FROM customers WHERE tenant_id = $1 AND name_key = $5
+                                                   ORDER BY id LIMIT 21) AS by_name) AS d
                        CROSS JOIN customers c
-                       WHERE c.tenant_id = $1 AND c.id = d.id AND c.id <> $2 ORDER BY c.created_at LIMIT 20";
+                       WHERE c.tenant_id = $1 AND c.id = d.id AND c.id <> $2 ORDER BY c.created_at, c.id LIMIT 20";
     let rows = tx
         .fetch_all(SQL, args![customer.id, customer.phone.clone(), customer.email.clone(), customer.name_key.clone()])
         .await?;

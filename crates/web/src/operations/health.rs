@@ -1,4 +1,5 @@
-//! `/healthz` (the process answers) and `/readyz` (the database answers too).
+//! `/healthz` (the process answers) and `/readyz` (the database answers too, with what
+//! its configuration leaves undone, such as PostgreSQL's autovacuum turned off).
 
 use crate::AppState;
 use axum::Json;
@@ -12,7 +13,14 @@ pub async fn healthz() -> Json<Value> {
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.app.database_ready().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": state.app.database_name() }))),
+        Ok(warnings) => {
+            let warnings: Vec<Value> =
+                warnings.iter().map(|w| json!({ "warning": w.name(), "explanation": w.explanation() })).collect();
+            (
+                StatusCode::OK,
+                Json(json!({ "status": "ready", "database": state.app.database_name(), "warnings": warnings })),
+            )
+        }
         Err(error) => {
             tracing::warn!(%error, "database not ready");
             (
