@@ -622,21 +622,29 @@ fn escape_like(text: &str) -> String {
 pub async fn duplicates_of(tx: &mut TenantTx, customer: &CustomerRow) -> Result<Vec<CustomerRow>, StoreError> {
     // Three index lookups, not one scan with ORs (which SQLite answers by walking the tenant),
     // each bounded: a common name is shared by hundreds in a large business, and the answer
-    // is the oldest twenty. Ids are time-ordered (UUIDv7), so the first 21 ids under the
-    // name (one may be the customer itself) hold its oldest twenty; the name index is in
-    // id order. A phone or an email is shared by a few (a family, a front desk's own);
-    // ordering those by id would have the planners walk the whole business in id order
-    // instead of the phone index, so they are only capped.
-    const SQL: &str = "SELECT c.id, c.name, c.name_key, c.phone, c.email, c.address, c.date_of_birth, c.source,
-                              c.preferred_channel, c.last_visit_at, c.created_at, c.updated_at
-                       FROM (SELECT id FROM (SELECT id FROM customers WHERE tenant_id = $1 AND phone = $3
-                                             LIMIT 200) AS by_phone
-                             UNION SELECT id FROM (SELECT id FROM customers WHERE tenant_id = $1 AND email = $4
-                                                   LIMIT 200) AS by_email
-                             UNION SELECT id FROM (SELECT id FROM customers WHERE tenant_id = $1 AND name_key = $5
-                                                   ORDER BY id LIMIT 21) AS by_name) AS d
-                       CROSS JOIN customers c
-                       WHERE c.tenant_id = $1 AND c.id = d.id AND c.id <> $2 ORDER BY c.created_at, c.id LIMIT 20";
+    // is the oldest twenty. Ids are time-ordered (UUIDv7), so the first twenty others under
+    // the name are its oldest twenty; the name index is in id order. A phone or an email is
+    // shared by a few (a family, a front desk's own); ordering those by id would have the
+    // planners walk the whole business in id order instead of the phone index, so they are
+    // only capped. Each branch reads the whole row
+    // itself: joined back to `customers` by id, PostgreSQL's cached generic plan, made
+    // while the business was small, scanned the whole business for every create and read
+    // once it had grown (docs/benchmarks.md, "Growth").
+    const SQL: &str = "SELECT id, name, name_key, phone, email, address, date_of_birth, source, preferred_channel,
+                              last_visit_at, created_at, updated_at
+                       FROM (SELECT id, name, name_key, phone, email, address, date_of_birth, source,
+                                    preferred_channel, last_visit_at, created_at, updated_at
+                             FROM customers WHERE tenant_id = $1 AND phone = $3 AND id <> $2 LIMIT 200) AS by_phone
+                       UNION
+                       SELECT * FROM (SELECT id, name, name_key, phone, email, address, date_of_birth, source,
+                                             preferred_channel, last_visit_at, created_at, updated_at
+                                      FROM customers WHERE tenant_id = $1 AND email = $4 AND id <> $2 LIMIT 200) AS by_email
+                       UNION
+                       SELECT * FROM (SELECT id, name, name_key, phone, email, address, date_of_birth, source,
+                                             preferred_channel, last_visit_at, created_at, updated_at
+                                      FROM customers WHERE tenant_id = $1 AND name_key = $5 AND id <> $2
+                                      ORDER BY id LIMIT 20) AS by_name
+                       ORDER BY created_at, id LIMIT 20";
     let rows = tx
         .fetch_all(SQL, args![customer.id, customer.phone.clone(), customer.email.clone(), customer.name_key.clone()])
         .await?;
