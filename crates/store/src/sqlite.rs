@@ -24,7 +24,8 @@ pub struct CacheBudget {
 }
 
 impl CacheBudget {
-    /// Keeps an idle server under 40 MB resident (docs/benchmarks.md, "Growth").
+    /// Measured no slower than 512 MiB on a business of 20,000 customers
+    /// (docs/benchmarks.md, "Growth").
     pub const DEFAULT: CacheBudget = CacheBudget { mib: 16 };
     /// No connection's cache goes below this, whatever the division gives.
     const FLOOR_KIB: u32 = 512;
