@@ -16,7 +16,6 @@
 use crate::{http, median_f64, median_u64, rss_kib, seed};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use steward_app::access::{auth, tokens};
 
 const FIRST: &[&str] = &[
     "Aarav", "Vivaan", "Aditya", "Vihaan", "Arjun", "Sai", "Reyansh", "Ayaan", "Krishna", "Ishaan", "Ananya", "Diya",
@@ -201,15 +200,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     }
 
     // A token that may read and write customers, for the API numbers on tenant bench-0000.
-    let (store, app) = seed::open_app(&data_dir, url.as_deref(), 2).await?;
-    let issued =
-        auth::log_in(&app, &seeded.login_slug, &seeded.login_email, &seeded.login_password, &Default::default(), None)
-            .await
-            .map_err(|e| e.to_string())?;
-    let owner = auth::authenticate_session(&app, &issued.cookie_value).await.map_err(|e| e.to_string())?;
-    let scopes = ["customers.read".to_string(), "customers.write".to_string()];
-    let token = tokens::create(&app, &owner, "crm bench", &scopes, None).await.map_err(|e| e.to_string())?.token;
-    store.close().await;
+    let token = seed::customers_token(&data_dir, &seeded, "crm bench").await?;
 
     let (server, address) = seed::start_server(&steward, &data_dir, url.as_deref()).await?;
 

@@ -21,7 +21,6 @@ use crate::{http, median_f64, median_u64, rss_kib, seed};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use steward_app::access::{auth, tokens};
 
 const FIRST: &[&str] = &[
     "Rahul",
@@ -386,15 +385,7 @@ async fn grow(options: &Options, postgres: Option<(&str, bool)>) -> Result<Curve
     std::fs::create_dir_all(&data_dir).map_err(|e| e.to_string())?;
     let seeded = seed::seed(&data_dir, postgres.map(|(admin, _)| admin), 1).await?;
     let url = seeded.runtime_url.clone();
-    let (store, app) = seed::open_app(&data_dir, url.as_deref(), 2).await?;
-    let issued =
-        auth::log_in(&app, &seeded.login_slug, &seeded.login_email, &seeded.login_password, &Default::default(), None)
-            .await
-            .map_err(|e| e.to_string())?;
-    let owner = auth::authenticate_session(&app, &issued.cookie_value).await.map_err(|e| e.to_string())?;
-    let scopes = ["customers.read".to_string(), "customers.write".to_string()];
-    let token = tokens::create(&app, &owner, "growth bench", &scopes, None).await.map_err(|e| e.to_string())?.token;
-    store.close().await;
+    let token = seed::customers_token(&data_dir, &seeded, "growth bench").await?;
 
     let (server, address) = seed::start_server(&options.steward, &data_dir, url.as_deref()).await?;
     let names = Arc::new(Names::new());

@@ -168,6 +168,21 @@ impl Seeded {
     }
 }
 
+/// An API token of the seeded owner that may read and write customers (on tenant
+/// `bench-0000`), made through Steward's own services.
+pub async fn customers_token(data_dir: &Path, seeded: &Seeded, name: &str) -> Result<String, String> {
+    let (store, app) = open_app(data_dir, seeded.runtime_url.as_deref(), 2).await?;
+    let issued =
+        auth::log_in(&app, &seeded.login_slug, &seeded.login_email, &seeded.login_password, &Default::default(), None)
+            .await
+            .map_err(|e| e.to_string())?;
+    let owner = auth::authenticate_session(&app, &issued.cookie_value).await.map_err(|e| e.to_string())?;
+    let scopes = ["customers.read".to_string(), "customers.write".to_string()];
+    let token = tokens::create(&app, &owner, name, &scopes, None).await.map_err(|e| e.to_string())?.token;
+    store.close().await;
+    Ok(token)
+}
+
 /// Opens the seeded database in this process, with Steward's services on it, to prepare
 /// what a benchmark measures (the server itself runs as its own process).
 pub async fn open_app(data_dir: &Path, runtime_url: Option<&str>, connections: u32) -> Result<(Store, App), String> {
