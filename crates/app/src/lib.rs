@@ -164,7 +164,8 @@ impl App {
         steward_domain::time::Timestamp::from_micros(self.clock.now())
     }
 
-    /// Answers when the database does (for `/readyz`).
+    /// Answers when the database does (for `/readyz` and the start of `serve`), with what
+    /// its configuration leaves undone.
     pub async fn database_ready(&self) -> Result<Vec<steward_store::DatabaseWarning>, AppError> {
         Ok(self.store.ping().await?)
     }

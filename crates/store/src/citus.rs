@@ -250,14 +250,14 @@ pub async fn create_database(
     // update the same role rows there: one registration at a time, across processes (the
     // rest of a set-up runs beside others').
     sqlx::query("SELECT pg_advisory_lock(7120150)").execute(&mut admin).await?;
-    let mut registered = Ok(());
-    for (host, port) in &workers {
-        let add = format!("SELECT citus_add_node('{host}', {port})");
-        registered = sqlx::raw_sql(AssertSqlSafe(add)).execute(&mut database).await.map(|_| ());
-        if registered.is_err() {
-            break;
+    let registered = async {
+        for (host, port) in &workers {
+            let add = format!("SELECT citus_add_node('{host}', {port})");
+            sqlx::raw_sql(AssertSqlSafe(add)).execute(&mut database).await?;
         }
+        Ok::<(), sqlx::Error>(())
     }
+    .await;
     sqlx::query("SELECT pg_advisory_unlock(7120150)").execute(&mut admin).await?;
     registered?;
     let _ = database.close().await;

@@ -35,7 +35,6 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
         Ok(warnings) => {
             for warning in warnings {
                 tracing::warn!(warning = warning.name(), "{}", warning.explanation());
-                eprintln!("WARNING: {}.", warning.explanation());
             }
         }
         Err(error) => tracing::warn!(%error, "the database did not answer the start-up check"),

@@ -626,25 +626,18 @@ pub async fn duplicates_of(tx: &mut TenantTx, customer: &CustomerRow) -> Result<
     // the name are its oldest twenty; the name index is in id order. A phone or an email is
     // shared by a few (a family, a front desk's own); ordering those by id would have the
     // planners walk the whole business in id order instead of the phone index, so they are
-    // only capped. Each branch reads the whole row
-    // itself: joined back to `customers` by id, PostgreSQL's cached generic plan, made
-    // while the business was small, scanned the whole business for every create and read
-    // once it had grown (docs/benchmarks.md, "Growth").
-    const SQL: &str = "SELECT id, name, name_key, phone, email, address, date_of_birth, source, preferred_channel,
-                              last_visit_at, created_at, updated_at
-                       FROM (SELECT id, name, name_key, phone, email, address, date_of_birth, source,
-                                    preferred_channel, last_visit_at, created_at, updated_at
-                             FROM customers WHERE tenant_id = $1 AND phone = $3 AND id <> $2 LIMIT 200) AS by_phone
-                       UNION
-                       SELECT * FROM (SELECT id, name, name_key, phone, email, address, date_of_birth, source,
-                                             preferred_channel, last_visit_at, created_at, updated_at
-                                      FROM customers WHERE tenant_id = $1 AND email = $4 AND id <> $2 LIMIT 200) AS by_email
-                       UNION
-                       SELECT * FROM (SELECT id, name, name_key, phone, email, address, date_of_birth, source,
-                                             preferred_channel, last_visit_at, created_at, updated_at
-                                      FROM customers WHERE tenant_id = $1 AND name_key = $5 AND id <> $2
-                                      ORDER BY id LIMIT 20) AS by_name
-                       ORDER BY created_at, id LIMIT 20";
+    // only capped. Each branch reads the whole row itself: joined back to `customers` by id,
+    // PostgreSQL's cached generic plan, made while the business was small, scanned the whole
+    // business for every create and read once it had grown (docs/benchmarks.md, "Growth").
+    const SQL: &str = concat!(
+        "SELECT * FROM (",
+        select_customers!("WHERE c.tenant_id = $1 AND c.phone = $3 AND c.id <> $2 LIMIT 200"),
+        ") AS by_phone UNION SELECT * FROM (",
+        select_customers!("WHERE c.tenant_id = $1 AND c.email = $4 AND c.id <> $2 LIMIT 200"),
+        ") AS by_email UNION SELECT * FROM (",
+        select_customers!("WHERE c.tenant_id = $1 AND c.name_key = $5 AND c.id <> $2 ORDER BY c.id LIMIT 20"),
+        ") AS by_name ORDER BY created_at, id LIMIT 20"
+    );
     let rows = tx
         .fetch_all(SQL, args![customer.id, customer.phone.clone(), customer.email.clone(), customer.name_key.clone()])
         .await?;
