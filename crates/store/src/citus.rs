@@ -188,6 +188,46 @@ pub async fn distribute(
     Ok(report)
 }
 
+/// Whether `error` is a worker refusing a catalog update another session made at the same
+/// moment. Distributing a table makes sure its owner role exists on every worker by
+/// altering that role there; roles are shared by all databases of a node, so two databases
+/// of one cluster migrating at once can alter the same role row together, and PostgreSQL
+/// refuses the second ("tuple concurrently updated", a plain internal error code). The
+/// transaction that lost rolled back whole; running it again succeeds.
+pub fn lost_catalog_race(error: &StoreError) -> bool {
+    match error {
+        StoreError::Database(sqlx::Error::Database(db)) => db.message().contains("tuple concurrently updated"),
+        _ => false,
+    }
+}
+
+/// Runs `step` (one transaction, or steps that each skip what is done) again while it
+/// loses a [catalog race](lost_catalog_race), a few times with a growing pause.
+pub(crate) async fn again_after_catalog_race<T, Step, Outcome>(mut step: Step) -> Result<T, StoreError>
+where
+    Step: FnMut() -> Outcome,
+    Outcome: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match step().await {
+            Err(error) if attempt < CATALOG_RACE_ATTEMPTS && lost_catalog_race(&error) => {
+                tracing::info!(
+                    attempt,
+                    "a worker's role was altered by another set-up at the same moment; trying again"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(150 * attempt)).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// How often a step is tried when another database's set-up altered the same role on a
+/// worker at the same moment.
+const CATALOG_RACE_ATTEMPTS: u64 = 6;
+
 /// The workers registered with the coordinator that `admin` is connected to, or `None`
 /// when it is one PostgreSQL (no `citus` extension in its database).
 pub async fn workers(admin: &mut sqlx::PgConnection) -> Result<Option<Vec<(String, i32)>>, StoreError> {

@@ -186,7 +186,10 @@ where
             .transpose()?;
         let sum = checksum(migration.sql);
         match stored {
-            Some(stored) if stored == sum => report.already_applied += 1,
+            Some(stored) if stored == sum => {
+                tx.commit().await?;
+                report.already_applied += 1;
+            }
             Some(_) => return Err(StoreError::MigrationChanged { version: migration.version }),
             None => {
                 sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
@@ -197,12 +200,26 @@ where
                     now_micros()
                 );
                 sqlx::raw_sql(AssertSqlSafe(record)).execute(&mut *tx).await?;
+                tx.commit().await?;
                 report.applied.push((migration.version, migration.name));
             }
         }
-        tx.commit().await?;
     }
     Ok(())
+}
+
+/// The migrations, then on Citus the distribution. Each step is its own transaction and a
+/// step already done is skipped, so running it again after a failure finishes the rest.
+async fn migrate_postgres(
+    pool: &sqlx::PgPool,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Result<MigrationReport, StoreError> {
+    let mut report = MigrationReport::default();
+    apply_all(pool, POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(7120143)", &mut report).await?;
+    if crate::citus::installed(pool).await? {
+        report.distribution = Some(crate::citus::distribute(pool, progress).await?);
+    }
+    Ok(report)
 }
 
 fn now_micros() -> i64 {
@@ -229,10 +246,9 @@ impl Store {
             // One migrator at a time, even when several servers start together. On Citus
             // the lock is the coordinator's, where every migrator connects.
             Backend::Postgres(pool) => {
-                apply_all(pool, POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(7120143)", &mut report).await?;
-                if crate::citus::installed(pool).await? {
-                    report.distribution = Some(crate::citus::distribute(pool, progress).await?);
-                }
+                // Each try counts into a fresh report; what an earlier try committed shows as
+                // already applied.
+                report = crate::citus::again_after_catalog_race(|| migrate_postgres(pool, progress)).await?;
             }
         }
         Ok(report)

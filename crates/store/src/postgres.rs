@@ -111,6 +111,12 @@ impl Store {
                 "'{role}' is not a plain role name (lowercase letters, digits, underscores)"
             )));
         }
+        crate::citus::again_after_catalog_race(|| grant_once(pool, role)).await
+    }
+}
+
+async fn grant_once(pool: &sqlx::PgPool, role: &str) -> Result<(), StoreError> {
+    {
         // One statement per call: on Citus each is carried to the workers as it is written,
         // and they refuse several in one. Citus must also grant on the shards one after
         // another, since a grant on a reference table may not follow parallel work on

@@ -113,6 +113,8 @@ pub fn status_for(error: Option<&AppError>) -> StatusCode {
 fn notice_text(key: &str) -> Option<&'static str> {
     Some(match key {
         "saved" => "Saved.",
+        "reminder_rules_saved" => "Reminder settings saved: appointments booked from now on follow them.",
+        "template_saved" => "Wording saved: the next message of this kind uses it.",
         "hold_set" => "The legal hold is in force: nothing it covers will be deleted until it is lifted.",
         "hold_lifted" => "The legal hold was lifted.",
         "connected" => "Connected. The secret is sealed; only its last four characters are shown.",

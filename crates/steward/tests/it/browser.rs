@@ -467,7 +467,7 @@ async fn an_owner_connects_sms_edits_a_template_with_preview_and_sees_the_delive
     fill(&client, "quiet_from", "00:00").await;
     fill(&client, "quiet_until", "00:00").await;
     client.find(Locator::Id("save-rules")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Saved.").await;
+    wait_for_text(&client, "Reminder settings saved").await;
 
     // The confirmation's words, with the preview following the typing.
     client.find(Locator::Css("#template-confirmation-en summary")).await.unwrap().click().await.unwrap();
@@ -477,8 +477,9 @@ async fn an_owner_connects_sms_edits_a_template_with_preview_and_sees_the_delive
     wait_for_text(&client, "{notes} is not a field a message may use").await;
     fill(&client, "body-confirmation-en", "Hello {first_name}, see you at {business} on {time}.").await;
     wait_for_text(&client, "Hello Asha, see you at Business rose-studio on Mon 1 Dec, 10:30 AM.").await;
+    // Its own notice: the page before it already says the reminder settings were saved.
     client.find(Locator::Css("#template-confirmation-en button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Saved.").await;
+    wait_for_text(&client, "Wording saved").await;
 
     let booked = api
         .call(

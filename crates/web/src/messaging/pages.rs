@@ -90,7 +90,7 @@ pub async fn save_rules(State(state): State<AppState>, Auth(who): Auth, form: Fo
         follow_up_hours: Some(follow_up).filter(|f| !f.is_empty()),
         language: form.get("language").to_string(),
     };
-    let outcome = settings::save_rules(&state.app, &who, &input).await.map(|_| "saved");
+    let outcome = settings::save_rules(&state.app, &who, &input).await.map(|_| "reminder_rules_saved");
     answer(&state, &who, outcome).await
 }
 
@@ -120,7 +120,7 @@ pub async fn save_template(State(state): State<AppState>, Auth(who): Auth, form:
         body: form.get("body").to_string(),
         whatsapp_template: Some(name).filter(|n| !n.is_empty()),
     };
-    let outcome = settings::save_template(&state.app, &who, &input).await.map(|_| "saved");
+    let outcome = settings::save_template(&state.app, &who, &input).await.map(|_| "template_saved");
     answer(&state, &who, outcome).await
 }
 
