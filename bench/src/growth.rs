@@ -12,10 +12,11 @@
 //! connection) once per `--autovacuum` setting, all in one invocation, so the backends are
 //! compared in the same run. Statistics are never gathered by the benchmark: with
 //! autovacuum off, the plans must hold on whatever the tables had when they were empty.
-//! The server's resident memory is read after the load and a few idle seconds.
+//! The server's resident memory is read after the load, then again after `--idle-seconds`
+//! without a request (a server gives memory back once the load is over).
 //!
 //! Usage: steward-bench growth [--postgres ADMIN_URL] [--autovacuum off,on] [--steps 1000,10000,30000,100000]
-//!        [--creates N] [--connections 8,64] [--runs N] [--seconds N] [--steward PATH]
+//!        [--creates N] [--connections 8,64] [--runs N] [--seconds N] [--idle-seconds N] [--steward PATH]
 
 use crate::{http, median_f64, median_u64, rss_kib, seed};
 use std::sync::Arc;
@@ -261,6 +262,7 @@ struct Options {
     connections: Vec<usize>,
     runs: usize,
     seconds: u64,
+    idle_seconds: u64,
     steward: String,
 }
 
@@ -277,6 +279,7 @@ fn parse(args: &[String], steward: &str) -> Result<Options, String> {
         connections: vec![8, 64],
         runs: 3,
         seconds: 3,
+        idle_seconds: 45,
         steward: steward.to_string(),
     };
     let mut iter = args.iter();
@@ -299,6 +302,7 @@ fn parse(args: &[String], steward: &str) -> Result<Options, String> {
             "--connections" => options.connections = parse_list(flag, value)?,
             "--runs" => options.runs = value.parse().map_err(|_| "--runs: a whole number")?,
             "--seconds" => options.seconds = value.parse().map_err(|_| "--seconds: a whole number")?,
+            "--idle-seconds" => options.idle_seconds = value.parse().map_err(|_| "--idle-seconds: a whole number")?,
             "--steward" => options.steward = value.clone(),
             other => return Err(format!("unknown flag {other}")),
         }
@@ -414,12 +418,15 @@ async fn grow(options: &Options, postgres: Option<(&str, bool)>) -> Result<Curve
         steps.push(step);
     }
     // What the server keeps once the load is over.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    let after_load_kib = rss_kib(server.0.id(), "VmRSS:");
+    tokio::time::sleep(Duration::from_secs(options.idle_seconds)).await;
     let idle_kib = rss_kib(server.0.id(), "VmRSS:");
     peak_kib = peak_kib.max(rss_kib(server.0.id(), "VmHWM:"));
     println!(
-        "resident idle after the load {:.1} MiB (peak {:.1} MiB)",
+        "resident {:.1} MiB as the load ended, {:.1} MiB after {} s idle (peak {:.1} MiB)",
+        after_load_kib as f64 / 1024.0,
         idle_kib as f64 / 1024.0,
+        options.idle_seconds,
         peak_kib as f64 / 1024.0
     );
     drop(server);

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod config;
 mod logging;
+mod memory;
 mod open_files;
 mod runtime;
 

@@ -15,7 +15,9 @@
 //! SQLite otherwise runs inside whichever commit crosses 1,000 pages of log (and so
 //! inside a request's write turn, fsync included), run on a thread of their own every
 //! quarter second instead; the writer still checkpoints itself past 20,000 pages, should
-//! that thread ever fall behind.
+//! that thread ever fall behind. The same thread gives memory back once writes stop for a
+//! while ([`RELEASE_AFTER_IDLE`]): the writer's page cache and prepared statements are
+//! what an idle server would otherwise keep from its busiest hour.
 //!
 //! [`Store::write`]: crate::Store::write
 
@@ -24,7 +26,13 @@ use crate::value::{DirectRow, Row, RowInner, Value};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+/// How long the writer must go without a write transaction before the memory it holds
+/// for speed (page cache, prepared statements) is released.
+pub const RELEASE_AFTER_IDLE: Duration = Duration::from_secs(15);
 
 /// The writing connection and the thread that drives it. Dropped with the last
 /// [`Store`](crate::Store) that shares it, which ends the thread.
@@ -36,6 +44,9 @@ pub(crate) struct SqliteWriter {
     /// The write turn: writers queue here, in order, instead of in SQLite's busy handler,
     /// which sleeps between retries and collapses throughput when many requests write.
     turn: Arc<tokio::sync::Mutex<()>>,
+    /// Write transactions begun so far: the checkpoint thread watches it to tell when
+    /// writes have stopped.
+    transactions: Arc<AtomicU64>,
     /// Dropping it ends the thread (and cancels what still runs there).
     _stop: tokio::sync::oneshot::Sender<()>,
     /// Dropping it ends the checkpoint thread.
@@ -96,18 +107,27 @@ impl SqliteWriter {
                 let _ = runtime.block_on(stopped);
             })
             .map_err(|e| StoreError::UnsafeSetup(format!("cannot start the SQLite writer thread: {e}")))?;
+        let connection = Arc::new(Mutex::new(Writer { connection, parameter_numbers: HashMap::new() }));
+        let transactions = Arc::new(AtomicU64::new(0));
         // A checkpoint copies log frames into the file without going through the cache.
         let checkpoints = open(path, keystore, CHECKPOINT_CACHE_KIB).map_err(map_error)?;
         let (stop_checkpoints, checkpoints_stopped) = std::sync::mpsc::channel::<()>();
+        let upkeep = Upkeep {
+            checkpoints,
+            writer: Arc::downgrade(&connection),
+            transactions: transactions.clone(),
+            stopped: checkpoints_stopped,
+        };
         std::thread::Builder::new()
             .name("steward-sqlite-checkpoint".into())
-            .spawn(move || checkpoint_until_stopped(&checkpoints, &checkpoints_stopped))
+            .spawn(move || upkeep.run_until_stopped())
             .map_err(|e| StoreError::UnsafeSetup(format!("cannot start the SQLite checkpoint thread: {e}")))?;
         Ok(SqliteWriter {
             runtime: handle,
             thread: thread.thread().id(),
-            connection: Arc::new(Mutex::new(Writer { connection, parameter_numbers: HashMap::new() })),
+            connection,
             turn: Default::default(),
+            transactions,
             _stop: stop,
             _stop_checkpoints: stop_checkpoints,
         })
@@ -142,6 +162,7 @@ impl SqliteWriter {
     /// Waits for the write turn, then begins a write transaction.
     pub(crate) async fn begin(writer: &Arc<SqliteWriter>) -> Result<WriteTxn, StoreError> {
         let turn = writer.turn.clone().lock_owned().await;
+        writer.transactions.fetch_add(1, Ordering::Relaxed);
         writer
             .with_connection(|w| {
                 // A transaction left open by a rollback that failed is ended first.
@@ -198,19 +219,60 @@ fn lock(connection: &Mutex<Writer>) -> MutexGuard<'_, Writer> {
     connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Copies the write-ahead logs of the database and the key store back into their files,
-/// without waiting for readers or the writer (`PASSIVE`), until the writer is dropped.
-fn checkpoint_until_stopped(connection: &Connection, stopped: &std::sync::mpsc::Receiver<()>) {
-    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-        stopped.recv_timeout(std::time::Duration::from_millis(250))
-    {
-        for (schema, sql) in
-            [("main", "PRAGMA main.wal_checkpoint(PASSIVE)"), ("keystore", "PRAGMA keystore.wal_checkpoint(PASSIVE)")]
+/// The checkpoint thread's work.
+struct Upkeep {
+    checkpoints: Connection,
+    /// Weak, so the writing connection still closes the moment its last store is dropped.
+    writer: Weak<Mutex<Writer>>,
+    transactions: Arc<AtomicU64>,
+    stopped: std::sync::mpsc::Receiver<()>,
+}
+
+impl Upkeep {
+    /// Copies the write-ahead logs of the database and the key store back into their files,
+    /// without waiting for readers or the writer (`PASSIVE`), four times a second; once
+    /// writes have stopped for [`RELEASE_AFTER_IDLE`], releases the writer's memory. Ends
+    /// when the writer is dropped.
+    fn run_until_stopped(self) {
+        let mut seen = self.transactions.load(Ordering::Relaxed);
+        let mut quiet_since = Instant::now();
+        let mut released = false;
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            self.stopped.recv_timeout(Duration::from_millis(250))
         {
-            if let Err(error) = connection.query_row(sql, [], |_| Ok(())) {
-                tracing::warn!(schema, %error, "a WAL checkpoint failed; the next one retries");
+            for (schema, sql) in [
+                ("main", "PRAGMA main.wal_checkpoint(PASSIVE)"),
+                ("keystore", "PRAGMA keystore.wal_checkpoint(PASSIVE)"),
+            ] {
+                if let Err(error) = self.checkpoints.query_row(sql, [], |_| Ok(())) {
+                    tracing::warn!(schema, %error, "a WAL checkpoint failed; the next one retries");
+                }
+            }
+            let now = self.transactions.load(Ordering::Relaxed);
+            if now != seen {
+                (seen, quiet_since, released) = (now, Instant::now(), false);
+            } else if !released && quiet_since.elapsed() >= RELEASE_AFTER_IDLE {
+                released = self.release_memory();
             }
         }
+    }
+
+    /// Frees the writer's page cache and prepared statements (both are rebuilt by the next
+    /// writes as they need them), unless a transaction holds the connection right now.
+    fn release_memory(&self) -> bool {
+        let Some(writer) = self.writer.upgrade() else { return true };
+        let Ok(mut writer) = writer.try_lock() else { return false };
+        if !writer.connection.is_autocommit() {
+            return false;
+        }
+        writer.connection.flush_prepared_statement_cache();
+        writer.parameter_numbers.clear();
+        for connection in [&writer.connection, &self.checkpoints] {
+            if let Err(error) = connection.release_memory() {
+                tracing::debug!(%error, "SQLite kept its cache");
+            }
+        }
+        true
     }
 }
 

@@ -45,6 +45,7 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     });
     let messenger = tokio::spawn(steward_app::messaging::worker::run(app.clone(), std::time::Duration::from_secs(5)));
     let sealer = tokio::spawn(steward_app::audit::sealer::run(app.clone()));
+    let memory = tokio::spawn(crate::memory::return_freed_memory_when_quiet(steward_web::metrics::requests_answered));
     let stopping = app.clone();
     let server = server_settings(config);
     let metrics_token = steward_web::metrics::MetricsToken::new(&config.metrics_token);
@@ -83,6 +84,7 @@ pub async fn run(listener: TcpListener, app: App, config: &Config) -> Result<(),
     }
     messenger.abort();
     sealer.abort();
+    memory.abort();
     // What the last requests committed is sealed now rather than at the next start.
     crate::runtime::close_app(&stopping).await;
     println!("Steward stopped.");

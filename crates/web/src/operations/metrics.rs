@@ -67,8 +67,18 @@ fn registry() -> &'static Mutex<Registry> {
     REGISTRY.get_or_init(Mutex::default)
 }
 
+/// Requests answered since start, every route together.
+static ANSWERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many requests to declared routes were answered since the process started: the
+/// server's own upkeep watches it to tell when a load is over.
+pub fn requests_answered() -> u64 {
+    ANSWERED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Counts one request to a declared route.
 pub fn observe(method: &str, route: &'static str, status: u16, seconds: f64) {
+    ANSWERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let Ok(mut registry) = registry().lock() else { return };
     *registry.requests.entry((method.to_string(), route, status)).or_default() += 1;
     let latency = registry.latency.entry((method.to_string(), route)).or_default();
