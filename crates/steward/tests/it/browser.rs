@@ -7,7 +7,7 @@ use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -16,20 +16,20 @@ impl Drop for Driver {
     }
 }
 
-fn chromedriver_binary() -> Option<String> {
+pub(crate) fn chromedriver_binary() -> Option<String> {
     ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
         .iter()
         .find(|p| std::path::Path::new(p).exists())
         .map(|p| p.to_string())
 }
 
-async fn fill(client: &fantoccini::Client, id: &str, value: &str) {
+pub(crate) async fn fill(client: &fantoccini::Client, id: &str, value: &str) {
     let field = client.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("field #{id}: {e}"));
     field.clear().await.ok();
     field.send_keys(value).await.unwrap_or_else(|e| panic!("type into #{id}: {e}"));
 }
 
-async fn wait_for_text(client: &fantoccini::Client, text: &str) {
+pub(crate) async fn wait_for_text(client: &fantoccini::Client, text: &str) {
     for _ in 0..100 {
         if client.source().await.is_ok_and(|s| s.contains(text)) {
             return;
@@ -42,7 +42,7 @@ async fn wait_for_text(client: &fantoccini::Client, text: &str) {
 
 /// Chromium under chromedriver, headless with a fresh profile; `None` (skipped, or failed
 /// under CI) when chromedriver is missing.
-async fn start_browser() -> Option<(Driver, ScratchDir, fantoccini::Client)> {
+pub(crate) async fn start_browser() -> Option<(Driver, ScratchDir, fantoccini::Client)> {
     let Some(driver_path) = chromedriver_binary() else {
         skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
         return None;

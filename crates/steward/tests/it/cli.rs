@@ -32,7 +32,7 @@ fn text(bytes: &[u8]) -> String {
 pub(crate) struct Running {
     child: Child,
     lines: Receiver<String>,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Running {
@@ -55,7 +55,7 @@ impl Running {
         running
     }
 
-    fn wait_for(&mut self, needle: &str) -> String {
+    pub(crate) fn wait_for(&mut self, needle: &str) -> String {
         loop {
             match self.lines.recv_timeout(Duration::from_secs(60)) {
                 Ok(line) if line.contains(needle) => return line,

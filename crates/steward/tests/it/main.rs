@@ -20,6 +20,7 @@ mod citus;
 mod cli;
 mod customers;
 mod egress;
+mod every_page;
 mod hardening;
 mod http_hardening;
 mod isolation;

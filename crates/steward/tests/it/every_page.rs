@@ -1,0 +1,142 @@
+//! Every page of the demo in a real browser, at two phones' widths and a laptop's: none
+//! is wider than the screen (a table scrolls inside its own region, the page never does).
+//! The pages are found the way a person finds them, by following the links from the
+//! dashboard, so a new page is covered as soon as something links to it. A screenshot of
+//! each page at each width is kept in the folder the test prints, for a person to look at.
+
+use crate::browser::{chromedriver_binary, fill, start_browser, wait_for_text};
+use crate::cli::{Running, steward};
+use crate::harness::{ScratchDir, skip_or_fail, suite_on_postgres};
+use fantoccini::Locator;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Width and height of the screens tried: small and common phones, then a laptop.
+const SCREENS: [(u32, u32); 3] = [(360, 740), (390, 844), (1366, 900)];
+
+/// More than the demo has; a link loop cannot keep the test running.
+const MOST_PAGES: usize = 80;
+
+/// Pages of the same shape (`/app/customers/{id}`) looked at: two show the shape's layout.
+const PER_SHAPE: usize = 2;
+
+/// Where the screenshots go: `STEWARD_SCREENSHOTS`, else the test target's scratch folder.
+fn screenshot_folder() -> std::path::PathBuf {
+    std::env::var_os("STEWARD_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"))
+}
+
+/// A path with its ids (UUIDs, numbers, tokens) replaced, so pages of one kind group.
+fn shape(path: &str) -> String {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    path.split('/')
+        .map(|part| {
+            if part.len() >= 16 || (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())) {
+                "{id}"
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Links a person follows to another page of the app: not downloads, feeds or log-out.
+fn is_page(href: &str) -> bool {
+    let path = href.split(['?', '#']).next().unwrap_or(href);
+    href.starts_with("/app")
+        && ![".csv", ".ics", ".vcf", ".json", "/export", "/feed", "/download"].iter().any(|end| path.contains(end))
+}
+
+#[tokio::test]
+async fn no_page_of_the_demo_is_wider_than_a_phone() {
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    if suite_on_postgres() {
+        // Layout is the same on every backend; the demo runs on SQLite in every pass.
+        return;
+    }
+    let dir = ScratchDir::new("every-page");
+    let mut command = steward();
+    command.args(["--data-dir", &dir.0.to_string_lossy(), "--listen", "127.0.0.1:0", "demo"]);
+    let mut demo = Running::start(command);
+    let business = demo.wait_for("Business").split_whitespace().last().unwrap_or_default().to_string();
+    let email = demo.wait_for("Email").split_whitespace().nth(1).unwrap_or_default().to_string();
+    let password = demo.wait_for("Password").split_whitespace().last().unwrap_or_default().to_string();
+    let base = demo.base.replace("localhost", "127.0.0.1");
+    let Some((_driver, _profile, client)) = start_browser().await else { return };
+
+    client.goto(&format!("{base}/login")).await.unwrap();
+    fill(&client, "workspace", &business).await;
+    fill(&client, "email", &email).await;
+    fill(&client, "password", &password).await;
+    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Welcome,").await;
+
+    // The pages, found by following links from the dashboard.
+    let mut pages = Vec::new();
+    let mut seen = BTreeSet::from(["/app".to_string()]);
+    let mut per_shape: BTreeMap<String, usize> = BTreeMap::new();
+    let mut queue = VecDeque::from(["/app".to_string()]);
+    while let Some(path) = queue.pop_front() {
+        if pages.len() >= MOST_PAGES {
+            break;
+        }
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        pages.push(path);
+        let links = client
+            .execute("return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))", vec![])
+            .await
+            .unwrap();
+        for href in links.as_array().into_iter().flatten().filter_map(|l| l.as_str()) {
+            if !is_page(href) || seen.contains(href) {
+                continue;
+            }
+            let count = per_shape.entry(shape(href)).or_default();
+            if *count < PER_SHAPE {
+                *count += 1;
+                seen.insert(href.to_string());
+                queue.push_back(href.to_string());
+            }
+        }
+    }
+    assert!(pages.len() >= 20, "the demo's pages were found by their links: {pages:?}");
+
+    let folder = screenshot_folder();
+    println!("screenshots of every page: {}", folder.display());
+    let mut too_wide = Vec::new();
+    for (width, height) in SCREENS {
+        client.set_window_size(width, height).await.unwrap();
+        let screen = folder.join(format!("{width}x{height}"));
+        std::fs::create_dir_all(&screen).unwrap();
+        for path in &pages {
+            client.goto(&format!("{base}{path}")).await.unwrap();
+            let sizes = client
+                .execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![])
+                .await
+                .unwrap();
+            let (page_width, viewport) = (sizes[0].as_u64().unwrap_or(0), sizes[1].as_u64().unwrap_or(0));
+            if page_width > viewport {
+                too_wide.push(format!("{path} at {width}px: {page_width}px wide in a {viewport}px viewport"));
+            }
+            let name = path.trim_start_matches('/').replace(['/', '?', '=', '&'], "_");
+            if let Ok(png) = client.screenshot().await {
+                let _ = std::fs::write(screen.join(format!("{name}.png")), png);
+            }
+        }
+    }
+    let _ = client.close().await;
+    demo.kill_hard();
+    assert!(too_wide.is_empty(), "pages wider than the screen:\n{}", too_wide.join("\n"));
+}
+
+#[test]
+fn pages_of_one_kind_share_a_shape() {
+    assert_eq!(shape("/app/customers/01936f0e-1c2b-7a3d-9e4f-0a1b2c3d4e5f"), "/app/customers/{id}");
+    assert_eq!(shape("/app/calendar?week=2026-12-07"), "/app/calendar");
+    assert!(is_page("/app/customers?q=asha"));
+    assert!(!is_page("/app/customers/export.csv"));
+    assert!(!is_page("/privacy"));
+}
