@@ -11,6 +11,7 @@ pub mod csv_out;
 pub mod customers;
 pub mod error;
 pub mod gstin;
+pub mod human;
 pub mod ids;
 pub mod messaging;
 pub mod micros;

@@ -104,6 +104,12 @@ impl Chrome {
     }
 }
 
+/// An amount in paise as a page shows it (`₹1,800`); templates hand their values by
+/// reference.
+pub fn rupees(paise: &i64) -> String {
+    steward_domain::human::rupees(*paise)
+}
+
 /// The status of a page shown after a form: the error's, or 200.
 pub fn status_for(error: Option<&AppError>) -> StatusCode {
     error.map(|e| describe(e).status).unwrap_or(StatusCode::OK)

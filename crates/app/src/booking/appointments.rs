@@ -151,6 +151,10 @@ pub struct AppointmentView {
     pub end: String,
     pub status: Status,
     pub price: String,
+    /// The price in paise, for pages to show as `₹1,800`; the API has `price`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub price_paise: i64,
     pub gst_rate: String,
     pub notes: Option<String>,
     pub series_id: Option<SeriesId>,
@@ -193,6 +197,7 @@ pub(crate) fn view(a: &AppointmentRow) -> AppointmentView {
         end: format_in(a.ends_at.as_micros(), &tz),
         status: a.status,
         price: format_price(a.price_paise),
+        price_paise: a.price_paise,
         gst_rate: format_rate(a.gst_rate_bp),
         notes: a.notes.clone(),
         series_id: a.series_id,
@@ -550,6 +555,7 @@ fn view_of(a: &NewAppointment, offer: &Offer, customer_name: &str, now: Timestam
         end: format_in(a.ends_at.as_micros(), &tz),
         status: Status::Booked,
         price: format_price(a.price_paise),
+        price_paise: a.price_paise,
         gst_rate: format_rate(a.gst_rate_bp),
         notes: a.notes.clone(),
         series_id: a.series_id,

@@ -49,6 +49,9 @@ pub struct PublicService {
     pub description: Option<String>,
     pub duration_minutes: i64,
     pub price: String,
+    /// The price in paise, for pages to show as `₹1,800`; the API has `price`.
+    #[serde(skip)]
+    pub price_paise: i64,
     pub gst_rate: String,
     pub staff: Vec<(StaffId, String)>,
     pub locations: Vec<(LocationId, String)>,
@@ -90,6 +93,7 @@ pub async fn page(app: &App, slug: &str) -> Result<BookingPage, AppError> {
             description: s.description,
             duration_minutes: s.duration_minutes,
             price: format_price(s.price_paise),
+            price_paise: s.price_paise,
             gst_rate: format_rate(s.gst_rate_bp),
         })
         .filter(|s| !s.staff.is_empty() && !s.locations.is_empty())
@@ -115,6 +119,9 @@ pub struct HoldView {
     pub service: String,
     pub duration_minutes: i64,
     pub price: String,
+    /// The price in paise, for pages to show as `₹1,800`; the API has `price`.
+    #[serde(skip)]
+    pub price_paise: i64,
     pub staff: String,
     pub location: String,
     pub address: Option<String>,
@@ -206,6 +213,7 @@ async fn load_hold(app: &App, tx: &mut TenantTx, business: &str, slug: &str, id:
         service: service.name,
         duration_minutes: service.duration_minutes,
         price: format_price(service.price_paise),
+        price_paise: service.price_paise,
         staff: staff.name,
         location: location.name,
         address: location.address,

@@ -225,6 +225,9 @@ pub struct ServiceView {
     pub horizon_days: i64,
     /// Rupees: `499.00`.
     pub price: String,
+    /// The price in paise, for pages to show as `₹1,800`; the API has `price`.
+    #[serde(skip)]
+    #[schemars(skip)]
     pub price_paise: i64,
     /// Percent.
     pub gst_rate: String,

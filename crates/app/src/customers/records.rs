@@ -64,6 +64,11 @@ pub struct CustomerSummary {
     pub last_visit_at: Option<String>,
     #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
+    /// The last visit as an instant (microseconds), for pages to read in the business's
+    /// zone; the API has `last_visit_at`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub last_visit: Option<i64>,
 }
 
 impl From<&CustomerRow> for CustomerSummary {
@@ -75,6 +80,7 @@ impl From<&CustomerRow> for CustomerSummary {
             email: c.email.clone(),
             last_visit_at: c.last_visit_at.map(format_instant),
             created_at: format_instant(c.created_at),
+            last_visit: c.last_visit_at,
         }
     }
 }

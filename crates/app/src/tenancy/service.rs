@@ -289,12 +289,28 @@ pub async fn update_profile(app: &App, who: &Principal, change: ProfileChange) -
         .await
 }
 
-/// The business name for the page header: any member may know their own business.
-pub async fn business_name(app: &App, who: &Principal) -> Result<String, AppError> {
+/// What a signed-in page shows of the business: its name for the header, and the time
+/// zone its times are read in.
+#[derive(Debug, Clone)]
+pub struct Heading {
+    pub name: String,
+    pub time_zone: jiff::tz::TimeZone,
+}
+
+/// The business's [`Heading`]: any member may know their own business.
+pub async fn heading(app: &App, who: &Principal) -> Result<Heading, AppError> {
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
     let row = tenants::current(&mut tx).await?;
     tx.commit().await?;
-    Ok(row.name)
+    // The zone was checked when it was saved; a name this build's zone data lacks reads
+    // as UTC rather than failing the page.
+    let time_zone = jiff::tz::TimeZone::get(&row.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    Ok(Heading { name: row.name, time_zone })
+}
+
+/// The business name for the page header: any member may know their own business.
+pub async fn business_name(app: &App, who: &Principal) -> Result<String, AppError> {
+    Ok(heading(app, who).await?.name)
 }
 
 /// Versions of the policy the member accepted, with when (POL-1).

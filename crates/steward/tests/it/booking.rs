@@ -711,6 +711,11 @@ async fn the_pages_set_up_staff_hours_and_book_move_and_cancel() {
     assert_eq!(into_break.status, StatusCode::UNPROCESSABLE_ENTITY);
     let calendar = browser.get("/app/calendar?date=2026-06-02").await;
     assert!(calendar.body.contains("Pages Person") && calendar.body.contains("14:00"), "{}", calendar.body);
+    // People's formats on pages: the week's days as "Tue 2 Jun", prices as rupees.
+    let week = browser.get("/app/calendar?view=week&date=2026-06-02").await;
+    assert!(week.body.contains("Mon 1 Jun") && week.body.contains("Tue 2 Jun"), "{}", week.body);
+    assert!(browser.get(&appointment).await.body.contains("₹150 (GST 5%)"), "the price reads as rupees");
+    assert!(browser.get("/app/booking").await.body.contains("<td>₹150</td>"));
     let cancelled = browser
         .submit(&appointment, &format!("{appointment}/status"), &[("status", "cancelled"), ("reason", "Unwell")])
         .await;

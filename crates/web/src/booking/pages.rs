@@ -127,9 +127,7 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
     let columns: Vec<(String, String, Option<StaffId>)> = if view == "week" {
         (0..7)
             .filter_map(|i| first.checked_add((i as i64).days()).ok())
-            .map(|d| {
-                (format!("{} {}", &WEEKDAYS[d.weekday().to_monday_zero_offset() as usize][..3], d), d.to_string(), None)
-            })
+            .map(|d| (steward_domain::human::day(d, today), d.to_string(), None))
             .collect()
     } else {
         staff

@@ -1,0 +1,182 @@
+//! Values as a person reads them on a page, in the business's time zone: `₹1,800`,
+//! `₹12,34,567.50` (Indian digit grouping), `Mon 7 Dec`, `10:30 am`, `3 days ago`.
+//!
+//! The API and exports keep their machine forms (`1800.00`, RFC 3339); these are for
+//! pages, where a salon owner reads them. Each instant shown relatively also has its
+//! exact local time, for the page to show on hover.
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
+
+/// Digits grouped the Indian way: the last three, then pairs (`12,34,567`).
+pub fn group_indian(number: u64) -> String {
+    let digits = number.to_string();
+    if digits.len() <= 3 {
+        return digits;
+    }
+    let (head, last_three) = digits.split_at(digits.len() - 3);
+    let mut pairs: Vec<&str> = Vec::new();
+    let mut rest = head;
+    while rest.len() > 2 {
+        let (front, pair) = rest.split_at(rest.len() - 2);
+        pairs.push(pair);
+        rest = front;
+    }
+    pairs.push(rest);
+    pairs.reverse();
+    format!("{},{last_three}", pairs.join(","))
+}
+
+/// An amount in paise as rupees: `₹1,800`, `₹1,499.50`, `−₹50`; paise shown only when
+/// there are some.
+pub fn rupees(paise: i64) -> String {
+    let sign = if paise < 0 { "−" } else { "" };
+    let paise = paise.unsigned_abs();
+    let (whole, fraction) = (paise / 100, paise % 100);
+    if fraction == 0 {
+        format!("{sign}₹{}", group_indian(whole))
+    } else {
+        format!("{sign}₹{}.{fraction:02}", group_indian(whole))
+    }
+}
+
+/// A day as `Mon 7 Dec`, with the year when it is not `today`'s: `Sat 6 Dec 2025`.
+pub fn day(date: Date, today: Date) -> String {
+    if date.year() == today.year() {
+        date.strftime("%a %-d %b").to_string()
+    } else {
+        date.strftime("%a %-d %b %Y").to_string()
+    }
+}
+
+/// A time of day as `10:30 am`, `3:05 pm`, `12:00 pm` (noon).
+pub fn clock(time: Time) -> String {
+    let hour = time.hour();
+    let half = if hour < 12 { "am" } else { "pm" };
+    let twelve = match hour % 12 {
+        0 => 12,
+        h => h,
+    };
+    format!("{twelve}:{:02} {half}", time.minute())
+}
+
+/// An instant as its local day and time: `Mon 7 Dec, 10:30 am`.
+pub fn day_and_clock(moment: &Zoned, today: Date) -> String {
+    format!("{}, {}", day(moment.date(), today), clock(moment.time()))
+}
+
+/// How long ago (or ahead) `then` is from `now`, in words: `just now`, `5 minutes ago`,
+/// `3 hours ago`, `yesterday`, `4 days ago`, `in 2 days`; past a month, the day itself.
+/// Days are counted by the calendar in `zone`, so last night at 11 pm is "yesterday" at
+/// 9 am.
+pub fn relative(then: Timestamp, now: Timestamp, zone: &TimeZone) -> String {
+    let seconds = now.as_second() - then.as_second();
+    let future = seconds < 0;
+    let gap = seconds.unsigned_abs();
+    let (then_local, now_local) = (then.to_zoned(zone.clone()), now.to_zoned(zone.clone()));
+    let days = (now_local.date() - then_local.date()).get_days();
+    let plural = |n: u64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    let words = if gap < 60 {
+        return "just now".into();
+    } else if gap < 3600 {
+        plural(gap / 60, "minute")
+    } else if days == 0 {
+        plural(gap / 3600, "hour")
+    } else if days == 1 {
+        return "yesterday".into();
+    } else if days == -1 {
+        return "tomorrow".into();
+    } else if days.unsigned_abs() <= 30 {
+        plural(u64::from(days.unsigned_abs()), "day")
+    } else {
+        return day(then_local.date(), now_local.date());
+    };
+    if future { format!("in {words}") } else { format!("{words} ago") }
+}
+
+/// An instant for a page: the relative words and the exact local time for its title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moment {
+    /// `3 days ago`
+    pub relative: String,
+    /// `Thu 4 Dec, 6:15 pm`
+    pub exact: String,
+    /// RFC 3339 with the zone's offset, for `<time datetime>`.
+    pub machine: String,
+}
+
+impl Moment {
+    /// `micros` (an instant) as read in `zone` at `now_micros`; `None` when out of range.
+    pub fn at(micros: i64, now_micros: i64, zone: &TimeZone) -> Option<Moment> {
+        let then = Timestamp::from_microsecond(micros).ok()?.round(jiff::Unit::Second).ok()?;
+        let now = Timestamp::from_microsecond(now_micros).ok()?;
+        let local = then.to_zoned(zone.clone());
+        let today = now.to_zoned(zone.clone()).date();
+        Some(Moment {
+            relative: relative(then, now, zone),
+            exact: day_and_clock(&local, today),
+            machine: local.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::{date, time};
+
+    #[test]
+    fn amounts_group_digits_the_indian_way() {
+        assert_eq!(group_indian(0), "0");
+        assert_eq!(group_indian(999), "999");
+        assert_eq!(group_indian(1_000), "1,000");
+        assert_eq!(group_indian(100_000), "1,00,000");
+        assert_eq!(group_indian(1_234_567), "12,34,567");
+        assert_eq!(group_indian(123_456_789), "12,34,56,789");
+        assert_eq!(rupees(180_000), "₹1,800");
+        assert_eq!(rupees(149_950), "₹1,499.50");
+        assert_eq!(rupees(5), "₹0.05");
+        assert_eq!(rupees(-5_000), "−₹50");
+    }
+
+    #[test]
+    fn days_and_times_read_as_people_say_them() {
+        let today = date(2026, 12, 7);
+        assert_eq!(day(date(2026, 12, 7), today), "Mon 7 Dec");
+        assert_eq!(day(date(2025, 12, 6), today), "Sat 6 Dec 2025");
+        assert_eq!(clock(time(10, 30, 0, 0)), "10:30 am");
+        assert_eq!(clock(time(0, 5, 0, 0)), "12:05 am");
+        assert_eq!(clock(time(12, 0, 0, 0)), "12:00 pm");
+        assert_eq!(clock(time(15, 5, 0, 0)), "3:05 pm");
+    }
+
+    #[test]
+    fn relative_times_count_calendar_days_in_the_business_zone() {
+        let zone = TimeZone::get("Asia/Kolkata").unwrap();
+        let at = |d: Date, t: Time| zone.to_zoned(d.to_datetime(t)).unwrap().timestamp();
+        let now = at(date(2026, 12, 7), time(9, 0, 0, 0));
+        assert_eq!(relative(at(date(2026, 12, 7), time(8, 59, 30, 0)), now, &zone), "just now");
+        assert_eq!(relative(at(date(2026, 12, 7), time(8, 55, 0, 0)), now, &zone), "5 minutes ago");
+        assert_eq!(relative(at(date(2026, 12, 7), time(6, 0, 0, 0)), now, &zone), "3 hours ago");
+        // Ten hours ago, but yesterday evening: what a person calls it.
+        assert_eq!(relative(at(date(2026, 12, 6), time(23, 0, 0, 0)), now, &zone), "yesterday");
+        assert_eq!(relative(at(date(2026, 12, 3), time(18, 0, 0, 0)), now, &zone), "4 days ago");
+        assert_eq!(relative(at(date(2026, 12, 9), time(10, 0, 0, 0)), now, &zone), "in 2 days");
+        assert_eq!(relative(at(date(2026, 12, 8), time(10, 0, 0, 0)), now, &zone), "tomorrow");
+        assert_eq!(relative(at(date(2026, 10, 1), time(10, 0, 0, 0)), now, &zone), "Thu 1 Oct");
+    }
+
+    #[test]
+    fn a_moment_carries_words_the_exact_time_and_the_machine_form() {
+        let zone = TimeZone::get("Asia/Kolkata").unwrap();
+        // 2026-12-02T05:00:00Z is 10:30 am in Kolkata.
+        let then = Timestamp::from_second(1_796_187_600).unwrap();
+        assert_eq!(then.to_string(), "2026-12-02T05:00:00Z");
+        let now = then + jiff::SignedDuration::from_hours(5 * 24);
+        let moment = Moment::at(then.as_microsecond(), now.as_microsecond(), &zone).unwrap();
+        assert_eq!(moment.relative, "5 days ago");
+        assert_eq!(moment.exact, "Wed 2 Dec, 10:30 am");
+        assert_eq!(moment.machine, "2026-12-02T10:30:00+05:30");
+    }
+}
