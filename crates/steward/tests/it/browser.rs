@@ -43,6 +43,11 @@ pub(crate) async fn wait_for_text(client: &fantoccini::Client, text: &str) {
 /// Chromium under chromedriver, headless with a fresh profile; `None` (skipped, or failed
 /// under CI) when chromedriver is missing.
 pub(crate) async fn start_browser() -> Option<(Driver, ScratchDir, fantoccini::Client)> {
+    start_browser_with(&[]).await
+}
+
+/// [`start_browser`] with more of Chromium's switches (a dark colour scheme, say).
+pub(crate) async fn start_browser_with(extra: &[&str]) -> Option<(Driver, ScratchDir, fantoccini::Client)> {
     let Some(driver_path) = chromedriver_binary() else {
         skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
         return None;
@@ -64,11 +69,22 @@ pub(crate) async fn start_browser() -> Option<(Driver, ScratchDir, fantoccini::C
     }
     let profile = ScratchDir::new("chromium");
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({ "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-dev-shm-usage", "--no-first-run", "--window-size=1200,900", format!("--user-data-dir={}", profile.0.display())] }),
-    );
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--window-size=1200,900",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.0.display()));
+    args.extend(extra.iter().map(|a| a.to_string()));
+    capabilities.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args }));
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(capabilities)
         .connect(&format!("http://127.0.0.1:{port}"))

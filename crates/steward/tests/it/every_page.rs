@@ -1,10 +1,11 @@
 //! Every page of the demo in a real browser, at two phones' widths and a laptop's: none
 //! is wider than the screen (a table scrolls inside its own region, the page never does).
+//! Then again on a phone whose system asks for dark colours: the pages follow it.
 //! The pages are found the way a person finds them, by following the links from the
 //! dashboard, so a new page is covered as soon as something links to it. A screenshot of
 //! each page at each width is kept in the folder the test prints, for a person to look at.
 
-use crate::browser::{chromedriver_binary, fill, start_browser, wait_for_text};
+use crate::browser::{chromedriver_binary, fill, start_browser, start_browser_with, wait_for_text};
 use crate::cli::{Running, steward};
 use crate::harness::{ScratchDir, skip_or_fail, suite_on_postgres};
 use fantoccini::Locator;
@@ -49,7 +50,7 @@ fn is_page(href: &str) -> bool {
 }
 
 #[tokio::test]
-async fn no_page_of_the_demo_is_wider_than_a_phone() {
+async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_pages() {
     if chromedriver_binary().is_none() {
         skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
         return;
@@ -128,8 +129,38 @@ async fn no_page_of_the_demo_is_wider_than_a_phone() {
         }
     }
     let _ = client.close().await;
+
+    // The same pages on a phone set to dark colours.
+    let Some((_dark_driver, _dark_profile, dark)) =
+        start_browser_with(&["--force-dark-mode", "--blink-settings=preferredColorScheme=0"]).await
+    else {
+        return;
+    };
+    dark.set_window_size(390, 844).await.unwrap();
+    dark.goto(&format!("{base}/login")).await.unwrap();
+    fill(&dark, "workspace", &business).await;
+    fill(&dark, "email", &email).await;
+    fill(&dark, "password", &password).await;
+    dark.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&dark, "Welcome,").await;
+    let screen = folder.join("390x844-dark");
+    std::fs::create_dir_all(&screen).unwrap();
+    let mut not_dark = Vec::new();
+    for path in &pages {
+        dark.goto(&format!("{base}{path}")).await.unwrap();
+        let background = dark.execute("return getComputedStyle(document.body).backgroundColor", vec![]).await.unwrap();
+        if background.as_str() != Some("rgb(18, 20, 23)") {
+            not_dark.push(format!("{path}: {background}"));
+        }
+        let name = path.trim_start_matches('/').replace(['/', '?', '=', '&'], "_");
+        if let Ok(png) = dark.screenshot().await {
+            let _ = std::fs::write(screen.join(format!("{name}.png")), png);
+        }
+    }
+    let _ = dark.close().await;
     demo.kill_hard();
     assert!(too_wide.is_empty(), "pages wider than the screen:\n{}", too_wide.join("\n"));
+    assert!(not_dark.is_empty(), "pages that kept light colours on a dark phone:\n{}", not_dark.join("\n"));
 }
 
 #[test]
