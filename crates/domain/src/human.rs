@@ -1,5 +1,6 @@
 //! Values as a person reads them on a page, in the business's time zone: `₹1,800`,
-//! `₹12,34,567.50` (Indian digit grouping), `Mon 7 Dec`, `10:30 am`, `3 days ago`.
+//! `₹12,34,567.50` (Indian digit grouping), `Mon 7 Dec`, `10:30 am`, `3 days ago`,
+//! `+91 98450 00101`.
 //!
 //! The API and exports keep their machine forms (`1800.00`, RFC 3339); these are for
 //! pages, where a salon owner reads them. Each instant shown relatively also has its
@@ -39,6 +40,24 @@ pub fn rupees(paise: i64) -> String {
     } else {
         format!("{sign}₹{}.{fraction:02}", group_indian(whole))
     }
+}
+
+/// A phone number stored in E.164 as people write it: an Indian number as `+91 98450 00101`,
+/// others as stored.
+pub fn phone(e164: &str) -> String {
+    match e164.strip_prefix("+91") {
+        Some(national) if national.len() == 10 && national.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("+91 {} {}", &national[..5], &national[5..])
+        }
+        _ => e164.to_string(),
+    }
+}
+
+/// WhatsApp's click-to-chat link for a number stored in E.164 (`https://wa.me/919845000101`);
+/// `None` for what is not a whole international number.
+pub fn whatsapp_link(e164: &str) -> Option<String> {
+    let digits = e164.strip_prefix('+')?;
+    (digits.len() >= 8 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| format!("https://wa.me/{digits}"))
 }
 
 /// A day as `Mon 7 Dec`, with the year when it is not `today`'s: `Sat 6 Dec 2025`.
@@ -138,6 +157,15 @@ mod tests {
         assert_eq!(rupees(149_950), "₹1,499.50");
         assert_eq!(rupees(5), "₹0.05");
         assert_eq!(rupees(-5_000), "−₹50");
+    }
+
+    #[test]
+    fn phones_read_in_groups_and_open_in_whatsapp() {
+        assert_eq!(phone("+919845000101"), "+91 98450 00101");
+        assert_eq!(phone("+14155550100"), "+14155550100");
+        assert_eq!(whatsapp_link("+919845000101").as_deref(), Some("https://wa.me/919845000101"));
+        assert_eq!(whatsapp_link("9845000101"), None);
+        assert_eq!(whatsapp_link("+91 98450"), None);
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct Nav {
 /// What the base layout shows around every page.
 pub struct Chrome {
     pub title: String,
+    /// What the header names, and where it leads: Steward, or on a business's public
+    /// pages the business itself.
+    pub brand: Brand,
     pub nav: Option<Nav>,
     pub csrf: String,
     pub notice: Option<String>,
@@ -45,11 +48,27 @@ pub struct Chrome {
     pub error_field: String,
 }
 
+/// The name at the top left of a page and its link.
+pub struct Brand {
+    pub name: String,
+    pub href: String,
+    /// On a business's own page, its privacy notice, which the footer links to beside a
+    /// word that the page runs on Steward.
+    pub business_privacy: Option<String>,
+}
+
+impl Brand {
+    fn steward() -> Self {
+        Self { name: "Steward".into(), href: "/".into(), business_privacy: None }
+    }
+}
+
 impl Chrome {
     /// For a page before signing in.
     pub fn public(title: &str, csrf: &str) -> Self {
         Self {
             title: title.into(),
+            brand: Brand::steward(),
             nav: None,
             csrf: csrf.into(),
             notice: None,
@@ -74,12 +93,21 @@ impl Chrome {
             .collect();
         Self {
             title: title.into(),
+            brand: Brand::steward(),
             nav: Some(Nav { business, member: who.name.clone(), role: who.role.clone(), links }),
             csrf: who.csrf_token().unwrap_or_default().to_string(),
             notice: None,
             error: None,
             error_field: String::new(),
         }
+    }
+
+    /// A business's public page: the header carries the business, leading to its booking
+    /// page, where a customer expects to see who they are booking with.
+    pub fn of_business(mut self, name: &str, slug: &str) -> Self {
+        self.brand =
+            Brand { name: name.into(), href: format!("/b/{slug}"), business_privacy: Some(format!("/p/{slug}")) };
+        self
     }
 
     pub fn with_notice(mut self, notice: Option<&str>) -> Self {
@@ -108,6 +136,16 @@ impl Chrome {
 /// reference.
 pub fn rupees(paise: &i64) -> String {
     steward_domain::human::rupees(*paise)
+}
+
+/// A stored phone number as a page shows it (`+91 98450 00101`).
+pub fn phone(e164: &str) -> String {
+    steward_domain::human::phone(e164)
+}
+
+/// The WhatsApp chat link for a stored phone number, if it is a whole international one.
+pub fn whatsapp_link(e164: &str) -> Option<String> {
+    steward_domain::human::whatsapp_link(e164)
 }
 
 /// The status of a page shown after a form: the error's, or 200.

@@ -490,6 +490,10 @@ async fn the_public_page_books_a_held_slot_for_an_existing_customer() {
     let front = visitor.get(&format!("/b/{}", a.slug)).await;
     assert_eq!(front.status, StatusCode::OK);
     assert!(front.body.contains("Haircut"));
+    // The page carries the business, not Steward, and its own privacy notice.
+    let brand = format!(r#"<a class="brand" href="/b/{slug}">Business {slug}</a>"#, slug = a.slug);
+    assert!(front.body.contains(&brand), "{}", front.body);
+    assert!(front.body.contains(&format!(r#"<a href="/p/{}">Privacy notice</a>"#, a.slug)));
     let slots = visitor.get(&format!("/b/{}/services/{}?from=2026-06-02", a.slug, salon.service)).await;
     assert!(slots.body.contains("2026-06-02T09:00:00+05:30"), "{}", slots.body);
     let csrf = slots.csrf();
@@ -716,6 +720,8 @@ async fn the_pages_set_up_staff_hours_and_book_move_and_cancel() {
     assert!(week.body.contains("Mon 1 Jun") && week.body.contains("Tue 2 Jun"), "{}", week.body);
     assert!(browser.get(&appointment).await.body.contains("₹150 (GST 5%)"), "the price reads as rupees");
     assert!(browser.get("/app/booking").await.body.contains("<td>₹150</td>"));
+    let customers = browser.get("/app/customers").await.body;
+    assert!(customers.contains(r#"<a href="tel:+919845066666">+91 98450 66666</a>"#), "tap to call: {customers}");
     let cancelled = browser
         .submit(&appointment, &format!("{appointment}/status"), &[("status", "cancelled"), ("reason", "Unwell")])
         .await;

@@ -26,7 +26,7 @@ pub struct ServicesPage {
 pub async fn services(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
     let page = public::page(&state.app, &slug).await?;
-    let chrome = Chrome::public(&format!("Book with {}", page.business), &csrf);
+    let chrome = Chrome::public(&format!("Book with {}", page.business), &csrf).of_business(&page.business, &slug);
     Ok(with_cookie(render(StatusCode::OK, &ServicesPage { chrome, page }), cookie))
 }
 
@@ -73,7 +73,8 @@ pub async fn slots(
         days: Some(7),
         ..Default::default()
     };
-    let chrome = Chrome::public(&format!("{} at {}", service.name, page.business), &csrf);
+    let chrome =
+        Chrome::public(&format!("{} at {}", service.name, page.business), &csrf).of_business(&page.business, &slug);
     let (available, chrome) = match public::slots(&state.app, &slug, &request).await {
         Ok(found) => (Some(found), chrome),
         Err(error @ AppError::Invalid(_)) => (None, chrome.with_error(&error)),
@@ -150,7 +151,7 @@ pub async fn details(
     let (csrf, cookie) = public_csrf(&headers);
     let hold = public::held(&state.app, &slug, hold_id(&id)?).await?;
     let title = if hold.appointment.is_some() { "You are booked" } else { "Your details" };
-    let chrome = Chrome::public(title, &csrf);
+    let chrome = Chrome::public(title, &csrf).of_business(&hold.business, &slug);
     let page = DetailsPage { chrome, hold, name: String::new(), phone: String::new(), email: String::new() };
     Ok(with_cookie(render(StatusCode::OK, &page), cookie))
 }
@@ -175,7 +176,7 @@ pub async fn confirm(
         Err(error @ (AppError::Invalid(_) | AppError::SlotTaken { .. } | AppError::NotAllowed(_))) => {
             let (csrf, _) = public_csrf(&headers);
             let hold = public::held(&state.app, &slug, id).await?;
-            let chrome = Chrome::public("Your details", &csrf).with_error(&error);
+            let chrome = Chrome::public("Your details", &csrf).of_business(&hold.business, &slug).with_error(&error);
             let page = DetailsPage { chrome, hold, name: contact.name, phone: contact.phone, email: contact.email };
             Ok(render(crate::pages::status_for(Some(&error)), &page))
         }
@@ -223,7 +224,7 @@ pub async fn manage(
 ) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
     let manage = steward_app::booking::manage::show(&state.app, &slug, &token).await?;
-    let chrome = Chrome::public("Your appointment", &csrf);
+    let chrome = Chrome::public("Your appointment", &csrf).of_business(&manage.business, &slug);
     Ok(with_cookie(render(StatusCode::OK, &ManagePage { chrome, manage, token }), cookie))
 }
 
@@ -236,6 +237,8 @@ pub async fn cancel_own(
 ) -> PageResult {
     let (csrf, _) = public_csrf(&headers);
     let manage = steward_app::booking::manage::cancel(&state.app, &slug, &token, &client).await?;
-    let chrome = Chrome::public("Your appointment", &csrf).with_notice(Some("appointment_cancelled"));
+    let chrome = Chrome::public("Your appointment", &csrf)
+        .of_business(&manage.business, &slug)
+        .with_notice(Some("appointment_cancelled"));
     Ok(render(StatusCode::OK, &ManagePage { chrome, manage, token }))
 }
