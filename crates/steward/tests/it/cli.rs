@@ -55,7 +55,7 @@ impl Running {
         running
     }
 
-    pub(crate) fn wait_for(&mut self, needle: &str) -> String {
+    fn wait_for(&mut self, needle: &str) -> String {
         loop {
             match self.lines.recv_timeout(Duration::from_secs(60)) {
                 Ok(line) if line.contains(needle) => return line,
@@ -414,15 +414,28 @@ async fn serve_answers_and_stops_cleanly_on_sigterm() {
     assert!(status.success(), "{status:?}");
 }
 
-#[tokio::test]
-async fn demo_prints_a_login_that_works() {
-    let dir = ScratchDir::new("demo");
+/// The login `steward demo` prints.
+pub(crate) struct DemoLogin {
+    pub(crate) business: String,
+    pub(crate) email: String,
+    pub(crate) password: String,
+}
+
+/// Starts `steward demo` with its data in `dir`; the login is read from what it prints.
+pub(crate) fn start_demo(dir: &ScratchDir) -> (Running, DemoLogin) {
     let mut command = steward();
     command.args(["--data-dir", &dir.0.to_string_lossy(), "--listen", "127.0.0.1:0", "demo"]);
     let mut running = Running::start(command);
     let business = running.wait_for("Business").split_whitespace().last().unwrap_or_default().to_string();
     let email = running.wait_for("Email").split_whitespace().nth(1).unwrap_or_default().to_string();
     let password = running.wait_for("Password").split_whitespace().last().unwrap_or_default().to_string();
+    (running, DemoLogin { business, email, password })
+}
+
+#[tokio::test]
+async fn demo_prints_a_login_that_works() {
+    let dir = ScratchDir::new("demo");
+    let (running, DemoLogin { business, email, password }) = start_demo(&dir);
     let mut browser = Browser::new(&running.base);
     let login = browser.log_in(&business, &email, &password).await;
     assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);

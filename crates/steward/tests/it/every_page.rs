@@ -6,7 +6,7 @@
 //! each page at each width is kept in the folder the test prints, for a person to look at.
 
 use crate::browser::{chromedriver_binary, fill, start_browser, start_browser_with, wait_for_text};
-use crate::cli::{Running, steward};
+use crate::cli::{DemoLogin, start_demo};
 use crate::harness::{ScratchDir, skip_or_fail, suite_on_postgres};
 use fantoccini::Locator;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -49,6 +49,16 @@ fn is_page(href: &str) -> bool {
         && ![".csv", ".ics", ".vcf", ".json", "/export", "/feed", "/download"].iter().any(|end| path.contains(end))
 }
 
+/// Signs in on the login page as a person does.
+async fn log_in(client: &fantoccini::Client, base: &str, login: &DemoLogin) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    fill(client, "workspace", &login.business).await;
+    fill(client, "email", &login.email).await;
+    fill(client, "password", &login.password).await;
+    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(client, "Welcome,").await;
+}
+
 #[tokio::test]
 async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_pages() {
     if chromedriver_binary().is_none() {
@@ -60,21 +70,10 @@ async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_page
         return;
     }
     let dir = ScratchDir::new("every-page");
-    let mut command = steward();
-    command.args(["--data-dir", &dir.0.to_string_lossy(), "--listen", "127.0.0.1:0", "demo"]);
-    let mut demo = Running::start(command);
-    let business = demo.wait_for("Business").split_whitespace().last().unwrap_or_default().to_string();
-    let email = demo.wait_for("Email").split_whitespace().nth(1).unwrap_or_default().to_string();
-    let password = demo.wait_for("Password").split_whitespace().last().unwrap_or_default().to_string();
+    let (demo, login) = start_demo(&dir);
     let base = demo.base.replace("localhost", "127.0.0.1");
     let Some((_driver, _profile, client)) = start_browser().await else { return };
-
-    client.goto(&format!("{base}/login")).await.unwrap();
-    fill(&client, "workspace", &business).await;
-    fill(&client, "email", &email).await;
-    fill(&client, "password", &password).await;
-    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Welcome,").await;
+    log_in(&client, &base, &login).await;
 
     // The pages, found by following links from the dashboard.
     let mut pages = Vec::new();
@@ -137,12 +136,7 @@ async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_page
         return;
     };
     dark.set_window_size(390, 844).await.unwrap();
-    dark.goto(&format!("{base}/login")).await.unwrap();
-    fill(&dark, "workspace", &business).await;
-    fill(&dark, "email", &email).await;
-    fill(&dark, "password", &password).await;
-    dark.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&dark, "Welcome,").await;
+    log_in(&dark, &base, &login).await;
     let screen = folder.join("390x844-dark");
     std::fs::create_dir_all(&screen).unwrap();
     let mut not_dark = Vec::new();
