@@ -69,6 +69,21 @@ pub fn day(date: Date, today: Date) -> String {
     }
 }
 
+/// A day with its year, for a page about one occasion: `Tue 2 Jun 2026`.
+pub fn full_day(date: Date) -> String {
+    date.strftime("%a %-d %b %Y").to_string()
+}
+
+/// An occasion from its local start to its end: `Tue 2 Jun 2026, 10:00 am – 10:30 am`
+/// (the end's day too when it ends on another).
+pub fn span(start: &Zoned, end: &Zoned) -> String {
+    if start.date() == end.date() {
+        format!("{}, {} – {}", full_day(start.date()), clock(start.time()), clock(end.time()))
+    } else {
+        format!("{}, {} – {}, {}", full_day(start.date()), clock(start.time()), full_day(end.date()), clock(end.time()))
+    }
+}
+
 /// A time of day as `10:30 am`, `3:05 pm`, `12:00 pm` (noon).
 pub fn clock(time: Time) -> String {
     let hour = time.hour();
@@ -177,6 +192,18 @@ mod tests {
         assert_eq!(clock(time(0, 5, 0, 0)), "12:05 am");
         assert_eq!(clock(time(12, 0, 0, 0)), "12:00 pm");
         assert_eq!(clock(time(15, 5, 0, 0)), "3:05 pm");
+    }
+
+    #[test]
+    fn an_occasion_reads_from_its_start_to_its_end() {
+        let zone = TimeZone::get("Asia/Kolkata").unwrap();
+        let at = |d: Date, t: Time| zone.to_zoned(d.to_datetime(t)).unwrap();
+        let start = at(date(2026, 6, 2), time(10, 0, 0, 0));
+        assert_eq!(span(&start, &at(date(2026, 6, 2), time(10, 30, 0, 0))), "Tue 2 Jun 2026, 10:00 am – 10:30 am");
+        assert_eq!(
+            span(&start, &at(date(2026, 6, 3), time(1, 0, 0, 0))),
+            "Tue 2 Jun 2026, 10:00 am – Wed 3 Jun 2026, 1:00 am"
+        );
     }
 
     #[test]

@@ -18,7 +18,9 @@ use crate::{App, AppError, audit};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use steward_domain::booking::availability::{Query, Refusal, check_start, load_on_day};
-use steward_domain::booking::local_time::{WrittenStart, format_in, parse_day, parse_start, parse_written_start, zone};
+use steward_domain::booking::local_time::{
+    WrittenStart, format_in, parse_day, parse_start, parse_written_start, zone, zoned,
+};
 use steward_domain::booking::recurrence::{Repeat, occurrences};
 use steward_domain::booking::{Status, format_price, format_rate};
 use steward_domain::customers::{Source, parse_text};
@@ -163,9 +165,28 @@ pub struct AppointmentView {
     pub booked_via: String,
     pub created_at: String,
     pub updated_at: String,
+    /// Start and end on the location's clock, for pages; the API has `start` and `end`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub local: Option<(jiff::Zoned, jiff::Zoned)>,
 }
 
 impl AppointmentView {
+    /// When it is, as a page says it: `Tue 2 Jun 2026, 10:00 am – 10:30 am`.
+    pub fn when(&self) -> String {
+        self.local.as_ref().map(|(start, end)| steward_domain::human::span(start, end)).unwrap_or_default()
+    }
+
+    /// From and until on the clock, for a list of one day: `10:00 am – 10:30 am`.
+    pub fn clock_span(&self) -> String {
+        self.local
+            .as_ref()
+            .map(|(start, end)| {
+                format!("{} – {}", steward_domain::human::clock(start.time()), steward_domain::human::clock(end.time()))
+            })
+            .unwrap_or_default()
+    }
+
     /// The start's wall-clock time, `10:30`.
     pub fn start_time(&self) -> &str {
         self.start.get(11..16).unwrap_or_default()
@@ -195,6 +216,7 @@ pub(crate) fn view(a: &AppointmentRow) -> AppointmentView {
         time_zone: a.time_zone.clone(),
         start: format_in(a.starts_at.as_micros(), &tz),
         end: format_in(a.ends_at.as_micros(), &tz),
+        local: zoned(a.starts_at.as_micros(), &tz).zip(zoned(a.ends_at.as_micros(), &tz)),
         status: a.status,
         price: format_price(a.price_paise),
         price_paise: a.price_paise,
@@ -553,6 +575,7 @@ fn view_of(a: &NewAppointment, offer: &Offer, customer_name: &str, now: Timestam
         time_zone,
         start: format_in(a.starts_at.as_micros(), &tz),
         end: format_in(a.ends_at.as_micros(), &tz),
+        local: zoned(a.starts_at.as_micros(), &tz).zip(zoned(a.ends_at.as_micros(), &tz)),
         status: Status::Booked,
         price: format_price(a.price_paise),
         price_paise: a.price_paise,

@@ -126,10 +126,29 @@ pub struct HoldView {
     pub location: String,
     pub address: Option<String>,
     pub start: String,
+    /// The start on the location's clock, for pages.
+    #[serde(skip)]
+    pub local_start: Option<jiff::Zoned>,
     pub time_zone: String,
     pub expires_at: String,
     pub expired: bool,
     pub appointment: Option<AppointmentView>,
+}
+
+impl HoldView {
+    /// When the held time starts, as a page says it: `Mon 1 Jun 2026, 9:00 am`.
+    pub fn when(&self) -> String {
+        self.local_start
+            .as_ref()
+            .map(|start| {
+                format!(
+                    "{}, {}",
+                    steward_domain::human::full_day(start.date()),
+                    steward_domain::human::clock(start.time())
+                )
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Holds a free start time for [`HOLD_MINUTES`]; someone else asking for an overlapping
@@ -218,6 +237,7 @@ async fn load_hold(app: &App, tx: &mut TenantTx, business: &str, slug: &str, id:
         location: location.name,
         address: location.address,
         start: format_in(hold.starts_at.as_micros(), &tz),
+        local_start: steward_domain::booking::local_time::zoned(hold.starts_at.as_micros(), &tz),
         time_zone: location.time_zone,
         expires_at: format_in(hold.expires_at.as_micros(), &tz),
         expired: hold.appointment_id.is_none() && hold.expires_at <= app.now_timestamp(),
