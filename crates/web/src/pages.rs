@@ -138,6 +138,12 @@ pub fn rupees(paise: &i64) -> String {
     steward_domain::human::rupees(*paise)
 }
 
+/// An instant as a page shows it in the business's zone: words, the exact time and the
+/// machine form for `<time>`.
+pub fn moment(micros: &i64, now: &i64, zone: &jiff::tz::TimeZone) -> Option<steward_domain::human::Moment> {
+    steward_domain::human::Moment::at(*micros, *now, zone)
+}
+
 /// A stored phone number as a page shows it (`+91 98450 00101`).
 pub fn phone(e164: &str) -> String {
     steward_domain::human::phone(e164)

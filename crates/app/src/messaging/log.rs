@@ -40,6 +40,14 @@ pub struct MessageView {
     pub delivered_at: Option<String>,
     #[schemars(extend("format" = "date-time"))]
     pub read_at: Option<String>,
+    /// For pages: the customer's name (the business's log reads it; `None` once the
+    /// customer is erased) and when it was queued, as an instant.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub customer_name: Option<String>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub queued: i64,
 }
 
 impl MessageView {
@@ -66,6 +74,8 @@ pub fn view(row: &MessageRow) -> MessageView {
         sent_at: row.sent_at.map(format_instant),
         delivered_at: row.delivered_at.map(format_instant),
         read_at: row.read_at.map(format_instant),
+        customer_name: None,
+        queued: row.created_at,
     }
 }
 
@@ -99,8 +109,20 @@ pub async fn recent(app: &App, who: &Principal, status: Option<&str>) -> Result<
     };
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
     let found = rows::recent(&mut tx, status, 200).await?;
+    let mut ids: Vec<CustomerId> = found.iter().map(|m| m.customer_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<CustomerId, String> =
+        steward_store::customers::records::find_many(&mut tx, &ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
     tx.commit().await?;
-    Ok(found.iter().map(view).collect())
+    Ok(found
+        .iter()
+        .map(|row| MessageView { customer_name: names.get(&row.customer_id).cloned(), ..view(row) })
+        .collect())
 }
 
 /// Sends a failed message again, from its channel onwards.

@@ -958,6 +958,12 @@ async fn the_link_in_a_message_lets_the_customer_see_and_cancel_their_appointmen
     let text = fake.bodies()[0].clone();
     let link = text.split_whitespace().find(|w| w.contains("/b/link-shop/manage/")).expect("a link").to_string();
     let path = crate::harness::path_of(&link);
+    // The business's message log names the customer and says when, in words.
+    let mut owner = server.browser();
+    owner.log_in("link-shop", "owner@link-shop.example", crate::harness::PASSWORD).await;
+    let log = owner.get("/app/messages").await.body;
+    assert!(log.contains(&format!(r#"<a href="/app/customers/{customer}">Lata Link</a>"#)), "{log}");
+    assert!(log.contains(r#"title="Mon 1 Jun, 5:30 am">just now</time>"#), "{log}");
 
     let mut visitor = server.browser();
     let page = visitor.get(&path).await;

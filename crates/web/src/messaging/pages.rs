@@ -148,6 +148,9 @@ pub async fn send_test(State(state): State<AppState>, Auth(who): Auth, form: For
 pub struct LogPage {
     pub chrome: Chrome,
     pub messages: Vec<MessageView>,
+    /// The business's zone and the time now, for "3 minutes ago".
+    pub zone: jiff::tz::TimeZone,
+    pub now: i64,
     pub status: String,
     pub statuses: &'static [&'static str],
     pub can_retry: bool,
@@ -160,11 +163,15 @@ pub struct LogQuery {
 }
 
 pub async fn log_page(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<LogQuery>) -> PageResult {
-    let chrome = Chrome::member(&state, &who, "Messages", "/app/messages").await?.with_notice(query.notice.as_deref());
+    let heading = steward_app::tenancy::heading(&state.app, &who).await?;
+    let chrome =
+        Chrome::member_of(heading.name, &who, "Messages", "/app/messages").with_notice(query.notice.as_deref());
     let messages = log::recent(&state.app, &who, query.status.as_deref()).await?;
     let page = LogPage {
         chrome,
         messages,
+        zone: heading.time_zone,
+        now: state.app.now(),
         status: query.status.unwrap_or_default(),
         statuses: &["pending", "sent", "delivered", "read", "failed", "skipped", "withdrawn"],
         can_retry: who.has(Permission::BookingsManage),
