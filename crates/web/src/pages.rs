@@ -126,10 +126,58 @@ impl Chrome {
     /// Shows a service error above the form and marks the field it names.
     pub fn with_error(mut self, error: &AppError) -> Self {
         let failure = describe(error);
-        self.error = Some(failure.message);
-        self.error_field = failure.field.unwrap_or_default();
+        let field = failure.field.unwrap_or_default();
+        self.error = Some(error_in_words(&field, &failure.message));
+        self.error_field = field;
         self
     }
+}
+
+/// An error as a page says it to a salon owner or their customer: the field by its name in
+/// words, then what is wrong, as a sentence ("Phone may contain only digits", "Start time
+/// is already taken"). The API keeps `field: message`, which programs read.
+pub fn error_in_words(field: &str, message: &str) -> String {
+    let Some(rest) = message.strip_prefix(field).and_then(|rest| rest.strip_prefix(": ")).filter(|_| !field.is_empty())
+    else {
+        return sentence(message);
+    };
+    let label = field_label(field);
+    let predicate = ["is ", "are ", "must ", "may ", "has ", "was ", "cannot ", "can ", "does ", "should "];
+    if predicate.iter().any(|word| rest.starts_with(word)) {
+        sentence(&format!("{label} {rest}"))
+    } else {
+        sentence(&format!("{label}: {rest}"))
+    }
+}
+
+/// A field's name as its form's label says it (`customer.phone` -> `Phone`).
+fn field_label(field: &str) -> String {
+    let name = field.rsplit('.').next().unwrap_or(field);
+    let known = match name {
+        "start" => Some("Start time"),
+        "slug" => Some("Short name"),
+        "gstin" => Some("GSTIN"),
+        "gst_rate" => Some("GST rate"),
+        "sac_code" => Some("SAC code"),
+        "duration_minutes" => Some("Duration"),
+        "time_zone" => Some("Time zone"),
+        "q" => Some("Search"),
+        "csrf" => Some("The form"),
+        _ => None,
+    };
+    known.map(str::to_string).unwrap_or_else(|| sentence_case(&name.replace('_', " ")))
+}
+
+/// The first letter upper case.
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Upper case first, a full stop last unless it ends in punctuation already.
+fn sentence(text: &str) -> String {
+    let text = sentence_case(text.trim());
+    if text.ends_with(['.', '!', '?', ')']) { text } else { format!("{text}.") }
 }
 
 /// An amount in paise as a page shows it (`₹1,800`); templates hand their values by
@@ -360,4 +408,20 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
 #[derive(serde::Deserialize, Default)]
 pub struct NoticeQuery {
     pub notice: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_name_the_field_in_words() {
+        use super::error_in_words;
+        assert_eq!(error_in_words("phone", "phone: may contain only digits"), "Phone may contain only digits.");
+        assert_eq!(error_in_words("start", "start: is already taken"), "Start time is already taken.");
+        assert_eq!(
+            error_in_words("customer.phone", "customer.phone: give a phone number or an email"),
+            "Phone: give a phone number or an email."
+        );
+        assert_eq!(error_in_words("", "something went wrong"), "Something went wrong.");
+        assert_eq!(error_in_words("email", "that email is already a member"), "That email is already a member.");
+    }
 }

@@ -222,7 +222,7 @@ async fn the_log_filters_by_actor_target_and_date() {
     browser.log_in("filter-co", "owner@filter-co.example", PASSWORD).await;
     let page = browser.get("/app/audit?from=yesterday").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.body.contains("from: must be a date"));
+    assert!(page.body.contains("From must be a date"));
 }
 
 #[tokio::test]

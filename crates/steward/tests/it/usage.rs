@@ -68,7 +68,7 @@ async fn the_usage_page_shows_features_and_pages_to_admins_only() {
     assert!(page.body.contains("<code>/app/members</code>"), "{}", page.body);
     let bad = browser.get("/app/usage?from=soon").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("from: must be a date"), "{}", bad.body);
+    assert!(bad.body.contains("From must be a date"), "{}", bad.body);
 
     steward_app::access::members::add_member(
         &server.app,
