@@ -49,6 +49,15 @@ fn is_page(href: &str) -> bool {
         && ![".csv", ".ics", ".vcf", ".json", "/export", "/feed", "/download"].iter().any(|end| path.contains(end))
 }
 
+/// Saves what the browser shows of `path` into `screen`, named after the path; a screenshot
+/// that fails is only a missing picture, not a failed test.
+async fn keep_screenshot(client: &fantoccini::Client, screen: &std::path::Path, path: &str) {
+    let name = path.trim_start_matches('/').replace(['/', '?', '=', '&'], "_");
+    if let Ok(png) = client.screenshot().await {
+        let _ = std::fs::write(screen.join(format!("{name}.png")), png);
+    }
+}
+
 /// Signs in on the login page as a person does.
 async fn log_in(client: &fantoccini::Client, base: &str, login: &DemoLogin) {
     client.goto(&format!("{base}/login")).await.unwrap();
@@ -121,10 +130,7 @@ async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_page
             if page_width > viewport {
                 too_wide.push(format!("{path} at {width}px: {page_width}px wide in a {viewport}px viewport"));
             }
-            let name = path.trim_start_matches('/').replace(['/', '?', '=', '&'], "_");
-            if let Ok(png) = client.screenshot().await {
-                let _ = std::fs::write(screen.join(format!("{name}.png")), png);
-            }
+            keep_screenshot(&client, &screen, path).await;
         }
     }
     let _ = client.close().await;
@@ -146,10 +152,7 @@ async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_page
         if background.as_str() != Some("rgb(18, 20, 23)") {
             not_dark.push(format!("{path}: {background}"));
         }
-        let name = path.trim_start_matches('/').replace(['/', '?', '=', '&'], "_");
-        if let Ok(png) = dark.screenshot().await {
-            let _ = std::fs::write(screen.join(format!("{name}.png")), png);
-        }
+        keep_screenshot(&dark, &screen, path).await;
     }
     let _ = dark.close().await;
     demo.kill_hard();

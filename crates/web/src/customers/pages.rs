@@ -23,7 +23,6 @@ use steward_app::customers::records::{self, CustomerDetail, CustomerInput, Custo
 use steward_domain::classification::DataClass;
 use steward_domain::customers::fields::FieldKind;
 use steward_domain::customers::{Channel, Purpose, Source};
-use steward_domain::human::Moment;
 use steward_domain::ids::CustomerId;
 use steward_domain::permissions::Permission;
 
@@ -35,8 +34,9 @@ pub struct ListPage {
     pub tag: String,
     pub sort: String,
     pub page: CustomerPage,
-    /// Each customer's last visit as the owner reads it, in the order of `page.customers`.
-    pub last_visits: Vec<Option<Moment>>,
+    /// The business's zone and the time now, for "3 days ago".
+    pub zone: jiff::tz::TimeZone,
+    pub now: i64,
     pub more_link: Option<String>,
     pub can_write: bool,
     pub can_configure: bool,
@@ -85,16 +85,14 @@ pub async fn list(State(state): State<AppState>, Auth(who): Auth, Query(params):
         format!("/app/customers?{}", query_string(&[("q", &q), ("tag", &tag), ("sort", &sort), ("cursor", cursor)]))
     });
     let status = if chrome.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let now = state.app.now();
-    let last_visits =
-        page.customers.iter().map(|c| c.last_visit.and_then(|at| Moment::at(at, now, &heading.time_zone))).collect();
     let page = ListPage {
         chrome,
         q,
         tag,
         sort,
         page,
-        last_visits,
+        zone: heading.time_zone,
+        now: state.app.now(),
         more_link,
         can_write: who.has(Permission::CustomersWrite),
         can_configure: who.has(Permission::TenantManage),
