@@ -5,7 +5,10 @@
 //! - 64 clients asking for the same few slots: exactly one booking per slot, the rest 409.
 //!
 //! Usage: steward-bench booking [--postgres ADMIN_URL] [--runs N] [--seconds N]
-//!        [--connections N] [--steward PATH]
+//!        [--connections N] [--history N] [--steward PATH]
+//!
+//! `--history N` adds N appointments before today (a business with years behind it), to
+//! see whether booking and availability slow down as a business's history grows.
 
 use crate::{http, median_f64, median_u64, seed};
 use std::time::{Duration, Instant};
@@ -32,7 +35,51 @@ struct Setup {
     first_day: jiff::civil::Date,
 }
 
-async fn set_up(app: &App, seeded: &seed::Seeded) -> Result<Setup, String> {
+/// Start minutes (from midnight) of one staff member's appointments on one day: a scattered
+/// handful of 30-minute appointments on the quarter-hour grid, 09:00-13:00 and 14:00-21:00.
+fn day_starts(next: &mut impl FnMut() -> usize) -> Vec<i64> {
+    let mut taken: Vec<i64> = Vec::new();
+    for _ in 0..10 {
+        let quarter = (next() % 44) as i64;
+        let start = if quarter < 15 { 9 * 60 + quarter * 15 } else { 14 * 60 + (quarter - 15) * 15 };
+        if start + 30 > 21 * 60 || (start < 13 * 60 && start + 30 > 13 * 60) {
+            continue;
+        }
+        if taken.iter().any(|t| (t - start).abs() < 30) {
+            continue;
+        }
+        taken.push(start);
+    }
+    taken
+}
+
+fn appointment(
+    staff: StaffId,
+    customer: CustomerId,
+    service: ServiceId,
+    location: uuid::Uuid,
+    at: Timestamp,
+) -> NewAppointment {
+    NewAppointment {
+        id: AppointmentId::generate(),
+        customer_id: customer,
+        service_id: service,
+        staff_id: staff,
+        location_id: LocationId(location),
+        starts_at: at,
+        ends_at: at + 30 * MINUTE,
+        blocked_from: at,
+        blocked_until: at + 30 * MINUTE,
+        price_paise: 50_000,
+        gst_rate_bp: 1800,
+        notes: None,
+        series_id: None,
+        booked_via: "staff",
+        created_by: None,
+    }
+}
+
+async fn set_up(app: &App, seeded: &seed::Seeded, history: usize) -> Result<Setup, String> {
     let err = |e: steward_app::AppError| e.to_string();
     let issued =
         auth::log_in(app, &seeded.login_slug, &seeded.login_email, &seeded.login_password, &Default::default(), None)
@@ -114,36 +161,9 @@ async fn set_up(app: &App, seeded: &seed::Seeded) -> Result<Setup, String> {
         let date = first_day.checked_add(jiff::Span::new().days(day)).map_err(|e| e.to_string())?;
         let midnight = date.to_zoned(zone.clone()).map_err(|e| e.to_string())?.timestamp().as_microsecond();
         for (s, person) in staff.iter().enumerate() {
-            // 44 quarter hours from 09:00 to 21:00 minus lunch; take every 6th-ish.
-            let mut taken: Vec<i64> = Vec::new();
-            for _ in 0..10 {
-                let quarter = (next() % 44) as i64;
-                let start = if quarter < 15 { 9 * 60 + quarter * 15 } else { 14 * 60 + (quarter - 15) * 15 };
-                if start + 30 > 21 * 60 || (start < 13 * 60 && start + 30 > 13 * 60) {
-                    continue;
-                }
-                if taken.iter().any(|t| (t - start).abs() < 30) {
-                    continue;
-                }
-                taken.push(start);
+            for start in day_starts(&mut next) {
                 let at = Timestamp::from_micros(midnight + start * MINUTE);
-                let row = NewAppointment {
-                    id: AppointmentId::generate(),
-                    customer_id: customers[(made + s) % customers.len()],
-                    service_id: service.id,
-                    staff_id: *person,
-                    location_id: LocationId(location.id.0),
-                    starts_at: at,
-                    ends_at: at + 30 * MINUTE,
-                    blocked_from: at,
-                    blocked_until: at + 30 * MINUTE,
-                    price_paise: 50_000,
-                    gst_rate_bp: 1800,
-                    notes: None,
-                    series_id: None,
-                    booked_via: "staff",
-                    created_by: None,
-                };
+                let row = appointment(*person, customers[(made + s) % customers.len()], service.id, location.id.0, at);
                 rows::insert(&mut tx, &row, at - DAY).await.map_err(|e| e.to_string())?;
                 let about = About {
                     appointment: row.id,
@@ -157,6 +177,29 @@ async fn set_up(app: &App, seeded: &seed::Seeded) -> Result<Setup, String> {
                     break 'fill;
                 }
             }
+        }
+    }
+    // The business's history: appointments before today, back as many days as `history`
+    // needs, on the same grid. Their messages went out long ago and are not made here.
+    let mut past = 0usize;
+    let mut day = 0i64;
+    while past < history {
+        day += 1;
+        let date = today.checked_sub(jiff::Span::new().days(day)).map_err(|e| e.to_string())?;
+        let midnight = date.to_zoned(zone.clone()).map_err(|e| e.to_string())?.timestamp().as_microsecond();
+        for (s, person) in staff.iter().enumerate() {
+            for start in day_starts(&mut next) {
+                if past == history {
+                    break;
+                }
+                let at = Timestamp::from_micros(midnight + start * MINUTE);
+                let row = appointment(*person, customers[(past + s) % customers.len()], service.id, location.id.0, at);
+                rows::insert(&mut tx, &row, at - DAY).await.map_err(|e| e.to_string())?;
+                past += 1;
+            }
+        }
+        if past > 0 && past.is_multiple_of(20_000) {
+            println!("{past} past appointments placed");
         }
     }
     tx.commit().await.map_err(|e| e.to_string())?;
@@ -176,6 +219,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let mut runs: usize = 3;
     let mut seconds: u64 = 5;
     let mut connections: usize = 64;
+    let mut history: usize = 0;
     let mut steward = steward.to_string();
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
@@ -185,6 +229,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
             "--runs" => runs = value.parse().map_err(|_| "--runs: a whole number")?,
             "--seconds" => seconds = value.parse().map_err(|_| "--seconds: a whole number")?,
             "--connections" => connections = value.parse().map_err(|_| "--connections: a whole number")?,
+            "--history" => history = value.parse().map_err(|_| "--history: a whole number")?,
             "--steward" => steward = value.clone(),
             other => return Err(format!("unknown flag {other}")),
         }
@@ -198,11 +243,11 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let url = seeded.runtime_url.clone();
     let (store, app) = seed::open_app(&data_dir, url.as_deref(), 4).await?;
     let started = Instant::now();
-    let setup = set_up(&app, &seeded).await?;
+    let setup = set_up(&app, &seeded, history).await?;
     store.close().await;
     seeded.analyze().await?;
     println!(
-        "{STAFF} staff, {EXISTING} appointments over 30 days with their confirmations and reminders, on {} (set up in {:.1} s)",
+        "{STAFF} staff, {EXISTING} appointments over 30 days with their confirmations and reminders, {history} before today, on {} (set up in {:.1} s)",
         seeded.backend,
         started.elapsed().as_secs_f64()
     );
@@ -370,8 +415,8 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
 
     let analyzed = if postgres.is_some() { ", planner statistics gathered after the set-up" } else { "" };
     let summary = format!(
-        "\n## Booking, {backend}, {date}\n\n`steward-bench booking{pg}` (release build; {STAFF} staff, {EXISTING} appointments over 30 days \
-         with their confirmations and reminders, 2 other tenants present{analyzed}; median of {runs} runs)\n\n\
+        "\n## Booking, {backend}, {date}\n\n`steward-bench booking{pg} --history {history}` (release build; {STAFF} staff, {EXISTING} appointments over 30 days \
+         with their confirmations and reminders and {history} before today, 2 other tenants present{analyzed}; median of {runs} runs)\n\n\
          | measure | result |\n|---|---|\n\
          | availability, 1 service × {STAFF} staff (anyone) × 30 days, one client | p50 {ap50:.2} ms, p99 {ap99:.2} ms ({slots} start times) |\n\
          | availability right after a booking (one staff member's time read afresh) | p50 {wp50:.2} ms, p99 {wp99:.2} ms |\n\

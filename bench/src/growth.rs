@@ -18,6 +18,7 @@
 //! Usage: steward-bench growth [--postgres ADMIN_URL] [--autovacuum off,on] [--steps 1000,10000,30000,100000]
 //!        [--creates N] [--connections 8,64] [--runs N] [--seconds N] [--idle-seconds N] [--steward PATH]
 
+use crate::growth_floor::{self, EngineFloor};
 use crate::{http, median_f64, median_u64, rss_kib, seed};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -322,6 +323,18 @@ struct Step {
     read_p99_us: u64,
     search_rps: f64,
     search_p99_us: u64,
+    /// The engine alone at this size (`growth_floor`).
+    floor: EngineFloor,
+    /// PostgreSQL with `pg_stat_statements` loaded: what the first create run sent.
+    profile: Option<Profile>,
+}
+
+/// What the server ran for the creates of one run, from `pg_stat_statements`.
+struct Profile {
+    statements_per_create: f64,
+    /// Statement text (shortened), executions per create, mean milliseconds, share of the
+    /// run's statement time; the most costly first.
+    top: Vec<(String, f64, f64, f64)>,
 }
 
 /// One backend's curve.
@@ -413,7 +426,12 @@ async fn grow(options: &Options, postgres: Option<(&str, bool)>) -> Result<Curve
             imported += target - size;
         }
         let size = imported + created.load(Ordering::Relaxed) as u64;
-        let step = measure_step(options, &address, &token, &names, &created, size).await?;
+        let engine = match postgres {
+            None => Engine::Sqlite(data_dir.join("steward.db")),
+            Some(_) => Engine::Postgres(seeded.admin_database_url().ok_or("no PostgreSQL database")?),
+        };
+        let round = steps.len() as u64;
+        let step = measure_step(options, &address, &token, &names, &created, size, &engine, round).await?;
         peak_kib = peak_kib.max(rss_kib(server.0.id(), "VmHWM:"));
         steps.push(step);
     }
@@ -435,6 +453,64 @@ async fn grow(options: &Options, postgres: Option<(&str, bool)>) -> Result<Curve
     Ok(Curve { label, steps, idle_kib, peak_kib })
 }
 
+/// Where the engine-alone floor is measured: the database the server is using.
+enum Engine {
+    Sqlite(std::path::PathBuf),
+    /// The bench database, as its administrator.
+    Postgres(String),
+}
+
+/// Starts counting the server's statements when `pg_stat_statements` is loaded (it must be
+/// in `shared_preload_libraries`); `false` when it is not, and the step goes unprofiled.
+async fn start_profile(url: &str) -> bool {
+    use sqlx::Connection;
+    let Ok(mut connection) = sqlx::PgConnection::connect(url).await else { return false };
+    let started = sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()")
+        .execute(&mut connection)
+        .await
+        .is_ok();
+    let _ = connection.close().await;
+    started
+}
+
+/// The runtime role's statements in the bench database since `start_profile`.
+async fn read_profile(url: &str, creates: usize) -> Result<Profile, String> {
+    use sqlx::{Connection, Row};
+    let mut connection = sqlx::PgConnection::connect(url).await.map_err(|e| e.to_string())?;
+    let rows = sqlx::query(
+        "SELECT query, calls, total_exec_time, mean_exec_time FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND userid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+          ORDER BY total_exec_time DESC",
+    )
+    .bind(seed::APP_ROLE)
+    .fetch_all(&mut connection)
+    .await
+    .map_err(|e| e.to_string())?;
+    let _ = connection.close().await;
+    let mut calls = 0i64;
+    let mut total = 0f64;
+    let mut top = Vec::new();
+    for row in &rows {
+        let (query, n, time, mean): (String, i64, f64, f64) = (
+            row.try_get(0).map_err(|e| e.to_string())?,
+            row.try_get(1).map_err(|e| e.to_string())?,
+            row.try_get(2).map_err(|e| e.to_string())?,
+            row.try_get(3).map_err(|e| e.to_string())?,
+        );
+        calls += n;
+        total += time;
+        let short: String = query.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(90).collect();
+        top.push((short, n as f64 / creates as f64, mean, time));
+    }
+    for entry in &mut top {
+        entry.3 = if total > 0.0 { entry.3 / total } else { 0.0 };
+    }
+    top.truncate(8);
+    Ok(Profile { statements_per_create: calls as f64 / creates as f64, top })
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn measure_step(
     options: &Options,
     address: &str,
@@ -442,11 +518,18 @@ async fn measure_step(
     names: &Arc<Names>,
     created: &Arc<AtomicUsize>,
     size: u64,
+    engine: &Engine,
+    round: u64,
 ) -> Result<Step, String> {
     let mut creates = Vec::new();
-    for &connections in &options.connections {
+    let mut profile = None;
+    for (which, &connections) in options.connections.iter().enumerate() {
         let mut rates = Vec::new();
-        for _ in 0..options.runs {
+        for run in 0..options.runs {
+            let profiling = match engine {
+                Engine::Postgres(url) if which == 0 && run == 0 => start_profile(url).await,
+                _ => false,
+            };
             let stop_at = created.load(Ordering::Relaxed) + options.creates;
             let (counter, names, token) = (created.clone(), names.clone(), token.to_string());
             let make: http::RequestMaker = Arc::new(move |_, _| {
@@ -464,6 +547,9 @@ async fn measure_step(
             if result.errors > 0 {
                 return Err(format!("{} creates failed at {size} customers", result.errors));
             }
+            if let (true, Engine::Postgres(url)) = (profiling, engine) {
+                profile = Some(read_profile(url, options.creates).await?);
+            }
             rates.push(result.per_second);
         }
         creates.push(median_f64(rates));
@@ -473,6 +559,11 @@ async fn measure_step(
     if ids.is_empty() {
         return Err("the business has no customers to read".into());
     }
+    let name_of = |i: u64| names.name(i);
+    let floor = match engine {
+        Engine::Sqlite(path) => growth_floor::sqlite(path, &ids, &name_of, round)?,
+        Engine::Postgres(url) => growth_floor::postgres(url, &ids, &name_of, round).await?,
+    };
     let read_token = token.to_string();
     let read: http::RequestMaker = Arc::new(move |c, n| {
         let id = &ids[(scatter((c * 100_003 + n) as u64) % ids.len() as u64) as usize];
@@ -511,6 +602,8 @@ async fn measure_step(
         read_p99_us: median_u64(read_p99),
         search_rps: median_f64(search_rps),
         search_p99_us: median_u64(search_p99),
+        floor,
+        profile,
     };
     let creates: Vec<String> =
         options.connections.iter().zip(&step.creates).map(|(c, rate)| format!("{rate:.0}/s at {c}")).collect();
@@ -522,6 +615,13 @@ async fn measure_step(
         step.search_rps,
         step.search_p99_us as f64 / 1000.0
     );
+    println!(
+        "  the engine alone: {:.0} point reads/s, {:.0} inserts/s (one connection)",
+        step.floor.reads_per_second, step.floor.inserts_per_second
+    );
+    if let Some(profile) = &step.profile {
+        println!("  {:.1} statements per create", profile.statements_per_create);
+    }
     Ok(step)
 }
 
@@ -580,8 +680,8 @@ fn report(options: &Options, curves: &[Curve]) -> String {
         for c in &options.connections {
             out.push_str(&format!(" create, {c} conn. |"));
         }
-        out.push_str(" read by id | search |\n|---|");
-        out.push_str(&"---|".repeat(options.connections.len() + 2));
+        out.push_str(" read by id | search | engine alone: point read, insert |\n|---|");
+        out.push_str(&"---|".repeat(options.connections.len() + 3));
         out.push('\n');
         for step in &curve.steps {
             out.push_str(&format!("| {} |", step.size));
@@ -589,12 +689,30 @@ fn report(options: &Options, curves: &[Curve]) -> String {
                 out.push_str(&format!(" {rate:.0}/s |"));
             }
             out.push_str(&format!(
-                " {:.0} req/s, p99 {:.2} ms | {:.0} req/s, p99 {:.2} ms |\n",
+                " {:.0} req/s, p99 {:.2} ms | {:.0} req/s, p99 {:.2} ms | {:.0}/s, {:.0}/s |\n",
                 step.read_rps,
                 step.read_p99_us as f64 / 1000.0,
                 step.search_rps,
-                step.search_p99_us as f64 / 1000.0
+                step.search_p99_us as f64 / 1000.0,
+                step.floor.reads_per_second,
+                step.floor.inserts_per_second
             ));
+        }
+        for step in &curve.steps {
+            if let Some(profile) = &step.profile {
+                out.push_str(&format!(
+                    "\nAt {} customers, one create run sent {:.1} statements per create (pg_stat_statements; \
+                     executions per create, mean ms, share of statement time):\n\n",
+                    step.size, profile.statements_per_create
+                ));
+                for (query, per_create, mean, share) in &profile.top {
+                    out.push_str(&format!(
+                        "- {per_create:.2} × {mean:.3} ms, {:.0}%: `{}`\n",
+                        share * 100.0,
+                        query.replace('`', "'")
+                    ));
+                }
+            }
         }
         if let (Some(first), Some(last)) = (curve.steps.first(), curve.steps.last()) {
             let ratios: Vec<String> = first
@@ -604,9 +722,15 @@ fn report(options: &Options, curves: &[Curve]) -> String {
                 .map(|(a, b)| format!("{:.0}%", b / a * 100.0))
                 .chain([format!("{:.0}%", last.read_rps / first.read_rps * 100.0)])
                 .collect();
+            let engine = format!(
+                "point read {:.0}%, insert {:.0}%",
+                last.floor.reads_per_second / first.floor.reads_per_second * 100.0,
+                last.floor.inserts_per_second / first.floor.inserts_per_second * 100.0
+            );
             out.push_str(&format!(
-                "\nlast step against the first (create per connection count, then read): {}; server resident {:.1} MiB idle after the load, peak {:.1} MiB\n",
+                "\nlast step against the first (create per connection count, then read): {}; the engine alone: {}; server resident {:.1} MiB idle after the load, peak {:.1} MiB\n",
                 ratios.join(", "),
+                engine,
                 curve.idle_kib as f64 / 1024.0,
                 curve.peak_kib as f64 / 1024.0
             ));

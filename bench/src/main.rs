@@ -29,6 +29,7 @@ mod audit;
 mod booking;
 mod customers;
 mod growth;
+mod growth_floor;
 mod http;
 mod messaging;
 mod privacy;

@@ -24,7 +24,7 @@ pub struct Seeded {
 
 pub(crate) const PASSWORD: &str = "bench password 2026";
 const OWNER_ROLE: &str = "steward_bench_owner";
-const APP_ROLE: &str = "steward_bench_app";
+pub(crate) const APP_ROLE: &str = "steward_bench_app";
 
 fn url_for(admin: &str, user: &str, db: &str) -> String {
     let (scheme, rest) = admin.split_once("://").unwrap_or(("postgres", admin));
@@ -153,6 +153,14 @@ impl Seeded {
             admin_sql(&url_for(admin, OWNER_ROLE, name), "ANALYZE".into()).await?;
         }
         Ok(())
+    }
+
+    /// The benchmark's PostgreSQL database as the administrator named by `--postgres`.
+    pub fn admin_database_url(&self) -> Option<String> {
+        let (admin, name) = self.postgres.as_ref()?;
+        let rest = admin.split_once("://").map(|(_, rest)| rest).unwrap_or(admin);
+        let user = rest.rsplit_once('@').map(|(user, _)| user).unwrap_or("postgres");
+        Some(url_for(admin, user, name))
     }
 
     /// Drops the benchmark's PostgreSQL database, unless `STEWARD_BENCH_KEEP` is set (as
