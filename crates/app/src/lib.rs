@@ -16,6 +16,7 @@ pub mod mail;
 pub mod messaging;
 pub mod privacy;
 pub mod rate_limit;
+pub mod reports;
 pub mod retention;
 pub mod schedule;
 pub mod telemetry;

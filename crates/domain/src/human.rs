@@ -69,6 +69,16 @@ pub fn day(date: Date, today: Date) -> String {
     }
 }
 
+/// A length of time as people say it: `45 min`, `2 h`, `3 h 15 min`.
+pub fn minutes(total: i64) -> String {
+    let total = total.max(0);
+    match (total / 60, total % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 /// A day with its year, for a page about one occasion: `Tue 2 Jun 2026`.
 pub fn full_day(date: Date) -> String {
     date.strftime("%a %-d %b %Y").to_string()
@@ -157,6 +167,14 @@ impl Moment {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lengths_of_time_read_as_spoken() {
+        assert_eq!(minutes(45), "45 min");
+        assert_eq!(minutes(120), "2 h");
+        assert_eq!(minutes(195), "3 h 15 min");
+        assert_eq!(minutes(-5), "0 min");
+    }
+
     use super::*;
     use jiff::civil::{date, time};
 

@@ -20,6 +20,7 @@ pub mod permissions;
 pub mod policy;
 pub mod privacy;
 pub mod processors;
+pub mod reports;
 pub mod retention;
 pub mod slug;
 pub mod time;

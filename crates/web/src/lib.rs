@@ -24,10 +24,12 @@ pub mod openapi;
 pub mod operations;
 pub mod pages;
 pub mod privacy;
+pub mod reports;
 pub mod retention;
 pub mod routes;
 pub mod security;
 pub mod server;
+pub mod settings;
 pub mod tenancy;
 pub mod usage;
 

@@ -86,11 +86,16 @@ impl Chrome {
     /// As [`Chrome::member`], for a page that read the business's name along with the rest
     /// of what it shows.
     pub fn member_of(business: String, who: &Principal, title: &str, current: &str) -> Self {
-        let links: Vec<NavLink> = crate::routes::menu()
-            .iter()
-            .filter(|(_, _, access)| who.allows(*access))
+        use crate::routes::Section;
+        let allowed = || crate::routes::menu().iter().filter(|(_, _, access)| who.allows(*access));
+        let mut links: Vec<NavLink> = allowed()
+            .filter(|(entry, _, _)| entry.section == Section::Main)
             .map(|(entry, href, _)| NavLink { href, label: entry.label, current: *href == current })
             .collect();
+        // Every other page is reached from Settings, which stays marked while one is open.
+        let in_settings = current == crate::settings::PATH
+            || allowed().any(|(entry, href, _)| entry.section != Section::Main && *href == current);
+        links.push(NavLink { href: crate::settings::PATH, label: "Settings", current: in_settings });
         Self {
             title: title.into(),
             brand: Brand::steward(),

@@ -16,7 +16,7 @@
 use crate::guard::{GuardState, guard};
 use crate::openapi::{SchemaRef, schema_of};
 use crate::{AppState, access, audit, booking, customers, messaging, openapi, operations, pages, privacy, security};
-use crate::{retention, tenancy, usage};
+use crate::{reports, retention, settings, tenancy, usage};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -40,12 +40,49 @@ pub struct ApiDoc {
     pub success_status: u16,
 }
 
-/// Where a signed-in page appears in the header menu.
+/// Where a signed-in page appears: in the main menu (the day's work), or on the settings
+/// page under one of its headings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MenuEntry {
     /// Lower comes first; the tens leave room between neighbours.
     pub place: u16,
     pub label: &'static str,
+    pub section: Section,
+}
+
+/// The main menu, or a heading of the settings page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    Main,
+    Business,
+    Team,
+    Messages,
+    DataAndPrivacy,
+    Developer,
+    You,
+}
+
+impl Section {
+    pub const SETTINGS: [Section; 6] = [
+        Section::Business,
+        Section::Team,
+        Section::Messages,
+        Section::DataAndPrivacy,
+        Section::Developer,
+        Section::You,
+    ];
+
+    pub fn heading(self) -> &'static str {
+        match self {
+            Section::Main => "Main",
+            Section::Business => "Your business",
+            Section::Team => "Team and roles",
+            Section::Messages => "Reminders and channels",
+            Section::DataAndPrivacy => "Data and privacy",
+            Section::Developer => "Developers",
+            Section::You => "You",
+        }
+    }
 }
 
 /// One route.
@@ -127,9 +164,15 @@ impl Route {
         self
     }
 
-    /// Lists the page in the header menu of members who may open it.
+    /// Lists the page in the main menu of members who may open it.
     pub fn menu(mut self, place: u16, label: &'static str) -> Self {
-        self.menu = Some(MenuEntry { place, label });
+        self.menu = Some(MenuEntry { place, label, section: Section::Main });
+        self
+    }
+
+    /// Lists the page on the settings page, under `section`, for members who may open it.
+    pub fn setting(mut self, place: u16, label: &'static str, section: Section) -> Self {
+        self.menu = Some(MenuEntry { place, label, section });
         self
     }
 
@@ -219,13 +262,15 @@ pub fn all() -> Vec<Route> {
         retention::routes(),
         audit::routes(),
         usage::routes(),
+        reports::routes(),
+        settings::routes(),
     ]
     .into_iter()
     .flatten()
     .collect()
 }
 
-/// The header menu, in order: each entry with the access its page declared.
+/// Every menu entry, main and settings, in order: each with the access its page declared.
 pub fn menu() -> &'static [(MenuEntry, &'static str, Access)] {
     static MENU: LazyLock<Vec<(MenuEntry, &'static str, Access)>> = LazyLock::new(|| {
         let mut menu: Vec<_> = all()
@@ -298,7 +343,14 @@ mod tests {
         }
         assert!(menu.windows(2).all(|pair| pair[0].0.place < pair[1].0.place));
         let labels: Vec<&str> = menu.iter().map(|(entry, _, _)| entry.label).collect();
-        assert_eq!(labels.first(), Some(&"Dashboard"));
+        assert_eq!(labels.first(), Some(&"Today"));
         assert!(labels.contains(&"Customers") && labels.contains(&"API tokens"));
+        let main: Vec<&str> = menu
+            .iter()
+            .filter(|(entry, _, _)| entry.section == Section::Main)
+            .map(|(entry, _, _)| entry.label)
+            .collect();
+        // What a phone's bottom bar holds, with Settings after them.
+        assert!(main.len() <= 4, "the main menu grew past a phone's bottom bar: {main:?}");
     }
 }

@@ -337,7 +337,7 @@ async fn an_owner_cancels_the_business_and_sees_the_dates_that_apply() {
     client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Welcome,").await;
 
-    client.find(Locator::LinkText("Data & retention")).await.unwrap().click().await.unwrap();
+    open_setting(&client, "Data & retention").await;
     wait_for_text(&client, "How long data is kept").await;
     client.find(Locator::Css("details summary")).await.unwrap().click().await.unwrap();
     // Without the confirmation box, nothing happens but a clear message.
@@ -419,7 +419,7 @@ async fn a_customer_asks_for_erasure_on_the_privacy_page_and_the_admin_carries_i
     fill(&client, "password", PASSWORD).await;
     client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Welcome,").await;
-    client.find(Locator::LinkText("Privacy requests")).await.unwrap().click().await.unwrap();
+    open_setting(&client, "Privacy requests").await;
     wait_for_text(&client, "Ravi Leaving").await;
     client.find(Locator::LinkText("erasure")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Erasure will find").await;
@@ -470,7 +470,7 @@ async fn an_owner_connects_sms_edits_a_template_with_preview_and_sees_the_delive
     client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Welcome,").await;
 
-    client.find(Locator::LinkText("Reminders & channels")).await.unwrap().click().await.unwrap();
+    open_setting(&client, "Reminders & channels").await;
     wait_for_text(&client, "No channel can send yet").await;
     fill(&client, "account", ACCOUNT).await;
     fill(&client, "sender", "+15005550006").await;
@@ -532,4 +532,12 @@ async fn an_owner_connects_sms_edits_a_template_with_preview_and_sees_the_delive
         .unwrap();
     assert_eq!(status, "delivered");
     let _ = client.close().await;
+}
+
+/// Opens a page of the business's set-up as a member does: Settings in the main menu,
+/// then the page's link under its heading.
+async fn open_setting(client: &fantoccini::Client, label: &str) {
+    client.find(Locator::LinkText("Settings")).await.unwrap().click().await.unwrap();
+    wait_for_text(client, "My account").await;
+    client.find(Locator::LinkText(label)).await.unwrap().click().await.unwrap();
 }

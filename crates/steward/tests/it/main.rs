@@ -28,6 +28,7 @@ mod mail;
 mod messaging;
 mod operator_rights;
 mod privacy;
+mod reports;
 mod retention;
 mod routes;
 mod schema;

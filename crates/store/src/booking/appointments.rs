@@ -205,6 +205,29 @@ pub async fn of_customer(
     tx.fetch_all(SQL, args![customer, limit]).await?.iter().map(from_row).collect()
 }
 
+/// Of `customers`, those with an appointment (not cancelled) that started before `before`:
+/// who is returning rather than new in a week's figures. One index range per customer.
+pub async fn seen_before(
+    tx: &mut TenantTx,
+    customers: &[CustomerId],
+    before: Timestamp,
+) -> Result<Vec<CustomerId>, StoreError> {
+    let mut seen = Vec::new();
+    for chunk in customers.chunks(200) {
+        let list = (3..chunk.len() + 3).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT DISTINCT customer_id FROM appointments
+              WHERE tenant_id = $1 AND starts_at < $2 AND status <> 'cancelled' AND customer_id IN ({list})"
+        );
+        let mut values = vec![crate::Value::from(before)];
+        values.extend(chunk.iter().map(|id| crate::Value::from(*id)));
+        for row in tx.fetch_all_assembled(sql, values).await? {
+            seen.push(CustomerId(row.get_at(0)?));
+        }
+    }
+    Ok(seen)
+}
+
 pub async fn no_shows(tx: &mut TenantTx, customer: CustomerId) -> Result<i64, StoreError> {
     let row = tx
         .fetch_one(

@@ -472,3 +472,19 @@ pub async fn counts(tx: &mut TenantTx) -> Result<Vec<(Status, i64)>, StoreError>
         .await?;
     rows.iter().map(|row| Ok((status_of(&row.get::<String>("status")?)?, row.get("n")?))).collect()
 }
+
+/// Messages whose last attempt fell in `[from, until)`, as (sent, failed): sent counts
+/// those the provider took (sent, delivered or read). Each status is one range of
+/// `messages_due`, so the count reads only the week's messages however long the log.
+pub async fn outcomes_between(tx: &mut TenantTx, from: Micros, until: Micros) -> Result<(i64, i64), StoreError> {
+    let row = tx
+        .fetch_one(
+            "SELECT (SELECT COUNT(*) FROM messages WHERE tenant_id = $1 AND status IN ('sent', 'delivered', 'read')
+                       AND next_attempt_at >= $2 AND next_attempt_at < $3) AS sent,
+                    (SELECT COUNT(*) FROM messages WHERE tenant_id = $1 AND status = 'failed'
+                       AND next_attempt_at >= $2 AND next_attempt_at < $3) AS failed",
+            args![from, until],
+        )
+        .await?;
+    Ok((row.get("sent")?, row.get("failed")?))
+}

@@ -163,3 +163,16 @@ pub async fn mark_reminded(tx: &mut TenantTx, id: Uuid, now: Micros) -> Result<(
     tx.execute("UPDATE privacy_requests SET reminded_at = $2 WHERE tenant_id = $1 AND id = $3", args![now, id]).await?;
     Ok(())
 }
+
+/// Open requests, and how many of them are past their due date at `now`: what the
+/// dashboard lists under "needs attention".
+pub async fn open_counts(tx: &mut TenantTx, now: i64) -> Result<(i64, i64), StoreError> {
+    let row = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS open, COALESCE(SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END), 0) AS overdue
+               FROM privacy_requests WHERE tenant_id = $1 AND status = 'open'",
+            args![now],
+        )
+        .await?;
+    Ok((row.get("open")?, row.get("overdue")?))
+}

@@ -44,3 +44,9 @@ pub async fn change_password(State(state): State<AppState>, Auth(who): Auth, for
         Err(error) => page(&state, &who, None, Some(&error)).await,
     }
 }
+
+/// The banner on the Today page asks for the verification mail again.
+pub async fn resend_verification(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
+    auth::resend_verification(&state.app, &who).await?;
+    Ok(see_other("/app?notice=verification_sent"))
+}

@@ -11,7 +11,7 @@ pub mod sign_in_pages;
 pub mod tokens_api;
 pub mod tokens_pages;
 
-use crate::routes::{Route, delete, get, patch, post};
+use crate::routes::{Route, Section, delete, get, patch, post};
 use steward_app::access::{members, principal, roles, tokens};
 use steward_domain::permissions::Permission::{MembersManage, MembersRead, RolesManage};
 
@@ -31,18 +31,21 @@ pub fn routes() -> Vec<Route> {
         get("/invite/{token}", sign_in_pages::invite_form).public().about("Invitation to join a business"),
         post("/invite/{token}", sign_in_pages::accept_invite).public().about("Accept an invitation"),
         post("/logout", sign_in_pages::logout).member().about("Log out"),
-        get("/app/account", account_pages::show).member().menu(150, "My account").about("My account"),
+        get("/app/account", account_pages::show).member().setting(150, "My account", Section::You).about("My account"),
         post("/app/account", account_pages::update).member().about("Change my name and phone"),
         post("/app/account/password", account_pages::change_password).member().about("Change my password"),
-        get("/app/tokens", tokens_pages::show).member().menu(160, "API tokens").about("My API tokens"),
+        post("/app/verify-email", account_pages::resend_verification)
+            .member()
+            .about("Send the verification mail again"),
+        get("/app/tokens", tokens_pages::show).member().setting(160, "API tokens", Section::Developer).about("My API tokens"),
         post("/app/tokens", tokens_pages::create).member().about("Create an API token"),
         post("/app/tokens/{token_id}/revoke", tokens_pages::revoke).member().about("Revoke an API token"),
-        get("/app/members", members_pages::show).needs(MembersRead).menu(50, "Members").about("Members and invitations"),
+        get("/app/members", members_pages::show).needs(MembersRead).setting(50, "Members", Section::Team).about("Members and invitations"),
         post("/app/members/invite", members_pages::invite).needs(MembersManage).about("Invite a member"),
         post("/app/members/{member_id}/role", members_pages::change_role).needs(MembersManage).about("Change a member's role"),
         post("/app/members/{member_id}/remove", members_pages::remove).needs(MembersManage).about("Remove a member"),
         post("/app/invitations/{invitation_id}/revoke", members_pages::revoke_invitation).needs(MembersManage).about("Withdraw an invitation"),
-        get("/app/roles", roles_pages::show).needs(MembersRead).menu(60, "Roles").about("Roles and permissions"),
+        get("/app/roles", roles_pages::show).needs(MembersRead).setting(60, "Roles", Section::Team).about("Roles and permissions"),
         post("/app/roles", roles_pages::create).needs(RolesManage).about("Create a custom role"),
         post("/app/roles/{role_id}", roles_pages::update).needs(RolesManage).about("Change a custom role"),
         post("/app/roles/{role_id}/delete", roles_pages::delete).needs(RolesManage).about("Delete a custom role"),

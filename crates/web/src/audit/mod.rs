@@ -3,14 +3,17 @@
 pub mod api;
 pub mod pages;
 
-use crate::routes::{Route, get, post};
+use crate::routes::{Route, Section, get, post};
 use steward_app::audit;
 use steward_domain::permissions::Permission::AuditRead;
 
 /// The routes of this capability.
 pub fn routes() -> Vec<Route> {
     vec![
-        get("/app/audit", pages::show).needs(AuditRead).menu(120, "Audit log").about("Audit log"),
+        get("/app/audit", pages::show)
+            .needs(AuditRead)
+            .setting(120, "Audit log", Section::DataAndPrivacy)
+            .about("Audit log"),
         get("/app/audit/export", api::export).needs(AuditRead).about("Download the audit log"),
         post("/app/audit/verify", pages::verify).needs(AuditRead).about("Verify the audit log"),
         get("/api/v1/audit/events", api::events)

@@ -5,7 +5,7 @@ pub mod api;
 pub mod pages;
 pub mod public_pages;
 
-use crate::routes::{Route, delete, get, patch, post, put};
+use crate::routes::{Route, Section, delete, get, patch, post, put};
 use steward_app::booking::{appointments, availability, feed, setup};
 use steward_domain::permissions::Permission::{BookingsManage, BookingsRead, TenantManage};
 
@@ -41,7 +41,7 @@ pub fn routes() -> Vec<Route> {
         post("/app/appointments/{appointment_id}/status", pages::set_status)
             .needs(BookingsManage)
             .about("Change an appointment's status or cancel it"),
-        get("/app/booking", pages::setup_show).needs(BookingsRead).menu(40, "Booking setup").about("Booking setup"),
+        get("/app/booking", pages::setup_show).needs(BookingsRead).setting(40, "Booking setup", Section::Business).about("Booking setup"),
         post("/app/booking/locations", pages::location_create).needs(TenantManage).about("Add a location"),
         post("/app/booking/services", pages::service_create).needs(TenantManage).about("Add a service"),
         get("/app/booking/services/{service_id}", pages::service_show).needs(BookingsRead).about("A service"),

@@ -446,6 +446,8 @@ pub async fn set_status(
         reason: Some(form.get("reason").to_string()).filter(|r| !r.trim().is_empty()),
     };
     match appointments::set_status(&state.app, &who, id, &input).await {
+        // Checked in from the Today page: back to the list, not to the appointment.
+        Ok(_) if form.get("back") == "today" => Ok(see_other("/app?notice=saved")),
         Ok(_) => Ok(see_other(&format!("/app/appointments/{id}?notice=saved"))),
         Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, Some(&error)).await,
         Err(error) => Err(error.into()),

@@ -5,7 +5,7 @@ pub mod api;
 pub mod pages;
 pub mod provider_hooks;
 
-use crate::routes::{Route, delete, get, post, put};
+use crate::routes::{Route, Section, delete, get, post, put};
 use steward_app::messaging::{log, settings};
 use steward_domain::permissions::Permission::{BookingsManage, CustomersRead, TenantManage, TenantRead};
 
@@ -26,7 +26,7 @@ pub fn routes() -> Vec<Route> {
             .about("WhatsApp's delivery reports and replies"),
         get("/app/settings/messaging", pages::show)
             .needs(TenantRead)
-            .menu(90, "Reminders & channels")
+            .setting(90, "Reminders & channels", Section::Messages)
             .about("Reminders & channels"),
         post("/app/settings/messaging/rules", pages::save_rules).needs(TenantManage).about("Set the reminder rules"),
         post("/app/settings/messaging/channels", pages::connect)

@@ -4,7 +4,7 @@
 pub mod api;
 pub mod pages;
 
-use crate::routes::{Route, get, post, put};
+use crate::routes::{Route, Section, get, post, put};
 use steward_app::privacy::{person, requests};
 use steward_domain::permissions::Permission::{PrivacyManage, TenantRead};
 
@@ -25,7 +25,7 @@ pub fn routes() -> Vec<Route> {
         post("/privacy/requests", pages::ask_platform).public().about("Ask a named business, through the operator"),
         get("/app/privacy/requests", pages::inbox)
             .needs(PrivacyManage)
-            .menu(110, "Privacy requests")
+            .setting(110, "Privacy requests", Section::DataAndPrivacy)
             .about("Privacy requests"),
         post("/app/privacy/requests", pages::open).needs(PrivacyManage).about("Open a privacy request at the counter"),
         post("/app/privacy/settings", pages::set_jurisdiction)

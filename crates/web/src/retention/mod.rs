@@ -4,7 +4,7 @@
 pub mod api;
 pub mod pages;
 
-use crate::routes::{Route, get, post, put};
+use crate::routes::{Route, Section, get, post, put};
 use steward_app::egress;
 use steward_app::retention::{holds, lifecycle, rules, sweep};
 use steward_domain::permissions::Permission::{AuditRead, PrivacyManage, TenantManage, TenantRead};
@@ -12,7 +12,7 @@ use steward_domain::permissions::Permission::{AuditRead, PrivacyManage, TenantMa
 /// The routes of this capability.
 pub fn routes() -> Vec<Route> {
     vec![
-        get("/app/settings/data", pages::show).needs(TenantRead).menu(100, "Data & retention").about("Data & retention"),
+        get("/app/settings/data", pages::show).needs(TenantRead).setting(100, "Data & retention", Section::DataAndPrivacy).about("Data & retention"),
         post("/app/settings/data/rules", pages::set_rule).needs(PrivacyManage).about("Change a retention rule"),
         post("/app/settings/data/holds", pages::set_hold).needs(PrivacyManage).about("Set a legal hold"),
         post("/app/settings/data/holds/{hold_id}/lift", pages::lift_hold).needs(PrivacyManage).about("Lift a legal hold"),

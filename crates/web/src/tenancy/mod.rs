@@ -1,21 +1,19 @@
-//! The business itself: its profile, its dashboard, its lifecycle from sign-up to cancellation.
+//! The business itself: its profile and its lifecycle from sign-up to cancellation.
 
 pub mod api;
 pub mod business_pages;
-pub mod dashboard_page;
 
-use crate::routes::{Route, get, patch, post};
+use crate::routes::{Route, Section, get, patch, post};
 use steward_app::tenancy;
 use steward_domain::permissions::Permission::{TenantManage, TenantRead};
 
 /// The routes of this capability.
 pub fn routes() -> Vec<Route> {
     vec![
-        get("/app", dashboard_page::show).member().menu(10, "Dashboard").about("Dashboard"),
-        post("/app/verify-email", dashboard_page::resend_verification)
-            .member()
-            .about("Send the verification mail again"),
-        get("/app/business", business_pages::show).needs(TenantRead).menu(70, "Business").about("Business profile"),
+        get("/app/business", business_pages::show)
+            .needs(TenantRead)
+            .setting(70, "Business", Section::Business)
+            .about("Business profile"),
         post("/app/business", business_pages::update).needs(TenantManage).about("Change the business profile"),
         get("/api/v1/tenant", api::show)
             .needs(TenantRead)

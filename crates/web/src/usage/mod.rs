@@ -4,7 +4,7 @@
 pub mod api;
 pub mod pages;
 
-use crate::routes::{Route, get};
+use crate::routes::{Route, Section, get};
 use steward_app::diagnostics;
 use steward_app::usage;
 use steward_domain::permissions::Permission::AuditRead;
@@ -14,11 +14,11 @@ pub fn routes() -> Vec<Route> {
     vec![
         get("/app/usage", pages::show)
             .needs(AuditRead)
-            .menu(130, "Usage")
+            .setting(130, "Usage", Section::Developer)
             .about("Features used and pages viewed, per day"),
         get("/app/problems", pages::problems)
             .needs(AuditRead)
-            .menu(140, "Problems")
+            .setting(140, "Problems", Section::Developer)
             .about("Recent failed and slow requests"),
         get("/api/v1/usage/daily", api::daily)
             .needs(AuditRead)

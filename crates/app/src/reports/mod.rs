@@ -1,0 +1,190 @@
+//! What a business owner sees first: today's appointments, the free time left today, this
+//! week against last (bookings, new and returning customers, no-shows, how full the staff's
+//! hours were), messages sent and failed, and what needs attention. Read in one
+//! transaction; the counting is the domain's (`steward_domain::reports`).
+
+use crate::access::principal::Principal;
+use crate::booking::appointments::{AppointmentView, view};
+use crate::booking::availability::{ScheduleRequest, schedules};
+use crate::{App, AppError};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use std::collections::HashSet;
+use steward_domain::booking::Span;
+use steward_domain::booking::Status;
+use steward_domain::booking::availability::{Location, working_windows};
+use steward_domain::booking::local_time::{day_start, zone, zoned};
+use steward_domain::ids::CustomerId;
+use steward_domain::permissions::Permission;
+use steward_domain::reports::{Counted, WeekFigures, open_minutes};
+use steward_domain::time::Timestamp;
+use steward_store::TenantTx;
+use steward_store::booking::appointments as rows;
+use steward_store::booking::setup as setup_rows;
+
+/// Most appointments a fortnight's figures read; a business past it sees the figures of
+/// the first ones (a salon books a few hundred a week).
+const FORTNIGHT_LIMIT: i64 = 20_000;
+
+/// One week, Monday first, in the business's zone.
+#[derive(Debug, Clone)]
+pub struct Week {
+    pub first_day: Date,
+    pub figures: WeekFigures,
+}
+
+/// Something the owner should look at, with where to go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attention {
+    /// Open privacy requests; how many are past their legal due date.
+    PrivacyRequests { open: i64, overdue: i64 },
+    /// No channel can send confirmations and reminders.
+    NoChannel,
+    /// Messages that failed this week.
+    FailedMessages(i64),
+}
+
+/// The dashboard's figures.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub today: Date,
+    pub appointments_today: Vec<AppointmentView>,
+    /// Working minutes left today that nothing is booked in, over all staff.
+    pub free_minutes_left_today: i64,
+    pub this_week: Week,
+    pub last_week: Week,
+    /// Messages whose last attempt fell in this week: taken by a provider, failed.
+    pub messages_sent: i64,
+    pub messages_failed: i64,
+    pub attention: Vec<Attention>,
+}
+
+/// The dashboard, for members who see the calendar.
+pub async fn dashboard(app: &App, who: &Principal) -> Result<Dashboard, AppError> {
+    who.require(Permission::BookingsRead)?;
+    let now = app.now();
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
+    let tz = zone("time_zone", &tenant.time_zone)?;
+    let clock = || AppError::Internal("clock out of range".into());
+    let today = zoned(now, &tz).map(|z| z.date()).ok_or_else(clock)?;
+    let monday = today.checked_sub(i64::from(today.weekday().to_monday_zero_offset()).days()).map_err(|_| clock())?;
+    let last_monday = monday.checked_sub(7.days()).map_err(|_| clock())?;
+    let starts = |date: Date| day_start(date, &tz).map(Timestamp::from_micros).ok_or_else(clock);
+    let (last_from, this_from) = (starts(last_monday)?, starts(monday)?);
+    let this_until = starts(monday.checked_add(7.days()).map_err(|_| clock())?)?;
+    let (today_from, today_until) = (starts(today)?, starts(today.tomorrow().map_err(|_| clock())?)?);
+
+    let fortnight = rows::in_range(&mut tx, last_from, this_until, None, None, FORTNIGHT_LIMIT).await?;
+    let (last_rows, this_rows): (Vec<_>, Vec<_>) = fortnight.iter().partition(|a| a.starts_at < this_from);
+    let counted = |list: &[&rows::AppointmentRow]| -> Vec<Counted> {
+        list.iter()
+            .map(|a| Counted {
+                weekday: zoned(a.starts_at.as_micros(), &tz)
+                    .map(|z| usize::from(z.weekday().to_monday_zero_offset() as u8))
+                    .unwrap_or(0),
+                status: a.status,
+                minutes: (a.ends_at.as_micros() - a.starts_at.as_micros()) / 60_000_000,
+                customer: a.customer_id.0,
+            })
+            .collect()
+    };
+    let seen_before = |list: &[&rows::AppointmentRow]| -> Vec<CustomerId> {
+        let mut ids: Vec<CustomerId> = list.iter().map(|a| a.customer_id).collect();
+        ids.sort_unstable_by_key(|id| id.0);
+        ids.dedup();
+        ids
+    };
+    let last_seen: HashSet<uuid::Uuid> =
+        rows::seen_before(&mut tx, &seen_before(&last_rows), last_from).await?.into_iter().map(|c| c.0).collect();
+    let this_seen: HashSet<uuid::Uuid> =
+        rows::seen_before(&mut tx, &seen_before(&this_rows), this_from).await?.into_iter().map(|c| c.0).collect();
+
+    let working = WorkingTime::read(&mut tx, last_from, this_until, Timestamp::from_micros(now)).await?;
+    let last_week = Week {
+        first_day: last_monday,
+        figures: WeekFigures::count(&counted(&last_rows), &last_seen, working.minutes(last_from, this_from)),
+    };
+    let this_week = Week {
+        first_day: monday,
+        figures: WeekFigures::count(&counted(&this_rows), &this_seen, working.minutes(this_from, this_until)),
+    };
+
+    let left_from = Timestamp::from_micros(now.max(today_from.as_micros()));
+    let booked_left: i64 = this_rows
+        .iter()
+        .filter(|a| !matches!(a.status, Status::Cancelled | Status::NoShow | Status::Completed))
+        .map(|a| {
+            let start = a.starts_at.as_micros().max(left_from.as_micros());
+            let end = a.ends_at.as_micros().min(today_until.as_micros());
+            (end - start).max(0) / 60_000_000
+        })
+        .sum();
+    let free_minutes_left_today = (working.minutes(left_from, today_until) - booked_left).max(0);
+    let appointments_today: Vec<AppointmentView> =
+        this_rows.iter().filter(|a| a.starts_at >= today_from && a.starts_at < today_until).map(|a| view(a)).collect();
+
+    let (messages_sent, messages_failed) =
+        steward_store::messaging::outbox::outcomes_between(&mut tx, this_from.as_micros(), now + 1).await?;
+    let mut attention = Vec::new();
+    if who.has(Permission::PrivacyManage) {
+        let (open, overdue) = steward_store::privacy::requests::open_counts(&mut tx, now).await?;
+        if open > 0 {
+            attention.push(Attention::PrivacyRequests { open, overdue });
+        }
+    }
+    let can_send = !steward_store::messaging::settings::channels(&mut tx).await?.is_empty()
+        || app.sms.is_some()
+        || app.mailer.relay_host().is_some();
+    if !can_send {
+        attention.push(Attention::NoChannel);
+    }
+    if messages_failed > 0 {
+        attention.push(Attention::FailedMessages(messages_failed));
+    }
+    tx.commit().await?;
+    Ok(Dashboard {
+        today,
+        appointments_today,
+        free_minutes_left_today,
+        this_week,
+        last_week,
+        messages_sent,
+        messages_failed,
+        attention,
+    })
+}
+
+/// Every active staff member's working windows and time off over a stretch.
+struct WorkingTime {
+    windows: Vec<Vec<Span>>,
+    off: Vec<Vec<Span>>,
+}
+
+impl WorkingTime {
+    async fn read(tx: &mut TenantTx, from: Timestamp, until: Timestamp, now: Timestamp) -> Result<Self, AppError> {
+        let staff: Vec<setup_rows::StaffRow> =
+            setup_rows::staff_list(tx).await?.into_iter().filter(|s| s.active).collect();
+        let locations: Vec<Location> = setup_rows::locations(tx)
+            .await?
+            .iter()
+            .filter_map(|l| jiff::tz::TimeZone::get(&l.time_zone).ok().map(|zone| Location { id: l.id.0, zone }))
+            .collect();
+        let request = ScheduleRequest { staff: &staff, from, until, now, moving: None, mine: None };
+        let mut working = WorkingTime { windows: Vec::new(), off: Vec::new() };
+        for schedule in schedules(tx, None, &request).await? {
+            let windows = working_windows(&schedule, &locations, from.as_micros(), until.as_micros());
+            working.windows.push(windows.into_iter().map(|(span, _)| span).collect());
+            working.off.push(schedule.time_off);
+        }
+        Ok(working)
+    }
+
+    fn minutes(&self, from: Timestamp, until: Timestamp) -> i64 {
+        self.windows
+            .iter()
+            .zip(&self.off)
+            .map(|(windows, off)| open_minutes(windows, off, from.as_micros(), until.as_micros()))
+            .sum()
+    }
+}
