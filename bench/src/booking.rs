@@ -279,8 +279,30 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     let mut avail_p50 = Vec::new();
     let mut avail_p99 = Vec::new();
     let mut single_p50 = Vec::new();
+    let mut availability_profile = String::new();
+    let mut profiling_availability = match seeded.admin_database_url() {
+        Some(url) => crate::pg_profile::start_profile(&url).await,
+        None => false,
+    };
     for run in 1..=runs {
         let all = http::load(&address, &request, 1, Duration::from_secs(seconds)).await?;
+        if let (true, Some(url)) = (profiling_availability, seeded.admin_database_url()) {
+            profiling_availability = false;
+            let asked = (all.per_second * seconds as f64).round().max(1.0) as usize;
+            let profile = crate::pg_profile::read_profile(&url, asked).await?;
+            availability_profile = format!(
+                "\nOne availability run (50 staff) sent {:.1} statements per request (executions per request, mean ms, share):\n\n",
+                profile.statements_per_request
+            );
+            for (query, per, mean, share) in &profile.top {
+                availability_profile.push_str(&format!(
+                    "- {per:.2} × {mean:.3} ms, {:.0}%: `{}`\n",
+                    share * 100.0,
+                    query.replace('`', "'")
+                ));
+            }
+            print!("{availability_profile}");
+        }
         let one = http::load(&address, &one_staff, 1, Duration::from_secs(2)).await?;
         println!(
             "availability run {run}: 50 staff p50 {:.2} ms, p99 {:.2} ms ({:.0} req/s); one staff p50 {:.2} ms",
@@ -360,6 +382,13 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     );
     let mut book_rps = Vec::new();
     let mut book_p99 = Vec::new();
+    // On PostgreSQL with pg_stat_statements loaded, what the first run's bookings sent.
+    let profile_url = seeded.admin_database_url();
+    let mut profiling = match &profile_url {
+        Some(url) => crate::pg_profile::start_profile(url).await,
+        None => false,
+    };
+    let mut profile_lines = String::new();
     for run in 1..=runs {
         let make = book_for.clone();
         let stretch = (capacity - 61) / runs.max(1);
@@ -374,6 +403,23 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         );
         if result.errors > 0 {
             return Err(format!("{} distinct bookings were refused", result.errors));
+        }
+        if let (true, Some(url)) = (profiling, &profile_url) {
+            profiling = false;
+            let bookings = (result.per_second * seconds as f64).round().max(1.0) as usize;
+            let profile = crate::pg_profile::read_profile(url, bookings).await?;
+            profile_lines = format!(
+                "\nOne booking run sent {:.1} statements per booking (pg_stat_statements; executions per booking, mean ms, share of statement time):\n\n",
+                profile.statements_per_request
+            );
+            for (query, per, mean, share) in &profile.top {
+                profile_lines.push_str(&format!(
+                    "- {per:.2} × {mean:.3} ms, {:.0}%: `{}`\n",
+                    share * 100.0,
+                    query.replace('`', "'")
+                ));
+            }
+            print!("{profile_lines}");
         }
         book_rps.push(result.per_second);
         book_p99.push(result.p99_us);
@@ -413,7 +459,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
     seeded.cleanup().await;
     crate::remove_data(&data_dir);
 
-    let analyzed = if postgres.is_some() { ", planner statistics gathered after the set-up" } else { "" };
+    let analyzed = if postgres.is_some() { ", vacuumed and planner statistics gathered after the set-up" } else { "" };
     let summary = format!(
         "\n## Booking, {backend}, {date}\n\n`steward-bench booking{pg} --history {history}` (release build; {STAFF} staff, {EXISTING} appointments over 30 days \
          with their confirmations and reminders and {history} before today, 2 other tenants present{analyzed}; median of {runs} runs)\n\n\
@@ -435,5 +481,5 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
         brps = median_f64(book_rps),
         bp99 = median_u64(book_p99) as f64 / 1000.0,
     );
-    crate::record_results(results, &summary)
+    crate::record_results(results, &(summary + &availability_profile + &profile_lines))
 }

@@ -19,6 +19,7 @@
 //!        [--creates N] [--connections 8,64] [--runs N] [--seconds N] [--idle-seconds N] [--steward PATH]
 
 use crate::growth_floor::{self, EngineFloor};
+use crate::pg_profile::{Profile, read_profile, start_profile};
 use crate::{http, median_f64, median_u64, rss_kib, seed};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -329,14 +330,6 @@ struct Step {
     profile: Option<Profile>,
 }
 
-/// What the server ran for the creates of one run, from `pg_stat_statements`.
-struct Profile {
-    statements_per_create: f64,
-    /// Statement text (shortened), executions per create, mean milliseconds, share of the
-    /// run's statement time; the most costly first.
-    top: Vec<(String, f64, f64, f64)>,
-}
-
 /// One backend's curve.
 struct Curve {
     label: String,
@@ -460,56 +453,6 @@ enum Engine {
     Postgres(String),
 }
 
-/// Starts counting the server's statements when `pg_stat_statements` is loaded (it must be
-/// in `shared_preload_libraries`); `false` when it is not, and the step goes unprofiled.
-async fn start_profile(url: &str) -> bool {
-    use sqlx::Connection;
-    let Ok(mut connection) = sqlx::PgConnection::connect(url).await else { return false };
-    let started = sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()")
-        .execute(&mut connection)
-        .await
-        .is_ok();
-    let _ = connection.close().await;
-    started
-}
-
-/// The runtime role's statements in the bench database since `start_profile`.
-async fn read_profile(url: &str, creates: usize) -> Result<Profile, String> {
-    use sqlx::{Connection, Row};
-    let mut connection = sqlx::PgConnection::connect(url).await.map_err(|e| e.to_string())?;
-    let rows = sqlx::query(
-        "SELECT query, calls, total_exec_time, mean_exec_time FROM pg_stat_statements
-          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND userid = (SELECT oid FROM pg_roles WHERE rolname = $1)
-          ORDER BY total_exec_time DESC",
-    )
-    .bind(seed::APP_ROLE)
-    .fetch_all(&mut connection)
-    .await
-    .map_err(|e| e.to_string())?;
-    let _ = connection.close().await;
-    let mut calls = 0i64;
-    let mut total = 0f64;
-    let mut top = Vec::new();
-    for row in &rows {
-        let (query, n, time, mean): (String, i64, f64, f64) = (
-            row.try_get(0).map_err(|e| e.to_string())?,
-            row.try_get(1).map_err(|e| e.to_string())?,
-            row.try_get(2).map_err(|e| e.to_string())?,
-            row.try_get(3).map_err(|e| e.to_string())?,
-        );
-        calls += n;
-        total += time;
-        let short: String = query.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(90).collect();
-        top.push((short, n as f64 / creates as f64, mean, time));
-    }
-    for entry in &mut top {
-        entry.3 = if total > 0.0 { entry.3 / total } else { 0.0 };
-    }
-    top.truncate(8);
-    Ok(Profile { statements_per_create: calls as f64 / creates as f64, top })
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn measure_step(
     options: &Options,
@@ -620,7 +563,7 @@ async fn measure_step(
         step.floor.reads_per_second, step.floor.inserts_per_second
     );
     if let Some(profile) = &step.profile {
-        println!("  {:.1} statements per create", profile.statements_per_create);
+        println!("  {:.1} statements per create", profile.statements_per_request);
     }
     Ok(step)
 }
@@ -703,7 +646,7 @@ fn report(options: &Options, curves: &[Curve]) -> String {
                 out.push_str(&format!(
                     "\nAt {} customers, one create run sent {:.1} statements per create (pg_stat_statements; \
                      executions per create, mean ms, share of statement time):\n\n",
-                    step.size, profile.statements_per_create
+                    step.size, profile.statements_per_request
                 ));
                 for (query, per_create, mean, share) in &profile.top {
                     out.push_str(&format!(

@@ -32,6 +32,7 @@ mod growth;
 mod growth_floor;
 mod http;
 mod messaging;
+mod pg_profile;
 mod privacy;
 mod retention;
 mod seed;
