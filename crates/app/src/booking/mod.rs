@@ -4,6 +4,7 @@
 
 pub mod appointments;
 pub mod availability;
+pub mod calendar;
 pub mod feed;
 pub mod manage;
 pub mod public;

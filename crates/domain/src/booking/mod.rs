@@ -4,6 +4,7 @@
 //! Steward; wall-clock times only exist together with a time zone.
 
 pub mod availability;
+pub mod calendar;
 pub mod ics;
 pub mod local_time;
 pub mod recurrence;

@@ -312,7 +312,7 @@ async fn a_customer_books_on_a_phone_and_the_appointment_is_on_the_staff_calenda
     wait_for_text(&client, "Devika Browser").await;
     client.goto(&format!("{}/app/calendar?date=2026-06-01", server.base)).await.unwrap();
     wait_for_text(&client, "Devika Browser").await;
-    client.find(Locator::Css("a.appointment")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css("a.cal-block")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Booked").await;
     wait_for_text(&client, "online").await;
     // Chromium outlives a killed chromedriver unless the session is ended.

@@ -35,16 +35,35 @@ fn shown_error(error: &AppError) -> bool {
 
 // ---- Calendar ----
 
-/// One row of the calendar grid: a time of day and, per column, what starts then.
-pub struct CalendarRow {
-    pub time: String,
-    pub cells: Vec<CalendarCell>,
+/// An appointment drawn on the calendar: the grid classes that place it, and what it says.
+pub struct Block {
+    pub appointment: AppointmentView,
+    pub row: usize,
+    pub span: usize,
+    pub lane: usize,
 }
 
-pub struct CalendarCell {
-    pub appointments: Vec<AppointmentView>,
-    /// Where a click on the empty cell books.
+/// A free quarter hour of working time, and where a click on it books.
+pub struct FreeSpot {
+    pub row: usize,
+    pub time: String,
     pub book_link: String,
+}
+
+/// One column of the calendar: a staff member's day, or a day of the week.
+pub struct CalendarColumn {
+    pub heading: String,
+    pub lanes: usize,
+    pub blocks: Vec<Block>,
+    pub free: Vec<FreeSpot>,
+    /// The row of the quarter hour now is in, on today's column.
+    pub now_row: Option<usize>,
+}
+
+/// An hour's label in the time gutter, at its row.
+pub struct HourMark {
+    pub row: usize,
+    pub label: String,
 }
 
 #[derive(Template)]
@@ -55,12 +74,16 @@ pub struct CalendarPage {
     pub date: String,
     pub previous: String,
     pub next: String,
+    pub today_link: String,
     pub staff_id: String,
     pub location_id: String,
     pub staff: Vec<StaffView>,
     pub locations: Vec<LocationView>,
-    pub columns: Vec<String>,
-    pub rows: Vec<CalendarRow>,
+    pub columns: Vec<CalendarColumn>,
+    pub hours: Vec<HourMark>,
+    pub rows: usize,
+    /// Cancelled appointments, listed under the grid rather than drawn over free time.
+    pub cancelled: Vec<AppointmentView>,
     pub count: usize,
     pub can_book: bool,
 }
@@ -72,6 +95,13 @@ pub struct CalendarParams {
     staff_id: Option<String>,
     location_id: Option<String>,
     notice: Option<String>,
+}
+
+/// A minute of the day on the clock, `10:15 am`.
+fn clock_at(minute: i64) -> String {
+    jiff::civil::Time::new((minute / 60 % 24) as i8, (minute % 60) as i8, 0, 0)
+        .map(steward_domain::human::clock)
+        .unwrap_or_default()
 }
 
 fn calendar_link(view: &str, date: &str, staff: &str, location: &str) -> String {
@@ -95,6 +125,8 @@ pub async fn calendar(
 }
 
 async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams) -> PageResult {
+    use steward_domain::booking::calendar::{QUARTER, lay_out, visible_range};
+    use steward_domain::human;
     let app = &state.app;
     let view = if params.view.as_deref() == Some("week") { "week" } else { "day" };
     let staff_id = params.staff_id.clone().unwrap_or_default();
@@ -102,7 +134,8 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
     let tenant = steward_app::tenancy::profile(app, who).await.ok();
     let zone_name = tenant.map(|t| t.time_zone).unwrap_or_else(|| "UTC".into());
     let tz = steward_domain::booking::local_time::zone("time_zone", &zone_name)?;
-    let today = steward_domain::booking::local_time::zoned(app.now(), &tz).map(|z| z.date()).unwrap_or_default();
+    let now = steward_domain::booking::local_time::zoned(app.now(), &tz);
+    let today = now.as_ref().map(|z| z.date()).unwrap_or_default();
     let date = match params.date.as_deref().map(str::trim) {
         Some(text) if !text.is_empty() => steward_domain::booking::local_time::parse_day("date", text)?,
         _ => today,
@@ -123,62 +156,126 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
     let found = appointments::list(app, who, &request).await?;
     let staff: Vec<StaffView> = setup::staff_list(app, who).await?.into_iter().filter(|s| s.active).collect();
     let locations = setup::locations(app, who).await?;
-    // Columns: staff members on a day, days in a week.
-    let columns: Vec<(String, String, Option<StaffId>)> = if view == "week" {
+    let working = steward_app::booking::calendar::working_hours(app, who, first, days, &tz).await?;
+    let chosen: Option<StaffId> = staff.iter().find(|s| s.id.to_string() == staff_id).map(|s| s.id);
+
+    // Columns: staff members on a day, days in a week; each with the staff it covers.
+    let columns: Vec<(String, jiff::civil::Date, Option<StaffId>)> = if view == "week" {
         (0..7)
             .filter_map(|i| first.checked_add((i as i64).days()).ok())
-            .map(|d| (steward_domain::human::day(d, today), d.to_string(), None))
+            .map(|d| (human::day(d, today), d, chosen))
             .collect()
     } else {
-        staff
+        staff.iter().filter(|s| chosen.is_none_or(|c| s.id == c)).map(|s| (s.name.clone(), first, Some(s.id))).collect()
+    };
+    // Each appointment in the business's zone: its day and its minutes of that day.
+    let minute_of = |z: &jiff::Zoned| i64::from(z.hour()) * 60 + i64::from(z.minute());
+    let placed: Vec<(jiff::civil::Date, i64, i64, &AppointmentView)> = found
+        .iter()
+        .filter_map(|a| {
+            let (start, end) = a.local.as_ref()?;
+            let (start, end) = (start.with_time_zone(tz.clone()), end.with_time_zone(tz.clone()));
+            let end_minute = if end.date() > start.date() { 1440 } else { minute_of(&end) };
+            Some((start.date(), minute_of(&start), end_minute, a))
+        })
+        .collect();
+    let open_of = |day: jiff::civil::Date, who: Option<StaffId>| -> Vec<(i64, i64)> {
+        working
             .iter()
-            .filter(|s| staff_id.is_empty() || s.id.to_string() == staff_id)
-            .map(|s| (s.name.clone(), first.to_string(), Some(s.id)))
+            .filter(|((s, d), _)| *d == day && who.is_none_or(|w| *s == w))
+            .flat_map(|(_, ranges)| ranges.iter().copied())
             .collect()
     };
-    let mut first_hour = 8;
-    let mut last_hour = 20;
-    for a in &found {
-        if let (Some(h), Some(e)) = (
-            a.start_time().get(..2).and_then(|h| h.parse::<i32>().ok()),
-            a.end_time().get(..2).and_then(|h| h.parse::<i32>().ok()),
-        ) {
-            first_hour = first_hour.min(h);
-            last_hour = last_hour.max(if a.end_time().ends_with(":00") { e } else { e + 1 }).min(24);
+    let mut spans: Vec<(i64, i64)> = placed.iter().map(|(_, a, b, _)| (*a, *b)).collect();
+    for (_, day, who) in &columns {
+        spans.extend(open_of(*day, *who));
+    }
+    let range = visible_range(&spans, (9 * 60, 18 * 60));
+    let (first_minute, rows) = range;
+    let can_book = who.has(Permission::BookingsManage);
+    let now_minute = now.as_ref().map(minute_of);
+
+    let mut cancelled = Vec::new();
+    let mut drawn = Vec::new();
+    for (heading, day, column_staff) in &columns {
+        let items: Vec<(i64, i64, &AppointmentView)> = placed
+            .iter()
+            .filter(|(d, ..)| d == day)
+            .filter(|(.., a)| column_staff.is_none_or(|s| a.staff_id == s))
+            .filter(|(.., a)| a.status != Status::Cancelled)
+            .map(|(_, start, end, a)| (*start, *end, *a))
+            .collect();
+        // Free time is offered where one person's hours are known: a staff member's day,
+        // or one staff member's week. "Everyone" on a week is booked from the form.
+        let open = if column_staff.is_some() { open_of(*day, *column_staff) } else { Vec::new() };
+        let not_before = match day.cmp(&today) {
+            std::cmp::Ordering::Less => Some(1441),
+            std::cmp::Ordering::Equal => now_minute,
+            std::cmp::Ordering::Greater => None,
+        };
+        let layout = lay_out(items, &open, range, not_before);
+        let free = if can_book {
+            layout
+                .free
+                .iter()
+                .map(|f| {
+                    let time = format!("{:02}:{:02}", f.minute / 60, f.minute % 60);
+                    let mut q = form_urlencoded::Serializer::new(String::new());
+                    q.append_pair("start", &format!("{day}T{time}"));
+                    if let Some(s) = column_staff {
+                        q.append_pair("staff_id", &s.to_string());
+                    }
+                    FreeSpot {
+                        row: f.row,
+                        time: clock_at(f.minute),
+                        book_link: format!("/app/appointments/new?{}", q.finish()),
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let now_row = match (day == &today, now_minute) {
+            (true, Some(m)) if m >= first_minute && m < first_minute + rows as i64 * QUARTER => {
+                Some(((m - first_minute) / QUARTER) as usize + 1)
+            }
+            _ => None,
+        };
+        drawn.push(CalendarColumn {
+            heading: heading.clone(),
+            lanes: layout.lanes,
+            blocks: layout
+                .placed
+                .into_iter()
+                .map(|p| Block { appointment: p.item.clone(), row: p.row, span: p.span, lane: p.lane })
+                .collect(),
+            free,
+            now_row,
+        });
+    }
+    for (_, _, _, a) in &placed {
+        if a.status == Status::Cancelled {
+            cancelled.push((*a).clone());
         }
     }
-    let mut rows = Vec::new();
-    for half in (first_hour * 2)..(last_hour * 2) {
-        let time = format!("{:02}:{:02}", half / 2, (half % 2) * 30);
-        let cells = columns
-            .iter()
-            .map(|(_, day, column_staff)| {
-                let appointments: Vec<AppointmentView> = found
-                    .iter()
-                    .filter(|a| a.start_date() == day)
-                    .filter(|a| column_staff.is_none_or(|s| a.staff_id == s))
-                    .filter(|a| {
-                        let t = a.start_time();
-                        t >= time.as_str() && t < format!("{:02}:{:02}", (half + 1) / 2, ((half + 1) % 2) * 30).as_str()
-                    })
-                    .cloned()
-                    .collect();
-                let mut q = form_urlencoded::Serializer::new(String::new());
-                q.append_pair("start", &format!("{day}T{time}"));
-                if let Some(s) = column_staff {
-                    q.append_pair("staff_id", &s.to_string());
-                } else if !staff_id.is_empty() {
-                    q.append_pair("staff_id", &staff_id);
-                }
-                CalendarCell { appointments, book_link: format!("/app/appointments/new?{}", q.finish()) }
-            })
-            .collect();
-        rows.push(CalendarRow { time, cells });
-    }
+    let hours = (0..rows)
+        .step_by(4)
+        .map(|q| {
+            let minute = first_minute + q as i64 * QUARTER;
+            HourMark { row: q + 1, label: clock_at(minute) }
+        })
+        .collect();
+
     let step = if view == "week" { 7 } else { 1 };
     let previous = first.checked_sub(step.days()).map(|d| d.to_string()).unwrap_or_default();
     let next = first.checked_add(step.days()).map(|d| d.to_string()).unwrap_or_default();
-    let title = if view == "week" { format!("Week of {first}") } else { format!("Calendar, {first}") };
+    let title = if view == "week" {
+        format!("Week of {}", human::day(first, today))
+    } else if first == today {
+        format!("Today, {}", human::day(first, today))
+    } else {
+        human::day(first, today)
+    };
     let chrome = Chrome::member(state, who, &title, "/app/calendar").await?.with_notice(params.notice.as_deref());
     let page = CalendarPage {
         chrome,
@@ -186,14 +283,17 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
         date: first.to_string(),
         previous: calendar_link(view, &previous, &staff_id, &location_id),
         next: calendar_link(view, &next, &staff_id, &location_id),
+        today_link: calendar_link(view, &today.to_string(), &staff_id, &location_id),
         staff_id,
         location_id,
         staff,
         locations,
-        columns: columns.into_iter().map(|(label, ..)| label).collect(),
-        count: found.len(),
+        columns: drawn,
+        hours,
         rows,
-        can_book: who.has(Permission::BookingsManage),
+        cancelled,
+        count: found.len(),
+        can_book,
     };
     Ok(render(StatusCode::OK, &page))
 }
