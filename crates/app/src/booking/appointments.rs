@@ -22,7 +22,7 @@ use steward_domain::booking::local_time::{
     WrittenStart, format_in, parse_day, parse_start, parse_written_start, zone, zoned,
 };
 use steward_domain::booking::recurrence::{Repeat, occurrences};
-use steward_domain::booking::{Status, format_price, format_rate};
+use steward_domain::booking::{ServiceTiming, Status, format_price, format_rate};
 use steward_domain::customers::{Source, parse_text};
 use steward_domain::ids::{AppointmentId, CustomerId, HoldId, LocationId, SeriesId, ServiceId, StaffId};
 use steward_domain::permissions::Permission;
@@ -65,7 +65,15 @@ pub struct BookingInput {
     pub time_zone: Option<String>,
     pub notes: Option<String>,
     pub repeat: Option<RepeatInput>,
+    /// The customer came in without booking: `start` is earlier today (up to twelve hours
+    /// ago, or within the next few minutes), the visit is recorded as arrived, or completed
+    /// once its time is over, and no confirmation or reminder goes out.
+    pub walk_in: Option<bool>,
 }
+
+/// How far back a walk-in may be recorded, and how far ahead "now" reaches.
+const WALK_IN_BACK: i64 = 12 * crate::clock::MICROS_PER_HOUR;
+const WALK_IN_AHEAD: i64 = 5 * crate::clock::MICROS_PER_MINUTE;
 
 impl BookingInput {
     /// The booking this input asks for, or the first field that is not right. Checks that
@@ -105,7 +113,11 @@ impl BookingInput {
                 count: r.count,
             }),
         };
-        Ok(BookingRequest { whom, service, staff, location, start, notes, repeat, consents: Vec::new() })
+        let walk_in = self.walk_in.unwrap_or(false);
+        if walk_in && repeat.is_some() {
+            return Err(AppError::invalid("repeat", "a walk-in is one visit; book the next ones as appointments"));
+        }
+        Ok(BookingRequest { whom, service, staff, location, start, notes, repeat, consents: Vec::new(), walk_in })
     }
 }
 
@@ -123,6 +135,8 @@ pub struct BookingRequest {
     pub repeat: Option<Repeat>,
     /// What the customer agreed to while booking (the public booking page asks).
     pub consents: Vec<CheckedConsent>,
+    /// Recorded after the customer came in (see [`BookingInput::walk_in`]).
+    pub walk_in: bool,
 }
 
 /// When a booking starts.
@@ -367,6 +381,7 @@ pub(crate) struct Prepared {
     pub customer_name: Option<String>,
     /// What the customer agreed to while booking.
     pub consents: Vec<CheckedConsent>,
+    pub walk_in: bool,
 }
 
 /// Checks a booking inside the caller's transaction: the service, who performs it and
@@ -402,6 +417,12 @@ pub(crate) async fn prepare_in(
     };
     let first = Timestamp::from(&first);
     let now = app.now_timestamp();
+    if request.walk_in && (first < now - WALK_IN_BACK || first > now + WALK_IN_AHEAD) {
+        return Err(AppError::invalid(
+            "start",
+            "a walk-in starts earlier today (within the last twelve hours), not later",
+        ));
+    }
     let (earliest, latest) =
         (starts.iter().min().copied().unwrap_or(first), starts.iter().max().copied().unwrap_or(first));
     let around = ScheduleRequest {
@@ -417,12 +438,19 @@ pub(crate) async fn prepare_in(
     let mut chosen = staff;
     let mut plans = Vec::with_capacity(starts.len());
     for start in starts {
+        // A walk-in is checked as if booked the moment it began: no notice, still inside
+        // working hours and clear of others' appointments.
+        let (timing, checked_at) = if request.walk_in {
+            (ServiceTiming { min_notice_minutes: 0, ..offer.timing }, start)
+        } else {
+            (offer.timing, now)
+        };
         let query = Query {
-            timing: offer.timing,
+            timing,
             locations: &places,
             from: (start - DAY).as_micros(),
             until: (start + DAY).as_micros(),
-            now: now.as_micros(),
+            now: checked_at.as_micros(),
         };
         let mut best: Option<(usize, StaffId, LocationId)> = None;
         let mut refusal = Refusal::OutsideHours;
@@ -464,6 +492,7 @@ pub(crate) async fn prepare_in(
         staff,
         customer_name,
         consents: request.consents.clone(),
+        walk_in: request.walk_in,
     })
 }
 
@@ -548,10 +577,23 @@ pub(crate) async fn write(
             service: offer.service.id,
             starts_at: appointment.starts_at.as_micros(),
         };
-        planner.booked(tx, &about, now.as_micros()).await?;
+        let mut status = Status::Booked;
+        if prepared.walk_in {
+            // Already here, or already served: nothing to confirm or remind of.
+            status = if appointment.ends_at <= now { Status::Completed } else { Status::Arrived };
+            rows::set_status(tx, appointment.id, status, None, now).await?;
+            if status == Status::Completed {
+                rows::mark_visit(tx, customer, appointment.starts_at).await?;
+                planner.completed(tx, &about, now.as_micros()).await?;
+            }
+        } else {
+            planner.booked(tx, &about, now.as_micros()).await?;
+        }
         written.booked.push(appointment.id);
         if let Some(name) = &prepared.customer_name {
-            written.views.push(view_of(&appointment, offer, name, now));
+            let mut shown = view_of(&appointment, offer, name, now);
+            shown.status = status;
+            written.views.push(shown);
         }
     }
     Ok(written)

@@ -321,6 +321,7 @@ pub async fn confirm(
         start: Start::Zoned(start),
         notes: None,
         repeat: None,
+        walk_in: false,
         consents,
     };
     let mut checks = app.store.begin_checks(tenant).await?;

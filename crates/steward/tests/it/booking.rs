@@ -708,7 +708,11 @@ async fn the_pages_set_up_staff_hours_and_book_move_and_cancel() {
     let appointment = page(&booked).split('?').next().unwrap().to_string();
     let again = browser.submit("/app/appointments/new", "/app/appointments", &book).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    assert!(again.body.contains("2026-06-02 10:30"), "the form offers the next free times");
+    assert!(
+        again.body.contains(r#"name="start_instead" value="2026-06-02T10:30">Tue 2 Jun, 10:30 am</button>"#),
+        "the form offers the next free times as buttons: {}",
+        again.body
+    );
     let moved = browser.submit(&appointment, &appointment, &[("start", "2026-06-02T14:00")]).await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
     let into_break = browser.submit(&appointment, &appointment, &[("start", "2026-06-02T13:15")]).await;
@@ -732,4 +736,60 @@ async fn the_pages_set_up_staff_hours_and_book_move_and_cancel() {
         .await;
     assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
     assert!(browser.get(&appointment).await.body.contains("Cancelled: Unwell"));
+}
+
+#[tokio::test]
+async fn walk_ins_are_recorded_after_the_fact_without_messages() {
+    let server = server_at(JUNE_FIRST).await;
+    let fixture = server.tenant("walk-in-salon").await;
+    let salon = open_salon(&server, &fixture, "Asia/Kolkata").await;
+    let api = server.api(&fixture.owner_token);
+    // Monday 1 June, 10:30 in Kolkata.
+    server.app.clock.advance(5 * 3_600_000_000);
+    let walk_in = |start: &str, staff: usize, phone: &str| {
+        json!({ "customer": { "name": "Walk In Figures", "phone": phone }, "service_id": salon.service,
+                "staff_id": salon.staff[staff], "start": start, "walk_in": true })
+    };
+    let served = created(&api, "/api/v1/appointments", walk_in("2026-06-01T09:00", 0, "98450 70001")).await;
+    let served = &served["appointments"][0];
+    assert_eq!(served["status"], "completed", "its hour is over");
+    let here = created(&api, "/api/v1/appointments", walk_in("2026-06-01T10:00", 1, "98450 70002")).await;
+    assert_eq!(here["appointments"][0]["status"], "arrived", "still in the chair");
+    let customer = served["customer_id"].as_str().unwrap();
+    let messages = api.get(&format!("/api/v1/customers/{customer}/messages")).await;
+    assert_eq!(messages.status, StatusCode::OK);
+    assert!(
+        !messages.body.contains("confirmation") && !messages.body.contains("\"reminder\""),
+        "a walk-in is neither confirmed nor reminded: {}",
+        messages.body
+    );
+    let visited = api.get(&format!("/api/v1/customers/{customer}")).await.json();
+    assert!(visited["last_visit_at"].as_str().is_some_and(|at| at.starts_with("2026-06-01T03:30")), "{visited}");
+
+    for (start, why) in [("2026-06-01T12:00", "later"), ("2026-05-31T10:00", "twelve hours")] {
+        let refused = api.call(Method::POST, "/api/v1/appointments", Some(walk_in(start, 0, "98450 70003"))).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{start}");
+        assert_eq!(refused.json()["error"]["field"], "start");
+        assert!(refused.body.contains(why), "{}", refused.body);
+    }
+    let outside =
+        api.call(Method::POST, "/api/v1/appointments", Some(walk_in("2026-06-01T06:00", 0, "98450 70003"))).await;
+    assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY, "a walk-in still falls in working hours");
+    let taken =
+        api.call(Method::POST, "/api/v1/appointments", Some(walk_in("2026-06-01T09:30", 0, "98450 70003"))).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "and clear of others' appointments: {}", taken.body);
+    let mut series = walk_in("2026-06-01T09:30", 1, "98450 70003");
+    series["repeat"] = json!({ "every_weeks": 1, "count": 3 });
+    let repeated = api.call(Method::POST, "/api/v1/appointments", Some(series)).await;
+    assert_eq!(repeated.json()["error"]["field"], "repeat");
+
+    // The booking form finds existing customers instead of asking for an id.
+    let mut browser = server.browser();
+    browser.log_in("walk-in-salon", "owner@walk-in-salon.example", crate::harness::PASSWORD).await;
+    let found = browser.get("/app/appointments/new?find=Walk%20In").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.body.contains(&format!("name=\"customer_id\" value=\"{customer}\"")), "{}", found.body);
+    assert!(found.body.contains("+91 98450 70001"));
+    let nobody = browser.get("/app/appointments/new?find=Nobody%20Here").await;
+    assert!(nobody.body.contains("No customer matches"));
 }

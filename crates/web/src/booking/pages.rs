@@ -307,7 +307,20 @@ pub struct AppointmentFormPage {
     pub services: Vec<ServiceView>,
     pub staff: Vec<StaffView>,
     pub values: BookingValues,
-    pub next_free: Vec<String>,
+    /// Free starts offered instead of a taken one: (the form's value, as people read it).
+    pub next_free: Vec<(String, String)>,
+    /// Customers matching what was typed in the picker, when something was.
+    pub found: Option<Vec<steward_app::customers::records::CustomerSummary>>,
+}
+
+/// A free start as the booking form takes it (`2026-06-02T10:30`) and as a person reads it
+/// (`Tue 2 Jun, 10:30 am`), from the local time with its offset the service gives.
+fn offered_time(local: &str) -> Option<(String, String)> {
+    let value = local.get(..16)?;
+    let at: jiff::civil::DateTime = value.parse().ok()?;
+    let words =
+        format!("{}, {}", steward_domain::human::day(at.date(), at.date()), steward_domain::human::clock(at.time()));
+    Some((value.to_string(), words))
 }
 
 #[derive(Default, Deserialize)]
@@ -334,6 +347,12 @@ pub struct BookingValues {
     pub every_weeks: String,
     #[serde(default)]
     pub count: String,
+    /// "on" when the visit is recorded after the customer came in.
+    #[serde(default)]
+    pub walk_in: String,
+    /// What was typed to find an existing customer.
+    #[serde(default)]
+    pub find: String,
 }
 
 async fn booking_form(
@@ -351,13 +370,23 @@ async fn booking_form(
         values.customer_name = customer.name;
     }
     let next_free = match error {
-        Some(AppError::SlotTaken { next_free, .. }) => {
-            next_free.iter().map(|s| s.get(..16).unwrap_or(s).to_string()).collect()
-        }
+        Some(AppError::SlotTaken { next_free, .. }) => next_free.iter().filter_map(|s| offered_time(s)).collect(),
         _ => Vec::new(),
     };
+    // The customer picker: what was typed, searched as the customer list searches.
+    let found = if values.find.trim().is_empty() || !who.has(Permission::CustomersRead) {
+        None
+    } else {
+        let request = steward_app::customers::records::ListRequest {
+            q: Some(values.find.clone()),
+            limit: Some(8),
+            ..Default::default()
+        };
+        Some(steward_app::customers::records::list(&state.app, who, &request).await?.customers)
+    };
     let chrome = Chrome::member(state, who, "Book an appointment", "/app/calendar").await?.with_error_opt(error);
-    Ok(render(crate::pages::status_for(error), &AppointmentFormPage { chrome, services, staff, values, next_free }))
+    let page = AppointmentFormPage { chrome, services, staff, values, next_free, found };
+    Ok(render(crate::pages::status_for(error), &page))
 }
 
 pub async fn new_form(
@@ -372,7 +401,8 @@ fn booking_values(form: &FormData) -> BookingValues {
     BookingValues {
         service_id: form.get("service_id").into(),
         staff_id: form.get("staff_id").into(),
-        start: form.get("start").into(),
+        // "Book this instead" on a taken time sends the free start it offers.
+        start: Some(form.get("start_instead")).filter(|s| !s.is_empty()).unwrap_or(form.get("start")).into(),
         customer_id: form.get("customer_id").into(),
         customer_name: form.get("customer_name").into(),
         name: form.get("name").into(),
@@ -381,6 +411,8 @@ fn booking_values(form: &FormData) -> BookingValues {
         notes: form.get("notes").into(),
         every_weeks: form.get("every_weeks").into(),
         count: form.get("count").into(),
+        walk_in: form.get("walk_in").into(),
+        find: form.get("find").into(),
     }
 }
 
@@ -416,6 +448,7 @@ fn booking_input(values: &BookingValues) -> Result<BookingInput, AppError> {
         start: values.start.clone(),
         notes: Some(values.notes.clone()).filter(|n| !n.trim().is_empty()),
         repeat,
+        walk_in: Some(values.walk_in == "on"),
         ..Default::default()
     })
 }
