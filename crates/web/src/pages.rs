@@ -216,6 +216,8 @@ pub fn status_for(error: Option<&AppError>) -> StatusCode {
 fn notice_text(key: &str) -> Option<&'static str> {
     Some(match key {
         "saved" => "Saved.",
+        "status_saved" => "Status changed.",
+        "status_undone" => "Undone: the appointment is back as it was.",
         "reminder_rules_saved" => "Reminder settings saved: appointments booked from now on follow them.",
         "template_saved" => "Wording saved: the next message of this kind uses it.",
         "hold_set" => "The legal hold is in force: nothing it covers will be deleted until it is lifted.",
@@ -413,6 +415,10 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
 #[derive(serde::Deserialize, Default)]
 pub struct NoticeQuery {
     pub notice: Option<String>,
+    /// After a status change: the status it came from, for an Undo button.
+    pub undo: Option<String>,
+    /// After a status change on a list: the appointment it was.
+    pub appointment: Option<String>,
 }
 
 #[cfg(test)]

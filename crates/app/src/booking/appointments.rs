@@ -904,6 +904,64 @@ pub struct StatusChange {
     pub reason: Option<String>,
 }
 
+/// How long after a status change it may be taken back.
+pub const UNDO_WINDOW_MINUTES: i64 = 15;
+
+/// Takes back a status change made by mistake, within [`UNDO_WINDOW_MINUTES`]: the
+/// appointment returns to `previous`, a completion's visit and follow-up are withdrawn,
+/// and the audit log records both the change and its undoing.
+pub async fn undo_status(
+    app: &App,
+    who: &Principal,
+    id: AppointmentId,
+    previous: &str,
+) -> Result<AppointmentView, AppError> {
+    who.require(Permission::BookingsManage)?;
+    let previous = Status::parse("previous", previous)?;
+    let (writer_app, who) = (app.clone(), who.clone());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            let (app, who) = (&writer_app, &who);
+            let current = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let status = current.status;
+            if !status.can_undo_to(previous) {
+                return Err(AppError::NotAllowed(format!(
+                    "a {} appointment cannot go back to {}",
+                    status.label().to_lowercase(),
+                    previous.label().to_lowercase()
+                )));
+            }
+            let now = app.now_timestamp();
+            if current.updated_at + UNDO_WINDOW_MINUTES * crate::clock::MICROS_PER_MINUTE < now {
+                return Err(AppError::NotAllowed(format!(
+                    "a change can be undone for {UNDO_WINDOW_MINUTES} minutes; set the status again instead"
+                )));
+            }
+            rows::set_status(&mut tx, id, previous, None, now).await?;
+            if status == Status::Completed {
+                rows::unmark_visit(&mut tx, current.customer_id, current.starts_at).await?;
+                steward_store::messaging::outbox::withdraw_pending(
+                    &mut tx,
+                    id,
+                    &[steward_domain::messaging::Kind::FollowUp.name()],
+                    now.as_micros(),
+                )
+                .await?;
+            }
+            let details = json!({ "status": { "old": status.name(), "new": previous.name() } });
+            audit::record(
+                app,
+                &mut tx,
+                audit::by(who, "appointment.status_undone", Some(("appointment", id.to_string())), details),
+            )
+            .await?;
+            let after = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            tx.commit().await?;
+            Ok(view(&after))
+        })
+        .await
+}
+
 /// Confirms, checks in, completes, marks a no-show or cancels an appointment.
 pub async fn set_status(
     app: &App,

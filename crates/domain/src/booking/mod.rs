@@ -80,6 +80,15 @@ impl Status {
             Completed | NoShow | Cancelled => false,
         }
     }
+
+    /// Whether a change to this status, made from `previous`, may be taken back: a
+    /// check-in, completion, no-show or confirmation pressed by mistake. A cancellation is
+    /// not (its messages were withdrawn and its time given to others).
+    pub fn can_undo_to(self, previous: Status) -> bool {
+        matches!(self, Status::Confirmed | Status::Arrived | Status::Completed | Status::NoShow)
+            && previous != self
+            && previous.can_become(self)
+    }
 }
 
 /// How a service occupies time: its own length, the buffers around it, the step between
@@ -268,6 +277,16 @@ pub fn parse_weekday(field: &str, raw: &str) -> Result<i8, ValidationError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mistaken_status_changes_can_be_taken_back_but_not_a_cancellation() {
+        assert!(Status::Arrived.can_undo_to(Status::Booked));
+        assert!(Status::Completed.can_undo_to(Status::Arrived));
+        assert!(Status::NoShow.can_undo_to(Status::Confirmed));
+        assert!(!Status::Cancelled.can_undo_to(Status::Booked));
+        assert!(!Status::Booked.can_undo_to(Status::Completed), "only back to where it came from");
+        assert!(!Status::Completed.can_undo_to(Status::NoShow));
+    }
+
     use super::*;
 
     #[test]

@@ -25,6 +25,14 @@ async fn set_status(api: &crate::harness::Api, id: &str, status: &str) {
     assert_eq!(page.status, StatusCode::OK, "{status}: {}", page.body);
 }
 
+async fn status_of(api: &crate::harness::Api, id: &str) -> String {
+    api.get(&format!("/api/v1/appointments/{id}")).await.json()["status"].as_str().unwrap().to_string()
+}
+
+async fn last_visit(api: &crate::harness::Api, customer: &str) -> Value {
+    api.get(&format!("/api/v1/customers/{customer}")).await.json()["last_visit_at"].clone()
+}
+
 /// The text of the figure tile labelled `label`: its value and the line under it.
 fn figure(body: &str, label: &str) -> String {
     let start = body.find(&format!("<span class=\"figure-label\">{label}</span>")).unwrap_or_else(|| panic!("{label}"));
@@ -94,15 +102,39 @@ async fn today_counts_the_week_against_the_last_and_checks_customers_in() {
     let checked_in = browser
         .post(
             &format!("/app/appointments/{today}/status"),
-            &[("csrf", &page.csrf()), ("status", "arrived"), ("back", "today")],
+            &[("csrf", &page.csrf()), ("status", "arrived"), ("was", "booked"), ("back", "today")],
         )
         .await;
     assert_eq!(checked_in.status, StatusCode::SEE_OTHER);
-    assert_eq!(checked_in.location(), Some("/app?notice=saved"));
-    let after = browser.get("/app").await;
+    let back = format!("/app?notice=status_saved&undo=booked&appointment={today}");
+    assert_eq!(checked_in.location(), Some(back.as_str()));
+    let after = browser.get(&back).await;
     assert!(after.body.contains(">Done</button>"), "an arrived customer is finished from the list");
-    let status = api.get(&format!("/api/v1/appointments/{today}")).await.json()["status"].clone();
-    assert_eq!(status, "arrived");
+    assert!(after.body.contains("Undo: back to booked"));
+    assert_eq!(status_of(&api, &today).await, "arrived");
+
+    // Pressed by mistake: taken back, and then done properly.
+    let undo = format!("/app/appointments/{today}/undo");
+    let undone = browser.post(&undo, &[("csrf", &page.csrf()), ("previous", "booked"), ("back", "today")]).await;
+    assert_eq!(undone.location(), Some("/app?notice=status_undone"));
+    assert_eq!(status_of(&api, &today).await, "booked");
+    for status in ["arrived", "completed"] {
+        set_status(&api, &today, status).await;
+    }
+    assert_eq!(last_visit(&api, &asha).await, "2026-06-08T04:30:00Z", "completing counts the visit");
+    let undone = browser.post(&undo, &[("csrf", &page.csrf()), ("previous", "arrived")]).await;
+    assert_eq!(undone.status, StatusCode::SEE_OTHER, "{}", undone.body);
+    assert_eq!(status_of(&api, &today).await, "arrived");
+    assert_eq!(last_visit(&api, &asha).await, "2026-06-02T04:30:00Z", "the visit before is the last one again");
+    // Not to where it never was, and not after a quarter of an hour.
+    let wrong = browser.post(&undo, &[("csrf", &page.csrf()), ("previous", "no_show")]).await;
+    assert_ne!(wrong.status, StatusCode::SEE_OTHER);
+    set_status(&api, &today, "completed").await;
+    server.app.clock.advance(16 * 60_000_000);
+    let late = browser.post(&undo, &[("csrf", &page.csrf()), ("previous", "arrived")]).await;
+    assert_ne!(late.status, StatusCode::SEE_OTHER);
+    assert!(late.body.contains("can be undone for 15 minutes"), "{}", late.body);
+    assert_eq!(status_of(&api, &today).await, "completed");
 }
 
 #[tokio::test]

@@ -357,6 +357,19 @@ pub async fn set_notes(
 }
 
 /// Marks the customer's last visit when an appointment is completed.
+/// Takes back the visit an appointment at `at` counted, when it is the one the customer's
+/// last visit names: the last visit becomes their latest other completed appointment.
+pub async fn unmark_visit(tx: &mut TenantTx, customer: CustomerId, at: Timestamp) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE customers SET last_visit_at = (SELECT MAX(a.starts_at) FROM appointments a
+                WHERE a.tenant_id = $1 AND a.customer_id = $2 AND a.status = 'completed')
+          WHERE tenant_id = $1 AND id = $2 AND last_visit_at = $3",
+        args![customer, at],
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn mark_visit(tx: &mut TenantTx, customer: CustomerId, at: Timestamp) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE customers SET last_visit_at = $3 WHERE tenant_id = $1 AND id = $2 AND (last_visit_at IS NULL OR last_visit_at < $3)",

@@ -41,6 +41,9 @@ pub fn routes() -> Vec<Route> {
         post("/app/appointments/{appointment_id}/status", pages::set_status)
             .needs(BookingsManage)
             .about("Change an appointment's status or cancel it"),
+        post("/app/appointments/{appointment_id}/undo", pages::undo_status)
+            .needs(BookingsManage)
+            .about("Take back a status change made by mistake"),
         get("/app/booking", pages::setup_show).needs(BookingsRead).setting(40, "Booking setup", Section::Business).about("Booking setup"),
         post("/app/booking/locations", pages::location_create).needs(TenantManage).about("Add a location"),
         post("/app/booking/services", pages::service_create).needs(TenantManage).about("Add a service"),

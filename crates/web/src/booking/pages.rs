@@ -478,6 +478,8 @@ pub async fn create(State(state): State<AppState>, Auth(who): Auth, form: FormDa
 #[template(path = "booking/appointment.html")]
 pub struct AppointmentPage {
     pub chrome: Chrome,
+    /// Right after a status change: the status it came from (name, label), to go back to.
+    pub undo: Option<(&'static str, &'static str)>,
     pub appointment: AppointmentView,
     pub series: Vec<AppointmentView>,
     pub staff: Vec<StaffView>,
@@ -485,12 +487,15 @@ pub struct AppointmentPage {
     pub can_manage: bool,
     pub open: bool,
     pub start_local: String,
-    pub next_free: Vec<String>,
+    /// Free starts offered instead of a taken one: (the form's value, as people read it).
+    pub next_free: Vec<(String, String)>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct NoticeParams {
     notice: Option<String>,
+    /// After a status change: the status it came from, for the Undo button.
+    undo: Option<String>,
 }
 
 pub async fn show(
@@ -500,7 +505,8 @@ pub async fn show(
     Query(params): Query<NoticeParams>,
 ) -> PageResult {
     let id = parse_id::<AppointmentId>("appointment_id", &id)?;
-    appointment_page(&state, &who, id, params.notice.as_deref(), None).await
+    let undo = params.undo.as_deref().and_then(|u| Status::parse("undo", u).ok());
+    appointment_page(&state, &who, id, params.notice.as_deref(), undo, None).await
 }
 
 async fn appointment_page(
@@ -508,6 +514,7 @@ async fn appointment_page(
     who: &Principal,
     id: AppointmentId,
     notice: Option<&str>,
+    undo: Option<Status>,
     error: Option<&AppError>,
 ) -> PageResult {
     let appointment = appointments::get(&state.app, who, id).await?;
@@ -526,15 +533,15 @@ async fn appointment_page(
         .map(|s| (s.name(), s.label()))
         .collect();
     let next_free = match error {
-        Some(AppError::SlotTaken { next_free, .. }) => {
-            next_free.iter().map(|s| s.get(..16).unwrap_or(s).to_string()).collect()
-        }
+        Some(AppError::SlotTaken { next_free, .. }) => next_free.iter().filter_map(|s| offered_time(s)).collect(),
         _ => Vec::new(),
     };
     let title = format!("{} with {}", appointment.service_name, appointment.staff_name);
     let chrome = Chrome::member(state, who, &title, "/app/calendar").await?.with_notice(notice).with_error_opt(error);
+    let undo = undo.filter(|previous| appointment.status.can_undo_to(*previous)).map(|s| (s.name(), s.label()));
     let page = AppointmentPage {
         chrome,
+        undo,
         start_local: appointment.start.get(..16).unwrap_or_default().to_string(),
         open: appointment.status.is_open(),
         series,
@@ -555,14 +562,14 @@ pub async fn change(
 ) -> PageResult {
     let id = parse_id::<AppointmentId>("appointment_id", &id)?;
     let input = AppointmentChange {
-        start: Some(form.get("start").to_string()).filter(|s| !s.is_empty()),
+        start: [form.get("start_instead"), form.get("start")].into_iter().find(|s| !s.is_empty()).map(str::to_string),
         staff_id: Some(form.get("staff_id").to_string()).filter(|s| !s.is_empty()),
         notes: if form.0.iter().any(|(k, _)| k == "notes") { Some(form.get("notes").to_string()) } else { None },
         ..Default::default()
     };
     match appointments::change(&state.app, &who, id, &input).await {
         Ok(_) => Ok(see_other(&format!("/app/appointments/{id}?notice=saved"))),
-        Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, Some(&error)).await,
+        Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, None, Some(&error)).await,
         Err(error) => Err(error.into()),
     }
 }
@@ -579,10 +586,38 @@ pub async fn set_status(
         reason: Some(form.get("reason").to_string()).filter(|r| !r.trim().is_empty()),
     };
     match appointments::set_status(&state.app, &who, id, &input).await {
-        // Checked in from the Today page: back to the list, not to the appointment.
-        Ok(_) if form.get("back") == "today" => Ok(see_other("/app?notice=saved")),
-        Ok(_) => Ok(see_other(&format!("/app/appointments/{id}?notice=saved"))),
-        Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, Some(&error)).await,
+        Ok(after) => {
+            // The page offers to take the change back: the status it came from travels
+            // with the notice, when going back to it is allowed.
+            let undo = Status::parse("was", form.get("was"))
+                .ok()
+                .filter(|was| after.status.can_undo_to(*was))
+                .map(|was| format!("&undo={}", was.name()))
+                .unwrap_or_default();
+            // Checked in from the Today page: back to the list, not to the appointment.
+            if form.get("back") == "today" {
+                Ok(see_other(&format!("/app?notice=status_saved{undo}&appointment={id}")))
+            } else {
+                Ok(see_other(&format!("/app/appointments/{id}?notice=status_saved{undo}")))
+            }
+        }
+        Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, None, Some(&error)).await,
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Takes back a status change made by mistake (the Undo button beside the notice).
+pub async fn undo_status(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    let id = parse_id::<AppointmentId>("appointment_id", &id)?;
+    match appointments::undo_status(&state.app, &who, id, form.get("previous")).await {
+        Ok(_) if form.get("back") == "today" => Ok(see_other("/app?notice=status_undone")),
+        Ok(_) => Ok(see_other(&format!("/app/appointments/{id}?notice=status_undone"))),
+        Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, None, Some(&error)).await,
         Err(error) => Err(error.into()),
     }
 }

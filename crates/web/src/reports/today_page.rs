@@ -55,6 +55,9 @@ pub struct TodayPage {
     pub figures: Option<Figures>,
     pub chart_width: u32,
     pub chart_height: u32,
+    /// Right after a status change from the list: the appointment and the status it came
+    /// from (name, label), for the Undo button.
+    pub undo: Option<(String, &'static str, &'static str)>,
 }
 
 impl TodayPage {
@@ -160,7 +163,15 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): 
         None
     };
     let business = chrome.nav.as_ref().map(|n| n.business.clone()).unwrap_or_default();
+    let undo = match (query.undo.as_deref().map(|u| Status::parse("undo", u)), &query.appointment) {
+        (Some(Ok(previous)), Some(appointment)) if who.has(Permission::BookingsManage) => {
+            let id: Option<steward_domain::ids::AppointmentId> = appointment.parse().ok();
+            id.map(|id| (id.to_string(), previous.name(), previous.label()))
+        }
+        _ => None,
+    };
     let page = TodayPage {
+        undo,
         chrome,
         business,
         member_name: who.name.clone(),
