@@ -290,17 +290,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
             profiling_availability = false;
             let asked = (all.per_second * seconds as f64).round().max(1.0) as usize;
             let profile = crate::pg_profile::read_profile(&url, asked).await?;
-            availability_profile = format!(
-                "\nOne availability run (50 staff) sent {:.1} statements per request (executions per request, mean ms, share):\n\n",
-                profile.statements_per_request
-            );
-            for (query, per, mean, share) in &profile.top {
-                availability_profile.push_str(&format!(
-                    "- {per:.2} × {mean:.3} ms, {:.0}%: `{}`\n",
-                    share * 100.0,
-                    query.replace('`', "'")
-                ));
-            }
+            availability_profile = profile.as_markdown("One availability run (50 staff)", "request");
             print!("{availability_profile}");
         }
         let one = http::load(&address, &one_staff, 1, Duration::from_secs(2)).await?;
@@ -408,17 +398,7 @@ pub async fn run(args: &[String], steward: &str, results: &str) -> Result<(), St
             profiling = false;
             let bookings = (result.per_second * seconds as f64).round().max(1.0) as usize;
             let profile = crate::pg_profile::read_profile(url, bookings).await?;
-            profile_lines = format!(
-                "\nOne booking run sent {:.1} statements per booking (pg_stat_statements; executions per booking, mean ms, share of statement time):\n\n",
-                profile.statements_per_request
-            );
-            for (query, per, mean, share) in &profile.top {
-                profile_lines.push_str(&format!(
-                    "- {per:.2} × {mean:.3} ms, {:.0}%: `{}`\n",
-                    share * 100.0,
-                    query.replace('`', "'")
-                ));
-            }
+            profile_lines = profile.as_markdown("One booking run", "booking");
             print!("{profile_lines}");
         }
         book_rps.push(result.per_second);

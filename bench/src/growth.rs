@@ -643,18 +643,7 @@ fn report(options: &Options, curves: &[Curve]) -> String {
         }
         for step in &curve.steps {
             if let Some(profile) = &step.profile {
-                out.push_str(&format!(
-                    "\nAt {} customers, one create run sent {:.1} statements per create (pg_stat_statements; \
-                     executions per create, mean ms, share of statement time):\n\n",
-                    step.size, profile.statements_per_request
-                ));
-                for (query, per_create, mean, share) in &profile.top {
-                    out.push_str(&format!(
-                        "- {per_create:.2} × {mean:.3} ms, {:.0}%: `{}`\n",
-                        share * 100.0,
-                        query.replace('`', "'")
-                    ));
-                }
+                out.push_str(&profile.as_markdown(&format!("At {} customers, one create run", step.size), "create"));
             }
         }
         if let (Some(first), Some(last)) = (curve.steps.first(), curve.steps.last()) {

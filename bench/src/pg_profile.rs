@@ -12,6 +12,25 @@ pub(crate) struct Profile {
     pub(crate) top: Vec<(String, f64, f64, f64)>,
 }
 
+impl Profile {
+    /// The profile as a paragraph of the results: `run` names what was counted ("At 1000
+    /// customers, one create run"), `per` one request ("create").
+    pub(crate) fn as_markdown(&self, run: &str, per: &str) -> String {
+        let mut out = format!(
+            "\n{run} sent {:.1} statements per {per} (pg_stat_statements; executions per {per}, mean ms, share of statement time):\n\n",
+            self.statements_per_request
+        );
+        for (query, executions, mean, share) in &self.top {
+            out.push_str(&format!(
+                "- {executions:.2} × {mean:.3} ms, {:.0}%: `{}`\n",
+                share * 100.0,
+                query.replace('`', "'")
+            ));
+        }
+        out
+    }
+}
+
 /// Starts counting the server's statements when `pg_stat_statements` is loaded (it must be
 /// in `shared_preload_libraries`); `false` when it is not, and the step goes unprofiled.
 pub(crate) async fn start_profile(url: &str) -> bool {
