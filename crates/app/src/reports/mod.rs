@@ -44,6 +44,16 @@ pub enum Attention {
     FailedMessages(i64),
 }
 
+/// A step of a new business's set-up, as the Today page lists it until all are done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetupStep {
+    Services,
+    StaffHours,
+    Customers,
+    Channel,
+    OnlineBooking,
+}
+
 /// The dashboard's figures.
 #[derive(Debug, Clone)]
 pub struct Dashboard {
@@ -57,6 +67,8 @@ pub struct Dashboard {
     pub messages_sent: i64,
     pub messages_failed: i64,
     pub attention: Vec<Attention>,
+    /// For members who set the business up: each step and whether it is done.
+    pub setup: Vec<(SetupStep, bool)>,
 }
 
 /// The dashboard, for members who see the calendar.
@@ -142,6 +154,22 @@ pub async fn dashboard(app: &App, who: &Principal) -> Result<Dashboard, AppError
     if messages_failed > 0 {
         attention.push(Attention::FailedMessages(messages_failed));
     }
+    let setup = if who.has(Permission::TenantManage) {
+        let services = setup_rows::services(&mut tx).await?.iter().any(|s| s.active);
+        let hours = !setup_rows::hours(&mut tx, None).await?.is_empty();
+        let customers = steward_store::customers::records::any(&mut tx).await?;
+        // The booking page counts as shared once a customer has booked on it lately.
+        let online = fortnight.iter().any(|a| a.booked_via == "online");
+        vec![
+            (SetupStep::Services, services),
+            (SetupStep::StaffHours, hours),
+            (SetupStep::Customers, customers),
+            (SetupStep::Channel, can_send),
+            (SetupStep::OnlineBooking, online),
+        ]
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
     Ok(Dashboard {
         today,
@@ -152,6 +180,7 @@ pub async fn dashboard(app: &App, who: &Principal) -> Result<Dashboard, AppError
         messages_sent,
         messages_failed,
         attention,
+        setup,
     })
 }
 

@@ -87,6 +87,10 @@ async fn today_counts_the_week_against_the_last_and_checks_customers_in() {
     // Two staff, 8 working hours each, one hour booked.
     assert!(body.contains("<strong>15 h</strong> of staff time still free today"), "{body}");
     assert!(body.contains("Asha Figures"));
+    // The set-up checklist: services, hours and customers are in; no channel can send and
+    // no one has booked on the public page yet.
+    assert!(body.contains("Getting set up: 3 of 5 done"), "{body}");
+    assert!(body.contains(r#"<a href="/b/figures-salon">Share your booking page"#));
     assert_eq!(figure(body, "Bookings"), "Bookings 2 last week 2 · same");
     assert_eq!(figure(body, "New customers"), "New customers 1 last week 2 · \u{2212}1");
     assert_eq!(figure(body, "Returning customers"), "Returning customers 1 last week 0 · +1");
@@ -158,4 +162,8 @@ async fn settings_gather_every_set_up_page_under_its_heading() {
     let menu = &menu[..menu.find("</nav>").unwrap()];
     assert!(!menu.contains("/app/audit"));
     assert!(menu.contains("href=\"/app/settings\" aria-current=\"page\""));
+    // A new business is walked through its set-up.
+    let today = browser.get("/app").await.body;
+    assert!(today.contains("Getting set up: 0 of 5 done"), "{today}");
+    assert!(today.contains(r#"<a href="/app/booking">Add the services you offer"#));
 }

@@ -281,6 +281,11 @@ pub async fn delete(tx: &mut TenantTx, id: CustomerId) -> Result<bool, StoreErro
     Ok(tx.execute("DELETE FROM customers WHERE tenant_id = $1 AND id = $2", args![id]).await? > 0)
 }
 
+/// Whether the business has any customer yet, without counting them all.
+pub async fn any(tx: &mut TenantTx) -> Result<bool, StoreError> {
+    Ok(tx.fetch_optional("SELECT 1 AS found FROM customers WHERE tenant_id = $1 LIMIT 1", args![]).await?.is_some())
+}
+
 pub async fn count(tx: &mut TenantTx) -> Result<i64, StoreError> {
     tx.fetch_one("SELECT COUNT(*) AS n FROM customers WHERE tenant_id = $1", args![]).await?.get("n")
 }

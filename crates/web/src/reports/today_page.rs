@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use steward_app::booking::appointments::AppointmentView;
-use steward_app::reports::{self, Attention, Dashboard};
+use steward_app::reports::{self, Attention, Dashboard, SetupStep};
 use steward_domain::booking::Status;
 use steward_domain::human;
 use steward_domain::permissions::Permission;
@@ -31,6 +31,13 @@ pub struct AttentionItem {
     pub href: &'static str,
 }
 
+/// One step of setting the business up, in words, with where to do it.
+pub struct SetupItem {
+    pub text: &'static str,
+    pub href: String,
+    pub done: bool,
+}
+
 /// What the figures part of the page shows.
 pub struct Figures {
     pub today_heading: String,
@@ -43,6 +50,9 @@ pub struct Figures {
     pub messages_failed: String,
     pub attention: Vec<AttentionItem>,
     pub can_manage: bool,
+    /// The set-up checklist, while a step is left; empty once all are done.
+    pub setup: Vec<SetupItem>,
+    pub setup_done: usize,
 }
 
 #[derive(Template)]
@@ -136,7 +146,33 @@ fn attention_of(items: &[Attention]) -> Vec<AttentionItem> {
         .collect()
 }
 
-fn shown(dashboard: Dashboard, can_manage: bool) -> Figures {
+fn setup_of(steps: &[(SetupStep, bool)], slug: &str) -> Vec<SetupItem> {
+    if steps.iter().all(|(_, done)| *done) {
+        return Vec::new();
+    }
+    steps
+        .iter()
+        .map(|(step, done)| {
+            let (text, href) = match step {
+                SetupStep::Services => {
+                    ("Add the services you offer, with their length and price", "/app/booking".into())
+                }
+                SetupStep::StaffHours => ("Add your staff and the hours they work", "/app/booking".into()),
+                SetupStep::Customers => {
+                    ("Bring in your customers (import a file, or add them one by one)", "/app/customers/import".into())
+                }
+                SetupStep::Channel => (
+                    "Connect SMS, WhatsApp or email, so confirmations and reminders go out",
+                    "/app/settings/messaging".into(),
+                ),
+                SetupStep::OnlineBooking => ("Share your booking page with your customers", format!("/b/{slug}")),
+            };
+            SetupItem { text, href, done: *done }
+        })
+        .collect()
+}
+
+fn shown(dashboard: Dashboard, can_manage: bool, slug: &str) -> Figures {
     let today = dashboard.today;
     let this = &dashboard.this_week.figures;
     let last = &dashboard.last_week.figures;
@@ -149,6 +185,8 @@ fn shown(dashboard: Dashboard, can_manage: bool) -> Figures {
         messages_sent: human::group_indian(dashboard.messages_sent.max(0) as u64),
         messages_failed: human::group_indian(dashboard.messages_failed.max(0) as u64),
         attention: attention_of(&dashboard.attention),
+        setup_done: dashboard.setup.iter().filter(|(_, done)| *done).count(),
+        setup: setup_of(&dashboard.setup, slug),
         appointments: dashboard.appointments_today,
         can_manage,
     }
@@ -158,7 +196,12 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): 
     let chrome = Chrome::member(&state, &who, "Today", "/app").await?.with_notice(query.notice.as_deref());
     let figures = if who.has(Permission::BookingsRead) {
         let dashboard = reports::dashboard(&state.app, &who).await?;
-        Some(shown(dashboard, who.has(Permission::BookingsManage)))
+        let slug = if dashboard.setup.iter().any(|(_, done)| !done) {
+            steward_app::tenancy::profile(&state.app, &who).await?.slug
+        } else {
+            String::new()
+        };
+        Some(shown(dashboard, who.has(Permission::BookingsManage), &slug))
     } else {
         None
     };
