@@ -496,6 +496,14 @@ async fn the_public_page_books_a_held_slot_for_an_existing_customer() {
     assert!(front.body.contains(&format!(r#"<a href="/p/{}">Privacy notice</a>"#, a.slug)));
     let slots = visitor.get(&format!("/b/{}/services/{}?from=2026-06-02", a.slug, salon.service)).await;
     assert!(slots.body.contains("2026-06-02T09:00:00+05:30"), "{}", slots.body);
+    // Times in people's words, by part of the day, under a strip of the week's days.
+    assert!(slots.body.contains("<h3>Morning</h3>") && slots.body.contains("<h3>Afternoon</h3>"), "{}", slots.body);
+    assert!(slots.body.contains(">9:00 am</button>") && slots.body.contains("<h2>Tue 2 Jun</h2>"));
+    assert!(slots.body.contains(r#"aria-current="date"><span>Tue</span> <strong>2 Jun</strong>"#), "{}", slots.body);
+    let wednesday =
+        visitor.get(&format!("/b/{}/services/{}?from=2026-06-02&day=2026-06-03", a.slug, salon.service)).await;
+    assert!(wednesday.body.contains("<h2>Wed 3 Jun</h2>") && wednesday.body.contains("2026-06-03T09:00:00+05:30"));
+    assert!(wednesday.body.contains("Next available: <a"), "the week's first free time is a jump away");
     let csrf = slots.csrf();
     let held = visitor
         .post(

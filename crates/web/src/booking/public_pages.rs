@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use steward_app::AppError;
-use steward_app::booking::availability::{AvailabilityRequest, AvailabilityView};
+use steward_app::booking::availability::{AvailabilityRequest, AvailabilityView, SlotView};
 use steward_app::booking::public::{self, BookingPage, ContactForm, HoldView, PublicService};
 use steward_domain::ids::HoldId;
 
@@ -39,8 +39,51 @@ pub struct SlotsPage {
     pub staff_id: String,
     pub location_id: String,
     pub available: Option<AvailabilityView>,
+    /// The week's days as a strip to choose from, each with how many times are free.
+    pub days: Vec<DayTab>,
+    /// The chosen day, in words, and its free times by part of the day.
+    pub chosen_day: String,
+    pub groups: Vec<SlotGroup>,
+    /// The first free time of the week, in words, when the chosen day is not its day.
+    pub next_available: Option<(String, String)>,
     pub later: String,
     pub earlier: Option<String>,
+}
+
+/// A day in the strip.
+pub struct DayTab {
+    pub weekday: String,
+    pub date: String,
+    pub free: usize,
+    pub link: String,
+    pub current: bool,
+}
+
+/// Morning, afternoon or evening, with its free times.
+pub struct SlotGroup {
+    pub name: &'static str,
+    pub slots: Vec<SlotButton>,
+}
+
+/// One free time to hold.
+pub struct SlotButton {
+    pub slot: SlotView,
+    /// `10:30 am`.
+    pub time: String,
+}
+
+/// Which part of the day a start at `hour` falls in.
+fn part_of_day(hour: i8) -> &'static str {
+    match hour {
+        0..=11 => "Morning",
+        12..=16 => "Afternoon",
+        _ => "Evening",
+    }
+}
+
+/// The wall-clock time of a slot's start (`2026-06-02T10:30:00+05:30`).
+fn slot_time(slot: &SlotView) -> Option<jiff::civil::Time> {
+    slot.start.get(11..16)?.parse().ok()
 }
 
 impl SlotsPage {
@@ -54,6 +97,8 @@ pub struct SlotParams {
     staff_id: Option<String>,
     location_id: Option<String>,
     from: Option<String>,
+    /// The day of the strip whose times are shown.
+    day: Option<String>,
 }
 
 pub async fn slots(
@@ -105,6 +150,44 @@ pub async fn slots(
     let later = start.checked_add(jiff::Span::new().days(7)).map(link).unwrap_or_default();
     let earlier = start.checked_sub(jiff::Span::new().days(7)).ok().filter(|d| *d >= today).map(link);
     let status = if available.is_some() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    // The strip: the seven days shown, the chosen one (asked for, or the first with a free
+    // time), and that day's times grouped by part of the day.
+    let empty = Vec::new();
+    let found_days = available.as_ref().map(|a| &a.days).unwrap_or(&empty);
+    let asked_day = params.day.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok());
+    let first_free = found_days.first().and_then(|d| d.date.parse::<jiff::civil::Date>().ok());
+    let chosen = asked_day.or(first_free).unwrap_or(start);
+    let day_link = |date: jiff::civil::Date| format!("{}&day={date}", link(start));
+    let days: Vec<DayTab> = (0..7)
+        .filter_map(|i| start.checked_add(jiff::Span::new().days(i)).ok())
+        .map(|date| DayTab {
+            weekday: date.strftime("%a").to_string(),
+            date: date.strftime("%-d %b").to_string(),
+            free: found_days.iter().find(|d| d.date == date.to_string()).map(|d| d.slots.len()).unwrap_or(0),
+            link: day_link(date),
+            current: date == chosen,
+        })
+        .collect();
+    let mut groups: Vec<SlotGroup> = Vec::new();
+    for slot in found_days.iter().filter(|d| d.date == chosen.to_string()).flat_map(|d| d.slots.iter()) {
+        let Some(time) = slot_time(slot) else { continue };
+        let name = part_of_day(time.hour());
+        if groups.last().is_none_or(|g| g.name != name) {
+            groups.push(SlotGroup { name, slots: Vec::new() });
+        }
+        if let Some(group) = groups.last_mut() {
+            group.slots.push(SlotButton { slot: slot.clone(), time: steward_domain::human::clock(time) });
+        }
+    }
+    let next_available = match (first_free, found_days.first().and_then(|d| d.slots.first())) {
+        (Some(day), Some(slot)) if day != chosen => slot_time(slot).map(|time| {
+            (
+                format!("{}, {}", steward_domain::human::day(day, today), steward_domain::human::clock(time)),
+                day_link(day),
+            )
+        }),
+        _ => None,
+    };
     let page = SlotsPage {
         chrome,
         slug: slug.clone(),
@@ -112,6 +195,10 @@ pub async fn slots(
         staff_id: staff,
         location_id: place.clone(),
         available,
+        days,
+        chosen_day: steward_domain::human::day(chosen, today),
+        groups,
+        next_available,
         later,
         earlier,
     };
