@@ -229,8 +229,113 @@ impl ChainVerifier {
     }
 }
 
+/// What each action recorded means, in words a business owner reads ("signed in"), in
+/// the order of the action codes; the viewer shows the code itself for any other.
+const ACTIONS_IN_WORDS: &[(&str, &str)] = &[
+    ("access.denied", "was refused access"),
+    ("api_token.created", "made an API token"),
+    ("api_token.revoked", "revoked an API token"),
+    ("appointment.booked", "booked an appointment"),
+    ("appointment.cancelled", "cancelled an appointment"),
+    ("appointment.changed", "moved or changed an appointment"),
+    ("appointment.status_changed", "changed an appointment's status"),
+    ("appointment.status_undone", "undid an appointment's status change"),
+    ("audit.exported", "downloaded the audit log"),
+    ("audit.verified", "verified the audit log"),
+    ("booking.online_confirmed", "booked online"),
+    ("customer.consent_recorded", "recorded a customer's consent"),
+    ("customer.consent_withdrawn", "recorded a withdrawn consent"),
+    ("customer.created", "added a customer"),
+    ("customer.deleted", "deleted a customer"),
+    ("customer.merged", "merged two customers"),
+    ("customer.note_added", "added a note to a customer"),
+    ("customer.note_deleted", "deleted a customer's note"),
+    ("customer.sensitive.read", "viewed sensitive fields of a customer"),
+    ("customer.sensitive.written", "changed sensitive fields of a customer"),
+    ("customer.updated", "changed a customer"),
+    ("customer_field.created", "added a customer field"),
+    ("customer_field.deleted", "removed a customer field"),
+    ("customer_field.updated", "changed a customer field"),
+    ("customers.exported", "exported customers"),
+    ("customers.imported", "imported customers"),
+    ("invitation.accepted", "accepted an invitation"),
+    ("invitation.created", "invited a member"),
+    ("invitation.revoked", "withdrew an invitation"),
+    ("legal_hold.lifted", "lifted a legal hold"),
+    ("legal_hold.set", "set a legal hold"),
+    ("location.changed", "changed a location"),
+    ("location.created", "added a location"),
+    ("location.deleted", "removed a location"),
+    ("master_key.rotated", "rotated the master key"),
+    ("member.added", "added a member"),
+    ("member.data_exported", "downloaded their own data"),
+    ("member.email_verified", "confirmed their email address"),
+    ("member.login", "signed in"),
+    ("member.login_failed", "failed to sign in"),
+    ("member.logout", "signed out"),
+    ("member.password_changed", "changed their password"),
+    ("member.password_reset", "reset their password"),
+    ("member.password_reset_requested", "asked to reset their password"),
+    ("member.profile_changed", "changed their profile"),
+    ("member.removed", "removed a member"),
+    ("member.role_changed", "changed a member's role"),
+    ("message.retried", "sent a failed message again"),
+    ("messaging.channel_connected", "connected a messaging channel"),
+    ("messaging.channel_disconnected", "disconnected a messaging channel"),
+    ("messaging.rules_changed", "changed the reminder settings"),
+    ("messaging.template_changed", "changed a message's wording"),
+    ("privacy.jurisdiction_changed", "changed the privacy law followed"),
+    ("privacy.person_erased", "erased a person"),
+    ("privacy.person_exported", "sent a person their data"),
+    ("privacy_request.answered", "answered a privacy request"),
+    ("privacy_request.closed", "closed a privacy request"),
+    ("privacy_request.erased", "erased a person on request"),
+    ("privacy_request.exported", "sent a person their data on request"),
+    ("privacy_request.opened", "received a privacy request"),
+    ("privacy_request.verified", "proved who asked a privacy request"),
+    ("retention.rule_changed", "changed a retention rule"),
+    ("retention.swept", "removed data past its retention"),
+    ("role.created", "created a role"),
+    ("role.deleted", "deleted a role"),
+    ("role.updated", "changed a role"),
+    ("service.changed", "changed a service"),
+    ("service.created", "added a service"),
+    ("staff.changed", "changed a staff member"),
+    ("staff.created", "added a staff member"),
+    ("staff.feed_revoked", "turned off a calendar feed"),
+    ("staff.feed_rotated", "made a calendar feed address"),
+    ("staff.hours_changed", "changed working hours"),
+    ("staff.override_set", "set a day that differs"),
+    ("staff.time_off_added", "added time off"),
+    ("staff.time_off_removed", "removed time off"),
+    ("tenant.cancelled", "cancelled the business's account"),
+    ("tenant.created", "created the business"),
+    ("tenant.exported", "downloaded all the business's data"),
+    ("tenant.profile_changed", "changed the business profile"),
+    ("tenant.reactivated", "reopened the business's account"),
+    ("tenant.terminated", "closed the business's account"),
+];
+
+/// The action in words, if it is one Steward records.
+pub fn action_in_words(action: &str) -> Option<&'static str> {
+    ACTIONS_IN_WORDS.binary_search_by(|(code, _)| code.cmp(&action)).ok().map(|i| ACTIONS_IN_WORDS[i].1)
+}
+
+/// Every action Steward records and its words, for a filter to choose from.
+pub fn actions_in_words() -> &'static [(&'static str, &'static str)] {
+    ACTIONS_IN_WORDS
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn actions_read_as_words_and_the_table_is_in_order() {
+        assert_eq!(super::action_in_words("member.login"), Some("signed in"));
+        assert_eq!(super::action_in_words("customer.sensitive.read"), Some("viewed sensitive fields of a customer"));
+        assert_eq!(super::action_in_words("no.such"), None);
+        assert!(super::ACTIONS_IN_WORDS.windows(2).all(|pair| pair[0].0 < pair[1].0));
+    }
+
     use super::*;
 
     fn event(seq: i64) -> AuditEvent {

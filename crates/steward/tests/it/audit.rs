@@ -138,8 +138,13 @@ async fn the_audit_page_lists_filters_and_verifies() {
     let page = browser.get("/app/audit").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("member.login") && page.body.contains("tenant.created"));
+    // In words, by name: who did what.
+    assert!(page.body.contains("<td>Owner of page-co (member)</td>"), "{}", page.body);
+    assert!(page.body.contains("<td>signed in</td>") && page.body.contains("<td>created the business</td>"));
+    assert!(page.body.contains(r#"<option value="member.login">signed in</option>"#), "the filter offers actions by name");
     let filtered = browser.get("/app/audit?action=tenant.created").await;
     assert!(filtered.body.contains("tenant.created") && !filtered.body.contains("<code>member.login</code>"));
+    assert!(filtered.body.contains(r#"<option value="tenant.created" selected>"#));
     let verified = browser.post("/app/audit/verify", &[("csrf", &page.csrf())]).await;
     assert!(verified.body.contains("The log is intact"), "{}", verified.body);
 }
