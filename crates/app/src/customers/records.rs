@@ -672,6 +672,15 @@ pub async fn delete(app: &App, who: &Principal, id: CustomerId) -> Result<(), Ap
         .await
 }
 
+/// How many customers the business has, for the head of its list.
+pub async fn total(app: &App, who: &Principal) -> Result<i64, AppError> {
+    who.require(Permission::CustomersRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let total = rows::count(&mut tx).await?;
+    tx.commit().await?;
+    Ok(total)
+}
+
 /// How a list is asked for.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -141,7 +141,10 @@ async fn the_audit_page_lists_filters_and_verifies() {
     // In words, by name: who did what.
     assert!(page.body.contains("<td>Owner of page-co (member)</td>"), "{}", page.body);
     assert!(page.body.contains("<td>signed in</td>") && page.body.contains("<td>created the business</td>"));
-    assert!(page.body.contains(r#"<option value="member.login">signed in</option>"#), "the filter offers actions by name");
+    assert!(
+        page.body.contains(r#"<option value="member.login">signed in</option>"#),
+        "the filter offers actions by name"
+    );
     let filtered = browser.get("/app/audit?action=tenant.created").await;
     assert!(filtered.body.contains("tenant.created") && !filtered.body.contains("<code>member.login</code>"));
     assert!(filtered.body.contains(r#"<option value="tenant.created" selected>"#));

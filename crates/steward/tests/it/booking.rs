@@ -739,6 +739,8 @@ async fn the_pages_set_up_staff_hours_and_book_move_and_cancel() {
     assert!(browser.get("/app/booking").await.body.contains("<td>₹150</td>"));
     let customers = browser.get("/app/customers").await.body;
     assert!(customers.contains(r#"<a href="tel:+919845066666">+91 98450 66666</a>"#), "tap to call: {customers}");
+    assert!(customers.contains("1 customer in all."), "the list says how many: {customers}");
+    assert!(!browser.get("/app/customers?q=Pages").await.body.contains("in all."), "a search is not the whole list");
     let cancelled = browser
         .submit(&appointment, &format!("{appointment}/status"), &[("status", "cancelled"), ("reason", "Unwell")])
         .await;

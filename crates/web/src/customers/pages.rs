@@ -40,6 +40,8 @@ pub struct ListPage {
     pub more_link: Option<String>,
     pub can_write: bool,
     pub can_configure: bool,
+    /// The whole list's size, on its first unfiltered page: `1,234 customers`.
+    pub total: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -85,7 +87,20 @@ pub async fn list(State(state): State<AppState>, Auth(who): Auth, Query(params):
         format!("/app/customers?{}", query_string(&[("q", &q), ("tag", &tag), ("sort", &sort), ("cursor", cursor)]))
     });
     let status = if chrome.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let unfiltered = q.trim().is_empty() && tag.is_empty() && params.cursor.as_deref().unwrap_or_default().is_empty();
+    let total = match unfiltered && chrome.error.is_none() {
+        true => {
+            let n = records::total(&state.app, &who).await?;
+            Some(format!(
+                "{} customer{}",
+                steward_domain::human::group_indian(n.max(0) as u64),
+                if n == 1 { "" } else { "s" }
+            ))
+        }
+        false => None,
+    };
     let page = ListPage {
+        total,
         chrome,
         q,
         tag,
