@@ -40,6 +40,18 @@ pub struct BookingPage {
     pub slug: String,
     pub business: String,
     pub services: Vec<PublicService>,
+    /// Where the business works: each place its online services are offered at.
+    pub places: Vec<Place>,
+}
+
+/// A place customers come to, with its address and when someone works there.
+#[derive(Debug, Clone, Serialize)]
+pub struct Place {
+    pub name: String,
+    pub address: Option<String>,
+    /// Per weekday (Monday first), the earliest start and latest end of anyone's working
+    /// hours there, as minutes of the day; `None` on a day nobody works there.
+    pub hours: [Option<(i64, i64)>; 7],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -73,6 +85,7 @@ pub async fn page(app: &App, slug: &str) -> Result<BookingPage, AppError> {
     let staff = setup_rows::staff_list(&mut tx).await?;
     let locations = setup_rows::locations(&mut tx).await?;
     let links = Links::load(&mut tx).await?;
+    let hours = setup_rows::hours(&mut tx, None).await?;
     tx.commit().await?;
     let services = services
         .into_iter()
@@ -97,8 +110,25 @@ pub async fn page(app: &App, slug: &str) -> Result<BookingPage, AppError> {
             gst_rate: format_rate(s.gst_rate_bp),
         })
         .filter(|s| !s.staff.is_empty() && !s.locations.is_empty())
+        .collect::<Vec<PublicService>>();
+    let active_staff: Vec<StaffId> = staff.iter().filter(|s| s.active).map(|s| s.id).collect();
+    let places = locations
+        .iter()
+        .filter(|l| services.iter().any(|s| s.locations.iter().any(|(id, _)| *id == l.id)))
+        .map(|l| {
+            let mut week: [Option<(i64, i64)>; 7] = [None; 7];
+            for h in hours.iter().filter(|h| h.location_id == l.id && active_staff.contains(&h.staff_id)) {
+                if let Some(day) = week.get_mut((h.weekday - 1).clamp(0, 6) as usize) {
+                    *day = Some(match *day {
+                        Some((open, close)) => (open.min(h.start_minute), close.max(h.end_minute)),
+                        None => (h.start_minute, h.end_minute),
+                    });
+                }
+            }
+            Place { name: l.name.clone(), address: l.address.clone(), hours: week }
+        })
         .collect();
-    Ok(BookingPage { tenant, slug, business, services })
+    Ok(BookingPage { tenant, slug, business, services, places })
 }
 
 /// Free times for the booking page.

@@ -494,6 +494,9 @@ async fn the_public_page_books_a_held_slot_for_an_existing_customer() {
     let brand = format!(r#"<a class="brand" href="/b/{slug}">Business {slug}</a>"#, slug = a.slug);
     assert!(front.body.contains(&brand), "{}", front.body);
     assert!(front.body.contains(&format!(r#"<a href="/p/{}">Privacy notice</a>"#, a.slug)));
+    // Where and when: each place with the hours someone works there.
+    assert!(front.body.contains("<h2>Main Road</h2>"), "{}", front.body);
+    assert!(front.body.contains(r#"<th scope="row">Mon</th><td>9:00 am – 6:00 pm</td>"#), "{}", front.body);
     let slots = visitor.get(&format!("/b/{}/services/{}?from=2026-06-02", a.slug, salon.service)).await;
     assert!(slots.body.contains("2026-06-02T09:00:00+05:30"), "{}", slots.body);
     // Times in people's words, by part of the day, under a strip of the week's days.
@@ -802,4 +805,25 @@ async fn walk_ins_are_recorded_after_the_fact_without_messages() {
     assert!(found.body.contains("+91 98450 70001"));
     let nobody = browser.get("/app/appointments/new?find=Nobody%20Here").await;
     assert!(nobody.body.contains("No customer matches"));
+
+    // With a second place, the form asks where; the booking goes to the one chosen.
+    created(&api, "/api/v1/locations", json!({ "name": "Lake View", "time_zone": "Asia/Kolkata" })).await;
+    let form = browser.get("/app/appointments/new").await;
+    assert!(form.body.contains(r#"<select id="location_id" name="location_id""#) && form.body.contains("Lake View"));
+    let booked = browser
+        .submit(
+            "/app/appointments/new",
+            "/app/appointments",
+            &[
+                ("service_id", salon.service.as_str()),
+                ("staff_id", salon.staff[0].as_str()),
+                ("location_id", salon.location.as_str()),
+                ("start", "2026-06-02T15:00"),
+                ("customer_id", customer),
+            ],
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.body);
+    let shown = browser.get(booked.location().unwrap()).await;
+    assert!(shown.body.contains("<dt>Where</dt><dd>Main Road</dd>"), "{}", shown.body);
 }

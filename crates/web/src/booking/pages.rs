@@ -307,6 +307,8 @@ pub struct AppointmentFormPage {
     pub services: Vec<ServiceView>,
     pub staff: Vec<StaffView>,
     pub values: BookingValues,
+    /// Where it may take place; the form asks only when there is more than one.
+    pub locations: Vec<LocationView>,
     /// Free starts offered instead of a taken one: (the form's value, as people read it).
     pub next_free: Vec<(String, String)>,
     /// Customers matching what was typed in the picker, when something was.
@@ -329,6 +331,8 @@ pub struct BookingValues {
     pub service_id: String,
     #[serde(default)]
     pub staff_id: String,
+    #[serde(default)]
+    pub location_id: String,
     #[serde(default)]
     pub start: String,
     #[serde(default)]
@@ -385,7 +389,8 @@ async fn booking_form(
         Some(steward_app::customers::records::list(&state.app, who, &request).await?.customers)
     };
     let chrome = Chrome::member(state, who, "Book an appointment", "/app/calendar").await?.with_error_opt(error);
-    let page = AppointmentFormPage { chrome, services, staff, values, next_free, found };
+    let locations = setup::locations(&state.app, who).await?;
+    let page = AppointmentFormPage { chrome, services, staff, values, locations, next_free, found };
     Ok(render(crate::pages::status_for(error), &page))
 }
 
@@ -401,6 +406,7 @@ fn booking_values(form: &FormData) -> BookingValues {
     BookingValues {
         service_id: form.get("service_id").into(),
         staff_id: form.get("staff_id").into(),
+        location_id: form.get("location_id").into(),
         // "Book this instead" on a taken time sends the free start it offers.
         start: Some(form.get("start_instead")).filter(|s| !s.is_empty()).unwrap_or(form.get("start")).into(),
         customer_id: form.get("customer_id").into(),
@@ -445,6 +451,7 @@ fn booking_input(values: &BookingValues) -> Result<BookingInput, AppError> {
         },
         service_id: values.service_id.clone(),
         staff_id: Some(values.staff_id.clone()),
+        location_id: Some(values.location_id.clone()).filter(|l| !l.is_empty()),
         start: values.start.clone(),
         notes: Some(values.notes.clone()).filter(|n| !n.trim().is_empty()),
         repeat,

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use steward_app::AppError;
 use steward_app::booking::availability::{AvailabilityRequest, AvailabilityView, SlotView};
-use steward_app::booking::public::{self, BookingPage, ContactForm, HoldView, PublicService};
+use steward_app::booking::public::{self, BookingPage, ContactForm, HoldView, Place, PublicService};
 use steward_domain::ids::HoldId;
 
 #[derive(Template)]
@@ -21,6 +21,31 @@ use steward_domain::ids::HoldId;
 pub struct ServicesPage {
     pub chrome: Chrome,
     pub page: BookingPage,
+}
+
+impl ServicesPage {
+    /// A place's week as rows: (`Mon`, `9:00 am – 6:00 pm` or `Closed`).
+    pub fn week_of(&self, place: &Place) -> Vec<(&'static str, String)> {
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let at = |minute: i64| {
+            jiff::civil::Time::new((minute / 60 % 24) as i8, (minute % 60) as i8, 0, 0)
+                .map(steward_domain::human::clock)
+                .unwrap_or_default()
+        };
+        DAYS.iter()
+            .zip(place.hours.iter())
+            .map(|(day, hours)| match hours {
+                Some((open, close)) => (*day, format!("{} – {}", at(*open), at(*close))),
+                None => (*day, "Closed".to_string()),
+            })
+            .collect()
+    }
+
+    /// A map search for the address, opened on the customer's own device.
+    pub fn map_link(&self, address: &str) -> String {
+        let query: String = form_urlencoded::byte_serialize(address.as_bytes()).collect();
+        format!("https://www.openstreetmap.org/search?query={query}")
+    }
 }
 
 pub async fn services(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> PageResult {
