@@ -144,9 +144,10 @@ async fn sign_up_invite_log_out_and_in_again_in_a_real_browser() {
     // The owner filters the audit log and verifies the chain.
     client.goto(&format!("{}/app/audit", server.base)).await.unwrap();
     wait_for_text(&client, "invitation.created").await;
-    fill(&client, "action", "invitation.created").await;
+    // "What happened" is chosen by its words; only the filtered page has it selected.
+    client.find(Locator::Css("select#action option[value='invitation.created']")).await.unwrap().click().await.unwrap();
     client.find(Locator::Css("form[action='/app/audit'] button")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "value=\"invitation.created\"").await;
+    wait_for_text(&client, "<option value=\"invitation.created\" selected").await;
     let filtered = client.source().await.unwrap_or_default();
     assert!(!filtered.contains("<code>member.login</code>"), "the filter shows only invitations");
     client.find(Locator::Css("form[action='/app/audit/verify'] button")).await.unwrap().click().await.unwrap();
