@@ -105,6 +105,11 @@ pub fn clock(time: Time) -> String {
     format!("{twelve}:{:02} {half}", time.minute())
 }
 
+/// A minute of the day (0 to 1439; 1440 reads as midnight) as [`clock`] says it.
+pub fn clock_at_minute(minute: i64) -> String {
+    Time::new((minute.rem_euclid(1440) / 60) as i8, (minute.rem_euclid(60)) as i8, 0, 0).map(clock).unwrap_or_default()
+}
+
 /// An instant as its local day and time: `Mon 7 Dec, 10:30 am`.
 pub fn day_and_clock(moment: &Zoned, today: Date) -> String {
     format!("{}, {}", day(moment.date(), today), clock(moment.time()))

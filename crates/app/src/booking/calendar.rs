@@ -14,6 +14,7 @@ use steward_domain::booking::local_time::{day_start, zoned};
 use steward_domain::ids::StaffId;
 use steward_domain::permissions::Permission;
 use steward_domain::time::Timestamp;
+use steward_store::TenantTx;
 use steward_store::booking::setup as rows;
 
 /// Working ranges `(start minute, end minute)` per staff member and local day.
@@ -32,34 +33,45 @@ pub async fn working_hours(
     let last = first.checked_add(days.days()).map_err(|_| range())?;
     let (Some(from), Some(until)) = (day_start(first, zone), day_start(last, zone)) else { return Err(range()) };
     let mut tx = app.store.begin_tenant_read(who.tenant).await?;
-    let staff: Vec<rows::StaffRow> = rows::staff_list(&mut tx).await?.into_iter().filter(|s| s.active).collect();
-    let locations: Vec<Location> = rows::locations(&mut tx)
-        .await?
-        .iter()
-        .filter_map(|l| jiff::tz::TimeZone::get(&l.time_zone).ok().map(|zone| Location { id: l.id.0, zone }))
-        .collect();
-    let request = ScheduleRequest {
-        staff: &staff,
-        from: Timestamp::from_micros(from),
-        until: Timestamp::from_micros(until),
-        now: app.now_timestamp(),
-        moving: None,
-        mine: None,
-    };
-    let found = schedules(&mut tx, None, &request).await?;
+    let working =
+        working_time(&mut tx, Timestamp::from_micros(from), Timestamp::from_micros(until), app.now_timestamp()).await?;
     tx.commit().await?;
     let mut hours = WorkingHours::new();
-    for schedule in found {
-        let staff = StaffId(schedule.staff);
-        for (window, _) in working_windows(&schedule, &locations, from, until) {
-            for piece in without(window, &schedule.time_off) {
-                for (date, start, end) in local_pieces(piece, zone) {
-                    hours.entry((staff, date)).or_default().push((start, end));
-                }
+    for (staff, pieces) in working {
+        for piece in pieces {
+            for (date, start, end) in local_pieces(piece, zone) {
+                hours.entry((staff, date)).or_default().push((start, end));
             }
         }
     }
     Ok(hours)
+}
+
+/// Each active staff member's working time in `[from, until)`: their working windows less
+/// their time off, as instants. What the calendar offers to book and the Today page counts
+/// as staff time, read the way availability reads it.
+pub(crate) async fn working_time(
+    tx: &mut TenantTx,
+    from: Timestamp,
+    until: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<(StaffId, Vec<Span>)>, AppError> {
+    let staff: Vec<rows::StaffRow> = rows::staff_list(tx).await?.into_iter().filter(|s| s.active).collect();
+    let locations: Vec<Location> = rows::locations(tx)
+        .await?
+        .iter()
+        .filter_map(|l| jiff::tz::TimeZone::get(&l.time_zone).ok().map(|zone| Location { id: l.id.0, zone }))
+        .collect();
+    let request = ScheduleRequest { staff: &staff, from, until, now, moving: None, mine: None };
+    let mut working = Vec::new();
+    for schedule in schedules(tx, None, &request).await? {
+        let pieces = working_windows(&schedule, &locations, from.as_micros(), until.as_micros())
+            .into_iter()
+            .flat_map(|(window, _)| without(window, &schedule.time_off))
+            .collect();
+        working.push((StaffId(schedule.staff), pieces));
+    }
+    Ok(working)
 }
 
 /// `window` less the parts `off` covers.

@@ -603,14 +603,21 @@ pub async fn settings(app: &App, who: &Principal) -> Result<SettingsView, AppErr
     let tenant = steward_store::tenancy::tenants::current(&mut tx).await?;
     tx.commit().await?;
     let channels: Vec<ChannelView> = stored.iter().map(|row| view(app, &tenant.slug, row)).collect();
-    let mut ready: Vec<String> = channels.iter().map(|c| c.channel.clone()).collect();
+    let ready = ready_channels(app, &stored);
+    Ok(SettingsView { rules: RulesInput::of(&rules), channels, ready })
+}
+
+/// The channels that can send now: the business's own accounts, the operator's shared SMS
+/// account, the operator's mail relay.
+pub(crate) fn ready_channels(app: &App, stored: &[ChannelRow]) -> Vec<String> {
+    let mut ready: Vec<String> = stored.iter().map(|row| row.channel.clone()).collect();
     if app.sms.is_some() && !ready.iter().any(|c| c == "sms") {
         ready.push("sms".into());
     }
     if app.mailer.relay_host().is_some() {
         ready.push("email".into());
     }
-    Ok(SettingsView { rules: RulesInput::of(&rules), channels, ready })
+    ready
 }
 
 /// A test message to an address the member types (never a customer's).

@@ -5,14 +5,12 @@
 
 use crate::access::principal::Principal;
 use crate::booking::appointments::{AppointmentView, view};
-use crate::booking::availability::{ScheduleRequest, schedules};
 use crate::{App, AppError};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use std::collections::HashSet;
 use steward_domain::booking::Span;
 use steward_domain::booking::Status;
-use steward_domain::booking::availability::{Location, working_windows};
 use steward_domain::booking::local_time::{day_start, zone, zoned};
 use steward_domain::ids::CustomerId;
 use steward_domain::permissions::Permission;
@@ -145,9 +143,8 @@ pub async fn dashboard(app: &App, who: &Principal) -> Result<Dashboard, AppError
             attention.push(Attention::PrivacyRequests { open, overdue });
         }
     }
-    let can_send = !steward_store::messaging::settings::channels(&mut tx).await?.is_empty()
-        || app.sms.is_some()
-        || app.mailer.relay_host().is_some();
+    let stored = steward_store::messaging::settings::channels(&mut tx).await?;
+    let can_send = !crate::messaging::settings::ready_channels(app, &stored).is_empty();
     if !can_send {
         attention.push(Attention::NoChannel);
     }
@@ -184,36 +181,15 @@ pub async fn dashboard(app: &App, who: &Principal) -> Result<Dashboard, AppError
     })
 }
 
-/// Every active staff member's working windows and time off over a stretch.
-struct WorkingTime {
-    windows: Vec<Vec<Span>>,
-    off: Vec<Vec<Span>>,
-}
+/// Every active staff member's working time (less time off) over a stretch.
+struct WorkingTime(Vec<(steward_domain::ids::StaffId, Vec<Span>)>);
 
 impl WorkingTime {
     async fn read(tx: &mut TenantTx, from: Timestamp, until: Timestamp, now: Timestamp) -> Result<Self, AppError> {
-        let staff: Vec<setup_rows::StaffRow> =
-            setup_rows::staff_list(tx).await?.into_iter().filter(|s| s.active).collect();
-        let locations: Vec<Location> = setup_rows::locations(tx)
-            .await?
-            .iter()
-            .filter_map(|l| jiff::tz::TimeZone::get(&l.time_zone).ok().map(|zone| Location { id: l.id.0, zone }))
-            .collect();
-        let request = ScheduleRequest { staff: &staff, from, until, now, moving: None, mine: None };
-        let mut working = WorkingTime { windows: Vec::new(), off: Vec::new() };
-        for schedule in schedules(tx, None, &request).await? {
-            let windows = working_windows(&schedule, &locations, from.as_micros(), until.as_micros());
-            working.windows.push(windows.into_iter().map(|(span, _)| span).collect());
-            working.off.push(schedule.time_off);
-        }
-        Ok(working)
+        Ok(WorkingTime(crate::booking::calendar::working_time(tx, from, until, now).await?))
     }
 
     fn minutes(&self, from: Timestamp, until: Timestamp) -> i64 {
-        self.windows
-            .iter()
-            .zip(&self.off)
-            .map(|(windows, off)| open_minutes(windows, off, from.as_micros(), until.as_micros()))
-            .sum()
+        self.0.iter().map(|(_, pieces)| open_minutes(pieces, &[], from.as_micros(), until.as_micros())).sum()
     }
 }

@@ -97,13 +97,6 @@ pub struct CalendarParams {
     notice: Option<String>,
 }
 
-/// A minute of the day on the clock, `10:15 am`.
-fn clock_at(minute: i64) -> String {
-    jiff::civil::Time::new((minute / 60 % 24) as i8, (minute % 60) as i8, 0, 0)
-        .map(steward_domain::human::clock)
-        .unwrap_or_default()
-}
-
 fn calendar_link(view: &str, date: &str, staff: &str, location: &str) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
     q.append_pair("view", view).append_pair("date", date);
@@ -227,7 +220,7 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
                     }
                     FreeSpot {
                         row: f.row,
-                        time: clock_at(f.minute),
+                        time: human::clock_at_minute(f.minute),
                         book_link: format!("/app/appointments/new?{}", q.finish()),
                     }
                 })
@@ -262,7 +255,7 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
         .step_by(4)
         .map(|q| {
             let minute = first_minute + q as i64 * QUARTER;
-            HourMark { row: q + 1, label: clock_at(minute) }
+            HourMark { row: q + 1, label: human::clock_at_minute(minute) }
         })
         .collect();
 

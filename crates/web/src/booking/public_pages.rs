@@ -27,11 +27,7 @@ impl ServicesPage {
     /// A place's week as rows: (`Mon`, `9:00 am – 6:00 pm` or `Closed`).
     pub fn week_of(&self, place: &Place) -> Vec<(&'static str, String)> {
         const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-        let at = |minute: i64| {
-            jiff::civil::Time::new((minute / 60 % 24) as i8, (minute % 60) as i8, 0, 0)
-                .map(steward_domain::human::clock)
-                .unwrap_or_default()
-        };
+        let at = steward_domain::human::clock_at_minute;
         DAYS.iter()
             .zip(place.hours.iter())
             .map(|(day, hours)| match hours {
