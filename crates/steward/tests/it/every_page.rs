@@ -1,6 +1,8 @@
 //! Every page of the demo in a real browser, at two phones' widths and a laptop's: none
 //! is wider than the screen (a table scrolls inside its own region, the page never does).
 //! Then again on a phone whose system asks for dark colours: the pages follow it.
+//! On every page, in light and in dark colours, axe-core (Deque's accessibility rules, from
+//! the npm registry; `.ci/run` installs it) finds nothing of serious or critical impact.
 //! The pages are found the way a person finds them, by following the links from the
 //! dashboard, so a new page is covered as soon as something links to it. A screenshot of
 //! each page at each width is kept in the folder the test prints, for a person to look at.
@@ -42,10 +44,11 @@ fn shape(path: &str) -> String {
         .join("/")
 }
 
-/// Links a person follows to another page of the app: not downloads, feeds or log-out.
+/// Links a person follows to another page of the app or of the business's public pages
+/// (booking, privacy): not downloads, feeds or log-out.
 fn is_page(href: &str) -> bool {
     let path = href.split(['?', '#']).next().unwrap_or(href);
-    href.starts_with("/app")
+    ["/app", "/b/", "/p/"].iter().any(|start| href.starts_with(start))
         && ![".csv", ".ics", ".vcf", ".json", "/export", "/feed", "/download"].iter().any(|end| path.contains(end))
 }
 
@@ -56,6 +59,37 @@ async fn keep_screenshot(client: &fantoccini::Client, screen: &std::path::Path, 
     if let Ok(png) = client.screenshot().await {
         let _ = std::fs::write(screen.join(format!("{name}.png")), png);
     }
+}
+
+/// axe-core's script: `STEWARD_AXE_JS`, else where `.ci/run` installs it.
+fn axe_script() -> Option<String> {
+    let path = std::env::var_os("STEWARD_AXE_JS").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+            .join(".cache/steward-npm/node_modules/axe-core/axe.min.js")
+    });
+    std::fs::read_to_string(path).ok()
+}
+
+/// What axe-core finds of serious or critical impact on the page the browser shows, one
+/// line per rule broken: the rule, its impact and the first elements that break it.
+async fn accessibility_problems(client: &fantoccini::Client, axe: &str, path: &str) -> Vec<String> {
+    client
+        .execute(&format!("{axe}\n;return true;"), vec![])
+        .await
+        .unwrap_or_else(|e| panic!("load axe on {path}: {e}"));
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("run axe on {path}: {e}"));
+    found.as_array().into_iter().flatten().filter_map(|v| v.as_str()).map(|v| format!("{path}: {v}")).collect()
 }
 
 /// Signs in on the login page as a person does.
@@ -69,7 +103,7 @@ async fn log_in(client: &fantoccini::Client, base: &str, login: &DemoLogin) {
 }
 
 #[tokio::test]
-async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_pages() {
+async fn no_page_of_the_demo_is_wider_than_a_phone_or_fails_axe_and_dark_phones_get_dark_pages() {
     if chromedriver_binary().is_none() {
         skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
         return;
@@ -78,17 +112,28 @@ async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_page
         // Layout is the same on every backend; the demo runs on SQLite in every pass.
         return;
     }
+    let Some(axe) = axe_script() else {
+        skip_or_fail("axe-core (npm install --prefix ~/.cache/steward-npm axe-core, or STEWARD_AXE_JS)");
+        return;
+    };
     let dir = ScratchDir::new("every-page");
     let (demo, login) = start_demo(&dir);
     let base = demo.base.replace("localhost", "127.0.0.1");
     let Some((_driver, _profile, client)) = start_browser().await else { return };
+    // The pages before signing in, then every page found by following links from the
+    // dashboard and from the business's booking page.
+    let mut inaccessible = Vec::new();
+    for path in ["/login", "/signup", "/forgot", "/privacy"] {
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        inaccessible.extend(accessibility_problems(&client, &axe, path).await);
+    }
     log_in(&client, &base, &login).await;
 
-    // The pages, found by following links from the dashboard.
+    let booking = format!("/b/{}", login.business);
     let mut pages = Vec::new();
-    let mut seen = BTreeSet::from(["/app".to_string()]);
+    let mut seen = BTreeSet::from(["/app".to_string(), booking.clone()]);
     let mut per_shape: BTreeMap<String, usize> = BTreeMap::new();
-    let mut queue = VecDeque::from(["/app".to_string()]);
+    let mut queue = VecDeque::from(["/app".to_string(), booking]);
     while let Some(path) = queue.pop_front() {
         if pages.len() >= MOST_PAGES {
             break;
@@ -130,6 +175,9 @@ async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_page
             if page_width > viewport {
                 too_wide.push(format!("{path} at {width}px: {page_width}px wide in a {viewport}px viewport"));
             }
+            if width == 1366 {
+                inaccessible.extend(accessibility_problems(&client, &axe, path).await);
+            }
             keep_screenshot(&client, &screen, path).await;
         }
     }
@@ -152,12 +200,14 @@ async fn no_page_of_the_demo_is_wider_than_a_phone_and_dark_phones_get_dark_page
         if background.as_str() != Some("rgb(18, 20, 23)") {
             not_dark.push(format!("{path}: {background}"));
         }
+        inaccessible.extend(accessibility_problems(&dark, &axe, &format!("{path} (dark)")).await);
         keep_screenshot(&dark, &screen, path).await;
     }
     let _ = dark.close().await;
     demo.kill_hard();
     assert!(too_wide.is_empty(), "pages wider than the screen:\n{}", too_wide.join("\n"));
     assert!(not_dark.is_empty(), "pages that kept light colours on a dark phone:\n{}", not_dark.join("\n"));
+    assert!(inaccessible.is_empty(), "axe-core's serious and critical findings:\n{}", inaccessible.join("\n"));
 }
 
 #[test]
@@ -167,4 +217,5 @@ fn pages_of_one_kind_share_a_shape() {
     assert!(is_page("/app/customers?q=asha"));
     assert!(!is_page("/app/customers/export.csv"));
     assert!(!is_page("/privacy"));
+    assert!(is_page("/b/asha-salon/services/01936f0e-1c2b-7a3d-9e4f-0a1b2c3d4e5f"));
 }
