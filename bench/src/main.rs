@@ -18,6 +18,7 @@
 //!        steward-bench retention [--tenants N] [--rows N] [--customers N] ... (see bench/src/retention.rs)
 //!        steward-bench messaging [--reminders N] [--tenants N] [--runs N]   (see bench/src/messaging.rs)
 //!        steward-bench slow-clients [--connections N] [--runs N] [--open-files N] (see bench/src/slow_clients.rs)
+//!        steward-bench pages [--runs N] [--requests N]                       (see bench/src/pages.rs)
 //!        steward-bench [--postgres ADMIN_URL] [--steward PATH] [--seconds N] [--runs N]
 //!        [--connections N] [--tenants N] [--results FILE] [--wrk]
 
@@ -32,6 +33,7 @@ mod growth;
 mod growth_floor;
 mod http;
 mod messaging;
+mod pages;
 mod pg_profile;
 mod privacy;
 mod retention;
@@ -158,6 +160,7 @@ async fn main() {
         Some("messaging") => Some(messaging::run(rest, &binary, results).await),
         Some("audit") => Some(audit::run(rest, &binary, results).await),
         Some("slow-clients") => Some(slow_clients::run(rest, &binary, results).await),
+        Some("pages") => Some(pages::run(rest, &binary, results).await),
         _ => None,
     };
     if let Some(outcome) = measured {

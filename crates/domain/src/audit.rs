@@ -311,6 +311,7 @@ const ACTIONS_IN_WORDS: &[(&str, &str)] = &[
     ("tenant.cancelled", "cancelled the business's account"),
     ("tenant.created", "created the business"),
     ("tenant.exported", "downloaded all the business's data"),
+    ("tenant.look_changed", "changed how the booking page looks"),
     ("tenant.profile_changed", "changed the business profile"),
     ("tenant.reactivated", "reopened the business's account"),
     ("tenant.terminated", "closed the business's account"),

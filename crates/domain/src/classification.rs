@@ -48,6 +48,32 @@ impl DataClass {
             DataClass::Aggregate => "aggregate",
         }
     }
+
+    /// As a page names it to a business's owner.
+    pub fn label(self) -> &'static str {
+        match self {
+            DataClass::Account => "Members and the business account",
+            DataClass::Personal => "Customers' details",
+            DataClass::Sensitive => "Customers' sensitive details",
+            DataClass::Billing => "Billing and payments",
+            DataClass::Usage => "Usage records",
+            DataClass::SecurityLog => "Security logs (log-ins, sessions, the audit log)",
+            DataClass::Config => "Settings",
+            DataClass::Secret => "Secrets (password and token hashes, keys)",
+            DataClass::Operational => "Records Steward needs to run",
+            DataClass::Aggregate => "Statistics about groups",
+        }
+    }
+
+    /// The classes a legal hold is put on: those that rules, erasure or a purge delete.
+    pub const HELD: [DataClass; 6] = [
+        DataClass::Personal,
+        DataClass::Sensitive,
+        DataClass::Account,
+        DataClass::Billing,
+        DataClass::Usage,
+        DataClass::SecurityLog,
+    ];
 }
 
 /// One classified column.
@@ -85,7 +111,7 @@ registry! {
         "role_id": Account, "password_hash": Secret, "email_verified_at": Account,
         "failed_login_count": SecurityLog, "last_failed_login_at": SecurityLog, "lockout_count": SecurityLog,
         "locked_until": SecurityLog, "last_login_at": SecurityLog, "removed_at": Account,
-        "created_at": Operational, "updated_at": Operational,
+        "created_at": Operational, "updated_at": Operational, "theme": Config,
     }
     "sessions" {
         "tenant_id": Operational, "id": Operational, "member_id": Operational, "token_hash": Secret,
@@ -224,6 +250,10 @@ registry! {
         "tenant_id": Operational, "reminder_minutes": Config, "channel_order": Config, "quiet_from": Config,
         "quiet_until": Config, "services": Config, "send_confirmation": Config, "send_changes": Config,
         "follow_up_minutes": Config, "language": Config, "updated_by": Operational, "updated_at": Operational,
+    }
+    "business_looks" {
+        "tenant_id": Operational, "accent": Config, "phone": Account, "logo_type": Config, "logo": Config,
+        "cover_type": Config, "cover": Config, "updated_at": Operational,
     }
     "messaging_channels" {
         "tenant_id": Operational, "channel": Config, "account": Config, "sender": Config, "secret_sealed": Secret,

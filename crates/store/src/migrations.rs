@@ -73,6 +73,12 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0018_seal_in_time_order.sql"),
     },
     Migration { version: 19, name: "same_on_citus", sql: include_str!("../migrations/sqlite/0019_same_on_citus.sql") },
+    Migration { version: 20, name: "member_theme", sql: include_str!("../migrations/sqlite/0020_member_theme.sql") },
+    Migration {
+        version: 21,
+        name: "business_looks",
+        sql: include_str!("../migrations/sqlite/0021_business_looks.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -138,6 +144,12 @@ pub const POSTGRES: &[Migration] = &[
         version: 19,
         name: "same_on_citus",
         sql: include_str!("../migrations/postgres/0019_same_on_citus.sql"),
+    },
+    Migration { version: 20, name: "member_theme", sql: include_str!("../migrations/postgres/0020_member_theme.sql") },
+    Migration {
+        version: 21,
+        name: "business_looks",
+        sql: include_str!("../migrations/postgres/0021_business_looks.sql"),
     },
 ];
 

@@ -34,6 +34,8 @@ pub struct GuardState {
     pub api: bool,
     /// The route as declared, for metrics.
     pub route: &'static str,
+    /// A page that takes files: multipart bodies up to this many bytes.
+    pub upload_limit: Option<usize>,
 }
 
 fn changes_state(method: &Method) -> bool {
@@ -99,11 +101,10 @@ async fn guarded(guard: GuardState, req: Request, next: Next) -> Response {
     }
     if unsafe_page_request {
         let expected = principal.csrf_token().map(str::to_string);
-        // The one page that takes a file reads larger, multipart bodies.
-        let (limit, multipart) = if guard.route == UPLOAD_ROUTE {
-            (crate::customers::IMPORT_BODY_LIMIT, true)
-        } else {
-            (guard.state.web.body_limit_bytes, false)
+        // Pages that take files read larger, multipart bodies.
+        let (limit, multipart) = match guard.upload_limit {
+            Some(limit) => (limit, true),
+            None => (guard.state.web.body_limit_bytes, false),
         };
         req = match check_csrf_in(req, expected.as_deref(), limit, multipart).await {
             Ok(req) => req,
@@ -161,9 +162,6 @@ fn same_origin(req: &Request) -> bool {
 async fn check_csrf(req: Request, expected: Option<&str>, limit: usize) -> Result<Request, Response> {
     check_csrf_in(req, expected, limit, false).await
 }
-
-/// The page that uploads a file (a multipart form, whose CSRF field is one of its parts).
-const UPLOAD_ROUTE: &str = "/app/customers/import";
 
 async fn check_csrf_in(
     req: Request,

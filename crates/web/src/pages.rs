@@ -46,6 +46,8 @@ pub struct Chrome {
     pub notice: Option<String>,
     pub error: Option<String>,
     pub error_field: String,
+    /// `light` or `dark` when the member chose one; otherwise the device's setting rules.
+    pub theme: Option<&'static str>,
 }
 
 /// The name at the top left of a page and its link.
@@ -55,11 +57,14 @@ pub struct Brand {
     /// On a business's own page, its privacy notice, which the footer links to beside a
     /// word that the page runs on Steward.
     pub business_privacy: Option<String>,
+    /// The business's own colours and logo, when it chose them.
+    pub stylesheet: Option<String>,
+    pub logo: Option<String>,
 }
 
 impl Brand {
     fn steward() -> Self {
-        Self { name: "Steward".into(), href: "/".into(), business_privacy: None }
+        Self { name: "Steward".into(), href: "/".into(), business_privacy: None, stylesheet: None, logo: None }
     }
 }
 
@@ -74,6 +79,7 @@ impl Chrome {
             notice: None,
             error: None,
             error_field: String::new(),
+            theme: None,
         }
     }
 
@@ -104,14 +110,31 @@ impl Chrome {
             notice: None,
             error: None,
             error_field: String::new(),
+            theme: match who.theme {
+                steward_domain::theme::Theme::Device => None,
+                chosen => Some(chosen.name()),
+            },
         }
     }
 
     /// A business's public page: the header carries the business, leading to its booking
     /// page, where a customer expects to see who they are booking with.
     pub fn of_business(mut self, name: &str, slug: &str) -> Self {
-        self.brand =
-            Brand { name: name.into(), href: format!("/b/{slug}"), business_privacy: Some(format!("/p/{slug}")) };
+        self.brand = Brand {
+            name: name.into(),
+            href: format!("/b/{slug}"),
+            business_privacy: Some(format!("/p/{slug}")),
+            stylesheet: None,
+            logo: None,
+        };
+        self
+    }
+
+    /// The business's colours and logo on its public page.
+    pub fn with_look(mut self, slug: &str, look: &steward_app::tenancy::look::LookView) -> Self {
+        let version = look.version;
+        self.brand.stylesheet = look.accent.is_some().then(|| format!("/b/{slug}/look.css?v={version}"));
+        self.brand.logo = look.has_logo.then(|| format!("/b/{slug}/pictures/logo?v={version}"));
         self
     }
 
@@ -216,6 +239,8 @@ pub fn status_for(error: Option<&AppError>) -> StatusCode {
 fn notice_text(key: &str) -> Option<&'static str> {
     Some(match key {
         "saved" => "Saved.",
+        "moved" => "Moved. Its reminders follow the new time.",
+        "theme_saved" => "Colours saved: your pages follow them on every device.",
         "status_saved" => "Status changed.",
         "status_undone" => "Undone: the appointment is back as it was.",
         "reminder_rules_saved" => "Reminder settings saved: appointments booked from now on follow them.",

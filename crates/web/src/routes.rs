@@ -96,6 +96,9 @@ pub struct Route {
     pub handler: MethodRouter<AppState>,
     /// Set by [`Route::status`]: the documented status no longer follows the method.
     status_fixed: bool,
+    /// Set by [`Route::body_limit`]: a page that takes files, as a multipart form up to
+    /// this many bytes.
+    pub upload_limit: Option<usize>,
 }
 
 /// A route whose access is not declared yet: only a declaration of access makes it a
@@ -132,6 +135,7 @@ impl Unguarded {
             menu: None,
             handler: self.handler,
             status_fixed: false,
+            upload_limit: None,
         }
     }
 
@@ -158,9 +162,10 @@ impl Route {
         self
     }
 
-    /// Accepts bodies up to `bytes` (the file imports), instead of the server's limit.
+    /// Takes files: multipart bodies up to `bytes`, instead of the server's limit.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.handler = self.handler.layer(DefaultBodyLimit::max(bytes));
+        self.upload_limit = Some(bytes);
         self
     }
 
@@ -295,6 +300,7 @@ pub fn build_router(state: AppState, body_limit: usize) -> Router {
             // session, no CSRF token, no Origin (the app layer checks the signature).
             api: route.path.starts_with("/api/v1/") || route.path.starts_with("/hooks/"),
             route: route.path,
+            upload_limit: route.upload_limit,
         };
         let guarded = route.handler.route_layer(axum::middleware::from_fn_with_state(guard_state, guard));
         router = router.route(route.path, guarded);

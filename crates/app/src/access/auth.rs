@@ -335,6 +335,7 @@ fn principal_of(member: MemberRow, tenant: TenantId, credential: Credential, sco
         role: member.role_name,
         email_verified: member.email_verified_at.is_some(),
         permissions,
+        theme: steward_domain::theme::Theme::parse("theme", &member.theme).unwrap_or_default(),
         credential,
         origin: ClientInfo::default(),
     }
@@ -599,6 +600,7 @@ mod tests {
             last_login_at: None,
             removed_at: None,
             created_at: 0,
+            theme: "device".into(),
         }
     }
 

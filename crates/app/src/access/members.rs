@@ -17,6 +17,7 @@ use steward_domain::contact::{Email, Phone, parse_name};
 use steward_domain::ids::{InvitationId, MemberId, RoleId};
 use steward_domain::password_policy::check_password;
 use steward_domain::permissions::{BuiltinRole, Permission};
+use steward_domain::theme::Theme;
 use steward_store::TenantTx;
 use steward_store::access::members::{self, MemberRow, NewMember};
 use steward_store::access::{invitations, roles};
@@ -453,6 +454,22 @@ pub async fn update_own_profile(
             let member = members::find(&mut tx, who.member).await?.ok_or(AppError::NotFound)?;
             tx.commit().await?;
             Ok(member.into())
+        })
+        .await
+}
+
+/// The signed-in member chooses the colours of their pages; not audited, as it changes
+/// nothing anyone else sees.
+pub async fn set_own_theme(app: &App, who: &Principal, raw: &str) -> Result<Theme, AppError> {
+    let theme = Theme::parse("theme", raw)?;
+    let (member, now) = (who.member, app.now());
+    app.store
+        .write(who.tenant, move |mut tx| async move {
+            if !members::set_theme(&mut tx, member, theme.name(), now).await? {
+                return Err(AppError::Unauthenticated);
+            }
+            tx.commit().await?;
+            Ok(theme)
         })
         .await
 }

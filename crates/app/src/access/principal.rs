@@ -23,6 +23,8 @@ pub struct Principal {
     pub role: String,
     pub email_verified: bool,
     pub permissions: BTreeSet<Permission>,
+    /// The colours their pages take.
+    pub theme: steward_domain::theme::Theme,
     pub credential: Credential,
     /// Where the current request came from, for the audit log; filled in by the web layer.
     pub origin: super::auth::ClientInfo,

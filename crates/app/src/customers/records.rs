@@ -895,6 +895,27 @@ pub async fn summary(app: &App, who: &Principal, id: CustomerId) -> Result<Custo
     Ok((&found).into())
 }
 
+/// Customers already on record whom the person being typed into a new-customer form may
+/// be: the same phone or email, or the same name. What is not yet a whole phone number or
+/// email address is not looked for; a name needs two letters.
+pub async fn resembling(
+    app: &App,
+    who: &Principal,
+    name: &str,
+    phone: &str,
+    email: &str,
+) -> Result<Vec<CustomerSummary>, AppError> {
+    who.require(Permission::CustomersRead)?;
+    let mut tx = app.store.begin_tenant_read(who.tenant).await?;
+    let code = if phone.trim().is_empty() { String::new() } else { country_code(app, &mut tx).await? };
+    let phone = Phone::parse("phone", phone, &code).ok().map(Phone::into_string);
+    let email = Email::parse("email", email).ok().map(Email::into_string);
+    let name = Some(name.trim()).filter(|n| n.chars().filter(|c| c.is_alphabetic()).count() >= 2).map(name_key);
+    let found = rows::resembling(&mut tx, phone, email, name).await?;
+    tx.commit().await?;
+    Ok(found.iter().map(CustomerSummary::from).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

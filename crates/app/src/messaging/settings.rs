@@ -588,6 +588,14 @@ pub async fn save_template(app: &App, who: &Principal, input: &TemplateInput) ->
 #[schemars(rename = "MessagingSettings")]
 pub struct SettingsView {
     pub rules: RulesInput,
+    /// The rules' reminders (minutes before, furthest first) and channel order, as values
+    /// for the page's controls.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub reminder_minutes: Vec<i64>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub channel_order: Vec<steward_domain::customers::Channel>,
     pub channels: Vec<ChannelView>,
     /// Channels that can send now: the business's own, the operator's shared SMS account,
     /// the operator's mail relay.
@@ -604,7 +612,13 @@ pub async fn settings(app: &App, who: &Principal) -> Result<SettingsView, AppErr
     tx.commit().await?;
     let channels: Vec<ChannelView> = stored.iter().map(|row| view(app, &tenant.slug, row)).collect();
     let ready = ready_channels(app, &stored);
-    Ok(SettingsView { rules: RulesInput::of(&rules), channels, ready })
+    Ok(SettingsView {
+        rules: RulesInput::of(&rules),
+        reminder_minutes: rules.reminder_minutes.clone(),
+        channel_order: rules.channel_order.clone(),
+        channels,
+        ready,
+    })
 }
 
 /// The channels that can send now: the business's own accounts, the operator's shared SMS

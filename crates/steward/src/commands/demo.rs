@@ -64,7 +64,22 @@ pub async fn ensure_demo_data(app: &App) -> Result<bool, StartError> {
         members::add_member(app, tenant.id, email, name, role, DEMO_PASSWORD).await?;
     }
     demo_customers(app).await?;
+    demo_look(app).await?;
     Ok(true)
+}
+
+/// The booking page in the salon's own plum, with its phone, logo and cover photo (drawn
+/// for the demo, in `demo_pictures/`).
+async fn demo_look(app: &App) -> Result<(), StartError> {
+    use steward_app::access::auth;
+    use steward_app::tenancy::look;
+    let issued = auth::log_in(app, DEMO_SLUG, DEMO_OWNER, DEMO_PASSWORD, &Default::default(), None).await?;
+    let owner = auth::authenticate_session(app, &issued.cookie_value).await?;
+    look::set_colour_and_phone(app, &owner, "#8e2c62", "+91 98450 00100").await?;
+    look::set_picture(app, &owner, "logo", include_bytes!("demo_pictures/logo.png").to_vec()).await?;
+    look::set_picture(app, &owner, "cover", include_bytes!("demo_pictures/cover.png").to_vec()).await?;
+    auth::log_out(app, &owner).await?;
+    Ok(())
 }
 
 /// The demo's own fields (three sensitive, one personal) and a few generated customers.

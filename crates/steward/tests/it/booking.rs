@@ -827,3 +827,88 @@ async fn walk_ins_are_recorded_after_the_fact_without_messages() {
     let shown = browser.get(booked.location().unwrap()).await;
     assert!(shown.body.contains("<dt>Where</dt><dd>Main Road</dd>"), "{}", shown.body);
 }
+
+/// A PNG's signature and header: what Steward reads of a picture (it never decodes one).
+fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend(width.to_be_bytes());
+    bytes.extend(height.to_be_bytes());
+    bytes.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    bytes
+}
+
+#[tokio::test]
+async fn the_booking_page_carries_the_business_colour_phone_logo_and_cover() {
+    let server = server_at(JUNE_FIRST).await;
+    let fixture = server.tenant("plum-salon").await;
+    let salon = open_salon(&server, &fixture, "Asia/Kolkata").await;
+    let mut owner = server.browser();
+    owner.log_in("plum-salon", "owner@plum-salon.example", crate::harness::PASSWORD).await;
+    let look = "/app/business/look";
+
+    // A colour too light for white text on it is refused, naming the field and why.
+    let light = owner.submit(look, look, &[("own_colour", "yes"), ("accent", "#ffd400"), ("phone", "")]).await;
+    assert_eq!(light.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(light.body.contains("too light for white text"), "{}", light.body);
+    assert!(light.body.contains(r#"id="accent" name="accent" type="color""#));
+    let saved =
+        owner.submit(look, look, &[("own_colour", "yes"), ("accent", "#8E2C62"), ("phone", "98450 00100")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+    // Pictures are known by their bytes: an SVG named .png is refused, a PNG is taken.
+    let csrf = owner.get(look).await.csrf();
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>";
+    let refused =
+        owner.post_file("/app/business/look/pictures", &[("csrf", &csrf), ("picture", "logo")], "logo.png", svg).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("must be a PNG, JPEG or WebP picture"), "{}", refused.body);
+    let logo = png_header(96, 96);
+    let taken = owner
+        .post_file("/app/business/look/pictures", &[("csrf", &csrf), ("picture", "logo")], "logo.png", &logo)
+        .await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
+    let without_token = owner
+        .post_file("/app/business/look/pictures", &[("picture", "cover")], "cover.png", &png_header(1200, 300))
+        .await;
+    assert_eq!(without_token.status, StatusCode::FORBIDDEN, "an upload needs the form's token like any form");
+
+    // The customer sees them on every public page: colours, logo, call and WhatsApp.
+    let mut visitor = server.browser();
+    let page = visitor.get("/b/plum-salon").await;
+    assert!(page.body.contains(r#"<link rel="stylesheet" href="/b/plum-salon/look.css?v="#), "{}", page.body);
+    assert!(page.body.contains(r#"<img class="logo" src="/b/plum-salon/pictures/logo?v="#));
+    assert!(page.body.contains(r#"href="tel:+919845000100""#) && page.body.contains("Call +91 98450 00100"));
+    assert!(page.body.contains(r#"href="https://wa.me/919845000100""#));
+    assert!(!page.body.contains(r#"class="cover""#), "no cover photo was given");
+    let css = visitor.get("/b/plum-salon/look.css").await;
+    assert_eq!(css.headers["content-type"], "text/css; charset=utf-8");
+    assert!(css.body.contains("--brand: light-dark(#8e2c62, #"), "{}", css.body);
+    let picture = visitor.get("/b/plum-salon/pictures/logo").await;
+    assert_eq!((picture.status, &picture.headers["content-type"]), (StatusCode::OK, &"image/png".parse().unwrap()));
+    assert_eq!(visitor.get("/b/plum-salon/pictures/cover").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(visitor.get("/b/plum-salon/pictures/menu").await.status, StatusCode::NOT_FOUND);
+    let slots = visitor.get(&format!("/b/plum-salon/services/{}", salon.service)).await;
+    assert!(slots.body.contains("/b/plum-salon/look.css?v="), "the other public pages carry the look too");
+
+    // Back to Steward's own colours: the stylesheet is no longer linked.
+    let plain = owner.submit(look, look, &[("accent", "#8e2c62"), ("phone", "")]).await;
+    assert_eq!(plain.status, StatusCode::SEE_OTHER);
+    let page = visitor.get("/b/plum-salon").await;
+    assert!(!page.body.contains("look.css") && !page.body.contains("tel:"), "{}", page.body);
+
+    // Staff may look but not change it.
+    steward_app::access::members::add_member(
+        &server.app,
+        fixture.tenant,
+        "staff@plum-salon.example",
+        "Sam Staff",
+        "staff",
+        crate::harness::PASSWORD,
+    )
+    .await
+    .unwrap();
+    let mut staff = server.browser();
+    staff.log_in("plum-salon", "staff@plum-salon.example", crate::harness::PASSWORD).await;
+    let forbidden = staff.submit(look, "/app/business/look/pictures/remove", &[("picture", "logo")]).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+}

@@ -3,6 +3,7 @@
 //! log out.
 
 use crate::harness::{Options, PASSWORD, ScratchDir, SmtpServer, TestServer, free_port, path_of, skip_or_fail};
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -226,6 +227,10 @@ async fn a_customer_is_found_by_part_of_a_phone_and_sensitive_values_stay_hidden
     // A new customer, with a value for it.
     client.goto(&format!("{}/app/customers/new", server.base)).await.unwrap();
     fill(&client, "name", "Nisha Browser").await;
+    // Typing a phone already on record warns before saving, with a link to that customer.
+    fill(&client, "phone", "98450 70000").await;
+    wait_for_text(&client, "Already a customer?").await;
+    client.find(Locator::LinkText("Other Person")).await.unwrap();
     fill(&client, "phone", "098450 31337").await;
     let allergy = client.find(Locator::Css("input[name^='field:']")).await.unwrap();
     allergy.send_keys("walnut-oil-4242").await.unwrap();
@@ -316,8 +321,62 @@ async fn a_customer_books_on_a_phone_and_the_appointment_is_on_the_staff_calenda
     client.find(Locator::Css("a.cal-block")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Booked").await;
     wait_for_text(&client, "online").await;
+    let booked_at = start_field(&client).await;
+
+    // Dragged two hours later on the calendar, it moves there.
+    client.goto(&format!("{}/app/calendar?date=2026-06-01", server.base)).await.unwrap();
+    wait_for_text(&client, "Devika Browser").await;
+    let block = client.find(Locator::Css("a.cal-block[data-move]")).await.unwrap();
+    let two_hours = client
+        .execute(
+            "const grid = document.querySelector('.cal-col[data-date] .cal-grid');
+             return grid.getBoundingClientRect().height / Number(document.querySelector('.cal').dataset.rows) * 8;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    let drag = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: block.clone(), duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(300)), x: 0.0, y: two_hours })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    client.perform_actions(drag).await.unwrap();
+    wait_for_text(&client, "Moved. Its reminders follow the new time.").await;
+    client.find(Locator::Css("a.cal-block")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "New start").await;
+    let moved_to = start_field(&client).await;
+    let hour = |start: &str| start[11..13].parse::<u32>().unwrap();
+    assert_eq!(
+        (&moved_to[..11], hour(&moved_to)),
+        (&booked_at[..11], hour(&booked_at) + 2),
+        "{booked_at} -> {moved_to}"
+    );
+
+    // Without dragging (no JavaScript, a touch screen, a keyboard): the appointment's own
+    // form moves it back.
+    client
+        .execute("document.getElementById('start').value = arguments[0];", vec![booked_at.clone().into()])
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.getElementById('start').form.querySelector('button[type=submit]:not([name])').click();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for_text(&client, "Saved.").await;
+    assert_eq!(start_field(&client).await, booked_at);
     // Chromium outlives a killed chromedriver unless the session is ended.
     client.close().await.ok();
+}
+
+/// The start an appointment's move form shows (`2026-06-01T10:00`).
+async fn start_field(client: &fantoccini::Client) -> String {
+    let field = client.find(Locator::Id("start")).await.unwrap();
+    field.prop("value").await.unwrap().unwrap_or_default()
 }
 
 #[tokio::test]
@@ -480,11 +539,23 @@ async fn an_owner_connects_sms_edits_a_template_with_preview_and_sees_the_delive
     wait_for_text(&client, "The secret is sealed").await;
     wait_for_text(&client, "••••0001").await;
     assert!(!client.source().await.unwrap().contains(AUTH_TOKEN), "the token is never shown again");
-    fill(&client, "channel_order", "sms").await;
+    // SMS first and nothing after it, chosen as a person chooses: from lists.
+    for (place, channel) in [("channel-1", "sms"), ("channel-2", ""), ("channel-3", "")] {
+        client.find(Locator::Id(place)).await.unwrap().select_by_value(channel).await.unwrap();
+    }
+    // Reminders a day and two hours before: the first row's amount and unit.
+    fill(&client, "reminder-1", "1").await;
+    client.find(Locator::Id("reminder-1-unit")).await.unwrap().select_by_value("d").await.unwrap();
     fill(&client, "quiet_from", "00:00").await;
     fill(&client, "quiet_until", "00:00").await;
     client.find(Locator::Id("save-rules")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Reminder settings saved").await;
+    let shown = |id: &'static str| {
+        let client = client.clone();
+        async move { client.find(Locator::Id(id)).await.unwrap().prop("value").await.unwrap().unwrap_or_default() }
+    };
+    assert_eq!((shown("channel-1").await, shown("channel-2").await), ("sms".to_string(), String::new()));
+    assert_eq!((shown("reminder-1").await, shown("reminder-1-unit").await), ("1".to_string(), "d".to_string()));
 
     // The confirmation's words, with the preview following the typing.
     client.find(Locator::Css("#template-confirmation-en summary")).await.unwrap().click().await.unwrap();
@@ -541,4 +612,42 @@ async fn open_setting(client: &fantoccini::Client, label: &str) {
     client.find(Locator::LinkText("Settings")).await.unwrap().click().await.unwrap();
     wait_for_text(client, "My account").await;
     client.find(Locator::LinkText(label)).await.unwrap().click().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_member_chooses_dark_pages_on_a_light_device_and_back() {
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let server = TestServer::start_with(Options { host: Some("localhost"), ..Default::default() }).await;
+    server.tenant("neem-studio").await;
+    let Some((_driver, _profile, client)) = start_browser().await else { return };
+    client.goto(&format!("{}/login", server.base)).await.unwrap();
+    fill(&client, "workspace", "neem-studio").await;
+    fill(&client, "email", "owner@neem-studio.example").await;
+    fill(&client, "password", PASSWORD).await;
+    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Welcome,").await;
+    let background =
+        || async { client.execute("return getComputedStyle(document.body).backgroundColor", vec![]).await.unwrap() };
+    assert_eq!(background().await, "rgb(255, 255, 255)", "a light device gets light pages");
+
+    open_setting(&client, "My account").await;
+    wait_for_text(&client, "My pages are").await;
+    client.find(Locator::Css("input[name=theme][value=dark]")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css("form[action='/app/account/theme'] button")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Colours saved").await;
+    assert_eq!(background().await, "rgb(18, 20, 23)", "the choice beats the device's setting");
+    client.find(Locator::LinkText("Customers")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Find a customer").await;
+    assert_eq!(background().await, "rgb(18, 20, 23)", "every page follows it");
+
+    open_setting(&client, "My account").await;
+    wait_for_text(&client, "My pages are").await;
+    client.find(Locator::Css("input[name=theme][value=device]")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css("form[action='/app/account/theme'] button")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Colours saved").await;
+    assert_eq!(background().await, "rgb(255, 255, 255)", "back to what the device asks");
+    let _ = client.close().await;
 }

@@ -22,6 +22,8 @@ pub struct MemberRow {
     pub last_login_at: Option<Micros>,
     pub removed_at: Option<Micros>,
     pub created_at: Micros,
+    /// `device`, `light` or `dark`.
+    pub theme: String,
 }
 
 /// Selects members with their role; `$extra_columns` and `$join` let sessions and API
@@ -34,7 +36,7 @@ macro_rules! select_members {
         concat!(
             "SELECT m.id, m.email, m.name, m.phone, m.role_id, r.name AS role_name, r.permissions AS role_permissions,
                     m.password_hash, m.email_verified_at, m.failed_login_count, m.last_failed_login_at,
-                    m.lockout_count, m.locked_until, m.last_login_at, m.removed_at, m.created_at",
+                    m.lockout_count, m.locked_until, m.last_login_at, m.removed_at, m.created_at, m.theme",
             $extra_columns,
             " FROM members m JOIN roles r ON r.tenant_id = m.tenant_id AND r.id = m.role_id ",
             $join,
@@ -64,6 +66,7 @@ pub(crate) fn from_row(row: &Row) -> Result<MemberRow, StoreError> {
         last_login_at: row.get("last_login_at")?,
         removed_at: row.get("removed_at")?,
         created_at: row.get("created_at")?,
+        theme: row.get("theme")?,
     })
 }
 
@@ -137,6 +140,17 @@ pub async fn update_profile(
         .execute(
             "UPDATE members SET name = $3, phone = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2 AND removed_at IS NULL",
             args![id, name, phone, now],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// The member's colours (`device`, `light` or `dark`).
+pub async fn set_theme(tx: &mut TenantTx, id: MemberId, theme: &str, now: Micros) -> Result<bool, StoreError> {
+    let n = tx
+        .execute(
+            "UPDATE members SET theme = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND removed_at IS NULL",
+            args![id, theme, now],
         )
         .await?;
     Ok(n == 1)

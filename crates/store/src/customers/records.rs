@@ -625,6 +625,17 @@ fn escape_like(text: &str) -> String {
 
 /// Other customers who share a phone number, an email address or the same name.
 pub async fn duplicates_of(tx: &mut TenantTx, customer: &CustomerRow) -> Result<Vec<CustomerRow>, StoreError> {
+    sharing(tx, customer.id, customer.phone.clone(), customer.email.clone(), Some(customer.name_key.clone())).await
+}
+
+/// Customers other than `exclude` with this phone, email or name key (`None` matches none).
+async fn sharing(
+    tx: &mut TenantTx,
+    exclude: CustomerId,
+    phone: Option<String>,
+    email: Option<String>,
+    name_key: Option<String>,
+) -> Result<Vec<CustomerRow>, StoreError> {
     // Three index lookups, not one scan with ORs (which SQLite answers by walking the tenant),
     // each bounded: a common name is shared by hundreds in a large business, and the answer
     // is the oldest twenty. Ids are time-ordered (UUIDv7), so the first twenty others under
@@ -643,10 +654,23 @@ pub async fn duplicates_of(tx: &mut TenantTx, customer: &CustomerRow) -> Result<
         select_customers!("WHERE c.tenant_id = $1 AND c.name_key = $5 AND c.id <> $2 ORDER BY c.id LIMIT 20"),
         ") AS by_name ORDER BY created_at, id LIMIT 20"
     );
-    let rows = tx
-        .fetch_all(SQL, args![customer.id, customer.phone.clone(), customer.email.clone(), customer.name_key.clone()])
-        .await?;
+    let rows = tx.fetch_all(SQL, args![exclude, phone, email, name_key]).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// Customers someone being typed in may already be: the same phone, email or name (each
+/// `None` matches nothing), found as [`duplicates_of`] finds them for a stored one.
+pub async fn resembling(
+    tx: &mut TenantTx,
+    phone: Option<String>,
+    email: Option<String>,
+    name_key: Option<String>,
+) -> Result<Vec<CustomerRow>, StoreError> {
+    if name_key.is_none() && phone.is_none() && email.is_none() {
+        return Ok(Vec::new());
+    }
+    // Nobody has the nil id: every customer of the business is a candidate.
+    sharing(tx, CustomerId(uuid::Uuid::nil()), phone, email, name_key).await
 }
 
 /// Groups of customers that share a phone, an email or a name: what the duplicates page

@@ -46,6 +46,7 @@ tables![
     ("message_templates", "kind, language"),
     ("messaging_channels", "channel"),
     ("messaging_settings", "tenant_id"),
+    ("business_looks", "tenant_id"),
     ("slot_holds", "id"),
     ("appointments", "id"),
     ("staff_time_off", "id"),

@@ -1,4 +1,4 @@
-//! My account: name, phone, password, and the policy versions I accepted.
+//! My account: name, phone, password, my pages' colours, and the policy versions I accepted.
 
 use crate::AppState;
 use crate::extract::Auth;
@@ -9,6 +9,7 @@ use steward_app::access::auth;
 use steward_app::access::members::{self, MemberView};
 use steward_app::access::principal::Principal;
 use steward_app::{AppError, tenancy};
+use steward_domain::theme::Theme;
 
 #[derive(Template)]
 #[template(path = "access/account.html")]
@@ -16,6 +17,13 @@ pub struct AccountPage {
     pub chrome: Chrome,
     pub member: MemberView,
     pub acceptances: Vec<(String, String)>,
+    pub theme: Theme,
+}
+
+impl AccountPage {
+    pub fn themes(&self) -> [Theme; 3] {
+        Theme::ALL
+    }
 }
 
 async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>) -> PageResult {
@@ -24,7 +32,7 @@ async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Op
     let member = members::own_profile(&state.app, who).await?;
     let acceptances = tenancy::policy_acceptances(&state.app, who).await?;
     let status = crate::pages::status_for(error);
-    Ok(render(status, &AccountPage { chrome, member, acceptances }))
+    Ok(render(status, &AccountPage { chrome, member, acceptances, theme: who.theme }))
 }
 
 pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> PageResult {
@@ -41,6 +49,13 @@ pub async fn update(State(state): State<AppState>, Auth(who): Auth, form: FormDa
 pub async fn change_password(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     match auth::change_password(&state.app, &who, form.get("current_password"), form.get("new_password")).await {
         Ok(()) => Ok(see_other("/app/account?notice=password_changed")),
+        Err(error) => page(&state, &who, None, Some(&error)).await,
+    }
+}
+
+pub async fn set_theme(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
+    match members::set_own_theme(&state.app, &who, form.get("theme")).await {
+        Ok(_) => Ok(see_other("/app/account?notice=theme_saved")),
         Err(error) => page(&state, &who, None, Some(&error)).await,
     }
 }

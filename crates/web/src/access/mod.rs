@@ -34,6 +34,7 @@ pub fn routes() -> Vec<Route> {
         get("/app/account", account_pages::show).member().setting(150, "My account", Section::You).about("My account"),
         post("/app/account", account_pages::update).member().about("Change my name and phone"),
         post("/app/account/password", account_pages::change_password).member().about("Change my password"),
+        post("/app/account/theme", account_pages::set_theme).member().about("Choose my pages' colours"),
         post("/app/verify-email", account_pages::resend_verification)
             .member()
             .about("Send the verification mail again"),

@@ -4,6 +4,7 @@
 //! calendar feed).
 
 use crate::AppState;
+use crate::customers::picker::CustomerPicker;
 use crate::extract::{Auth, parse_id};
 use crate::pages::{Chrome, FormData, PageResult, render, see_other};
 use askama::Template;
@@ -53,6 +54,10 @@ pub struct FreeSpot {
 /// One column of the calendar: a staff member's day, or a day of the week.
 pub struct CalendarColumn {
     pub heading: String,
+    /// The day it shows (`2026-12-07`), and the staff member when it is one person's: where
+    /// an appointment dropped on it moves to.
+    pub date: String,
+    pub staff: Option<String>,
     pub lanes: usize,
     pub blocks: Vec<Block>,
     pub free: Vec<FreeSpot>,
@@ -82,6 +87,10 @@ pub struct CalendarPage {
     pub columns: Vec<CalendarColumn>,
     pub hours: Vec<HourMark>,
     pub rows: usize,
+    /// The minute of the day the first row starts at.
+    pub first_minute: i64,
+    /// This view's own address, where a drag-and-drop move comes back to.
+    pub back: String,
     /// Cancelled appointments, listed under the grid rather than drawn over free time.
     pub cancelled: Vec<AppointmentView>,
     pub count: usize,
@@ -236,6 +245,8 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
         };
         drawn.push(CalendarColumn {
             heading: heading.clone(),
+            date: day.to_string(),
+            staff: column_staff.map(|s| s.to_string()),
             lanes: layout.lanes,
             blocks: layout
                 .placed
@@ -277,6 +288,8 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
         previous: calendar_link(view, &previous, &staff_id, &location_id),
         next: calendar_link(view, &next, &staff_id, &location_id),
         today_link: calendar_link(view, &today.to_string(), &staff_id, &location_id),
+        back: calendar_link(view, &first.to_string(), &staff_id, &location_id),
+        first_minute,
         staff_id,
         location_id,
         staff,
@@ -304,8 +317,8 @@ pub struct AppointmentFormPage {
     pub locations: Vec<LocationView>,
     /// Free starts offered instead of a taken one: (the form's value, as people read it).
     pub next_free: Vec<(String, String)>,
-    /// Customers matching what was typed in the picker, when something was.
-    pub found: Option<Vec<steward_app::customers::records::CustomerSummary>>,
+    /// The customer: found by what was typed, or chosen already.
+    pub picker: CustomerPicker,
 }
 
 /// A free start as the booking form takes it (`2026-06-02T10:30`) and as a person reads it
@@ -331,8 +344,6 @@ pub struct BookingValues {
     #[serde(default)]
     pub customer_id: String,
     #[serde(default)]
-    pub customer_name: String,
-    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub phone: String,
@@ -355,35 +366,21 @@ pub struct BookingValues {
 async fn booking_form(
     state: &AppState,
     who: &Principal,
-    mut values: BookingValues,
+    values: BookingValues,
     error: Option<&AppError>,
 ) -> PageResult {
     let services: Vec<ServiceView> = setup::services(&state.app, who).await?.into_iter().filter(|s| s.active).collect();
     let staff: Vec<StaffView> = setup::staff_list(&state.app, who).await?.into_iter().filter(|s| s.active).collect();
-    if values.customer_name.is_empty()
-        && let Ok(id) = values.customer_id.parse()
-        && let Ok(customer) = steward_app::customers::records::summary(&state.app, who, id).await
-    {
-        values.customer_name = customer.name;
-    }
     let next_free = match error {
         Some(AppError::SlotTaken { next_free, .. }) => next_free.iter().filter_map(|s| offered_time(s)).collect(),
         _ => Vec::new(),
     };
-    // The customer picker: what was typed, searched as the customer list searches.
-    let found = if values.find.trim().is_empty() || !who.has(Permission::CustomersRead) {
-        None
-    } else {
-        let request = steward_app::customers::records::ListRequest {
-            q: Some(values.find.clone()),
-            limit: Some(8),
-            ..Default::default()
-        };
-        Some(steward_app::customers::records::list(&state.app, who, &request).await?.customers)
-    };
+    let picker = CustomerPicker::search(state, who, &values.find, &values.customer_id, "/app/appointments/new")
+        .await?
+        .or_someone_new();
     let chrome = Chrome::member(state, who, "Book an appointment", "/app/calendar").await?.with_error_opt(error);
     let locations = setup::locations(&state.app, who).await?;
-    let page = AppointmentFormPage { chrome, services, staff, values, locations, next_free, found };
+    let page = AppointmentFormPage { chrome, services, staff, values, locations, next_free, picker };
     Ok(render(crate::pages::status_for(error), &page))
 }
 
@@ -403,7 +400,6 @@ fn booking_values(form: &FormData) -> BookingValues {
         // "Book this instead" on a taken time sends the free start it offers.
         start: Some(form.get("start_instead")).filter(|s| !s.is_empty()).unwrap_or(form.get("start")).into(),
         customer_id: form.get("customer_id").into(),
-        customer_name: form.get("customer_name").into(),
         name: form.get("name").into(),
         phone: form.get("phone").into(),
         email: form.get("email").into(),
@@ -568,10 +564,18 @@ pub async fn change(
         ..Default::default()
     };
     match appointments::change(&state.app, &who, id, &input).await {
+        // Moved by dragging on the calendar: back to that view of it.
+        Ok(_) if is_calendar_view(form.get("back")) => Ok(see_other(&format!("{}&notice=moved", form.get("back")))),
         Ok(_) => Ok(see_other(&format!("/app/appointments/{id}?notice=saved"))),
         Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, None, Some(&error)).await,
         Err(error) => Err(error.into()),
     }
+}
+
+/// A view of the calendar, as its own links write it (`/app/calendar?view=...`), and
+/// nothing that leads anywhere else.
+fn is_calendar_view(back: &str) -> bool {
+    back.strip_prefix("/app/calendar?").is_some_and(|query| !query.contains(['/', '\\', '#']))
 }
 
 pub async fn set_status(

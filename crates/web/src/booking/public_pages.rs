@@ -14,6 +14,7 @@ use serde::Deserialize;
 use steward_app::AppError;
 use steward_app::booking::availability::{AvailabilityRequest, AvailabilityView, SlotView};
 use steward_app::booking::public::{self, BookingPage, ContactForm, HoldView, Place, PublicService};
+use steward_app::tenancy::look::{self, LookView};
 use steward_domain::ids::HoldId;
 
 #[derive(Template)]
@@ -21,6 +22,8 @@ use steward_domain::ids::HoldId;
 pub struct ServicesPage {
     pub chrome: Chrome,
     pub page: BookingPage,
+    /// The business's cover photo and phone, when it chose them.
+    pub look: LookView,
 }
 
 impl ServicesPage {
@@ -37,6 +40,12 @@ impl ServicesPage {
             .collect()
     }
 
+    /// The business's phone as a tap-to-call link, as people read it, and its WhatsApp chat.
+    pub fn contact(&self) -> Option<(String, String, Option<String>)> {
+        let phone = self.look.phone.as_deref()?;
+        Some((format!("tel:{phone}"), steward_domain::human::phone(phone), steward_domain::human::whatsapp_link(phone)))
+    }
+
     /// A map search for the address, opened on the customer's own device.
     pub fn map_link(&self, address: &str) -> String {
         let query: String = form_urlencoded::byte_serialize(address.as_bytes()).collect();
@@ -47,8 +56,11 @@ impl ServicesPage {
 pub async fn services(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
     let page = public::page(&state.app, &slug).await?;
-    let chrome = Chrome::public(&format!("Book with {}", page.business), &csrf).of_business(&page.business, &slug);
-    Ok(with_cookie(render(StatusCode::OK, &ServicesPage { chrome, page }), cookie))
+    let look = look::public(&state.app, &slug).await?;
+    let chrome = Chrome::public(&format!("Book with {}", page.business), &csrf)
+        .of_business(&page.business, &slug)
+        .with_look(&slug, &look);
+    Ok(with_cookie(render(StatusCode::OK, &ServicesPage { chrome, page, look }), cookie))
 }
 
 #[derive(Template)]
@@ -139,8 +151,10 @@ pub async fn slots(
         days: Some(7),
         ..Default::default()
     };
-    let chrome =
-        Chrome::public(&format!("{} at {}", service.name, page.business), &csrf).of_business(&page.business, &slug);
+    let look = look::public(&state.app, &slug).await?;
+    let chrome = Chrome::public(&format!("{} at {}", service.name, page.business), &csrf)
+        .of_business(&page.business, &slug)
+        .with_look(&slug, &look);
     let (available, chrome) = match public::slots(&state.app, &slug, &request).await {
         Ok(found) => (Some(found), chrome),
         Err(error @ AppError::Invalid(_)) => (None, chrome.with_error(&error)),
@@ -259,7 +273,8 @@ pub async fn details(
     let (csrf, cookie) = public_csrf(&headers);
     let hold = public::held(&state.app, &slug, hold_id(&id)?).await?;
     let title = if hold.appointment.is_some() { "You are booked" } else { "Your details" };
-    let chrome = Chrome::public(title, &csrf).of_business(&hold.business, &slug);
+    let look = look::public(&state.app, &slug).await?;
+    let chrome = Chrome::public(title, &csrf).of_business(&hold.business, &slug).with_look(&slug, &look);
     let page = DetailsPage { chrome, hold, name: String::new(), phone: String::new(), email: String::new() };
     Ok(with_cookie(render(StatusCode::OK, &page), cookie))
 }
@@ -284,7 +299,11 @@ pub async fn confirm(
         Err(error @ (AppError::Invalid(_) | AppError::SlotTaken { .. } | AppError::NotAllowed(_))) => {
             let (csrf, _) = public_csrf(&headers);
             let hold = public::held(&state.app, &slug, id).await?;
-            let chrome = Chrome::public("Your details", &csrf).of_business(&hold.business, &slug).with_error(&error);
+            let look = look::public(&state.app, &slug).await?;
+            let chrome = Chrome::public("Your details", &csrf)
+                .of_business(&hold.business, &slug)
+                .with_look(&slug, &look)
+                .with_error(&error);
             let page = DetailsPage { chrome, hold, name: contact.name, phone: contact.phone, email: contact.email };
             Ok(render(crate::pages::status_for(Some(&error)), &page))
         }
@@ -332,7 +351,8 @@ pub async fn manage(
 ) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
     let manage = steward_app::booking::manage::show(&state.app, &slug, &token).await?;
-    let chrome = Chrome::public("Your appointment", &csrf).of_business(&manage.business, &slug);
+    let look = look::public(&state.app, &slug).await?;
+    let chrome = Chrome::public("Your appointment", &csrf).of_business(&manage.business, &slug).with_look(&slug, &look);
     Ok(with_cookie(render(StatusCode::OK, &ManagePage { chrome, manage, token }), cookie))
 }
 
@@ -345,8 +365,10 @@ pub async fn cancel_own(
 ) -> PageResult {
     let (csrf, _) = public_csrf(&headers);
     let manage = steward_app::booking::manage::cancel(&state.app, &slug, &token, &client).await?;
+    let look = look::public(&state.app, &slug).await?;
     let chrome = Chrome::public("Your appointment", &csrf)
         .of_business(&manage.business, &slug)
+        .with_look(&slug, &look)
         .with_notice(Some("appointment_cancelled"));
     Ok(render(StatusCode::OK, &ManagePage { chrome, manage, token }))
 }

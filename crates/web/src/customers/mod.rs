@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod picker;
 
 use crate::routes::{Route, delete, get, patch, post};
 use steward_app::customers::{consents, fields, import, merge, notes, records};
@@ -17,6 +18,7 @@ pub fn routes() -> Vec<Route> {
         get("/app/customers", pages::list).needs(CustomersRead).menu(30, "Customers").about("Customers, with search"),
         post("/app/customers", pages::create).needs(CustomersWrite).about("Add a customer"),
         get("/app/customers/new", pages::new_form).needs(CustomersWrite).about("New-customer form"),
+        get("/app/customers/resembling", pages::resembling).needs(CustomersRead).about("Customers on record like the one being typed (part of the new-customer form)"),
         get("/app/customers/export", pages::export).needs(CustomersRead).about("Download customers"),
         get("/app/customers/duplicates", pages::duplicates).needs(CustomersRead).about("Customers that may be one person"),
         get("/app/customers/fields", pages::fields_show).needs(CustomersRead).about("Customer fields"),

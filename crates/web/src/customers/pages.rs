@@ -231,6 +231,33 @@ async fn form_page(
     Ok(render(crate::pages::status_for(error), &page))
 }
 
+#[derive(Template)]
+#[template(path = "customers/customer_resembling.html")]
+pub struct ResemblingPart {
+    pub found: Vec<records::CustomerSummary>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ResemblingQuery {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// Part of the new-customer form, asked for while a person types: customers already on
+/// record with that name, phone or email.
+pub async fn resembling(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(typed): Query<ResemblingQuery>,
+) -> PageResult {
+    let found = records::resembling(&state.app, &who, &typed.name, &typed.phone, &typed.email).await?;
+    Ok(render(StatusCode::OK, &ResemblingPart { found }))
+}
+
 pub async fn new_form(State(state): State<AppState>, Auth(who): Auth) -> PageResult {
     let values = FormValues { source: "walk_in".into(), ..Default::default() };
     form_page(&state, &who, None, values, None).await

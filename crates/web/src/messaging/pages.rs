@@ -13,7 +13,8 @@ use steward_app::messaging::log::{self, MessageView};
 use steward_app::messaging::settings::{
     self, ChannelInput, RulesInput, SettingsView, TemplateInput, TemplateView, TestInput, TestResult,
 };
-use steward_domain::messaging::PLACEHOLDERS;
+use steward_domain::customers::Channel;
+use steward_domain::messaging::{MAX_REMINDERS, PLACEHOLDERS};
 use steward_domain::permissions::Permission;
 
 #[derive(Template)]
@@ -27,6 +28,58 @@ pub struct SettingsPage {
     pub services: Vec<(String, String, bool)>,
     pub can_manage: bool,
     pub test: Option<TestResult>,
+}
+
+/// Units a reminder's time before the appointment is chosen in: (form value, words).
+const REMINDER_UNITS: [(&str, &str); 3] = [("d", "days"), ("h", "hours"), ("m", "minutes")];
+
+impl SettingsPage {
+    /// One row per reminder the rules allow: the amount and unit of each set one, then
+    /// empty rows for more (`24h` reads as 1 day).
+    pub fn reminder_rows(&self) -> Vec<(String, &'static str)> {
+        (0..MAX_REMINDERS)
+            .map(|i| match self.settings.reminder_minutes.get(i) {
+                Some(m) if m % 1440 == 0 => ((m / 1440).to_string(), "d"),
+                Some(m) if m % 60 == 0 => ((m / 60).to_string(), "h"),
+                Some(m) => (m.to_string(), "m"),
+                None => (String::new(), "h"),
+            })
+            .collect()
+    }
+
+    pub fn reminder_units(&self) -> [(&'static str, &'static str); 3] {
+        REMINDER_UNITS
+    }
+
+    /// The channel tried at each place in the order (`""` for none there).
+    pub fn channel_places(&self) -> Vec<&'static str> {
+        (0..Channel::ALL.len()).map(|i| self.settings.channel_order.get(i).map(|c| c.name()).unwrap_or("")).collect()
+    }
+
+    pub fn channels(&self) -> &'static [Channel] {
+        Channel::ALL
+    }
+
+    /// Whether an option is the one chosen.
+    pub fn same(&self, option: &str, chosen: &str) -> bool {
+        option == chosen
+    }
+}
+
+/// The reminders as the rules take them (`1d, 2h`), from the rows of amount and unit; a
+/// row without an amount is no reminder.
+fn reminders_from_rows(form: &FormData) -> String {
+    let units = form.all("reminder_unit");
+    form.all("reminder_amount")
+        .iter()
+        .zip(units.iter().map(String::as_str).chain(std::iter::repeat("m")))
+        .filter(|(amount, _)| !amount.trim().is_empty())
+        .map(|(amount, unit)| {
+            let unit = REMINDER_UNITS.iter().find(|(value, _)| *value == unit).map(|(value, _)| *value).unwrap_or("m");
+            format!("{}{unit}", amount.trim())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn page(
@@ -80,8 +133,8 @@ pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): 
 pub async fn save_rules(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
     let follow_up = form.get("follow_up_hours").trim().to_string();
     let input = RulesInput {
-        reminders: form.get("reminders").to_string(),
-        channel_order: form.get("channel_order").to_string(),
+        reminders: reminders_from_rows(&form),
+        channel_order: form.all("channel").iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join(", "),
         quiet_from: form.get("quiet_from").to_string(),
         quiet_until: form.get("quiet_until").to_string(),
         services: form.all("services"),
@@ -183,4 +236,13 @@ pub async fn retry(State(state): State<AppState>, Auth(who): Auth, Path(id): Pat
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     log::retry(&state.app, &who, id).await?;
     Ok(see_other("/app/messages?notice=retrying"))
+}
+
+/// A channel as the page names it.
+pub fn channel_words(channel: &Channel) -> &'static str {
+    match channel {
+        Channel::Whatsapp => "WhatsApp",
+        Channel::Sms => "SMS",
+        Channel::Email => "Email",
+    }
 }

@@ -10,6 +10,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("steward.css", "text/css; charset=utf-8", include_bytes!("../../assets/steward.css")),
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/htmx-2.0.11.min.js")),
     ("api-docs.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/api-docs.js")),
+    ("calendar.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/calendar.js")),
 ];
 
 pub async fn asset(Path(name): Path<String>) -> Response {

@@ -5,6 +5,7 @@
 //! inbox and each request, answered with an archive, an erasure or a note.
 
 use crate::AppState;
+use crate::customers::picker::CustomerPicker;
 use crate::extract::{Auth, Client};
 use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, public_csrf, render, see_other, with_cookie};
 use askama::Template;
@@ -139,13 +140,16 @@ pub struct InboxPage {
     pub requests: Vec<RequestView>,
     pub jurisdiction: &'static str,
     pub jurisdictions: Vec<(&'static str, &'static str)>,
-    pub customer_id: String,
+    /// The customer who asked in person.
+    pub picker: CustomerPicker,
 }
 
 #[derive(Deserialize, Default)]
 pub struct InboxQuery {
     notice: Option<String>,
     customer_id: Option<String>,
+    /// What was typed to find the customer.
+    find: Option<String>,
 }
 
 async fn inbox_page(state: &AppState, who: &Principal, query: &InboxQuery, error: Option<&AppError>) -> PageResult {
@@ -158,7 +162,14 @@ async fn inbox_page(state: &AppState, who: &Principal, query: &InboxQuery, error
         requests: requests::inbox(&state.app, who).await?,
         jurisdiction: requests::jurisdiction(&state.app, who).await?.name(),
         jurisdictions: Jurisdiction::ALL.iter().map(|j| (j.name(), j.label())).collect(),
-        customer_id: query.customer_id.clone().unwrap_or_default(),
+        picker: CustomerPicker::search(
+            state,
+            who,
+            query.find.as_deref().unwrap_or_default(),
+            query.customer_id.as_deref().unwrap_or_default(),
+            "/app/privacy/requests",
+        )
+        .await?,
     };
     Ok(render(crate::pages::status_for(error), &page))
 }
@@ -179,11 +190,18 @@ pub async fn open(State(state): State<AppState>, Auth(who): Auth, form: FormData
             )
             .await
         }
-        Err(_) => Err(AppError::invalid("customer_id", "give the customer's id (from their page)")),
+        Err(_) => Err(AppError::invalid("customer_id", "choose the customer: find them by name, phone or email")),
     };
     match opened {
         Ok(request) => Ok(see_other(&format!("/app/privacy/requests/{}", request.id))),
-        Err(error) => inbox_page(&state, &who, &InboxQuery::default(), Some(&error)).await,
+        Err(error) => {
+            let asked = InboxQuery {
+                notice: None,
+                customer_id: Some(form.get("customer_id").to_string()),
+                find: Some(form.get("find").to_string()),
+            };
+            inbox_page(&state, &who, &asked, Some(&error)).await
+        }
     }
 }
 

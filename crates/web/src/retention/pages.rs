@@ -3,16 +3,19 @@
 //! that apply) and the download of everything before a purge.
 
 use crate::AppState;
+use crate::customers::picker::CustomerPicker;
 use crate::extract::Auth;
-use crate::pages::{Chrome, FormData, NoticeQuery, PageResult, render, see_other};
+use crate::pages::{Chrome, FormData, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use serde::Deserialize;
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_app::retention::holds::{self, HoldView, NewHold};
 use steward_app::retention::lifecycle::{self, LifecycleView};
 use steward_app::retention::rules::{self, RuleView};
 use steward_app::retention::sweep::{self, RunView};
+use steward_domain::classification::DataClass;
 use steward_domain::permissions::Permission;
 
 #[derive(Template)]
@@ -28,9 +31,53 @@ pub struct DataPage {
     pub processors: Vec<(&'static str, &'static str, String)>,
     /// The latest outbound calls, for members who may read the audit log.
     pub egress: Option<Vec<steward_app::egress::EgressView>>,
+    /// The customer a new legal hold covers, when it covers one.
+    pub picker: CustomerPicker,
+    /// What the hold form was sent with, shown again when it was refused.
+    pub hold_form: HoldForm,
+    /// The kinds of data a hold can cover: (name, words).
+    pub held_classes: Vec<(&'static str, &'static str)>,
+}
+
+/// The legal-hold form's values.
+#[derive(Deserialize, Default)]
+pub struct HoldForm {
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub data_class: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub customer_id: String,
+    /// What was typed to find the customer.
+    #[serde(default)]
+    pub find: String,
+}
+
+impl HoldForm {
+    fn read(form: &FormData) -> Self {
+        Self {
+            scope: form.get("scope").into(),
+            data_class: form.get("data_class").into(),
+            reason: form.get("reason").into(),
+            customer_id: form.get("customer_id").into(),
+            find: form.get("find").into(),
+        }
+    }
 }
 
 async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Option<&AppError>) -> PageResult {
+    page_with(state, who, notice, error, HoldForm::default()).await
+}
+
+async fn page_with(
+    state: &AppState,
+    who: &Principal,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+    hold_form: HoldForm,
+) -> PageResult {
     let chrome = Chrome::member(state, who, "Data & retention", "/app/settings/data")
         .await?
         .with_notice(notice)
@@ -56,6 +103,10 @@ async fn page(state: &AppState, who: &Principal, notice: Option<&str>, error: Op
         } else {
             None
         },
+        picker: CustomerPicker::search(state, who, &hold_form.find, &hold_form.customer_id, "/app/settings/data#holds")
+            .await?,
+        hold_form,
+        held_classes: DataClass::HELD.iter().map(|class| (class.name(), class.label())).collect(),
     };
     Ok(render(crate::pages::status_for(error), &template))
 }
@@ -67,8 +118,15 @@ async fn answer(state: &AppState, who: &Principal, outcome: Result<&'static str,
     }
 }
 
-pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<NoticeQuery>) -> PageResult {
-    page(&state, &who, query.notice.as_deref(), None).await
+#[derive(Deserialize, Default)]
+pub struct DataQuery {
+    notice: Option<String>,
+    #[serde(flatten)]
+    hold_form: HoldForm,
+}
+
+pub async fn show(State(state): State<AppState>, Auth(who): Auth, Query(query): Query<DataQuery>) -> PageResult {
+    page_with(&state, &who, query.notice.as_deref(), None, query.hold_form).await
 }
 
 pub async fn set_rule(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
@@ -90,15 +148,20 @@ pub async fn set_rule(State(state): State<AppState>, Auth(who): Auth, form: Form
 }
 
 pub async fn set_hold(State(state): State<AppState>, Auth(who): Auth, form: FormData) -> PageResult {
-    let non_empty = |name: &str| Some(form.get(name).trim().to_string()).filter(|v| !v.is_empty());
+    let values = HoldForm::read(&form);
+    let non_empty = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
+    // The customer and the kind of data are sent whatever the scope; each counts only for
+    // its own.
     let hold = NewHold {
-        scope: form.get("scope").to_string(),
-        customer_id: non_empty("customer_id"),
-        data_class: non_empty("data_class"),
-        reason: form.get("reason").to_string(),
+        scope: values.scope.clone(),
+        customer_id: non_empty(&values.customer_id).filter(|_| values.scope == "customer"),
+        data_class: non_empty(&values.data_class).filter(|_| values.scope == "class"),
+        reason: values.reason.clone(),
     };
-    let outcome = holds::set_by(&state.app, &who, hold).await.map(|_| "hold_set");
-    answer(&state, &who, outcome).await
+    match holds::set_by(&state.app, &who, hold).await {
+        Ok(_) => Ok(see_other("/app/settings/data?notice=hold_set")),
+        Err(error) => page_with(&state, &who, None, Some(&error), values).await,
+    }
 }
 
 pub async fn lift_hold(
