@@ -13,6 +13,7 @@ pub mod error;
 pub mod gstin;
 pub mod human;
 pub mod ids;
+pub mod language;
 pub mod look;
 pub mod messaging;
 pub mod micros;

@@ -19,6 +19,21 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_domain::ValidationError;
+pub use steward_domain::language::Language;
+
+pub mod words;
+
+/// The routes of the frame itself: the public pages' language switch.
+pub fn routes() -> Vec<crate::routes::Route> {
+    vec![
+        crate::routes::get("/language", words::switch)
+            .public()
+            .about("Read the public pages in another language (kept in a cookie)"),
+    ]
+}
+
+/// The language of members' pages, until each member chooses their own.
+pub const ENGLISH: Language = Language::English;
 
 /// A link in the navigation.
 pub struct NavLink {
@@ -48,6 +63,8 @@ pub struct Chrome {
     pub error_field: String,
     /// `light` or `dark` when the member chose one; otherwise the device's setting rules.
     pub theme: Option<&'static str>,
+    /// The language the page speaks.
+    pub language: Language,
 }
 
 /// The name at the top left of a page and its link.
@@ -80,6 +97,7 @@ impl Chrome {
             error: None,
             error_field: String::new(),
             theme: None,
+            language: Language::English,
         }
     }
 
@@ -114,7 +132,49 @@ impl Chrome {
                 steward_domain::theme::Theme::Device => None,
                 chosen => Some(chosen.name()),
             },
+            language: Language::English,
         }
+    }
+
+    /// The page in `language`.
+    pub fn speaking(mut self, language: Language) -> Self {
+        self.language = language;
+        self
+    }
+
+    /// The message `id` in the page's language.
+    pub fn t(&self, id: &str) -> String {
+        words::say(self.language, id, &[])
+    }
+
+    /// The message `id` with one value.
+    pub fn t1<V: words::Value + ?Sized>(&self, id: &str, name: &str, value: &V) -> String {
+        words::say(self.language, id, &[(name, &value)])
+    }
+
+    /// The message `id` with two values.
+    pub fn t2<A: words::Value + ?Sized, B: words::Value + ?Sized>(
+        &self,
+        id: &str,
+        first: &str,
+        first_value: &A,
+        second: &str,
+        second_value: &B,
+    ) -> String {
+        words::say(self.language, id, &[(first, &first_value), (second, &second_value)])
+    }
+
+    /// On a page before signing in, the other languages it can be read in: (name in
+    /// itself, code, where the switch leads).
+    pub fn other_languages(&self) -> Vec<(&'static str, &'static str, String)> {
+        Language::ALL
+            .into_iter()
+            .filter(|l| *l != self.language)
+            .map(|l| {
+                let back: String = form_urlencoded::byte_serialize(self.brand.href.as_bytes()).collect();
+                (l.own_name(), l.code(), format!("/language?to={}&back={back}", l.code()))
+            })
+            .collect()
     }
 
     /// A business's public page: the header carries the business, leading to its booking
@@ -139,7 +199,14 @@ impl Chrome {
     }
 
     pub fn with_notice(mut self, notice: Option<&str>) -> Self {
-        self.notice = notice.and_then(notice_text).map(str::to_string);
+        self.notice = notice.and_then(|key| {
+            let id = format!("notice-{key}");
+            if self.language != Language::English && words::has(self.language, &id) {
+                Some(words::say(self.language, &id, &[]))
+            } else {
+                notice_text(key).map(str::to_string)
+            }
+        });
         self
     }
 
@@ -155,7 +222,10 @@ impl Chrome {
     pub fn with_error(mut self, error: &AppError) -> Self {
         let failure = describe(error);
         let field = failure.field.unwrap_or_default();
-        self.error = Some(error_in_words(&field, &failure.message));
+        self.error = Some(match self.language {
+            Language::English => error_in_words(&field, &failure.message),
+            other => error_in(other, &field, &failure.message),
+        });
         self.error_field = field;
         self
     }
@@ -176,6 +246,35 @@ pub fn error_in_words(field: &str, message: &str) -> String {
     } else {
         sentence(&format!("{label}: {rest}"))
     }
+}
+
+/// An error in another language than English: the field by its label and what is wrong,
+/// each from the catalogue where it has them (`problem-is-required`), else as English
+/// says it.
+fn error_in(language: Language, field: &str, message: &str) -> String {
+    let rest = message.strip_prefix(field).and_then(|rest| rest.strip_prefix(": ")).filter(|_| !field.is_empty());
+    let Some(problem) = rest else { return error_in_words(field, message) };
+    let name = field.rsplit('.').next().unwrap_or(field);
+    let label_id = format!("field-{name}");
+    let label = if words::has(language, &label_id) { words::say(language, &label_id, &[]) } else { field_label(field) };
+    let problem_id = format!("problem-{}", message_id(problem));
+    let problem =
+        if words::has(language, &problem_id) { words::say(language, &problem_id, &[]) } else { problem.into() };
+    words::say(language, "error-sentence", &[("field", &label), ("problem", &problem)])
+}
+
+/// A message as a catalogue id: `is not an email address (no @)` ->
+/// `is-not-an-email-address-no`.
+fn message_id(message: &str) -> String {
+    let mut id = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.ends_with('-') && !id.is_empty() {
+            id.push('-');
+        }
+    }
+    id.trim_end_matches('-').to_string()
 }
 
 /// A field's name as its form's label says it (`customer.phone` -> `Phone`).
@@ -216,8 +315,13 @@ pub fn rupees(paise: &i64) -> String {
 
 /// An instant as a page shows it in the business's zone: words, the exact time and the
 /// machine form for `<time>`.
-pub fn moment(micros: &i64, now: &i64, zone: &jiff::tz::TimeZone) -> Option<steward_domain::human::Moment> {
-    steward_domain::human::Moment::at(*micros, *now, zone)
+pub fn moment(
+    language: &Language,
+    micros: &i64,
+    now: &i64,
+    zone: &jiff::tz::TimeZone,
+) -> Option<steward_domain::human::Moment> {
+    steward_domain::human::Moment::at(*language, *micros, *now, zone)
 }
 
 /// A stored phone number as a page shows it (`+91 98450 00101`).

@@ -257,6 +257,7 @@ fn usual_status(method: &Method, response: Option<SchemaRef>) -> u16 {
 pub fn all() -> Vec<Route> {
     [
         operations::routes(),
+        pages::routes(),
         openapi::routes(),
         access::routes(),
         tenancy::routes(),

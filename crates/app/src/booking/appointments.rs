@@ -187,8 +187,8 @@ pub struct AppointmentView {
 
 impl AppointmentView {
     /// When it is, as a page says it: `Tue 2 Jun 2026, 10:00 am – 10:30 am`.
-    pub fn when(&self) -> String {
-        self.local.as_ref().map(|(start, end)| steward_domain::human::span(start, end)).unwrap_or_default()
+    pub fn when(&self, language: &steward_domain::language::Language) -> String {
+        self.local.as_ref().map(|(start, end)| steward_domain::human::span(*language, start, end)).unwrap_or_default()
     }
 
     /// From and until on the clock, for a list of one day: `10:00 am – 10:30 am`.

@@ -167,13 +167,13 @@ pub struct HoldView {
 
 impl HoldView {
     /// When the held time starts, as a page says it: `Mon 1 Jun 2026, 9:00 am`.
-    pub fn when(&self) -> String {
+    pub fn when(&self, language: &steward_domain::language::Language) -> String {
         self.local_start
             .as_ref()
             .map(|start| {
                 format!(
                     "{}, {}",
-                    steward_domain::human::full_day(start.date()),
+                    steward_domain::human::full_day(*language, start.date()),
                     steward_domain::human::clock(start.time())
                 )
             })

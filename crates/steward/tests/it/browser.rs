@@ -651,3 +651,53 @@ async fn a_member_chooses_dark_pages_on_a_light_device_and_back() {
     assert_eq!(background().await, "rgb(255, 255, 255)", "back to what the device asks");
     let _ = client.close().await;
 }
+
+#[tokio::test]
+async fn a_customer_whose_browser_asks_for_hindi_books_in_hindi_and_can_switch_to_english() {
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let server = TestServer::start_with(Options {
+        host: Some("localhost"),
+        clock: Some(steward_app::clock::Clock::fixed(crate::booking::JUNE_FIRST)),
+        ..Default::default()
+    })
+    .await;
+    let fixture = server.tenant("kamal-salon").await;
+    crate::booking::open_salon(&server, &fixture, "Asia/Kolkata").await;
+    let Some((_driver, _profile, client)) = start_browser_with(&["--lang=hi", "--accept-lang=hi-IN,hi"]).await else {
+        return;
+    };
+    client.set_window_size(390, 844).await.unwrap();
+
+    client.goto(&format!("{}/b/kamal-salon", server.base)).await.unwrap();
+    wait_for_text(&client, "एक सेवा चुनें।").await;
+    let lang = client.execute("return document.documentElement.lang", vec![]).await.unwrap();
+    assert_eq!(lang, "hi");
+    wait_for_text(&client, "बुकिंग: <a href=\"/\">Steward</a>").await;
+    client.find(Locator::LinkText("Haircut")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "समय Asia/Kolkata के अनुसार हैं।").await;
+    wait_for_text(&client, "ख़ाली").await;
+    client.find(Locator::Css("ul.slots button")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "हम यह समय आपके लिए").await;
+    wait_for_text(&client, "सोम, 1 जून 2026").await;
+
+    // A refusal names the field and the problem in Hindi.
+    fill(&client, "name", "कविता ब्राउज़र").await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "फ़ोन: फ़ोन नंबर या ईमेल दीजिए।").await;
+    fill(&client, "phone", "98450 55555").await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "आपकी अपॉइंटमेंट बुक हो गई है।").await;
+    let fits =
+        client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await.unwrap();
+    assert_eq!(fits, serde_json::Value::Bool(true), "the Hindi pages fit a phone screen too");
+
+    // The switch in the footer: the same page in English, and the choice is kept.
+    client.find(Locator::Css("a[hreflang=en]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Your appointment is booked.").await;
+    client.goto(&format!("{}/b/kamal-salon", server.base)).await.unwrap();
+    wait_for_text(&client, "Choose a service.").await;
+    client.close().await.ok();
+}

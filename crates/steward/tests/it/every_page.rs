@@ -1,7 +1,8 @@
 //! Every page of the demo in a real browser, at two phones' widths and a laptop's: none
 //! is wider than the screen (a table scrolls inside its own region, the page never does).
 //! Then again on a phone whose system asks for dark colours: the pages follow it.
-//! On every page, in light and in dark colours, axe-core (Deque's accessibility rules, from
+//! The business's public pages once more in a browser that asks for Hindi.
+//! On every page, in light and in dark colours (and the public ones in Hindi), axe-core (Deque's accessibility rules, from
 //! the npm registry; `.ci/run` installs it) finds nothing of serious or critical impact.
 //! The pages are found the way a person finds them, by following the links from the
 //! dashboard, so a new page is covered as soon as something links to it. A screenshot of
@@ -204,7 +205,28 @@ async fn no_page_of_the_demo_is_wider_than_a_phone_or_fails_axe_and_dark_phones_
         keep_screenshot(&dark, &screen, path).await;
     }
     let _ = dark.close().await;
+
+    // The public pages again in a browser that asks for Hindi: in Hindi, and as
+    // accessible in it.
+    let Some((_hindi_driver, _hindi_profile, hindi)) =
+        start_browser_with(&["--lang=hi", "--accept-lang=hi-IN,hi"]).await
+    else {
+        return;
+    };
+    let public: Vec<&String> = pages.iter().filter(|p| p.starts_with("/b/") || p.starts_with("/p/")).collect();
+    assert!(public.len() >= 2, "the booking pages were found: {pages:?}");
+    let mut not_hindi = Vec::new();
+    for path in public {
+        hindi.goto(&format!("{base}{path}")).await.unwrap();
+        let lang = hindi.execute("return document.documentElement.lang", vec![]).await.unwrap();
+        if path.starts_with("/b/") && lang != "hi" {
+            not_hindi.push(format!("{path}: lang={lang}"));
+        }
+        inaccessible.extend(accessibility_problems(&hindi, &axe, &format!("{path} (hi)")).await);
+    }
+    let _ = hindi.close().await;
     demo.kill_hard();
+    assert!(not_hindi.is_empty(), "booking pages not in Hindi for a Hindi browser:\n{}", not_hindi.join("\n"));
     assert!(too_wide.is_empty(), "pages wider than the screen:\n{}", too_wide.join("\n"));
     assert!(not_dark.is_empty(), "pages that kept light colours on a dark phone:\n{}", not_dark.join("\n"));
     assert!(inaccessible.is_empty(), "axe-core's serious and critical findings:\n{}", inaccessible.join("\n"));

@@ -45,6 +45,8 @@ fn only_sign_in_booking_pages_assets_and_health_are_public() {
         "/reset/",
         "/verify/",
         "/invite/",
+        // The public pages' language switch (a cookie with the choice, then back).
+        "/language",
         // A business's public booking page, and staff calendar feeds behind a secret.
         "/b/",
         "/calendar/",

@@ -86,7 +86,7 @@ async fn rows_of(
             let when = event
                 .at
                 .parse::<jiff::Timestamp>()
-                .map(|t| steward_domain::human::day_and_clock(&t.to_zoned(zone.clone()), today))
+                .map(|t| steward_domain::human::day_and_clock(crate::pages::ENGLISH, &t.to_zoned(zone.clone()), today))
                 .unwrap_or_else(|_| event.at.clone());
             let who = match (event.actor_type.as_str(), event.actor_id) {
                 (_, Some(id)) => match members.get(&id.to_string()) {

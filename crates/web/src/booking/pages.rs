@@ -6,6 +6,7 @@
 use crate::AppState;
 use crate::customers::picker::CustomerPicker;
 use crate::extract::{Auth, parse_id};
+use crate::pages::ENGLISH;
 use crate::pages::{Chrome, FormData, PageResult, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -165,7 +166,7 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
     let columns: Vec<(String, jiff::civil::Date, Option<StaffId>)> = if view == "week" {
         (0..7)
             .filter_map(|i| first.checked_add((i as i64).days()).ok())
-            .map(|d| (human::day(d, today), d, chosen))
+            .map(|d| (human::day(ENGLISH, d, today), d, chosen))
             .collect()
     } else {
         staff.iter().filter(|s| chosen.is_none_or(|c| s.id == c)).map(|s| (s.name.clone(), first, Some(s.id))).collect()
@@ -274,11 +275,11 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
     let previous = first.checked_sub(step.days()).map(|d| d.to_string()).unwrap_or_default();
     let next = first.checked_add(step.days()).map(|d| d.to_string()).unwrap_or_default();
     let title = if view == "week" {
-        format!("Week of {}", human::day(first, today))
+        format!("Week of {}", human::day(ENGLISH, first, today))
     } else if first == today {
-        format!("Today, {}", human::day(first, today))
+        format!("Today, {}", human::day(ENGLISH, first, today))
     } else {
-        human::day(first, today)
+        human::day(ENGLISH, first, today)
     };
     let chrome = Chrome::member(state, who, &title, "/app/calendar").await?.with_notice(params.notice.as_deref());
     let page = CalendarPage {
@@ -326,8 +327,11 @@ pub struct AppointmentFormPage {
 fn offered_time(local: &str) -> Option<(String, String)> {
     let value = local.get(..16)?;
     let at: jiff::civil::DateTime = value.parse().ok()?;
-    let words =
-        format!("{}, {}", steward_domain::human::day(at.date(), at.date()), steward_domain::human::clock(at.time()));
+    let words = format!(
+        "{}, {}",
+        steward_domain::human::day(ENGLISH, at.date(), at.date()),
+        steward_domain::human::clock(at.time())
+    );
     Some((value.to_string(), words))
 }
 

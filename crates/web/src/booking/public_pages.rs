@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::extract::{Client, parse_id};
+use crate::pages::words::{self, visitor_language};
 use crate::pages::{Chrome, FormData, PageResult, public_csrf, render, see_other, with_cookie};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -15,6 +16,7 @@ use steward_app::AppError;
 use steward_app::booking::availability::{AvailabilityRequest, AvailabilityView, SlotView};
 use steward_app::booking::public::{self, BookingPage, ContactForm, HoldView, Place, PublicService};
 use steward_app::tenancy::look::{self, LookView};
+use steward_domain::human;
 use steward_domain::ids::HoldId;
 
 #[derive(Template)]
@@ -28,16 +30,33 @@ pub struct ServicesPage {
 
 impl ServicesPage {
     /// A place's week as rows: (`Mon`, `9:00 am – 6:00 pm` or `Closed`).
-    pub fn week_of(&self, place: &Place) -> Vec<(&'static str, String)> {
-        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    pub fn week_of(&self, place: &Place) -> Vec<(String, String)> {
+        let language = self.chrome.language;
         let at = steward_domain::human::clock_at_minute;
-        DAYS.iter()
-            .zip(place.hours.iter())
-            .map(|(day, hours)| match hours {
-                Some((open, close)) => (*day, format!("{} – {}", at(*open), at(*close))),
-                None => (*day, "Closed".to_string()),
+        // Any Monday: the rows run Monday to Sunday.
+        let monday = jiff::civil::date(2024, 1, 1);
+        place
+            .hours
+            .iter()
+            .enumerate()
+            .map(|(offset, hours)| {
+                let day = monday.checked_add(jiff::Span::new().days(offset as i64)).unwrap_or(monday);
+                let words = match hours {
+                    Some((open, close)) => format!("{} – {}", at(*open), at(*close)),
+                    None => words::say(language, "book-closed", &[]),
+                };
+                (human::weekday(language, day), words)
             })
             .collect()
+    }
+
+    /// `1 h · ₹600 (incl. GST at 5%)`, in the page's language.
+    pub fn facts(&self, service: &PublicService) -> String {
+        let language = self.chrome.language;
+        let minutes = human::minutes(language, service.duration_minutes);
+        let price = human::rupees(service.price_paise);
+        let rate = service.gst_rate.to_string();
+        words::say(language, "book-service-facts", &[("minutes", &minutes), ("price", &price), ("rate", &rate)])
     }
 
     /// The business's phone as a tap-to-call link, as people read it, and its WhatsApp chat.
@@ -55,11 +74,12 @@ impl ServicesPage {
 
 pub async fn services(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
+    let language = visitor_language(&headers);
     let page = public::page(&state.app, &slug).await?;
     let look = look::public(&state.app, &slug).await?;
-    let chrome = Chrome::public(&format!("Book with {}", page.business), &csrf)
-        .of_business(&page.business, &slug)
-        .with_look(&slug, &look);
+    let title = words::say(language, "book-with", &[("business", &page.business)]);
+    let chrome =
+        Chrome::public(&title, &csrf).speaking(language).of_business(&page.business, &slug).with_look(&slug, &look);
     Ok(with_cookie(render(StatusCode::OK, &ServicesPage { chrome, page, look }), cookie))
 }
 
@@ -94,6 +114,7 @@ pub struct DayTab {
 
 /// Morning, afternoon or evening, with its free times.
 pub struct SlotGroup {
+    /// The part of the day's message id (`book-morning`).
     pub name: &'static str,
     pub slots: Vec<SlotButton>,
 }
@@ -105,12 +126,12 @@ pub struct SlotButton {
     pub time: String,
 }
 
-/// Which part of the day a start at `hour` falls in.
+/// Which part of the day a start at `hour` falls in, as its message id.
 fn part_of_day(hour: i8) -> &'static str {
     match hour {
-        0..=11 => "Morning",
-        12..=16 => "Afternoon",
-        _ => "Evening",
+        0..=11 => "book-morning",
+        12..=16 => "book-afternoon",
+        _ => "book-evening",
     }
 }
 
@@ -122,6 +143,21 @@ fn slot_time(slot: &SlotView) -> Option<jiff::civil::Time> {
 impl SlotsPage {
     fn location_name(&self, id: &steward_domain::ids::LocationId) -> String {
         self.service.locations.iter().find(|(l, _)| l == id).map(|(_, name)| name.clone()).unwrap_or_default()
+    }
+
+    /// What a screen reader says of a time's button: the day, the time, who, and where
+    /// when the service is offered at more than one place.
+    pub fn slot_label(&self, button: &SlotButton) -> String {
+        let language = self.chrome.language;
+        let (day, time, staff) = (&self.chosen_day, &button.time, &button.slot.staff_name);
+        if self.service.locations.len() > 1 {
+            let place = self.location_name(&button.slot.location_id);
+            let args: [(&str, &dyn words::Value); 4] =
+                [("day", day), ("time", time), ("staff", staff), ("place", &place)];
+            words::say(language, "book-slot-label-at", &args)
+        } else {
+            words::say(language, "book-slot-label", &[("day", day), ("time", time), ("staff", staff)])
+        }
     }
 }
 
@@ -141,6 +177,7 @@ pub async fn slots(
     Query(params): Query<SlotParams>,
 ) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
+    let language = visitor_language(&headers);
     let page = public::page(&state.app, &slug).await?;
     let service = page.services.iter().find(|s| s.id.to_string() == service_id).cloned().ok_or(AppError::NotFound)?;
     let request = AvailabilityRequest {
@@ -152,9 +189,9 @@ pub async fn slots(
         ..Default::default()
     };
     let look = look::public(&state.app, &slug).await?;
-    let chrome = Chrome::public(&format!("{} at {}", service.name, page.business), &csrf)
-        .of_business(&page.business, &slug)
-        .with_look(&slug, &look);
+    let title = words::say(language, "book-service-at", &[("service", &service.name), ("business", &page.business)]);
+    let chrome =
+        Chrome::public(&title, &csrf).speaking(language).of_business(&page.business, &slug).with_look(&slug, &look);
     let (available, chrome) = match public::slots(&state.app, &slug, &request).await {
         Ok(found) => (Some(found), chrome),
         Err(error @ AppError::Invalid(_)) => (None, chrome.with_error(&error)),
@@ -196,8 +233,8 @@ pub async fn slots(
     let days: Vec<DayTab> = (0..7)
         .filter_map(|i| start.checked_add(jiff::Span::new().days(i)).ok())
         .map(|date| DayTab {
-            weekday: date.strftime("%a").to_string(),
-            date: date.strftime("%-d %b").to_string(),
+            weekday: human::weekday(language, date),
+            date: human::day_of_month(language, date),
             free: found_days.iter().find(|d| d.date == date.to_string()).map(|d| d.slots.len()).unwrap_or(0),
             link: day_link(date),
             current: date == chosen,
@@ -211,16 +248,12 @@ pub async fn slots(
             groups.push(SlotGroup { name, slots: Vec::new() });
         }
         if let Some(group) = groups.last_mut() {
-            group.slots.push(SlotButton { slot: slot.clone(), time: steward_domain::human::clock(time) });
+            group.slots.push(SlotButton { slot: slot.clone(), time: human::clock(time) });
         }
     }
     let next_available = match (first_free, found_days.first().and_then(|d| d.slots.first())) {
-        (Some(day), Some(slot)) if day != chosen => slot_time(slot).map(|time| {
-            (
-                format!("{}, {}", steward_domain::human::day(day, today), steward_domain::human::clock(time)),
-                day_link(day),
-            )
-        }),
+        (Some(day), Some(slot)) if day != chosen => slot_time(slot)
+            .map(|time| (format!("{}, {}", human::day(language, day, today), human::clock(time)), day_link(day))),
         _ => None,
     };
     let page = SlotsPage {
@@ -231,7 +264,7 @@ pub async fn slots(
         location_id: place.clone(),
         available,
         days,
-        chosen_day: steward_domain::human::day(chosen, today),
+        chosen_day: human::day(language, chosen, today),
         groups,
         next_available,
         later,
@@ -261,6 +294,20 @@ pub struct DetailsPage {
     pub email: String,
 }
 
+impl DetailsPage {
+    /// `Haircut (1 h, ₹600)`.
+    pub fn service_length(&self) -> String {
+        let language = self.chrome.language;
+        let minutes = human::minutes(language, self.hold.duration_minutes);
+        let price = human::rupees(self.hold.price_paise);
+        words::say(
+            language,
+            "book-service-length",
+            &[("service", &self.hold.service), ("minutes", &minutes), ("price", &price)],
+        )
+    }
+}
+
 fn hold_id(raw: &str) -> Result<HoldId, AppError> {
     parse_id::<HoldId>("hold_id", raw).map_err(|_| AppError::NotFound)
 }
@@ -271,10 +318,14 @@ pub async fn details(
     Path((slug, id)): Path<(String, String)>,
 ) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
+    let language = visitor_language(&headers);
     let hold = public::held(&state.app, &slug, hold_id(&id)?).await?;
-    let title = if hold.appointment.is_some() { "You are booked" } else { "Your details" };
+    let title = if hold.appointment.is_some() { "book-you-are-booked" } else { "book-your-details" };
     let look = look::public(&state.app, &slug).await?;
-    let chrome = Chrome::public(title, &csrf).of_business(&hold.business, &slug).with_look(&slug, &look);
+    let chrome = Chrome::public(&words::say(language, title, &[]), &csrf)
+        .speaking(language)
+        .of_business(&hold.business, &slug)
+        .with_look(&slug, &look);
     let page = DetailsPage { chrome, hold, name: String::new(), phone: String::new(), email: String::new() };
     Ok(with_cookie(render(StatusCode::OK, &page), cookie))
 }
@@ -300,7 +351,9 @@ pub async fn confirm(
             let (csrf, _) = public_csrf(&headers);
             let hold = public::held(&state.app, &slug, id).await?;
             let look = look::public(&state.app, &slug).await?;
-            let chrome = Chrome::public("Your details", &csrf)
+            let language = visitor_language(&headers);
+            let chrome = Chrome::public(&words::say(language, "book-your-details", &[]), &csrf)
+                .speaking(language)
                 .of_business(&hold.business, &slug)
                 .with_look(&slug, &look)
                 .with_error(&error);
@@ -343,6 +396,13 @@ pub struct ManagePage {
     pub token: String,
 }
 
+impl ManagePage {
+    /// The appointment's status in the page's language.
+    pub fn status_words(&self) -> String {
+        words::say(self.chrome.language, &format!("status-{}", self.manage.appointment.status.name()), &[])
+    }
+}
+
 /// A customer's own appointment, by the link in their messages.
 pub async fn manage(
     State(state): State<AppState>,
@@ -350,9 +410,13 @@ pub async fn manage(
     Path((slug, token)): Path<(String, String)>,
 ) -> PageResult {
     let (csrf, cookie) = public_csrf(&headers);
+    let language = visitor_language(&headers);
     let manage = steward_app::booking::manage::show(&state.app, &slug, &token).await?;
     let look = look::public(&state.app, &slug).await?;
-    let chrome = Chrome::public("Your appointment", &csrf).of_business(&manage.business, &slug).with_look(&slug, &look);
+    let chrome = Chrome::public(&words::say(language, "book-your-appointment", &[]), &csrf)
+        .speaking(language)
+        .of_business(&manage.business, &slug)
+        .with_look(&slug, &look);
     Ok(with_cookie(render(StatusCode::OK, &ManagePage { chrome, manage, token }), cookie))
 }
 
@@ -364,9 +428,11 @@ pub async fn cancel_own(
     Path((slug, token)): Path<(String, String)>,
 ) -> PageResult {
     let (csrf, _) = public_csrf(&headers);
+    let language = visitor_language(&headers);
     let manage = steward_app::booking::manage::cancel(&state.app, &slug, &token, &client).await?;
     let look = look::public(&state.app, &slug).await?;
-    let chrome = Chrome::public("Your appointment", &csrf)
+    let chrome = Chrome::public(&words::say(language, "book-your-appointment", &[]), &csrf)
+        .speaking(language)
         .of_business(&manage.business, &slug)
         .with_look(&slug, &look)
         .with_notice(Some("appointment_cancelled"));

@@ -177,9 +177,9 @@ fn shown(dashboard: Dashboard, can_manage: bool, slug: &str) -> Figures {
     let this = &dashboard.this_week.figures;
     let last = &dashboard.last_week.figures;
     Figures {
-        today_heading: format!("Today, {}", human::day(today, today)),
-        free_left: human::minutes(dashboard.free_minutes_left_today),
-        week_heading: format!("Week of {}", human::day(dashboard.this_week.first_day, today)),
+        today_heading: format!("Today, {}", human::day(crate::pages::ENGLISH, today, today)),
+        free_left: human::minutes(crate::pages::ENGLISH, dashboard.free_minutes_left_today),
+        week_heading: format!("Week of {}", human::day(crate::pages::ENGLISH, dashboard.this_week.first_day, today)),
         figures: figures_of(this, last),
         chart: WeekChart::new(&this.per_day, &last.per_day),
         messages_sent: human::group_indian(dashboard.messages_sent.max(0) as u64),

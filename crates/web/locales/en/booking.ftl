@@ -1,0 +1,71 @@
+# The public booking pages a business's customers use: services, times, details, their
+# own appointment.
+
+book-with = Book with { $business }
+book-service-at = { $service } at { $business }
+book-not-online = { $business } does not take bookings online yet.
+book-choose-service = Choose a service.
+book-service-facts = { $minutes } · { $price } (incl. GST at { $rate }%)
+book-map = Map
+book-opening-hours = Opening hours
+book-closed = Closed
+book-call = Call { $number }
+book-whatsapp = WhatsApp
+book-all-services = ← All services
+book-choose-who = Choose who
+book-with-label = With
+book-anyone = Anyone
+book-where = Where
+book-any-place = Any of our places
+book-show-times = Show times
+book-times-in = Times are in { $zone }.
+book-days = Days
+book-free-count = { $count ->
+    [one] 1 free
+   *[other] { $count } free
+}
+book-day-full = full
+book-no-times-these-days = No free times these days. Try later days below.
+book-next-available = Next available:
+book-no-times-this-day = No free times this day.
+book-morning = Morning
+book-afternoon = Afternoon
+book-evening = Evening
+book-slot-label = { $day } at { $time } with { $staff }
+book-slot-label-at = { $day } at { $time } with { $staff } at { $place }
+book-earlier-days = ← Earlier days
+book-later-days = Later days →
+book-your-details = Your details
+book-you-are-booked = You are booked
+book-business = Business
+book-service = Service
+book-service-length = { $service } ({ $minutes }, { $price })
+book-staff = With
+book-when = When
+book-booked = Your appointment is booked.
+book-booked-then-cancelled = Your appointment is booked, and was later cancelled.
+book-add-to-calendar = Add to my calendar
+book-something-else = Book something else
+book-held-until-expired = We held this time for you until { $time }. You can still book it if nobody else has.
+book-held-until = We hold this time for you until { $time }.
+book-your-name = Your name
+book-phone = Phone
+book-email = Email
+book-reminders-by = Send me reminders of this appointment by
+book-offers = Send me offers and news from { $business } (you can stop them at any time)
+book-kept-for = { $business } keeps your name and contact to manage your booking.
+book-book = Book
+book-your-appointment = Your appointment
+book-status = Status
+book-cancel-own = Cancel this appointment
+book-to-move = To move it, cancel here and
+book-another-time = book another time
+book-or-call = , or call { $business }.
+book-with-business = Book with { $business }
+status-booked = Booked
+status-confirmed = Confirmed
+status-arrived = Arrived
+status-completed = Completed
+status-cancelled = Cancelled
+status-no_show = No-show
+notice-appointment_cancelled = Your appointment is cancelled. The business has been told.
