@@ -65,8 +65,9 @@ impl DataClass {
         }
     }
 
-    /// The classes a legal hold is put on: those that rules, erasure or a purge delete.
-    pub const HELD: [DataClass; 6] = [
+    /// The classes that hold data about people, which rules, erasure and a purge delete:
+    /// what a privacy notice lists, and what a legal hold can be put on.
+    pub const ABOUT_PEOPLE: [DataClass; 6] = [
         DataClass::Personal,
         DataClass::Sensitive,
         DataClass::Account,

@@ -1,7 +1,8 @@
-// Steward's calendar: drag an appointment to another time or staff member with a mouse or
-// a pen. It only fills in and sends the same move form the appointment's own page has, so
-// the server checks the move exactly as it checks that form; without JavaScript, or on a
-// touch screen (where a drag scrolls the calendar), that page's form is the way to move.
+// Steward's calendar: drag an appointment to another time or staff member, or drag its
+// bottom edge to make it longer or shorter, with a mouse or a pen. It only fills in and
+// sends the same form the appointment's own page has, so the server checks the change
+// exactly as it checks that form; without JavaScript, or on a touch screen (where a drag
+// scrolls the calendar), that page's form is the way to move or resize.
 (function () {
   "use strict";
   var QUARTER = 15;
@@ -34,15 +35,32 @@
     return { column: column, minute: minute };
   }
 
-  function send(block, place) {
+  // The height of a quarter hour in the block's column.
+  function quarterHeight(block, calendar) {
+    return block.closest(".cal-grid").getBoundingClientRect().height / Number(calendar.dataset.rows);
+  }
+
+  // The length the block's bottom edge is dragged to, in quarter hours (at least one).
+  function length(event) {
+    var top = drag.block.getBoundingClientRect().top;
+    return Math.max(1, Math.round((event.clientY - top) / drag.rowHeight));
+  }
+
+  function startMinute(block) {
+    return Number(drag.calendar.dataset.firstMinute) + (Number(block.dataset.row) - 1) * QUARTER;
+  }
+
+  function moveFields(place) {
     var hour = String(Math.floor(place.minute / 60)).padStart(2, "0");
     var minute = String(place.minute % 60).padStart(2, "0");
-    var fields = {
-      csrf: drag.calendar.dataset.csrf,
-      start: place.column.dataset.date + "T" + hour + ":" + minute,
-      back: drag.calendar.dataset.back
-    };
+    var fields = { start: place.column.dataset.date + "T" + hour + ":" + minute };
     if (place.column.dataset.staff) fields.staff_id = place.column.dataset.staff;
+    return fields;
+  }
+
+  function send(block, fields) {
+    fields.csrf = drag.calendar.dataset.csrf;
+    fields.back = drag.calendar.dataset.back;
     var form = document.createElement("form");
     form.method = "post";
     form.action = block.dataset.move;
@@ -65,10 +83,12 @@
     drag = {
       block: block,
       calendar: calendar,
+      resizing: event.target.classList.contains("cal-resize"),
       startX: event.clientX,
       startY: event.clientY,
       grabOffset: event.clientY - block.getBoundingClientRect().top,
       span: Number(block.dataset.span),
+      rowHeight: quarterHeight(block, calendar),
       moving: false,
       label: null
     };
@@ -87,6 +107,12 @@
       drag.block.appendChild(drag.label);
     }
     event.preventDefault();
+    if (drag.resizing) {
+      var quarters = length(event);
+      drag.block.style.height = quarters * drag.rowHeight + "px";
+      drag.label.textContent = "Until " + clockAt(startMinute(drag.block) + quarters * QUARTER);
+      return;
+    }
     drag.block.style.transform = "translate(" + dx + "px, " + dy + "px)";
     var place = target(event);
     drag.label.textContent = place ? "Move to " + clockAt(place.minute) : "";
@@ -99,8 +125,10 @@
       drag = null;
       return;
     }
-    var place = target(event);
+    var place = finished.resizing ? null : target(event);
+    var quarters = finished.resizing ? length(event) : 0;
     finished.block.style.transform = "";
+    finished.block.style.height = "";
     finished.block.classList.remove("dragging");
     if (finished.label) finished.label.remove();
     // The click that ends a drag does not open the appointment.
@@ -110,7 +138,11 @@
     };
     document.addEventListener("click", swallow, true);
     setTimeout(function () { document.removeEventListener("click", swallow, true); }, 0);
-    if (place) send(finished.block, place);
+    if (finished.resizing && quarters !== finished.span) {
+      send(finished.block, { duration_minutes: String(quarters * QUARTER) });
+    } else if (place) {
+      send(finished.block, moveFields(place));
+    }
     drag = null;
   });
 
@@ -122,6 +154,7 @@
   document.addEventListener("pointercancel", function () {
     if (!drag) return;
     drag.block.style.transform = "";
+    drag.block.style.height = "";
     drag.block.classList.remove("dragging");
     if (drag.label) drag.label.remove();
     drag = null;

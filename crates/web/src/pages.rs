@@ -344,6 +344,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
     Some(match key {
         "saved" => "Saved.",
         "moved" => "Moved. Its reminders follow the new time.",
+        "resized" => "Its length is changed.",
         "theme_saved" => "Colours saved: your pages follow them on every device.",
         "status_saved" => "Status changed.",
         "status_undone" => "Undone: the appointment is back as it was.",

@@ -191,6 +191,14 @@ impl AppointmentView {
         self.local.as_ref().map(|(start, end)| steward_domain::human::span(*language, start, end)).unwrap_or_default()
     }
 
+    /// How long it lasts, in minutes.
+    pub fn length_minutes(&self) -> i64 {
+        self.local
+            .as_ref()
+            .map(|(start, end)| (end.timestamp().as_second() - start.timestamp().as_second()) / 60)
+            .unwrap_or_default()
+    }
+
     /// From and until on the clock, for a list of one day: `10:00 am – 10:30 am`.
     pub fn clock_span(&self) -> String {
         self.local
@@ -804,10 +812,24 @@ pub struct AppointmentChange {
     #[schemars(with = "Option<steward_domain::ids::LocationId>")]
     pub location_id: Option<String>,
     pub time_zone: Option<String>,
+    /// A new length, in minutes (5 to 720, in steps of 5); a move keeps the length it has.
+    pub duration_minutes: Option<i64>,
     pub notes: Option<String>,
 }
 
-/// Moves an appointment (the same rules as booking it) and/or changes its notes.
+/// Longest appointment, in minutes.
+pub const MAX_LENGTH_MINUTES: i64 = 12 * 60;
+
+/// A length an appointment may be given: 5 minutes to 12 hours, in steps of 5.
+fn length(field: &str, minutes: i64) -> Result<i64, AppError> {
+    if !(5..=MAX_LENGTH_MINUTES).contains(&minutes) || minutes % 5 != 0 {
+        return Err(AppError::invalid(field, "must be 5 to 720 minutes, in steps of 5"));
+    }
+    Ok(minutes)
+}
+
+/// Moves an appointment (the same rules as booking it), makes it longer or shorter,
+/// and/or changes its notes.
 pub async fn change(
     app: &App,
     who: &Principal,
@@ -821,7 +843,10 @@ pub async fn change(
         let current = rows::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
         let now = app.now_timestamp();
         let mut changed: Vec<&str> = Vec::new();
-        let moving = input.start.is_some() || input.staff_id.is_some() || input.location_id.is_some();
+        let moving = input.start.is_some()
+            || input.staff_id.is_some()
+            || input.location_id.is_some()
+            || input.duration_minutes.is_some();
         if moving {
             let status = current.status;
             if !status.is_open() {
@@ -838,7 +863,14 @@ pub async fn change(
                 None => current.staff_id,
             };
             let location = optional_id::<LocationId>("location_id", &input.location_id)?;
-            let offer = offer(&mut tx, current.service_id, Some(staff), location).await?;
+            let mut offer = offer(&mut tx, current.service_id, Some(staff), location).await?;
+            // Its own length: the one asked for, else the one it has (which may differ
+            // from the service's, after a resize or a change to the service).
+            let had = (current.ends_at.as_micros() - current.starts_at.as_micros()) / crate::clock::MICROS_PER_MINUTE;
+            offer.timing.duration_minutes = match input.duration_minutes {
+                Some(minutes) => length("duration_minutes", minutes)?,
+                None => had,
+            };
             let tz = zone(
                 "time_zone",
                 input.time_zone.as_deref().filter(|z| !z.trim().is_empty()).unwrap_or(&current.time_zone),
@@ -866,7 +898,12 @@ pub async fn change(
                 }
                 Err(other) => return Err(other.into()),
             }
-            changed.push("start");
+            if start != current.starts_at {
+                changed.push("start");
+            }
+            if offer.timing.duration_minutes != had {
+                changed.push("duration_minutes");
+            }
             if staff != current.staff_id {
                 changed.push("staff_id");
             }
@@ -883,9 +920,13 @@ pub async fn change(
             let planner = Planner::load(&mut tx).await?;
             planner.moved(&mut tx, &about(&after), now.as_micros()).await?;
         }
+        let minutes = |row: &rows::AppointmentRow| {
+            (row.ends_at.as_micros() - row.starts_at.as_micros()) / crate::clock::MICROS_PER_MINUTE
+        };
         let details = json!({
             "fields": changed,
             "start": { "old": format_instant(current.starts_at.as_micros()), "new": format_instant(after.starts_at.as_micros()) },
+            "duration_minutes": { "old": minutes(&current), "new": minutes(&after) },
         });
         audit::record(app, &mut tx, audit::by(who, "appointment.changed", Some(("appointment", id.to_string())), details))
             .await?;

@@ -83,15 +83,7 @@ fn about(class: DataClass) -> &'static str {
 }
 
 fn classes() -> Vec<ClassView> {
-    let shown = [
-        DataClass::Personal,
-        DataClass::Sensitive,
-        DataClass::Account,
-        DataClass::Billing,
-        DataClass::Usage,
-        DataClass::SecurityLog,
-    ];
-    shown
+    DataClass::ABOUT_PEOPLE
         .into_iter()
         .map(|class| {
             let mut tables: BTreeMap<&str, Vec<&str>> = BTreeMap::new();

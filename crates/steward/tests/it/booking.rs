@@ -912,3 +912,44 @@ async fn the_booking_page_carries_the_business_colour_phone_logo_and_cover() {
     let forbidden = staff.submit(look, "/app/business/look/pictures/remove", &[("picture", "logo")]).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_appointment_is_made_longer_or_shorter_and_keeps_its_length_when_moved() {
+    let server = server_at(JUNE_FIRST).await;
+    let fixture = server.tenant("length-salon").await;
+    let salon = open_salon(&server, &fixture, "Asia/Kolkata").await;
+    let api = server.api(&fixture.owner_token);
+    let book = |start: &str, phone: &str| {
+        json!({ "customer": { "name": "Length Figures", "phone": phone }, "service_id": salon.service,
+                "staff_id": salon.staff[0], "start": start })
+    };
+    let first = created(&api, "/api/v1/appointments", book("2026-06-02T10:00", "98450 71001")).await;
+    let id = first["appointments"][0]["id"].as_str().unwrap().to_string();
+    created(&api, "/api/v1/appointments", book("2026-06-02T11:30", "98450 71002")).await;
+    let path = format!("/api/v1/appointments/{id}");
+    let change = |body: Value| api.call(Method::PATCH, &path, Some(body));
+
+    // Up to the next appointment (11:30) with its 15-minute buffer: allowed.
+    let longer = change(json!({ "duration_minutes": 75 })).await;
+    assert_eq!(longer.status, StatusCode::OK, "{}", longer.body);
+    assert_eq!(longer.json()["end"], "2026-06-02T11:15:00+05:30");
+    // Moved, it keeps the length it was given, not the service's hour.
+    let moved = change(json!({ "start": "2026-06-02T09:00" })).await;
+    assert_eq!(moved.json()["end"], "2026-06-02T10:15:00+05:30", "{}", moved.body);
+    // Into the next appointment: refused.
+    let clash = change(json!({ "duration_minutes": 165 })).await;
+    assert_eq!(clash.status, StatusCode::CONFLICT, "{}", clash.body);
+    for bad in [7, 0, 725, -30] {
+        let refused = change(json!({ "duration_minutes": bad })).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(refused.json()["error"]["field"], "duration_minutes");
+    }
+    let shorter = change(json!({ "duration_minutes": 30 })).await;
+    assert_eq!(shorter.json()["end"], "2026-06-02T09:30:00+05:30");
+    let audit = api.get("/api/v1/audit/events?limit=500").await.json();
+    let recorded = audit.as_array().into_iter().flatten().any(|event| {
+        event["action"] == "appointment.changed"
+            && event["details"]["duration_minutes"] == json!({ "old": 75, "new": 30 })
+    });
+    assert!(recorded, "the audit log has the old and new length: {audit}");
+}

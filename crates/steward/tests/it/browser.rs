@@ -5,13 +5,19 @@
 use crate::harness::{Options, PASSWORD, ScratchDir, SmtpServer, TestServer, free_port, path_of, skip_or_fail};
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{ClientBuilder, Locator};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// chromedriver, in a process group of its own with the Chromium it starts: dropped
+/// (also when a test fails before it ends its session), the whole group is killed, so no
+/// browser is left behind to slow the tests that follow.
 pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -57,6 +63,7 @@ pub(crate) async fn start_browser_with(extra: &[&str]) -> Option<(Driver, Scratc
     let driver = Driver(
         Command::new(driver_path)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -309,12 +316,7 @@ async fn a_customer_books_on_a_phone_and_the_appointment_is_on_the_staff_calenda
     let _ = std::fs::write(std::env::temp_dir().join("steward-booked-on-phone.png"), screenshot);
 
     client.set_window_size(1200, 900).await.unwrap();
-    client.goto(&format!("{}/login", server.base)).await.unwrap();
-    fill(&client, "workspace", "jasmine-salon").await;
-    fill(&client, "email", "owner@jasmine-salon.example").await;
-    fill(&client, "password", PASSWORD).await;
-    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Welcome,").await;
+    sign_in(&client, &server.base, "jasmine-salon", "owner@jasmine-salon.example").await;
     wait_for_text(&client, "Devika Browser").await;
     client.goto(&format!("{}/app/calendar?date=2026-06-01", server.base)).await.unwrap();
     wait_for_text(&client, "Devika Browser").await;
@@ -369,6 +371,23 @@ async fn a_customer_books_on_a_phone_and_the_appointment_is_on_the_staff_calenda
         .unwrap();
     wait_for_text(&client, "Saved.").await;
     assert_eq!(start_field(&client).await, booked_at);
+
+    // Its bottom edge dragged down an hour: it lasts two hours.
+    client.goto(&format!("{}/app/calendar?date=2026-06-01", server.base)).await.unwrap();
+    wait_for_text(&client, "Devika Browser").await;
+    let handle = client.find(Locator::Css("a.cal-block[data-move] .cal-resize")).await.unwrap();
+    let resize = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: handle, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(300)), x: 0.0, y: two_hours / 2.0 })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    client.perform_actions(resize).await.unwrap();
+    wait_for_text(&client, "Its length is changed").await;
+    client.find(Locator::Css("a.cal-block")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Length in minutes").await;
+    let length = client.find(Locator::Id("duration_minutes")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(length.as_deref(), Some("120"));
+    assert_eq!(start_field(&client).await, booked_at, "the start stays where it was");
     // Chromium outlives a killed chromedriver unless the session is ended.
     client.close().await.ok();
 }
@@ -390,12 +409,7 @@ async fn an_owner_cancels_the_business_and_sees_the_dates_that_apply() {
     let server = TestServer::start_with(Options { host: Some("localhost"), ..Default::default() }).await;
     server.tenant("lotus-gym").await;
     let Some((_driver, _profile, client)) = start_browser().await else { return };
-    client.goto(&format!("{}/login", server.base)).await.unwrap();
-    fill(&client, "workspace", "lotus-gym").await;
-    fill(&client, "email", "owner@lotus-gym.example").await;
-    fill(&client, "password", PASSWORD).await;
-    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Welcome,").await;
+    sign_in(&client, &server.base, "lotus-gym", "owner@lotus-gym.example").await;
 
     open_setting(&client, "Data & retention").await;
     wait_for_text(&client, "How long data is kept").await;
@@ -473,12 +487,7 @@ async fn a_customer_asks_for_erasure_on_the_privacy_page_and_the_admin_carries_i
     wait_for_text(&client, "Your request for erasure is with").await;
 
     // The clinic's owner, from the inbox.
-    client.goto(&format!("{}/login", server.base)).await.unwrap();
-    fill(&client, "workspace", "lotus-clinic").await;
-    fill(&client, "email", "owner@lotus-clinic.example").await;
-    fill(&client, "password", PASSWORD).await;
-    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Welcome,").await;
+    sign_in(&client, &server.base, "lotus-clinic", "owner@lotus-clinic.example").await;
     open_setting(&client, "Privacy requests").await;
     wait_for_text(&client, "Ravi Leaving").await;
     client.find(Locator::LinkText("erasure")).await.unwrap().click().await.unwrap();
@@ -523,21 +532,19 @@ async fn an_owner_connects_sms_edits_a_template_with_preview_and_sees_the_delive
         .json();
     let customer = customer["id"].as_str().unwrap().to_string();
     let Some((_driver, _profile, client)) = start_browser().await else { return };
-    client.goto(&format!("{}/login", server.base)).await.unwrap();
-    fill(&client, "workspace", "rose-studio").await;
-    fill(&client, "email", "owner@rose-studio.example").await;
-    fill(&client, "password", PASSWORD).await;
-    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Welcome,").await;
+    sign_in(&client, &server.base, "rose-studio", "owner@rose-studio.example").await;
 
     open_setting(&client, "Reminders & channels").await;
     wait_for_text(&client, "No channel can send yet").await;
-    fill(&client, "account", ACCOUNT).await;
-    fill(&client, "sender", "+15005550006").await;
-    fill(&client, "secret", AUTH_TOKEN).await;
-    client.find(Locator::Id("connect-channel")).await.unwrap().click().await.unwrap();
+    // Each provider has its own card; SMS is Twilio's.
+    wait_for_text(&client, "Not connected: nothing is sent this way.").await;
+    fill(&client, "sms-account", ACCOUNT).await;
+    fill(&client, "sms-sender", "+15005550006").await;
+    fill(&client, "sms-secret", AUTH_TOKEN).await;
+    client.find(Locator::Id("connect-sms-button")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "The secret is sealed").await;
     wait_for_text(&client, "••••0001").await;
+    wait_for_text(&client, "Ready: sends from +15005550006 with your own account.").await;
     assert!(!client.source().await.unwrap().contains(AUTH_TOKEN), "the token is never shown again");
     // SMS first and nothing after it, chosen as a person chooses: from lists.
     for (place, channel) in [("channel-1", "sms"), ("channel-2", ""), ("channel-3", "")] {
@@ -606,6 +613,16 @@ async fn an_owner_connects_sms_edits_a_template_with_preview_and_sees_the_delive
     let _ = client.close().await;
 }
 
+/// Signs in on the login page as a person does, and waits for the Today page.
+pub(crate) async fn sign_in(client: &fantoccini::Client, base: &str, workspace: &str, email: &str) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    fill(client, "workspace", workspace).await;
+    fill(client, "email", email).await;
+    fill(client, "password", PASSWORD).await;
+    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(client, "Welcome,").await;
+}
+
 /// Opens a page of the business's set-up as a member does: Settings in the main menu,
 /// then the page's link under its heading.
 async fn open_setting(client: &fantoccini::Client, label: &str) {
@@ -623,12 +640,7 @@ async fn a_member_chooses_dark_pages_on_a_light_device_and_back() {
     let server = TestServer::start_with(Options { host: Some("localhost"), ..Default::default() }).await;
     server.tenant("neem-studio").await;
     let Some((_driver, _profile, client)) = start_browser().await else { return };
-    client.goto(&format!("{}/login", server.base)).await.unwrap();
-    fill(&client, "workspace", "neem-studio").await;
-    fill(&client, "email", "owner@neem-studio.example").await;
-    fill(&client, "password", PASSWORD).await;
-    client.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Welcome,").await;
+    sign_in(&client, &server.base, "neem-studio", "owner@neem-studio.example").await;
     let background =
         || async { client.execute("return getComputedStyle(document.body).backgroundColor", vec![]).await.unwrap() };
     assert_eq!(background().await, "rgb(255, 255, 255)", "a light device gets light pages");
@@ -699,5 +711,41 @@ async fn a_customer_whose_browser_asks_for_hindi_books_in_hindi_and_can_switch_t
     wait_for_text(&client, "Your appointment is booked.").await;
     client.goto(&format!("{}/b/kamal-salon", server.base)).await.unwrap();
     wait_for_text(&client, "Choose a service.").await;
+    client.close().await.ok();
+}
+
+#[tokio::test]
+async fn a_walk_in_served_this_morning_is_recorded_from_the_booking_form() {
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let server = TestServer::start_with(Options {
+        host: Some("localhost"),
+        clock: Some(steward_app::clock::Clock::fixed(crate::booking::JUNE_FIRST)),
+        ..Default::default()
+    })
+    .await;
+    let fixture = server.tenant("walkin-studio").await;
+    crate::booking::open_salon(&server, &fixture, "Asia/Kolkata").await;
+    // Monday 1 June, 10:30 in Kolkata.
+    server.app.clock.advance(5 * 3_600_000_000);
+    let Some((_driver, _profile, client)) = start_browser().await else { return };
+    sign_in(&client, &server.base, "walkin-studio", "owner@walkin-studio.example").await;
+
+    client.goto(&format!("{}/app/appointments/new", server.base)).await.unwrap();
+    wait_for_text(&client, "Walk-in").await;
+    client.execute("document.getElementById('start').value = '2026-06-01T09:00';", vec![]).await.unwrap();
+    let staff = client.find(Locator::Css("#staff_id option:nth-child(2)")).await.unwrap();
+    staff.click().await.unwrap();
+    client.find(Locator::Id("walk_in")).await.unwrap().click().await.unwrap();
+    fill(&client, "name", "Walk In Browser").await;
+    fill(&client, "phone", "98450 70099").await;
+    client
+        .execute("document.getElementById('start').form.querySelector('button[type=submit]:not([name]):not([formaction])').click();", vec![])
+        .await
+        .unwrap();
+    wait_for_text(&client, "<dt>Status</dt><dd>Completed").await;
+    wait_for_text(&client, "Walk In Browser").await;
     client.close().await.ok();
 }

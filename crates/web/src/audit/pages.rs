@@ -15,7 +15,9 @@ use steward_app::access::principal::Principal;
 use steward_app::audit::{self, AuditEventView, AuditQuery, Verification};
 use steward_domain::permissions::Permission;
 
-const PAGE: i64 = 100;
+/// Events a page shows; "Older events" pages on. Fifty keep the page light on a phone
+/// (each carries its whole record, folded), with a day's work of a small business on it.
+const PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "audit/audit.html")]

@@ -561,15 +561,33 @@ pub async fn change(
     form: FormData,
 ) -> PageResult {
     let id = parse_id::<AppointmentId>("appointment_id", &id)?;
-    let input = AppointmentChange {
-        start: [form.get("start_instead"), form.get("start")].into_iter().find(|s| !s.is_empty()).map(str::to_string),
-        staff_id: Some(form.get("staff_id").to_string()).filter(|s| !s.is_empty()),
-        notes: if form.0.iter().any(|(k, _)| k == "notes") { Some(form.get("notes").to_string()) } else { None },
-        ..Default::default()
+    let changed = match number("duration_minutes", form.get("duration_minutes")) {
+        Ok(duration_minutes) => {
+            let input = AppointmentChange {
+                start: [form.get("start_instead"), form.get("start")]
+                    .into_iter()
+                    .find(|s| !s.is_empty())
+                    .map(str::to_string),
+                staff_id: Some(form.get("staff_id").to_string()).filter(|s| !s.is_empty()),
+                duration_minutes,
+                notes: if form.0.iter().any(|(k, _)| k == "notes") {
+                    Some(form.get("notes").to_string())
+                } else {
+                    None
+                },
+                ..Default::default()
+            };
+            appointments::change(&state.app, &who, id, &input).await
+        }
+        Err(error) => Err(error),
     };
-    match appointments::change(&state.app, &who, id, &input).await {
+    match changed {
         // Moved by dragging on the calendar: back to that view of it.
-        Ok(_) if is_calendar_view(form.get("back")) => Ok(see_other(&format!("{}&notice=moved", form.get("back")))),
+        Ok(_) if is_calendar_view(form.get("back")) => {
+            let resized = form.get("start").is_empty() && !form.get("duration_minutes").is_empty();
+            let notice = if resized { "resized" } else { "moved" };
+            Ok(see_other(&format!("{}&notice={notice}", form.get("back"))))
+        }
         Ok(_) => Ok(see_other(&format!("/app/appointments/{id}?notice=saved"))),
         Err(error) if shown_error(&error) => appointment_page(&state, &who, id, None, None, Some(&error)).await,
         Err(error) => Err(error.into()),

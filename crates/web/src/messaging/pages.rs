@@ -11,7 +11,7 @@ use steward_app::AppError;
 use steward_app::access::principal::Principal;
 use steward_app::messaging::log::{self, MessageView};
 use steward_app::messaging::settings::{
-    self, ChannelInput, RulesInput, SettingsView, TemplateInput, TemplateView, TestInput, TestResult,
+    self, ChannelInput, ChannelView, RulesInput, SettingsView, TemplateInput, TemplateView, TestInput, TestResult,
 };
 use steward_domain::customers::Channel;
 use steward_domain::messaging::{MAX_REMINDERS, PLACEHOLDERS};
@@ -30,10 +30,83 @@ pub struct SettingsPage {
     pub test: Option<TestResult>,
 }
 
+/// One provider's card on the page: what it is, whether it can send now, the account
+/// connected, and the form to connect one with that provider's own words.
+pub struct ChannelCard<'a> {
+    pub channel: &'static str,
+    pub title: &'static str,
+    pub provider: &'static str,
+    pub ready: bool,
+    pub status: String,
+    pub connected: Option<&'a ChannelView>,
+    pub form: Option<ConnectForm>,
+}
+
+/// The labels of a provider's connect form.
+pub struct ConnectForm {
+    pub account: &'static str,
+    pub sender: &'static str,
+    pub secret: &'static str,
+    pub callback_secret: Option<&'static str>,
+}
+
 /// Units a reminder's time before the appointment is chosen in: (form value, words).
 const REMINDER_UNITS: [(&str, &str); 3] = [("d", "days"), ("h", "hours"), ("m", "minutes")];
 
 impl SettingsPage {
+    /// SMS through Twilio, WhatsApp through Meta's Cloud API, email through the mail relay
+    /// Steward is set up with (no account of the business's own).
+    pub fn cards(&self) -> Vec<ChannelCard<'_>> {
+        let connected = |channel: &str| self.settings.channels.iter().find(|c| c.channel == channel);
+        let ready = |channel: &str| self.settings.ready.iter().any(|c| c == channel);
+        let status = |channel: &str, own: Option<&ChannelView>| match (own, ready(channel)) {
+            (Some(c), _) => format!("Ready: sends from {} with your own account.", c.sender),
+            (None, true) if channel == "email" => "Ready: sends through Steward's mail relay.".to_string(),
+            (None, true) => "Ready: sends through Steward's shared account until you connect your own.".to_string(),
+            (None, false) if channel == "email" => "Not ready: Steward has no mail relay set up.".to_string(),
+            (None, false) => "Not connected: nothing is sent this way.".to_string(),
+        };
+        vec![
+            ChannelCard {
+                channel: "sms",
+                title: "SMS",
+                provider: "Twilio",
+                ready: ready("sms"),
+                status: status("sms", connected("sms")),
+                connected: connected("sms"),
+                form: Some(ConnectForm {
+                    account: "Account SID",
+                    sender: "Sending number or messaging service SID",
+                    secret: "Auth token",
+                    callback_secret: None,
+                }),
+            },
+            ChannelCard {
+                channel: "whatsapp",
+                title: "WhatsApp",
+                provider: "WhatsApp Cloud API",
+                ready: ready("whatsapp"),
+                status: status("whatsapp", connected("whatsapp")),
+                connected: connected("whatsapp"),
+                form: Some(ConnectForm {
+                    account: "Phone number id",
+                    sender: "The number customers see",
+                    secret: "Access token",
+                    callback_secret: Some("App secret (Meta signs its webhooks with it)"),
+                }),
+            },
+            ChannelCard {
+                channel: "email",
+                title: "Email",
+                provider: "mail relay",
+                ready: ready("email"),
+                status: status("email", None),
+                connected: None,
+                form: None,
+            },
+        ]
+    }
+
     /// One row per reminder the rules allow: the amount and unit of each set one, then
     /// empty rows for more (`24h` reads as 1 day).
     pub fn reminder_rows(&self) -> Vec<(String, &'static str)> {

@@ -106,7 +106,7 @@ async fn page_with(
         picker: CustomerPicker::search(state, who, &hold_form.find, &hold_form.customer_id, "/app/settings/data#holds")
             .await?,
         hold_form,
-        held_classes: DataClass::HELD.iter().map(|class| (class.name(), class.label())).collect(),
+        held_classes: DataClass::ABOUT_PEOPLE.iter().map(|class| (class.name(), class.label())).collect(),
     };
     Ok(render(crate::pages::status_for(error), &template))
 }
