@@ -283,19 +283,7 @@ async fn a_customer_is_found_by_part_of_a_phone_and_sensitive_values_stay_hidden
 #[tokio::test]
 async fn a_customer_books_on_a_phone_and_the_appointment_is_on_the_staff_calendar() {
     // promise: BKG-1
-    if chromedriver_binary().is_none() {
-        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
-        return;
-    }
-    let server = TestServer::start_with(Options {
-        host: Some("localhost"),
-        clock: Some(steward_app::clock::Clock::fixed(crate::booking::JUNE_FIRST)),
-        ..Default::default()
-    })
-    .await;
-    let fixture = server.tenant("jasmine-salon").await;
-    crate::booking::open_salon(&server, &fixture, "Asia/Kolkata").await;
-    let Some((_driver, _profile, client)) = start_browser().await else { return };
+    let Some((server, _driver, _profile, client)) = salon_and_browser("jasmine-salon", &[]).await else { return };
     client.set_window_size(390, 844).await.unwrap();
 
     client.goto(&format!("{}/b/jasmine-salon", server.base)).await.unwrap();
@@ -613,6 +601,26 @@ async fn an_owner_connects_sms_edits_a_template_with_preview_and_sees_the_delive
     let _ = client.close().await;
 }
 
+/// A salon open for booking (booking::open_salon) on Monday 1 June 2026, 05:30 in
+/// Kolkata, and a browser with `args`; `None` when chromedriver is missing (skipped, or
+/// failed under CI).
+async fn salon_and_browser(slug: &str, args: &[&str]) -> Option<(TestServer, Driver, ScratchDir, fantoccini::Client)> {
+    if chromedriver_binary().is_none() {
+        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
+        return None;
+    }
+    let server = TestServer::start_with(Options {
+        host: Some("localhost"),
+        clock: Some(steward_app::clock::Clock::fixed(crate::booking::JUNE_FIRST)),
+        ..Default::default()
+    })
+    .await;
+    let fixture = server.tenant(slug).await;
+    crate::booking::open_salon(&server, &fixture, "Asia/Kolkata").await;
+    let (driver, profile, client) = start_browser_with(args).await?;
+    Some((server, driver, profile, client))
+}
+
 /// Signs in on the login page as a person does, and waits for the Today page.
 pub(crate) async fn sign_in(client: &fantoccini::Client, base: &str, workspace: &str, email: &str) {
     client.goto(&format!("{base}/login")).await.unwrap();
@@ -666,19 +674,9 @@ async fn a_member_chooses_dark_pages_on_a_light_device_and_back() {
 
 #[tokio::test]
 async fn a_customer_whose_browser_asks_for_hindi_books_in_hindi_and_can_switch_to_english() {
-    if chromedriver_binary().is_none() {
-        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
-        return;
-    }
-    let server = TestServer::start_with(Options {
-        host: Some("localhost"),
-        clock: Some(steward_app::clock::Clock::fixed(crate::booking::JUNE_FIRST)),
-        ..Default::default()
-    })
-    .await;
-    let fixture = server.tenant("kamal-salon").await;
-    crate::booking::open_salon(&server, &fixture, "Asia/Kolkata").await;
-    let Some((_driver, _profile, client)) = start_browser_with(&["--lang=hi", "--accept-lang=hi-IN,hi"]).await else {
+    let Some((server, _driver, _profile, client)) =
+        salon_and_browser("kamal-salon", &["--lang=hi", "--accept-lang=hi-IN,hi"]).await
+    else {
         return;
     };
     client.set_window_size(390, 844).await.unwrap();
@@ -716,21 +714,9 @@ async fn a_customer_whose_browser_asks_for_hindi_books_in_hindi_and_can_switch_t
 
 #[tokio::test]
 async fn a_walk_in_served_this_morning_is_recorded_from_the_booking_form() {
-    if chromedriver_binary().is_none() {
-        skip_or_fail("chromedriver (apt-get install chromium chromium-driver)");
-        return;
-    }
-    let server = TestServer::start_with(Options {
-        host: Some("localhost"),
-        clock: Some(steward_app::clock::Clock::fixed(crate::booking::JUNE_FIRST)),
-        ..Default::default()
-    })
-    .await;
-    let fixture = server.tenant("walkin-studio").await;
-    crate::booking::open_salon(&server, &fixture, "Asia/Kolkata").await;
+    let Some((server, _driver, _profile, client)) = salon_and_browser("walkin-studio", &[]).await else { return };
     // Monday 1 June, 10:30 in Kolkata.
     server.app.clock.advance(5 * 3_600_000_000);
-    let Some((_driver, _profile, client)) = start_browser().await else { return };
     sign_in(&client, &server.base, "walkin-studio", "owner@walkin-studio.example").await;
 
     client.goto(&format!("{}/app/appointments/new", server.base)).await.unwrap();

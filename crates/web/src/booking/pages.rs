@@ -43,6 +43,16 @@ pub struct Block {
     pub row: usize,
     pub span: usize,
     pub lane: usize,
+    /// Its service's tint (`svc-N`), the same for the service wherever it is drawn.
+    pub tint: usize,
+}
+
+/// How many tints services are told apart by.
+const TINTS: u128 = 6;
+
+/// A service's tint: from its id, so it stays the same from day to day and page to page.
+fn tint_of(service: &steward_domain::ids::ServiceId) -> usize {
+    (service.0.as_u128() % TINTS) as usize
 }
 
 /// A free quarter hour of working time, and where a click on it books.
@@ -92,6 +102,8 @@ pub struct CalendarPage {
     pub first_minute: i64,
     /// This view's own address, where a drag-and-drop move comes back to.
     pub back: String,
+    /// The services drawn, each with its tint: the calendar's key.
+    pub services_shown: Vec<(String, usize)>,
     /// Cancelled appointments, listed under the grid rather than drawn over free time.
     pub cancelled: Vec<AppointmentView>,
     pub count: usize,
@@ -252,17 +264,27 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
             blocks: layout
                 .placed
                 .into_iter()
-                .map(|p| Block { appointment: p.item.clone(), row: p.row, span: p.span, lane: p.lane })
+                .map(|p| Block {
+                    tint: tint_of(&p.item.service_id),
+                    appointment: p.item.clone(),
+                    row: p.row,
+                    span: p.span,
+                    lane: p.lane,
+                })
                 .collect(),
             free,
             now_row,
         });
     }
+    let mut services_shown: Vec<(String, usize)> = Vec::new();
     for (_, _, _, a) in &placed {
         if a.status == Status::Cancelled {
             cancelled.push((*a).clone());
+        } else if !services_shown.iter().any(|(name, _)| *name == a.service_name) {
+            services_shown.push((a.service_name.clone(), tint_of(&a.service_id)));
         }
     }
+    services_shown.sort();
     let hours = (0..rows)
         .step_by(4)
         .map(|q| {
@@ -290,6 +312,7 @@ async fn calendar_page(state: &AppState, who: &Principal, params: CalendarParams
         next: calendar_link(view, &next, &staff_id, &location_id),
         today_link: calendar_link(view, &today.to_string(), &staff_id, &location_id),
         back: calendar_link(view, &first.to_string(), &staff_id, &location_id),
+        services_shown,
         first_minute,
         staff_id,
         location_id,
