@@ -101,6 +101,13 @@ impl Chrome {
         }
     }
 
+    /// For a page before signing in, in the visitor's language, titled by the message
+    /// `title_id`.
+    pub fn visitor(headers: &HeaderMap, title_id: &str, csrf: &str) -> Self {
+        let language = words::visitor_language(headers);
+        Self::public(&words::say(language, title_id, &[]), csrf).speaking(language)
+    }
+
     /// For a signed-in member's page, with the navigation their permissions allow.
     pub async fn member(state: &AppState, who: &Principal, title: &str, current: &str) -> Result<Self, AppError> {
         let business = steward_app::tenancy::business_name(&state.app, who).await?;

@@ -734,7 +734,10 @@ async fn the_pages_set_up_staff_hours_and_book_move_and_cancel() {
     let offered = |time: &str| calendar.body.contains(&format!("start=2026-06-02T{time}&#38;staff_id="));
     assert!(offered("10%3A00") && offered("17%3A45"), "working and free: {}", calendar.body);
     assert!(!offered("09%3A45") && !offered("13%3A15") && !offered("14%3A00") && !offered("18%3A00"));
-    assert!(calendar.body.contains("class=\"cal-block status-booked at-"), "drawn to its length");
+    assert!(
+        calendar.body.contains(" status-booked at-") && calendar.body.contains("class=\"cal-block svc-"),
+        "drawn to its length"
+    );
     // People's formats on pages: the week's days as "Tue 2 Jun", prices as rupees.
     let week = browser.get("/app/calendar?view=week&date=2026-06-02").await;
     assert!(week.body.contains("Mon 1 Jun") && week.body.contains("Tue 2 Jun"), "{}", week.body);

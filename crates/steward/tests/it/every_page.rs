@@ -213,20 +213,21 @@ async fn no_page_of_the_demo_is_wider_than_a_phone_or_fails_axe_and_dark_phones_
     else {
         return;
     };
-    let public: Vec<&String> = pages.iter().filter(|p| p.starts_with("/b/") || p.starts_with("/p/")).collect();
-    assert!(public.len() >= 2, "the booking pages were found: {pages:?}");
+    let booking: Vec<&str> =
+        pages.iter().filter(|p| p.starts_with("/b/") || p.starts_with("/p/")).map(String::as_str).collect();
+    assert!(booking.len() >= 2, "the booking pages were found: {pages:?}");
     let mut not_hindi = Vec::new();
-    for path in public {
+    for path in ["/login", "/signup", "/forgot"].into_iter().chain(booking) {
         hindi.goto(&format!("{base}{path}")).await.unwrap();
         let lang = hindi.execute("return document.documentElement.lang", vec![]).await.unwrap();
-        if path.starts_with("/b/") && lang != "hi" {
+        if !path.starts_with("/p/") && lang != "hi" {
             not_hindi.push(format!("{path}: lang={lang}"));
         }
         inaccessible.extend(accessibility_problems(&hindi, &axe, &format!("{path} (hi)")).await);
     }
     let _ = hindi.close().await;
     demo.kill_hard();
-    assert!(not_hindi.is_empty(), "booking pages not in Hindi for a Hindi browser:\n{}", not_hindi.join("\n"));
+    assert!(not_hindi.is_empty(), "public pages not in Hindi for a Hindi browser:\n{}", not_hindi.join("\n"));
     assert!(too_wide.is_empty(), "pages wider than the screen:\n{}", too_wide.join("\n"));
     assert!(not_dark.is_empty(), "pages that kept light colours on a dark phone:\n{}", not_dark.join("\n"));
     assert!(inaccessible.is_empty(), "axe-core's serious and critical findings:\n{}", inaccessible.join("\n"));

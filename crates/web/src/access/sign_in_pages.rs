@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::extract::{Auth, Client, cookie, set_cookie};
 use crate::guard::{SESSION_COOKIE, optional_principal};
+use crate::pages::words::{self, visitor_language};
 use crate::pages::{
     Chrome, FormData, MessagePage, NoticeQuery, PageResult, public_csrf, render, see_other, with_cookie,
 };
@@ -88,7 +89,7 @@ pub struct SignupPage {
 pub async fn signup_form(headers: HeaderMap) -> PageResult {
     let (csrf, new_cookie) = public_csrf(&headers);
     let page = SignupPage {
-        chrome: Chrome::public("Create your business", &csrf),
+        chrome: Chrome::visitor(&headers, "signin-create-business", &csrf),
         form: SignupValues { country: "IN".into(), time_zone: "Asia/Kolkata".into(), ..Default::default() },
         policy_version: current_policy().version,
     };
@@ -122,7 +123,7 @@ pub async fn signup(
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
             let page = SignupPage {
-                chrome: Chrome::public("Create your business", &csrf).with_error(&error),
+                chrome: Chrome::visitor(&headers, "signin-create-business", &csrf).with_error(&error),
                 form: SignupValues {
                     business_name: form.get("business_name").into(),
                     slug: form.get("slug").into(),
@@ -164,7 +165,7 @@ pub async fn login_form(
     }
     let (csrf, new_cookie) = public_csrf(&headers);
     let page = LoginPage {
-        chrome: Chrome::public("Log in", &csrf).with_notice(query.notice.as_deref()),
+        chrome: Chrome::visitor(&headers, "signin-log-in", &csrf).with_notice(query.notice.as_deref()),
         workspace: query.workspace.unwrap_or_default(),
         email: String::new(),
         next: query.next.unwrap_or_else(|| "/app".into()),
@@ -193,7 +194,7 @@ pub async fn login(
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
             let page = LoginPage {
-                chrome: Chrome::public("Log in", &csrf).with_error(&error),
+                chrome: Chrome::visitor(&headers, "signin-log-in", &csrf).with_error(&error),
                 workspace: form.get("workspace").into(),
                 email: form.get("email").into(),
                 next: form.get("next").into(),
@@ -225,7 +226,7 @@ pub struct ForgotPage {
 pub async fn forgot_form(headers: HeaderMap) -> PageResult {
     let (csrf, new_cookie) = public_csrf(&headers);
     let page = ForgotPage {
-        chrome: Chrome::public("Forgot your password?", &csrf),
+        chrome: Chrome::visitor(&headers, "signin-forgot", &csrf),
         workspace: String::new(),
         email: String::new(),
     };
@@ -241,16 +242,16 @@ pub async fn forgot(
     match auth::request_password_reset(&state.app, form.get("workspace"), form.get("email"), &client).await {
         Ok(()) => {
             let page = MessagePage {
-                chrome: Chrome::public("Check your inbox", ""),
-                text: "If that address belongs to a member of that business, a link to reset the password is on its way. It works for one hour.".into(),
-                link: Some(("/login".into(), "Back to log in".into())),
+                chrome: Chrome::visitor(&headers, "signin-check-inbox", ""),
+                text: words::say(visitor_language(&headers), "forgot-sent", &[]),
+                link: Some(("/login".into(), words::say(visitor_language(&headers), "forgot-back", &[]))),
             };
             Ok(render(StatusCode::OK, &page))
         }
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
             let page = ForgotPage {
-                chrome: Chrome::public("Forgot your password?", &csrf).with_error(&error),
+                chrome: Chrome::visitor(&headers, "signin-forgot", &csrf).with_error(&error),
                 workspace: form.get("workspace").into(),
                 email: form.get("email").into(),
             };
@@ -268,7 +269,7 @@ pub struct ResetPage {
 
 pub async fn reset_form(headers: HeaderMap, Path(token): Path<String>) -> PageResult {
     let (csrf, new_cookie) = public_csrf(&headers);
-    let page = ResetPage { chrome: Chrome::public("Choose a new password", &csrf), token };
+    let page = ResetPage { chrome: Chrome::visitor(&headers, "signin-new-password", &csrf), token };
     Ok(with_cookie(render(StatusCode::OK, &page), new_cookie))
 }
 
@@ -284,18 +285,20 @@ pub async fn reset(
         Err(AppError::LinkInvalid) => Err(AppError::LinkInvalid.into()),
         Err(error) => {
             let (csrf, _) = public_csrf(&headers);
-            let page = ResetPage { chrome: Chrome::public("Choose a new password", &csrf).with_error(&error), token };
+            let page =
+                ResetPage { chrome: Chrome::visitor(&headers, "signin-new-password", &csrf).with_error(&error), token };
             Ok(render(status_of(&error), &page))
         }
     }
 }
 
-pub async fn verify(State(state): State<AppState>, Path(token): Path<String>) -> PageResult {
+pub async fn verify(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>) -> PageResult {
     auth::verify_email(&state.app, &token).await?;
+    let language = visitor_language(&headers);
     let page = MessagePage {
-        chrome: Chrome::public("Email confirmed", ""),
-        text: "Thank you: your email address is confirmed.".into(),
-        link: Some(("/app".into(), "Go to Steward".into())),
+        chrome: Chrome::visitor(&headers, "signin-email-confirmed", ""),
+        text: words::say(language, "verify-thanks", &[]),
+        link: Some(("/app".into(), words::say(language, "verify-go", &[]))),
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -309,6 +312,18 @@ pub struct InvitePage {
     pub name: String,
 }
 
+impl InvitePage {
+    /// Who invites whom, as what.
+    pub fn intro(&self) -> String {
+        let p = &self.preview;
+        words::say(
+            self.chrome.language,
+            "invite-intro",
+            &[("business", &p.business), ("role", &p.role), ("email", &p.email)],
+        )
+    }
+}
+
 pub async fn invite_form(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -317,7 +332,8 @@ pub async fn invite_form(
 ) -> PageResult {
     let preview = members::preview_invitation(&state.app, &token).await?;
     let (csrf, new_cookie) = public_csrf(&headers);
-    let page = InvitePage { chrome: Chrome::public("Join a business", &csrf), token, preview, name: String::new() };
+    let page =
+        InvitePage { chrome: Chrome::visitor(&headers, "signin-join", &csrf), token, preview, name: String::new() };
     Ok(with_cookie(render(StatusCode::OK, &page), new_cookie))
 }
 
@@ -334,7 +350,7 @@ pub async fn accept_invite(
             let preview = members::preview_invitation(&state.app, &token).await?;
             let (csrf, _) = public_csrf(&headers);
             let page = InvitePage {
-                chrome: Chrome::public("Join a business", &csrf).with_error(&error),
+                chrome: Chrome::visitor(&headers, "signin-join", &csrf).with_error(&error),
                 token,
                 preview,
                 name: form.get("name").into(),

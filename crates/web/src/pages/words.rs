@@ -21,6 +21,7 @@ pub const CATALOGUES: &[(Language, &[(&str, &str)])] = &[
         Language::English,
         &[
             ("pages.ftl", include_str!("../../locales/en/pages.ftl")),
+            ("access.ftl", include_str!("../../locales/en/access.ftl")),
             ("booking.ftl", include_str!("../../locales/en/booking.ftl")),
             ("errors.ftl", include_str!("../../locales/en/errors.ftl")),
         ],
@@ -29,6 +30,7 @@ pub const CATALOGUES: &[(Language, &[(&str, &str)])] = &[
         Language::Hindi,
         &[
             ("pages.ftl", include_str!("../../locales/hi/pages.ftl")),
+            ("access.ftl", include_str!("../../locales/hi/access.ftl")),
             ("booking.ftl", include_str!("../../locales/hi/booking.ftl")),
             ("errors.ftl", include_str!("../../locales/hi/errors.ftl")),
         ],
