@@ -159,18 +159,6 @@ impl Chrome {
         words::say(self.language, id, &[(name, &value)])
     }
 
-    /// The message `id` with two values.
-    pub fn t2<A: words::Value + ?Sized, B: words::Value + ?Sized>(
-        &self,
-        id: &str,
-        first: &str,
-        first_value: &A,
-        second: &str,
-        second_value: &B,
-    ) -> String {
-        words::say(self.language, id, &[(first, &first_value), (second, &second_value)])
-    }
-
     /// On a page before signing in, the other languages it can be read in: (name in
     /// itself, code, where the switch leads).
     pub fn other_languages(&self) -> Vec<(&'static str, &'static str, String)> {

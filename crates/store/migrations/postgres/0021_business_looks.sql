@@ -1,5 +1,22 @@
 -- How a business's public pages look: its colour, the phone customers call or message,
 -- its logo and cover photo (bytes checked by Steward before they are stored).
+
+-- A new tenant table is placed beside the others only where they are distributed already.
+-- In a database being made, on Citus, every migration runs before anything is
+-- distributed, and the distribution that follows places every tenant table, this one too.
+CREATE OR REPLACE FUNCTION steward_place_tenant_table(tenant_table REGCLASS) RETURNS VOID LANGUAGE plpgsql AS $$
+BEGIN
+    -- Nested: without Citus there is no pg_dist_partition to name.
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+        IF EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'roles'::regclass) THEN
+            SET LOCAL citus.enable_unsafe_triggers = on;
+            EXECUTE format('SELECT create_distributed_table(%L, %L, colocate_with => %L)',
+                           tenant_table::text, 'tenant_id', 'roles');
+        END IF;
+    END IF;
+END
+$$;
+
 CREATE TABLE business_looks (
     tenant_id UUID NOT NULL PRIMARY KEY,
     -- '#rrggbb', readable with white text on it.

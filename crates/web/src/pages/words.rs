@@ -196,7 +196,6 @@ mod tests {
 
     #[test]
     fn every_catalogue_reads_and_has_every_message_english_has() {
-        // promise: none; the interface's own completeness.
         assert_eq!(problems(), Vec::<String>::new());
         let english: BTreeSet<String> = ids(Language::English).into_iter().collect();
         assert!(english.len() > 50, "the English catalogue: {} messages", english.len());
@@ -227,9 +226,9 @@ mod tests {
                     continue;
                 } else if path.extension().is_some_and(|e| e == "html" || e == "rs") {
                     let text = std::fs::read_to_string(&path).unwrap();
-                    // Templates ask `chrome.t("id")` (t1, t2 with values); code asks
+                    // Templates ask `chrome.t("id")` (t1 with a value); code asks
                     // `words::say(language, "id", ...)`.
-                    let in_templates = ["chrome.t(\"", "chrome.t1(\"", "chrome.t2(\""]
+                    let in_templates = ["chrome.t(\"", "chrome.t1(\""]
                         .iter()
                         .flat_map(|marker| text.split(marker).skip(1).filter_map(|rest| rest.split('"').next()));
                     // Only a literal second argument is an id to check; a computed one
