@@ -51,6 +51,28 @@ async fn a_formula_sent_as_a_user_agent_comes_out_of_the_audit_csv_as_text() {
 }
 
 #[tokio::test]
+async fn the_language_switch_keeps_the_choice_and_never_leads_off_the_site() {
+    // promise: SEC-2
+    let server = TestServer::start().await;
+    for (back, expected) in [
+        ("/\t/evil.example/phish", "/"),
+        ("//evil.example/phish", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/b/some-salon", "/b/some-salon"),
+    ] {
+        let mut browser = server.browser();
+        let page = browser.get(&format!("/language?to=hi&back={}", crate::harness::urlencode(back))).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{back:?}");
+        assert_eq!(page.location(), Some(expected), "{back:?}");
+        assert!(page.set_cookies().iter().any(|c| c.starts_with("steward_lang=hi;")), "{:?}", page.set_cookies());
+    }
+    let refused = server.browser().get("/language?to=xx").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("must be one of: en, hi"), "{}", refused.body);
+}
+
+#[tokio::test]
 async fn after_log_in_next_never_leads_off_the_site() {
     // promise: SEC-2
     let server = TestServer::start().await;

@@ -31,10 +31,14 @@ fn status_of(error: &AppError) -> StatusCode {
 /// only a result on that origin is kept: its path, query and fragment, re-serialised so
 /// the `Location` header carries no control character.
 pub(crate) fn safe_next(next: &str) -> String {
-    const FALLBACK: &str = "/app";
-    let Ok(own) = url::Url::parse("http://steward.invalid/") else { return FALLBACK.into() };
+    safe_next_or(next, "/app")
+}
+
+/// [`safe_next`], with the place to go when `next` leads off the site.
+pub(crate) fn safe_next_or(next: &str, fallback: &str) -> String {
+    let Ok(own) = url::Url::parse("http://steward.invalid/") else { return fallback.into() };
     if !next.starts_with('/') {
-        return FALLBACK.into();
+        return fallback.into();
     }
     match own.join(next) {
         Ok(resolved) if resolved.origin() == own.origin() && resolved.username().is_empty() => {
@@ -49,7 +53,7 @@ pub(crate) fn safe_next(next: &str) -> String {
             }
             path
         }
-        _ => FALLBACK.into(),
+        _ => fallback.into(),
     }
 }
 

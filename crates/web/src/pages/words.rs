@@ -181,10 +181,8 @@ pub async fn switch(headers: HeaderMap, Query(query): Query<SwitchQuery>) -> Res
         .and_then(|(_, rest)| rest.strip_prefix(host))
         .filter(|path| path.starts_with('/'))
         .map(str::to_string);
-    let back = from_referer
-        .or(query.back)
-        .filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+    // Checked as a log-in's `next` is: only a place on this site.
+    let back = crate::access::sign_in_pages::safe_next_or(&from_referer.or(query.back).unwrap_or_default(), "/");
     let cookie = crate::extract::set_cookie(LANGUAGE_COOKIE, language.code(), 365 * 24 * 3600);
     crate::pages::with_cookie(crate::pages::see_other(&back), Some(cookie))
 }
