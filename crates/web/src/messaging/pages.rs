@@ -69,7 +69,7 @@ impl SettingsPage {
         vec![
             ChannelCard {
                 channel: "sms",
-                title: "SMS",
+                title: channel_words(&Channel::Sms),
                 provider: "Twilio",
                 ready: ready("sms"),
                 status: status("sms", connected("sms")),
@@ -83,7 +83,7 @@ impl SettingsPage {
             },
             ChannelCard {
                 channel: "whatsapp",
-                title: "WhatsApp",
+                title: channel_words(&Channel::Whatsapp),
                 provider: "WhatsApp Cloud API",
                 ready: ready("whatsapp"),
                 status: status("whatsapp", connected("whatsapp")),
@@ -97,7 +97,7 @@ impl SettingsPage {
             },
             ChannelCard {
                 channel: "email",
-                title: "Email",
+                title: channel_words(&Channel::Email),
                 provider: "mail relay",
                 ready: ready("email"),
                 status: status("email", None),
